@@ -1,0 +1,96 @@
+##! Declarations every script can use; loaded before any other script, also in
+##! bare mode (Zeek's ``base/init-bare.zeek`` counterpart, reduced to what
+##! zscript implements).
+
+## A set of strings.
+type string_set: set[string];
+## A set of counts.
+type count_set: set[count];
+## A vector of strings.
+type string_vec: vector of string;
+## A vector of counts (indices).
+type index_vec: vector of count;
+## A vector of anything.
+type any_vec: vector of any;
+## A table of strings indexed by count.
+type string_array: table[count] of string;
+## A table of counts indexed by string.
+type table_string_of_count: table[string] of count;
+
+## Describes one field of a record; see :zeek:id:`record_fields`.
+type record_field: record {
+	type_name: string;	##< The field's type.
+	log: bool;	##< True if the field has the &log attribute.
+	value: any &optional;	##< The field's value, if set.
+	default_val: any &optional;	##< The field's default value, if any.
+	optional: bool;	##< True if the field is &optional.
+};
+
+## What :zeek:id:`record_fields` returns: fields by name.
+type record_field_table: table[string] of record_field;
+
+## The kind of change passed to an &on_change function.
+type TableChange: enum {
+	TABLE_ELEMENT_NEW,	##< An element was added.
+	TABLE_ELEMENT_CHANGED,	##< An element's value changed.
+	TABLE_ELEMENT_REMOVED,	##< An element was deleted.
+	TABLE_ELEMENT_EXPIRED,	##< An element expired.
+};
+
+## Keep running after the event queue drains, until terminate() is called.
+const exit_only_after_terminate = F &redef;
+
+## How often tables with expiration attributes are checked.
+const table_expire_interval = 10 secs &redef;
+
+## Delay between chunks of an expiration sweep (kept for compatibility).
+const table_expire_delay = 0.01 secs &redef;
+
+## Entries examined per expiration chunk (kept for compatibility).
+const table_incremental_step = 5000 &redef;
+
+## The first event: raised once all scripts are loaded.
+global zeek_init: event();
+
+## The last event: raised during shutdown.
+global zeek_done: event();
+
+## Raised after zeek_init when network time is first set.
+global network_time_init: event();
+
+## Raised when processing ends, before zeek_done.
+global net_done: event(t: time);
+
+module Cluster;
+
+export {
+	## Types of cluster nodes.
+	type NodeType: enum {
+		NONE,	##< Not running in a cluster.
+		CONTROL,
+		MANAGER,
+		LOGGER,
+		PROXY,
+		WORKER,
+		TIME_MACHINE,
+	};
+
+	## The name of this node in the cluster ("" when standalone).
+	const node = "" &redef;
+
+	## The type of this node.
+	global local_node_type: function(): NodeType;
+
+	## Whether this process is part of a cluster.
+	global is_enabled: function(): bool;
+}
+
+function local_node_type(): NodeType
+	{
+	return NONE;
+	}
+
+function is_enabled(): bool
+	{
+	return node != "";
+	}

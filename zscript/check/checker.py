@@ -1,0 +1,685 @@
+"""Stage 2: name resolution and type checking, one unit at a time.
+
+:class:`Checker` keeps the global symbol table across all loaded files.
+:meth:`Checker.check_unit` takes one parsed declaration or top-level
+statement, resolves its names (see :mod:`.scope` for Zeek's rules), infers
+and checks types (see :mod:`.typerules`), validates attributes, annotates the
+AST in place (``Expr.type``, ``Name.id`` ...) and records every problem as a
+:class:`~zscript.diagnostics.Diagnostic`.  It never stops at the first error.
+
+The checker does not know the runtime.  Built-in functions come in through
+:meth:`Checker.declare_builtin` (the host passes their signatures), and the
+values of enumerators are created by the compiler from the names recorded
+in :class:`~zscript.types.EnumType`.
+
+Expression checks live in :mod:`.exprs`, statement checks in :mod:`.stmts`;
+this module holds declarations, types and attributes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+
+from ..diagnostics import Diagnostic, Span
+from ..syntax import ast as A
+from ..types import (
+    BASIC_TYPES,
+    BOOL,
+    COUNT,
+    ERROR,
+    INTERVAL,
+    VOID,
+    BasicType,
+    EnumType,
+    Field,
+    FileType,
+    FuncType,
+    OpaqueType,
+    Param,
+    RecordType,
+    TableType,
+    Type,
+    VectorType,
+    same_type,
+)
+from .exprs import ExprChecks
+from .scope import GLOBAL, ID, FuncInfo, full_name, short_name
+from .stmts import StmtChecks
+
+__all__ = ["Checker"]
+
+#: Attributes accepted on each kind of declaration (others are reported).
+_VAR_ATTRS = {
+    "&redef", "&default", "&default_insert", "&create_expire", "&read_expire", "&write_expire",
+    "&expire_func", "&on_change", "&ordered", "&backend", "&broker_store",
+    "&broker_store_allow_complex", "&publish_on_change", "&deprecated", "&is_used",
+    "&is_assigned", "&log", "&optional", "&raw_output", "&add_func", "&delete_func",
+    "&error_handler", "&type_column",
+}
+_FUNC_ATTRS = {"&priority", "&deprecated", "&is_used", "&group", "&no_ZAM_opt", "&no_CPP_opt", "&redef"}
+_EXPIRE_ATTRS = ("&create_expire", "&read_expire", "&write_expire")
+_BACKENDS = {"Broker::MEMORY", "Broker::SQLITE"}
+
+
+class Checker(ExprChecks, StmtChecks):
+    """Resolves and type-checks units; see the module docstring."""
+
+    def __init__(self):
+        self.globals: dict[str, ID] = {}
+        self.module = GLOBAL
+        self.modules: set[str] = {GLOBAL}
+        self.in_export = False
+        self.func: FuncInfo | None = None
+        self.top = FuncInfo("top", "<global statements>", None, None, GLOBAL)
+        self.diags: list[Diagnostic] = []
+        self._py_counter = 0
+        #: Event names raised, with the first span, and names with handlers.
+        self.events_raised: dict[str, Span] = {}
+        self.events_handled: set[str] = set()
+        #: Called when an enumerator is declared (the host creates its value).
+        self.on_enum_added: Callable[[EnumType, str], None] | None = None
+        #: Record types created or extended by the current unit (the compiler
+        #: compiles their field defaults).
+        self.touched_records: list[RecordType] = []
+
+    # ------------------------------------------------------------- diagnostics
+
+    def error(self, span: Span | None, msg: str, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic("error", msg, span, hint))
+
+    def warn(self, span: Span | None, msg: str, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic("warning", msg, span, hint))
+
+    def take_diagnostics(self) -> list[Diagnostic]:
+        d, self.diags = self.diags, []
+        return d
+
+    # --------------------------------------------------------------- ID tables
+
+    def new_py_name(self, name: str, prefix: str = "g") -> str:
+        self._py_counter += 1
+        base = "".join(c if c.isalnum() else "_" for c in short_name(name))
+        return f"{prefix}{self._py_counter}_{base}"
+
+    def install_global(self, name: str, kind: str, t: Type | None, span: Span | None, *, export=None) -> ID:
+        """Install a new global; ``name`` is already the full name."""
+        gid = ID(name, kind, t, span, is_global=True)
+        gid.is_export = self.in_export if export is None else export
+        gid.py_name = self.new_py_name(name)
+        self.globals[name] = gid
+        return gid
+
+    def declare_builtin(self, name: str, ftype: FuncType, py_name: str) -> ID:
+        """Make a built-in function visible to scripts (called by the host)."""
+        gid = ID(name, "func", ftype, None, is_global=True)
+        gid.is_export = True
+        gid.has_body = True
+        gid.py_name = py_name
+        gid.value = "bif"
+        self.globals[name] = gid
+        return gid
+
+    def declare_global_value(self, name: str, t: Type, kind: str = "const") -> ID:
+        """Declare a global that the host initializes itself (``Cluster::node`` ...)."""
+        gid = self.install_global(name, kind, t, None, export=True)
+        return gid
+
+    def lookup(self, name: str, span: Span | None = None, *, report: bool = True, check_export: bool = True) -> ID | None:
+        """Zeek's ``lookup_ID`` for a name used in an expression."""
+        if name.startswith(GLOBAL + "::"):
+            if report:
+                self.warn(span, f"'{name}' is accepted for compatibility; Zeek 7.1+ requires '::{name[8:]}'")
+            name = "::" + name[len(GLOBAL) + 2 :]
+        explicit_global = name.startswith("::")
+        full = full_name(self.module, name)
+        if not explicit_global:
+            f = self.func
+            while f is not None:
+                lid = f.locals.get(full)
+                if lid is not None:
+                    return lid
+                f = f.parent
+            if self.func is not None and self.func.kind != "top":
+                lid = self.top.locals.get(full)
+                if lid is not None and self.func.kind == "top":
+                    return lid
+            gid = self.globals.get(full)
+            if gid is not None:
+                mod = full.rpartition("::")[0] or GLOBAL
+                if check_export and report and mod != self.module and mod != GLOBAL and not gid.is_export:
+                    self.error(span, f"identifier is not exported: {full}")
+                return gid
+        gname = full_name(GLOBAL, name)
+        return self.globals.get(gname)
+
+    def lookup_def(self, name: str) -> ID | None:
+        """Lookup for a new global/function definition (``same_module_only``)."""
+        if name.startswith(GLOBAL + "::"):
+            name = "::" + name[len(GLOBAL) + 2 :]
+        full = full_name(self.module, name)
+        gid = self.globals.get(full)
+        if gid is not None:
+            return gid
+        if self.module == GLOBAL or name.startswith("::"):
+            return self.globals.get(full_name(GLOBAL, name))
+        return None
+
+    def def_name(self, name: str) -> str:
+        """Full name of a global newly defined under ``name`` in this module."""
+        if name.startswith(GLOBAL + "::"):
+            name = "::" + name[len(GLOBAL) + 2 :]
+        return full_name(self.module, name)
+
+    def suggest(self, name: str) -> str | None:
+        """A 'did you mean' hint for an unknown name."""
+        cands: set[str] = set()
+        f = self.func
+        while f is not None:
+            cands.update(short_name(n) for n in f.locals)
+            f = f.parent
+        short = short_name(name)
+        for g in self.globals:
+            if "::" not in g or g.startswith(self.module + "::"):
+                cands.add(short_name(g))
+            else:
+                cands.add(g)
+        m = difflib.get_close_matches(short if "::" not in name else name, sorted(cands), n=1, cutoff=0.75)
+        return f"did you mean '{m[0]}'?" if m else None
+
+    # ---------------------------------------------------------------- types
+
+    def resolve_type(self, tn: A.TypeNode | None, *, type_name: str | None = None) -> Type:
+        if tn is None:
+            return ERROR
+        t = self._resolve_type(tn, type_name)
+        tn.resolved = t
+        return t
+
+    def _resolve_type(self, tn: A.TypeNode, type_name: str | None) -> Type:
+        k = tn.kind
+        if k in BASIC_TYPES:
+            return BASIC_TYPES[k]
+        if k == "named":
+            name = tn.args[0]
+            tid = self.lookup(name, tn.span)
+            if tid is None:
+                self.error(tn.span, f"unknown type '{name}'", self.suggest(name))
+                return ERROR
+            if tid.kind != "type":
+                self.error(tn.span, f"'{name}' is not a type")
+                return ERROR
+            return tid.value
+        if k == "table":
+            idx = [self.resolve_type(x) for x in tn.args[0]]
+            return TableType(idx, self.resolve_type(tn.args[1]))
+        if k == "set":
+            return TableType([self.resolve_type(x) for x in tn.args[0]], None)
+        if k == "vector":
+            return VectorType(self.resolve_type(tn.args[0]))
+        if k == "record":
+            rt = RecordType([], type_name)
+            for fd in tn.args:
+                self.add_record_field(rt, fd)
+            return rt
+        if k == "enum":
+            et = EnumType(type_name)
+            self.add_enum_names(et, tn.args[0])
+            return et
+        if k in ("function", "event", "hook"):
+            sig: A.FuncSig = tn.args[0]
+            return self.func_type(k, sig)
+        if k == "opaque":
+            return OpaqueType(tn.args[0])
+        if k == "file":
+            return FileType(self.resolve_type(tn.args[0]) if tn.args else BASIC_TYPES["string"])
+        self.error(tn.span, f"unsupported type '{k}'")
+        return ERROR
+
+    def func_type(self, flavor: str, sig: A.FuncSig) -> FuncType:
+        params = []
+        seen: set[str] = set()
+        for fa in sig.params:
+            pt = self.resolve_type(fa.type)
+            attrs = self.check_attrs(fa.attrs, pt, "param")
+            if fa.name in seen:
+                self.error(fa.span, f"argument name used twice: {fa.name}")
+            seen.add(fa.name)
+            params.append(Param(fa.name, pt, attrs))
+        if flavor == "event":
+            if sig.ret is not None:
+                self.error(sig.ret.span, "event cannot yield a value")
+            ret = VOID
+        elif flavor == "hook":
+            ret = BOOL
+        else:
+            ret = self.resolve_type(sig.ret) if sig.ret is not None else VOID
+        return FuncType(flavor, params, ret)
+
+    def add_record_field(self, rt: RecordType, fd: A.FieldDeclNode, *, redef: bool = False) -> None:
+        ft = self.resolve_type(fd.type)
+        if rt.field(fd.name) is not None:
+            self.error(fd.span, f"duplicate field '{fd.name}'")
+            return
+        attrs = self.check_attrs(fd.attrs, ft, "field")
+        if redef and not ("&optional" in attrs or "&default" in attrs):
+            self.error(fd.span, f"extension field '{fd.name}' needs &optional or &default")
+        f = Field(fd.name, ft, attrs)
+        rt.add_field(f)
+        if rt not in self.touched_records:
+            self.touched_records.append(rt)
+
+    def add_enum_names(self, et: EnumType, elems: list[A.EnumElem]) -> None:
+        for el in elems:
+            full = full_name(self.module, el.name)
+            if full in et.values:
+                self.error(el.span, f"conflicting definition of enum value '{full}' in type '{et.describe()}'")
+                continue
+            existing = self.globals.get(full)
+            if existing is not None:
+                self.error(el.span, f"conflicting definition of enum value '{full}' in type '{et.describe()}'")
+                continue
+            if el.value is not None:
+                value = el.value
+                if value in et.values.values():
+                    self.error(el.span, f"enumerator value {value} used twice in type '{et.describe()}'")
+            else:
+                value = et.next_value
+            et.values[full] = value
+            et.next_value = max(et.next_value, value + 1)
+            gid = self.install_global(full, "enum", et, el.span)
+            gid.value = (et, full)
+            if self.on_enum_added is not None:
+                self.on_enum_added(et, full)
+
+    # ------------------------------------------------------------ attributes
+
+    def check_attrs(self, attrs: list[A.Attr], t: Type, context: str) -> dict:
+        """Check attribute values against ``t``; return ``{name: value-expr-or-None}``."""
+        out: dict = {}
+        for a in attrs:
+            name = a.name
+            if name in out and name not in ("&deprecated",):
+                self.error(a.span, f"duplicate attribute {name}")
+            if a.value is None:
+                if name in ("&default", "&priority", "&on_change", "&expire_func", "&backend") or name in _EXPIRE_ATTRS:
+                    self.error(a.span, f"{name} needs a value")
+                    continue
+                out[name] = None
+                continue
+            if name == "&default":
+                out[name] = self.check_default_attr(a, t, context)
+            elif name in _EXPIRE_ATTRS:
+                e = self.check_expr(a.value)
+                if e.type.tag not in ("interval", "error"):
+                    self.error(a.value.span, "expiration interval has wrong type", self.describe_expr(a.value))
+                out[name] = e
+            elif name == "&priority":
+                e = self.check_expr(a.value)
+                if e.type.tag not in ("count", "int", "error"):
+                    self.error(a.value.span, "&priority must be an integer")
+                out[name] = e
+            elif name == "&backend":
+                e = self.check_expr(a.value)
+                text = getattr(e, "name", None) or self.describe_expr(a.value)
+                full = e.id.name if isinstance(e, A.Name) and e.id is not None else text
+                if full not in _BACKENDS:
+                    self.error(a.value.span, f"&backend must be one of {', '.join(sorted(_BACKENDS))}")
+                if not isinstance(t, TableType):
+                    self.error(a.span, "&backend only applies to tables and sets")
+                out[name] = e
+            else:
+                out[name] = self.check_expr(a.value)
+        self.check_container_attrs(out, t, attrs)
+        return out
+
+    def check_default_attr(self, a: A.Attr, t: Type, context: str):
+        if isinstance(t, TableType):
+            if t.is_set:
+                self.error(a.span, "&default is not valid for sets")
+                return self.check_expr(a.value)
+            yt = t.yield_
+            e = self.check_expr(a.value, yt)
+            if isinstance(e.type, FuncType) and e.type.flavor == "function":
+                if not (same_type(e.type.ret, yt) or e.type.ret.tag == "error"):
+                    self.error(a.value.span, "&default function type clash")
+                return e
+            return self.coerce(e, yt, "&default value")
+        if t.tag == "error":
+            return self.check_expr(a.value)
+        e = self.check_expr(a.value, t)
+        return self.coerce(e, t, "&default value")
+
+    def check_container_attrs(self, out: dict, t: Type, attrs: list[A.Attr]) -> None:
+        for name in ("&on_change", "&expire_func"):
+            if name in out and not isinstance(t, TableType):
+                span = next(a.span for a in attrs if a.name == name)
+                self.error(span, f"{name} only applies to tables and sets")
+        if "&expire_func" in out and not any(n in out for n in _EXPIRE_ATTRS):
+            span = next(a.span for a in attrs if a.name == "&expire_func")
+            self.error(span, "&expire_func requires one of &create_expire, &read_expire, &write_expire")
+
+    # ------------------------------------------------------------ entry point
+
+    def check_unit(self, unit: A.Node) -> None:
+        """Check one top-level declaration or statement."""
+        if isinstance(unit, A.Decl):
+            self.check_decl(unit)
+        else:
+            self.func = self.top
+            try:
+                self.check_stmt(unit)
+            finally:
+                self.func = None
+
+    def check_decl(self, d: A.Decl) -> None:
+        method = getattr(self, "decl_" + type(d).__name__)
+        method(d)
+
+    def decl_ModuleDecl(self, d: A.ModuleDecl) -> None:
+        if self.in_export:
+            self.error(d.span, "module declaration inside export")
+        self.module = d.name
+        self.modules.add(d.name)
+        self.top.module = d.name
+
+    def decl_ExportDecl(self, d: A.ExportDecl) -> None:
+        was = self.in_export
+        self.in_export = True
+        try:
+            for sub in d.decls:
+                self.check_decl(sub)
+        finally:
+            self.in_export = was
+
+    def decl_TypeDecl(self, d: A.TypeDecl) -> None:
+        full = self.def_name(d.name)
+        existing = self.lookup_def(d.name)
+        t = self.resolve_type(d.type, type_name=full)
+        if isinstance(t, BasicType) and t.tag != "error":
+            alias = BasicType(t.tag)
+            alias.name = full
+            t = alias
+        elif t.name is None and d.type.kind != "named":
+            t.name = full
+        if existing is not None and existing.kind == "type":
+            # Zeek allows re-declaring a type identically (e.g. forward declarations).
+            if not same_type(existing.value, t):
+                self.error(d.span, f"type '{d.name}' redefined")
+            existing.value = t
+            existing.type = t
+            d.type.resolved = t
+            return
+        if existing is not None:
+            self.error(d.span, f"'{d.name}' already defined as a {existing.kind}")
+            return
+        gid = self.install_global(full, "type", t, d.span)
+        gid.value = t
+
+    def decl_GlobalDecl(self, d: A.GlobalDecl) -> None:
+        kind = {"global": "var", "const": "const", "option": "option"}[d.kind]
+        t = self.resolve_type(d.type) if d.type is not None else None
+        existing = self.lookup_def(d.name)
+        if existing is not None and existing.kind == "func" and isinstance(t, FuncType):
+            self.add_prototype(existing, t, d)
+            d.id = existing
+            return
+        if existing is not None and existing.kind == "func" and existing.value == "bif":
+            existing = None
+        if existing is not None and existing.kind not in ("var", "const", "option", "func"):
+            self.error(d.span, f"'{d.name}' already defined as a {existing.kind}")
+            return
+        init = d.init
+        if init is not None:
+            init = self.check_expr(init, t)
+            if t is None:
+                t = self.infer_type(init)
+            if d.init_op == "=":
+                init = self.coerce(init, t, "initialization")
+            d.init = init
+        if t is None:
+            self.error(d.span, f"no type given for '{d.name}'")
+            t = ERROR
+        if isinstance(t, FuncType):
+            kind = "func"
+        if existing is not None:
+            if existing.kind == "func" and isinstance(t, FuncType):
+                d.id = existing
+                return
+            if not same_type(existing.type, t):
+                self.error(d.span, f"redeclaration of '{d.name}' with a different type")
+            elif init is not None and existing.assigned:
+                self.error(d.span, f"redefinition of '{d.name}'; use redef")
+            gid = existing
+        else:
+            gid = self.install_global(self.def_name(d.name), kind, t, d.span)
+        gid.attrs.update(self.check_attrs(d.attrs, t, "global"))
+        if kind in ("const", "option") and init is None and not t.is_aggregate and t.tag != "error":
+            self.error(d.span, f"{d.kind} '{d.name}' needs an initial value")
+        if init is not None:
+            gid.assigned = True
+        d.id = gid
+
+    def infer_type(self, e: A.Expr) -> Type:
+        t = e.type
+        if isinstance(t, TableType) and t.is_unspecified:
+            self.error(e.span, "cannot infer the type of an empty constructor")
+            return ERROR
+        if isinstance(t, VectorType) and t.elem is None:
+            self.error(e.span, "cannot infer the type of an empty constructor")
+            return ERROR
+        if t.tag == "void":
+            self.error(e.span, "value of type void used in an initialization")
+            return ERROR
+        return t
+
+    def decl_RedefDecl(self, d: A.RedefDecl) -> None:
+        gid = self.lookup(d.name, d.span)
+        if gid is None:
+            self.error(d.span, f"redef of unknown identifier '{d.name}'", self.suggest(d.name))
+            return
+        d.id = gid
+        if gid.kind == "type":
+            self.error(d.span, "use 'redef record' or 'redef enum' to extend a type")
+            return
+        if not gid.is_redef and gid.kind != "func":
+            self.error(d.span, f"'{d.name}' is not a redef-able variable (add &redef)")
+        t = gid.type
+        if d.type is not None:
+            rt = self.resolve_type(d.type)
+            if not same_type(rt, t):
+                self.error(d.type.span, "redef changes the type")
+        if d.init is not None:
+            init = self.check_expr(d.init, t)
+            if d.init_op == "=":
+                init = self.coerce(init, t, "redef")
+            elif d.init_op in ("+=", "-="):
+                init = self.check_compound_rhs(d.init_op, t, init, d.span)
+            d.init = init
+        gid.attrs.update(self.check_attrs(d.attrs, t, "global"))
+
+    def decl_RedefEnum(self, d: A.RedefEnum) -> None:
+        tid = self.lookup(d.name, d.span)
+        if tid is None or tid.kind != "type" or not isinstance(tid.value, EnumType):
+            self.error(d.span, f"'{d.name}' is not an enum type")
+            return
+        self.add_enum_names(tid.value, d.elems)
+
+    def decl_RedefRecord(self, d: A.RedefRecord) -> None:
+        tid = self.lookup(d.name, d.span)
+        if tid is None or tid.kind != "type" or not isinstance(tid.value, RecordType):
+            self.error(d.span, f"'{d.name}' is not a record type")
+            return
+        rt = tid.value
+        extra = self.check_attrs(d.attrs, rt, "field")
+        for fd in d.fields:
+            self.add_record_field(rt, fd, redef=True)
+            if extra:
+                rt.fields[-1].attrs.update(extra)
+
+    def decl_RedefFieldAttrs(self, d: A.RedefFieldAttrs) -> None:
+        tid = self.lookup(d.name, d.span)
+        if tid is None or tid.kind != "type" or not isinstance(tid.value, RecordType):
+            self.error(d.span, f"'{d.name}' is not a record type")
+            return
+        f = tid.value.field(d.field)
+        if f is None:
+            self.error(d.span, f"no field '{d.field}' in '{d.name}'")
+            return
+        attrs = self.check_attrs(d.attrs, f.type, "field")
+        if d.op == "-=":
+            for a in attrs:
+                f.attrs.pop(a, None)
+        else:
+            f.attrs.update(attrs)
+
+    # ------------------------------------------------------------ functions
+
+    def add_prototype(self, gid: ID, t: FuncType, d: A.Node) -> None:
+        canon: FuncType = gid.type
+        if canon.flavor != t.flavor:
+            self.error(d.span, f"incompatible function flavor ({t} and {canon})")
+            return
+        if canon.flavor == "function":
+            if not same_type(canon, t):
+                self.error(d.span, f"redeclaration of function ({t} and {canon})")
+            return
+        names = [p.name for p in t.params]
+        for proto in [canon, *canon.prototypes]:
+            if [p.name for p in proto.params] == names:
+                if proto is not canon:
+                    self.error(d.span, "alternate function prototype already exists")
+                return
+        for p in t.params:
+            if p.attrs:
+                self.error(d.span, f"alternate function prototype arguments may not have attributes: arg '{p.name}'")
+                return
+            cp = next((q for q in canon.params if q.name == p.name), None)
+            if cp is None:
+                self.error(d.span, f"alternate function prototype arg '{p.name}' not found in canonical prototype")
+                return
+        canon.prototypes.append(t)
+
+    def decl_FuncDecl(self, d: A.FuncDecl) -> None:
+        flavor = d.flavor
+        t = self.func_type(flavor, d.sig)
+        if flavor == "event":
+            gid = self.lookup(d.name, d.span, report=False)
+            if gid is None:
+                gid = self.install_global(full_name(GLOBAL, d.name), "func", t, d.header_span, export=True)
+            self.events_handled.add(gid.name)
+        else:
+            gid = self.lookup_def(d.name)
+            if gid is not None and gid.value == "bif":
+                self.error(d.header_span, f"cannot redefine built-in function '{d.name}'")
+                gid = None
+            if gid is None:
+                gid = self.install_global(self.def_name(d.name), "func", t, d.header_span)
+        if gid.kind != "func" or not isinstance(gid.type, FuncType):
+            if gid.type is not None and gid.type.tag != "error":
+                self.error(d.header_span, f"'{d.name}' already defined as a {gid.kind}")
+            return
+        canon: FuncType = gid.type
+        mapping = self.match_prototype(gid, t, d)
+        if mapping is None:
+            return
+        if flavor == "function":
+            if gid.has_body and "&redef" not in gid.attrs:
+                self.error(d.header_span, f"already defined: {d.name}")
+            # &default values declared on the prototype carry over to the body.
+            for cp, p in zip(canon.params, t.params, strict=False):
+                if "&default" in cp.attrs and "&default" not in p.attrs:
+                    p.attrs["&default"] = cp.attrs["&default"]
+        else:
+            for p in t.params:
+                if "&default" in p.attrs and gid.has_body:
+                    pass
+        gid.has_body = True
+        d.id = gid
+        attrs = self.check_attrs(d.attrs, t, "func")
+        for name in attrs:
+            if name not in _FUNC_ATTRS:
+                self.error(d.header_span, f"attribute {name} not valid for a {flavor}")
+        info = FuncInfo(flavor, gid.name, canon, None, self.module)
+        d.info = info
+        if flavor == "function":
+            gid.info = info
+        d.info.priority_expr = attrs.get("&priority")
+        for i, cp in enumerate(canon.params):
+            j = mapping.get(i)
+            if j is None:
+                pid = ID(f"{cp.name}-hidden", "param", cp.type, d.header_span, is_global=False)
+                pid.py_name = f"_hidden{i}"
+            else:
+                p = t.params[j]
+                pid = ID(full_name(self.module, p.name), "param", cp.type, d.sig.span, is_global=False)
+                pid.py_name = "v_" + p.name
+                info.locals[pid.name] = pid
+            pid.func = info
+            info.params.append(pid)
+        self.check_body(info, d.body)
+
+    def match_prototype(self, gid: ID, t: FuncType, d: A.FuncDecl) -> dict[int, int] | None:
+        """Map canonical parameter index -> index in ``t`` (Zeek's prototype offsets)."""
+        canon: FuncType = gid.type
+        if canon.flavor != t.flavor:
+            self.error(d.header_span, f"incompatible function flavor ({t} and {canon})")
+            return None
+        if t.flavor == "function":
+            if canon is not t and not same_type(canon, t):
+                self.error(d.header_span, f"incompatible function types ({t} and {canon})")
+                return None
+            return {i: i for i in range(len(t.params))}
+        names = [p.name for p in t.params]
+        for proto in [canon, *canon.prototypes]:
+            if [p.name for p in proto.params] == names and all(
+                same_type(p.type, q.type) for p, q in zip(proto.params, t.params, strict=True)
+            ):
+                mapping = {}
+                for j, p in enumerate(t.params):
+                    i = next(k for k, q in enumerate(canon.params) if q.name == p.name)
+                    mapping[i] = j
+                return mapping
+        if len(canon.params) == len(t.params) and all(
+            same_type(p.type, q.type) for p, q in zip(canon.params, t.params, strict=True)
+        ):
+            return {i: i for i in range(len(t.params))}
+        self.error(d.header_span, f"use of undeclared alternate prototype ({t} and {canon})")
+        return None
+
+    def check_body(self, info: FuncInfo, body: A.Block) -> None:
+        saved = self.func
+        self.func = info
+        try:
+            self.check_stmt(body)
+        finally:
+            self.func = saved
+
+    # ---------------------------------------------------------- end of loading
+
+    def unhandled_event_warnings(self) -> list[Diagnostic]:
+        """Warnings for events raised but never handled in the loaded scripts.
+
+        The Zeek pitfall: a handler for ``ping`` and a raise of ``Other::ping``
+        resolve to two different events.  When a handler exists under another
+        namespace with the same short name, it is named as the likely intent.
+        """
+        out = []
+        by_short: dict[str, list[str]] = {}
+        for h in self.events_handled:
+            by_short.setdefault(short_name(h), []).append(h)
+        for name, span in self.events_raised.items():
+            if name in self.events_handled:
+                continue
+            gid = self.globals.get(name)
+            if gid is not None and "&is_used" in gid.attrs:
+                continue
+            others = sorted(h for h in by_short.get(short_name(name), []) if h != name)
+            hint = f"a handler exists for '{others[0]}'; did you mean that event?" if others else None
+            out.append(Diagnostic("warning", f"event '{name}' is raised but has no handler", span, hint))
+        return out
+
+
+# Constants used by sibling modules.
+COUNT_T = COUNT
+INTERVAL_T = INTERVAL

@@ -1,0 +1,959 @@
+"""Expression checks (mixed into :class:`~.checker.Checker`).
+
+``check_expr(e, expected)`` resolves names, computes ``e.type`` and returns
+the node to use in place of ``e`` (the same node, or a replacement such as a
+:class:`~zscript.syntax.ast.Coerce` wrapper).  ``expected`` is the type the
+context wants; it lets untyped constructors (``set()``, ``[$a=1]``,
+``{ ... }``) take their type from the context, as in Zeek.
+"""
+
+from __future__ import annotations
+
+from ..syntax import ast as A
+from ..syntax.printer import expr_text
+from ..types import (
+    ADDR,
+    ANY,
+    BOOL,
+    COUNT,
+    DOUBLE,
+    ERROR,
+    INT,
+    INTERVAL,
+    PATTERN,
+    PORT,
+    STRING,
+    SUBNET,
+    VOID,
+    EnumType,
+    Field,
+    FuncType,
+    ListType,
+    OpaqueType,
+    Param,
+    RecordType,
+    TableType,
+    Type,
+    TypeType,
+    VectorType,
+    is_numeric,
+    max_numeric,
+    same_type,
+)
+from .scope import GLOBAL, ID, FuncInfo, full_name
+from .typerules import arith_result, assignable, bitwise_result, comparable, size_result
+
+__all__ = ["ExprChecks"]
+
+_CONST_TYPES = {
+    "count": COUNT,
+    "double": DOUBLE,
+    "interval": INTERVAL,
+    "string": STRING,
+    "bool": BOOL,
+    "pattern": PATTERN,
+    "port": PORT,
+    "addr": ADDR,
+    "subnet": SUBNET,
+}
+_TIMER = OpaqueType("timer")
+
+
+class ExprChecks:
+    # ------------------------------------------------------------------ utils
+
+    def describe_expr(self, e: A.Expr) -> str:
+        return expr_text(e)
+
+    def check_expr(self, e: A.Expr, expected: Type | None = None) -> A.Expr:
+        method = getattr(self, "expr_" + type(e).__name__, None)
+        if method is None:
+            self.error(e.span, f"unsupported expression ({type(e).__name__})")
+            e.type = ERROR
+            return e
+        r = method(e, expected)
+        if r.type is None:
+            r.type = ERROR
+        return r
+
+    def check_exprs(self, es: list[A.Expr]) -> list[A.Expr]:
+        return [self.check_expr(x) for x in es]
+
+    def coerce(self, e: A.Expr, t: Type | None, what: str = "assignment") -> A.Expr:
+        """Return ``e`` converted to ``t``, or report a type clash."""
+        if t is None or t.tag == "error" or e.type is None or e.type.tag == "error":
+            return e
+        src = e.type
+        if src is t:
+            return e
+        if isinstance(e, A.ListCtor | A.RecordCtor) and isinstance(t, RecordType):
+            return self.ctor_to_record(e, t)
+        if isinstance(e, A.SetCtor | A.TableCtor | A.BraceInit | A.VectorCtor) and t.tag in (
+            "table",
+            "vector",
+        ):
+            return self.ctor_with_type(e, t, what)
+        if isinstance(e, A.CondExpr) and (
+            (isinstance(src, TableType) and src.is_unspecified) or (isinstance(src, VectorType) and src.elem is None)
+        ):
+            e.then = self.coerce(e.then, t, what)
+            e.orelse = self.coerce(e.orelse, t, what)
+            e.type = t
+            return e
+        if t.tag == "any":
+            if src.tag == "any":
+                return e
+            return self.wrap(e, ANY)
+        if src.tag == "void":
+            self.error(e.span, f"value of type void used in {what}")
+            return e
+        if is_numeric(t) and is_numeric(src):
+            if assignable(t, src):
+                return self.numeric_coerce(e, t)
+            if isinstance(e, A.Const) and t.tag == "count" and isinstance(e.value, int) and e.value >= 0:
+                e.type = t
+                return e
+            self.error(e.span, f"type clash in {what} ({t} and {src})", self.describe_expr(e))
+            return e
+        if isinstance(src, TableType) and src.is_unspecified and isinstance(t, TableType):
+            e.type = t
+            return e
+        if isinstance(src, VectorType) and src.elem is None and isinstance(t, VectorType):
+            e.type = t
+            return e
+        if assignable(t, src):
+            if isinstance(t, RecordType) and isinstance(src, RecordType) and not same_type(t, src):
+                return self.wrap(e, t)
+            if isinstance(t, VectorType) and isinstance(src, VectorType) and t.elem and src.elem and t.elem.tag == "any" and src.elem.tag != "any":
+                return self.wrap(e, t)
+            return e
+        self.error(e.span, f"type clash in {what} ({t} and {src})", self.describe_expr(e))
+        return e
+
+    def wrap(self, e: A.Expr, t: Type) -> A.Coerce:
+        c = A.Coerce(e, span=e.span)
+        c.type = t
+        return c
+
+    def numeric_coerce(self, e: A.Expr, t: Type) -> A.Expr:
+        if e.type.tag == t.tag:
+            return e
+        if isinstance(e, A.Const):
+            c = A.Const(t.tag, float(e.value) if t.tag == "double" else e.value, e.text, span=e.span)
+            c.type = t
+            return c
+        return self.wrap(e, t)
+
+    def unify(self, a: A.Expr, b: A.Expr) -> tuple[A.Expr, A.Expr, Type]:
+        """Bring two expressions to a common type (ternary branches, vector items)."""
+        ta, tb = a.type, b.type
+        if ta.tag == "error" or tb.tag == "error":
+            return a, b, ERROR
+        if is_numeric(ta) and is_numeric(tb):
+            t = max_numeric(ta, tb)
+            return self.numeric_coerce(a, t), self.numeric_coerce(b, t), t
+        if isinstance(ta, TableType) and ta.is_unspecified:
+            return self.coerce(a, tb), b, tb
+        if isinstance(tb, TableType) and tb.is_unspecified:
+            return a, self.coerce(b, ta), ta
+        if isinstance(ta, VectorType) and ta.elem is None:
+            return self.coerce(a, tb), b, tb
+        if isinstance(tb, VectorType) and tb.elem is None:
+            return a, self.coerce(b, ta), ta
+        if same_type(ta, tb):
+            return a, b, ta
+        return a, b, None
+
+    # -------------------------------------------------------------- constants
+
+    def expr_Const(self, e: A.Const, expected):
+        e.type = _CONST_TYPES[e.kind]
+        if e.kind == "count" and e.value > 0xFFFFFFFFFFFFFFFF:
+            self.error(e.span, f"integer constant out of range: {e.text}")
+        return e
+
+    def expr_TypeExpr(self, e: A.TypeExpr, expected):
+        e.type = TypeType(self.resolve_type(e.tnode))
+        return e
+
+    def expr_Coerce(self, e: A.Coerce, expected):
+        return e
+
+    # ------------------------------------------------------------------ names
+
+    def expr_Name(self, e: A.Name, expected):
+        ident = self.lookup(e.name, e.span)
+        if ident is None:
+            self.error(e.span, f"unknown identifier '{e.name}'", self.suggest(e.name))
+            e.type = ERROR
+            return e
+        if ident.kind == "type":
+            te = A.TypeExpr(A.TypeNode("named", [e.name], span=e.span), span=e.span)
+            te.tnode.resolved = ident.value
+            te.type = TypeType(ident.value)
+            return te
+        if not ident.is_global:
+            self.check_capture(ident, e)
+        ident.used = True
+        e.id = ident
+        e.type = ident.type if ident.type is not None else ERROR
+        return e
+
+    def check_capture(self, ident: ID, e: A.Name) -> None:
+        """A local of an enclosing body used inside a lambda must be captured."""
+        f = self.func
+        while f is not None and f is not ident.func:
+            if f.kind == "lambda":
+                self.error(e.span, f"no such local identifier: {e.name} (not captured by the lambda)")
+                return
+            if f.kind == "when":
+                f.outer_refs[ident] = None
+            f = f.parent
+
+    # ------------------------------------------------------- index and fields
+
+    def expr_Index(self, e: A.Index, expected):
+        e.base = self.check_expr(e.base)
+        bt = e.base.type
+        if bt.tag == "error":
+            e.indices = self.check_exprs(e.indices)
+            e.type = ERROR
+            return e
+        if isinstance(bt, TableType):
+            e.indices = self.check_index_list(e.indices, bt, e)
+            if bt.is_set:
+                self.error(e.span, "cannot index a set (use 'in')")
+                e.type = ERROR
+            else:
+                e.type = bt.yield_
+            return e
+        if isinstance(bt, VectorType):
+            if len(e.indices) != 1:
+                self.error(e.span, "vector index must be a single count or int")
+            e.indices = self.check_exprs(e.indices)
+            it = e.indices[0].type
+            if isinstance(it, VectorType) and it.elem is not None and it.elem.tag in ("bool", "count", "int"):
+                e.type = bt
+                return e
+            if it.tag not in ("count", "int", "error"):
+                self.error(e.indices[0].span, "vector index must be a count or int")
+            e.type = bt.elem or ERROR
+            return e
+        if bt.tag == "string":
+            e.indices = self.check_exprs(e.indices)
+            if len(e.indices) != 1 or e.indices[0].type.tag not in ("count", "int", "error"):
+                self.error(e.span, "string index must be a count or int")
+            e.type = STRING
+            return e
+        self.error(e.span, f"cannot index a value of type {bt}", self.describe_expr(e.base))
+        e.indices = self.check_exprs(e.indices)
+        e.type = ERROR
+        return e
+
+    def check_index_list(self, indices: list[A.Expr], tt: TableType, where: A.Node) -> list[A.Expr]:
+        """Check and coerce a table/set index (``t[a, b]`` or ``t[[a, b]]``)."""
+        if len(indices) == 1 and isinstance(indices[0], A.ListCtor) and indices[0].fields is None and len(tt.indices) > 1:
+            indices = indices[0].items
+        if tt.is_unspecified:
+            return self.check_exprs(indices)
+        if len(indices) != len(tt.indices):
+            self.check_exprs(indices)
+            self.error(where.span, f"wrong number of index values ({len(indices)} for {len(tt.indices)})")
+            return indices
+        out = []
+        for x, t in zip(indices, tt.indices, strict=True):
+            x = self.check_expr(x, t)
+            out.append(self.coerce(x, t, "index"))
+        return out
+
+    def expr_Slice(self, e: A.Slice, expected):
+        e.base = self.check_expr(e.base)
+        if e.lo is not None:
+            e.lo = self.check_expr(e.lo)
+        if e.hi is not None:
+            e.hi = self.check_expr(e.hi)
+        bt = e.base.type
+        if bt.tag not in ("string", "vector", "error"):
+            self.error(e.span, f"cannot slice a value of type {bt}")
+            e.type = ERROR
+        else:
+            e.type = bt
+        return e
+
+    def expr_Field(self, e: A.Field, expected):
+        e.base = self.check_expr(e.base)
+        bt = e.base.type
+        if bt.tag == "error":
+            e.type = ERROR
+            return e
+        if not isinstance(bt, RecordType):
+            self.error(e.span, f"'$' applied to a value of type {bt}", self.describe_expr(e.base))
+            e.type = ERROR
+            return e
+        f = bt.field(e.field)
+        if f is None:
+            self.error(e.span, f"no field '{e.field}' in record type {bt.display()}", self.field_hint(bt, e.field))
+            e.type = ERROR
+            return e
+        e.fdef = f
+        e.type = f.type
+        return e
+
+    def field_hint(self, rt: RecordType, name: str) -> str | None:
+        import difflib
+
+        m = difflib.get_close_matches(name, [f.name for f in rt.fields], n=1, cutoff=0.6)
+        return f"did you mean '{m[0]}'?" if m else None
+
+    def expr_HasField(self, e: A.HasField, expected):
+        e.base = self.check_expr(e.base)
+        bt = e.base.type
+        e.type = BOOL
+        if isinstance(bt, RecordType):
+            if bt.field(e.field) is None:
+                self.error(e.span, f"no field '{e.field}' in record type {bt.display()}", self.field_hint(bt, e.field))
+        elif bt.tag not in ("error", "any"):
+            self.error(e.span, f"'?$' applied to a value of type {bt}")
+        return e
+
+    # ------------------------------------------------------------------ calls
+
+    def expr_Call(self, e: A.Call, expected):
+        callee = e.func
+        if isinstance(callee, A.Name):
+            ident = self.lookup(callee.name, callee.span, report=False)
+            if ident is not None and ident.kind == "type" and isinstance(ident.value, RecordType):
+                return self.record_call(e, ident.value)
+        e.func = self.check_expr(callee)
+        ft = e.func.type
+        if ft.tag == "error":
+            self.check_exprs(e.args)
+            e.type = ERROR
+            return e
+        if isinstance(ft, TypeType) and isinstance(ft.type, RecordType):
+            return self.record_call(e, ft.type)
+        if not isinstance(ft, FuncType):
+            self.error(e.span, f"'{self.describe_expr(e.func)}' is not a function")
+            self.check_exprs(e.args)
+            e.type = ERROR
+            return e
+        if ft.flavor == "event":
+            self.error(e.span, "events cannot be called directly; raise them with 'event'")
+        elif ft.flavor == "hook" and not e.in_hook:
+            self.error(e.span, "hook cannot be called directly, use hook operator")
+        if e.field_args:
+            self.error(e.span, "field assignments are only valid in record constructors")
+        e.args = self.check_args(e.args, ft, e)
+        fid = e.func.id if isinstance(e.func, A.Name) else None
+        if fid is not None and fid.value == "bif":
+            e.call_kind = "bif"
+        else:
+            e.call_kind = "value"
+        result_fn = getattr(ft, "result_fn", None)
+        if result_fn is not None:
+            rt = result_fn([a.type for a in e.args], e.args)
+            e.type = rt if rt is not None else ft.ret
+        else:
+            e.type = ft.ret
+        if self.func is not None and fid is not None and getattr(fid, "value", None) is None:
+            pass
+        return e
+
+    def check_args(self, args: list[A.Expr], ft: FuncType, call: A.Node) -> list[A.Expr]:
+        params = ft.params
+        out: list[A.Expr] = []
+        if len(args) > len(params) and not ft.varargs:
+            self.error(call.span, f"too many arguments ({len(args)} for {len(params)})")
+        for i, a in enumerate(args):
+            if i < len(params):
+                pt = params[i].type
+                a = self.check_expr(a, pt)
+                out.append(self.coerce(a, pt, f"argument {i + 1}"))
+            else:
+                a = self.check_expr(a)
+                out.append(self.coerce(a, ANY, "argument"))
+        for p in params[len(args) :]:
+            d = p.attrs.get("&default")
+            if d is None:
+                if p.type.tag == "any" and ft.varargs:
+                    break
+                self.error(call.span, f"argument '{p.name}' is missing (and has no &default)")
+                break
+            out.append(d)
+        return out
+
+    def record_call(self, e: A.Call, rt: RecordType) -> A.Expr:
+        """``R($a=1, ...)``: a typed record constructor."""
+        if e.args:
+            self.error(e.span, "record constructor takes only field assignments ($field=value)")
+            self.check_exprs(e.args)
+        ctor = A.RecordCtor(e.field_args or [], span=e.span)
+        return self.ctor_to_record(self.expr_RecordCtor(ctor, None), rt)
+
+    def expr_HookCall(self, e: A.HookCall, expected):
+        call = e.call
+        if not isinstance(call, A.Call):
+            self.error(e.span, "hook operator needs a hook call")
+            e.call = self.check_expr(call)
+            e.type = BOOL
+            return e
+        call.in_hook = True
+        call = self.expr_Call(call, None)
+        e.call = call
+        ft = call.func.type if isinstance(call, A.Call) else None
+        if isinstance(ft, FuncType) and ft.flavor != "hook":
+            self.error(e.span, "hook operator applied to something that is not a hook")
+        e.type = BOOL
+        return e
+
+    def event_call(self, call: A.Call) -> A.Call:
+        """Check the call of ``event f(...)`` and ``schedule ... { f(...) }``."""
+        callee = call.func
+        assert isinstance(callee, A.Name)
+        ident = self.lookup(callee.name, callee.span)
+        if ident is not None and not ident.is_global:
+            self.error(callee.span, f'local identifier "{callee.name}" cannot be used to reference an event')
+            self.check_exprs(call.args)
+            call.type = ERROR
+            return call
+        if ident is None:
+            args = self.check_exprs(call.args)
+            params = [Param(f"arg{i}", a.type) for i, a in enumerate(args)]
+            ft = FuncType("event", params, VOID)
+            ident = self.install_global(full_name(GLOBAL, callee.name), "func", ft, callee.span, export=True)
+            call.args = args
+        ft = ident.type
+        callee.id = ident
+        callee.type = ft
+        ident.used = True
+        if not isinstance(ft, FuncType) or ft.flavor != "event":
+            if ft is not None and ft.tag != "error":
+                self.error(callee.span, f"'{callee.name}' is not an event")
+            call.type = ERROR
+            return call
+        if call.args and call.args[0].type is None:
+            call.args = self.check_args(call.args, ft, call)
+        elif len(call.args) < len(ft.params):
+            call.args = self.check_args(call.args, ft, call)
+        call.call_kind = "event"
+        call.type = VOID
+        self.events_raised.setdefault(ident.name, call.span)
+        return call
+
+    # -------------------------------------------------------------- operators
+
+    def expr_UnaryOp(self, e: A.UnaryOp, expected):
+        op = e.op
+        e.operand = self.check_expr(e.operand)
+        t = e.operand.type
+        if t.tag == "error":
+            e.type = ERROR
+            return e
+        if op == "!":
+            if t.tag != "bool":
+                self.error(e.span, "requires bool operand", self.describe_expr(e))
+            e.type = BOOL
+        elif op == "~":
+            if t.tag != "count":
+                self.error(e.span, "requires count operand", self.describe_expr(e))
+            e.type = COUNT
+        elif op in ("++", "--"):
+            self.check_lvalue(e.operand)
+            if t.tag not in ("count", "int"):
+                self.error(e.span, "requires an integral operand", self.describe_expr(e))
+            e.type = t
+        elif op == "-":
+            if t.tag == "count":
+                e.type = INT
+            elif t.tag in ("int", "double", "interval"):
+                e.type = t
+            elif isinstance(t, VectorType) and t.elem is not None and is_numeric(t.elem):
+                e.type = VectorType(INT if t.elem.tag == "count" else t.elem)
+            else:
+                self.error(e.span, "requires arithmetic operand", self.describe_expr(e))
+                e.type = ERROR
+        elif op == "+":
+            if t.tag == "count":
+                e.type = INT
+            elif t.tag in ("int", "double", "interval"):
+                e.type = t
+            else:
+                self.error(e.span, "requires arithmetic operand", self.describe_expr(e))
+                e.type = ERROR
+        return e
+
+    def expr_BinOp(self, e: A.BinOp, expected):
+        op = e.op
+        if op in ("&&", "||"):
+            e.left = self.check_expr(e.left)
+            e.right = self.check_expr(e.right)
+            for side in (e.left, e.right):
+                if side.type.tag not in ("bool", "error"):
+                    self.error(side.span, f"operand of {op} must be bool", self.describe_expr(side))
+            e.type = BOOL
+            return e
+        if op in ("in", "!in"):
+            return self.check_in(e)
+        e.left = self.check_expr(e.left)
+        e.right = self.check_expr(e.right, e.left.type if isinstance(e.left.type, TableType) else None)
+        ta, tb = e.left.type, e.right.type
+        if ta.tag == "error" or tb.tag == "error":
+            e.type = BOOL if op in ("==", "!=", "<", "<=", ">", ">=") else ERROR
+            return e
+        if op in ("==", "!=", "<", "<=", ">", ">="):
+            if isinstance(ta, TableType) and isinstance(tb, TableType):
+                if tb.is_unspecified:
+                    e.right = self.coerce(e.right, ta)
+                elif ta.is_unspecified:
+                    e.left = self.coerce(e.left, tb)
+                    ta = tb
+            if not comparable(op, ta, tb):
+                self.error(e.span, f"illegal comparison ({ta} {op} {tb})", self.describe_expr(e))
+            elif is_numeric(ta) and is_numeric(tb):
+                e.operand_type = max_numeric(ta, tb)
+            else:
+                e.operand_type = ta
+            e.type = BOOL
+            return e
+        if op in ("+", "-", "*", "/", "%"):
+            if op in ("-",) and isinstance(ta, TableType) and isinstance(tb, TableType) and tb.is_unspecified:
+                e.right = self.coerce(e.right, ta)
+                tb = ta
+            r = arith_result(op, ta, tb)
+            if r is None:
+                self.error(e.span, f"arithmetic mixed with non-arithmetic ({ta} {op} {tb})", self.describe_expr(e))
+                e.type = ERROR
+                return e
+            e.type, e.operand_type = r
+            return e
+        if op in ("&", "|", "^", "<<", ">>"):
+            r = bitwise_result(op, ta, tb)
+            if r is None:
+                self.error(e.span, f"requires count operands ({ta} {op} {tb})", self.describe_expr(e))
+                e.type = ERROR
+                return e
+            e.type = r
+            e.operand_type = r
+            return e
+        self.error(e.span, f"unknown operator {op}")
+        e.type = ERROR
+        return e
+
+    def check_in(self, e: A.BinOp) -> A.Expr:
+        e.right = self.check_expr(e.right)
+        rt = e.right.type
+        e.type = BOOL
+        if isinstance(rt, TableType):
+            left = e.left
+            if isinstance(left, A.ListCtor) and left.fields is None:
+                items = left.items
+            else:
+                items = [left]
+            if len(items) == 1 and len(rt.indices) == 1:
+                x = self.check_expr(items[0], rt.indices[0])
+                e.left = self.coerce(x, rt.indices[0], "index")
+                return e
+            lst = A.ListCtor(self.check_index_list(items, rt, e), None, span=left.span)
+            lst.type = ListType([x.type for x in lst.items])
+            e.left = lst
+            return e
+        e.left = self.check_expr(e.left)
+        lt = e.left.type
+        if rt.tag == "error" or lt.tag == "error":
+            return e
+        if isinstance(rt, VectorType):
+            if lt.tag not in ("count", "int"):
+                self.error(e.span, "vector membership needs a count or int index", self.describe_expr(e))
+            return e
+        if rt.tag == "string" and lt.tag in ("string", "pattern"):
+            return e
+        if rt.tag == "subnet" and lt.tag == "addr":
+            return e
+        if lt.tag == "pattern" and rt.tag == "string":
+            return e
+        if rt.tag == "record" and lt.tag == "string":
+            return e
+        self.error(e.span, f"'in' not valid for {lt} and {rt}", self.describe_expr(e))
+        return e
+
+    def expr_CondExpr(self, e: A.CondExpr, expected):
+        e.cond = self.check_expr(e.cond)
+        ct = e.cond.type
+        e.then = self.check_expr(e.then, expected)
+        e.orelse = self.check_expr(e.orelse, expected)
+        if isinstance(ct, VectorType) and ct.elem is not None and ct.elem.tag == "bool":
+            e.then, e.orelse, t = self.unify(e.then, e.orelse)
+            e.type = t or ERROR
+            return e
+        if ct.tag not in ("bool", "error"):
+            self.error(e.cond.span, "conditional must be bool", self.describe_expr(e.cond))
+        e.then, e.orelse, t = self.unify(e.then, e.orelse)
+        if t is None:
+            self.error(e.span, f"operands of ?: must have the same type ({e.then.type} and {e.orelse.type})")
+            t = ERROR
+        e.type = t
+        return e
+
+    def check_lvalue(self, target: A.Expr) -> None:
+        if isinstance(target, A.Name):
+            ident = target.id
+            if ident is None:
+                return
+            if ident.kind in ("const", "enum"):
+                self.error(target.span, f"const '{target.name}' cannot be changed")
+            elif ident.kind == "option" and self.func is not None and self.func.kind != "top":
+                self.error(target.span, f"option '{target.name}' cannot be changed (use Config::set_value)")
+            elif ident.kind == "type":
+                self.error(target.span, "cannot assign to a type")
+            ident.assigned = True
+            return
+        if isinstance(target, A.Index | A.Field | A.Slice):
+            return
+        if isinstance(target, A.ListCtor):
+            return
+        self.error(target.span, "illegal assignment target", self.describe_expr(target))
+
+    def expr_Assign(self, e: A.Assign, expected):
+        if isinstance(e.target, A.ListCtor) and e.target.fields is None and expected is None:
+            # `[k1, k2] = v` inside a table constructor is handled there.
+            e.target = self.check_expr(e.target)
+            e.value = self.check_expr(e.value)
+            e.type = e.value.type
+            return e
+        e.target = self.check_expr(e.target)
+        self.check_lvalue(e.target)
+        tt = e.target.type
+        if isinstance(e.target, A.Name) and isinstance(e.target.id, ID) and e.target.id.kind == "func" and e.target.id.has_body and e.target.id.type.flavor == "function":
+            pass
+        if e.op == "=":
+            e.value = self.check_expr(e.value, tt)
+            e.value = self.coerce(e.value, tt, "assignment")
+        else:
+            e.value = self.check_expr(e.value, tt)
+            e.value = self.check_compound_rhs(e.op, tt, e.value, e.span)
+        e.type = tt
+        return e
+
+    def check_compound_rhs(self, op: str, tt: Type, value: A.Expr, span) -> A.Expr:
+        """Right side of ``+=`` / ``-=`` for target type ``tt``."""
+        vt = value.type
+        if tt.tag == "error" or vt.tag == "error":
+            return value
+        if isinstance(tt, TableType):
+            if isinstance(value, A.BraceInit | A.SetCtor | A.TableCtor) or (isinstance(vt, TableType)):
+                if isinstance(vt, TableType) and not vt.is_unspecified and not same_type(vt, tt):
+                    if not (tt.yield_ is not None and vt.is_set and op == "-="):
+                        self.error(span, f"type clash in {op} ({tt} and {vt})")
+                    return value
+                return self.coerce(value, tt if not (op == "-=" and tt.yield_ is not None and vt.is_set) else vt, op)
+            if tt.is_set and len(tt.indices) == 1 and op == "+=":
+                return self.coerce(value, tt.indices[0], op)
+            self.error(span, f"type clash in {op} ({tt} and {vt})")
+            return value
+        if isinstance(tt, VectorType) and op == "+=":
+            if isinstance(vt, VectorType) and tt.elem is not None and vt.elem is not None and same_type(tt.elem, vt.elem):
+                return value
+            return self.coerce(value, tt.elem, "vector append") if tt.elem is not None else value
+        r = arith_result(op[0], tt, vt)
+        if r is None or not assignable(tt, r[0]):
+            self.error(span, f"type clash in {op} ({tt} and {vt})")
+            return value
+        if is_numeric(tt) and is_numeric(vt):
+            return self.numeric_coerce(value, tt) if assignable(tt, vt) else value
+        return value
+
+    def expr_Cast(self, e: A.Cast, expected):
+        e.expr = self.check_expr(e.expr)
+        t = self.resolve_type(e.target)
+        src = e.expr.type
+        if e.op == "is":
+            e.type = BOOL
+            return e
+        if src.tag not in ("any", "error") and t.tag != "error":
+            ok = assignable(t, src) or (is_numeric(t) and is_numeric(src)) or (
+                src.tag == "string" and t.tag in ("count", "int", "double", "addr", "subnet", "port", "interval", "time")
+            ) or (src.tag in ("count", "double", "int") and t.tag in ("time", "interval", "addr")) or (
+                src.tag == "enum" and t.tag in ("count", "int")
+            )
+            if not ok:
+                self.error(e.span, f"cannot cast value of type {src} to type {t}", self.describe_expr(e))
+        e.type = BOOL if e.op == "?as" else t
+        return e
+
+    def expr_SizeExpr(self, e: A.SizeExpr, expected):
+        e.expr = self.check_expr(e.expr)
+        t = size_result(e.expr.type)
+        if t is None:
+            self.error(e.span, f"|...| not defined for {e.expr.type}")
+            t = ERROR
+        e.type = t
+        return e
+
+    def expr_CopyExpr(self, e: A.CopyExpr, expected):
+        e.expr = self.check_expr(e.expr, expected)
+        e.type = e.expr.type
+        return e
+
+    # ----------------------------------------------------------- constructors
+
+    def expr_ListCtor(self, e: A.ListCtor, expected):
+        if e.fields is not None:
+            return self.expr_RecordCtor(e, expected)
+        e.items = self.check_exprs(e.items)
+        e.type = ListType([x.type for x in e.items])
+        if isinstance(expected, RecordType):
+            return self.ctor_to_record(e, expected)
+        return e
+
+    def expr_RecordCtor(self, e, expected):
+        fields = []
+        seen = set()
+        for fa in e.fields:
+            fexp = None
+            if isinstance(expected, RecordType):
+                f = expected.field(fa.name)
+                fexp = f.type if f is not None else None
+            fa.value = self.check_expr(fa.value, fexp)
+            if fa.name in seen:
+                self.error(fa.span, f"duplicate field '{fa.name}' in record constructor")
+            seen.add(fa.name)
+            vt = fa.value.type
+            fields.append(Field(fa.name, vt))
+        e.type = RecordType(fields)
+        if isinstance(expected, RecordType):
+            return self.ctor_to_record(e, expected)
+        return e
+
+    def ctor_to_record(self, e, rt: RecordType) -> A.Expr:
+        """Coerce an untyped record constructor to record type ``rt``."""
+        if isinstance(e, A.ListCtor) and e.fields is None:
+            if e.items:
+                self.error(e.span, "record constructor needs $field=value assignments")
+            e.type = rt
+            return e
+        for fa in e.fields:
+            f = rt.field(fa.name)
+            if f is None:
+                self.error(fa.span, f'orphaned field "{fa.name}" in record coercion', self.describe_expr(e))
+                continue
+            fa.value = self.coerce(fa.value, f.type, f"field '{fa.name}'")
+        given = {fa.name for fa in e.fields}
+        for f in rt.fields:
+            if f.name not in given and not f.optional and not f.has_default and f.type.tag not in (
+                "table",
+                "vector",
+                "record",
+            ):
+                self.error(e.span, f"required field '{f.name}' missing in record constructor")
+        e.type = rt
+        return e
+
+    def expr_SetCtor(self, e: A.SetCtor, expected):
+        tt = expected if isinstance(expected, TableType) and expected.is_set else None
+        return self.finish_set(e, tt)
+
+    def finish_set(self, e, tt: TableType | None):
+        items = []
+        for x in e.items:
+            if tt is not None and not tt.is_unspecified:
+                if len(tt.indices) > 1 and isinstance(x, A.ListCtor):
+                    x.items = self.check_index_list(x.items, tt, x)
+                    x.type = ListType([y.type for y in x.items])
+                else:
+                    x = self.coerce(self.check_expr(x, tt.indices[0]), tt.indices[0], "set element")
+            else:
+                x = self.check_expr(x)
+            items.append(x)
+        e.items = items
+        if tt is None:
+            if not items:
+                tt = TableType([], None)
+            else:
+                first = items[0].type
+                idx = list(first.types) if isinstance(first, ListType) else [first]
+                tt = TableType(idx, None)
+                for x in items[1:]:
+                    xt = x.type
+                    xi = list(xt.types) if isinstance(xt, ListType) else [xt]
+                    if len(xi) != len(idx) or not all(same_type(a, b) for a, b in zip(xi, idx, strict=True)):
+                        if len(xi) == len(idx) and all(is_numeric(a) and is_numeric(b) for a, b in zip(xi, idx, strict=True)):
+                            continue
+                        self.error(x.span, "set elements have different types")
+                        break
+        attrs = getattr(e, "attrs", [])
+        e.attr_map = self.check_attrs(attrs, tt, "ctor") if attrs else {}
+        e.type = tt
+        return e
+
+    def expr_TableCtor(self, e: A.TableCtor, expected):
+        tt = expected if isinstance(expected, TableType) and not expected.is_set else None
+        return self.finish_table(e, tt)
+
+    def finish_table(self, e, tt: TableType | None):
+        items = []
+        idx_types = None
+        yield_t = None
+        for x in e.items:
+            if not isinstance(x, A.Assign) or x.op != "=":
+                self.error(x.span, "table constructor items must be [index] = value")
+                continue
+            keys = x.target.items if isinstance(x.target, A.ListCtor) and x.target.fields is None else [x.target]
+            if tt is not None and not tt.is_unspecified:
+                keys = self.check_index_list(keys, tt, x)
+                val = self.coerce(self.check_expr(x.value, tt.yield_), tt.yield_, "table value")
+            else:
+                keys = self.check_exprs(keys)
+                val = self.check_expr(x.value)
+                kt = [k.type for k in keys]
+                if idx_types is None:
+                    idx_types, yield_t = kt, val.type
+                elif len(kt) != len(idx_types):
+                    self.error(x.span, "table constructor index lists differ in length")
+            x.target = A.ListCtor(keys, None, span=x.target.span)
+            x.target.type = ListType([k.type for k in keys])
+            x.value = val
+            x.type = val.type
+            items.append(x)
+        e.items = items
+        if tt is None:
+            tt = TableType(idx_types or [], yield_t) if idx_types is not None else TableType([], ERROR)
+            if idx_types is None:
+                tt.yield_ = VOID
+        attrs = getattr(e, "attrs", [])
+        e.attr_map = self.check_attrs(attrs, tt, "ctor") if attrs else {}
+        e.type = tt
+        return e
+
+    def expr_VectorCtor(self, e: A.VectorCtor, expected):
+        vt = expected if isinstance(expected, VectorType) else None
+        return self.finish_vector(e, vt)
+
+    def finish_vector(self, e, vt: VectorType | None):
+        if vt is not None and vt.elem is not None:
+            e.items = [self.coerce(self.check_expr(x, vt.elem), vt.elem, "vector element") for x in e.items]
+            e.type = vt
+            return e
+        items = self.check_exprs(e.items)
+        if not items:
+            e.items = []
+            e.type = VectorType(None)
+            return e
+        t = items[0].type
+        for x in items[1:]:
+            if is_numeric(t) and is_numeric(x.type):
+                t = max_numeric(t, x.type)
+            elif not same_type(t, x.type) and x.type.tag != "error":
+                self.error(x.span, f"vector elements have different types ({t} and {x.type})")
+        e.items = [self.numeric_coerce(x, t) if is_numeric(t) and is_numeric(x.type) else x for x in items]
+        e.type = VectorType(t)
+        return e
+
+    def expr_BraceInit(self, e: A.BraceInit, expected):
+        if expected is None:
+            self.error(e.span, "{ ... } initializer needs a declared type")
+            self.check_exprs(e.items)
+            e.type = ERROR
+            return e
+        return self.ctor_with_type(e, expected, "initialization")
+
+    def ctor_with_type(self, e, t: Type, what: str) -> A.Expr:
+        """Give a container constructor (or ``{...}``) the context's type ``t``."""
+        if isinstance(t, TableType) and t.is_set:
+            if isinstance(e, A.TableCtor) or (isinstance(e, A.VectorCtor) and e.items):
+                self.error(e.span, f"type clash in {what} ({t} and {e.type})")
+                return e
+            if isinstance(e, A.VectorCtor):
+                return self.retyped(e, A.SetCtor([], [], span=e.span), t)
+            if isinstance(e, A.BraceInit):
+                e = A.SetCtor(e.items, [], span=e.span)
+            return self.finish_set(e, t)
+        if isinstance(t, TableType):
+            if isinstance(e, A.SetCtor) and e.items:
+                self.error(e.span, f"type clash in {what} ({t} and {e.type})")
+                return e
+            if isinstance(e, A.VectorCtor):
+                return self.retyped(e, A.TableCtor([], [], span=e.span), t)
+            if isinstance(e, A.BraceInit):
+                e = A.TableCtor(e.items, [], span=e.span)
+            return self.finish_table(e, t)
+        if isinstance(t, VectorType):
+            if isinstance(e, A.SetCtor | A.TableCtor) and e.items:
+                self.error(e.span, f"type clash in {what} ({t} and {e.type})")
+                return e
+            if isinstance(e, A.BraceInit):
+                e = A.VectorCtor(e.items, span=e.span)
+            return self.finish_vector(e, t)
+        self.error(e.span, f"type clash in {what} ({t} and {e.type})")
+        return e
+
+    def retyped(self, old, new, t):
+        new.type = t
+        new.attr_map = {}
+        return new
+
+    # ---------------------------------------------------------------- lambdas
+
+    def expr_LambdaExpr(self, e: A.LambdaExpr, expected):
+        outer = self.func
+        ft = self.func_type("function", e.sig)
+        info = FuncInfo("lambda", "lambda", ft, outer, self.module)
+        e.info = info
+        for cap in e.captures or []:
+            ident = self.lookup(cap.name, cap.span, report=False)
+            if ident is None:
+                self.error(cap.span, f"no such local identifier: {cap.name}")
+                continue
+            if ident.kind == "type":
+                self.error(cap.span, f"cannot specify type in capture: {cap.name}")
+                continue
+            if ident.is_global and not (outer is not None and outer.kind == "top" and ident.name in outer.locals):
+                self.error(cap.span, f"cannot specify global in capture: {cap.name}")
+                continue
+            if any(c[0] is ident for c in info.captures):
+                self.error(cap.span, f"{cap.name} listed multiple times in capture")
+                continue
+            cid = ID(ident.name, "local", ident.type, cap.span, is_global=False)
+            cid.py_name = "c_" + cap.name
+            cid.func = info
+            info.locals[ident.name] = cid
+            info.captures.append((ident, cap.deep))
+            cap.id = ident
+        for p in ft.params:
+            pid = ID(full_name(self.module, p.name), "param", p.type, e.sig.span, is_global=False)
+            pid.py_name = "v_" + p.name
+            pid.func = info
+            info.locals[pid.name] = pid
+            info.params.append(pid)
+        self.check_body(info, e.body)
+        e.type = ft
+        return e
+
+    def expr_ScheduleExpr(self, e: A.ScheduleExpr, expected):
+        e.delay = self.check_expr(e.delay)
+        if e.delay.type.tag not in ("interval", "error"):
+            self.error(e.delay.span, "schedule needs an interval", self.describe_expr(e.delay))
+        e.event = self.event_call(e.event)
+        e.type = _TIMER
+        return e
+
+    def expr_WhenLocal(self, e: A.WhenLocal, expected):
+        f = self.func
+        if f is None or f.kind != "when":
+            self.error(e.span, "'local' in an expression is only valid in a when condition")
+            e.init = self.check_expr(e.init)
+            e.type = BOOL
+            return e
+        e.init = self.check_expr(e.init)
+        t = e.init.type
+        full = full_name(self.module, e.name)
+        lid = ID(full, "local", t, e.span, is_global=False)
+        lid.py_name = "v_" + e.name
+        lid.func = f
+        f.locals[full] = lid
+        e.id = lid
+        e.type = BOOL
+        return e
+
+
+# Re-exported for sibling modules.
+ENUM_T = EnumType

@@ -1,0 +1,354 @@
+"""Statement checks (mixed into :class:`~.checker.Checker`).
+
+Locals are declared in the :class:`~.scope.FuncInfo` of the body being
+checked.  Zeek locals are function-wide, so a ``local`` in a nested block is
+visible after the block; redeclaring a local with the same type reuses it.
+``when`` bodies get a FuncInfo of their own (kind ``when``) whose parent is
+the enclosing body: the compiler copies the enclosing locals they use into
+the trigger, as Zeek evaluates conditions and bodies on a copy of the frame.
+"""
+
+from __future__ import annotations
+
+from ..syntax import ast as A
+from ..types import (
+    ANY,
+    BOOL,
+    COUNT,
+    ERROR,
+    INT,
+    STRING,
+    EnumType,
+    RecordType,
+    TableType,
+    Type,
+    VectorType,
+    is_numeric,
+    same_type,
+)
+from .scope import ID, FuncInfo, full_name
+
+__all__ = ["StmtChecks"]
+
+
+class StmtChecks:
+    def check_stmt(self, s: A.Stmt) -> None:
+        method = getattr(self, "stmt_" + type(s).__name__, None)
+        if method is None:
+            self.error(s.span, f"unsupported statement ({type(s).__name__})")
+            return
+        method(s)
+
+    def stmt_Block(self, s: A.Block) -> None:
+        for x in s.stmts:
+            self.check_stmt(x)
+
+    def stmt_NullStmt(self, s) -> None:
+        pass
+
+    def stmt_ExprStmt(self, s: A.ExprStmt) -> None:
+        s.expr = self.check_expr(s.expr)
+
+    def stmt_PrintStmt(self, s: A.PrintStmt) -> None:
+        s.exprs = self.check_exprs(s.exprs)
+        for x in s.exprs:
+            if x.type is not None and x.type.tag == "void":
+                self.error(x.span, "cannot print a value of type void", self.describe_expr(x))
+
+    def stmt_EventStmt(self, s: A.EventStmt) -> None:
+        s.call = self.event_call(s.call)
+
+    def check_cond(self, e: A.Expr) -> A.Expr:
+        e = self.check_expr(e)
+        if e.type.tag not in ("bool", "error"):
+            self.error(e.span, "conditional in test must be boolean", self.describe_expr(e))
+        return e
+
+    def stmt_IfStmt(self, s: A.IfStmt) -> None:
+        s.cond = self.check_cond(s.cond)
+        self.check_stmt(s.then)
+        if s.orelse is not None:
+            self.check_stmt(s.orelse)
+
+    def stmt_WhileStmt(self, s: A.WhileStmt) -> None:
+        s.cond = self.check_cond(s.cond)
+        self.func.loop_depth += 1
+        try:
+            self.check_stmt(s.body)
+        finally:
+            self.func.loop_depth -= 1
+
+    def declare_local(self, name: str, t: Type, span, kind: str = "local") -> ID:
+        f: FuncInfo = self.func
+        full = full_name(self.module, name)
+        existing = f.locals.get(full)
+        if existing is not None:
+            if existing.kind == "param" and kind == "local":
+                self.error(span, f"'{name}' redeclared (it is a parameter)")
+            elif existing.type is not None and t.tag != "error" and not same_type(existing.type, t):
+                self.error(span, f"'{name}' redeclared with a different type ({t} and {existing.type})")
+            return existing
+        gid = self.globals.get(full)
+        if gid is not None and gid.kind == "const" and f.kind != "top":
+            self.error(span, f"already a const identifier: {name}")
+        lid = ID(full, kind, t, span, is_global=f.kind == "top")
+        lid.func = f
+        if f.kind == "top":
+            lid.py_name = self.new_py_name(name, "t")
+        else:
+            lid.py_name = "v_" + name
+        f.locals[full] = lid
+        return lid
+
+    def stmt_ForStmt(self, s: A.ForStmt) -> None:
+        s.iterable = self.check_expr(s.iterable)
+        it = s.iterable.type
+        key_types: list[Type]
+        val_type: Type | None = None
+        if isinstance(it, TableType):
+            key_types = list(it.indices) if not it.is_unspecified else [ERROR] * len(s.keys)
+            if s.value is not None:
+                if it.is_set:
+                    self.error(s.span, "value variable in a for loop over a set")
+                val_type = it.yield_ or ERROR
+            if len(s.keys) != len(key_types) and not it.is_unspecified:
+                self.error(s.span, f"wrong number of index variables ({len(s.keys)} for {len(key_types)})")
+                key_types = [ERROR] * len(s.keys)
+        elif isinstance(it, VectorType):
+            key_types = [COUNT]
+            val_type = it.elem or ERROR
+            if len(s.keys) != 1:
+                self.error(s.span, "a for loop over a vector has one index variable")
+                key_types = [ERROR] * len(s.keys)
+        elif it.tag == "string":
+            key_types = [STRING] if s.value is None else [COUNT]
+            val_type = STRING
+            if len(s.keys) != 1:
+                self.error(s.span, "a for loop over a string has one variable")
+                key_types = [ERROR] * len(s.keys)
+        else:
+            if it.tag != "error":
+                self.error(s.iterable.span, f"cannot iterate over a value of type {it}", self.describe_expr(s.iterable))
+            key_types = [ERROR] * len(s.keys)
+            val_type = ERROR if s.value is not None else None
+        s.key_ids = [
+            None if k == "_" else self.declare_local(k, t, s.span) for k, t in zip(s.keys, key_types, strict=False)
+        ]
+        if s.value is not None:
+            s.value_id = None if s.value == "_" else self.declare_local(s.value, val_type or ERROR, s.span)
+        self.func.loop_depth += 1
+        try:
+            self.check_stmt(s.body)
+        finally:
+            self.func.loop_depth -= 1
+
+    def stmt_NextStmt(self, s) -> None:
+        if self.func.loop_depth == 0:
+            self.error(s.span, "next statement used outside of for or while loop")
+
+    def stmt_BreakStmt(self, s) -> None:
+        f = self.func
+        if f.loop_depth == 0 and f.switch_depth == 0 and f.kind != "hook":
+            self.error(s.span, "break statement used outside of for, while or switch statement, or hook")
+
+    def stmt_FallthroughStmt(self, s) -> None:
+        if self.func.switch_depth == 0:
+            self.error(s.span, "fallthrough statement used outside of switch statement")
+
+    def stmt_SwitchStmt(self, s: A.SwitchStmt) -> None:
+        s.expr = self.check_expr(s.expr)
+        st = s.expr.type
+        seen_default = False
+        seen_values: set = set()
+        self.func.switch_depth += 1
+        try:
+            for c in s.cases:
+                if c.values is None and c.types is None:
+                    if seen_default:
+                        self.error(c.span, "multiple default labels")
+                    seen_default = True
+                elif c.values is not None:
+                    vals = []
+                    for v in c.values:
+                        v = self.check_expr(v, st)
+                        if st.tag != "error" and v.type.tag != "error":
+                            if is_numeric(st) and is_numeric(v.type):
+                                v = self.numeric_coerce(v, st) if v.type.tag != st.tag and st.tag != "count" else v
+                            elif not same_type(st, v.type) and not isinstance(v.type, EnumType):
+                                self.error(v.span, f"case label type ({v.type}) differs from switch type ({st})")
+                        key = self.describe_expr(v)
+                        if key in seen_values:
+                            self.error(v.span, "duplicate case label", key)
+                        seen_values.add(key)
+                        vals.append(v)
+                    c.values = vals
+                else:
+                    if st.tag not in ("any", "error"):
+                        self.error(c.span, "type cases require a switch on an 'any' value")
+                    ids = []
+                    for tn, name in c.types:
+                        t = self.resolve_type(tn)
+                        ids.append(self.declare_local(name, t, c.span) if name else None)
+                    c.ids = ids
+                for x in c.body:
+                    self.check_stmt(x)
+        finally:
+            self.func.switch_depth -= 1
+
+    def stmt_ReturnStmt(self, s: A.ReturnStmt) -> None:
+        f = self.func
+        target = f
+        while target is not None and target.kind == "when":
+            if not getattr(target, "is_return_when", False):
+                break
+            target = target.parent
+        if target is None or target.kind == "top":
+            if s.value is not None:
+                s.value = self.check_expr(s.value)
+            return
+        if target.kind == "when":
+            if s.value is not None:
+                self.error(s.span, "return value in a when body")
+                s.value = self.check_expr(s.value)
+            return
+        ft = target.ftype
+        if target.kind in ("event", "hook"):
+            if s.value is not None:
+                self.error(s.span, f"{target.kind} handler cannot return a value")
+                s.value = self.check_expr(s.value)
+            return
+        rt = ft.ret if ft is not None else ERROR
+        if s.value is None:
+            if rt.tag not in ("void", "error"):
+                self.error(s.span, "return statement needs a value")
+            return
+        if rt.tag == "void":
+            self.error(s.span, "function does not return a value")
+            s.value = self.check_expr(s.value)
+            return
+        s.value = self.coerce(self.check_expr(s.value, rt), rt, "return")
+
+    def stmt_LocalDecl(self, s: A.LocalDecl) -> None:
+        t = self.resolve_type(s.type) if s.type is not None else None
+        init = s.init
+        if init is not None:
+            init = self.check_expr(init, t)
+            if t is None:
+                t = self.infer_type(init)
+            if s.init_op == "=":
+                init = self.coerce(init, t, "initialization")
+            else:
+                init = self.check_compound_rhs(s.init_op, t, init, s.span)
+            s.init = init
+        elif t is None:
+            self.error(s.span, f"no type given for local '{s.name}'")
+            t = ERROR
+        if s.kind == "const" and init is None:
+            self.error(s.span, f"const '{s.name}' needs an initial value")
+        lid = self.declare_local(s.name, t, s.span, "const" if s.kind == "const" else "local")
+        lid.attrs.update(self.check_attrs(s.attrs, t, "local"))
+        s.id = lid
+
+    def stmt_AssertStmt(self, s: A.AssertStmt) -> None:
+        s.cond = self.check_cond(s.cond)
+        if s.msg is not None:
+            s.msg = self.check_expr(s.msg)
+            if s.msg.type.tag not in ("string", "error"):
+                self.error(s.msg.span, "assert message must be a string")
+
+    def stmt_AddStmt(self, s: A.AddStmt) -> None:
+        t = s.target
+        if not isinstance(t, A.Index):
+            self.error(s.span, "add needs a set element (add s[x])")
+            s.target = self.check_expr(t)
+            return
+        t.base = self.check_expr(t.base)
+        bt = t.base.type
+        if isinstance(bt, TableType) and bt.is_set:
+            t.indices = self.check_index_list(t.indices, bt, t)
+            t.type = BOOL
+            return
+        if bt.tag != "error":
+            self.error(s.span, f"add applies to sets, not {bt}")
+        t.indices = self.check_exprs(t.indices)
+        t.type = ERROR
+
+    def stmt_DeleteStmt(self, s: A.DeleteStmt) -> None:
+        t = s.target
+        if isinstance(t, A.Index):
+            t.base = self.check_expr(t.base)
+            bt = t.base.type
+            if isinstance(bt, TableType):
+                t.indices = self.check_index_list(t.indices, bt, t)
+                t.type = BOOL
+                return
+            if isinstance(bt, VectorType):
+                t.indices = self.check_exprs(t.indices)
+                t.type = bt.elem or ERROR
+                return
+            if bt.tag != "error":
+                self.error(s.span, f"delete applies to tables, sets, vectors and record fields, not {bt}")
+            t.indices = self.check_exprs(t.indices)
+            t.type = ERROR
+            return
+        s.target = self.check_expr(t)
+        tt = s.target.type
+        if isinstance(s.target, A.Field):
+            f = s.target.fdef
+            if f is not None and not f.optional and not f.has_default:
+                self.error(s.span, "illegal delete statement: field is not &optional", self.describe_expr(s.target))
+            return
+        if isinstance(tt, TableType | VectorType) or tt.tag == "error":
+            return
+        self.error(s.span, "illegal delete statement", self.describe_expr(s.target))
+
+    def stmt_WhenStmt(self, s: A.WhenStmt) -> None:
+        outer: FuncInfo = self.func
+        if s.is_return:
+            if outer.kind != "function":
+                self.error(s.span, "return when is only valid in a function")
+            outer.is_async = True
+        info = FuncInfo("when", "when", outer.ftype, outer, self.module)
+        info.is_return_when = s.is_return
+        s.info = info
+        info.explicit_captures = s.captures is not None
+        if s.captures is not None:
+            for cap in s.captures:
+                ident = self.lookup(cap.name, cap.span, report=False)
+                if ident is None or ident.is_global:
+                    self.error(cap.span, f"no such local identifier: {cap.name}")
+                    continue
+                cap.id = ident
+                info.outer_refs[ident] = None
+                info.captures.append((ident, cap.deep))
+        self.func = info
+        try:
+            s.cond = self.check_expr(s.cond)
+            if s.cond.type.tag not in ("bool", "error") and not isinstance(s.cond, A.WhenLocal):
+                self.error(s.cond.span, "when condition must be boolean", self.describe_expr(s.cond))
+            self.check_stmt(s.body)
+        finally:
+            self.func = outer
+        if s.timeout is not None:
+            s.timeout = self.check_expr(s.timeout)
+            if s.timeout.type.tag not in ("interval", "error"):
+                self.error(s.timeout.span, "when timeout requires an interval")
+            self.func = info
+            try:
+                for x in s.timeout_body:
+                    self.check_stmt(x)
+            finally:
+                self.func = outer
+        if info.explicit_captures:
+            captured = {c[0] for c in info.captures}
+            for ref in info.outer_refs:
+                if ref not in captured and ref.func is not None and ref.func.kind != "top":
+                    self.error(s.span, f"'{short(ref.name)}' is used inside when but not captured")
+
+
+def short(name: str) -> str:
+    return name.rpartition("::")[2]
+
+
+# Re-exported types used by the checker.
+TYPES_USED = (ANY, INT, RecordType)

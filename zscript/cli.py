@@ -1,0 +1,107 @@
+"""The ``zscript`` command.
+
+``zscript run NODE FILE...``  load the files in order and run them as node
+NODE (``standalone`` outside a cluster), like ``zeek -b FILE...``.
+
+``zscript check FILE...``  parse, resolve and type-check only (like
+``zeek -a``: declarations are processed, so ``@if`` conditions and global
+initializers are evaluated, but no event is dispatched).
+
+Static errors print with file, line, column and a caret, and exit with
+status 1.  No input makes the command print a Python traceback: an
+unexpected internal failure is reported as such, with a request to file a
+bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import __version__
+
+__all__ = ["main"]
+
+
+def _print_diagnostics(diags) -> None:
+    from .diagnostics import render
+
+    for d in diags:
+        sys.stderr.write(render(d))
+
+
+def _load(host, files: list[str], code: str | None) -> bool:
+    from .diagnostics import SourceFile, ZScriptError
+
+    for f in files:
+        if not os.path.exists(f):
+            from .loader import resolve_load
+
+            found = resolve_load(f, None)
+            if found is None:
+                sys.stderr.write(f"error: can't find {f}\n")
+                return False
+            f = str(found)
+        host.load_file(f)
+    if code:
+        host.load_source(SourceFile("<command line>", code))
+    try:
+        host.finish_loading()
+    except ZScriptError as e:
+        _print_diagnostics(e.diagnostics)
+        return False
+    _print_diagnostics(host.warnings())
+    return True
+
+
+def cmd_run(args) -> int:
+    from .host import Host
+
+    virtual = args.virtual_time or os.environ.get("ZSCRIPT_VIRTUAL_TIME") == "1"
+    host = Host(node=args.node, virtual_time=virtual)
+    if args.debug:
+        host.reporter.debug = True
+    if not _load(host, args.files, args.exec_code):
+        return 1
+    return host.run()
+
+
+def cmd_check(args) -> int:
+    from .host import Host
+
+    host = Host(node="standalone")
+    return 0 if _load(host, args.files, None) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="zscript", description="Run Zeek-style event scripts.")
+    p.add_argument("--version", action="version", version=f"zscript {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run scripts as a node (standalone, or a cluster node name)")
+    r.add_argument("node", help="node name: 'standalone', or a node of the cluster layout")
+    r.add_argument("files", nargs="*", help="scripts to load, in order")
+    r.add_argument("-e", "--exec", dest="exec_code", help="zscript code to run after the files")
+    r.add_argument("--virtual-time", action="store_true", help="jump to the next timer instead of sleeping")
+    r.add_argument("--debug", action="store_true", help="print Python tracebacks of internal errors")
+    r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("check", help="parse and type-check scripts without running them")
+    c.add_argument("files", nargs="+")
+    c.set_defaults(func=cmd_check)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Stage 3a: checked AST to Python code."""

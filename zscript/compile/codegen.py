@@ -1,0 +1,684 @@
+"""Stage 3: checked units to Python source, compiled per unit.
+
+Every top-level unit (declaration or statement) becomes one small Python
+module executed in the host's shared namespace, so zscript globals are
+Python globals of that namespace and reading one is a ``LOAD_GLOBAL``:
+
+* a function becomes ``def g12_foo(v_a, v_b): ...`` bound under its global
+  name; calls are direct Python calls;
+* an event or hook body becomes a function registered with its handler in
+  priority order; ``break`` in a hook body returns ``False``;
+* a lambda becomes a factory taking the captured values, returning a nested
+  function that owns them as closure cells (Zeek's copy-capture semantics);
+* a ``when`` statement becomes three module-level functions (condition, body,
+  timeout body) over a frame object holding the locals they use;
+* a global declaration runs its initializer at once, as Zeek does;
+* a top-level statement becomes a function the host runs after ``zeek_init``
+  is queued.
+
+Nothing walks the AST at run time.  Runtime helpers referenced by generated
+code are named ``_z_*`` and installed in the namespace by the host.
+"""
+
+from __future__ import annotations
+
+from ..check.scope import ID, FuncInfo
+from ..runtime import linemap
+from ..runtime.linemap import Emitter, mark
+from ..runtime.values import field_attr
+from ..syntax import ast as A
+from ..syntax.printer import expr_text
+from ..types import FuncType, RecordType, TableType, VectorType
+from .exprgen import M64, ExprGen
+
+__all__ = ["CodeGen", "CompiledUnit"]
+
+linemap.DESCRIBE[0] = expr_text
+
+
+class FnCtx:
+    """State of the Python function being generated."""
+
+    def __init__(self, info: FuncInfo | None, kind: str):
+        self.info = info
+        self.kind = kind  # function, event, hook, lambda, when, top, module
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+        self.loops = 0
+        #: Enclosing switch statements: (case variable, next-flag variable or None).
+        self.switches: list[list] = []
+        self.lines: list[tuple[int, str, object]] = []
+        self.indent = 0
+
+    def add(self, text: str, span) -> None:
+        self.lines.append((self.indent, text, span))
+
+
+class CompiledUnit:
+    """The result of compiling one unit: Python code to run in the namespace."""
+
+    def __init__(self, code, filename: str, top_function: str | None):
+        self.code = code
+        self.filename = filename
+        #: Name of the global-statement function to run later (top-level stmts).
+        self.top_function = top_function
+
+
+class CodeGen(ExprGen):
+    """Compiles checked units; one instance per host.
+
+    :param ns: the namespace compiled code runs in.
+    :param rt: runtime services (``make_pattern``, ``TypeVal`` ...).
+    """
+
+    def __init__(self, ns: dict, rt):
+        self.ns = ns
+        self.rt = rt
+        self.counter = [0]
+        self.const_ids: dict[int, str] = {}
+        self.keep: list = []
+        self.units = 0
+        self.fn: FnCtx | None = None
+        self.hoisted: list[tuple[int, str, object]] = []
+        self.in_when_cond = False
+
+    # --------------------------------------------------------------- plumbing
+
+    def emit(self, text: str, span=None) -> None:
+        self.fn.add(text, span)
+
+    def indent(self) -> None:
+        self.fn.indent += 1
+
+    def dedent(self) -> None:
+        self.fn.indent -= 1
+
+    def name_ref(self, ident: ID) -> str:
+        if ident.is_global:
+            return ident.py_name
+        fc = self.fn
+        if fc is not None and fc.kind == "when":
+            return f"_wf.{ident.py_name}"
+        return ident.py_name
+
+    def lvalue_name(self, ident: ID) -> str:
+        """Name to assign to; records ``global``/``nonlocal`` needs."""
+        ref = self.name_ref(ident)
+        fc = self.fn
+        if ident.is_global:
+            if fc.kind != "module":
+                fc.globals.add(ref)
+        elif fc.kind == "lambda" and ident.py_name.startswith("c_"):
+            fc.nonlocals.add(ref)
+        return ref
+
+    def ensure_handler(self, ident: ID) -> None:
+        """Bind an event or hook global to its handler object in the namespace."""
+        if ident.py_name not in self.ns:
+            self.ns[ident.py_name] = self.rt.handler(ident.name, ident.type)
+
+    def function(self, name: str, params: list[str], info: FuncInfo | None, kind: str, body, span) -> list:
+        """Generate ``def name(params): body`` and return its lines (relative indent)."""
+        saved = self.fn
+        fc = FnCtx(info, kind)
+        self.fn = fc
+        try:
+            if callable(body):
+                body()
+            else:
+                for s in body:
+                    self.stmt(s)
+        finally:
+            self.fn = saved
+        lines = [(0, f"def {name}({', '.join(params)}):", span)]
+        if fc.globals:
+            lines.append((1, "global " + ", ".join(sorted(fc.globals)), span))
+        if fc.nonlocals:
+            lines.append((1, "nonlocal " + ", ".join(sorted(fc.nonlocals)), span))
+        if not fc.lines:
+            lines.append((1, "pass", span))
+        lines.extend((ind + 1, text, sp) for ind, text, sp in fc.lines)
+        return lines
+
+    def hoist(self, lines: list) -> None:
+        self.hoisted.extend(lines)
+
+    # ------------------------------------------------------------------ units
+
+    def compile_unit(self, unit: A.Node, touched_records: list[RecordType]) -> CompiledUnit:
+        self.units += 1
+        filename = f"<zscript:{self.units}>"
+        self.hoisted = []
+        module = FnCtx(None, "module")
+        self.fn = module
+        top_fn = None
+        try:
+            for rt in touched_records:
+                self.record_defaults(rt)
+            if isinstance(unit, A.Decl):
+                self.decl(unit)
+            else:
+                top_fn = f"_top{self.units}"
+                lines = self.function(top_fn, [], None, "top", [unit], unit.span)
+                self.hoist(lines)
+        finally:
+            self.fn = None
+        em = Emitter(filename)
+        for ind, text, span in self.hoisted:
+            em.indent = ind
+            em.emit(text, span)
+        for ind, text, span in module.lines:
+            em.indent = ind
+            em.emit(text, span)
+        source = em.source()
+        em.register()
+        code = compile(source, filename, "exec")
+        cu = CompiledUnit(code, filename, top_fn)
+        cu.source = source
+        return cu
+
+    def compile_expr(self, e: A.Expr):
+        """Compile a checked expression into a zero-argument function (``@if``)."""
+        self.units += 1
+        filename = f"<zscript:{self.units}>"
+        name = f"_cond{self.units}"
+        self.hoisted = []
+        lines = self.function(name, [], None, "function", lambda: self.emit(f"return {self.expr(e)}", e.span), e.span)
+        em = Emitter(filename)
+        for ind, text, span in self.hoisted + lines:
+            em.indent = ind
+            em.emit(text, span)
+        em.register()
+        exec(compile(em.source(), filename, "exec"), self.ns)
+        return self.ns.pop(name)
+
+    def record_defaults(self, rt: RecordType) -> None:
+        """Compile the ``&default`` (and implicit aggregate) initializers of fields."""
+        cls = self.rclass(rt)
+        for f in rt.fields:
+            if f.default is not None or getattr(f, "compiled", False):
+                continue
+            d = f.attrs.get("&default")
+            if d is not None:
+                code = self.expr(d)
+                creation = not isinstance(d, A.Const)
+            elif not f.optional and f.type.tag in ("record", "table", "vector"):
+                code = self.default_value(f.type, f.attrs)
+                creation = False
+            else:
+                continue
+            self.emit(f"_z_setdefault({cls}, {f.name!r}, lambda: {code}, {creation})", None)
+
+    # ----------------------------------------------------------- declarations
+
+    def decl(self, d: A.Decl) -> None:
+        getattr(self, "decl_" + type(d).__name__)(d)
+
+    def decl_ModuleDecl(self, d) -> None:
+        pass
+
+    def decl_ExportDecl(self, d: A.ExportDecl) -> None:
+        for sub in d.decls:
+            self.decl(sub)
+
+    def decl_TypeDecl(self, d) -> None:
+        pass
+
+    def decl_RedefEnum(self, d) -> None:
+        pass
+
+    def decl_RedefRecord(self, d) -> None:
+        pass
+
+    def decl_RedefFieldAttrs(self, d) -> None:
+        pass
+
+    def decl_GlobalDecl(self, d: A.GlobalDecl) -> None:
+        ident = d.id
+        if ident is None:
+            return
+        t = ident.type
+        if isinstance(t, FuncType) and t.flavor in ("event", "hook"):
+            self.ensure_handler(ident)
+            if d.init is None:
+                return
+        if d.init is not None:
+            if d.init_op == "=":
+                code = self.with_decl_attrs(d.init, ident.attrs)
+            else:
+                code = self.compound_value(_NameOf(ident), d.init_op, d.init, ident.py_name)
+            self.emit(f"{ident.py_name} = {code}", d.span)
+        elif ident.py_name not in self.ns:
+            code = self.default_value(t, ident.attrs)
+            if code is not None:
+                self.emit(f"{ident.py_name} = {code}", d.span)
+
+    def decl_RedefDecl(self, d: A.RedefDecl) -> None:
+        ident = d.id
+        if ident is None or d.init is None:
+            if ident is not None and d.attrs and isinstance(ident.type, TableType):
+                kw = self.attr_kwargs(self.container_attrs(ident.attrs), ident.type)
+                if kw:
+                    self.emit(f"{ident.py_name} = _z_withattrs({ident.py_name}, {self.tconst(ident.type)}, {kw})", d.span)
+            return
+        if d.init_op == "=":
+            code = self.with_decl_attrs(d.init, ident.attrs)
+        else:
+            code = self.compound_value(_NameOf(ident), d.init_op, d.init, ident.py_name)
+        self.emit(f"{ident.py_name} = {code}", d.span)
+
+    def decl_FuncDecl(self, d: A.FuncDecl) -> None:
+        ident = d.id
+        info = d.info
+        if ident is None or info is None:
+            return
+        params = [self.param_name(p) for p in info.params]
+        flavor = d.flavor
+        if flavor == "function":
+            lines = self.function(ident.py_name, params, info, "function", d.body.stmts, d.header_span)
+            self.hoist(lines)
+            self.emit(f"{ident.py_name}._ztype = {self.tconst(ident.type)}", d.header_span)
+            self.emit(f"{ident.py_name}._zname = {ident.name!r}", d.header_span)
+            return
+        self.ensure_handler(ident)
+        fname = f"_h{self.site()}"
+        lines = self.function(fname, params, info, flavor, d.body.stmts, d.header_span)
+        self.hoist(lines)
+        prio = info.priority_expr
+        pcode = self.expr(prio) if prio is not None else "0"
+        self.emit(f"_z_addhandler({ident.name!r}, {fname}, {pcode})", d.header_span)
+
+    def param_name(self, p: ID) -> str:
+        return p.py_name
+
+    # ------------------------------------------------------------- statements
+
+    def stmt(self, s: A.Stmt) -> None:
+        getattr(self, "stmt_" + type(s).__name__)(s)
+
+    def body(self, stmts: list[A.Stmt], span) -> None:
+        self.indent()
+        n = len(self.fn.lines)
+        for s in stmts:
+            self.stmt(s)
+        if len(self.fn.lines) == n:
+            self.emit("pass", span)
+        self.dedent()
+
+    def sub(self, s: A.Stmt) -> None:
+        stmts = s.stmts if isinstance(s, A.Block) else [s]
+        self.body(stmts, s.span)
+
+    def stmt_Block(self, s: A.Block) -> None:
+        for x in s.stmts:
+            self.stmt(x)
+
+    def stmt_NullStmt(self, s) -> None:
+        pass
+
+    def stmt_ExprStmt(self, s: A.ExprStmt) -> None:
+        e = s.expr
+        if isinstance(e, A.Assign):
+            self.assign_stmt(e, s)
+            return
+        if isinstance(e, A.UnaryOp) and e.op in ("++", "--"):
+            self.emit(mark(self.incdec(e.operand, 1 if e.op == "++" else -1, want_value=False), e), s.span)
+            return
+        self.emit(self.expr(e), s.span)
+
+    def assign_stmt(self, e: A.Assign, s) -> None:
+        t = e.target
+        if isinstance(t, A.ListCtor):
+            self.emit(self.expr(e), s.span)
+            return
+        if isinstance(t, A.Name):
+            ref = self.lvalue_name(t.id)
+            if e.op == "=":
+                value = self.expr(e.value)
+            else:
+                value = self.compound_value(t, e.op, e.value, ref)
+            self.emit(f"{ref} = {value}", s.span)
+            return
+        if isinstance(t, A.Field):
+            base = self.expr(t.base)
+            attr = field_attr(t.field)
+            if e.op == "=":
+                self.emit(f"{mark(base, t.base)}.{attr} = {self.expr(e.value)}", s.span)
+                return
+            if not _simple(base):
+                tmp = self.temp()
+                self.emit(f"{tmp} = {base}", s.span)
+                base = tmp
+            cur = mark(f"{base}.{attr}", t)
+            self.emit(f"{base}.{attr} = {self.compound_value(t, e.op, e.value, cur)}", s.span)
+            return
+        if isinstance(t, A.Index):
+            base = self.expr(t.base)
+            bt = t.base.type
+            if isinstance(bt, VectorType):
+                idx = self.expr(t.indices[0])
+                if e.op == "=":
+                    self.emit(mark(f"_z_vset({base}, {idx}, {self.expr(e.value)})", e), s.span)
+                    return
+                if not _simple(base):
+                    tmp = self.temp()
+                    self.emit(f"{tmp} = {base}", s.span)
+                    base = tmp
+                if not _simple(idx):
+                    tmp = self.temp()
+                    self.emit(f"{tmp} = {idx}", s.span)
+                    idx = tmp
+                cur = mark(f"{base}[{idx}]", t)
+                self.emit(mark(f"_z_vset({base}, {idx}, {self.compound_value(t, e.op, e.value, cur)})", e), s.span)
+                return
+            key = self.key(t.indices)
+            if e.op == "=":
+                self.emit(f"{mark(base, t.base)}[{key}] = {self.expr(e.value)}", s.span)
+                return
+            if not _simple(base):
+                tmp = self.temp()
+                self.emit(f"{tmp} = {base}", s.span)
+                base = tmp
+            ktmp = self.temp()
+            self.emit(f"{ktmp} = {self.key_tuple(t.indices)}", s.span)
+            cur = mark(f"{base}[{ktmp}]", t)
+            self.emit(f"{base}[{ktmp}] = {self.compound_value(t, e.op, e.value, cur)}", s.span)
+            return
+        if isinstance(t, A.Slice):
+            lo = self.expr(t.lo) if t.lo is not None else "None"
+            hi = self.expr(t.hi) if t.hi is not None else "None"
+            self.emit(mark(f"_z_slice_assign({self.expr(t.base)}, {lo}, {hi}, {self.expr(e.value)})", e), s.span)
+            return
+        self.emit(self.expr(e), s.span)
+
+    def stmt_PrintStmt(self, s: A.PrintStmt) -> None:
+        self.emit(f"_z_print({self.print_code(s.exprs)})", s.span)
+
+    def stmt_EventStmt(self, s: A.EventStmt) -> None:
+        call = s.call
+        ident = call.func.id
+        if ident is None:
+            return
+        self.ensure_handler(ident)
+        args = ", ".join(self.expr(a) for a in call.args)
+        self.emit(f"_z_event({self.name_ref(ident)}, ({args}{',' if call.args else ''}))", s.span)
+
+    def stmt_IfStmt(self, s: A.IfStmt) -> None:
+        self.emit(f"if {self.expr(s.cond)}:", s.span)
+        self.sub(s.then)
+        orelse = s.orelse
+        while isinstance(orelse, A.IfStmt):
+            self.emit(f"elif {self.expr(orelse.cond)}:", orelse.span)
+            self.sub(orelse.then)
+            orelse = orelse.orelse
+        if orelse is not None:
+            self.emit("else:", orelse.span)
+            self.sub(orelse)
+
+    def stmt_WhileStmt(self, s: A.WhileStmt) -> None:
+        self.emit(f"while {self.expr(s.cond)}:", s.span)
+        self.fn.loops += 1
+        self.fn.switches.append(None)
+        try:
+            self.sub(s.body)
+        finally:
+            self.fn.loops -= 1
+            self.fn.switches.pop()
+
+    def loop_target(self, ident: ID | None) -> str:
+        if ident is None:
+            return "_"
+        return self.lvalue_name(ident)
+
+    def stmt_ForStmt(self, s: A.ForStmt) -> None:
+        it = self.expr(s.iterable)
+        t = s.iterable.type
+        keys = [self.loop_target(k) for k in s.key_ids]
+        ktarget = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ")"
+        if isinstance(t, TableType):
+            if s.value is not None:
+                vt = self.loop_target(s.value_id)
+                head = f"for {ktarget}, {vt} in list({it}.items()):"
+            else:
+                head = f"for {ktarget} in list({it}):"
+        elif isinstance(t, VectorType):
+            if s.value is not None:
+                head = f"for {ktarget}, {self.loop_target(s.value_id)} in _z_vitems({it}):"
+            else:
+                head = f"for {ktarget} in _z_vindices({it}):"
+        elif t.tag == "string":
+            if s.value is not None:
+                head = f"for {ktarget}, {self.loop_target(s.value_id)} in enumerate({it}):"
+            else:
+                head = f"for {ktarget} in {it}:"
+        else:
+            head = f"for {ktarget} in ():"
+        self.emit(head, s.span)
+        self.fn.loops += 1
+        self.fn.switches.append(None)
+        try:
+            self.sub(s.body)
+        finally:
+            self.fn.loops -= 1
+            self.fn.switches.pop()
+
+    def stmt_NextStmt(self, s) -> None:
+        sw = self.innermost_switch()
+        if sw is not None:
+            if sw[1] is None:
+                sw[1] = self.temp()
+            self.emit(f"{sw[1]} = True", s.span)
+            self.emit("break", s.span)
+            return
+        self.emit("continue", s.span)
+
+    def innermost_switch(self):
+        """The switch a ``next`` or ``break`` belongs to, if it is nearer than a loop."""
+        for sw in reversed(self.fn.switches):
+            return sw
+        return None
+
+    def stmt_BreakStmt(self, s) -> None:
+        if not self.fn.switches and self.fn.kind == "hook":
+            self.emit("return False", s.span)
+            return
+        self.emit("break", s.span)
+
+    def stmt_FallthroughStmt(self, s) -> None:
+        sw = self.innermost_switch()
+        if sw is not None:
+            self.emit(f"{sw[0]} += 1", s.span)
+            sw.append("fell")
+
+    def stmt_ReturnStmt(self, s: A.ReturnStmt) -> None:
+        if s.value is None:
+            if self.fn.kind == "hook":
+                self.emit("return None", s.span)
+            else:
+                self.emit("return", s.span)
+            return
+        self.emit(f"return {self.expr(s.value)}", s.span)
+
+    def stmt_SwitchStmt(self, s: A.SwitchStmt) -> None:
+        val = self.temp()
+        cvar = self.temp()
+        self.emit(f"{val} = {self.expr(s.expr)}", s.span)
+        default_idx = -1
+        table: list[tuple[str, int]] = []
+        constant = True
+        type_cases: list[tuple[str, int]] = []
+        for i, c in enumerate(s.cases):
+            if c.values is None and c.types is None:
+                default_idx = i
+            elif c.values is not None:
+                for v in c.values:
+                    inner = v.expr if isinstance(v, A.Coerce) else v
+                    if not (isinstance(inner, A.Const) or (isinstance(inner, A.Name) and inner.id is not None and inner.id.kind == "enum")):
+                        constant = False
+                    table.append((self.expr(v), i))
+            else:
+                for tn, _name in c.types:
+                    type_cases.append((self.tconst(tn.resolved), i))
+        if type_cases:
+            pairs = ", ".join(f"({t}, {i})" for t, i in type_cases)
+            self.emit(f"{cvar} = _z_typecase({val}, ({pairs},), {default_idx})", s.span)
+        else:
+            # The first case listing a value wins, as Zeek rejects duplicates anyway.
+            items = ", ".join(f"{k}: {i}" for k, i in reversed(table))
+            if constant:
+                const = self.const(eval(f"{{{items}}}", self.ns), "sw")  # noqa: S307 - generated literals
+                self.emit(f"{cvar} = {const}.get({val}, {default_idx})", s.span)
+            else:
+                self.emit(f"{cvar} = {{{items}}}.get({val}, {default_idx})", s.span)
+        sw = [cvar, None]
+        self.fn.switches.append(sw)
+        start = len(self.fn.lines)
+        self.emit("while True:", s.span)
+        self.indent()
+        for i, c in enumerate(s.cases):
+            self.emit(f"if {cvar} == {i}:", c.span)
+            self.indent()
+            if c.types is not None and c.ids:
+                for ident in c.ids:
+                    if ident is not None:
+                        self.emit(f"{self.lvalue_name(ident)} = _z_unbox({val})", c.span)
+            n = len(self.fn.lines)
+            fell = len(sw)
+            for x in c.body:
+                self.stmt(x)
+            if len(sw) == fell:
+                self.emit("break", c.span)
+            elif len(self.fn.lines) == n:
+                self.emit("pass", c.span)
+            del sw[2:]
+            self.dedent()
+        self.emit("break", s.span)
+        self.dedent()
+        self.fn.switches.pop()
+        if sw[1] is not None:
+            self.fn.lines.insert(start, (self.fn.indent, f"{sw[1]} = False", s.span))
+            self.emit(f"if {sw[1]}:", s.span)
+            self.indent()
+            outer = self.innermost_switch()
+            if outer is not None:
+                if outer[1] is None:
+                    outer[1] = self.temp()
+                self.emit(f"{outer[1]} = True", s.span)
+                self.emit("break", s.span)
+            else:
+                self.emit("continue", s.span)
+            self.dedent()
+
+    def stmt_LocalDecl(self, s: A.LocalDecl) -> None:
+        ident = s.id
+        if ident is None:
+            return
+        ref = self.lvalue_name(ident)
+        if s.init is not None:
+            if s.init_op == "=":
+                code = self.with_decl_attrs(s.init, ident.attrs)
+            else:
+                code = self.compound_value(s, s.init_op, s.init, ref)
+            self.emit(f"{ref} = {code}", s.span)
+            return
+        code = self.default_value(ident.type, ident.attrs)
+        if code is not None:
+            self.emit(f"{ref} = {code}", s.span)
+
+    def stmt_AssertStmt(self, s: A.AssertStmt) -> None:
+        msg = self.expr(s.msg) if s.msg is not None else "None"
+        text = self.describe_node(s.cond)
+        self.emit(f"if not {self.expr(s.cond)}:", s.span)
+        self.indent()
+        self.emit(f"_z_assert_fail({text!r}, {msg})", s.span)
+        self.dedent()
+
+    def stmt_AddStmt(self, s: A.AddStmt) -> None:
+        t = s.target
+        if isinstance(t, A.Index):
+            self.emit(mark(f"{self.expr(t.base)}.zadd({self.key_tuple(t.indices)})", t), s.span)
+
+    def stmt_DeleteStmt(self, s: A.DeleteStmt) -> None:
+        t = s.target
+        if isinstance(t, A.Index):
+            bt = t.base.type
+            if isinstance(bt, VectorType):
+                self.emit(mark(f"_z_vdelete({self.expr(t.base)}, {self.expr(t.indices[0])})", t), s.span)
+            else:
+                self.emit(mark(f"{self.expr(t.base)}.zdelete({self.key_tuple(t.indices)})", t), s.span)
+            return
+        if isinstance(t, A.Field):
+            self.emit(f"{self.expr(t.base)}.__dict__.pop({field_attr(t.field)!r}, None)", s.span)
+            return
+        self.emit(f"{self.expr(t)}.zclear()", s.span)
+
+    # ------------------------------------------------------------ when, lambda
+
+    def stmt_WhenStmt(self, s: A.WhenStmt) -> None:
+        info = s.info
+        n = self.site()
+        frame = f"_wf{n}"
+        self.emit(f"{frame} = _z_Frame()", s.span)
+        deep = {ident for ident, d in info.captures if d}
+        for ident in info.outer_refs:
+            ref = self.name_ref(ident)
+            val = f"_z_copy({ref})" if ident in deep else ref
+            self.emit(f"{frame}.{ident.py_name} = {val}", s.span)
+        cond_name, body_name, to_name = f"_wc{n}", f"_wb{n}", f"_wt{n}"
+
+        def cond_body():
+            self.in_when_cond = True
+            try:
+                self.emit(f"return {self.expr(s.cond)}", s.cond.span)
+            finally:
+                self.in_when_cond = False
+
+        saved_cond = self.in_when_cond
+        self.in_when_cond = False
+        try:
+            self.hoist(self.function(cond_name, ["_wf"], info, "when", cond_body, s.span))
+            body_stmts = s.body.stmts if isinstance(s.body, A.Block) else [s.body]
+            self.hoist(self.function(body_name, ["_wf"], info, "when", body_stmts, s.span))
+            if s.timeout_body is not None:
+                self.hoist(self.function(to_name, ["_wf"], info, "when", s.timeout_body, s.span))
+        finally:
+            self.in_when_cond = saved_cond
+        timeout = self.expr(s.timeout) if s.timeout is not None else "None"
+        tfn = to_name if s.timeout_body is not None else "None"
+        call = mark(f"_z_when({cond_name}, {body_name}, {timeout}, {tfn}, {frame}, {s.is_return})", s)
+        if s.is_return:
+            self.emit(f"return {call}", s.span)
+        else:
+            self.emit(call, s.span)
+
+    def lambda_factory(self, e: A.LambdaExpr) -> str:
+        info = e.info
+        n = self.site()
+        factory = f"_mkL{n}"
+        inner = f"_L{n}"
+        caps = [f"c_{ident.name.rpartition('::')[2]}" for ident, _ in info.captures]
+        params = [p.py_name for p in info.params]
+        inner_lines = self.function(inner, params, info, "lambda", e.body.stmts, e.span)
+        lines = [(0, f"def {factory}({', '.join(caps)}):", e.span)]
+        lines.extend((ind + 1, text, sp) for ind, text, sp in inner_lines)
+        lines.append((1, f"{inner}._ztype = {self.tconst(e.type)}", e.span))
+        lines.append((1, f"{inner}._zname = 'lambda_<{n}>'", e.span))
+        lines.append((1, f"{inner}._zlambda = True", e.span))
+        lines.append((1, f"return {inner}", e.span))
+        self.hoist(lines)
+        return factory
+
+
+class _NameOf:
+    """Adapter giving ``compound_value`` a target with a type for a global ID."""
+
+    def __init__(self, ident: ID):
+        self.type = ident.type
+
+
+def _simple(code: str) -> bool:
+    return code.replace("_", "").replace(".", "").isalnum()
+
+
+# Used by exprgen for statement-level count updates.
+MASK = M64

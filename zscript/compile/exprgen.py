@@ -1,0 +1,599 @@
+"""Expression code generation: checked AST expressions to Python source text.
+
+Each ``gen_<Node>`` returns a Python expression string.  Operators are
+specialised on the static types the checker computed, so the generated code
+does no type dispatch: a count addition becomes ``(a + b) & M64``, a table
+lookup ``t[k]``, a record field ``r.f_name``.  Expressions that may fail are
+wrapped in :func:`~zscript.runtime.linemap.mark` so a runtime error can be
+reported at the right script expression.
+
+Values that generated code needs but cannot spell as literals (types,
+record classes, formatters, enumerators) live in the compiled code's global
+namespace under ``_k<n>`` names, created by :meth:`ExprGen.const`.
+"""
+
+from __future__ import annotations
+
+from ..runtime.describe import escape_bytes, formatter
+from ..runtime.linemap import mark
+from ..runtime.values import field_attr, record_class
+from ..syntax import ast as A
+from ..syntax.printer import expr_text
+from ..types import FuncType, RecordType, TableType, Type, VectorType
+
+__all__ = ["ExprGen"]
+
+M64 = "0xFFFFFFFFFFFFFFFF"
+_NEEDS_BOX = frozenset(("count", "int", "double", "time", "interval", "addr", "subnet", "port"))
+_CMP = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def _is_simple(code: str) -> bool:
+    """Can ``code`` be evaluated twice without side effects or much cost?"""
+    return code.replace("_", "").replace(".", "").isalnum()
+
+
+class ExprGen:
+    """Mixin of :class:`~.codegen.CodeGen` generating expressions."""
+
+    # ---------------------------------------------------------------- helpers
+
+    def const(self, value, hint: str = "k") -> str:
+        key = id(value)
+        name = self.const_ids.get(key)
+        if name is None:
+            self.counter[0] += 1
+            name = f"_{hint}{self.counter[0]}"
+            self.ns[name] = value
+            self.const_ids[key] = name
+            self.keep.append(value)
+        return name
+
+    def tconst(self, t: Type) -> str:
+        return self.const(t, "t")
+
+    def rclass(self, rt: RecordType) -> str:
+        return self.const(record_class(rt), "R")
+
+    def temp(self) -> str:
+        self.counter[0] += 1
+        return f"_t{self.counter[0]}"
+
+    def expr(self, e: A.Expr) -> str:
+        return getattr(self, "gen_" + type(e).__name__)(e)
+
+    def marked(self, e: A.Expr) -> str:
+        return mark(self.expr(e), e)
+
+    # --------------------------------------------------------------- literals
+
+    def gen_Const(self, e: A.Const) -> str:
+        k = e.kind
+        v = e.value
+        t = e.type
+        if k == "bool":
+            return "True" if v else "False"
+        if t is not None and t.tag in ("double", "time", "interval"):
+            v = float(v)
+            r = repr(v)
+            if "inf" in r or "nan" in r:
+                return self.const(v)
+            return r
+        if k == "count":
+            return str(v)
+        if k == "string":
+            return ascii(v)
+        if k == "pattern":
+            return self.const(self.rt.make_pattern(v[0], v[1]), "p")
+        if k == "port":
+            return self.const(self.rt.make_port(*v), "port")
+        if k == "addr":
+            return self.const(self.rt.make_addr(v), "a")
+        if k == "subnet":
+            return self.const(self.rt.make_subnet(v), "s")
+        return repr(v)
+
+    def gen_TypeExpr(self, e: A.TypeExpr) -> str:
+        return self.const(self.rt.TypeVal(e.tnode.resolved), "ty")
+
+    def gen_Name(self, e: A.Name) -> str:
+        ident = e.id
+        if ident.kind in ("func",) and isinstance(ident.type, FuncType) and ident.type.flavor != "function":
+            self.ensure_handler(ident)
+        return mark(self.name_ref(ident), e) if not ident.is_global else self.name_ref(ident)
+
+    def gen_Coerce(self, e: A.Coerce) -> str:
+        inner = self.expr(e.expr)
+        src, dst = e.expr.type, e.type
+        if dst.tag == "any":
+            if src.tag in _NEEDS_BOX:
+                return f"_z_box({inner}, {self.tconst(src)})"
+            return inner
+        if dst.tag == "double" and src.tag in ("count", "int"):
+            return f"float({inner})"
+        if dst.tag in ("int", "count"):
+            return inner
+        if isinstance(dst, RecordType):
+            return mark(f"_z_rcoerce({inner}, {self.rclass(dst)})", e)
+        if isinstance(dst, VectorType):
+            return f"_z_vcoerce({inner}, {self.tconst(src)}, {self.tconst(dst)})"
+        return inner
+
+    # ------------------------------------------------------- index and fields
+
+    def gen_Index(self, e: A.Index) -> str:
+        base = self.expr(e.base)
+        bt = e.base.type
+        if isinstance(bt, TableType):
+            return mark(f"{base}[{self.key(e.indices)}]", e)
+        if isinstance(bt, VectorType):
+            idx = e.indices[0]
+            if isinstance(idx.type, VectorType):
+                return mark(f"_z_vmask({base}, {self.expr(idx)})", e)
+            return mark(f"_z_vget({base}, {self.expr(idx)})", e)
+        if bt.tag == "string":
+            return mark(f"_z_strindex({base}, {self.expr(e.indices[0])})", e)
+        return mark(f"{base}[{self.key(e.indices)}]", e)
+
+    def key(self, indices: list[A.Expr]) -> str:
+        if len(indices) == 1:
+            return self.expr(indices[0])
+        return ", ".join(self.expr(i) for i in indices)
+
+    def key_tuple(self, indices: list[A.Expr]) -> str:
+        if len(indices) == 1:
+            return self.expr(indices[0])
+        return "(" + ", ".join(self.expr(i) for i in indices) + ")"
+
+    def gen_Slice(self, e: A.Slice) -> str:
+        lo = self.expr(e.lo) if e.lo is not None else "None"
+        hi = self.expr(e.hi) if e.hi is not None else "None"
+        return mark(f"_z_slice({self.expr(e.base)}, {lo}, {hi})", e)
+
+    def gen_Field(self, e: A.Field) -> str:
+        return mark(f"{self.expr(e.base)}.{field_attr(e.field)}", e)
+
+    def gen_HasField(self, e: A.HasField) -> str:
+        return f"_z_hasfield({self.expr(e.base)}, {field_attr(e.field)!r})"
+
+    # ------------------------------------------------------------------ calls
+
+    def gen_Call(self, e: A.Call) -> str:
+        args = ", ".join(self.expr(a) for a in e.args)
+        if e.call_kind == "bif":
+            fname = e.func.id.name
+            special = getattr(self, "bif_" + fname, None)
+            if special is not None:
+                code = special(e)
+                if code is not None:
+                    return mark(code, e)
+            return mark(f"{e.func.id.py_name}({args})", e)
+        func = self.expr(e.func)
+        fid = e.func.id if isinstance(e.func, A.Name) else None
+        if self.in_when_cond and fid is not None and fid.info is not None and fid.info.is_async:
+            site = self.site()
+            return mark(f"_z_acall(_wf, {site}, {func}, ({args}{',' if e.args else ''}))", e)
+        return mark(f"{func}({args})", e)
+
+    def site(self) -> int:
+        self.counter[0] += 1
+        return self.counter[0]
+
+    def bif_fmt(self, e: A.Call) -> str | None:
+        """``fmt`` with a literal format of plain ``%s``/``%d``: build the string inline."""
+        if not e.args or not isinstance(e.args[0], A.Const) or e.args[0].kind != "string":
+            return None
+        f = e.args[0].value
+        args = e.args[1:]
+        pieces = []
+        i = 0
+        ai = 0
+        while i < len(f):
+            j = f.find("%", i)
+            if j < 0:
+                pieces.append(ascii(f[i:]))
+                break
+            if j > i:
+                pieces.append(ascii(f[i:j]))
+            if j + 1 >= len(f):
+                return None
+            c = f[j + 1]
+            if c == "%":
+                pieces.append("'%'")
+                i = j + 2
+                continue
+            if c not in "sd" or ai >= len(args):
+                return None
+            a = args[ai]
+            inner = a.expr if isinstance(a, A.Coerce) and a.type.tag == "any" else a
+            t = inner.type
+            if c == "d" and t.tag not in ("count", "int"):
+                return None
+            if c == "s" and t.tag == "any":
+                return None
+            code = self.expr(inner)
+            if t.tag == "string":
+                pieces.append(code)
+            elif t.tag in ("count", "int"):
+                pieces.append(f"str({code})")
+            else:
+                pieces.append(f"{self.const(formatter(t), 'f')}({code})")
+            ai += 1
+            i = j + 2
+        if ai != len(args):
+            return None
+        if not pieces:
+            return "''"
+        return "(" + " + ".join(pieces) + ")"
+
+    def gen_HookCall(self, e: A.HookCall) -> str:
+        c = e.call
+        args = ", ".join(self.expr(a) for a in c.args)
+        return mark(f"{self.expr(c.func)}({args})", e)
+
+    # -------------------------------------------------------------- operators
+
+    def gen_UnaryOp(self, e: A.UnaryOp) -> str:
+        op = e.op
+        x = self.expr(e.operand)
+        t = e.operand.type
+        if op == "!":
+            return f"(not {x})"
+        if op == "~":
+            return f"(~{x} & {M64})"
+        if op == "-":
+            if isinstance(t, VectorType):
+                return f"_z_vneg({x}, {self.tconst(e.type)})"
+            return f"(-{x})"
+        if op == "+":
+            return f"(+{x})"
+        return mark(self.incdec(e.operand, 1 if op == "++" else -1, want_value=True), e)
+
+    def incdec(self, target: A.Expr, delta: int, want_value: bool) -> str:
+        """Code for ``++x``/``--x``; an expression (``want_value``) or a statement."""
+        is_count = target.type.tag == "count"
+        if isinstance(target, A.Name):
+            ref = self.lvalue_name(target.id)
+            if is_count:
+                new = f"({ref} + 1) & {M64}" if delta > 0 else f"_z_cdec({ref})"
+            else:
+                new = f"{ref} {'+' if delta > 0 else '-'} 1"
+            if want_value:
+                if "." in ref:
+                    return f"_z_setattr({ref.rsplit('.', 1)[0]}, {ref.rsplit('.', 1)[1]!r}, {new})"
+                return f"({ref} := {new})"
+            return f"{ref} = {new}"
+        if isinstance(target, A.Field):
+            return f"_z_incattr({self.expr(target.base)}, {field_attr(target.field)!r}, {delta}, {is_count})"
+        if isinstance(target, A.Index):
+            base = self.expr(target.base)
+            if isinstance(target.base.type, VectorType):
+                return f"_z_incvec({base}, {self.expr(target.indices[0])}, {delta}, {is_count})"
+            return f"_z_incitem({base}, {self.key_tuple(target.indices)}, {delta}, {is_count})"
+        return "None"
+
+    def gen_BinOp(self, e: A.BinOp) -> str:
+        op = e.op
+        if op == "&&":
+            return f"({self.expr(e.left)} and {self.expr(e.right)})"
+        if op == "||":
+            return f"({self.expr(e.left)} or {self.expr(e.right)})"
+        if op in ("in", "!in"):
+            code = self.gen_in(e)
+            return f"(not {code})" if op == "!in" else code
+        a = self.expr(e.left)
+        b = self.expr(e.right)
+        ta, tb = e.left.type, e.right.type
+        ot = e.operand_type
+        if op in _CMP:
+            return self.gen_compare(e, op, a, b, ta, tb)
+        if isinstance(e.type, VectorType):
+            return mark(f"_z_varith({op!r}, {a}, {b}, {self.tconst(e.type)})", e)
+        if isinstance(ta, TableType):
+            fn = {"-": "_z_setdiff", "&": "_z_setinter", "|": "_z_setunion"}[op]
+            return f"{fn}({a}, {b})"
+        tag = ot.tag if ot is not None else e.type.tag
+        if op == "+":
+            if tag == "count":
+                return f"(({a} + {b}) & {M64})"
+            return f"({a} + {b})"
+        if op == "-":
+            if tag == "count":
+                if _is_simple(a) and _is_simple(b):
+                    return mark(f"({a} - {b} if {a} >= {b} else _z_csub({a}, {b}))", e)
+                return mark(f"_z_csub({a}, {b})", e)
+            return f"({a} - {b})"
+        if op == "*":
+            if tag == "count":
+                return f"(({a} * {b}) & {M64})"
+            return f"({a} * {b})"
+        if op == "/":
+            if tag == "count":
+                return mark(f"({a} // {b})", e)
+            if tag == "int":
+                return mark(f"_z_idiv({a}, {b})", e)
+            return mark(f"({a} / {b})", e)
+        if op == "%":
+            if tag == "int":
+                return mark(f"_z_imod({a}, {b})", e)
+            return mark(f"({a} % {b})", e)
+        if op in ("&", "|", "^"):
+            return f"({a} {op} {b})"
+        if op == "<<":
+            return f"(({a} << {b}) & {M64})" if tag == "count" else f"({a} << {b})"
+        if op == ">>":
+            return f"({a} >> {b})"
+        raise AssertionError(op)
+
+    def gen_compare(self, e, op, a, b, ta, tb) -> str:
+        if {ta.tag, tb.tag} == {"pattern", "string"}:
+            pat, s = (a, b) if ta.tag == "pattern" else (b, a)
+            code = f"_z_pmatch({pat}, {s})"
+            return f"(not {code})" if op == "!=" else code
+        if ta.tag == "table" and op in ("<", "<=", ">", ">="):
+            if op in (">", ">="):
+                a, b = b, a
+            return f"_z_subset({a}, {b}, {op in ('<', '>')})"
+        if op in ("==", "!=") and (ta.tag == "any" or tb.tag == "any"):
+            code = f"_z_any_eq({a}, {b})"
+            return f"(not {code})" if op == "!=" else code
+        if op in ("==", "!=") and ta.tag in ("func", "record"):
+            return f"({a} {'is' if op == '==' else 'is not'} {b})"
+        return f"({a} {op} {b})"
+
+    def gen_in(self, e: A.BinOp) -> str:
+        rt = e.right.type
+        r = self.expr(e.right)
+        left = e.left
+        if isinstance(rt, TableType):
+            if isinstance(left, A.ListCtor):
+                k = "(" + ", ".join(self.expr(x) for x in left.items) + ("," if len(left.items) == 1 else "") + ")"
+                if len(left.items) == 1:
+                    k = self.expr(left.items[0])
+            else:
+                k = self.expr(left)
+            return f"({k} in {r})"
+        l_ = self.expr(left)
+        if isinstance(rt, VectorType):
+            return f"_z_vin({l_}, {r})"
+        if rt.tag == "string":
+            if left.type.tag == "pattern":
+                return f"_z_psearch({l_}, {r})"
+            return f"({l_} in {r})"
+        if left.type.tag == "pattern":
+            return f"_z_psearch({l_}, {r})"
+        return f"_z_contains({r}, {l_})"
+
+    def gen_CondExpr(self, e: A.CondExpr) -> str:
+        if isinstance(e.cond.type, VectorType):
+            return f"_z_vcond({self.expr(e.cond)}, {self.expr(e.then)}, {self.expr(e.orelse)}, {self.tconst(e.type)})"
+        return f"({self.expr(e.then)} if {self.expr(e.cond)} else {self.expr(e.orelse)})"
+
+    def gen_Assign(self, e: A.Assign) -> str:
+        """An assignment used as a value (``a = b = 0``, ``print x += 1``)."""
+        value = self.assign_value(e)
+        t = e.target
+        if isinstance(t, A.Name):
+            ref = self.lvalue_name(t.id)
+            if "." in ref:
+                obj, attr = ref.rsplit(".", 1)
+                return f"_z_setattr({obj}, {attr!r}, {value})"
+            return f"({ref} := {value})"
+        if isinstance(t, A.Field):
+            return mark(f"_z_setattr({self.expr(t.base)}, {field_attr(t.field)!r}, {value})", e)
+        if isinstance(t, A.Index):
+            base = self.expr(t.base)
+            if isinstance(t.base.type, VectorType):
+                return mark(f"_z_vset_value({base}, {self.expr(t.indices[0])}, {value})", e)
+            return mark(f"_z_setitem({base}, {self.key_tuple(t.indices)}, {value})", e)
+        return value
+
+    def assign_value(self, e: A.Assign) -> str:
+        """The value stored by ``e`` (for ``+=``/``-=``, the combined value)."""
+        if e.op == "=":
+            return self.expr(e.value)
+        return self.compound_value(e.target, e.op, e.value, self.expr(e.target))
+
+    def compound_value(self, target: A.Expr, op: str, value: A.Expr, cur: str) -> str:
+        tt = target.type
+        v = self.expr(value)
+        tag = tt.tag
+        if tag == "count":
+            if op == "+=":
+                return f"(({cur} + {v}) & {M64})"
+            return f"_z_csub({cur}, {v})"
+        if tag in ("int", "double", "interval", "time", "string"):
+            return f"({cur} {op[0]} {v})"
+        if isinstance(tt, TableType):
+            if op == "+=":
+                if isinstance(value.type, TableType):
+                    return f"_z_tadd({cur}, {v})"
+                return f"_z_tadd_elem({cur}, {v})"
+            return f"_z_tremove({cur}, {v})"
+        if isinstance(tt, VectorType):
+            if isinstance(value.type, VectorType):
+                return f"_z_vextend({cur}, {v})"
+            return f"_z_vappend({cur}, {v})"
+        return f"({cur} {op[0]} {v})"
+
+    def gen_Cast(self, e: A.Cast) -> str:
+        x = self.expr(e.expr)
+        src = e.expr.type
+        dst = e.target.resolved
+        if e.op == "is":
+            return f"_z_is({x}, {self.tconst(dst)})"
+        if e.op == "?as":
+            return f"_z_can_as({x}, {self.tconst(src)}, {self.tconst(dst)})"
+        if src.tag == dst.tag and src.tag not in ("any", "record", "vector", "table"):
+            return x
+        if src.tag in ("count", "int") and dst.tag == "double":
+            return f"float({x})"
+        return mark(f"_z_as({x}, {self.tconst(src)}, {self.tconst(dst)})", e)
+
+    def gen_SizeExpr(self, e: A.SizeExpr) -> str:
+        x = self.expr(e.expr)
+        tag = e.expr.type.tag
+        if tag in ("string", "table", "vector"):
+            return f"len({x})"
+        if tag == "count":
+            return x
+        if tag in ("int", "double", "interval"):
+            return f"abs({x})"
+        if tag == "bool":
+            return f"int({x})"
+        if tag == "time":
+            return f"float({x})"
+        if tag == "enum":
+            return f"{x}.value"
+        return mark(f"_z_size({x})", e)
+
+    def gen_CopyExpr(self, e: A.CopyExpr) -> str:
+        x = self.expr(e.expr)
+        if e.type.tag in ("table", "vector", "record", "func", "any"):
+            return f"_z_copy({x})"
+        return x
+
+    # ----------------------------------------------------------- constructors
+
+    def gen_ListCtor(self, e: A.ListCtor) -> str:
+        if isinstance(e.type, RecordType):
+            return self.gen_RecordCtor(e)
+        return "(" + ", ".join(self.expr(x) for x in e.items) + ("," if len(e.items) == 1 else "") + ")"
+
+    def gen_RecordCtor(self, e) -> str:
+        rt = e.type
+        items = ", ".join(f"{field_attr(f.name)!r}: {self.expr(f.value)}" for f in (e.fields or []))
+        return mark(f"{self.rclass(rt)}._zmake({{{items}}})", e)
+
+    def attr_kwargs(self, attrs: dict, t: TableType) -> str:
+        """Keyword arguments of ``_z_mktable``/``_z_mkset`` for container attributes."""
+        out = []
+        d = attrs.get("&default")
+        if d is not None:
+            if isinstance(d.type, FuncType):
+                out.append(f"default_func={self.expr(d)}")
+            else:
+                out.append(f"default={self.expr(d)}")
+        if "&default_insert" in attrs and attrs["&default_insert"] is not None:
+            out.append(f"default={self.expr(attrs['&default_insert'])}, default_insert=True")
+        oc = attrs.get("&on_change")
+        if oc is not None:
+            out.append(f"on_change={self.expr(oc)}")
+        for kind in ("create", "read", "write"):
+            x = attrs.get(f"&{kind}_expire")
+            if x is not None:
+                ef = attrs.get("&expire_func")
+                efc = self.expr(ef) if ef is not None else "None"
+                out.append(f"expire=({kind!r}, {self.expr(x)}, {efc})")
+                break
+        b = attrs.get("&backend")
+        if b is not None:
+            out.append(f"backend={self.expr(b)}")
+        return ", ".join(out)
+
+    def container_attrs(self, attrs: dict | None) -> dict:
+        if not attrs:
+            return {}
+        keys = ("&default", "&default_insert", "&on_change", "&create_expire", "&read_expire", "&write_expire", "&expire_func", "&backend")
+        return {k: v for k, v in attrs.items() if k in keys}
+
+    def gen_TableCtor(self, e: A.TableCtor, extra_attrs: dict | None = None) -> str:
+        t = e.type
+        if isinstance(t, TableType) and t.is_set:
+            return self.gen_SetCtor(e, extra_attrs)
+        items = []
+        for it in e.items:
+            k = self.key_tuple(it.target.items)
+            items.append(f"({k}, {self.expr(it.value)})")
+        attrs = {**self.container_attrs(e.attr_map), **self.container_attrs(extra_attrs)}
+        kw = self.attr_kwargs(attrs, t)
+        lst = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        return mark(f"_z_mktable({self.tconst(t)}, {lst}{', ' + kw if kw else ''})", e)
+
+    def gen_SetCtor(self, e, extra_attrs: dict | None = None) -> str:
+        t = e.type
+        items = []
+        for x in e.items:
+            if isinstance(x, A.ListCtor) and len(t.indices) > 1:
+                items.append("(" + ", ".join(self.expr(y) for y in x.items) + ")")
+            else:
+                items.append(self.expr(x))
+        attrs = {**self.container_attrs(e.attr_map), **self.container_attrs(extra_attrs)}
+        kw = self.attr_kwargs(attrs, t)
+        lst = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        return mark(f"_z_mkset({self.tconst(t)}, {lst}{', ' + kw if kw else ''})", e)
+
+    def gen_VectorCtor(self, e: A.VectorCtor) -> str:
+        items = ", ".join(self.expr(x) for x in e.items)
+        return f"_z_Vector({self.tconst(e.type)}, [{items}])"
+
+    def gen_BraceInit(self, e: A.BraceInit) -> str:  # pragma: no cover - replaced by the checker
+        raise AssertionError("brace initializer without a type")
+
+    def default_value(self, t: Type, attrs: dict | None) -> str | None:
+        """Code creating the implicit initial value of a declaration of type ``t``."""
+        if isinstance(t, TableType):
+            kw = self.attr_kwargs(self.container_attrs(attrs), t)
+            fn = "_z_mkset" if t.is_set else "_z_mktable"
+            return f"{fn}({self.tconst(t)}, (){', ' + kw if kw else ''})"
+        if isinstance(t, VectorType):
+            return f"_z_Vector({self.tconst(t)}, [])"
+        if isinstance(t, RecordType):
+            return f"{self.rclass(t)}._zmake({{}})"
+        return None
+
+    def with_decl_attrs(self, init: A.Expr, attrs: dict | None) -> str:
+        """Initializer code, applying a declaration's container attributes to it."""
+        cattrs = self.container_attrs(attrs)
+        if cattrs and isinstance(init, A.TableCtor):
+            return self.gen_TableCtor(init, cattrs)
+        if cattrs and isinstance(init, A.SetCtor):
+            return self.gen_SetCtor(init, cattrs)
+        code = self.expr(init)
+        if cattrs and isinstance(init.type, TableType):
+            kw = self.attr_kwargs(cattrs, init.type)
+            return f"_z_withattrs({code}, {self.tconst(init.type)}, {kw})"
+        return code
+
+    def gen_ScheduleExpr(self, e: A.ScheduleExpr) -> str:
+        call = e.event
+        self.ensure_handler(call.func.id)
+        args = ", ".join(self.expr(a) for a in call.args)
+        return mark(
+            f"_z_schedule({self.expr(e.delay)}, {self.name_ref(call.func.id)}, ({args}{',' if call.args else ''}))",
+            e,
+        )
+
+    def gen_WhenLocal(self, e: A.WhenLocal) -> str:
+        return f"_z_wlocal(_wf, {e.id.py_name!r}, {self.expr(e.init)})"
+
+    def gen_LambdaExpr(self, e: A.LambdaExpr) -> str:
+        factory = self.lambda_factory(e)
+        args = []
+        for ident, deep in e.info.captures:
+            ref = self.name_ref(ident)
+            args.append(f"_z_copy({ref})" if deep else ref)
+        return f"{factory}({', '.join(args)})"
+
+    # -------------------------------------------------------------- printing
+
+    def print_code(self, exprs: list[A.Expr]) -> str:
+        parts = []
+        for x in exprs:
+            t = x.type
+            if isinstance(x, A.Const) and x.kind == "string":
+                parts.append(ascii(escape_bytes(x.value)))
+            elif t.tag == "string":
+                parts.append(f"_z_esc({self.expr(x)})")
+            elif t.tag in ("count", "int"):
+                parts.append(f"str({self.expr(x)})")
+            elif t.tag == "bool":
+                parts.append(f"('T' if {self.expr(x)} else 'F')")
+            else:
+                parts.append(f"{self.const(formatter(t, True), 'f')}({self.expr(x)})")
+        if len(parts) == 1:
+            return parts[0]
+        return " + ', ' + ".join(parts)
+
+    def describe_node(self, e: A.Expr) -> str:
+        return expr_text(e)

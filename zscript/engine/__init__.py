@@ -1,0 +1,1 @@
+"""Stage 3b: the event engine (queue, timers, triggers, loop, reporter)."""

@@ -1,0 +1,211 @@
+"""The event loop: Zeek's run-state machine on top of asyncio.
+
+Lifecycle (``src/zeek-setup.cc`` and ``src/RunState.cc`` in Zeek):
+
+1. :meth:`EventLoop.start`: network time is set from the clock, ``zeek_init``
+   is queued (and ``network_time_init``), the global statements run, and the
+   queue is drained.
+2. :meth:`EventLoop.run_async`: while something keeps the process alive (an
+   I/O source such as a cluster backend, or ``exit_only_after_terminate``)
+   and ``terminate()`` was not called, wait for I/O or the next timer, move
+   network time, expire due timers, drain.
+3. Shutdown: ``net_done`` is queued, *all* remaining timers expire in time
+   order (scheduled events still run), the queue drains, ``zeek_done`` is
+   queued, timers expire again and the queue drains until it is empty.
+
+A draining round dispatches the queued events and those they raise (two
+generations), then re-evaluates waiting ``when`` triggers.  I/O sources
+(added by the cluster layer) push events with :meth:`post` from asyncio
+callbacks and wake the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Callable
+
+from .events import EventHandler, EventQueue, HandlerRegistry
+from .reporter import Reporter
+from .timers import TimerQueue, WallClock
+from .triggers import TriggerManager
+
+__all__ = ["EventLoop"]
+
+
+class EventLoop:
+    def __init__(self, reporter: Reporter, clock=None):
+        self.reporter = reporter
+        self.clock = clock or WallClock()
+        report = reporter.exception
+        self.registry = HandlerRegistry(report)
+        self.queue = EventQueue(report)
+        self.timers = TimerQueue()
+        self.network_time = 0.0
+        self.triggers = TriggerManager(self.timers, self.now, report)
+        self.terminating = False
+        self.terminate_requested = False
+        #: Number of I/O sources that keep the loop alive (Zeek's counting sources).
+        self.sources = 0
+        self.exit_only_after_terminate: Callable[[], bool] = lambda: False
+        self._wakeup: asyncio.Event | None = None
+        self._aloop: asyncio.AbstractEventLoop | None = None
+        #: Callbacks run at the start of shutdown (before net_done).
+        self.on_shutdown: list[Callable[[], None]] = []
+        self.exit_code = 0
+
+    # ------------------------------------------------------------------ time
+
+    def now(self) -> float:
+        return self.network_time
+
+    def update_time(self) -> None:
+        t = self.clock.now()
+        if t > self.network_time:
+            self.network_time = t
+
+    # ---------------------------------------------------------------- events
+
+    def handler(self, name: str, ztype) -> EventHandler:
+        return self.registry.get(name, ztype)
+
+    def event(self, handler: EventHandler, args: tuple) -> None:
+        if handler.handlers:
+            self.queue.push(handler, args)
+
+    def raise_by_name(self, name: str, args: tuple) -> bool:
+        h = self.registry.lookup(name)
+        if h is None or not h.handlers:
+            return False
+        self.queue.push(h, args)
+        return True
+
+    def schedule(self, delay: float, handler: EventHandler, args: tuple):
+        if self.terminating:
+            return None
+        return self.timers.add(self.network_time + delay, lambda: self.event(handler, args))
+
+    def post(self, handler: EventHandler, args: tuple) -> None:
+        """Queue an event from an I/O callback and wake the loop."""
+        self.event(handler, args)
+        self.wake()
+
+    def wake(self) -> None:
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    def drain(self) -> None:
+        self.queue.drain()
+        self.triggers.process()
+
+    def drain_all(self) -> None:
+        while True:
+            self.drain()
+            if not len(self.queue):
+                break
+
+    # --------------------------------------------------------------- control
+
+    def terminate(self) -> bool:
+        if self.terminating or self.terminate_requested:
+            return False
+        self.terminate_requested = True
+        self.wake()
+        return True
+
+    def should_run(self) -> bool:
+        if self.terminate_requested:
+            return False
+        return self.sources > 0 or bool(self.exit_only_after_terminate())
+
+    def start(self, global_statements: list[Callable[[], None]]) -> None:
+        self.update_time()
+        h = self.registry.lookup("zeek_init")
+        if h is not None:
+            self.event(h, ())
+        if self.network_time:
+            h = self.registry.lookup("network_time_init")
+            if h is not None:
+                self.event(h, ())
+        for fn in global_statements:
+            try:
+                fn()
+            except Exception as exc:  # noqa: BLE001 - reported, next statement runs
+                self.reporter.exception(exc)
+        self.drain()
+
+    def run(self) -> int:
+        asyncio.run(self.run_async())
+        return self.exit_code
+
+    async def run_async(self) -> None:
+        self._aloop = asyncio.get_running_loop()
+        self._wakeup = asyncio.Event()
+        self._install_signals()
+        try:
+            while self.should_run():
+                await self._wait()
+                self.update_time()
+                self.timers.expire(self.network_time)
+                self.drain()
+            if self.terminate_requested:
+                self.reporter.write("received termination signal\n")
+        finally:
+            self._remove_signals()
+            self.shutdown()
+
+    async def _wait(self) -> None:
+        nt = self.timers.next_time()
+        if self.clock.virtual and self.sources == 0:
+            if nt is None:
+                if self.triggers.waiting or self.exit_only_after_terminate():
+                    # Nothing can ever happen: stop rather than hang.
+                    self.terminate_requested = True
+                return
+            self.clock.advance_to(nt)
+            return
+        timeout = None if nt is None else max(0.0, nt - self.clock.now())
+        self._wakeup.clear()
+        if timeout == 0.0:
+            await asyncio.sleep(0)
+            return
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), timeout)
+        except TimeoutError:
+            pass
+
+    def _install_signals(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._aloop.add_signal_handler(sig, self.terminate)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+
+    def _remove_signals(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._aloop.remove_signal_handler(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+
+    def shutdown(self) -> None:
+        self.terminating = True
+        self.update_time()
+        for cb in self.on_shutdown:
+            try:
+                cb()
+            except Exception as exc:  # noqa: BLE001
+                self.reporter.exception(exc)
+        h = self.registry.lookup("net_done")
+        if h is not None:
+            self.event(h, (self.network_time,))
+        self.timers.expire(None, None)
+        self.drain_all()
+        h = self.registry.lookup("zeek_done")
+        if h is not None:
+            self.event(h, ())
+        self.timers.expire(None, None)
+        self.drain_all()
+        self.triggers.clear()
+        sys.stdout.flush()

@@ -1,0 +1,95 @@
+"""Timers in network time, and the clocks that drive network time.
+
+The :class:`TimerQueue` is a heap of ``(time, seq, callback)``; ``schedule``
+adds a timer at ``network_time + delay`` whose callback queues the event.
+The event loop expires due timers each round (at most
+:data:`MAX_TIMER_EXPIRES`, Zeek's ``max_timer_expires``) and all remaining
+ones at shutdown, in time order.
+
+Network time comes from a clock.  :class:`WallClock` is Zeek's behaviour
+without a packet source (network time follows the wall clock while the loop
+runs).  :class:`VirtualClock` jumps straight to the next timer instead of
+sleeping: scripts with ``schedule`` and ``when ... timeout`` then run
+instantly and deterministically, which golden tests rely on.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable
+
+__all__ = ["MAX_TIMER_EXPIRES", "Timer", "TimerQueue", "VirtualClock", "WallClock"]
+
+MAX_TIMER_EXPIRES = 300
+
+
+class Timer:
+    __slots__ = ("callback", "cancelled", "when")
+
+    def __init__(self, when: float, callback: Callable[[], None]):
+        self.when = when
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class TimerQueue:
+    def __init__(self):
+        self._heap: list[tuple[float, int, Timer]] = []
+        self._seq = 0
+
+    def add(self, when: float, callback: Callable[[], None]) -> Timer:
+        self._seq += 1
+        t = Timer(when, callback)
+        heapq.heappush(self._heap, (when, self._seq, t))
+        return t
+
+    def next_time(self) -> float | None:
+        h = self._heap
+        while h and h[0][2].cancelled:
+            heapq.heappop(h)
+        return h[0][0] if h else None
+
+    def __len__(self) -> int:
+        return sum(1 for _, _, t in self._heap if not t.cancelled)
+
+    def expire(self, now: float, limit: int | None = MAX_TIMER_EXPIRES) -> int:
+        """Run the callbacks of timers due at ``now`` (all of them if ``now`` is None)."""
+        h = self._heap
+        n = 0
+        while h and (limit is None or n < limit):
+            when, _, t = h[0]
+            if now is not None and when > now:
+                break
+            heapq.heappop(h)
+            if t.cancelled:
+                continue
+            n += 1
+            t.callback()
+        return n
+
+
+class WallClock:
+    virtual = False
+
+    def now(self) -> float:
+        return time.time()
+
+
+class VirtualClock:
+    """Network time that only moves when the loop advances it to a timer."""
+
+    virtual = True
+
+    def __init__(self, start: float | None = None):
+        self.t = time.time() if start is None else start
+
+    def now(self) -> float:
+        return self.t
+
+    def advance_to(self, t: float) -> None:
+        if t > self.t:
+            self.t = t

@@ -1,0 +1,148 @@
+"""``when`` triggers and asynchronous results.
+
+A :class:`Trigger` holds the compiled condition, body and timeout body of a
+``when`` statement and the :class:`~zscript.runtime.ops.Frame` of locals they
+share.  The condition is evaluated when the statement executes; if it holds,
+the body runs at once.  Otherwise the trigger waits: the event loop
+re-evaluates every waiting trigger after each drain of the event queue
+(Zeek re-evaluates when something the condition reads changes; state only
+changes while events are dispatched, so this observes the same values).
+A timeout is a network-time timer that runs the timeout body instead.
+
+Asynchronous calls: a function containing ``return when`` returns a
+:class:`Pending`.  Inside a condition, such a call goes through
+:meth:`TriggerManager.async_call`: the first evaluation suspends the
+condition (:class:`Suspend`); when the result arrives it is cached per call
+site in the frame and the trigger is re-evaluated, now seeing the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .timers import TimerQueue
+
+__all__ = ["Pending", "Suspend", "Trigger", "TriggerManager"]
+
+
+class Suspend(Exception):
+    """Raised inside a condition that waits for an asynchronous result."""
+
+
+class Pending:
+    """A result that arrives later (the value of a ``return when`` function)."""
+
+    __slots__ = ("callbacks", "done", "value")
+
+    def __init__(self):
+        self.done = False
+        self.value = None
+        self.callbacks: list[Callable] = []
+
+    def resolve(self, value) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.value = value
+        cbs, self.callbacks = self.callbacks, []
+        for cb in cbs:
+            cb(value)
+
+
+class Trigger:
+    __slots__ = ("body", "cond", "frame", "pending", "timeout_body", "timer", "done")
+
+    def __init__(self, cond, body, timeout_body, frame, pending):
+        self.cond = cond
+        self.body = body
+        self.timeout_body = timeout_body
+        self.frame = frame
+        self.pending = pending
+        self.timer = None
+        self.done = False
+
+
+class TriggerManager:
+    def __init__(self, timers: TimerQueue, now: Callable[[], float], report: Callable[[BaseException], None]):
+        self.timers = timers
+        self.now = now
+        self.report = report
+        self.waiting: list[Trigger] = []
+        self._current: Trigger | None = None
+
+    def when(self, cond, body, timeout, timeout_body, frame, is_return: bool):
+        pending = Pending() if is_return else None
+        trig = Trigger(cond, body, timeout_body, frame, pending)
+        if not self.evaluate(trig):
+            self.waiting.append(trig)
+            if timeout is not None:
+                trig.timer = self.timers.add(self.now() + timeout, lambda: self.expire(trig))
+        return pending
+
+    def evaluate(self, trig: Trigger) -> bool:
+        """Evaluate the condition; run the body if it holds.  True when finished."""
+        if trig.done:
+            return True
+        saved = self._current
+        self._current = trig
+        try:
+            ok = trig.cond(trig.frame)
+        except Suspend:
+            return False
+        except Exception as exc:  # noqa: BLE001 - a failing condition ends the trigger
+            self.report(exc)
+            trig.done = True
+            return True
+        finally:
+            self._current = saved
+        if not ok:
+            return False
+        self._finish(trig, trig.body)
+        return True
+
+    def _finish(self, trig: Trigger, fn) -> None:
+        trig.done = True
+        if trig.timer is not None:
+            trig.timer.cancel()
+        try:
+            value = fn(trig.frame) if fn is not None else None
+        except Exception as exc:  # noqa: BLE001 - reported like any handler error
+            self.report(exc)
+            value = None
+        if trig.pending is not None:
+            trig.pending.resolve(value)
+
+    def expire(self, trig: Trigger) -> None:
+        if trig.done:
+            return
+        self._finish(trig, trig.timeout_body)
+
+    def process(self) -> None:
+        """Re-evaluate every waiting trigger (after a drain)."""
+        if not self.waiting:
+            return
+        waiting = self.waiting
+        self.waiting = []
+        for trig in waiting:
+            if not trig.done and not self.evaluate(trig):
+                self.waiting.append(trig)
+
+    def async_call(self, frame, site: int, fn, args: tuple):
+        cache = frame._cache
+        if site in cache:
+            return cache[site]
+        result = fn(*args)
+        if type(result) is not Pending:
+            cache[site] = result
+            return result
+        if result.done:
+            cache[site] = result.value
+            return result.value
+        trig = self._current
+        result.callbacks.append(lambda v: cache.__setitem__(site, v))
+        if trig is None:
+            raise Suspend()
+        raise Suspend()
+
+    def clear(self) -> None:
+        self.waiting.clear()

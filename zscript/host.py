@@ -1,0 +1,466 @@
+"""The composition root: a :class:`Host` runs scripts the way ``zeek -b`` does.
+
+The pipeline for each unit of a script, in :meth:`Host.process_unit`::
+
+    unit = parser.units()          # stage 1: syntax (one declaration at a time)
+    checker.check_unit(unit)       # stage 2: names and types
+    codegen.compile_unit(unit)     # stage 3: Python code
+    exec(code, namespace)          # declarations take effect at once
+
+``@load`` and ``@if`` are handled between units, so a condition sees every
+declaration before it, as in Zeek.  Static errors are collected from every
+file; if there is any, nothing runs and :class:`ZScriptError` carries them
+all.  :meth:`Host.run` then drives the :class:`~zscript.engine.loop.EventLoop`.
+
+Everything is wired here and nowhere else: the runtime helpers, the
+built-in functions and the engine services that compiled code calls are
+installed into one namespace dict.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import weakref
+
+from .check.checker import Checker
+from .compile.codegen import CodeGen
+from .diagnostics import Diagnostic, SourceFile, Span, ZScriptError
+from .engine.loop import EventLoop
+from .engine.reporter import Reporter
+from .engine.timers import VirtualClock, WallClock
+from .loader import Conditionals, resolve_load
+from .resources import stdlib_dir
+from .runtime import bifs as bifs_mod
+from .runtime import ops
+from .runtime.containers import Set, Table, new_set, new_table
+from .runtime.errors import ZeekExit
+from .runtime.patterns import make_addr, make_pattern, make_port, make_subnet, pmatch, psearch
+from .runtime.values import EnumVal, TypeVal, record_class
+from .syntax import ast as A
+from .syntax.lexer import Directive, Lexer
+from .syntax.parser import IncompleteInput, UnitParser, parse_expression
+from .types import FuncType, RecordType, TableType
+
+__all__ = ["Host"]
+
+
+class _Services:
+    """Runtime services the code generator needs at compile time."""
+
+    def __init__(self, host: Host):
+        self.host = host
+        self.make_pattern = make_pattern
+        self.make_port = make_port
+        self.make_addr = make_addr
+        self.make_subnet = make_subnet
+        self.TypeVal = TypeVal
+
+    def handler(self, name: str, ztype: FuncType):
+        return self.host.loop.handler(name, ztype)
+
+
+class _BifContext(bifs_mod.BifContext):
+    def __init__(self, host: Host):
+        self.host = host
+
+    def network_time(self) -> float:
+        return self.host.loop.network_time
+
+    def current_event_time(self) -> float:
+        return self.host.loop.network_time
+
+    def terminate(self) -> bool:
+        return self.host.loop.terminate()
+
+    def is_terminating(self) -> bool:
+        return self.host.loop.terminating
+
+    def exit(self, code: int):
+        raise ZeekExit(code)
+
+    def types_by_name(self, name: str):
+        gid = self.host.checker.globals.get(name)
+        return gid.value if gid is not None and gid.kind == "type" else None
+
+
+class Host:
+    """One zscript process: its scripts, their namespace and the event loop.
+
+    :param node: the cluster node name (``"standalone"`` outside a cluster).
+    :param virtual_time: use a :class:`~.engine.timers.VirtualClock`.
+    :param stdout: stream for ``print`` (default ``sys.stdout``).
+    :param stderr: stream for errors and warnings (default ``sys.stderr``).
+    """
+
+    def __init__(self, *, node: str = "standalone", virtual_time: bool = False, stdout=None, stderr=None):
+        self.node = node
+        self.stdout = stdout
+        self.reporter = Reporter(stderr)
+        clock = VirtualClock() if virtual_time else WallClock()
+        self.loop = EventLoop(self.reporter, clock)
+        self.ns: dict = {"__builtins__": __builtins__}
+        self.checker = Checker()
+        self.codegen = CodeGen(self.ns, _Services(self))
+        self.global_statements: list = []
+        self.loaded: set[str] = set()
+        self.diagnostics: list[Diagnostic] = []
+        self.failed = False
+        self._expiring: weakref.WeakSet = weakref.WeakSet()
+        self._sweep_timer = None
+        self.checker.on_enum_added = self._enum_added
+        self._install_runtime()
+        self._declare_bifs()
+        self.load_file(str(stdlib_dir() / "base" / "init-bare.zs"))
+        self._table_change = self._enum_values("TableChange")
+
+    # ---------------------------------------------------------------- wiring
+
+    def _install_runtime(self) -> None:
+        ns = self.ns
+        ns.update(ops.HELPERS)
+        ops.WARNINGS[0] = self.reporter.warning_here
+        out = self.stdout
+        if out is None:
+            write = sys.stdout.write
+
+            def _print(s: str) -> None:
+                write(s + "\n")
+
+        else:
+
+            def _print(s: str) -> None:
+                out.write(s + "\n")
+
+        ns["_z_print"] = _print
+        loop = self.loop
+        ns["_z_event"] = loop.event
+        ns["_z_schedule"] = loop.schedule
+        ns["_z_when"] = loop.triggers.when
+        ns["_z_acall"] = loop.triggers.async_call
+        ns["_z_wlocal"] = _wlocal
+        ns["_z_addhandler"] = self._add_handler
+        ns["_z_mktable"] = self.make_table
+        ns["_z_mkset"] = self.make_set
+        ns["_z_withattrs"] = self.with_attrs
+        ns["_z_pmatch"] = pmatch
+        ns["_z_psearch"] = psearch
+
+    def _declare_bifs(self) -> None:
+        """Install the built-in functions; declare those whose types are known.
+
+        Signatures naming types from ``init-bare.zs`` are declared once it
+        has been loaded (:meth:`_declare_deferred_bifs`).
+        """
+        ctx = _BifContext(self)
+        bifs_mod.RECORD_FIELDS_HOOK["build"] = self._record_fields
+        self._deferred_bifs = []
+        for name, b in bifs_mod.BIFS.items():
+            py_name = "_bif_" + name.replace("::", "__")
+            self.ns[py_name] = functools.partial(b.func, ctx) if b.context else b.func
+            if not self._declare_bif(name, b, py_name):
+                self._deferred_bifs.append((name, b, py_name))
+
+    def _declare_deferred_bifs(self) -> None:
+        for name, b, py_name in self._deferred_bifs:
+            if not self._declare_bif(name, b, py_name):
+                raise RuntimeError(f"bad signature for built-in function {name}: {b.signature}")
+        self._deferred_bifs = []
+
+    def _declare_bif(self, name: str, b, py_name: str) -> bool:
+        src = SourceFile("<bif>", f"global __bif__: {b.signature};")
+        decl = next(iter(UnitParser(src).units()))
+        t = self.checker.resolve_type(decl.type)
+        if self.checker.take_diagnostics() or not isinstance(t, FuncType):
+            return False
+        t.varargs = b.varargs
+        if b.result is not None:
+            t.result_fn = b.result
+        self.checker.declare_builtin(name, t, py_name)
+        return True
+
+    def _enum_added(self, etype, name: str) -> None:
+        gid = self.checker.globals.get(name)
+        value = etype.values[name]
+        ev = EnumVal(etype, name, value)
+        if not hasattr(etype, "runtime_values"):
+            etype.runtime_values = {}
+        etype.runtime_values[name] = ev
+        if gid is not None:
+            self.ns[gid.py_name] = ev
+
+    def _enum_values(self, type_name: str) -> tuple:
+        gid = self.checker.globals.get(type_name)
+        if gid is None:
+            return ()
+        et = gid.value
+        return tuple(et.runtime_values[n] for n in et.values)
+
+    def _add_handler(self, name: str, fn, priority) -> None:
+        gid = self.checker.globals.get(name)
+        self.loop.handler(name, gid.type if gid is not None else None).add(fn, int(priority))
+
+    # ------------------------------------------------------------- containers
+
+    def make_table(self, t: TableType, items=(), *, default=None, default_func=None, default_insert=False,
+                   on_change=None, expire=None, backend=None) -> Table:
+        tbl = new_table(t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now)
+        for k, v in items:
+            dict.__setitem__(tbl, k, v)
+        if expire is not None:
+            now = self.loop.network_time
+            for k in tbl:
+                tbl.atimes[k] = now
+            self._register_expiring(tbl)
+        tbl.default = default
+        tbl.default_func = default_func
+        tbl.default_insert = default_insert
+        return tbl
+
+    def make_set(self, t: TableType, items=(), *, on_change=None, expire=None, backend=None, **_ignored) -> Set:
+        s = new_set(t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now)
+        for k in items:
+            dict.__setitem__(s, k, None)
+        if expire is not None:
+            now = self.loop.network_time
+            for k in s:
+                s.atimes[k] = now
+            self._register_expiring(s)
+        return s
+
+    def with_attrs(self, value, t: TableType, **kw):
+        """Apply a declaration's container attributes to an existing value."""
+        if t.is_set:
+            new = self.make_set(t, list(value), **kw)
+        else:
+            new = self.make_table(t, list(value.items()), **kw)
+        return new
+
+    def _register_expiring(self, tbl) -> None:
+        self._expiring.add(tbl)
+        if self._sweep_timer is None and not self.loop.terminating:
+            self._schedule_sweep()
+
+    def _schedule_sweep(self) -> None:
+        interval = self._global_value("table_expire_interval", 10.0)
+        self._sweep_timer = self.loop.timers.add(self.loop.network_time + interval, self._sweep)
+
+    def _sweep(self) -> None:
+        self._sweep_timer = None
+        now = self.loop.network_time
+        for tbl in list(self._expiring):
+            for key in tbl.expired_keys(now):
+                fn = tbl.expire_func
+                if fn is not None:
+                    try:
+                        extra = fn(tbl, *key) if type(key) is tuple else fn(tbl, key)
+                    except Exception as exc:  # noqa: BLE001
+                        self.reporter.exception(exc)
+                        extra = 0.0
+                    if extra and extra > 0:
+                        tbl.atimes[key] = now - tbl.expire_interval + extra
+                        continue
+                tbl.zdelete(key)
+        if len(self._expiring) and not self.loop.terminating:
+            self._schedule_sweep()
+
+    def _global_value(self, name: str, default):
+        gid = self.checker.globals.get(name)
+        if gid is None:
+            return default
+        return self.ns.get(gid.py_name, default)
+
+    def _record_fields(self, ctx, rt: RecordType, rec):
+        table_t = self.checker.globals["record_field_table"].value
+        field_rt = self.checker.globals["record_field"].value
+        cls = record_class(field_rt)
+        from .runtime.values import box
+
+        out = self.make_table(table_t)
+        for f in rt.fields:
+            given = {"f_type_name": str(f.type.display()), "f_log": f.log, "f_optional": f.optional}
+            if rec is not None:
+                try:
+                    given["f_value"] = box(getattr(rec, "f_" + f.name), f.type)
+                except AttributeError:
+                    pass
+            if f.default is not None and not f.creation:
+                try:
+                    given["f_default_val"] = box(f.default(), f.type)
+                except Exception:  # noqa: BLE001
+                    pass
+            out[f.name] = cls._zmake(given)
+        return out
+
+    # ---------------------------------------------------------------- loading
+
+    def load_file(self, path: str, *, display: str | None = None, span: Span | None = None) -> None:
+        real = os.path.realpath(path)
+        if real in self.loaded:
+            return
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                text = f.read()
+        except OSError as e:
+            self.diagnostics.append(Diagnostic("error", f"can't open {path}: {e.strerror}", span))
+            self.failed = True
+            return
+        self.loaded.add(real)
+        self.load_source(SourceFile(display or path, text))
+
+    def load_source(self, source: SourceFile) -> None:
+        """Parse, check, compile and run the declarations of one script."""
+        saved_module = self.checker.module
+        self.checker.module = "GLOBAL"
+        self.checker.top.module = "GLOBAL"
+        conds = Conditionals()
+        parser = UnitParser(source, lambda d, lx: self._directive(d, lx, source, conds))
+        try:
+            for unit in parser.units():
+                self.process_unit(unit)
+        except IncompleteInput:
+            pass
+        finally:
+            self.checker.module = saved_module
+        if parser.errors:
+            self.diagnostics.extend(parser.errors)
+            self.failed = True
+        if conds.depth:
+            self.diagnostics.append(
+                Diagnostic("error", "unterminated conditional directive (missing @endif)", Span(source, 1, 1, 1, 1))
+            )
+            self.failed = True
+        if self._deferred_bifs:
+            self._declare_deferred_bifs()
+
+    def process_unit(self, unit: A.Node) -> None:
+        ch = self.checker
+        ch.check_unit(unit)
+        diags = ch.take_diagnostics()
+        if diags:
+            self.diagnostics.extend(diags)
+            if any(d.severity == "error" for d in diags):
+                self.failed = True
+        if self.failed:
+            ch.touched_records.clear()
+            return
+        cu = self.codegen.compile_unit(unit, ch.touched_records)
+        ch.touched_records.clear()
+        try:
+            exec(cu.code, self.ns)
+        except ZeekExit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - initialization errors are reported, loading goes on
+            self.reporter.exception(exc)
+        if cu.top_function is not None:
+            self.global_statements.append(self.ns[cu.top_function])
+
+    def _directive(self, d: Directive, lexer: Lexer, source: SourceFile, conds: Conditionals) -> None:
+        name = d.name
+        if name == "load":
+            if not d.arg:
+                self.diagnostics.append(Diagnostic("error", "@load needs a script name", d.span))
+                self.failed = True
+                return
+            here = os.path.dirname(source.path) if not source.path.startswith("<") else None
+            target = resolve_load(d.arg, here)
+            if target is None:
+                self.diagnostics.append(Diagnostic("error", f"can't find {d.arg}", d.span))
+                self.failed = True
+                return
+            self.load_file(str(target), span=d.span)
+            return
+        if name in ("if", "ifdef", "ifndef"):
+            if name == "if":
+                taken = self._eval_condition(d, source)
+            else:
+                ident = "".join(t.value for t in d.tokens)
+                defined = self.checker.lookup(ident, report=False) is not None or ident in self.checker.modules
+                taken = defined if name == "ifdef" else not defined
+            conds.push(taken)
+            if not taken:
+                where = lexer.skip_conditional()
+                if where == "endif":
+                    conds.pop()
+            return
+        if name == "else":
+            if not conds.depth:
+                self.diagnostics.append(Diagnostic("error", "@else without @if", d.span))
+                self.failed = True
+                return
+            where = lexer.skip_conditional()
+            if where == "endif":
+                conds.pop()
+            return
+        if name == "endif":
+            if not conds.pop():
+                self.diagnostics.append(Diagnostic("error", "@endif without @if", d.span))
+                self.failed = True
+            return
+        if name in ("load-sigs", "load-plugin", "unload", "prefixes", "deprecated", "pragma", "TEST-START-FILE"):
+            return
+        self.diagnostics.append(Diagnostic("warning", f"unknown directive @{name}", d.span))
+
+    def _eval_condition(self, d: Directive, source: SourceFile) -> bool:
+        try:
+            expr = parse_expression(d.tokens, source)
+        except ZScriptError as e:
+            self.diagnostics.extend(e.diagnostics)
+            self.failed = True
+            return False
+        ch = self.checker
+        saved = ch.func
+        ch.func = ch.top
+        try:
+            expr = ch.check_expr(expr)
+        finally:
+            ch.func = saved
+        diags = ch.take_diagnostics()
+        if diags:
+            self.diagnostics.extend(diags)
+            if any(x.severity == "error" for x in diags):
+                self.failed = True
+                return False
+        if expr.type.tag not in ("bool", "error"):
+            self.diagnostics.append(Diagnostic("error", "@if condition must be boolean", expr.span))
+            self.failed = True
+            return False
+        if self.failed:
+            return False
+        fn = self.codegen.compile_expr(expr)
+        try:
+            return bool(fn())
+        except Exception as exc:  # noqa: BLE001
+            self.reporter.exception(exc)
+            return False
+
+    # -------------------------------------------------------------- running
+
+    def finish_loading(self, *, warn_unhandled: bool = True) -> None:
+        """Raise :class:`ZScriptError` with every static error found so far."""
+        if warn_unhandled and not self.failed:
+            self.diagnostics.extend(self.checker.unhandled_event_warnings())
+        if self.failed:
+            raise ZScriptError(self.diagnostics)
+
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    def run(self) -> int:
+        """Run the event loop to completion; return the process exit code."""
+        gid = self.checker.globals.get("exit_only_after_terminate")
+        if gid is not None:
+            name = gid.py_name
+            self.loop.exit_only_after_terminate = lambda: self.ns.get(name, False)
+        try:
+            self.loop.start(self.global_statements)
+            return self.loop.run()
+        except ZeekExit as e:
+            sys.stdout.flush()
+            return e.code
+
+
+def _wlocal(frame, name: str, value) -> bool:
+    setattr(frame, name, value)
+    return True

@@ -1,0 +1,79 @@
+"""Finding scripts for ``@load`` and tracking conditional directives.
+
+``@load name`` looks, in order, in the directory of the loading file, the
+current directory, the ``ZSCRIPTPATH`` directories and the bundled library
+(which mirrors Zeek's ``scripts/`` tree).  In each place it tries ``name``,
+``name.zs``, ``name.zeek`` and, for a directory, ``name/__load__.zs`` (or
+``__load__.zeek``).  Each file is loaded once per process.
+
+:class:`Conditionals` keeps the ``@if``/``@else``/``@endif`` nesting of one
+file and tells the lexer when to skip a branch.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .resources import script_path
+
+__all__ = ["Conditionals", "resolve_load"]
+
+_SUFFIXES = ("", ".zs", ".zeek")
+_PACKAGE_FILES = ("__load__.zs", "__load__.zeek")
+
+
+def _candidates(base: Path, name: str):
+    p = base / name
+    for suffix in _SUFFIXES:
+        q = p.with_name(p.name + suffix) if suffix else p
+        if q.is_file():
+            yield q
+        if not suffix and q.is_dir():
+            for pkg in _PACKAGE_FILES:
+                if (q / pkg).is_file():
+                    yield q / pkg
+
+
+def resolve_load(name: str, current_dir: str | None) -> Path | None:
+    """Resolve an ``@load`` argument to a file, or None."""
+    name = name.strip()
+    if not name:
+        return None
+    if os.path.isabs(name):
+        for c in _candidates(Path("/"), name.lstrip("/")):
+            return c
+        return None
+    bases: list[Path] = []
+    if current_dir:
+        bases.append(Path(current_dir))
+    if not name.startswith((".", "/")):
+        bases.append(Path.cwd())
+        bases.extend(script_path())
+    for base in bases:
+        for c in _candidates(base, name):
+            return c
+    return None
+
+
+class Conditionals:
+    """Nesting of ``@if`` blocks in one file.
+
+    Each entry records whether the block's first branch was taken.
+    """
+
+    def __init__(self):
+        self.stack: list[bool] = []
+
+    def push(self, taken: bool) -> None:
+        self.stack.append(taken)
+
+    def pop(self) -> bool:
+        if not self.stack:
+            return False
+        self.stack.pop()
+        return True
+
+    @property
+    def depth(self) -> int:
+        return len(self.stack)

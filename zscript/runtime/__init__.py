@@ -1,0 +1,1 @@
+"""Runtime values, containers, printing and built-in functions."""

@@ -1,0 +1,697 @@
+"""The built-in function registry, and the core built-ins.
+
+A built-in function (bif, Zeek's term) is a Python callable registered with
+its zscript signature written in zscript syntax::
+
+    @bif("to_upper", "function(s: string): string")
+    def to_upper(s):
+        return s.upper()
+
+The host parses the signatures, declares the functions to the checker and
+puts the callables into the compiled code's namespace.  Arguments arrive in
+their runtime representation (see :mod:`.values`); parameters of type
+``any`` receive :class:`~.values.Boxed` values for numbers, so a bif can tell
+a count from an int.  ``varargs=True`` accepts extra ``any`` arguments.
+
+``result`` computes the result type from the argument types when it depends
+on them (``sort`` returns its argument's type).  ``context=True`` passes the
+host's :class:`BifContext` as first argument, for bifs that need the event
+loop or the reporter.
+
+Errors a bif detects itself are raised as :class:`~.errors.ScriptError` with
+Zeek's message; the event loop reports them at the calling expression.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import time
+from collections.abc import Callable
+
+from ..types import COUNT, STRING, TableType, Type, VectorType
+from .containers import Set, Table, Vector
+from .describe import formatter
+from .errors import ScriptError
+from .values import Boxed, EnumVal, Record, TypeVal, type_of, unbox
+
+__all__ = ["BIFS", "Bif", "BifContext", "bif"]
+
+
+class Bif:
+    __slots__ = ("context", "func", "name", "result", "signature", "varargs")
+
+    def __init__(self, name: str, signature: str, func: Callable, varargs: bool, result, context: bool):
+        self.name = name
+        self.signature = signature
+        self.func = func
+        self.varargs = varargs
+        self.result = result
+        self.context = context
+
+
+BIFS: dict[str, Bif] = {}
+
+
+def bif(name: str, signature: str, *, varargs: bool = False, result=None, context: bool = False):
+    def deco(func):
+        BIFS[name] = Bif(name, signature, func, varargs, result, context)
+        return func
+
+    return deco
+
+
+class BifContext:
+    """What context-bound bifs may use; the host provides the implementation."""
+
+    def network_time(self) -> float:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def terminate(self) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def is_terminating(self) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def exit(self, code: int):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def types_by_name(self, name: str) -> Type | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def current_event_time(self) -> float:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def _arg_type(v) -> Type | None:
+    return type_of(v)
+
+
+def describe_any(v) -> str:
+    """Render an ``any`` argument the way ``fmt("%s")`` and ``cat`` do."""
+    if type(v) is Boxed:
+        return formatter(v.t)(v.v)
+    t = type_of(v)
+    if t is None:
+        return str(v)
+    return formatter(t)(v)
+
+
+# ------------------------------------------------------------------- formatting
+
+
+def _fmt_one(spec_flags: str, width: int, precision: int, conv: str, v) -> str:
+    t = _arg_type(v)
+    raw = unbox(v)
+    tag = t.tag if t is not None else ""
+    if conv == "s":
+        s = describe_any(v)
+    elif conv in ("d", "x"):
+        if tag == "port":
+            raw = raw.num if hasattr(raw, "num") else raw
+        elif tag in ("enum",):
+            raw = raw.value
+        elif tag not in ("count", "int", "bool", "port") and not (tag == "addr" and conv == "x"):
+            raise ScriptError("bad type for %d/%x format")
+        n = int(raw)
+        if tag == "count" or (tag == "int" and False):
+            n &= 0xFFFFFFFFFFFFFFFF
+        s = format(n, "d" if conv == "d" else "x")
+        if width > 0 and spec_flags == "0":
+            neg = s.startswith("-")
+            digits = s[1:] if neg else s
+            s = ("-" if neg else "") + digits.rjust(width - (1 if neg else 0), "0")
+    elif conv in ("e", "f", "g"):
+        if tag not in ("double", "time", "interval", "count", "int"):
+            raise ScriptError("bad type for floating-point format")
+        fspec = "%" + ("0" if spec_flags == "0" and width > 0 else "")
+        if width > 0:
+            fspec += str(width)
+        if precision >= 0:
+            fspec += "." + str(precision)
+        s = (fspec + conv) % float(raw)
+    elif conv in ("D", "T"):
+        if tag != "time":
+            raise ScriptError("bad type for Date/Time format")
+        secs = float(raw)
+        tm = time.localtime(int(secs))
+        if conv == "T":
+            s = time.strftime("%Y-%m-%d-%H:%M", tm)
+            frac = (int(secs) % 60) + (secs - int(secs))
+            s += ":%012.9f" % frac
+        else:
+            s = time.strftime("%Y-%m-%d-%H:%M:%S", tm)
+    else:
+        raise ScriptError("bad format")
+    if width > 0 and len(s) < width:
+        s = s.ljust(width) if spec_flags == "-" else s.rjust(width)
+    return s
+
+
+def zeek_fmt(fmt: str, args: tuple) -> str:
+    """Zeek's ``fmt``: ``%[-|0][width][.precision](d|x|s|e|f|g|D|T)`` and ``%%``."""
+    out: list[str] = []
+    i = 0
+    n = len(fmt)
+    argi = 0
+    while i < n:
+        j = fmt.find("%", i)
+        if j < 0:
+            out.append(fmt[i:])
+            break
+        out.append(fmt[i:j])
+        i = j + 1
+        if i < n and fmt[i] == "%":
+            out.append("%")
+            i += 1
+            continue
+        if argi >= len(args):
+            raise ScriptError("too few arguments for format", fmt)
+        flags = ""
+        if i < n and fmt[i] == "-":
+            flags = "-"
+            i += 1
+        width = -1
+        if i < n and fmt[i].isdigit():
+            if fmt[i] == "0" and flags != "-":
+                flags = "0"
+            k = i
+            while i < n and fmt[i].isdigit():
+                i += 1
+            width = int(fmt[k:i])
+        precision = -1
+        if i < n and fmt[i] == ".":
+            i += 1
+            k = i
+            while i < n and fmt[i].isdigit():
+                i += 1
+            precision = int(fmt[k:i] or "0")
+        if width > 128 or precision > 128:
+            raise ScriptError("excessive field width or precision")
+        conv = fmt[i] if i < n else ""
+        i += 1
+        out.append(_fmt_one(flags, width, precision, conv, args[argi]))
+        argi += 1
+    if argi < len(args):
+        raise ScriptError("too many arguments for format", fmt)
+    return "".join(out)
+
+
+@bif("fmt", "function(fmt: string): string", varargs=True)
+def fmt(f, *args):
+    return zeek_fmt(f, args)
+
+
+@bif("cat", "function(): string", varargs=True)
+def cat(*args):
+    return "".join(describe_any(a) for a in args)
+
+
+@bif("cat_sep", "function(sep: string, def: string): string", varargs=True)
+def cat_sep(sep, default, *args):
+    parts = []
+    for a in args:
+        s = describe_any(a)
+        parts.append(s if s != "" else default)
+    return sep.join(parts)
+
+
+@bif("print_raw", "function(): bool", varargs=True)
+def print_raw(*args):
+    import sys
+
+    sys.stdout.write("".join(describe_any(a) for a in args))
+    return True
+
+
+@bif("type_name", "function(t: any): string")
+def type_name(v):
+    if type(v) is TypeVal:
+        return str(v.type)
+    t = type_of(v)
+    return str(t) if t is not None else "any"
+
+
+# ----------------------------------------------------------------- conversions
+
+
+def _num(v):
+    return unbox(v)
+
+
+@bif("to_count", "function(str: string): count")
+def to_count(s):
+    try:
+        n = int(s.strip(), 10)
+    except ValueError:
+        raise ScriptError(f"bad conversion to count ({s})", s) from None
+    if n < 0:
+        raise ScriptError(f"bad conversion to count ({s})", s)
+    return n
+
+
+@bif("to_int", "function(str: string): int")
+def to_int(s):
+    try:
+        return int(s.strip(), 10)
+    except ValueError:
+        raise ScriptError(f"bad conversion to integer ({s})", s) from None
+
+
+@bif("to_double", "function(str: string): double")
+def to_double(s):
+    try:
+        return float(s)
+    except ValueError:
+        raise ScriptError(f"bad conversion to double ({s})", s) from None
+
+
+@bif("int_to_count", "function(n: int): count")
+def int_to_count(n):
+    return n & 0xFFFFFFFFFFFFFFFF if n < 0 else n
+
+
+@bif("double_to_count", "function(d: double): count")
+def double_to_count(d):
+    return int(d) if d >= 0 else 0
+
+
+@bif("count_to_double", "function(c: count): double")
+def count_to_double(c):
+    return float(c)
+
+
+@bif("int_to_double", "function(i: int): double")
+def int_to_double(i):
+    return float(i)
+
+
+@bif("double_to_int", "function(d: double): int")
+def double_to_int(d):
+    return int(d)
+
+
+@bif("double_to_time", "function(d: double): time")
+def double_to_time(d):
+    return float(d)
+
+
+@bif("time_to_double", "function(t: time): double")
+def time_to_double(t):
+    return float(t)
+
+
+@bif("interval_to_double", "function(i: interval): double")
+def interval_to_double(i):
+    return float(i)
+
+
+@bif("double_to_interval", "function(d: double): interval")
+def double_to_interval(d):
+    return float(d)
+
+
+@bif("floor", "function(d: double): double")
+def floor(d):
+    import math
+
+    return float(math.floor(d))
+
+
+@bif("sqrt", "function(x: double): double")
+def sqrt(x):
+    import math
+
+    if x < 0:
+        raise ScriptError("negative sqrt argument")
+    return math.sqrt(x)
+
+
+# --------------------------------------------------------------------- strings
+
+
+@bif("to_upper", "function(str: string): string")
+def to_upper(s):
+    return s.upper() if s.isascii() else "".join(c.upper() if c < "\x80" else c for c in s)
+
+
+@bif("to_lower", "function(str: string): string")
+def to_lower(s):
+    return s.lower() if s.isascii() else "".join(c.lower() if c < "\x80" else c for c in s)
+
+
+@bif("string_cat", "function(): string", varargs=True)
+def string_cat(*args):
+    return "".join(unbox(a) for a in args)
+
+
+@bif("sub_bytes", "function(s: string, start: count, n: int): string")
+def sub_bytes(s, start, n):
+    if start < 1:
+        start = 1
+    i = start - 1
+    if n < 0:
+        return s[i:]
+    return s[i : i + n]
+
+
+@bif("strstr", "function(big: string, little: string): count")
+def strstr(big, little):
+    return big.find(little) + 1
+
+
+@bif("find_str", "function(str: string, sub: string, start: count &default=0, end: int &default=-1, case_sensitive: bool &default=T): int")
+def find_str(s, sub, start=0, end=-1, case_sensitive=True):
+    if not case_sensitive:
+        s, sub = s.lower(), sub.lower()
+    e = len(s) if end < 0 else end
+    return s.find(sub, start, e)
+
+
+@bif("starts_with", "function(str: string, sub: string): bool")
+def starts_with(s, sub):
+    return s.startswith(sub)
+
+
+@bif("ends_with", "function(str: string, sub: string): bool")
+def ends_with(s, sub):
+    return s.endswith(sub)
+
+
+@bif("strip", "function(str: string): string")
+def strip(s):
+    return s.strip(" \t\n\r\f\v")
+
+
+@bif("lstrip", "function(str: string, chars: string &default=\" \\t\\n\\r\\v\\f\"): string")
+def lstrip(s, chars=" \t\n\r\v\f"):
+    return s.lstrip(chars)
+
+
+@bif("rstrip", "function(str: string, chars: string &default=\" \\t\\n\\r\\v\\f\"): string")
+def rstrip(s, chars=" \t\n\r\v\f"):
+    return s.rstrip(chars)
+
+
+@bif("reverse", "function(str: string): string")
+def reverse(s):
+    return s[::-1]
+
+
+@bif("string_fill", "function(len: int, source: string): string")
+def string_fill(n, source):
+    if not source:
+        return ""
+    return (source * (n // len(source) + 1))[: max(0, n - 1)]
+
+
+@bif("subst_string", "function(s: string, from: string, to: string): string")
+def subst_string(s, frm, to):
+    return s.replace(frm, to) if frm else s
+
+
+@bif("strcmp", "function(s1: string, s2: string): int")
+def strcmp(a, b):
+    return (a > b) - (a < b)
+
+
+@bif("is_ascii", "function(str: string): bool")
+def is_ascii(s):
+    return all(c < "\x80" for c in s)
+
+
+@bif("escape_string", "function(s: string): string")
+def escape_string(s):
+    from .describe import escape_bytes
+
+    return escape_bytes(s.replace("\\", "\\\\"))
+
+
+@bif("bytestring_to_hexstr", "function(bytestring: string): string")
+def bytestring_to_hexstr(s):
+    return s.encode("latin-1").hex()
+
+
+@bif("hexstr_to_bytestring", "function(hexstr: string): string")
+def hexstr_to_bytestring(s):
+    try:
+        return bytes.fromhex(s).decode("latin-1")
+    except ValueError:
+        raise ScriptError("hex string has odd length or invalid characters") from None
+
+
+_STRING_VEC = VectorType(STRING)
+_COUNT_VEC = VectorType(COUNT)
+
+
+@bif("split_string", "function(str: string, re: pattern): vector of string")
+def split_string(s, pat):
+    return Vector(_STRING_VEC, _pattern(pat).split(s))
+
+
+@bif("split_string1", "function(str: string, re: pattern): vector of string")
+def split_string1(s, pat):
+    return Vector(_STRING_VEC, _pattern(pat).split(s, maxsplit=1))
+
+
+@bif("split_string_all", "function(str: string, re: pattern): vector of string")
+def split_string_all(s, pat):
+    rx = _pattern(pat)
+    out = []
+    pos = 0
+    for m in rx.finditer(s):
+        out.append(s[pos : m.start()])
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(s[pos:])
+    return Vector(_STRING_VEC, out)
+
+
+@bif("join_string_vec", "function(vec: vector of string, sep: string): string")
+def join_string_vec(vec, sep):
+    return sep.join("" if x is None else x for x in vec)
+
+
+@bif("str_split_indices", "function(s: string, idx: vector of count): vector of string")
+def str_split_indices(s, idx):
+    out = []
+    prev = 0
+    for i in sorted(i for i in idx if i is not None):
+        if i > len(s):
+            break
+        out.append(s[prev:i])
+        prev = i
+    out.append(s[prev:])
+    return Vector(_STRING_VEC, out)
+
+
+def _pattern(p):
+    import re
+
+    rx = getattr(p, "regex", None)
+    if rx is not None:
+        return rx
+    return re.compile(p if isinstance(p, str) else str(p))
+
+
+@bif("gsub", "function(str: string, re: pattern, repl: string): string")
+def gsub(s, pat, repl):
+    return _pattern(pat).sub(lambda m: repl, s)
+
+
+@bif("sub", "function(str: string, re: pattern, repl: string): string")
+def sub(s, pat, repl):
+    return _pattern(pat).sub(lambda m: repl, s, count=1)
+
+
+@bif("md5_hash", "function(): string", varargs=True)
+def md5_hash(*args):
+    return hashlib.md5("".join(describe_any(a) for a in args).encode("latin-1")).hexdigest()
+
+
+@bif("sha1_hash", "function(): string", varargs=True)
+def sha1_hash(*args):
+    return hashlib.sha1("".join(describe_any(a) for a in args).encode("latin-1")).hexdigest()
+
+
+@bif("sha256_hash", "function(): string", varargs=True)
+def sha256_hash(*args):
+    return hashlib.sha256("".join(describe_any(a) for a in args).encode("latin-1")).hexdigest()
+
+
+# ------------------------------------------------------------------ containers
+
+
+def _result_first(types, args):
+    return types[0] if types else None
+
+
+@bif("sort", "function(v: any): any", varargs=True, result=_result_first)
+def sort(v, cmp=None):
+    if not isinstance(v, Vector):
+        raise ScriptError("sort() requires vector")
+    if cmp is not None:
+        import functools
+
+        v.sort(key=functools.cmp_to_key(lambda a, b: int(cmp(a, b))))
+    else:
+        elem = v.ztype.elem
+        if elem is not None and elem.tag not in ("count", "int", "double", "time", "interval", "bool", "string"):
+            raise ScriptError("sort() requires a comparison function for this element type")
+        v.sort(key=lambda x: (x is None, x))
+    return v
+
+
+@bif("order", "function(v: any): vector of count", varargs=True)
+def order(v, cmp=None):
+    idx = list(range(len(v)))
+    if cmp is not None:
+        import functools
+
+        idx.sort(key=functools.cmp_to_key(lambda a, b: int(cmp(v[a], v[b]))))
+    else:
+        idx.sort(key=lambda i: v[i])
+    return Vector(_COUNT_VEC, idx)
+
+
+@bif("clear_table", "function(v: any): any")
+def clear_table(t):
+    if isinstance(t, Table | Set):
+        t.zclear()
+        return None
+    raise ScriptError("clear_table() requires a table/set argument")
+
+
+@bif("same_object", "function(o1: any, o2: any): bool")
+def same_object(a, b):
+    return a is b
+
+
+@bif("length", "function(v: any): count")
+def length(v):
+    v = unbox(v)
+    return len(v)
+
+
+@bif("resize", "function(aggr: any, newsize: count): count")
+def resize(v, n):
+    old = len(v)
+    if n < old:
+        del v[n:]
+    else:
+        v.extend([None] * (n - old))
+    return old
+
+
+@bif("all_set", "function(v: any): bool")
+def all_set(v):
+    return all(x is not None and x for x in v)
+
+
+@bif("any_set", "function(v: any): bool")
+def any_set(v):
+    return any(x is not None and x for x in v)
+
+
+def _record_fields_type(types, args):
+    return None
+
+
+@bif("getpid", "function(): count")
+def getpid():
+    return os.getpid()
+
+
+@bif("getenv", "function(var: string): string")
+def getenv(var):
+    return os.environ.get(var, "")
+
+
+@bif("setenv", "function(var: string, val: string): bool")
+def setenv(var, val):
+    os.environ[var] = val
+    return True
+
+
+@bif("current_time", "function(): time")
+def current_time():
+    return time.time()
+
+
+@bif("network_time", "function(): time", context=True)
+def network_time(ctx):
+    return ctx.network_time()
+
+
+@bif("current_event_time", "function(): time", context=True)
+def current_event_time(ctx):
+    return ctx.current_event_time()
+
+
+@bif("terminate", "function(): bool", context=True)
+def terminate(ctx):
+    return ctx.terminate()
+
+
+@bif("zeek_is_terminating", "function(): bool", context=True)
+def zeek_is_terminating(ctx):
+    return ctx.is_terminating()
+
+
+@bif("exit", "function(code: int): any", context=True)
+def exit_(ctx, code):
+    return ctx.exit(code)
+
+
+@bif("rand", "function(max: count): count")
+def rand(n):
+    return random.randrange(n) if n > 0 else 0
+
+
+@bif("srand", "function(seed: count): any")
+def srand(seed):
+    random.seed(seed)
+
+
+@bif("unique_id", "function(prefix: string): string")
+def unique_id(prefix):
+    import secrets
+
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(18))
+
+
+@bif("enum_to_int", "function(e: any): int")
+def enum_to_int(e):
+    if type(e) is not EnumVal:
+        raise ScriptError("enum_to_int() requires enum value")
+    return e.value
+
+
+@bif("zeek_version", "function(): string")
+def zeek_version():
+    from .. import __version__
+
+    return f"zscript-{__version__}"
+
+
+# Records described by record_fields() need the field table's types, built by
+# the host (they mirror Zeek's record_field type from init-bare).
+RECORD_FIELDS_HOOK: dict[str, Callable] = {}
+
+
+@bif("record_fields", "function(rec: any): record_field_table", context=True)
+def record_fields(ctx, rec):
+    build = RECORD_FIELDS_HOOK.get("build")
+    if type(rec) is TypeVal:
+        rt = rec.type
+    elif isinstance(rec, Record):
+        rt = rec._rtype
+    else:
+        raise ScriptError("record_fields() requires a record value or type")
+    return build(ctx, rt, rec if isinstance(rec, Record) else None)
+
+
+def table_keys_type(t: TableType) -> Type:
+    return t

@@ -1,0 +1,312 @@
+"""Tables, sets and vectors.
+
+:class:`Table` and :class:`Set` are ``dict`` subclasses and :class:`Vector` a
+``list`` subclass, so compiled code indexes, tests membership and iterates
+them at C speed.  Behaviour that Zeek attaches to a container *value*
+through attributes lives in the instance or in subclasses chosen when the
+value is created (see :func:`new_table`):
+
+* ``&default`` (a value or a function of the index) is served by
+  ``__missing__``, so only failed lookups pay for it;
+* ``&on_change`` uses :class:`ObservedTable` / :class:`ObservedSet`, which
+  override the mutating methods;
+* expiration (``&create_expire``, ``&read_expire``, ``&write_expire``,
+  ``&expire_func``) uses :class:`ExpiringTable` / :class:`ExpiringSet`,
+  which record access times that the engine's sweep timer consults.
+
+A multi-index key is a tuple.  Insertion order is kept, which makes
+``&ordered`` the default behaviour (Zeek's hash order is not reproduced).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..types import TableType, VectorType
+
+__all__ = [
+    "ExpiringSet",
+    "ExpiringTable",
+    "ObservedSet",
+    "ObservedTable",
+    "Set",
+    "Table",
+    "Vector",
+    "new_set",
+    "new_table",
+    "vector_assign",
+]
+
+
+class Table(dict):
+    """A zscript ``table``: ``dict`` plus its type and ``&default``."""
+
+    __slots__ = ("__weakref__", "default", "default_func", "default_insert", "ztype")
+
+    def __init__(self, ztype: TableType, *args):
+        super().__init__(*args)
+        self.ztype = ztype
+        self.default = None
+        self.default_func: Callable | None = None
+        self.default_insert = False
+
+    def __missing__(self, key):
+        fn = self.default_func
+        if fn is not None:
+            v = fn(*key) if type(key) is tuple else fn(key)
+        elif self.default is not None:
+            v = self.default
+            if isinstance(v, Table | Vector) or hasattr(v, "_rtype"):
+                from .copying import deep_copy
+
+                v = deep_copy(v)
+        else:
+            raise KeyError(key)
+        if self.default_insert:
+            self[key] = v
+        return v
+
+    def zdelete(self, key) -> None:
+        self.pop(key, None)
+
+    def zclear(self) -> None:
+        self.clear()
+
+    def copy_empty(self) -> Table:
+        """A new empty table with the same type and attributes."""
+        t = type(self).__new__(type(self))
+        dict.__init__(t)
+        for slot in _all_slots(type(self)):
+            if slot != "__weakref__":
+                setattr(t, slot, getattr(self, slot))
+        return t
+
+    __hash__ = object.__hash__
+
+
+class Set(dict):
+    """A zscript ``set``: the elements are the keys (values are ``None``)."""
+
+    __slots__ = ("__weakref__", "ztype")
+
+    def __init__(self, ztype: TableType, elems=()):
+        super().__init__()
+        self.ztype = ztype
+        for e in elems:
+            self[e] = None
+
+    def zadd(self, key) -> None:
+        self[key] = None
+
+    def zdelete(self, key) -> None:
+        self.pop(key, None)
+
+    def zclear(self) -> None:
+        self.clear()
+
+    def copy_empty(self) -> Set:
+        s = type(self).__new__(type(self))
+        dict.__init__(s)
+        for slot in _all_slots(type(self)):
+            if slot != "__weakref__":
+                setattr(s, slot, getattr(self, slot))
+        return s
+
+    __hash__ = object.__hash__
+
+
+def _all_slots(cls) -> list[str]:
+    out: list[str] = []
+    for c in cls.__mro__:
+        out.extend(getattr(c, "__slots__", ()))
+    return out
+
+
+# ------------------------------------------------------------------ &on_change
+
+
+class _Observed:
+    """Mixin calling ``on_change(container, change, key[, value])`` around mutations.
+
+    A change made from inside the on_change function does not call it again
+    (Zeek suppresses recursion the same way).
+    """
+
+    __slots__ = ()
+
+    def _notify(self, change, key, *value):
+        if self.in_change:
+            return
+        self.in_change = True
+        try:
+            if type(key) is tuple:
+                self.on_change(self, change, *key, *value)
+            else:
+                self.on_change(self, change, key, *value)
+        finally:
+            self.in_change = False
+
+
+class ObservedTable(_Observed, Table):
+    __slots__ = ("enums", "in_change", "on_change")
+
+    def __setitem__(self, key, value):
+        existed = key in self
+        old = dict.get(self, key) if existed else None
+        dict.__setitem__(self, key, value)
+        if existed:
+            self._notify(self.enums[1], key, old)
+        else:
+            self._notify(self.enums[0], key, value)
+
+    def zdelete(self, key) -> None:
+        if key in self:
+            old = dict.pop(self, key)
+            self._notify(self.enums[2], key, old)
+
+    def zclear(self) -> None:
+        for key in list(self):
+            self.zdelete(key)
+
+
+class ObservedSet(_Observed, Set):
+    __slots__ = ("enums", "in_change", "on_change")
+
+    def zadd(self, key) -> None:
+        if key not in self:
+            dict.__setitem__(self, key, None)
+            self._notify(self.enums[0], key)
+
+    def zdelete(self, key) -> None:
+        if key in self:
+            dict.pop(self, key)
+            self._notify(self.enums[2], key)
+
+    def zclear(self) -> None:
+        for key in list(self):
+            self.zdelete(key)
+
+
+# ------------------------------------------------------------------ expiration
+
+
+class _Expiring:
+    """Mixin keeping the last relevant access time of each key.
+
+    ``expire_kind`` is ``"create"``, ``"read"`` or ``"write"``: the kind of
+    access that restarts the key's clock.  ``now`` is the engine's
+    network-time function.  The sweep (``expire``) is driven by the engine.
+    """
+
+    __slots__ = ()
+
+    def expired_keys(self, now: float) -> list:
+        limit = self.expire_interval
+        return [k for k, t in self.atimes.items() if now - t >= limit]
+
+
+class ExpiringTable(_Expiring, Table):
+    __slots__ = ("atimes", "expire_func", "expire_interval", "expire_kind", "now")
+
+    def __setitem__(self, key, value):
+        if key not in self or self.expire_kind != "create":
+            self.atimes[key] = self.now()
+        dict.__setitem__(self, key, value)
+
+    def __getitem__(self, key):
+        v = dict.__getitem__(self, key)
+        if self.expire_kind == "read" and key in self.atimes:
+            self.atimes[key] = self.now()
+        return v
+
+    def zdelete(self, key) -> None:
+        self.pop(key, None)
+        self.atimes.pop(key, None)
+
+    def zclear(self) -> None:
+        self.clear()
+        self.atimes.clear()
+
+
+class ExpiringSet(_Expiring, Set):
+    __slots__ = ("atimes", "expire_func", "expire_interval", "expire_kind", "now")
+
+    def zadd(self, key) -> None:
+        if key not in self or self.expire_kind != "create":
+            self.atimes[key] = self.now()
+        dict.__setitem__(self, key, None)
+
+    def zdelete(self, key) -> None:
+        self.pop(key, None)
+        self.atimes.pop(key, None)
+
+    def zclear(self) -> None:
+        self.clear()
+        self.atimes.clear()
+
+
+def new_table(ztype: TableType, *, on_change=None, enums=None, expire=None, now=None) -> Table:
+    """Create an empty table with the behaviour its attributes ask for.
+
+    :param expire: ``(kind, interval, expire_func)`` or None.
+    """
+    if expire is not None:
+        t = ExpiringTable(ztype)
+        t.expire_kind, t.expire_interval, t.expire_func = expire
+        t.atimes = {}
+        t.now = now
+        return t
+    if on_change is not None:
+        t = ObservedTable(ztype)
+        t.on_change = on_change
+        t.enums = enums
+        t.in_change = False
+        return t
+    return Table(ztype)
+
+
+def new_set(ztype: TableType, *, on_change=None, enums=None, expire=None, now=None) -> Set:
+    if expire is not None:
+        s = ExpiringSet(ztype)
+        s.expire_kind, s.expire_interval, s.expire_func = expire
+        s.atimes = {}
+        s.now = now
+        return s
+    if on_change is not None:
+        s = ObservedSet(ztype)
+        s.on_change = on_change
+        s.enums = enums
+        s.in_change = False
+        return s
+    return Set(ztype)
+
+
+class Vector(list):
+    """A zscript ``vector``; unassigned slots (holes) hold ``None``."""
+
+    __slots__ = ("__weakref__", "ztype")
+
+    def __init__(self, ztype: VectorType, items=()):
+        super().__init__(items)
+        self.ztype = ztype
+
+    def zclear(self) -> None:
+        self.clear()
+
+    __hash__ = object.__hash__
+
+
+def vector_assign(v: Vector, i: int, x) -> None:
+    """``v[i] = x``, growing the vector (with holes) when ``i`` is past the end."""
+    n = len(v)
+    if 0 <= i < n:
+        v[i] = x
+    elif i == n:
+        v.append(x)
+    elif i > n:
+        v.extend([None] * (i - n))
+        v.append(x)
+    elif -n <= i < 0:
+        v[i] = x
+    else:
+        raise IndexError(i)

@@ -1,0 +1,81 @@
+"""Exceptions raised by compiled code and the runtime.
+
+Compiled code does not check for errors on its fast paths; Python raises
+``KeyError`` for a missing table index, ``ZeroDivisionError`` and so on.
+The event loop catches them at the handler boundary and the
+:class:`~zscript.compile.linemap.LineMap` turns the failing instruction's
+position back into the script expression, producing Zeek's message:
+``expression error in f.zs, line 7: no such index (t[nope])``.
+
+The classes here are raised where Python would not raise on its own.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AssertionFailure",
+    "FieldMissing",
+    "InvalidCast",
+    "ScriptError",
+    "UninitializedValue",
+    "ZeekExit",
+    "message_for",
+]
+
+
+class ScriptError(Exception):
+    """A runtime error with a message of its own (``expression error`` unless ``kind``)."""
+
+    kind = "expression error"
+
+    def __init__(self, message: str, detail: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class FieldMissing(AttributeError):
+    """Reading an unset record field."""
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
+
+
+class InvalidCast(ScriptError):
+    pass
+
+
+class UninitializedValue(ScriptError):
+    pass
+
+
+class AssertionFailure(ScriptError):
+    kind = "error"
+
+
+class ZeekExit(BaseException):
+    """``exit(code)``: leave the process at once."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+def message_for(exc: BaseException) -> tuple[str, str, bool]:
+    """(kind, message, show_expression) for an exception raised in compiled code."""
+    if isinstance(exc, ScriptError):
+        return exc.kind, exc.message, exc.detail is None
+    if isinstance(exc, FieldMissing):
+        return "expression error", "field value missing", True
+    if isinstance(exc, KeyError | IndexError):
+        return "expression error", "no such index", True
+    if isinstance(exc, ZeroDivisionError):
+        return "expression error", "division by zero", True
+    if isinstance(exc, UnboundLocalError | NameError):
+        return "expression error", "value used but not set", True
+    if isinstance(exc, RecursionError):
+        return "runtime error", "maximum recursion depth exceeded", False
+    if isinstance(exc, OverflowError):
+        return "expression error", "numeric overflow", True
+    return "internal error", f"{type(exc).__name__}: {exc}", False

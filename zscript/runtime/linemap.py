@@ -1,0 +1,155 @@
+"""From a failing Python instruction back to the script expression.
+
+Compiled code is ordinary Python source.  While generating it the compiler
+wraps the text of every expression that may fail in invisible markers
+(:func:`mark`).  :class:`Emitter` strips the markers when it writes a line
+and records, per generated line, the column range of each marked
+expression and the statement span of the line.
+
+When a runtime error escapes a handler, :func:`locate` walks the traceback
+to the innermost frame of generated code, asks CPython for the column range
+of the instruction that failed (``co_positions``, Python 3.11+), and returns
+the smallest marked expression containing it.  The happy path pays nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from types import TracebackType
+
+from ..diagnostics import Span
+
+__all__ = ["DESCRIBE", "Emitter", "LineMap", "caller_location", "describe_node", "locate", "mark"]
+
+_M_OPEN = "\x01"
+_M_MID = "\x02"
+_M_CLOSE = "\x03"
+_MARK_RE = re.compile("\x01(\\d+)\x02|\x03")
+
+#: Registry of expression nodes referenced by markers (index -> node).
+_NODES: list = []
+
+#: Renders a marked node as Zeek's expression text; installed by the compiler
+#: (the runtime does not know the AST).
+DESCRIBE: list = [lambda node: ""]
+
+
+def describe_node(node) -> str:
+    return DESCRIBE[0](node) if node is not None else ""
+
+
+def mark(text: str, node) -> str:
+    """Wrap ``text`` (the Python code of ``node``) in markers."""
+    _NODES.append(node)
+    return f"{_M_OPEN}{len(_NODES) - 1}{_M_MID}{text}{_M_CLOSE}"
+
+
+class LineMap:
+    """Per generated line: the statement span and the marked expression ranges."""
+
+    def __init__(self):
+        self.spans: list[Span | None] = []
+        self.marks: list[list[tuple[int, int, object]]] = []
+
+    def lookup(self, lineno: int, col: int | None, end_col: int | None):
+        """(span, node) for a 1-based generated line and column range."""
+        i = lineno - 1
+        if not 0 <= i < len(self.spans):
+            return None, None
+        best = None
+        if col is not None and end_col is not None:
+            for s, e, node in self.marks[i]:
+                if s <= col and end_col <= e and (best is None or e - s < best[1] - best[0]):
+                    best = (s, e, node)
+        node = best[2] if best else None
+        span = getattr(node, "span", None) or self.spans[i]
+        return span, node
+
+
+_MAPS: dict[str, LineMap] = {}
+
+
+class Emitter:
+    """Accumulates generated Python lines with their source positions."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.lines: list[str] = []
+        self.map = LineMap()
+        self.indent = 0
+
+    def emit(self, text: str, span: Span | None) -> None:
+        prefix = "    " * self.indent
+        marks: list[tuple[int, int, object]] = []
+        if _M_OPEN in text or _M_CLOSE in text:
+            out: list[str] = []
+            stack: list[tuple[int, object]] = []
+            pos = 0
+            col = len(prefix)
+            for m in _MARK_RE.finditer(text):
+                chunk = text[pos : m.start()]
+                out.append(chunk)
+                col += len(chunk)
+                if m.group(1) is not None:
+                    stack.append((col, _NODES[int(m.group(1))]))
+                elif stack:
+                    start, node = stack.pop()
+                    marks.append((start, col, node))
+                pos = m.end()
+            out.append(text[pos:])
+            text = "".join(out)
+        self.lines.append(prefix + text)
+        self.map.spans.append(span)
+        self.map.marks.append(marks)
+
+    def source(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+    def register(self) -> LineMap:
+        _MAPS[self.filename] = self.map
+        return self.map
+
+
+def _position(tb: TracebackType):
+    code = tb.tb_frame.f_code
+    idx = tb.tb_lasti // 2
+    for i, pos in enumerate(code.co_positions()):
+        if i == idx:
+            return pos
+    return (tb.tb_lineno, tb.tb_lineno, None, None)
+
+
+def locate(exc: BaseException):
+    """(span, node) of the innermost script expression active when ``exc`` was raised."""
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        fn = tb.tb_frame.f_code.co_filename
+        if fn in _MAPS:
+            found = tb
+        tb = tb.tb_next
+    if found is None:
+        return None, None
+    lineno, _end_lineno, col, end_col = _position(found)
+    lm = _MAPS[found.tb_frame.f_code.co_filename]
+    return lm.lookup(lineno or found.tb_lineno, col, end_col)
+
+
+def caller_location(depth: int = 2):
+    """(span, node) of the script expression calling the current runtime helper."""
+    f = sys._getframe(depth)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if fn in _MAPS:
+            idx = f.f_lasti // 2
+            pos = None
+            for i, p in enumerate(f.f_code.co_positions()):
+                if i == idx:
+                    pos = p
+                    break
+            if pos is None:
+                return _MAPS[fn].lookup(f.f_lineno, None, None)
+            return _MAPS[fn].lookup(pos[0] or f.f_lineno, pos[2], pos[3])
+        f = f.f_back
+    return None, None

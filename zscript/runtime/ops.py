@@ -1,0 +1,491 @@
+"""Helpers called by compiled code for the operations that are not a single
+Python operator.
+
+Compiled code refers to these functions under ``_z_<name>`` (see
+:data:`HELPERS`).  Each implements one Zeek operation exactly: C-style
+integer division, count underflow (a warning and wrap-around, as Zeek does),
+increments of record fields and table elements, vector growth, set algebra,
+``as``/``is`` conversions of ``any`` values, and so on.  Errors are raised as
+the Python exceptions the reporter maps to Zeek's messages.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..types import FuncType, RecordType, TableType, Type, VectorType, same_type
+from .containers import Set, Table, Vector, vector_assign
+from .copying import deep_copy
+from .describe import escape_bytes
+from .errors import AssertionFailure, InvalidCast, ScriptError
+from .values import Boxed, Record, TypeVal, box, field_attr, record_class, type_of, unbox
+
+__all__ = ["HELPERS", "Frame", "WARNINGS"]
+
+M64 = 0xFFFFFFFFFFFFFFFF
+
+
+class Frame:
+    """Holder of the locals a ``when`` condition and body share."""
+
+    __slots__ = ("__dict__", "_cache")
+
+    def __init__(self):
+        self._cache = {}
+
+
+#: Sink for runtime warnings: a callable(kind, message, detail) set by the host.
+WARNINGS: list = [None]
+
+
+def _warn(message: str) -> None:
+    sink = WARNINGS[0]
+    if sink is not None:
+        sink(message, 3)
+
+
+def csub(a: int, b: int) -> int:
+    """count - count; underflow wraps around with a warning (Zeek 7 behaviour)."""
+    r = a - b
+    if r < 0:
+        _warn("count underflow")
+        r &= M64
+    return r
+
+
+def cdec(a: int) -> int:
+    if a == 0:
+        _warn("count underflow")
+        return M64
+    return a - 1
+
+
+def idiv(a: int, b: int) -> int:
+    """int / int truncating toward zero, like C."""
+    if b == 0:
+        raise ZeroDivisionError
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+def imod(a: int, b: int) -> int:
+    if b == 0:
+        raise ZeroDivisionError
+    return a - b * idiv(a, b)
+
+
+def incattr(obj, attr: str, delta: int, is_count: bool):
+    v = getattr(obj, attr)
+    if is_count:
+        v = (v + 1) & M64 if delta > 0 else cdec(v)
+    else:
+        v += delta
+    setattr(obj, attr, v)
+    return v
+
+
+def incitem(container, key, delta: int, is_count: bool):
+    v = container[key]
+    if is_count:
+        v = (v + 1) & M64 if delta > 0 else cdec(v)
+    else:
+        v += delta
+    container[key] = v
+    return v
+
+
+def incvec(vec, i, delta, is_count):
+    v = vec[i]
+    if v is None:
+        raise IndexError(i)
+    if is_count:
+        v = (v + 1) & M64 if delta > 0 else cdec(v)
+    else:
+        v += delta
+    vec[i] = v
+    return v
+
+
+def setitem(container, key, value):
+    container[key] = value
+    return value
+
+
+def setattr_(obj, attr, value):
+    setattr(obj, attr, value)
+    return value
+
+
+def vset_value(vec, i, value):
+    vector_assign(vec, i, value)
+    return value
+
+
+def vget(vec, i):
+    v = vec[i]
+    if v is None:
+        raise IndexError(i)
+    return v
+
+
+def vmask(vec, idx):
+    """``v[mask]`` (vector of bool) or ``v[indices]`` (vector of count)."""
+    elem = idx.ztype.elem
+    if elem is not None and elem.tag == "bool":
+        if len(idx) != len(vec):
+            raise ScriptError("size mismatch, boolean index and vector")
+        return Vector(vec.ztype, [x for x, keep in zip(vec, idx, strict=True) if keep])
+    return Vector(vec.ztype, [vec[i] for i in idx])
+
+
+def vindices(vec):
+    return [i for i, x in enumerate(vec) if x is not None]
+
+
+def vitems(vec):
+    return [(i, x) for i, x in enumerate(vec) if x is not None]
+
+
+def vin(i, vec) -> bool:
+    return 0 <= i < len(vec) and vec[i] is not None
+
+
+def vdelete(vec, i) -> None:
+    if 0 <= i < len(vec):
+        del vec[i]
+
+
+def vappend(vec, x):
+    vec.append(x)
+    return vec
+
+
+def vextend(vec, other):
+    vec.extend(other)
+    return vec
+
+
+def vcoerce(vec, src: VectorType, dst: VectorType):
+    elem = src.elem
+    return Vector(dst, [box(x, elem) if x is not None else None for x in vec])
+
+
+def vneg(vec, t):
+    return Vector(t, [-x if x is not None else None for x in vec])
+
+
+def varith(op: str, a, b, t: VectorType):
+    if len(a) != len(b):
+        raise ScriptError("vector operands are of different sizes")
+    f = _ARITH[op]
+    return Vector(t, [f(x, y) for x, y in zip(a, b, strict=True)])
+
+
+_ARITH = {
+    "+": lambda x, y: x + y,
+    "-": lambda x, y: x - y,
+    "*": lambda x, y: x * y,
+    "/": lambda x, y: x // y if isinstance(x, int) and isinstance(y, int) else x / y,
+    "%": lambda x, y: x % y,
+}
+
+
+def vcond(cond, a, b, t):
+    if not (len(cond) == len(a) == len(b)):
+        raise ScriptError("vector operands are of different sizes")
+    return Vector(t, [x if c else y for c, x, y in zip(cond, a, b, strict=True)])
+
+
+def strindex(s: str, i: int) -> str:
+    n = len(s)
+    if i < 0:
+        i += n
+    if 0 <= i < n:
+        return s[i]
+    return ""
+
+
+def slice_(v, lo, hi):
+    n = len(v)
+    lo = 0 if lo is None else (lo + n if lo < 0 else lo)
+    hi = n if hi is None else (hi + n if hi < 0 else hi)
+    if isinstance(v, str):
+        return v[lo:hi]
+    return Vector(v.ztype, v[lo:hi])
+
+
+def slice_assign(v, lo, hi, value):
+    n = len(v)
+    lo = 0 if lo is None else (lo + n if lo < 0 else lo)
+    hi = n if hi is None else (hi + n if hi < 0 else hi)
+    v[lo:hi] = list(value)
+    return value
+
+
+def hasfield(r, attr: str) -> bool:
+    try:
+        getattr(r, attr)
+    except AttributeError:
+        return False
+    return True
+
+
+def setunion(a, b):
+    s = a.copy_empty()
+    for k in a:
+        dict.__setitem__(s, k, None)
+    for k in b:
+        dict.__setitem__(s, k, None)
+    return s
+
+
+def setinter(a, b):
+    s = a.copy_empty()
+    for k in a:
+        if k in b:
+            dict.__setitem__(s, k, None)
+    return s
+
+
+def setdiff(a, b):
+    s = a.copy_empty()
+    for k, v in a.items():
+        if k not in b:
+            dict.__setitem__(s, k, v)
+    return s
+
+
+def subset(a, b, strict: bool) -> bool:
+    if strict and len(a) >= len(b):
+        return False
+    return all(k in b for k in a)
+
+
+def tadd(t, other):
+    """``t += other`` for tables and sets (insert every element)."""
+    if isinstance(t, Set):
+        for k in other:
+            t.zadd(k)
+    else:
+        for k, v in other.items():
+            t[k] = v
+    return t
+
+
+def tadd_elem(t, elem):
+    t.zadd(elem)
+    return t
+
+
+def tremove(t, other):
+    for k in list(other):
+        t.zdelete(k)
+    return t
+
+
+def contains(container, x) -> bool:
+    return x in container
+
+
+def size(v):
+    v = unbox(v)
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int | float):
+        return abs(v)
+    try:
+        return len(v)
+    except TypeError:
+        raise ScriptError("|...| not defined for this value") from None
+
+
+def rcoerce(r, cls):
+    """Coerce a record to another record type with the same field names."""
+    if r is None:
+        return r
+    out = cls._zmake({k: v for k, v in r.__dict__.items() if k[2:] in cls._rtype.field_map})
+    return out
+
+
+# ------------------------------------------------------------- as / is on any
+
+
+def _compatible(actual: Type | None, target: Type) -> bool:
+    if actual is None:
+        return False
+    if target.tag == "any":
+        return True
+    if actual.tag != target.tag:
+        return False
+    if isinstance(target, RecordType) or isinstance(target, TableType | VectorType | FuncType):
+        return same_type(actual, target) or actual.tag == target.tag and (
+            isinstance(target, VectorType) and (actual.elem is None or target.elem is None)
+        )
+    if target.tag == "enum":
+        return actual is target
+    return True
+
+
+def is_(v, t: Type) -> bool:
+    return _compatible(type_of(v), t)
+
+
+def as_(v, src: Type, dst: Type):
+    """``v as dst``: unwrap an ``any`` or convert between compatible types."""
+    if src.tag == "any":
+        actual = type_of(v)
+        if _compatible(actual, dst):
+            return unbox(v)
+        if actual is not None and actual.tag in ("count", "int", "double") and dst.tag in ("count", "int", "double"):
+            return convert(unbox(v), actual, dst)
+        raise InvalidCast(f"invalid cast of value with type '{actual}' to type '{dst}'")
+    return convert(v, src, dst)
+
+
+def convert(v, src: Type, dst: Type):
+    st, dt = src.tag, dst.tag
+    if dt == "any":
+        return box(v, src)
+    if st == dt:
+        return v
+    if dt == "count":
+        if st == "enum":
+            return v.value
+        if st == "string":
+            try:
+                n = int(v)
+            except ValueError:
+                raise InvalidCast(f"invalid conversion of '{v}' to count") from None
+            if n < 0:
+                raise InvalidCast(f"invalid conversion of '{v}' to count")
+            return n
+        if isinstance(v, float):
+            if v < 0:
+                raise InvalidCast(f"invalid conversion of {v} to count")
+            return int(v)
+        if v < 0:
+            raise InvalidCast(f"invalid conversion of {v} to count")
+        return int(v)
+    if dt == "int":
+        if st == "enum":
+            return v.value
+        if st == "string":
+            try:
+                return int(v)
+            except ValueError:
+                raise InvalidCast(f"invalid conversion of '{v}' to int") from None
+        return int(v)
+    if dt in ("double", "time", "interval"):
+        if st == "string":
+            try:
+                return float(v)
+            except ValueError:
+                raise InvalidCast(f"invalid conversion of '{v}' to {dt}") from None
+        return float(v)
+    if dt == "string":
+        from .describe import formatter
+
+        return formatter(src)(v)
+    raise InvalidCast(f"invalid cast of value with type '{src}' to type '{dst}'")
+
+
+def can_as(v, src: Type, dst: Type) -> bool:
+    try:
+        as_(v, src, dst)
+    except ScriptError:
+        return False
+    return True
+
+
+def typecase(v, cases, default: int) -> int:
+    t = type_of(v)
+    for ct, i in cases:
+        if _compatible(t, ct):
+            return i
+    return default
+
+
+def any_eq(a, b) -> bool:
+    return unbox(a) == unbox(b)
+
+
+def assert_fail(cond_text: str, msg) -> None:
+    detail = msg if msg is not None else None
+    raise AssertionFailure(f"assertion failure: {cond_text}", detail)
+
+
+def setdefault_(cls, name: str, fn, creation: bool) -> None:
+    f = cls._rtype.field_map[name]
+    f.default = fn
+    f.creation = creation
+    cls.refresh()
+
+
+def hasattr_field(r, name):
+    return hasfield(r, field_attr(name))
+
+
+def print_escape(s: str) -> str:
+    return escape_bytes(s)
+
+
+def write_stdout(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+HELPERS = {
+    "_z_csub": csub,
+    "_z_cdec": cdec,
+    "_z_idiv": idiv,
+    "_z_imod": imod,
+    "_z_incattr": incattr,
+    "_z_incitem": incitem,
+    "_z_incvec": incvec,
+    "_z_setitem": setitem,
+    "_z_setattr": setattr_,
+    "_z_vset": vector_assign,
+    "_z_vset_value": vset_value,
+    "_z_vget": vget,
+    "_z_vmask": vmask,
+    "_z_vindices": vindices,
+    "_z_vitems": vitems,
+    "_z_vin": vin,
+    "_z_vdelete": vdelete,
+    "_z_vappend": vappend,
+    "_z_vextend": vextend,
+    "_z_vcoerce": vcoerce,
+    "_z_vneg": vneg,
+    "_z_varith": varith,
+    "_z_vcond": vcond,
+    "_z_strindex": strindex,
+    "_z_slice": slice_,
+    "_z_slice_assign": slice_assign,
+    "_z_hasfield": hasfield,
+    "_z_setunion": setunion,
+    "_z_setinter": setinter,
+    "_z_setdiff": setdiff,
+    "_z_subset": subset,
+    "_z_tadd": tadd,
+    "_z_tadd_elem": tadd_elem,
+    "_z_tremove": tremove,
+    "_z_contains": contains,
+    "_z_size": size,
+    "_z_rcoerce": rcoerce,
+    "_z_is": is_,
+    "_z_as": as_,
+    "_z_can_as": can_as,
+    "_z_typecase": typecase,
+    "_z_any_eq": any_eq,
+    "_z_unbox": unbox,
+    "_z_box": box,
+    "_z_copy": deep_copy,
+    "_z_assert_fail": assert_fail,
+    "_z_setdefault": setdefault_,
+    "_z_esc": escape_bytes,
+    "_z_Vector": Vector,
+    "_z_Frame": Frame,
+    "_z_Record": Record,
+    "_z_Table": Table,
+    "_z_TypeVal": TypeVal,
+    "_z_record_class": record_class,
+}

@@ -1,0 +1,122 @@
+"""Patterns (``/regex/``) and the network types (addr, subnet, port).
+
+Zeek patterns are POSIX-style regular expressions; they are translated to
+Python's ``re`` syntax (character classes and repetition are the same for
+the common subset).  ``p == s`` is an exact match, ``p in s`` a search.
+A pattern prints as Zeek shows it: ``/^?(foo)$?/``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+__all__ = ["Addr", "Pattern", "Port", "Subnet", "make_addr", "make_pattern", "make_port", "make_subnet"]
+
+
+class Pattern:
+    __slots__ = ("flags", "regex", "text")
+
+    def __init__(self, text: str, flags: str = ""):
+        self.text = text
+        self.flags = flags
+        rflags = re.DOTALL if "s" in flags else 0
+        if "i" in flags:
+            rflags |= re.IGNORECASE
+        self.regex = re.compile(text, rflags)
+
+    def match_exact(self, s: str) -> bool:
+        return self.regex.fullmatch(s) is not None
+
+    def search(self, s: str) -> bool:
+        return self.regex.search(s) is not None
+
+    def __str__(self) -> str:
+        return f"/^?({self.text})$?/"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Pattern) and other.text == self.text and other.flags == self.flags
+
+    __hash__ = object.__hash__
+
+
+def make_pattern(text: str, flags: str = "") -> Pattern:
+    return Pattern(text, flags)
+
+
+def pmatch(p: Pattern, s: str) -> bool:
+    return p.match_exact(s)
+
+
+def psearch(p: Pattern, s: str) -> bool:
+    return p.search(s)
+
+
+class Port:
+    __slots__ = ("num", "proto")
+
+    def __init__(self, num: int, proto: str):
+        self.num = num
+        self.proto = proto
+
+    def __str__(self) -> str:
+        return f"{self.num}/{self.proto}"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Port) and other.num == self.num and other.proto == self.proto
+
+    def __lt__(self, other) -> bool:
+        return (self.proto, self.num) < (other.proto, other.num)
+
+    def __hash__(self) -> int:
+        return hash((self.num, self.proto))
+
+
+def make_port(num: int, proto: str) -> Port:
+    return Port(num, proto)
+
+
+class Addr:
+    __slots__ = ("ip",)
+
+    def __init__(self, ip):
+        self.ip = ip
+
+    def __str__(self) -> str:
+        return str(self.ip)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Addr) and other.ip == self.ip
+
+    def __lt__(self, other) -> bool:
+        return self.ip < other.ip
+
+    def __hash__(self) -> int:
+        return hash(self.ip)
+
+
+def make_addr(text: str) -> Addr:
+    return Addr(ipaddress.ip_address(text))
+
+
+class Subnet:
+    __slots__ = ("net",)
+
+    def __init__(self, net):
+        self.net = net
+
+    def __str__(self) -> str:
+        return str(self.net)
+
+    def __contains__(self, a) -> bool:
+        return isinstance(a, Addr) and a.ip.version == self.net.version and a.ip in self.net
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Subnet) and other.net == self.net
+
+    def __hash__(self) -> int:
+        return hash(self.net)
+
+
+def make_subnet(text: str) -> Subnet:
+    return Subnet(ipaddress.ip_network(text, strict=False))

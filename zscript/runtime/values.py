@@ -1,0 +1,216 @@
+"""Runtime representation of zscript values.
+
+Values are represented by the cheapest Python object that keeps Zeek's
+semantics, because compiled code manipulates them directly:
+
+============  ==============================================================
+zscript type  Python representation
+============  ==============================================================
+bool          ``bool``
+count, int    ``int`` (count arithmetic wraps at 2**64, as in Zeek)
+double        ``float``
+time          ``float`` (seconds since the epoch)
+interval      ``float`` (seconds)
+string        ``str`` whose characters are bytes (code points 0-255)
+enum          :class:`EnumVal` (one object per enumerator)
+record        an instance of the type's :class:`Record` subclass
+table / set   :class:`~.containers.Table` / :class:`~.containers.Set`
+vector        :class:`~.containers.Vector` (holes are ``None``)
+function      a Python function carrying ``_ztype`` and ``_zname``
+event, hook   :class:`~zscript.runtime.handlers.EventHandler` / ``Hook``
+type          :class:`TypeVal`
+any           the value itself when it knows its type, else :class:`Boxed`
+============  ==============================================================
+
+Static types decide how values are printed and compared, so the compiler
+passes types along where a value's Python type is ambiguous (an ``int`` may
+be a count or an int; a ``float`` a double, time or interval).  Inside
+``any``, such values are wrapped in :class:`Boxed` with their type.
+"""
+
+from __future__ import annotations
+
+from ..types import (
+    BOOL,
+    STRING,
+    EnumType,
+    RecordType,
+    Type,
+    TypeType,
+)
+from .errors import FieldMissing
+
+__all__ = [
+    "Boxed",
+    "EnumVal",
+    "Record",
+    "TypeVal",
+    "box",
+    "field_attr",
+    "record_class",
+    "type_of",
+    "unbox",
+]
+
+
+class Boxed:
+    """A value whose Python type does not tell its zscript type, stored in ``any``."""
+
+    __slots__ = ("t", "v")
+
+    def __init__(self, t: Type, v):
+        self.t = t
+        self.v = v
+
+    def __repr__(self) -> str:
+        return f"Boxed({self.t}, {self.v!r})"
+
+
+_SELF_DESCRIBING = (bool, str)
+
+
+def box(v, t: Type):
+    """Wrap ``v`` (of static type ``t``) for storage in an ``any``."""
+    if t.tag in ("count", "int", "double", "time", "interval", "addr", "subnet", "port"):
+        return Boxed(t, v)
+    return v
+
+
+def unbox(v):
+    return v.v if type(v) is Boxed else v
+
+
+class EnumVal:
+    """One enumerator; compared by identity, printed by name."""
+
+    __slots__ = ("etype", "name", "value")
+
+    def __init__(self, etype: EnumType, name: str, value: int):
+        self.etype = etype
+        self.name = name
+        self.value = value
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __lt__(self, other: EnumVal) -> bool:
+        return self.value < other.value
+
+    def __le__(self, other: EnumVal) -> bool:
+        return self.value <= other.value
+
+    def __gt__(self, other: EnumVal) -> bool:
+        return self.value > other.value
+
+    def __ge__(self, other: EnumVal) -> bool:
+        return self.value >= other.value
+
+    __hash__ = object.__hash__
+
+
+class TypeVal:
+    """A type used as a value (``print connection``)."""
+
+    __slots__ = ("type",)
+
+    def __init__(self, t: Type):
+        self.type = t
+
+
+def field_attr(name: str) -> str:
+    """Python attribute holding record field ``name`` (prefixed: never a keyword)."""
+    return "f_" + name
+
+
+class Record:
+    """Base class of record values.
+
+    Each :class:`~zscript.types.RecordType` gets a subclass (see
+    :func:`record_class`) whose fields are instance attributes named
+    ``f_<field>``.  An unset ``&optional`` field is simply absent; reading it
+    raises :class:`~.errors.FieldMissing`.  A field added by ``redef record``
+    after a value was created reads as its ``&default`` (computed on first
+    access), as in Zeek.
+    """
+
+    __slots__ = ("__dict__", "__weakref__")
+    _rtype: RecordType
+
+    def __getattr__(self, attr: str):
+        # Only called when the attribute is absent.
+        if attr.startswith("f_"):
+            f = self._rtype.field_map.get(attr[2:])
+            if f is not None and f.default is not None:
+                v = f.default()
+                object.__setattr__(self, attr, v)
+                return v
+            raise FieldMissing(attr[2:])
+        raise AttributeError(attr)
+
+    def __repr__(self) -> str:
+        from .describe import describe
+
+        return describe(self, self._rtype)
+
+
+def _zmake(cls, given: dict):
+    """Create a record from ``{attr: value}``; run creation-time ``&default``s."""
+    r = object.__new__(cls)
+    d = r.__dict__
+    d.update(given)
+    for attr, fn in cls._creation:
+        if attr not in d:
+            d[attr] = fn()
+    return r
+
+
+def _refresh(cls) -> None:
+    cls._creation = [
+        (field_attr(f.name), f.default) for f in cls._rtype.fields if f.default is not None and f.creation
+    ]
+
+
+def record_class(rt: RecordType) -> type:
+    """The Python class for values of ``rt`` (created on first use).
+
+    ``cls._zmake(fields)`` creates a value; ``cls.refresh()`` must be called
+    when the type's fields or defaults change (``redef record``).
+    """
+    cls = rt.runtime_class
+    if cls is None:
+        name = "R_" + "".join(c if c.isalnum() else "_" for c in (rt.name or "anon"))
+        cls = type(
+            name,
+            (Record,),
+            {
+                "__slots__": (),
+                "_rtype": rt,
+                "_creation": [],
+                "_zmake": classmethod(_zmake),
+                "refresh": classmethod(_refresh),
+            },
+        )
+        rt.runtime_class = cls
+        cls.refresh()
+    return cls
+
+
+def type_of(v) -> Type | None:
+    """The zscript type of a self-describing or boxed value (None if unknown)."""
+    tv = type(v)
+    if tv is Boxed:
+        return v.t
+    if tv is bool:
+        return BOOL
+    if tv is str:
+        return STRING
+    if isinstance(v, Record):
+        return v._rtype
+    zt = getattr(v, "ztype", None)
+    if zt is not None:
+        return zt
+    if tv is EnumVal:
+        return v.etype
+    if tv is TypeVal:
+        return TypeType(v.type)
+    return getattr(v, "_ztype", None)

@@ -1,0 +1,1 @@
+"""Stage 1: script text to AST (lexer, Lark grammar, tree building, printing)."""

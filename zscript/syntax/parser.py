@@ -1,0 +1,326 @@
+"""The parse driver: one top-level declaration or statement at a time.
+
+Zeek acts on each declaration as soon as it is parsed: an ``@if`` condition
+may call a function defined a few lines earlier, and ``@load`` makes a file's
+declarations visible to the rest of the including file.  zscript does the
+same.  :class:`UnitParser` pulls tokens from the :class:`~.lexer.Lexer` and
+feeds them to Lark's interactive LALR parser, one *unit* at a time.  A unit
+ends when the parser could accept end-of-input and the next token cannot
+continue it (so ``if (...) x; else y;`` stays one unit).  Each finished unit
+is handed to the caller, which checks, compiles and runs it before the next
+one is parsed.
+
+Like Zeek's grammar (``zeek: decl_list stmt_list``), a file starts in
+declaration mode; the first top-level statement switches it to statement
+mode, where ``event f(...);`` and ``hook h(...);`` are statements rather than
+handler definitions.
+
+The Lark parser is built once per process and its tables are cached on disk
+(``cache=``), which keeps start-up fast.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.lexer import Lexer as LarkLexer
+from lark.parsers.lalr_analysis import Shift as _SHIFT
+
+from ..diagnostics import Diagnostic, SourceFile, Span, ZScriptError
+from ..resources import grammar_path
+from . import ast as A
+from .builder import AstBuilder
+from .lexer import Directive, Lexer
+
+__all__ = ["IncompleteInput", "UnitParser", "get_parser", "parse_expression", "parse_source"]
+
+
+class _NoLexer(LarkLexer):
+    """Placeholder: tokens are fed by :class:`UnitParser`, never lexed by Lark."""
+
+    def __init__(self, conf):
+        pass
+
+    def lex(self, lexer_state, parser_state):  # pragma: no cover - never called
+        raise NotImplementedError
+
+
+class IncompleteInput(Exception):
+    """The input ended inside a unit (used by the REPL to ask for more lines)."""
+
+
+_DECL_STARTS = frozenset({"MODULE", "EXPORT", "GLOBAL", "OPTION", "REDEF", "TYPE"})
+_PUNCT_NAMES = {";": "';'", "}": "'}'", ")": "')'", "]": "']'"}
+
+
+class _Grammar:
+    """The Lark parser plus the literal-to-terminal table the lexer needs."""
+
+    def __init__(self):
+        path = grammar_path()
+        cache_dir = os.environ.get("ZSCRIPT_CACHE_DIR") or os.path.join(
+            tempfile.gettempdir(), f"zscript-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
+        )
+        cache_file: str | bool
+        try:
+            os.makedirs(cache_dir, exist_ok=True)
+            cache_file = os.path.join(cache_dir, "grammar.lark.cache")
+        except OSError:
+            cache_file = False
+        self.builder = AstBuilder()
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        self.lark = Lark(
+            text,
+            parser="lalr",
+            lexer=_NoLexer,
+            start=["start_decl", "start_stmt", "start_expr"],
+            keep_all_tokens=True,
+            transformer=self.builder,
+            cache=cache_file,
+        )
+        self.literals: dict[str, str] = {}
+        for term in self.lark.terminals:
+            if term.pattern.type == "str":
+                self.literals[term.pattern.value] = term.name
+        self.states = self.lark.parser.parser.parser.parse_table.states
+
+
+_GRAMMAR: _Grammar | None = None
+
+
+def get_parser() -> _Grammar:
+    global _GRAMMAR
+    if _GRAMMAR is None:
+        _GRAMMAR = _Grammar()
+    return _GRAMMAR
+
+
+def _describe_token(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of file"
+    return f'"{tok.value}"'
+
+
+class UnitParser:
+    """Parses a source file unit by unit.
+
+    :param source: the file.
+    :param on_directive: called with each :class:`Directive` and the lexer;
+        it may call ``lexer.skip_conditional()``.  It runs after the previous
+        unit was handed out, so it sees that unit's effects.
+    """
+
+    def __init__(self, source: SourceFile, on_directive: Callable[[Directive, Lexer], None] | None = None):
+        self.grammar = get_parser()
+        self.source = source
+        self.lexer = Lexer(source, self.grammar.literals)
+        self.on_directive = on_directive
+        self.errors: list[Diagnostic] = []
+        self.mode = "decl"
+        self._pending: list[Token | Directive | None] = []
+        self._open_braces: list[Token] = []
+
+    # ------------------------------------------------------------------ tokens
+
+    def _next(self) -> Token | Directive | None:
+        if self._pending:
+            return self._pending.pop()
+        return self.lexer.next()
+
+    def _peek(self) -> Token | Directive | None:
+        if not self._pending:
+            self._pending.append(self.lexer.next())
+        return self._pending[-1]
+
+    def _push_back(self, tok) -> None:
+        self._pending.append(tok)
+
+    def _span(self, tok: Token) -> Span:
+        return Span(self.source, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    # ------------------------------------------------------------------- units
+
+    def _start_for(self, tok: Token) -> str:
+        t = tok.type
+        if t in _DECL_STARTS:
+            return "start_decl"
+        if t == "FUNCTION":
+            nxt = self._peek()
+            return "start_decl" if isinstance(nxt, Token) and nxt.type == "ID" else "start_stmt"
+        if self.mode == "decl" and t in ("EVENT", "HOOK", "CONST"):
+            return "start_decl"
+        self.mode = "stmt"
+        return "start_stmt"
+
+    def _accepts_end(self, ip) -> bool:
+        return self._would_accept(ip, "$END")
+
+    def _would_accept(self, ip, ttype: str) -> bool:
+        """Would the parser shift ``ttype`` (or accept, for ``$END``)?
+
+        LALR tables merge lookaheads, so a token listed in the current state
+        may still fail after some reductions; run the automaton on a copy of
+        the state stack, without building values, to find out.
+        """
+        states = self.grammar.states
+        pstate = ip.parser_state
+        stack = list(pstate.state_stack)
+        end_state = pstate.parse_conf.end_state
+        while True:
+            act = states[stack[-1]].get(ttype)
+            if act is None:
+                return False
+            action, arg = act
+            if action is _SHIFT:
+                return True
+            size = len(arg.expansion)
+            if size:
+                del stack[-size:]
+            stack.append(states[stack[-1]][arg.origin.name][1])
+            if ttype == "$END" and stack[-1] == end_state:
+                return True
+
+    def _track_brace(self, tok: Token) -> None:
+        if tok.type == "LBRACE":
+            self._open_braces.append(tok)
+        elif tok.type == "RBRACE" and self._open_braces:
+            self._open_braces.pop()
+
+    def units(self) -> Iterator[A.Node]:
+        """Yield each declaration or statement of the file in order.
+
+        Syntax errors are collected in :attr:`errors`; after one, the parser
+        skips to the next token that can start a declaration.
+        """
+        builder = self.grammar.builder
+        ip = None
+        last_tok: Token | None = None
+        while True:
+            tok = self._next()
+            if isinstance(tok, Directive):
+                if ip is not None and self._accepts_end(ip):
+                    builder.source = self.source
+                    result = ip.feed_eof(last_tok)
+                    ip = None
+                    yield result
+                if self.on_directive is not None:
+                    self.on_directive(tok, self.lexer)
+                continue
+            if tok is None:
+                if ip is not None:
+                    if self._accepts_end(ip):
+                        builder.source = self.source
+                        yield ip.feed_eof(last_tok)
+                    else:
+                        self._eof_error(last_tok)
+                self._lex_errors()
+                return
+            if ip is None:
+                ip = self.grammar.lark.parse_interactive(start=self._start_for(tok))
+            builder.source = self.source
+            try:
+                if self._accepts_end(ip) and not self._would_accept(ip, tok.type):
+                    result = ip.feed_eof(last_tok)
+                    ip = None
+                    self._push_back(tok)
+                    yield result
+                    continue
+                ip.feed_token(tok)
+                self._track_brace(tok)
+                last_tok = tok
+            except UnexpectedInput as e:
+                if ip is not None and self._accepts_end(ip):
+                    # LALR may reduce before noticing the error; the unit is complete.
+                    pass
+                self._syntax_error(tok, e)
+                ip = None
+                self._recover()
+
+    def _lex_errors(self) -> None:
+        for err in self.lexer.errors:
+            self.errors.append(Diagnostic("error", err.message, err.span))
+        self.lexer.errors.clear()
+
+    def _syntax_error(self, tok: Token, exc: Exception) -> None:
+        self._lex_errors()
+        expected = getattr(exc, "expected", None) or set()
+        hint = None
+        if "SEMICOLON" in expected and tok.type != "SEMICOLON":
+            hint = "missing ';'?"
+        msg = f"syntax error, at or near {_describe_token(tok)}"
+        self.errors.append(Diagnostic("error", msg, self._span(tok), hint))
+
+    def _eof_error(self, last_tok: Token | None) -> None:
+        self._lex_errors()
+        if self._open_braces:
+            brace = self._open_braces[-1]
+            span = self._span(brace)
+            self.errors.append(
+                Diagnostic("error", "syntax error: unexpected end of file", span, "unclosed '{' here")
+            )
+            return
+        span = self._span(last_tok) if last_tok is not None else Span(self.source, 1, 1, 1, 1)
+        hint = "missing ';'?" if last_tok is not None and last_tok.type != "SEMICOLON" else None
+        self.errors.append(Diagnostic("error", "syntax error: unexpected end of file", span, hint))
+        raise IncompleteInput()
+
+    def _recover(self) -> None:
+        """Skip tokens until one that starts a top-level declaration at brace depth 0."""
+        depth = len(self._open_braces)
+        self._open_braces.clear()
+        starts = _DECL_STARTS | {"FUNCTION", "EVENT", "HOOK"}
+        while True:
+            tok = self._next()
+            if tok is None:
+                self._push_back(None)
+                return
+            if isinstance(tok, Directive):
+                self._push_back(tok)
+                return
+            if tok.type == "LBRACE":
+                depth += 1
+            elif tok.type == "RBRACE":
+                depth = max(0, depth - 1)
+            elif depth == 0 and tok.type in starts and tok.column == 1:
+                self._push_back(tok)
+                self.mode = "decl"
+                return
+
+
+def parse_source(source: SourceFile) -> list[A.Node]:
+    """Parse a whole file without acting on directives (tests, tools).
+
+    Conditionals are treated as true; ``@load`` is ignored.
+    """
+    p = UnitParser(source)
+    units: list[A.Node] = []
+    try:
+        units.extend(p.units())
+    except IncompleteInput:
+        pass
+    if p.errors:
+        raise ZScriptError(p.errors)
+    return units
+
+
+def parse_expression(tokens: list[Token], source: SourceFile) -> A.Expr:
+    """Parse already-lexed tokens (an ``@if`` condition) as one expression."""
+    g = get_parser()
+    g.builder.source = source
+    ip = g.lark.parse_interactive(start="start_expr")
+    last = None
+    try:
+        for tok in tokens:
+            ip.feed_token(tok)
+            last = tok
+        return ip.feed_eof(last)
+    except (UnexpectedToken, UnexpectedCharacters) as e:
+        tok = getattr(e, "token", None) or last
+        span = Span(source, tok.line, tok.column, tok.end_line, tok.end_column) if tok else None
+        name = _describe_token(tok) if tok else "end of condition"
+        raise ZScriptError([Diagnostic("error", f"syntax error, at or near {name}", span)]) from None

@@ -1,0 +1,366 @@
+"""Static types of the zscript language (Zeek's type system).
+
+Types are plain Python objects created by the checker and consulted by the
+compiler and the runtime (printing, coercion, ``type_name``).  Atomic types are
+singletons (:data:`BOOL`, :data:`COUNT`, ...).  Composite types are built by
+constructors (:class:`TableType`, :class:`VectorType`, ...).  Record and enum
+types are *mutable*: ``redef record R += {...}`` and ``redef enum E += {...}``
+extend them in place, and every value already created sees the new fields or
+names, as in Zeek.
+
+``str(t)`` renders a type exactly as Zeek's ``type_name()`` does, e.g.
+``table[count,string] of vector of count`` or ``function(a:string) : void``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ADDR",
+    "ANY",
+    "BOOL",
+    "COUNT",
+    "DOUBLE",
+    "ERROR",
+    "INT",
+    "INTERVAL",
+    "PATTERN",
+    "PORT",
+    "STRING",
+    "SUBNET",
+    "TIME",
+    "VOID",
+    "BasicType",
+    "EnumType",
+    "Field",
+    "FileType",
+    "FuncType",
+    "ListType",
+    "OpaqueType",
+    "Param",
+    "RecordType",
+    "TableType",
+    "Type",
+    "TypeType",
+    "VectorType",
+    "is_numeric",
+    "max_numeric",
+    "same_type",
+]
+
+
+class Type:
+    """Base class of every type; ``tag`` names the kind (``"count"``, ``"table"``...)."""
+
+    tag: str = "?"
+    #: Name given by a ``type X: ...;`` declaration, if any.
+    name: str | None = None
+
+    def describe(self) -> str:  # pragma: no cover - overridden
+        return self.tag
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def __repr__(self) -> str:
+        return f"<type {self.describe()}>"
+
+    @property
+    def is_aggregate(self) -> bool:
+        return self.tag in ("table", "vector", "record")
+
+    def display(self) -> str:
+        """The type's declared name when it has one, else its description."""
+        return self.name or self.describe()
+
+
+class BasicType(Type):
+    def __init__(self, tag: str):
+        self.tag = tag
+
+    def describe(self) -> str:
+        return self.tag
+
+
+BOOL = BasicType("bool")
+COUNT = BasicType("count")
+INT = BasicType("int")
+DOUBLE = BasicType("double")
+STRING = BasicType("string")
+TIME = BasicType("time")
+INTERVAL = BasicType("interval")
+ADDR = BasicType("addr")
+PORT = BasicType("port")
+SUBNET = BasicType("subnet")
+PATTERN = BasicType("pattern")
+ANY = BasicType("any")
+VOID = BasicType("void")
+#: Type of an expression that already produced an error; compatible with everything.
+ERROR = BasicType("error")
+
+BASIC_TYPES = {
+    t.tag: t
+    for t in (BOOL, COUNT, INT, DOUBLE, STRING, TIME, INTERVAL, ADDR, PORT, SUBNET, PATTERN, ANY, VOID)
+}
+
+
+class ListType(Type):
+    """Internal: the type of an index list or of an untyped ``[a, b]`` constructor."""
+
+    tag = "list"
+
+    def __init__(self, types: list[Type]):
+        self.types = types
+
+    def describe(self) -> str:
+        return ",".join(str(t) for t in self.types)
+
+
+class TableType(Type):
+    """``table[I...] of Y``; a set is a table whose ``yield_`` is ``None``."""
+
+    tag = "table"
+
+    def __init__(self, indices: list[Type], yield_: Type | None):
+        self.indices = indices
+        self.yield_ = yield_
+
+    @property
+    def is_set(self) -> bool:
+        return self.yield_ is None
+
+    @property
+    def is_unspecified(self) -> bool:
+        """``set()`` / ``table()`` without a known element type."""
+        return not self.indices
+
+    def describe(self) -> str:
+        idx = ",".join(str(t) for t in self.indices)
+        if self.yield_ is None:
+            return f"set[{idx}]"
+        return f"table[{idx}] of {self.yield_}"
+
+
+class VectorType(Type):
+    tag = "vector"
+
+    def __init__(self, elem: Type | None):
+        self.elem = elem  # None for an unspecified ``vector()``
+
+    def describe(self) -> str:
+        return f"vector of {self.elem if self.elem is not None else 'void'}"
+
+
+class Field:
+    """A record field: name, type and attributes (``{"&optional": None, "&default": expr}``)."""
+
+    __slots__ = ("attrs", "creation", "default", "name", "type")
+
+    def __init__(self, name: str, type: Type, attrs: dict[str, Any] | None = None):
+        self.name = name
+        self.type = type
+        self.attrs = attrs or {}
+        #: Compiled default: a zero-argument callable producing a fresh value, or None.
+        self.default = None
+        #: True when the default must be computed when a record is created (a
+        #: non-constant ``&default``); otherwise it is computed on first access.
+        self.creation = False
+
+    @property
+    def optional(self) -> bool:
+        return "&optional" in self.attrs
+
+    @property
+    def has_default(self) -> bool:
+        return "&default" in self.attrs
+
+    @property
+    def log(self) -> bool:
+        return "&log" in self.attrs
+
+
+class RecordType(Type):
+    tag = "record"
+
+    def __init__(self, fields: list[Field], name: str | None = None):
+        self.fields: list[Field] = []
+        self.field_map: dict[str, Field] = {}
+        self.name = name
+        #: Runtime class for values of this type; created lazily by the runtime.
+        self.runtime_class: Any = None
+        for f in fields:
+            self.add_field(f)
+
+    def add_field(self, f: Field) -> None:
+        self.fields.append(f)
+        self.field_map[f.name] = f
+        if self.runtime_class is not None:
+            self.runtime_class.refresh()
+
+    def field(self, name: str) -> Field | None:
+        return self.field_map.get(name)
+
+    def describe(self) -> str:
+        if self.name:
+            return self.name
+        return self.describe_fields()
+
+    def describe_fields(self) -> str:
+        inner = " ".join(f"{f.name}:{f.type.display()};" for f in self.fields)
+        return f"record {{ {inner} }}"
+
+
+class EnumType(Type):
+    tag = "enum"
+
+    def __init__(self, name: str | None = None):
+        self.name = name
+        #: Full enumerator name -> value object (created by the runtime, see runtime.values).
+        self.values: dict[str, Any] = {}
+        self.next_value = 0
+
+    def describe(self) -> str:
+        return self.name or "enum"
+
+
+class Param:
+    __slots__ = ("attrs", "name", "type")
+
+    def __init__(self, name: str, type: Type, attrs: dict[str, Any] | None = None):
+        self.name = name
+        self.type = type
+        self.attrs = attrs or {}
+
+    @property
+    def default(self):
+        return self.attrs.get("&default")
+
+
+class FuncType(Type):
+    """``function(...) : R``, ``event(...)`` or ``hook(...)`` (``flavor``)."""
+
+    tag = "func"
+
+    def __init__(self, flavor: str, params: list[Param], ret: Type, varargs: bool = False):
+        self.flavor = flavor
+        self.params = params
+        self.ret = ret
+        #: Built-in functions only: accepts any number of trailing ``any`` arguments.
+        self.varargs = varargs
+        #: Alternate prototypes of an event or hook (Zeek's ``global e: event(...)`` repeats).
+        self.prototypes: list[FuncType] = []
+
+    def describe(self) -> str:
+        parts = []
+        for p in self.params:
+            s = f"{p.name}:{p.type.display()}"
+            extra = [a if v is None else f"{a}={v}" for a, v in p.attrs.items() if a != "&default"]
+            if "&default" in p.attrs:
+                extra.insert(0, f"&default={p.attrs['&default']}")
+            if extra:
+                s += " " + ", ".join(extra)
+            parts.append(s)
+        args = ", ".join(parts)
+        if self.flavor == "event":
+            return f"event({args})"
+        if self.flavor == "hook":
+            return f"hook({args}) : bool"
+        return f"function({args}) : {self.ret.display()}"
+
+
+class TypeType(Type):
+    """The type of an expression naming a type (``print connection``)."""
+
+    tag = "type"
+
+    def __init__(self, type: Type):
+        self.type = type
+
+    def describe(self) -> str:
+        return f"type {self.type}"
+
+
+class OpaqueType(Type):
+    tag = "opaque"
+
+    def __init__(self, name: str):
+        self.opaque_name = name
+
+    def describe(self) -> str:
+        return f"opaque of {self.opaque_name}"
+
+
+class FileType(Type):
+    tag = "file"
+
+    def __init__(self, elem: Type):
+        self.elem = elem
+
+    def describe(self) -> str:
+        return "file"
+
+
+_NUMERIC_RANK = {"count": 0, "int": 1, "double": 2}
+
+
+def is_numeric(t: Type) -> bool:
+    return t.tag in _NUMERIC_RANK
+
+
+def max_numeric(a: Type, b: Type) -> Type:
+    """The type both numeric operands are promoted to (count < int < double)."""
+    ra, rb = _NUMERIC_RANK[a.tag], _NUMERIC_RANK[b.tag]
+    return a if ra >= rb else b
+
+
+def same_type(a: Type | None, b: Type | None, *, match_names: bool = False) -> bool:
+    """Zeek's structural type equality (parameter names of functions are ignored)."""
+    if a is b:
+        return True
+    if a is None or b is None:
+        return False
+    if a.tag == "error" or b.tag == "error":
+        return True
+    if a.tag != b.tag:
+        return False
+    if isinstance(a, BasicType):
+        return True
+    if isinstance(a, TableType) and isinstance(b, TableType):
+        if a.is_set != b.is_set or len(a.indices) != len(b.indices):
+            return False
+        if not all(same_type(x, y) for x, y in zip(a.indices, b.indices, strict=True)):
+            return False
+        return a.yield_ is None or same_type(a.yield_, b.yield_)
+    if isinstance(a, VectorType) and isinstance(b, VectorType):
+        if a.elem is None or b.elem is None:
+            return True
+        return same_type(a.elem, b.elem)
+    if isinstance(a, RecordType) and isinstance(b, RecordType):
+        if a.name and b.name and a.name != b.name:
+            return False
+        if len(a.fields) != len(b.fields):
+            return False
+        return all(
+            fa.name == fb.name and same_type(fa.type, fb.type)
+            for fa, fb in zip(a.fields, b.fields, strict=True)
+        )
+    if isinstance(a, EnumType):
+        return a is b
+    if isinstance(a, FuncType) and isinstance(b, FuncType):
+        if a.flavor != b.flavor or len(a.params) != len(b.params):
+            return False
+        if not all(same_type(x.type, y.type) for x, y in zip(a.params, b.params, strict=True)):
+            return False
+        if a.flavor == "function":
+            return same_type(a.ret, b.ret)
+        return True
+    if isinstance(a, ListType) and isinstance(b, ListType):
+        return len(a.types) == len(b.types) and all(
+            same_type(x, y) for x, y in zip(a.types, b.types, strict=True)
+        )
+    if isinstance(a, TypeType) and isinstance(b, TypeType):
+        return same_type(a.type, b.type)
+    if isinstance(a, OpaqueType) and isinstance(b, OpaqueType):
+        return a.opaque_name == b.opaque_name
+    return isinstance(a, FileType)
