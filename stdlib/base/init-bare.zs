@@ -37,6 +37,24 @@ type TableChange: enum {
 	TABLE_ELEMENT_EXPIRED,	##< An element expired.
 };
 
+## A connection's endpoints (Zeek's five-tuple without the protocol).
+type conn_id: record {
+	orig_h: addr &log;	##< The originator's address.
+	orig_p: port &log;	##< The originator's port.
+	resp_h: addr &log;	##< The responder's address.
+	resp_p: port &log;	##< The responder's port.
+};
+
+## A connection, as far as scripts without a packet engine see one.
+type connection: record {
+	id: conn_id;	##< The endpoints.
+	uid: string;	##< A unique identifier.
+	start_time: time;	##< When the connection started.
+	duration: interval;	##< How long it lasted.
+	service: set[string];	##< Protocols seen.
+	history: string;	##< State history.
+};
+
 ## Keep running after the event queue drains, until terminate() is called.
 const exit_only_after_terminate = F &redef;
 

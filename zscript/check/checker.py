@@ -334,7 +334,9 @@ class Checker(ExprChecks, StmtChecks):
         return out
 
     def check_default_attr(self, a: A.Attr, t: Type, context: str):
-        if isinstance(t, TableType):
+        """``&default``: the element default of a table variable, or the default
+        value of a record field or function parameter."""
+        if isinstance(t, TableType) and context not in ("field", "param"):
             if t.is_set:
                 self.error(a.span, "&default is not valid for sets")
                 return self.check_expr(a.value)

@@ -322,8 +322,8 @@ class ExprChecks:
         callee = e.func
         if isinstance(callee, A.Name):
             ident = self.lookup(callee.name, callee.span, report=False)
-            if ident is not None and ident.kind == "type" and isinstance(ident.value, RecordType):
-                return self.record_call(e, ident.value)
+            if ident is not None and ident.kind == "type":
+                return self.type_call(e, ident.value)
         e.func = self.check_expr(callee)
         ft = e.func.type
         if ft.tag == "error":
@@ -381,6 +381,21 @@ class ExprChecks:
                 break
             out.append(d)
         return out
+
+    def type_call(self, e: A.Call, t: Type) -> A.Expr:
+        """``T(...)`` where ``T`` names a record, vector, set or table type."""
+        if isinstance(t, RecordType):
+            return self.record_call(e, t)
+        if isinstance(t, VectorType):
+            return self.finish_vector(A.VectorCtor(e.args, span=e.span), t)
+        if isinstance(t, TableType) and t.is_set:
+            return self.finish_set(A.SetCtor(e.args, [], span=e.span), t)
+        if isinstance(t, TableType):
+            return self.finish_table(A.TableCtor(e.args, [], span=e.span), t)
+        self.error(e.span, f"type {t} has no constructor")
+        self.check_exprs(e.args)
+        e.type = ERROR
+        return e
 
     def record_call(self, e: A.Call, rt: RecordType) -> A.Expr:
         """``R($a=1, ...)``: a typed record constructor."""

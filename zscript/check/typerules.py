@@ -112,6 +112,8 @@ def comparable(op: str, a: Type, b: Type) -> bool:
         return True
     if is_numeric(a) and is_numeric(b):
         return True
+    if (ta in ("interval", "time") and is_numeric(b)) or (tb in ("interval", "time") and is_numeric(a)):
+        return True
     if ta == tb and ta in ("string", "time", "interval", "addr", "port", "subnet"):
         return True
     if ta == tb == "enum":

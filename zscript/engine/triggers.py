@@ -128,20 +128,25 @@ class TriggerManager:
                 self.waiting.append(trig)
 
     def async_call(self, frame, site: int, fn, args: tuple):
+        """Call ``fn`` from a condition; suspend until its result is known.
+
+        The call runs once per trigger: its (pending) result is cached per
+        call site in the frame, and the condition re-evaluates when it arrives.
+        """
         cache = frame._cache
         if site in cache:
-            return cache[site]
+            r = cache[site]
+            if type(r) is Pending:
+                if not r.done:
+                    raise Suspend()
+                return r.value
+            return r
         result = fn(*args)
+        cache[site] = result
         if type(result) is not Pending:
-            cache[site] = result
             return result
         if result.done:
-            cache[site] = result.value
             return result.value
-        trig = self._current
-        result.callbacks.append(lambda v: cache.__setitem__(site, v))
-        if trig is None:
-            raise Suspend()
         raise Suspend()
 
     def clear(self) -> None:
