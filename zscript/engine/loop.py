@@ -191,7 +191,6 @@ class EventLoop:
 
     def shutdown(self) -> None:
         self.terminating = True
-        self.update_time()
         for cb in self.on_shutdown:
             try:
                 cb()

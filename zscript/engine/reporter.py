@@ -32,6 +32,8 @@ class Reporter:
         self.debug = False
 
     def write(self, text: str) -> None:
+        # Keep the order of print output and messages when both go to one file.
+        sys.stdout.flush()
         out = self.stream or sys.stderr
         out.write(text)
         out.flush()

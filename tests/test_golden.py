@@ -1,0 +1,91 @@
+"""Golden-file tests: run each ``tests/golden/**/*.zs`` and compare its output.
+
+Each script runs through the real command line (``python -m zscript run
+standalone NAME.zs``) in its own directory, so messages show the bare file
+name.  ``NAME.out`` holds the expected stdout and ``NAME.err`` the expected
+stderr (a missing ``.err`` means stderr must be empty).  Timestamps
+(10-digit epoch values) are canonicalized to ``XXXXXXXXXX.XXXXXX``.
+
+Directives in the script's leading comment lines:
+
+``# @expect-fail``     the command must exit with a non-zero status
+``# @check``           run ``zscript check`` instead of ``run``
+``# @wall-clock``      use real time (the default is ``--virtual-time``)
+``# @load-first: F``   load file ``F`` (relative to the script) before it
+``# @node: NAME``      run as node NAME instead of ``standalone``
+
+Files whose name starts with ``_`` are helpers loaded by other tests, not
+tests themselves.  ``pytest --update-golden`` rewrites the expected files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).parent / "golden"
+_TIMESTAMP = re.compile(r"\b\d{10}\.\d+")
+
+
+def _cases() -> list[Path]:
+    return sorted(p for p in GOLDEN.rglob("*.zs") if not p.name.startswith("_"))
+
+
+def _directives(script: Path) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for line in script.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        m = re.match(r"#\s*@([\w-]+):?\s*(.*)", line)
+        if m:
+            out.setdefault(m.group(1), []).append(m.group(2).strip())
+    return out
+
+
+def canonicalize(text: str) -> str:
+    return _TIMESTAMP.sub("XXXXXXXXXX.XXXXXX", text)
+
+
+def run_script(script: Path) -> tuple[int, str, str]:
+    d = _directives(script)
+    cmd = [sys.executable, "-m", "zscript"]
+    if "check" in d:
+        cmd.append("check")
+    else:
+        cmd += ["run", d.get("node", ["standalone"])[0]]
+        if "wall-clock" not in d:
+            cmd.append("--virtual-time")
+    cmd += d.get("load-first", [])
+    cmd.append(script.name)
+    env = dict(os.environ, TZ="UTC", LC_ALL="C")
+    env.pop("ZSCRIPTPATH", None)
+    proc = subprocess.run(cmd, cwd=script.parent, capture_output=True, text=True, timeout=60, env=env)
+    return proc.returncode, canonicalize(proc.stdout), canonicalize(proc.stderr)
+
+
+@pytest.mark.parametrize("script", _cases(), ids=lambda p: str(p.relative_to(GOLDEN)))
+def test_golden(script: Path, request):
+    rc, out, err = run_script(script)
+    expect_fail = "expect-fail" in _directives(script)
+    out_file = script.with_suffix(".out")
+    err_file = script.with_suffix(".err")
+    if request.config.getoption("--update-golden"):
+        out_file.write_text(out, encoding="utf-8")
+        if err:
+            err_file.write_text(err, encoding="utf-8")
+        elif err_file.exists():
+            err_file.unlink()
+    assert (rc != 0) == expect_fail, f"exit status {rc}\nstderr:\n{err}"
+    assert out_file.exists(), f"missing {out_file.name}; run pytest --update-golden and review it"
+    assert out == out_file.read_text(encoding="utf-8")
+    expected_err = err_file.read_text(encoding="utf-8") if err_file.exists() else ""
+    assert err == expected_err
+
+
+def test_golden_corpus_is_not_empty():
+    assert len(_cases()) >= 100, "the golden corpus must hold at least 100 scripts"
