@@ -37,12 +37,18 @@ type TableChange: enum {
 	TABLE_ELEMENT_EXPIRED,	##< An element expired.
 };
 
-## A connection's endpoints (Zeek's five-tuple without the protocol).
+## Extra context distinguishing connections with equal endpoints (VLANs ...).
+type conn_id_ctx: record {
+};
+
+## A connection's endpoints.
 type conn_id: record {
 	orig_h: addr &log;	##< The originator's address.
 	orig_p: port &log;	##< The originator's port.
 	resp_h: addr &log;	##< The responder's address.
 	resp_p: port &log;	##< The responder's port.
+	proto: count &default=65535;	##< The transport protocol (65535 if unknown).
+	ctx: conn_id_ctx &log &default=conn_id_ctx();	##< Extra context.
 };
 
 ## A connection, as far as scripts without a packet engine see one.

@@ -337,6 +337,8 @@ class Checker(ExprChecks, StmtChecks):
         """``&default``: the element default of a table variable, or the default
         value of a record field or function parameter."""
         if isinstance(t, TableType) and context not in ("field", "param"):
+            if t.is_unspecified:
+                return self.check_expr(a.value)
             if t.is_set:
                 self.error(a.span, "&default is not valid for sets")
                 return self.check_expr(a.value)
@@ -456,6 +458,7 @@ class Checker(ExprChecks, StmtChecks):
         else:
             gid = self.install_global(self.def_name(d.name), kind, t, d.span)
         gid.attrs.update(self.check_attrs(d.attrs, t, "global"))
+        gid.attrs.update(ctor_decl_attrs(init))
         if kind in ("const", "option") and init is None and not t.is_aggregate and t.tag != "error":
             self.error(d.span, f"{d.kind} '{d.name}' needs an initial value")
         if init is not None:
@@ -680,6 +683,13 @@ class Checker(ExprChecks, StmtChecks):
             hint = f"a handler exists for '{others[0]}'; did you mean that event?" if others else None
             out.append(Diagnostic("warning", f"event '{name}' is raised but has no handler", span, hint))
         return out
+
+
+def ctor_decl_attrs(init) -> dict:
+    """Attributes written on a ``set()``/``table()`` initializer apply to the
+    declared identifier too (Zeek: ``const s: set[string] = set() &redef;``)."""
+    m = getattr(init, "attr_map", None)
+    return dict(m) if m else {}
 
 
 # Constants used by sibling modules.

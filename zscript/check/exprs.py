@@ -669,12 +669,14 @@ class ExprChecks:
             if isinstance(vt, VectorType) and tt.elem is not None and vt.elem is not None and same_type(tt.elem, vt.elem):
                 return value
             return self.coerce(value, tt.elem, "vector append") if tt.elem is not None else value
+        if is_numeric(tt) and is_numeric(vt):
+            if tt.tag != "double" and vt.tag == "double":
+                self.error(span, f"type clash in {op} ({tt} and {vt})")
+                return value
+            return self.numeric_coerce(value, tt) if assignable(tt, vt) else value
         r = arith_result(op[0], tt, vt)
         if r is None or not assignable(tt, r[0]):
             self.error(span, f"type clash in {op} ({tt} and {vt})")
-            return value
-        if is_numeric(tt) and is_numeric(vt):
-            return self.numeric_coerce(value, tt) if assignable(tt, vt) else value
         return value
 
     def expr_Cast(self, e: A.Cast, expected):
@@ -712,13 +714,29 @@ class ExprChecks:
     # ----------------------------------------------------------- constructors
 
     def expr_ListCtor(self, e: A.ListCtor, expected):
+        """``[...]``: a record constructor, or a set/table/vector constructor
+        whose kind comes from the context (a set when there is none)."""
         if e.fields is not None:
             return self.expr_RecordCtor(e, expected)
-        e.items = self.check_exprs(e.items)
-        e.type = ListType([x.type for x in e.items])
         if isinstance(expected, RecordType):
+            e.items = self.check_exprs(e.items)
+            e.type = ListType([x.type for x in e.items])
             return self.ctor_to_record(e, expected)
-        return e
+        if not e.items:
+            if isinstance(expected, TableType | VectorType):
+                return self.ctor_with_type(A.BraceInit([], span=e.span), expected, "initialization")
+            e.type = RecordType([])
+            return e
+        return self.untyped_brace(A.BraceInit(e.items, span=e.span), expected)
+
+    def untyped_brace(self, e: A.BraceInit, expected) -> A.Expr:
+        """``{...}`` or ``[...]`` with items: typed by the context, else inferred."""
+        if isinstance(expected, TableType | VectorType):
+            return self.ctor_with_type(e, expected, "initialization")
+        is_table = all(isinstance(x, A.Assign) and x.op == "=" for x in e.items)
+        if e.items and is_table:
+            return self.finish_table(A.TableCtor(e.items, [], span=e.span), None)
+        return self.finish_set(A.SetCtor(e.items, [], span=e.span), None)
 
     def expr_RecordCtor(self, e, expected):
         fields = []
@@ -776,6 +794,9 @@ class ExprChecks:
                     x.type = ListType([y.type for y in x.items])
                 else:
                     x = self.coerce(self.check_expr(x, tt.indices[0]), tt.indices[0], "set element")
+            elif isinstance(x, A.ListCtor) and x.fields is None:
+                x.items = self.check_exprs(x.items)
+                x.type = ListType([y.type for y in x.items])
             else:
                 x = self.check_expr(x)
             items.append(x)
@@ -864,11 +885,12 @@ class ExprChecks:
         return e
 
     def expr_BraceInit(self, e: A.BraceInit, expected):
-        if expected is None:
-            self.error(e.span, "{ ... } initializer needs a declared type")
-            self.check_exprs(e.items)
-            e.type = ERROR
-            return e
+        if expected is None or expected.tag == "error":
+            if not e.items:
+                self.error(e.span, "{ } initializer needs a declared type")
+                e.type = ERROR
+                return e
+            return self.untyped_brace(e, None)
         return self.ctor_with_type(e, expected, "initialization")
 
     def ctor_with_type(self, e, t: Type, what: str) -> A.Expr:
@@ -879,7 +901,7 @@ class ExprChecks:
                 return e
             if isinstance(e, A.VectorCtor):
                 return self.retyped(e, A.SetCtor([], [], span=e.span), t)
-            if isinstance(e, A.BraceInit):
+            if isinstance(e, A.BraceInit | A.ListCtor):
                 e = A.SetCtor(e.items, [], span=e.span)
             return self.finish_set(e, t)
         if isinstance(t, TableType):
@@ -888,14 +910,14 @@ class ExprChecks:
                 return e
             if isinstance(e, A.VectorCtor):
                 return self.retyped(e, A.TableCtor([], [], span=e.span), t)
-            if isinstance(e, A.BraceInit):
+            if isinstance(e, A.BraceInit | A.ListCtor):
                 e = A.TableCtor(e.items, [], span=e.span)
             return self.finish_table(e, t)
         if isinstance(t, VectorType):
             if isinstance(e, A.SetCtor | A.TableCtor) and e.items:
                 self.error(e.span, f"type clash in {what} ({t} and {e.type})")
                 return e
-            if isinstance(e, A.BraceInit):
+            if isinstance(e, A.BraceInit | A.ListCtor):
                 e = A.VectorCtor(e.items, span=e.span)
             return self.finish_vector(e, t)
         self.error(e.span, f"type clash in {what} ({t} and {e.type})")

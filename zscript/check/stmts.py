@@ -80,6 +80,12 @@ class StmtChecks:
 
     def declare_local(self, name: str, t: Type, span, kind: str = "local") -> ID:
         f: FuncInfo = self.func
+        if name == "_":
+            # The blank identifier: may be "declared" any number of times, never read.
+            blank = ID("_", kind, t, span, is_global=False)
+            blank.py_name = "_"
+            blank.func = f
+            return blank
         full = full_name(self.module, name)
         existing = f.locals.get(full)
         if existing is not None:
@@ -111,7 +117,9 @@ class StmtChecks:
                 if it.is_set:
                     self.error(s.span, "value variable in a for loop over a set")
                 val_type = it.yield_ or ERROR
-            if len(s.keys) != len(key_types) and not it.is_unspecified:
+            if s.keys == ["_"] and len(key_types) > 1 and not s.bracketed:
+                key_types = [ERROR]
+            elif len(s.keys) != len(key_types) and not it.is_unspecified:
                 self.error(s.span, f"wrong number of index variables ({len(s.keys)} for {len(key_types)})")
                 key_types = [ERROR] * len(s.keys)
         elif isinstance(it, VectorType):
@@ -247,6 +255,7 @@ class StmtChecks:
             self.error(s.span, f"const '{s.name}' needs an initial value")
         lid = self.declare_local(s.name, t, s.span, "const" if s.kind == "const" else "local")
         lid.attrs.update(self.check_attrs(s.attrs, t, "local"))
+        lid.attrs.update(getattr(init, "attr_map", None) or {})
         s.id = lid
 
     def stmt_AssertStmt(self, s: A.AssertStmt) -> None:
