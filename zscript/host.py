@@ -279,7 +279,12 @@ class Host:
 
         out = self.make_table(table_t)
         for f in rt.fields:
-            given = {"f_type_name": str(f.type.display()), "f_log": f.log, "f_optional": f.optional}
+            # Zeek reports a field with a &default as optional too.
+            given = {
+                "f_type_name": str(f.type.display()),
+                "f_log": f.log,
+                "f_optional": f.optional or f.has_default,
+            }
             if rec is not None:
                 try:
                     given["f_value"] = box(getattr(rec, "f_" + f.name), f.type)

@@ -686,12 +686,14 @@ class ExprChecks:
         if e.op == "is":
             e.type = BOOL
             return e
-        if src.tag not in ("any", "error") and t.tag != "error":
+        if e.op == "as" and src.tag not in ("any", "error") and t.tag != "error":
             ok = assignable(t, src) or (is_numeric(t) and is_numeric(src)) or (
                 src.tag == "string" and t.tag in ("count", "int", "double", "addr", "subnet", "port", "interval", "time")
             ) or (src.tag in ("count", "double", "int") and t.tag in ("time", "interval", "addr")) or (
                 src.tag == "enum" and t.tag in ("count", "int")
-            )
+            ) or (src.tag in ("interval", "time") and is_numeric(t)) or (
+                src.tag == "port" and t.tag in ("count", "int")
+            ) or (src.tag == "subnet" and t.tag == "addr") or (src.tag == "addr" and t.tag == "subnet")
             if not ok:
                 self.error(e.span, f"cannot cast value of type {src} to type {t}", self.describe_expr(e))
         e.type = BOOL if e.op == "?as" else t

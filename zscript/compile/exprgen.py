@@ -24,7 +24,7 @@ from ..types import FuncType, RecordType, TableType, Type, VectorType
 __all__ = ["ExprGen"]
 
 M64 = "0xFFFFFFFFFFFFFFFF"
-_NEEDS_BOX = frozenset(("count", "int", "double", "time", "interval", "addr", "subnet", "port"))
+_NEEDS_BOX = frozenset(("count", "int", "double", "time", "interval"))
 _CMP = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 

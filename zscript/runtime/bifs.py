@@ -695,3 +695,17 @@ def record_fields(ctx, rec):
 
 def table_keys_type(t: TableType) -> Type:
     return t
+
+
+def _load_builtin_modules() -> None:
+    """Import every module of :mod:`zscript.runtime.builtins` (each registers bifs)."""
+    import importlib
+    import pkgutil
+
+    from . import builtins
+
+    for info in pkgutil.iter_modules(builtins.__path__):
+        importlib.import_module(f"{builtins.__name__}.{info.name}")
+
+
+_load_builtin_modules()

@@ -76,7 +76,26 @@ def _fmt_time(v) -> str:
     return format_double(v)
 
 
+#: ids of the aggregates being rendered (to print ``<cycle>`` for a cycle).
+_ACTIVE: set[int] = set()
+
+
+def _guarded(fmt: Callable) -> Callable:
+    def wrapper(v) -> str:
+        key = id(v)
+        if key in _ACTIVE:
+            return "<cycle>"
+        _ACTIVE.add(key)
+        try:
+            return fmt(v)
+        finally:
+            _ACTIVE.discard(key)
+
+    return wrapper
+
+
 def _record_formatter(rt: RecordType, esc: bool) -> Callable:
+    @_guarded
     def fmt(r) -> str:
         if not isinstance(r, Record):
             return _any_formatter(esc)(r)
@@ -105,6 +124,7 @@ def _key_text(index_types: list[Type], key, esc: bool) -> str:
 
 
 def _table_formatter(tt: TableType, esc: bool) -> Callable:
+    @_guarded
     def fmt(t) -> str:
         if len(t) == 0:
             return "{\n\n}"
@@ -123,6 +143,7 @@ def _table_formatter(tt: TableType, esc: bool) -> Callable:
 
 
 def _vector_formatter(vt: VectorType, esc: bool) -> Callable:
+    @_guarded
     def fmt(v) -> str:
         elem = getattr(v, "ztype", vt).elem or vt.elem
         ef = formatter(elem, esc) if elem is not None else _any_formatter(esc)

@@ -343,11 +343,16 @@ def as_(v, src: Type, dst: Type):
 
 
 def convert(v, src: Type, dst: Type):
+    """Zeek's ``as`` between concrete types (numbers, strings, addresses ...)."""
     st, dt = src.tag, dst.tag
     if dt == "any":
         return box(v, src)
     if st == dt:
         return v
+    if st == "port" and dt in ("count", "int"):
+        return v.num
+    if dt in ("addr", "subnet", "port"):
+        return _to_net(v, st, dt)
     if dt == "count":
         if st == "enum":
             return v.value
@@ -374,6 +379,8 @@ def convert(v, src: Type, dst: Type):
                 return int(v)
             except ValueError:
                 raise InvalidCast(f"invalid conversion of '{v}' to int") from None
+        if isinstance(v, float):
+            return int(round(v))
         return int(v)
     if dt in ("double", "time", "interval"):
         if st == "string":
@@ -387,6 +394,34 @@ def convert(v, src: Type, dst: Type):
 
         return formatter(src)(v)
     raise InvalidCast(f"invalid cast of value with type '{src}' to type '{dst}'")
+
+
+def _to_net(v, st: str, dt: str):
+    from .patterns import Addr, Port, Subnet, make_addr, make_port, make_subnet
+
+    try:
+        if dt == "addr":
+            if st == "string":
+                return make_addr(".".join(str(int(x)) for x in v.split(".")) if v.count(".") == 3 else v)
+            if st == "count":
+                import ipaddress
+
+                return Addr(ipaddress.ip_address(v))
+            if st == "subnet":
+                return Addr(v.net.network_address)
+        if dt == "subnet":
+            if st == "string":
+                return make_subnet(v)
+            if st == "addr":
+                return Subnet(__import__("ipaddress").ip_network(v.ip))
+        if dt == "port" and st == "string":
+            num, proto = v.split("/")
+            return make_port(int(num), proto)
+        if dt == "port" and st == "count":
+            return Port(v, "unknown")
+    except (ValueError, TypeError):
+        pass
+    raise InvalidCast(f"invalid conversion of '{v}' to {dt}")
 
 
 def can_as(v, src: Type, dst: Type) -> bool:

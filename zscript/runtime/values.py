@@ -31,8 +31,12 @@ be a count or an int; a ``float`` a double, time or interval).  Inside
 from __future__ import annotations
 
 from ..types import (
+    ADDR,
     BOOL,
+    PATTERN,
+    PORT,
     STRING,
+    SUBNET,
     EnumType,
     RecordType,
     Type,
@@ -71,7 +75,7 @@ _SELF_DESCRIBING = (bool, str)
 
 def box(v, t: Type):
     """Wrap ``v`` (of static type ``t``) for storage in an ``any``."""
-    if t.tag in ("count", "int", "double", "time", "interval", "addr", "subnet", "port"):
+    if t.tag in ("count", "int", "double", "time", "interval"):
         return Boxed(t, v)
     return v
 
@@ -213,4 +217,10 @@ def type_of(v) -> Type | None:
         return v.etype
     if tv is TypeVal:
         return TypeType(v.type)
+    t = _NET_TYPES.get(tv.__name__)
+    if t is not None:
+        return t
     return getattr(v, "_ztype", None)
+
+
+_NET_TYPES = {"Pattern": PATTERN, "Addr": ADDR, "Subnet": SUBNET, "Port": PORT}

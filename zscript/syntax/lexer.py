@@ -255,12 +255,14 @@ class Lexer:
         name = word[1:]
         line, line_start = self.line, self.line_start
         if name == "DIR":
+            # Zeek joins the working directory and the path as given: `/cwd/.`
             self.pos = end
-            path = os.path.dirname(os.path.abspath(self.source.path))
+            given = os.path.dirname(self.source.path) or "."
+            path = given if os.path.isabs(given) else os.path.join(os.getcwd(), given)
             return self._token("STRING_LIT", '"' + path.replace("\\", "\\\\") + '"', start, end)
         if name == "FILENAME":
             self.pos = end
-            path = os.path.abspath(self.source.path)
+            path = os.path.basename(self.source.path)
             return self._token("STRING_LIT", '"' + path.replace("\\", "\\\\") + '"', start, end)
         if name in ("if", "ifdef", "ifndef"):
             return self._conditional(name, start, end, line, line_start)
