@@ -107,7 +107,8 @@ class Host:
         self.loaded: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
         self.failed = False
-        self._expiring: weakref.WeakSet = weakref.WeakSet()
+        #: Tables with expiration attributes, by id (their hash follows their content).
+        self._expiring: dict[int, weakref.ref] = {}
         self._sweep_timer = None
         self.checker.on_enum_added = self._enum_added
         self._install_runtime()
@@ -238,7 +239,8 @@ class Host:
         return new
 
     def _register_expiring(self, tbl) -> None:
-        self._expiring.add(tbl)
+        key = id(tbl)
+        self._expiring[key] = weakref.ref(tbl, lambda _r, key=key: self._expiring.pop(key, None))
         if self._sweep_timer is None and not self.loop.terminating:
             self._schedule_sweep()
 
@@ -249,7 +251,10 @@ class Host:
     def _sweep(self) -> None:
         self._sweep_timer = None
         now = self.loop.network_time
-        for tbl in list(self._expiring):
+        for ref in list(self._expiring.values()):
+            tbl = ref()
+            if tbl is None:
+                continue
             for key in tbl.expired_keys(now):
                 fn = tbl.expire_func
                 if fn is not None:

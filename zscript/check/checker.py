@@ -307,7 +307,7 @@ class Checker(ExprChecks, StmtChecks):
                     continue
                 out[name] = None
                 continue
-            if name == "&default":
+            if name in ("&default", "&default_insert"):
                 out[name] = self.check_default_attr(a, t, context)
             elif name in _EXPIRE_ATTRS:
                 e = self.check_expr(a.value)

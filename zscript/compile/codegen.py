@@ -371,8 +371,8 @@ class CodeGen(ExprGen):
                 cur = mark(f"{base}[{idx}]", t)
                 self.emit(mark(f"_z_vset({base}, {idx}, {self.compound_value(t, e.op, e.value, cur)})", e), s.span)
                 return
-            key = self.key(t.indices)
             if e.op == "=":
+                key = self.store_key(t.indices, bt, tuple_form=False)
                 self.emit(f"{mark(base, t.base)}[{key}] = {self.expr(e.value)}", s.span)
                 return
             if not _simple(base):
@@ -596,7 +596,7 @@ class CodeGen(ExprGen):
     def stmt_AddStmt(self, s: A.AddStmt) -> None:
         t = s.target
         if isinstance(t, A.Index):
-            self.emit(mark(f"{self.expr(t.base)}.zadd({self.key_tuple(t.indices)})", t), s.span)
+            self.emit(mark(f"{self.expr(t.base)}.zadd({self.store_key(t.indices, t.base.type)})", t), s.span)
 
     def stmt_DeleteStmt(self, s: A.DeleteStmt) -> None:
         t = s.target

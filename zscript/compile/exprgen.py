@@ -140,6 +140,20 @@ class ExprGen:
             return self.expr(indices[0])
         return ", ".join(self.expr(i) for i in indices)
 
+    def store_key(self, indices: list[A.Expr], tt: TableType, tuple_form: bool = True) -> str:
+        """Key code for *inserting* into a table: aggregate index values are
+        copied, so later changes to the original cannot alter the stored key."""
+        parts = []
+        for x in indices:
+            code = self.expr(x)
+            if x.type is not None and x.type.tag in ("record", "vector", "table"):
+                code = f"_z_copy({code})"
+            parts.append(code)
+        if len(parts) == 1:
+            return parts[0]
+        joined = ", ".join(parts)
+        return f"({joined})" if tuple_form else joined
+
     def key_tuple(self, indices: list[A.Expr]) -> str:
         if len(indices) == 1:
             return self.expr(indices[0])
@@ -385,7 +399,7 @@ class ExprGen:
             base = self.expr(t.base)
             if isinstance(t.base.type, VectorType):
                 return mark(f"_z_vset_value({base}, {self.expr(t.indices[0])}, {value})", e)
-            return mark(f"_z_setitem({base}, {self.key_tuple(t.indices)}, {value})", e)
+            return mark(f"_z_setitem({base}, {self.store_key(t.indices, t.base.type)}, {value})", e)
         return value
 
     def assign_value(self, e: A.Assign) -> str:
@@ -474,8 +488,10 @@ class ExprGen:
                 out.append(f"default_func={self.expr(d)}")
             else:
                 out.append(f"default={self.expr(d)}")
-        if "&default_insert" in attrs and attrs["&default_insert"] is not None:
-            out.append(f"default={self.expr(attrs['&default_insert'])}, default_insert=True")
+        di = attrs.get("&default_insert")
+        if di is not None:
+            kind = "default_func" if isinstance(di.type, FuncType) else "default"
+            out.append(f"{kind}={self.expr(di)}, default_insert=True")
         oc = attrs.get("&on_change")
         if oc is not None:
             out.append(f"on_change={self.expr(oc)}")
@@ -503,7 +519,7 @@ class ExprGen:
             return self.gen_SetCtor(e, extra_attrs)
         items = []
         for it in e.items:
-            k = self.key_tuple(it.target.items)
+            k = self.store_key(it.target.items, t)
             items.append(f"({k}, {self.expr(it.value)})")
         attrs = {**self.container_attrs(e.attr_map), **self.container_attrs(extra_attrs)}
         kw = self.attr_kwargs(attrs, t)
@@ -515,9 +531,9 @@ class ExprGen:
         items = []
         for x in e.items:
             if isinstance(x, A.ListCtor) and len(t.indices) > 1:
-                items.append("(" + ", ".join(self.expr(y) for y in x.items) + ")")
+                items.append(self.store_key(x.items, t))
             else:
-                items.append(self.expr(x))
+                items.append(self.store_key([x], t))
         attrs = {**self.container_attrs(e.attr_map), **self.container_attrs(extra_attrs)}
         kw = self.attr_kwargs(attrs, t)
         lst = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..types import TableType, VectorType
+from .values import freeze
 
 __all__ = [
     "ExpiringSet",
@@ -72,6 +73,9 @@ class Table(dict):
     def zclear(self) -> None:
         self.clear()
 
+    def __hash__(self) -> int:
+        return hash(freeze(self))
+
     def copy_empty(self) -> Table:
         """A new empty table with the same type and attributes."""
         t = type(self).__new__(type(self))
@@ -80,8 +84,6 @@ class Table(dict):
             if slot != "__weakref__":
                 setattr(t, slot, getattr(self, slot))
         return t
-
-    __hash__ = object.__hash__
 
 
 class Set(dict):
@@ -112,7 +114,8 @@ class Set(dict):
                 setattr(s, slot, getattr(self, slot))
         return s
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        return hash(freeze(self))
 
 
 def _all_slots(cls) -> list[str]:
@@ -293,7 +296,8 @@ class Vector(list):
     def zclear(self) -> None:
         self.clear()
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        return hash(freeze(self))
 
 
 def vector_assign(v: Vector, i: int, x) -> None:

@@ -205,19 +205,22 @@ def strindex(s: str, i: int) -> str:
     return ""
 
 
-def slice_(v, lo, hi):
-    n = len(v)
+def _bounds(n: int, lo, hi) -> tuple[int, int]:
+    """Zeek's slice bounds: negative values count from the end, then clamp to [0, n]."""
     lo = 0 if lo is None else (lo + n if lo < 0 else lo)
     hi = n if hi is None else (hi + n if hi < 0 else hi)
+    return min(max(lo, 0), n), min(max(hi, 0), n)
+
+
+def slice_(v, lo, hi):
+    lo, hi = _bounds(len(v), lo, hi)
     if isinstance(v, str):
         return v[lo:hi]
     return Vector(v.ztype, v[lo:hi])
 
 
 def slice_assign(v, lo, hi, value):
-    n = len(v)
-    lo = 0 if lo is None else (lo + n if lo < 0 else lo)
-    hi = n if hi is None else (hi + n if hi < 0 else hi)
+    lo, hi = _bounds(len(v), lo, hi)
     v[lo:hi] = list(value)
     return value
 

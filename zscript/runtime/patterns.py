@@ -37,7 +37,8 @@ class Pattern:
     def __eq__(self, other) -> bool:
         return isinstance(other, Pattern) and other.text == self.text and other.flags == self.flags
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        return hash((self.text, self.flags))
 
 
 def make_pattern(text: str, flags: str = "") -> Pattern:

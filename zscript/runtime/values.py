@@ -51,6 +51,7 @@ __all__ = [
     "TypeVal",
     "box",
     "field_attr",
+    "freeze",
     "record_class",
     "type_of",
     "unbox",
@@ -155,6 +156,41 @@ class Record:
         from .describe import describe
 
         return describe(self, self._rtype)
+
+    # Records used as table indices compare and hash by value; tables store a
+    # private copy of each key (see the compiler), so the hash never changes.
+    def _zkey(self) -> tuple:
+        out = []
+        for f in self._rtype.fields:
+            try:
+                out.append(freeze(getattr(self, field_attr(f.name))))
+            except AttributeError:
+                out.append(_UNSET)
+        return tuple(out)
+
+    def __eq__(self, other) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Record) or other._rtype is not self._rtype:
+            return NotImplemented
+        return self._zkey() == other._zkey()
+
+    def __hash__(self) -> int:
+        return hash(self._zkey())
+
+
+_UNSET = ("<unset>",)
+
+
+def freeze(v):
+    """A hashable, comparable snapshot of ``v`` (for composite table indices)."""
+    if isinstance(v, Record):
+        return v._zkey()
+    if isinstance(v, list):
+        return tuple(freeze(x) for x in v)
+    if isinstance(v, dict):
+        return frozenset((freeze(k), freeze(x)) for k, x in v.items())
+    return v
 
 
 def _zmake(cls, given: dict):

@@ -1,0 +1,35 @@
+"""Smoke test of the benchmark suite: ``bench/run.py --quick`` runs to the end.
+
+It checks that every benchmark ran (and that zscript and Python agreed on
+its result, which ``run.py`` verifies itself) and printed a ratio.  There is
+deliberately no timing assertion: speed is never a timed test.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+KEYS = ["fib", "table_sum", "record_fmt", "events_dispatch", "events_total", "startup"]
+
+
+def test_bench_quick_runs():
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    for key in KEYS:
+        found = [ln for ln in lines if ln.split()[:1] == [key]]
+        assert len(found) == 1, f"no single row for {key}:\n{proc.stdout}"
+        row = found[0]
+        assert "ERROR" not in row, row
+        assert re.search(r"\s\d+\.\d+x\s", row), f"no ratio in: {row}"
