@@ -47,7 +47,9 @@ def run_cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedP
         timeout=timeout,
         env=_env(),
     )
-    assert "Traceback" not in proc.stderr, f"zscript {' '.join(args)} printed a traceback:\n{proc.stderr}"
+    assert "Traceback" not in proc.stderr, (
+        f"zscript {' '.join(args)} printed a traceback:\n{proc.stderr}"
+    )
     return proc
 
 
@@ -72,7 +74,9 @@ def test_version_via_console_script(tmp_path):
     exe = Path(sys.executable).with_name("zscript")
     if not exe.exists():
         pytest.skip("the zscript console script is not installed next to this interpreter")
-    proc = subprocess.run([str(exe), "--version"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(exe), "--version"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"zscript {zscript.__version__}"
 
@@ -87,7 +91,11 @@ def test_no_command_is_a_usage_error(tmp_path):
 
 
 def test_check_good_file(tmp_path):
-    write(tmp_path, "good.zs", HELLO + "global x: count = 1;\nfunction f(n: count): count { return n + x; }\n")
+    write(
+        tmp_path,
+        "good.zs",
+        HELLO + "global x: count = 1;\nfunction f(n: count): count { return n + x; }\n",
+    )
     proc = run_cli("check", "good.zs", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
@@ -101,7 +109,9 @@ def test_check_does_not_run_handlers(tmp_path):
     assert "hello" not in proc.stdout
 
 
-_HEADER = re.compile(r"^error in (?P<file>.+?), line (?P<line>\d+), column (?P<col>\d+): (?P<msg>.+)$")
+_HEADER = re.compile(
+    r"^error in (?P<file>.+?), line (?P<line>\d+), column (?P<col>\d+): (?P<msg>.+)$"
+)
 
 
 def parse_static_errors(stderr: str) -> list[dict]:
@@ -122,7 +132,13 @@ def parse_static_errors(stderr: str) -> list[dict]:
     ("text", "line", "col", "token", "message"),
     [
         # unknown identifier; the line starts with a tab, which the excerpt expands
-        ("event zeek_init()\n\t{\n\tlocal x = cnt + 1;\n\t}\n", 3, 12, "cnt", "unknown identifier 'cnt'"),
+        (
+            "event zeek_init()\n\t{\n\tlocal x = cnt + 1;\n\t}\n",
+            3,
+            12,
+            "cnt",
+            "unknown identifier 'cnt'",
+        ),
         # type error
         ('global x: count = "a string";\n', 1, 19, '"a string"', ""),
         # syntax error
@@ -180,7 +196,9 @@ def test_run_hello(tmp_path):
 
 
 def test_run_bundled_example(tmp_path):
-    proc = run_cli("run", "--virtual-time", "standalone", str(ROOT / "examples" / "hello.zs"), cwd=tmp_path)
+    proc = run_cli(
+        "run", "--virtual-time", "standalone", str(ROOT / "examples" / "hello.zs"), cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     assert "sighting 1 of a.example" in proc.stdout
     assert "all ticks seen" in proc.stdout
@@ -270,14 +288,23 @@ def test_multiple_files_order_matters(tmp_path):
 
 
 def test_exec_code_alone(tmp_path):
-    proc = run_cli("run", "standalone", "-e", 'event zeek_init() { print "from -e"; }', cwd=tmp_path)
+    proc = run_cli(
+        "run", "standalone", "-e", 'event zeek_init() { print "from -e"; }', cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "from -e\n"
 
 
 def test_exec_code_runs_after_files(tmp_path):
     write(tmp_path, "a.zs", A_ZS)
-    proc = run_cli("run", "standalone", "a.zs", "-e", 'event zeek_init() { print "from -e", greeting; }', cwd=tmp_path)
+    proc = run_cli(
+        "run",
+        "standalone",
+        "a.zs",
+        "-e",
+        'event zeek_init() { print "from -e", greeting; }',
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "top a\ninit a\nfrom -e, from a\n"
 

@@ -179,7 +179,9 @@ def edges_of(path: Path, root: Path = ROOT) -> list[Edge]:
                     base_parts = base_parts[: len(base_parts) - (node.level - 1)]
                 base = ".".join(base_parts)
                 if not base:
-                    raise AssertionError(f"{path}:{node.lineno}: relative import beyond the top package")
+                    raise AssertionError(
+                        f"{path}:{node.lineno}: relative import beyond the top package"
+                    )
                 mod = f"{base}.{node.module}" if node.module else base
             else:
                 mod = node.module or ""
@@ -221,7 +223,9 @@ def layering_violations() -> list[str]:
                 )
                 continue
             if dst not in LEVEL:
-                problems.append(f"{e.where}: imports {e.target_module}, whose unit {dst!r} has no layer  [{e.text}]")
+                problems.append(
+                    f"{e.where}: imports {e.target_module}, whose unit {dst!r} has no layer  [{e.text}]"
+                )
                 continue
             if dst in ALLOWED[src]:
                 continue
@@ -270,13 +274,18 @@ def test_every_unit_has_a_level():
 def test_zscript_imports_follow_layering():
     problems = layering_violations()
     if problems:
-        pytest.fail(f"{len(problems)} layering violation(s):\n" + "\n".join(problems), pytrace=False)
+        pytest.fail(
+            f"{len(problems)} layering violation(s):\n" + "\n".join(problems), pytrace=False
+        )
 
 
 def test_third_party_imports_follow_layering():
     problems = third_party_violations()
     if problems:
-        pytest.fail(f"{len(problems)} third-party import violation(s):\n" + "\n".join(problems), pytrace=False)
+        pytest.fail(
+            f"{len(problems)} third-party import violation(s):\n" + "\n".join(problems),
+            pytrace=False,
+        )
 
 
 # The checker itself must see what it is meant to see; these guard against a

@@ -91,7 +91,12 @@ def test_wheel_contains_every_module(names):
     assert modules, "no modules found in the checkout"
     missing = sorted(modules - names)
     assert not missing, f"modules missing from the wheel: {missing}"
-    for required in ("zscript/__init__.py", "zscript/__main__.py", "zscript/cli.py", "zscript/host.py"):
+    for required in (
+        "zscript/__init__.py",
+        "zscript/__main__.py",
+        "zscript/cli.py",
+        "zscript/host.py",
+    ):
         assert required in names
 
 
@@ -152,14 +157,17 @@ def test_unpacked_wheel_finds_its_data(unpacked, tmp_path):
     assert proc.returncode == 0, proc.stderr
     init, grammar, stdlib = (Path(line) for line in proc.stdout.splitlines())
     assert init.resolve() == (unpacked / "zscript" / "__init__.py").resolve()
-    assert grammar.resolve() == (unpacked / "zscript" / "_data" / "grammar" / "zscript.lark").resolve()
+    assert (
+        grammar.resolve() == (unpacked / "zscript" / "_data" / "grammar" / "zscript.lark").resolve()
+    )
     assert stdlib.resolve() == (unpacked / "zscript" / "_data" / "stdlib").resolve()
 
 
 def test_unpacked_wheel_runs_a_script(unpacked, tmp_path):
     assert ROOT not in tmp_path.resolve().parents
     (tmp_path / "hello.zs").write_text(
-        'event zeek_init()\n\t{\n\tprint fmt("hello from %s", "the wheel");\n\t}\n', encoding="utf-8"
+        'event zeek_init()\n\t{\n\tprint fmt("hello from %s", "the wheel");\n\t}\n',
+        encoding="utf-8",
     )
     proc = _run_unpacked(unpacked, tmp_path, "-m", "zscript", "run", "standalone", "hello.zs")
     assert proc.returncode == 0, proc.stderr

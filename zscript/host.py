@@ -256,7 +256,7 @@ class Host:
             if tbl is None:
                 continue
             for key in tbl.expired_keys(now):
-                fn = tbl.expire_func
+                fn = tbl.expire_func() if tbl.expire_func is not None else None
                 if fn is not None:
                     try:
                         extra = fn(tbl, *key) if type(key) is tuple else fn(tbl, key)
@@ -264,7 +264,7 @@ class Host:
                         self.reporter.exception(exc)
                         extra = 0.0
                     if extra and extra > 0:
-                        tbl.atimes[key] = now - tbl.expire_interval + extra
+                        tbl.atimes[key] = now - tbl.expire_interval() + extra
                         continue
                 tbl.zdelete(key)
         if len(self._expiring) and not self.loop.terminating:

@@ -12,10 +12,36 @@ type string_vec: vector of string;
 type index_vec: vector of count;
 ## A vector of anything.
 type any_vec: vector of any;
+## A string-indexed table of anything.
+type string_any_table: table[string] of any;
+## A set of subnets.
+type subnet_set: set[subnet];
+## A set of addresses.
+type addr_set: set[addr];
+## A set of intervals.
+type interval_set: set[interval];
+## A vector of integers.
+type int_vec: vector of int;
+## A vector of doubles.
+type double_vec: vector of double;
+## A vector of subnets.
+type subnet_vec: vector of subnet;
+## A vector of addresses.
+type addr_vec: vector of addr;
+## A table of strings indexed by string.
+type table_string_of_string: table[string] of string;
 ## A table of strings indexed by count.
 type string_array: table[count] of string;
 ## A table of counts indexed by string.
 type table_string_of_count: table[string] of count;
+
+## A port's transport-layer protocol; see :zeek:id:`get_port_transport_proto`.
+type transport_proto: enum {
+	unknown_transport,	##< An unknown transport-layer protocol.
+	tcp,	##< TCP.
+	udp,	##< UDP.
+	icmp,	##< ICMP.
+};
 
 ## Describes one field of a record; see :zeek:id:`record_fields`.
 type record_field: record {
@@ -28,6 +54,15 @@ type record_field: record {
 
 ## What :zeek:id:`record_fields` returns: fields by name.
 type record_field_table: table[string] of record_field;
+
+## The statistics of :zeek:id:`find_entropy` and :zeek:id:`entropy_test_finish`.
+type entropy_test_result: record {
+	entropy: double;	##< Information density.
+	chi_square: double;	##< Chi-Square value.
+	mean: double;	##< Arithmetic Mean.
+	monte_carlo_pi: double;	##< Monte-carlo value for pi.
+	serial_correlation: double;	##< Serial correlation coefficient.
+};
 
 ## The kind of change passed to an &on_change function.
 type TableChange: enum {

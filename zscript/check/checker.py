@@ -273,6 +273,8 @@ class Checker(ExprChecks, StmtChecks):
         for el in elems:
             full = full_name(self.module, el.name)
             if full in et.values:
+                if el.value is not None and et.values[full] == el.value:
+                    continue  # an identical re-declaration
                 self.error(el.span, f"conflicting definition of enum value '{full}' in type '{et.describe()}'")
                 continue
             existing = self.globals.get(full)
@@ -359,9 +361,6 @@ class Checker(ExprChecks, StmtChecks):
             if name in out and not isinstance(t, TableType):
                 span = next(a.span for a in attrs if a.name == name)
                 self.error(span, f"{name} only applies to tables and sets")
-        if "&expire_func" in out and not any(n in out for n in _EXPIRE_ATTRS):
-            span = next(a.span for a in attrs if a.name == "&expire_func")
-            self.error(span, "&expire_func requires one of &create_expire, &read_expire, &write_expire")
 
     # ------------------------------------------------------------ entry point
 
@@ -399,6 +398,11 @@ class Checker(ExprChecks, StmtChecks):
     def decl_TypeDecl(self, d: A.TypeDecl) -> None:
         full = self.def_name(d.name)
         existing = self.lookup_def(d.name)
+        if existing is not None and existing.kind == "type" and isinstance(existing.value, EnumType) and d.type.kind == "enum":
+            # Zeek accepts re-declaring an enum; the enumerators are merged.
+            self.add_enum_names(existing.value, d.type.args[0])
+            d.type.resolved = existing.value
+            return
         t = self.resolve_type(d.type, type_name=full)
         if isinstance(t, BasicType) and t.tag != "error":
             alias = BasicType(t.tag)

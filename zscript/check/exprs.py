@@ -104,6 +104,9 @@ class ExprChecks:
             if src.tag == "any":
                 return e
             return self.wrap(e, ANY)
+        if src.tag == "any":
+            # Zeek checks an `any` stored into a typed slot at run time.
+            return self.wrap(e, t)
         if src.tag == "void":
             self.error(e.span, f"value of type void used in {what}")
             return e

@@ -109,6 +109,8 @@ class ExprGen:
             if src.tag in _NEEDS_BOX:
                 return f"_z_box({inner}, {self.tconst(src)})"
             return inner
+        if src.tag == "any":
+            return mark(f"_z_as({inner}, {self.tconst(src)}, {self.tconst(dst)})", e)
         if dst.tag == "double" and src.tag in ("count", "int"):
             return f"float({inner})"
         if dst.tag in ("int", "count"):
@@ -484,7 +486,9 @@ class ExprGen:
         out = []
         d = attrs.get("&default")
         if d is not None:
-            if isinstance(d.type, FuncType):
+            if isinstance(d.type, FuncType) and isinstance(d, A.Name):
+                out.append(f"default_func=lambda *k: {self.expr(d)}(*k)")
+            elif isinstance(d.type, FuncType):
                 out.append(f"default_func={self.expr(d)}")
             else:
                 out.append(f"default={self.expr(d)}")
@@ -492,15 +496,17 @@ class ExprGen:
         if di is not None:
             kind = "default_func" if isinstance(di.type, FuncType) else "default"
             out.append(f"{kind}={self.expr(di)}, default_insert=True")
+        # Attribute expressions naming functions or options are evaluated when
+        # used (Zeek semantics: the function may be defined after the table).
         oc = attrs.get("&on_change")
         if oc is not None:
-            out.append(f"on_change={self.expr(oc)}")
+            out.append(f"on_change=lambda: {self.expr(oc)}")
         for kind in ("create", "read", "write"):
             x = attrs.get(f"&{kind}_expire")
             if x is not None:
                 ef = attrs.get("&expire_func")
-                efc = self.expr(ef) if ef is not None else "None"
-                out.append(f"expire=({kind!r}, {self.expr(x)}, {efc})")
+                efc = f"lambda: {self.expr(ef)}" if ef is not None else "None"
+                out.append(f"expire=({kind!r}, lambda: {self.expr(x)}, {efc})")
                 break
         b = attrs.get("&backend")
         if b is not None:

@@ -129,7 +129,10 @@ def _all_slots(cls) -> list[str]:
 
 
 class _Observed:
-    """Mixin calling ``on_change(container, change, key[, value])`` around mutations.
+    """Mixin calling the ``&on_change`` function ``f(container, change, key[, value])``.
+
+    ``on_change`` holds a thunk returning the function: attribute expressions
+    are evaluated when used, as in Zeek (the function may be defined later).
 
     A change made from inside the on_change function does not call it again
     (Zeek suppresses recursion the same way).
@@ -142,10 +145,11 @@ class _Observed:
             return
         self.in_change = True
         try:
+            fn = self.on_change()
             if type(key) is tuple:
-                self.on_change(self, change, *key, *value)
+                fn(self, change, *key, *value)
             else:
-                self.on_change(self, change, key, *value)
+                fn(self, change, key, *value)
         finally:
             self.in_change = False
 
@@ -197,14 +201,16 @@ class _Expiring:
     """Mixin keeping the last relevant access time of each key.
 
     ``expire_kind`` is ``"create"``, ``"read"`` or ``"write"``: the kind of
-    access that restarts the key's clock.  ``now`` is the engine's
-    network-time function.  The sweep (``expire``) is driven by the engine.
+    access that restarts the key's clock.  ``expire_interval`` and
+    ``expire_func`` are thunks (evaluated at each sweep, so a later ``redef``
+    of the interval applies).  ``now`` is the engine's network-time function.
+    The sweep is driven by the engine.
     """
 
     __slots__ = ()
 
     def expired_keys(self, now: float) -> list:
-        limit = self.expire_interval
+        limit = self.expire_interval()
         return [k for k, t in self.atimes.items() if now - t >= limit]
 
 
@@ -251,7 +257,8 @@ class ExpiringSet(_Expiring, Set):
 def new_table(ztype: TableType, *, on_change=None, enums=None, expire=None, now=None) -> Table:
     """Create an empty table with the behaviour its attributes ask for.
 
-    :param expire: ``(kind, interval, expire_func)`` or None.
+    :param expire: ``(kind, interval_thunk, expire_func_thunk)`` or None.
+    :param on_change: a thunk returning the ``&on_change`` function.
     """
     if expire is not None:
         t = ExpiringTable(ztype)

@@ -1,4 +1,4 @@
-# Integer division by zero is a runtime error that aborts only the current handler.
+# Division by zero (count or double) is a runtime error that aborts only the current handler.
 event compute(a: count, b: count)
 	{
 	print "computing", a, b;
@@ -6,16 +6,16 @@ event compute(a: count, b: count)
 	print "not reached when b is 0";
 	}
 
+event compute_double(x: double, y: double)
+	{
+	print "double", x / y;
+	}
+
 event zeek_init()
 	{
 	event compute(6, 0);
+	event compute_double(1.5, 0.0);
 	event compute(6, 3);
-	}
-
-event zeek_init() &priority=-10
-	{
-	local zero = 0.0;
-	print "double", 1.5 / zero;
 	}
 
 event zeek_done()

@@ -1,0 +1,2 @@
+# First file of the package.
+global pkg_parts: vector of string = vector("part1");
