@@ -35,7 +35,9 @@ from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
 from .runtime import ops
 from .runtime.containers import Set, Table, new_set, new_table
-from .runtime.errors import ZeekExit
+from .runtime import linemap
+from .runtime.containers import Vector
+from .runtime.errors import AssertionFailure, ZeekExit
 from .runtime.patterns import make_addr, make_pattern, make_port, make_subnet, pmatch, psearch
 from .runtime.values import EnumVal, TypeVal, record_class
 from .syntax import ast as A
@@ -147,6 +149,7 @@ class Host:
         ns["_z_withattrs"] = self.with_attrs
         ns["_z_pmatch"] = pmatch
         ns["_z_psearch"] = psearch
+        ns["_z_assert"] = self._assert
 
     def _declare_bifs(self) -> None:
         """Install the built-in functions; declare those whose types are known.
@@ -302,6 +305,45 @@ class Host:
                     pass
             out[f.name] = cls._zmake(given)
         return out
+
+    # --------------------------------------------------------------- asserts
+
+    def _hook(self, name: str):
+        h = self.loop.registry.lookup(name)
+        return h if h is not None and h.handlers else None
+
+    def backtrace(self, first: str | None = None, depth: int = 2):
+        """A ``Backtrace`` value of the running script (Zeek's ``backtrace()``)."""
+        bt_t = self.checker.globals["Backtrace"].value
+        el_cls = record_class(self.checker.globals["BacktraceElement"].value)
+        args_t = self.checker.globals["call_argument_vector"].value
+        frames = linemap.script_frames(depth)
+        names = ([first] if first else []) + [name for name, _ in frames]
+        spans = [span for _, span in frames] + [None]
+        out = Vector(bt_t)
+        for name, span in zip(names, spans, strict=False):
+            given = {"f_function_name": name, "f_function_args": Vector(args_t)}
+            if span is not None and span.file is not None:
+                given["f_file_location"] = span.file.path
+                given["f_line_location"] = span.line
+            out.append(el_cls._zmake(given))
+        return out
+
+    def _assert(self, ok: bool, cond_text: str, msg_fn) -> None:
+        result_hook = self._hook("assertion_result")
+        if ok and result_hook is None:
+            return
+        msg = msg_fn() if msg_fn is not None else ""
+        failure_hook = self._hook("assertion_failure")
+        bt = self.backtrace("assert", 3) if (result_hook or failure_hook) else None
+        report = True
+        if result_hook is not None:
+            report &= result_hook(ok, cond_text, msg, bt)
+        if ok:
+            return
+        if failure_hook is not None:
+            report &= failure_hook(cond_text, msg, bt)
+        raise AssertionFailure(f"assertion failure: {cond_text}", msg or None, silent=not report)
 
     # ---------------------------------------------------------------- loading
 

@@ -55,6 +55,22 @@ type record_field: record {
 ## What :zeek:id:`record_fields` returns: fields by name.
 type record_field_table: table[string] of record_field;
 
+## A function mapping a string to a string (:zeek:id:`from_json` key mappers).
+type string_mapper: function(s: string): string;
+
+## The default JSON key mapper function: the identity.
+function from_json_default_key_mapper(s: string): string
+	{
+	return s;
+	}
+
+## What :zeek:id:`from_json` returns.
+type from_json_result: record {
+	v: any &optional;	##< The parsed value.
+	valid: bool;	##< True if parsing was successful.
+	err: string &optional;	##< The error message if it was not.
+};
+
 ## The statistics of :zeek:id:`find_entropy` and :zeek:id:`entropy_test_finish`.
 type entropy_test_result: record {
 	entropy: double;	##< Information density.
@@ -95,6 +111,34 @@ type connection: record {
 	service: set[string];	##< Protocols seen.
 	history: string;	##< State history.
 };
+
+## One argument of a function call (in a backtrace).
+type call_argument: record {
+	name: string;	##< The parameter's name.
+	type_name: string;	##< The parameter's type.
+	default_val: any &optional;	##< Its &default value, if any.
+	value: any &optional;	##< The value passed.
+};
+
+## The arguments of one call.
+type call_argument_vector: vector of call_argument;
+
+## One frame of a script call stack.
+type BacktraceElement: record {
+	function_name: string;	##< The function running in this frame.
+	function_args: call_argument_vector;	##< Its arguments.
+	file_location: string &optional;	##< Where it was called from: file.
+	line_location: count &optional;	##< Where it was called from: line.
+};
+
+## A script call stack, innermost frame first.
+type Backtrace: vector of BacktraceElement;
+
+## Called when an ``assert`` fails; ``break`` suppresses the error message.
+global assertion_failure: hook(cond: string, msg: string, bt: Backtrace);
+
+## Called for every ``assert`` with its result; ``break`` suppresses the message.
+global assertion_result: hook(result: bool, cond: string, msg: string, bt: Backtrace);
 
 ## Keep running after the event queue drains, until terminate() is called.
 const exit_only_after_terminate = F &redef;

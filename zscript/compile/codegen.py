@@ -130,6 +130,10 @@ class CodeGen(ExprGen):
                     self.stmt(s)
         finally:
             self.fn = saved
+        zname = info.name if info is not None and kind != "when" else kind
+        if kind == "lambda":
+            zname = f"lambda_<{self.counter[0]}>"
+        linemap.FUNC_NAMES[name] = zname
         lines = [(0, f"def {name}({', '.join(params)}):", span)]
         if fc.globals:
             lines.append((1, "global " + ", ".join(sorted(fc.globals)), span))
@@ -586,12 +590,9 @@ class CodeGen(ExprGen):
             self.emit(f"{ref} = {code}", s.span)
 
     def stmt_AssertStmt(self, s: A.AssertStmt) -> None:
-        msg = self.expr(s.msg) if s.msg is not None else "None"
-        text = self.describe_node(s.cond)
-        self.emit(f"if not {self.expr(s.cond)}:", s.span)
-        self.indent()
-        self.emit(f"_z_assert_fail({text!r}, {msg})", s.span)
-        self.dedent()
+        msg = f"lambda: {self.expr(s.msg)}" if s.msg is not None else "None"
+        text = expr_text(s.cond, quotes=True)
+        self.emit(mark(f"_z_assert({self.expr(s.cond)}, {text!r}, {msg})", s), s.span)
 
     def stmt_AddStmt(self, s: A.AddStmt) -> None:
         t = s.target

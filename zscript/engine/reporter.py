@@ -39,6 +39,8 @@ class Reporter:
         out.flush()
 
     def exception(self, exc: BaseException) -> None:
+        if getattr(exc, "silent", False):
+            return
         kind, message, show_expr = message_for(exc)
         span, node = locate(exc)
         detail = None

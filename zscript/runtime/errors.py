@@ -51,7 +51,13 @@ class UninitializedValue(ScriptError):
 
 
 class AssertionFailure(ScriptError):
+    """A failed ``assert``; ``silent`` when an assertion hook suppressed the message."""
+
     kind = "error"
+
+    def __init__(self, message: str, detail: str | None = None, silent: bool = False):
+        super().__init__(message, detail)
+        self.silent = silent
 
 
 class ZeekExit(BaseException):
@@ -64,6 +70,8 @@ class ZeekExit(BaseException):
 
 def message_for(exc: BaseException) -> tuple[str, str, bool]:
     """(kind, message, show_expression) for an exception raised in compiled code."""
+    if isinstance(exc, AssertionFailure):
+        return exc.kind, exc.message, False
     if isinstance(exc, ScriptError):
         return exc.kind, exc.message, exc.detail is None
     if isinstance(exc, FieldMissing):

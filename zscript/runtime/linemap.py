@@ -20,7 +20,7 @@ from types import TracebackType
 
 from ..diagnostics import Span
 
-__all__ = ["DESCRIBE", "Emitter", "LineMap", "caller_location", "describe_node", "locate", "mark"]
+__all__ = ["DESCRIBE", "FUNC_NAMES", "script_frames", "Emitter", "LineMap", "caller_location", "describe_node", "locate", "mark"]
 
 _M_OPEN = "\x01"
 _M_MID = "\x02"
@@ -134,6 +134,39 @@ def locate(exc: BaseException):
     lineno, _end_lineno, col, end_col = _position(found)
     lm = _MAPS[found.tb_frame.f_code.co_filename]
     return lm.lookup(lineno or found.tb_lineno, col, end_col)
+
+
+#: Zeek-level names of compiled functions, by Python code name (``g12_foo`` -> ``foo``).
+FUNC_NAMES: dict[str, str] = {}
+
+
+def script_frames(depth: int = 1) -> list[tuple[str, Span | None]]:
+    """The compiled-script frames on the Python stack, innermost first.
+
+    Each entry is (Zeek name of the running function, span of the
+    expression the frame is executing).
+    """
+    out = []
+    f = sys._getframe(depth)
+    while f is not None:
+        code = f.f_code
+        lm = _MAPS.get(code.co_filename)
+        if lm is not None:
+            name = FUNC_NAMES.get(code.co_name)
+            if name is not None:
+                idx = f.f_lasti // 2
+                pos = None
+                for i, p in enumerate(code.co_positions()):
+                    if i == idx:
+                        pos = p
+                        break
+                if pos is None:
+                    span, _ = lm.lookup(f.f_lineno, None, None)
+                else:
+                    span, _ = lm.lookup(pos[0] or f.f_lineno, pos[2], pos[3])
+                out.append((name, span))
+        f = f.f_back
+    return out
 
 
 def caller_location(depth: int = 2):

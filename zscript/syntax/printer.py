@@ -38,12 +38,21 @@ def type_text(tn: A.TypeNode) -> str:
     return k
 
 
+#: Zeek's describer quotes string constants in some contexts (assert conditions).
+_QUOTES = [False]
+
+
+def _quote(s: str) -> str:
+    out = s.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if " " <= c <= "~" else "\\x%02x" % ord(c) for c in out) + '"'
+
+
 def _const(e: A.Const) -> str:
     k = e.kind
     if k == "bool":
         return "T" if e.value else "F"
     if k == "string":
-        return e.value
+        return _quote(e.value) if _QUOTES[0] else e.value
     if k == "double":
         return format_double(e.value)
     if k == "interval":
@@ -61,10 +70,18 @@ def _args(es) -> str:
     return ", ".join(expr_text(x) for x in es)
 
 
-def expr_text(e) -> str:
-    """Zeek-style text of an expression."""
+def expr_text(e, quotes: bool | None = None) -> str:
+    """Zeek-style text of an expression (``quotes``: quote string constants;
+    nested calls inherit the setting)."""
     if e is None:
         return ""
+    if quotes is not None and quotes != _QUOTES[0]:
+        saved = _QUOTES[0]
+        _QUOTES[0] = quotes
+        try:
+            return expr_text(e, quotes)
+        finally:
+            _QUOTES[0] = saved
     m = _RENDER.get(type(e))
     if m is None:
         return f"<{type(e).__name__}>"

@@ -29,6 +29,7 @@ __all__ = [
     "reporter_error",
     "reporter_warning",
     "script_type",
+    "static_arg_type",
 ]
 
 
@@ -77,6 +78,20 @@ def reporter_error(ctx, message: str) -> None:
 def reporter_warning(ctx, message: str) -> None:
     """Zeek's ``reporter->Warning`` from a bif: ``warning: message``."""
     _emit(ctx, "warning", message)
+
+
+def static_arg_type(types: list, args: list, i: int) -> Type | None:
+    """For a bif's ``result`` function: argument ``i``'s type before conversion to ``any``.
+
+    The checker passes the converted types (``any`` for an ``any``
+    parameter) and the argument expressions; a conversion node keeps the
+    original expression as ``expr``.
+    """
+    if i >= len(types):
+        return None
+    a = args[i] if i < len(args) else None
+    inner = getattr(a, "expr", None) if type(a).__name__ == "Coerce" else None
+    return inner.type if inner is not None else types[i]
 
 
 def script_type(ctx, name: str) -> Type:

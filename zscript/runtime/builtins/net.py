@@ -362,11 +362,7 @@ def matching_subnets(ctx, search, t):
     return Vector(_SUBNET_VEC, _covering(search, t))
 
 
-def _second_arg_type(types, args):
-    return types[1] if len(types) > 1 else None
-
-
-@bif("filter_subnet_table", "function(search: subnet, t: any): any", result=_second_arg_type, context=True)
+@bif("filter_subnet_table", "function(search: subnet, t: any): any", context=True)
 def filter_subnet_table(ctx, search, t):
     if not _subnet_container(ctx, "filter_subnet_table", t):
         return None

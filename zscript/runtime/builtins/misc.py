@@ -1,0 +1,207 @@
+"""Miscellaneous built-in functions: time text, types, paths, the host system.
+
+Provides: strftime, strptime, enum_names, unique_id_from, sleep,
+compress_path, file_mode, print_raw, gethostname, is_local_interface.
+
+``print_raw`` writes the bytes of its arguments unescaped (a string's
+characters are bytes), so ``print_raw("\\xc3\\xa9")`` prints ``é`` on a
+UTF-8 terminal, as Zeek does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+import socket
+import sys
+import time
+
+from ...types import STRING, EnumType, TableType
+from ..bifs import bif, describe_any
+from ..containers import Set
+from ..values import TypeVal
+from ._support import reporter_warning
+from .net import addr_bits, addr_from_bits
+
+__all__ = []
+
+_STRING_SET = TableType([STRING], None)
+
+
+# ------------------------------------------------------------ time
+
+
+@bif("strftime", "function(fmt: string, d: time): string")
+def strftime(fmt, d):
+    """Format the local time ``d``; ``<strftime error>`` if empty or longer than 127 bytes."""
+    try:
+        text = time.strftime(fmt, time.localtime(int(d)))
+    except (ValueError, OverflowError, OSError):
+        text = ""
+    return text if 0 < len(text) < 128 else "<strftime error>"
+
+
+#: Directives that set the year; without one, C's strptime keeps the epoch's.
+_YEAR_DIRECTIVES = re.compile(r"%[EO]?[YyCGgcDxFs]")
+_UNCONVERTED = "unconverted data remains: "
+
+
+def _c_strptime(text: str, fmt: str) -> time.struct_time:
+    """Like C ``strptime``: text left after the format is ignored."""
+    try:
+        return time.strptime(text, fmt)
+    except ValueError as e:
+        msg = str(e)
+        if not msg.startswith(_UNCONVERTED):
+            raise
+        rest = msg[len(_UNCONVERTED) :]
+        return time.strptime(text[: len(text) - len(rest)], fmt)
+
+
+@bif("strptime", "function(fmt: string, d: string): time", context=True)
+def strptime(ctx, fmt, d):
+    """Parse local time ``d``; fields the format lacks come from the epoch."""
+    try:
+        tm = _c_strptime(d, fmt)
+    except ValueError:
+        reporter_warning(ctx, f"strptime conversion failed: fmt:{fmt} d:{d}")
+        return 0.0
+    fields = list(tm)
+    if _YEAR_DIRECTIVES.search(fmt) is None:
+        fields[0] = time.localtime(0).tm_year
+    fields[8] = -1
+    return float(time.mktime(time.struct_time(fields)))
+
+
+@bif("sleep", "function(i: interval): interval")
+def sleep(i):
+    start = time.perf_counter()
+    time.sleep(max(0.0, i))
+    return time.perf_counter() - start
+
+
+# ------------------------------------------------------------ types, identifiers
+
+
+@bif("enum_names", "function(et: any): string_set", context=True)
+def enum_names(ctx, et):
+    """The names of an enum type, given as a type or by name (empty if not an enum)."""
+    t = ctx.types_by_name(et) if isinstance(et, str) else et.type if type(et) is TypeVal else None
+    if not isinstance(t, EnumType):
+        return Set(_STRING_SET)
+    return Set(_STRING_SET, t.values)
+
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _base62(n: int) -> str:
+    out = []
+    while n:
+        n, r = divmod(n, 62)
+        out.append(_BASE62[r])
+    return "".join(reversed(out)) or "0"
+
+
+@bif("unique_id_from", "function(pool: int, prefix: string): string")
+def unique_id_from(pool, prefix):
+    """A random 96-bit identifier in base 62 after ``prefix`` (pools are not tracked)."""
+    return prefix + _base62(secrets.randbits(96))
+
+
+# ------------------------------------------------------------ paths, files
+
+
+@bif("compress_path", "function(dir: string): string")
+def compress_path(path):
+    """Remove ``.`` components and resolve ``..`` textually (Zeek's ``normalize_path``)."""
+    if "/." not in path and "//" not in path:
+        return path[:-1] if len(path) > 1 and path.endswith("/") else path
+    parts: list[str] = []
+    for i, comp in enumerate(path.split("/")):
+        if comp == "" or (comp == "." and i != 0):
+            continue
+        parts.append(comp)
+        if comp == ".." and len(parts) > 1:
+            last = parts[-2]
+            if last in ("/", "~", ".."):
+                continue
+            if last == ".":
+                parts[-2] = ".."
+                parts.pop()
+            else:
+                del parts[-2:]
+    out = ("/" if path.startswith("/") else "") + "".join(c + "/" for c in parts)
+    return out[:-1] if len(out) > 1 and out.endswith("/") else out
+
+
+def _perm_triplet(mode: int, shift: int, special: int, special_char: str) -> str:
+    r = "r" if mode & (4 << shift) else "-"
+    w = "w" if mode & (2 << shift) else "-"
+    x = bool(mode & (1 << shift))
+    s = bool(mode & special)
+    if s:
+        return r + w + (special_char if x else special_char.upper())
+    return r + w + ("x" if x else "-")
+
+
+@bif("file_mode", "function(mode: count): string")
+def file_mode(mode):
+    """``ls -l`` style permissions: ``rwsr-xr-x``, ``rwxrwxrwt`` ..."""
+    return (
+        _perm_triplet(mode, 6, 0o4000, "s") + _perm_triplet(mode, 3, 0o2000, "s") + _perm_triplet(mode, 0, 0o1000, "t")
+    )
+
+
+# ------------------------------------------------------------ output, host
+
+
+def write_raw(stream, text: str) -> None:
+    """Write ``text``'s characters as bytes (through the binary buffer when there is one)."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(text)
+        return
+    stream.flush()
+    buffer.write(text.encode("latin-1"))
+    buffer.flush()
+
+
+@bif("print_raw", "function(): bool", varargs=True, context=True)
+def print_raw(ctx, *args):
+    # The host's ``print`` stream; BifContext has no accessor for it yet.
+    stream = getattr(getattr(ctx, "host", None), "stdout", None) or sys.stdout
+    write_raw(stream, "".join(describe_any(a) for a in args))
+    return True
+
+
+@bif("gethostname", "function(): string")
+def gethostname():
+    try:
+        return socket.gethostname()
+    except OSError:
+        return "<unknown>"
+
+
+def _local_addresses() -> set:
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None)
+    except OSError:
+        return set()
+    out = set()
+    for info in infos:
+        try:
+            out.add(ipaddress.ip_address(info[4][0].split("%")[0]))
+        except ValueError:
+            continue
+    return out
+
+
+@bif("is_local_interface", "function(ip: addr): bool")
+def is_local_interface(ip):
+    """Whether ``ip`` is a loopback address or one of this host's addresses."""
+    canonical = addr_from_bits(addr_bits(ip)).ip
+    if canonical.is_loopback:
+        return True
+    return canonical in _local_addresses()
