@@ -22,12 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Known zscript bugs (see /work/scratch/infra-bugs.md).  The tests that hit
 #: them are skipped while the bug's id is listed here; remove the id once the
 #: bug is fixed.
-KNOWN_BUGS: set[str] = {
-    # `zscript run NODE --virtual-time FILE`: argparse's nargs="*" positional
-    # swallows nothing, then FILE is "unrecognized" (exit 2).  README shows
-    # exactly this form.
-    "cli-option-between-node-and-files",
-}
+KNOWN_BUGS: set[str] = set()
 
 
 def _env() -> dict[str, str]:

@@ -12,7 +12,7 @@ is still a dependency.
 ======  ===============================================  ==========================
 level   units                                            may import
 ======  ===============================================  ==========================
-L0      diagnostics, resources, types, numfmt            stdlib only (types may use
+L0      diagnostics, resources, types, numfmt, version          stdlib only (types may use
                                                          diagnostics)
 L1      syntax                                           L0 (+ lark, attrs)
 L2      runtime                                          L0
@@ -48,7 +48,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "zscript"
 
-L0 = {"diagnostics", "resources", "types", "numfmt"}
+L0 = {"diagnostics", "resources", "types", "numfmt", "version"}
 L4 = {"cluster", "storage", "logs", "telemetry"}
 L6 = {"cli", "__main__", "repl", "testing", "__init__"}
 

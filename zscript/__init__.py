@@ -5,7 +5,7 @@ The public entry points are re-exported here; see :class:`Host`.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__ as __version__  # noqa: E402
 
 from .diagnostics import Span as Span  # noqa: E402
 from .diagnostics import ZScriptError as ZScriptError  # noqa: E402

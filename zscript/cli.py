@@ -9,17 +9,18 @@ initializers are evaluated, but no event is dispatched).
 
 Static errors print with file, line, column and a caret, and exit with
 status 1.  No input makes the command print a Python traceback: an
-unexpected internal failure is reported as such, with a request to file a
-bug.
+unexpected internal failure is reported in one line, with a request to
+file a bug, and exit status 70 (``ZSCRIPT_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
-from . import __version__
+from .version import __version__
 
 __all__ = ["main"]
 
@@ -93,14 +94,55 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+_VALUE_OPTIONS = {"-e", "--exec", "--layout"}
+
+
+def _options_first(argv: list[str]) -> list[str]:
+    """Move a subcommand's options before its positional arguments, so that
+    ``zscript run standalone --virtual-time f.zs`` works like the other orders."""
+    if not argv or argv[0].startswith("-"):
+        return argv
+    opts: list[str] = []
+    rest: list[str] = []
+    it = iter(argv[1:])
+    for a in it:
+        if a == "--":
+            rest.extend(it)
+            break
+        if a.startswith("-") and a != "-":
+            opts.append(a)
+            if a in _VALUE_OPTIONS:
+                opts.append(next(it, ""))
+        else:
+            rest.append(a)
+    return [argv[0], *opts, *rest]
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(_options_first(argv))
+    if hasattr(signal, "SIGPIPE"):
+        # Like other Unix tools (and Zeek), stop quietly when the reader goes away.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    from .runtime.errors import ZeekExit
+
     try:
         return args.func(args)
+    except ZeekExit as e:
+        sys.stdout.flush()
+        return e.code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 1
+    except Exception as e:  # noqa: BLE001 - never show users a raw traceback
+        if os.environ.get("ZSCRIPT_DEBUG") or getattr(args, "debug", False):
+            raise
+        sys.stderr.write(
+            f"internal error: {type(e).__name__}: {e}\n"
+            "This is a bug in zscript; please report it (ZSCRIPT_DEBUG=1 shows the Python traceback).\n"
+        )
+        return 70
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,7 +38,7 @@ from .runtime.containers import Set, Table, new_set, new_table
 from .runtime import linemap
 from .runtime.containers import Vector
 from .runtime.errors import AssertionFailure, ZeekExit
-from .runtime.patterns import make_addr, make_pattern, make_port, make_subnet, pmatch, psearch
+from .runtime.patterns import make_addr, make_pattern, make_port, make_subnet, pattern_problem, pmatch, psearch
 from .runtime.values import EnumVal, TypeVal, record_class
 from .syntax import ast as A
 from .syntax.lexer import Directive, Lexer
@@ -113,6 +113,7 @@ class Host:
         self._expiring: dict[int, weakref.ref] = {}
         self._sweep_timer = None
         self.checker.on_enum_added = self._enum_added
+        self.checker.pattern_problem = pattern_problem
         self._install_runtime()
         self._declare_bifs()
         self.load_file(str(stdlib_dir() / "base" / "init-bare.zs"))
@@ -169,7 +170,8 @@ class Host:
     def _declare_deferred_bifs(self) -> None:
         for name, b, py_name in self._deferred_bifs:
             if not self._declare_bif(name, b, py_name):
-                raise RuntimeError(f"bad signature for built-in function {name}: {b.signature}")
+                # A signature naming an undeclared type: a zscript bug, reported once.
+                self.reporter.write(f"internal warning: built-in function {name} has a bad signature: {b.signature}\n")
         self._deferred_bifs = []
 
     def _declare_bif(self, name: str, b, py_name: str) -> bool:
@@ -388,6 +390,18 @@ class Host:
 
     def process_unit(self, unit: A.Node) -> None:
         ch = self.checker
+        try:
+            self._process_unit(unit)
+        except (RecursionError, SyntaxError, MemoryError) as e:
+            # Python's own limits (nesting depth of generated code ...).
+            ch.take_diagnostics()
+            ch.touched_records.clear()
+            what = "too deeply nested" if not isinstance(e, MemoryError) else "too large"
+            self.diagnostics.append(Diagnostic("error", f"this declaration is {what} for zscript", unit.span))
+            self.failed = True
+
+    def _process_unit(self, unit: A.Node) -> None:
+        ch = self.checker
         ch.check_unit(unit)
         diags = ch.take_diagnostics()
         if diags:
@@ -455,6 +469,10 @@ class Host:
         self.diagnostics.append(Diagnostic("warning", f"unknown directive @{name}", d.span))
 
     def _eval_condition(self, d: Directive, source: SourceFile) -> bool:
+        if not d.tokens:
+            self.diagnostics.append(Diagnostic("error", "@if needs a condition", d.span))
+            self.failed = True
+            return False
         try:
             expr = parse_expression(d.tokens, source)
         except ZScriptError as e:

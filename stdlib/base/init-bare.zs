@@ -80,6 +80,13 @@ type entropy_test_result: record {
 	serial_correlation: double;	##< Serial correlation coefficient.
 };
 
+## An FTP data endpoint, as parsed by :zeek:id:`parse_ftp_port` and friends.
+type ftp_port: record {
+	h: addr;	##< The host's address.
+	p: port;	##< The host's port.
+	valid: bool;	##< True if the text parsed correctly.
+};
+
 ## The kind of change passed to an &on_change function.
 type TableChange: enum {
 	TABLE_ELEMENT_NEW,	##< An element was added.

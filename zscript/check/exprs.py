@@ -171,9 +171,30 @@ class ExprChecks:
 
     def expr_Const(self, e: A.Const, expected):
         e.type = _CONST_TYPES[e.kind]
-        if e.kind == "count" and e.value > 0xFFFFFFFFFFFFFFFF:
+        k = e.kind
+        if k == "count" and e.value > 0xFFFFFFFFFFFFFFFF:
             self.error(e.span, f"integer constant out of range: {e.text}")
+        elif k in ("addr", "subnet"):
+            import ipaddress
+
+            try:
+                if k == "addr":
+                    ipaddress.ip_address(e.value)
+                else:
+                    ipaddress.ip_network(e.value, strict=False)
+            except ValueError:
+                self.error(e.span, f"bad {k} constant: {e.text}")
+                e.type = ERROR
+        elif k == "port" and not 0 <= e.value[0] <= 65535:
+            self.error(e.span, f"bad port number: {e.text}")
+        elif k == "pattern":
+            problem = self.pattern_problem(e.value[0], e.value[1])
+            if problem:
+                self.error(e.span, f"bad pattern: {problem}", e.text)
+                e.type = ERROR
         return e
+
+    pattern_problem = None  # set by the host: (text, flags) -> error message or None
 
     def expr_TypeExpr(self, e: A.TypeExpr, expected):
         e.type = TypeType(self.resolve_type(e.tnode))

@@ -671,7 +671,7 @@ def enum_to_int(e):
 
 @bif("zeek_version", "function(): string")
 def zeek_version():
-    from .. import __version__
+    from ..version import __version__
 
     return f"zscript-{__version__}"
 

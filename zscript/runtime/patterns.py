@@ -11,7 +11,68 @@ from __future__ import annotations
 import ipaddress
 import re
 
-__all__ = ["Addr", "Pattern", "Port", "Subnet", "make_addr", "make_pattern", "make_port", "make_subnet"]
+__all__ = ["Addr", "Pattern", "compile_pattern", "pattern_problem", "translate", "Port", "Subnet", "make_addr", "make_pattern", "make_port", "make_subnet"]
+
+
+_POSIX_CLASSES = {
+    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
+    "space": " \\t\\n\\r\\f\\v", "blank": " \\t", "punct": "!-/:-@\\[-`{-~", "print": " -~",
+    "graph": "!-~", "cntrl": "\\x00-\\x1f\\x7f", "xdigit": "0-9A-Fa-f",
+}
+_POSIX_RE = re.compile(r"\[:(\w+):\]")
+
+
+def translate(text: str) -> str:
+    """Zeek (flex-style) regular expression to Python ``re`` syntax.
+
+    Handles POSIX classes (``[[:digit:]]``) and a literal ``[`` inside a
+    bracket expression, which Python would warn about as a nested set.
+    """
+    text = _POSIX_RE.sub(lambda m: _POSIX_CLASSES.get(m.group(1), m.group(0)), text)
+    out = []
+    in_class = False
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            if c == "[":
+                out.append("\\[")
+            elif c == "]" and not (out and out[-1] in ("[", "[^")):
+                in_class = False
+                out.append(c)
+            else:
+                out.append(c)
+        elif c == "[":
+            in_class = True
+            if text[i + 1 : i + 2] == "^":
+                out.append("[^")
+                i += 2
+                continue
+            out.append(c)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def compile_pattern(text: str, flags: str = "") -> re.Pattern:
+    rflags = re.DOTALL if "s" in flags else 0
+    if "i" in flags:
+        rflags |= re.IGNORECASE
+    return re.compile(translate(text), rflags)
+
+
+def pattern_problem(text: str, flags: str = "") -> str | None:
+    """Why ``/text/`` is not a valid pattern, or None."""
+    try:
+        compile_pattern(text, flags)
+    except (re.error, OverflowError, RecursionError) as e:
+        return str(e)
+    return None
 
 
 class Pattern:
@@ -20,10 +81,7 @@ class Pattern:
     def __init__(self, text: str, flags: str = ""):
         self.text = text
         self.flags = flags
-        rflags = re.DOTALL if "s" in flags else 0
-        if "i" in flags:
-            rflags |= re.IGNORECASE
-        self.regex = re.compile(text, rflags)
+        self.regex = compile_pattern(text, flags)
 
     def match_exact(self, s: str) -> bool:
         return self.regex.fullmatch(s) is not None

@@ -30,6 +30,11 @@ _SIMPLE_ESCAPES = {
 }
 
 
+def _bytes_of(text: str) -> str:
+    """UTF-8 text (undecodable bytes kept as surrogate escapes) as byte characters."""
+    return text.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
 def decode_string(body: str) -> str:
     """Decode the text between a string literal's quotes into zscript's byte string.
 
@@ -37,14 +42,14 @@ def decode_string(body: str) -> str:
     (code points 0-255).  Literal text is UTF-8 encoded; escapes produce bytes.
     """
     if "\\" not in body:
-        return body if body.isascii() else body.encode("utf-8").decode("latin-1")
+        return body if body.isascii() else _bytes_of(body)
     out: list[str] = []
     i = 0
     n = len(body)
     while i < n:
         c = body[i]
         if c != "\\" or i + 1 >= n:
-            out.append(c.encode("utf-8").decode("latin-1") if ord(c) > 127 else c)
+            out.append(_bytes_of(c) if ord(c) > 127 else c)
             i += 1
             continue
         e = body[i + 1]

@@ -42,36 +42,139 @@ def strftime(fmt, d):
     return text if 0 < len(text) < 128 else "<strftime error>"
 
 
-#: Directives that set the year; without one, C's strptime keeps the epoch's.
-_YEAR_DIRECTIVES = re.compile(r"%[EO]?[YyCGgcDxFs]")
-_UNCONVERTED = "unconverted data remains: "
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december"]
+_DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+#: Numeric directives: (tm field, minimum, maximum, most digits read).
+_NUMERIC = {
+    "Y": ("year", 0, 9999, 4),
+    "m": ("mon", 1, 12, 2),
+    "d": ("mday", 1, 31, 2),
+    "e": ("mday", 1, 31, 2),
+    "H": ("hour", 0, 23, 2),
+    "k": ("hour", 0, 23, 2),
+    "M": ("min", 0, 59, 2),
+    "S": ("sec", 0, 61, 2),
+    "j": ("yday", 1, 366, 3),
+    "y": ("year2", 0, 99, 2),
+    "C": ("century", 0, 99, 2),
+    "I": ("hour12", 1, 12, 2),
+    "l": ("hour12", 1, 12, 2),
+}
+_COMPOUND = {"T": "%H:%M:%S", "D": "%m/%d/%y", "F": "%Y-%m-%d", "R": "%H:%M", "r": "%I:%M:%S %p"}
+_C_SPACE = " \t\n\v\f\r"
 
 
-def _c_strptime(text: str, fmt: str) -> time.struct_time:
-    """Like C ``strptime``: text left after the format is ignored."""
-    try:
-        return time.strptime(text, fmt)
-    except ValueError as e:
-        msg = str(e)
-        if not msg.startswith(_UNCONVERTED):
-            raise
-        rest = msg[len(_UNCONVERTED) :]
-        return time.strptime(text[: len(text) - len(rest)], fmt)
+class _Scanner:
+    """C ``strptime`` (glibc rules): numbers read greedily up to a width, then range-checked."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.pos = 0
+        self.fields: dict[str, int] = {}
+
+    def skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in _C_SPACE:
+            self.pos += 1
+
+    def number(self, lo: int, hi: int, width: int) -> int:
+        self.skip_space()
+        m = re.compile(r"[0-9]{1,%d}" % width).match(self.text, self.pos)
+        if m is None or not lo <= int(m.group(0)) <= hi:
+            raise ValueError
+        self.pos = m.end()
+        return int(m.group(0))
+
+    def name(self, names: list[str]) -> int:
+        self.skip_space()
+        rest = self.text[self.pos :].lower()
+        for i, full in enumerate(names):
+            for cand in (full, full[:3]):
+                if rest.startswith(cand):
+                    self.pos += len(cand)
+                    return i
+        raise ValueError
+
+    def scan(self, fmt: str) -> None:
+        i = 0
+        while i < len(fmt):
+            c = fmt[i]
+            if c in _C_SPACE:
+                self.skip_space()
+            elif c != "%":
+                if self.text[self.pos : self.pos + 1] != c:
+                    raise ValueError
+                self.pos += 1
+            else:
+                i += 1
+                d = fmt[i : i + 1]
+                if d in ("E", "O"):
+                    i += 1
+                    d = fmt[i : i + 1]
+                self.directive(d)
+            i += 1
+
+    def directive(self, d: str) -> None:
+        if d in _NUMERIC:
+            field, lo, hi, width = _NUMERIC[d]
+            self.fields[field] = self.number(lo, hi, width)
+        elif d in _COMPOUND:
+            self.scan(_COMPOUND[d])
+        elif d in ("b", "B", "h"):
+            self.fields["mon"] = self.name(_MONTHS) + 1
+        elif d in ("a", "A"):
+            self.name(_DAYS)
+        elif d == "p":
+            self.fields["pm"] = self.name(["am", "pm"])
+        elif d in ("n", "t"):
+            self.skip_space()
+        elif d == "%":
+            if self.text[self.pos : self.pos + 1] != "%":
+                raise ValueError
+            self.pos += 1
+        elif d == "s":
+            self.skip_space()
+            m = re.compile(r"-?[0-9]+").match(self.text, self.pos)
+            if m is None:
+                raise ValueError
+            self.pos = m.end()
+            self.fields["epoch"] = int(m.group(0))
+        else:
+            raise ValueError
+
+
+def c_strptime(text: str, fmt: str) -> float:
+    """Seconds since the epoch of local time ``text``; fields ``fmt`` lacks come from the epoch."""
+    sc = _Scanner(text)
+    sc.scan(fmt)
+    f = sc.fields
+    if "epoch" in f:
+        return float(f["epoch"])
+    base = time.localtime(0)
+    year = f.get("year", base.tm_year)
+    if "year2" in f:
+        century = f.get("century", 19 if f["year2"] >= 69 else 20)
+        year = century * 100 + f["year2"]
+    elif "century" in f and "year" not in f:
+        year = f["century"] * 100
+    hour = f.get("hour", base.tm_hour)
+    if "hour12" in f:
+        hour = f["hour12"] % 12 + 12 * f.get("pm", 0)
+    mon, mday = f.get("mon", base.tm_mon), f.get("mday", base.tm_mday)
+    if "yday" in f and "mon" not in f and "mday" not in f:
+        mon, mday = 1, f["yday"]
+    fields = (year, mon, mday, hour, f.get("min", base.tm_min), f.get("sec", base.tm_sec), 0, 1, base.tm_isdst)
+    return float(time.mktime(time.struct_time(fields)))
 
 
 @bif("strptime", "function(fmt: string, d: string): time", context=True)
 def strptime(ctx, fmt, d):
-    """Parse local time ``d``; fields the format lacks come from the epoch."""
+    """Parse local time ``d`` as C's ``strptime`` and ``mktime`` do (0.0 and a warning on failure)."""
     try:
-        tm = _c_strptime(d, fmt)
-    except ValueError:
+        return c_strptime(d, fmt)
+    except (ValueError, OverflowError):
         reporter_warning(ctx, f"strptime conversion failed: fmt:{fmt} d:{d}")
         return 0.0
-    fields = list(tm)
-    if _YEAR_DIRECTIVES.search(fmt) is None:
-        fields[0] = time.localtime(0).tm_year
-    fields[8] = -1
-    return float(time.mktime(time.struct_time(fields)))
 
 
 @bif("sleep", "function(i: interval): interval")

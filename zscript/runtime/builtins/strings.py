@@ -11,18 +11,22 @@ split_string1, split_string_all, split_string_n, sub, gsub, clean,
 to_string_literal, string_to_ascii_hex, string_fill, safe_shell_quote,
 find_all, find_all_ordered, find_first, find_last, hexdump, count_substr,
 find_str, rfind_str, is_num, is_alpha, is_alnum, ljust, rjust, zfill,
-swap_case, to_title, remove_prefix, remove_suffix.
+swap_case, to_title, remove_prefix, remove_suffix, fmt and cat_sep (which
+check their arguments at run time, as Zeek does).
 """
 
 from __future__ import annotations
 
 import re
+import time
 
 from ...types import STRING, TableType, VectorType
-from ..bifs import bif
+from ..bifs import bif, describe_any
 from ..containers import Set, Vector
 from ..describe import escape_bytes
+from ..values import type_of, unbox
 from ._support import builtin_error, find_matches, match_at, reporter_error
+from .net import addr_bits
 
 __all__ = []
 
@@ -365,3 +369,128 @@ def find_last(s, pat, offset=0):
 @bif("join_string_set", "function(ss: string_set, sep: string): string")
 def join_string_set(ss, sep):
     return sep.join(ss)
+
+
+# ------------------------------------------------------------ formatting
+
+_FMT_SPEC = re.compile(r"(-?)(0?)(\d*)(?:\.(\d*))?(.?)", re.DOTALL)
+_D_TYPES = ("bool", "enum", "int", "count", "port")
+_F_TYPES = ("double", "time", "interval")
+_M64 = (1 << 64) - 1
+
+
+def _fmt_integer(ctx, v, tag: str, conv: str, num_fmt: str) -> str:
+    raw = unbox(v)
+    if conv == "x" and tag == "addr":
+        n = addr_bits(raw)
+        return "%08x" % (n & 0xFFFFFFFF) if n >> 32 == 0xFFFF else "%032x" % n
+    if tag not in _D_TYPES:
+        builtin_error(ctx, "bad type for %d/%x format", v)
+        return ""
+    n = raw.num if tag == "port" else raw.value if tag == "enum" else int(raw)
+    if conv == "x":
+        n &= _M64
+    return ("%" + num_fmt + conv) % n
+
+
+def _fmt_time(ctx, v, tag: str, conv: str) -> str:
+    if tag != "time":
+        builtin_error(ctx, "bad type for Date/Time format", v)
+        return ""
+    secs = float(unbox(v))
+    tm = time.localtime(int(secs))
+    if conv == "D":
+        return time.strftime("%Y-%m-%d-%H:%M:%S", tm)
+    frac = int(secs) % 60 + secs - int(secs)
+    return time.strftime("%Y-%m-%d-%H:%M", tm) + ":%012.9f" % frac
+
+
+def _fmt_directive(ctx, spec: re.Match, v) -> str:
+    """One ``%`` directive of ``fmt`` (the text after the ``%``) applied to ``v``."""
+    left, zero, width_text, precision_text, conv = spec.groups()
+    width = int(width_text) if width_text else -1
+    precision = int(precision_text or "0") if precision_text is not None else -1
+    if width > 128 or precision > 128:
+        builtin_error(ctx, "excessive field width or precision")
+        return ""
+    num_fmt = ("-" if left else "0" if zero else "") + width_text if width >= 0 else ""
+    if precision >= 0:
+        num_fmt += f".{precision}"
+        if conv not in ("e", "f", "g"):
+            builtin_error(ctx, "precision specified for non-floating point")
+    t = type_of(v)
+    tag = t.tag if t is not None else ""
+    if conv in ("D", "T"):
+        text = _fmt_time(ctx, v, tag, conv)
+    elif conv in ("d", "x"):
+        text = _fmt_integer(ctx, v, tag, conv, num_fmt)
+    elif conv == "s":
+        text = describe_any(v)
+    elif conv in ("e", "f", "g"):
+        if tag in _F_TYPES:
+            text = ("%" + num_fmt + conv) % float(unbox(v))
+        else:
+            builtin_error(ctx, "bad type for floating-point format", v)
+            text = ""
+    else:
+        builtin_error(ctx, "bad format")
+        text = ""
+    return text.ljust(width) if left else text.rjust(width)
+
+
+@bif("fmt", "function(): string", varargs=True, context=True)
+def fmt(ctx, *args):
+    """Zeek's ``fmt``: ``%[-][0][width][.precision](d|x|s|e|f|g|D|T)`` and ``%%``.
+
+    ``fmt()`` is the empty string; a wrong number of arguments is a
+    non-fatal error returning the empty string.
+    """
+    if not args:
+        return ""
+    f = unbox(args[0])
+    out: list[str] = []
+    pos = n = 0
+    while True:
+        j = f.find("%", pos)
+        if j < 0:
+            out.append(f[pos:])
+            break
+        out.append(f[pos:j])
+        if f[j + 1 : j + 2] == "%":
+            out.append("%")
+            pos = j + 2
+            continue
+        n += 1
+        if n >= len(args):
+            break
+        spec = _FMT_SPEC.match(f, j + 1)
+        out.append(_fmt_directive(ctx, spec, args[n]))
+        pos = spec.end()
+        if pos >= len(f):
+            break
+    if n < len(args) - 1:
+        builtin_error(ctx, "too many arguments for format", f)
+        return ""
+    if n >= len(args):
+        builtin_error(ctx, "too few arguments for format", f)
+        return ""
+    return "".join(out)
+
+
+def _type_tag_name(v) -> str:
+    t = type_of(v)
+    return "func" if t is None else t.tag
+
+
+@bif("cat_sep", "function(): string", varargs=True, context=True)
+def cat_sep(ctx, *args):
+    """``cat_sep(sep, def, ...)``: the arguments described and joined by ``sep``; empty strings become ``def``."""
+    if len(args) < 2:
+        builtin_error(ctx, f"cat_sep() takes at least 2 argument(s), got {len(args)}")
+        return ""
+    for name, v in zip(("sep", "def"), args, strict=False):
+        if type_of(v) is not STRING:
+            builtin_error(ctx, f"expected type string for {name}, got {_type_tag_name(v)}")
+            return ""
+    sep, default = args[0], args[1]
+    return sep.join(default if type(a) is str and a == "" else describe_any(a) for a in args[2:])
