@@ -64,7 +64,9 @@ def run_script(script: Path) -> tuple[int, str, str]:
     cmd.append(script.name)
     env = dict(os.environ, TZ="UTC", LC_ALL="C")
     env.pop("ZSCRIPTPATH", None)
-    proc = subprocess.run(cmd, cwd=script.parent, capture_output=True, text=True, timeout=60, env=env)
+    proc = subprocess.run(
+        cmd, cwd=script.parent, capture_output=True, text=True, timeout=60, env=env
+    )
     return proc.returncode, canonicalize(proc.stdout), canonicalize(proc.stderr)
 
 

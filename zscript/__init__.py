@@ -5,10 +5,9 @@ The public entry points are re-exported here; see :class:`Host`.
 
 from __future__ import annotations
 
-from .version import __version__ as __version__  # noqa: E402
-
 from .diagnostics import Span as Span  # noqa: E402
 from .diagnostics import ZScriptError as ZScriptError  # noqa: E402
+from .version import __version__ as __version__  # noqa: E402
 
 
 def __getattr__(name: str):

@@ -84,8 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("node", help="node name: 'standalone', or a node of the cluster layout")
     r.add_argument("files", nargs="*", help="scripts to load, in order")
     r.add_argument("-e", "--exec", dest="exec_code", help="zscript code to run after the files")
-    r.add_argument("--virtual-time", action="store_true", help="jump to the next timer instead of sleeping")
-    r.add_argument("--debug", action="store_true", help="print Python tracebacks of internal errors")
+    r.add_argument(
+        "--virtual-time", action="store_true", help="jump to the next timer instead of sleeping"
+    )
+    r.add_argument(
+        "--debug", action="store_true", help="print Python tracebacks of internal errors"
+    )
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="parse and type-check scripts without running them")

@@ -128,7 +128,9 @@ def render(diag: Diagnostic) -> str:
     span = diag.span
     if span is None or span.file is None:
         return f"{diag.severity}: {diag.message}\n"
-    head = f"{diag.severity} in {span.filename}, line {span.line}, column {span.col}: {diag.message}"
+    head = (
+        f"{diag.severity} in {span.filename}, line {span.line}, column {span.col}: {diag.message}"
+    )
     if diag.hint:
         head += f" ({diag.hint})"
     src = span.file.line(span.line).expandtabs(8)

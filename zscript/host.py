@@ -33,12 +33,18 @@ from .engine.timers import VirtualClock, WallClock
 from .loader import Conditionals, resolve_load
 from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
-from .runtime import ops
-from .runtime.containers import Set, Table, new_set, new_table
-from .runtime import linemap
-from .runtime.containers import Vector
+from .runtime import linemap, ops
+from .runtime.containers import Set, Table, Vector, new_set, new_table
 from .runtime.errors import AssertionFailure, ZeekExit
-from .runtime.patterns import make_addr, make_pattern, make_port, make_subnet, pattern_problem, pmatch, psearch
+from .runtime.patterns import (
+    make_addr,
+    make_pattern,
+    make_port,
+    make_subnet,
+    pattern_problem,
+    pmatch,
+    psearch,
+)
 from .runtime.values import EnumVal, TypeVal, record_class
 from .syntax import ast as A
 from .syntax.lexer import Directive, Lexer
@@ -96,7 +102,9 @@ class Host:
     :param stderr: stream for errors and warnings (default ``sys.stderr``).
     """
 
-    def __init__(self, *, node: str = "standalone", virtual_time: bool = False, stdout=None, stderr=None):
+    def __init__(
+        self, *, node: str = "standalone", virtual_time: bool = False, stdout=None, stderr=None
+    ):
         self.node = node
         self.stdout = stdout
         self.reporter = Reporter(stderr)
@@ -171,7 +179,9 @@ class Host:
         for name, b, py_name in self._deferred_bifs:
             if not self._declare_bif(name, b, py_name):
                 # A signature naming an undeclared type: a zscript bug, reported once.
-                self.reporter.write(f"internal warning: built-in function {name} has a bad signature: {b.signature}\n")
+                self.reporter.write(
+                    f"internal warning: built-in function {name} has a bad signature: {b.signature}\n"
+                )
         self._deferred_bifs = []
 
     def _declare_bif(self, name: str, b, py_name: str) -> bool:
@@ -209,9 +219,21 @@ class Host:
 
     # ------------------------------------------------------------- containers
 
-    def make_table(self, t: TableType, items=(), *, default=None, default_func=None, default_insert=False,
-                   on_change=None, expire=None, backend=None) -> Table:
-        tbl = new_table(t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now)
+    def make_table(
+        self,
+        t: TableType,
+        items=(),
+        *,
+        default=None,
+        default_func=None,
+        default_insert=False,
+        on_change=None,
+        expire=None,
+        backend=None,
+    ) -> Table:
+        tbl = new_table(
+            t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now
+        )
         for k, v in items:
             dict.__setitem__(tbl, k, v)
         if expire is not None:
@@ -224,8 +246,12 @@ class Host:
         tbl.default_insert = default_insert
         return tbl
 
-    def make_set(self, t: TableType, items=(), *, on_change=None, expire=None, backend=None, **_ignored) -> Set:
-        s = new_set(t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now)
+    def make_set(
+        self, t: TableType, items=(), *, on_change=None, expire=None, backend=None, **_ignored
+    ) -> Set:
+        s = new_set(
+            t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now
+        )
         for k in items:
             dict.__setitem__(s, k, None)
         if expire is not None:
@@ -382,7 +408,11 @@ class Host:
             self.failed = True
         if conds.depth:
             self.diagnostics.append(
-                Diagnostic("error", "unterminated conditional directive (missing @endif)", Span(source, 1, 1, 1, 1))
+                Diagnostic(
+                    "error",
+                    "unterminated conditional directive (missing @endif)",
+                    Span(source, 1, 1, 1, 1),
+                )
             )
             self.failed = True
         if self._deferred_bifs:
@@ -397,7 +427,9 @@ class Host:
             ch.take_diagnostics()
             ch.touched_records.clear()
             what = "too deeply nested" if not isinstance(e, MemoryError) else "too large"
-            self.diagnostics.append(Diagnostic("error", f"this declaration is {what} for zscript", unit.span))
+            self.diagnostics.append(
+                Diagnostic("error", f"this declaration is {what} for zscript", unit.span)
+            )
             self.failed = True
 
     def _process_unit(self, unit: A.Node) -> None:
@@ -422,7 +454,9 @@ class Host:
         if cu.top_function is not None:
             self.global_statements.append(self.ns[cu.top_function])
 
-    def _directive(self, d: Directive, lexer: Lexer, source: SourceFile, conds: Conditionals) -> None:
+    def _directive(
+        self, d: Directive, lexer: Lexer, source: SourceFile, conds: Conditionals
+    ) -> None:
         name = d.name
         if name == "load":
             if not d.arg:
@@ -442,7 +476,10 @@ class Host:
                 taken = self._eval_condition(d, source)
             else:
                 ident = "".join(t.value for t in d.tokens)
-                defined = self.checker.lookup(ident, report=False) is not None or ident in self.checker.modules
+                defined = (
+                    self.checker.lookup(ident, report=False) is not None
+                    or ident in self.checker.modules
+                )
                 taken = defined if name == "ifdef" else not defined
             conds.push(taken)
             if not taken:
@@ -464,7 +501,15 @@ class Host:
                 self.diagnostics.append(Diagnostic("error", "@endif without @if", d.span))
                 self.failed = True
             return
-        if name in ("load-sigs", "load-plugin", "unload", "prefixes", "deprecated", "pragma", "TEST-START-FILE"):
+        if name in (
+            "load-sigs",
+            "load-plugin",
+            "unload",
+            "prefixes",
+            "deprecated",
+            "pragma",
+            "TEST-START-FILE",
+        ):
             return
         self.diagnostics.append(Diagnostic("warning", f"unknown directive @{name}", d.span))
 

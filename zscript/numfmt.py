@@ -47,7 +47,14 @@ def format_double(d: float, precision: int = 6) -> str:
     return s
 
 
-_UNITS = ((86400.0, "day"), (3600.0, "hr"), (60.0, "min"), (1.0, "sec"), (1e-3, "msec"), (1e-6, "usec"))
+_UNITS = (
+    (86400.0, "day"),
+    (3600.0, "hr"),
+    (60.0, "min"),
+    (1.0, "sec"),
+    (1e-3, "msec"),
+    (1e-6, "usec"),
+)
 
 
 def format_interval(v: float) -> str:

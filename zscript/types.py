@@ -101,7 +101,21 @@ ERROR = BasicType("error")
 
 BASIC_TYPES = {
     t.tag: t
-    for t in (BOOL, COUNT, INT, DOUBLE, STRING, TIME, INTERVAL, ADDR, PORT, SUBNET, PATTERN, ANY, VOID)
+    for t in (
+        BOOL,
+        COUNT,
+        INT,
+        DOUBLE,
+        STRING,
+        TIME,
+        INTERVAL,
+        ADDR,
+        PORT,
+        SUBNET,
+        PATTERN,
+        ANY,
+        VOID,
+    )
 }
 
 

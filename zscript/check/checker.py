@@ -51,13 +51,39 @@ __all__ = ["Checker"]
 
 #: Attributes accepted on each kind of declaration (others are reported).
 _VAR_ATTRS = {
-    "&redef", "&default", "&default_insert", "&create_expire", "&read_expire", "&write_expire",
-    "&expire_func", "&on_change", "&ordered", "&backend", "&broker_store",
-    "&broker_store_allow_complex", "&publish_on_change", "&deprecated", "&is_used",
-    "&is_assigned", "&log", "&optional", "&raw_output", "&add_func", "&delete_func",
-    "&error_handler", "&type_column",
+    "&redef",
+    "&default",
+    "&default_insert",
+    "&create_expire",
+    "&read_expire",
+    "&write_expire",
+    "&expire_func",
+    "&on_change",
+    "&ordered",
+    "&backend",
+    "&broker_store",
+    "&broker_store_allow_complex",
+    "&publish_on_change",
+    "&deprecated",
+    "&is_used",
+    "&is_assigned",
+    "&log",
+    "&optional",
+    "&raw_output",
+    "&add_func",
+    "&delete_func",
+    "&error_handler",
+    "&type_column",
 }
-_FUNC_ATTRS = {"&priority", "&deprecated", "&is_used", "&group", "&no_ZAM_opt", "&no_CPP_opt", "&redef"}
+_FUNC_ATTRS = {
+    "&priority",
+    "&deprecated",
+    "&is_used",
+    "&group",
+    "&no_ZAM_opt",
+    "&no_CPP_opt",
+    "&redef",
+}
 _EXPIRE_ATTRS = ("&create_expire", "&read_expire", "&write_expire")
 _BACKENDS = {"Broker::MEMORY", "Broker::SQLITE"}
 
@@ -102,7 +128,9 @@ class Checker(ExprChecks, StmtChecks):
         base = "".join(c if c.isalnum() else "_" for c in short_name(name))
         return f"{prefix}{self._py_counter}_{base}"
 
-    def install_global(self, name: str, kind: str, t: Type | None, span: Span | None, *, export=None) -> ID:
+    def install_global(
+        self, name: str, kind: str, t: Type | None, span: Span | None, *, export=None
+    ) -> ID:
         """Install a new global; ``name`` is already the full name."""
         gid = ID(name, kind, t, span, is_global=True)
         gid.is_export = self.in_export if export is None else export
@@ -125,11 +153,16 @@ class Checker(ExprChecks, StmtChecks):
         gid = self.install_global(name, kind, t, None, export=True)
         return gid
 
-    def lookup(self, name: str, span: Span | None = None, *, report: bool = True, check_export: bool = True) -> ID | None:
+    def lookup(
+        self, name: str, span: Span | None = None, *, report: bool = True, check_export: bool = True
+    ) -> ID | None:
         """Zeek's ``lookup_ID`` for a name used in an expression."""
         if name.startswith(GLOBAL + "::"):
             if report:
-                self.warn(span, f"'{name}' is accepted for compatibility; Zeek 7.1+ requires '::{name[8:]}'")
+                self.warn(
+                    span,
+                    f"'{name}' is accepted for compatibility; Zeek 7.1+ requires '::{name[8:]}'",
+                )
             name = "::" + name[len(GLOBAL) + 2 :]
         explicit_global = name.startswith("::")
         full = full_name(self.module, name)
@@ -147,7 +180,13 @@ class Checker(ExprChecks, StmtChecks):
             gid = self.globals.get(full)
             if gid is not None:
                 mod = full.rpartition("::")[0] or GLOBAL
-                if check_export and report and mod != self.module and mod != GLOBAL and not gid.is_export:
+                if (
+                    check_export
+                    and report
+                    and mod != self.module
+                    and mod != GLOBAL
+                    and not gid.is_export
+                ):
                     self.error(span, f"identifier is not exported: {full}")
                 return gid
         gname = full_name(GLOBAL, name)
@@ -184,7 +223,9 @@ class Checker(ExprChecks, StmtChecks):
                 cands.add(short_name(g))
             else:
                 cands.add(g)
-        m = difflib.get_close_matches(short if "::" not in name else name, sorted(cands), n=1, cutoff=0.75)
+        m = difflib.get_close_matches(
+            short if "::" not in name else name, sorted(cands), n=1, cutoff=0.75
+        )
         return f"did you mean '{m[0]}'?" if m else None
 
     # ---------------------------------------------------------------- types
@@ -275,16 +316,24 @@ class Checker(ExprChecks, StmtChecks):
             if full in et.values:
                 if el.value is not None and et.values[full] == el.value:
                     continue  # an identical re-declaration
-                self.error(el.span, f"conflicting definition of enum value '{full}' in type '{et.describe()}'")
+                self.error(
+                    el.span,
+                    f"conflicting definition of enum value '{full}' in type '{et.describe()}'",
+                )
                 continue
             existing = self.globals.get(full)
             if existing is not None:
-                self.error(el.span, f"conflicting definition of enum value '{full}' in type '{et.describe()}'")
+                self.error(
+                    el.span,
+                    f"conflicting definition of enum value '{full}' in type '{et.describe()}'",
+                )
                 continue
             if el.value is not None:
                 value = el.value
                 if value in et.values.values():
-                    self.error(el.span, f"enumerator value {value} used twice in type '{et.describe()}'")
+                    self.error(
+                        el.span, f"enumerator value {value} used twice in type '{et.describe()}'"
+                    )
             else:
                 value = et.next_value
             et.values[full] = value
@@ -304,7 +353,10 @@ class Checker(ExprChecks, StmtChecks):
             if name in out and name not in ("&deprecated",):
                 self.error(a.span, f"duplicate attribute {name}")
             if a.value is None:
-                if name in ("&default", "&priority", "&on_change", "&expire_func", "&backend") or name in _EXPIRE_ATTRS:
+                if (
+                    name in ("&default", "&priority", "&on_change", "&expire_func", "&backend")
+                    or name in _EXPIRE_ATTRS
+                ):
                     self.error(a.span, f"{name} needs a value")
                     continue
                 out[name] = None
@@ -314,7 +366,11 @@ class Checker(ExprChecks, StmtChecks):
             elif name in _EXPIRE_ATTRS:
                 e = self.check_expr(a.value)
                 if e.type.tag not in ("interval", "error"):
-                    self.error(a.value.span, "expiration interval has wrong type", self.describe_expr(a.value))
+                    self.error(
+                        a.value.span,
+                        "expiration interval has wrong type",
+                        self.describe_expr(a.value),
+                    )
                 out[name] = e
             elif name == "&priority":
                 e = self.check_expr(a.value)
@@ -326,7 +382,9 @@ class Checker(ExprChecks, StmtChecks):
                 text = getattr(e, "name", None) or self.describe_expr(a.value)
                 full = e.id.name if isinstance(e, A.Name) and e.id is not None else text
                 if full not in _BACKENDS:
-                    self.error(a.value.span, f"&backend must be one of {', '.join(sorted(_BACKENDS))}")
+                    self.error(
+                        a.value.span, f"&backend must be one of {', '.join(sorted(_BACKENDS))}"
+                    )
                 if not isinstance(t, TableType):
                     self.error(a.span, "&backend only applies to tables and sets")
                 out[name] = e
@@ -398,7 +456,12 @@ class Checker(ExprChecks, StmtChecks):
     def decl_TypeDecl(self, d: A.TypeDecl) -> None:
         full = self.def_name(d.name)
         existing = self.lookup_def(d.name)
-        if existing is not None and existing.kind == "type" and isinstance(existing.value, EnumType) and d.type.kind == "enum":
+        if (
+            existing is not None
+            and existing.kind == "type"
+            and isinstance(existing.value, EnumType)
+            and d.type.kind == "enum"
+        ):
             # Zeek accepts re-declaring an enum; the enumerators are merged.
             self.add_enum_names(existing.value, d.type.args[0])
             d.type.resolved = existing.value
@@ -561,11 +624,17 @@ class Checker(ExprChecks, StmtChecks):
                 return
         for p in t.params:
             if p.attrs:
-                self.error(d.span, f"alternate function prototype arguments may not have attributes: arg '{p.name}'")
+                self.error(
+                    d.span,
+                    f"alternate function prototype arguments may not have attributes: arg '{p.name}'",
+                )
                 return
             cp = next((q for q in canon.params if q.name == p.name), None)
             if cp is None:
-                self.error(d.span, f"alternate function prototype arg '{p.name}' not found in canonical prototype")
+                self.error(
+                    d.span,
+                    f"alternate function prototype arg '{p.name}' not found in canonical prototype",
+                )
                 return
         canon.prototypes.append(t)
 
@@ -575,7 +644,9 @@ class Checker(ExprChecks, StmtChecks):
         if flavor == "event":
             gid = self.lookup(d.name, d.span, report=False)
             if gid is None:
-                gid = self.install_global(full_name(GLOBAL, d.name), "func", t, d.header_span, export=True)
+                gid = self.install_global(
+                    full_name(GLOBAL, d.name), "func", t, d.header_span, export=True
+                )
             self.events_handled.add(gid.name)
         else:
             gid = self.lookup_def(d.name)
@@ -621,7 +692,9 @@ class Checker(ExprChecks, StmtChecks):
                 pid.py_name = f"_hidden{i}"
             else:
                 p = t.params[j]
-                pid = ID(full_name(self.module, p.name), "param", cp.type, d.sig.span, is_global=False)
+                pid = ID(
+                    full_name(self.module, p.name), "param", cp.type, d.sig.span, is_global=False
+                )
                 pid.py_name = "v_" + p.name
                 info.locals[pid.name] = pid
             pid.func = info
@@ -684,8 +757,12 @@ class Checker(ExprChecks, StmtChecks):
             if gid is not None and "&is_used" in gid.attrs:
                 continue
             others = sorted(h for h in by_short.get(short_name(name), []) if h != name)
-            hint = f"a handler exists for '{others[0]}'; did you mean that event?" if others else None
-            out.append(Diagnostic("warning", f"event '{name}' is raised but has no handler", span, hint))
+            hint = (
+                f"a handler exists for '{others[0]}'; did you mean that event?" if others else None
+            )
+            out.append(
+                Diagnostic("warning", f"event '{name}' is raised but has no handler", span, hint)
+            )
         return out
 
 

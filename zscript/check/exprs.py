@@ -94,7 +94,8 @@ class ExprChecks:
         ):
             return self.ctor_with_type(e, t, what)
         if isinstance(e, A.CondExpr) and (
-            (isinstance(src, TableType) and src.is_unspecified) or (isinstance(src, VectorType) and src.elem is None)
+            (isinstance(src, TableType) and src.is_unspecified)
+            or (isinstance(src, VectorType) and src.elem is None)
         ):
             e.then = self.coerce(e.then, t, what)
             e.orelse = self.coerce(e.orelse, t, what)
@@ -113,7 +114,12 @@ class ExprChecks:
         if is_numeric(t) and is_numeric(src):
             if assignable(t, src):
                 return self.numeric_coerce(e, t)
-            if isinstance(e, A.Const) and t.tag == "count" and isinstance(e.value, int) and e.value >= 0:
+            if (
+                isinstance(e, A.Const)
+                and t.tag == "count"
+                and isinstance(e.value, int)
+                and e.value >= 0
+            ):
                 e.type = t
                 return e
             self.error(e.span, f"type clash in {what} ({t} and {src})", self.describe_expr(e))
@@ -127,7 +133,14 @@ class ExprChecks:
         if assignable(t, src):
             if isinstance(t, RecordType) and isinstance(src, RecordType) and not same_type(t, src):
                 return self.wrap(e, t)
-            if isinstance(t, VectorType) and isinstance(src, VectorType) and t.elem and src.elem and t.elem.tag == "any" and src.elem.tag != "any":
+            if (
+                isinstance(t, VectorType)
+                and isinstance(src, VectorType)
+                and t.elem
+                and src.elem
+                and t.elem.tag == "any"
+                and src.elem.tag != "any"
+            ):
                 return self.wrap(e, t)
             return e
         self.error(e.span, f"type clash in {what} ({t} and {src})", self.describe_expr(e))
@@ -142,7 +155,9 @@ class ExprChecks:
         if e.type.tag == t.tag:
             return e
         if isinstance(e, A.Const):
-            c = A.Const(t.tag, float(e.value) if t.tag == "double" else e.value, e.text, span=e.span)
+            c = A.Const(
+                t.tag, float(e.value) if t.tag == "double" else e.value, e.text, span=e.span
+            )
             c.type = t
             return c
         return self.wrap(e, t)
@@ -228,7 +243,9 @@ class ExprChecks:
         f = self.func
         while f is not None and f is not ident.func:
             if f.kind == "lambda":
-                self.error(e.span, f"no such local identifier: {e.name} (not captured by the lambda)")
+                self.error(
+                    e.span, f"no such local identifier: {e.name} (not captured by the lambda)"
+                )
                 return
             if f.kind == "when":
                 f.outer_refs[ident] = None
@@ -256,7 +273,11 @@ class ExprChecks:
                 self.error(e.span, "vector index must be a single count or int")
             e.indices = self.check_exprs(e.indices)
             it = e.indices[0].type
-            if isinstance(it, VectorType) and it.elem is not None and it.elem.tag in ("bool", "count", "int"):
+            if (
+                isinstance(it, VectorType)
+                and it.elem is not None
+                and it.elem.tag in ("bool", "count", "int")
+            ):
                 e.type = bt
                 return e
             if it.tag not in ("count", "int", "error"):
@@ -276,13 +297,20 @@ class ExprChecks:
 
     def check_index_list(self, indices: list[A.Expr], tt: TableType, where: A.Node) -> list[A.Expr]:
         """Check and coerce a table/set index (``t[a, b]`` or ``t[[a, b]]``)."""
-        if len(indices) == 1 and isinstance(indices[0], A.ListCtor) and indices[0].fields is None and len(tt.indices) > 1:
+        if (
+            len(indices) == 1
+            and isinstance(indices[0], A.ListCtor)
+            and indices[0].fields is None
+            and len(tt.indices) > 1
+        ):
             indices = indices[0].items
         if tt.is_unspecified:
             return self.check_exprs(indices)
         if len(indices) != len(tt.indices):
             self.check_exprs(indices)
-            self.error(where.span, f"wrong number of index values ({len(indices)} for {len(tt.indices)})")
+            self.error(
+                where.span, f"wrong number of index values ({len(indices)} for {len(tt.indices)})"
+            )
             return indices
         out = []
         for x, t in zip(indices, tt.indices, strict=True):
@@ -316,7 +344,11 @@ class ExprChecks:
             return e
         f = bt.field(e.field)
         if f is None:
-            self.error(e.span, f"no field '{e.field}' in record type {bt.display()}", self.field_hint(bt, e.field))
+            self.error(
+                e.span,
+                f"no field '{e.field}' in record type {bt.display()}",
+                self.field_hint(bt, e.field),
+            )
             e.type = ERROR
             return e
         e.fdef = f
@@ -335,7 +367,11 @@ class ExprChecks:
         e.type = BOOL
         if isinstance(bt, RecordType):
             if bt.field(e.field) is None:
-                self.error(e.span, f"no field '{e.field}' in record type {bt.display()}", self.field_hint(bt, e.field))
+                self.error(
+                    e.span,
+                    f"no field '{e.field}' in record type {bt.display()}",
+                    self.field_hint(bt, e.field),
+                )
         elif bt.tag not in ("error", "any"):
             self.error(e.span, f"'?$' applied to a value of type {bt}")
         return e
@@ -451,7 +487,10 @@ class ExprChecks:
         assert isinstance(callee, A.Name)
         ident = self.lookup(callee.name, callee.span)
         if ident is not None and not ident.is_global:
-            self.error(callee.span, f'local identifier "{callee.name}" cannot be used to reference an event')
+            self.error(
+                callee.span,
+                f'local identifier "{callee.name}" cannot be used to reference an event',
+            )
             self.check_exprs(call.args)
             call.type = ERROR
             return call
@@ -459,7 +498,9 @@ class ExprChecks:
             args = self.check_exprs(call.args)
             params = [Param(f"arg{i}", a.type) for i, a in enumerate(args)]
             ft = FuncType("event", params, VOID)
-            ident = self.install_global(full_name(GLOBAL, callee.name), "func", ft, callee.span, export=True)
+            ident = self.install_global(
+                full_name(GLOBAL, callee.name), "func", ft, callee.span, export=True
+            )
             call.args = args
         ft = ident.type
         callee.id = ident
@@ -470,9 +511,7 @@ class ExprChecks:
                 self.error(callee.span, f"'{callee.name}' is not an event")
             call.type = ERROR
             return call
-        if call.args and call.args[0].type is None:
-            call.args = self.check_args(call.args, ft, call)
-        elif len(call.args) < len(ft.params):
+        if call.args and call.args[0].type is None or len(call.args) < len(ft.params):
             call.args = self.check_args(call.args, ft, call)
         call.call_kind = "event"
         call.type = VOID
@@ -534,7 +573,9 @@ class ExprChecks:
         if op in ("in", "!in"):
             return self.check_in(e)
         e.left = self.check_expr(e.left)
-        e.right = self.check_expr(e.right, e.left.type if isinstance(e.left.type, TableType) else None)
+        e.right = self.check_expr(
+            e.right, e.left.type if isinstance(e.left.type, TableType) else None
+        )
         ta, tb = e.left.type, e.right.type
         if ta.tag == "error" or tb.tag == "error":
             e.type = BOOL if op in ("==", "!=", "<", "<=", ">", ">=") else ERROR
@@ -555,12 +596,21 @@ class ExprChecks:
             e.type = BOOL
             return e
         if op in ("+", "-", "*", "/", "%"):
-            if op in ("-",) and isinstance(ta, TableType) and isinstance(tb, TableType) and tb.is_unspecified:
+            if (
+                op in ("-",)
+                and isinstance(ta, TableType)
+                and isinstance(tb, TableType)
+                and tb.is_unspecified
+            ):
                 e.right = self.coerce(e.right, ta)
                 tb = ta
             r = arith_result(op, ta, tb)
             if r is None:
-                self.error(e.span, f"arithmetic mixed with non-arithmetic ({ta} {op} {tb})", self.describe_expr(e))
+                self.error(
+                    e.span,
+                    f"arithmetic mixed with non-arithmetic ({ta} {op} {tb})",
+                    self.describe_expr(e),
+                )
                 e.type = ERROR
                 return e
             e.type, e.operand_type = r
@@ -568,7 +618,9 @@ class ExprChecks:
         if op in ("&", "|", "^", "<<", ">>"):
             r = bitwise_result(op, ta, tb)
             if r is None:
-                self.error(e.span, f"requires count operands ({ta} {op} {tb})", self.describe_expr(e))
+                self.error(
+                    e.span, f"requires count operands ({ta} {op} {tb})", self.describe_expr(e)
+                )
                 e.type = ERROR
                 return e
             e.type = r
@@ -602,7 +654,9 @@ class ExprChecks:
             return e
         if isinstance(rt, VectorType):
             if lt.tag not in ("count", "int"):
-                self.error(e.span, "vector membership needs a count or int index", self.describe_expr(e))
+                self.error(
+                    e.span, "vector membership needs a count or int index", self.describe_expr(e)
+                )
             return e
         if rt.tag == "string" and lt.tag in ("string", "pattern"):
             return e
@@ -628,7 +682,10 @@ class ExprChecks:
             self.error(e.cond.span, "conditional must be bool", self.describe_expr(e.cond))
         e.then, e.orelse, t = self.unify(e.then, e.orelse)
         if t is None:
-            self.error(e.span, f"operands of ?: must have the same type ({e.then.type} and {e.orelse.type})")
+            self.error(
+                e.span,
+                f"operands of ?: must have the same type ({e.then.type} and {e.orelse.type})",
+            )
             t = ERROR
         e.type = t
         return e
@@ -641,7 +698,9 @@ class ExprChecks:
             if ident.kind in ("const", "enum"):
                 self.error(target.span, f"const '{target.name}' cannot be changed")
             elif ident.kind == "option" and self.func is not None and self.func.kind != "top":
-                self.error(target.span, f"option '{target.name}' cannot be changed (use Config::set_value)")
+                self.error(
+                    target.span, f"option '{target.name}' cannot be changed (use Config::set_value)"
+                )
             elif ident.kind == "type":
                 self.error(target.span, "cannot assign to a type")
             ident.assigned = True
@@ -662,7 +721,13 @@ class ExprChecks:
         e.target = self.check_expr(e.target)
         self.check_lvalue(e.target)
         tt = e.target.type
-        if isinstance(e.target, A.Name) and isinstance(e.target.id, ID) and e.target.id.kind == "func" and e.target.id.has_body and e.target.id.type.flavor == "function":
+        if (
+            isinstance(e.target, A.Name)
+            and isinstance(e.target.id, ID)
+            and e.target.id.kind == "func"
+            and e.target.id.has_body
+            and e.target.id.type.flavor == "function"
+        ):
             pass
         if e.op == "=":
             e.value = self.check_expr(e.value, tt)
@@ -679,18 +744,29 @@ class ExprChecks:
         if tt.tag == "error" or vt.tag == "error":
             return value
         if isinstance(tt, TableType):
-            if isinstance(value, A.BraceInit | A.SetCtor | A.TableCtor) or (isinstance(vt, TableType)):
+            if isinstance(value, A.BraceInit | A.SetCtor | A.TableCtor) or (
+                isinstance(vt, TableType)
+            ):
                 if isinstance(vt, TableType) and not vt.is_unspecified and not same_type(vt, tt):
                     if not (tt.yield_ is not None and vt.is_set and op == "-="):
                         self.error(span, f"type clash in {op} ({tt} and {vt})")
                     return value
-                return self.coerce(value, tt if not (op == "-=" and tt.yield_ is not None and vt.is_set) else vt, op)
+                return self.coerce(
+                    value,
+                    tt if not (op == "-=" and tt.yield_ is not None and vt.is_set) else vt,
+                    op,
+                )
             if tt.is_set and len(tt.indices) == 1 and op == "+=":
                 return self.coerce(value, tt.indices[0], op)
             self.error(span, f"type clash in {op} ({tt} and {vt})")
             return value
         if isinstance(tt, VectorType) and op == "+=":
-            if isinstance(vt, VectorType) and tt.elem is not None and vt.elem is not None and same_type(tt.elem, vt.elem):
+            if (
+                isinstance(vt, VectorType)
+                and tt.elem is not None
+                and vt.elem is not None
+                and same_type(tt.elem, vt.elem)
+            ):
                 return value
             return self.coerce(value, tt.elem, "vector append") if tt.elem is not None else value
         if is_numeric(tt) and is_numeric(vt):
@@ -711,15 +787,25 @@ class ExprChecks:
             e.type = BOOL
             return e
         if e.op == "as" and src.tag not in ("any", "error") and t.tag != "error":
-            ok = assignable(t, src) or (is_numeric(t) and is_numeric(src)) or (
-                src.tag == "string" and t.tag in ("count", "int", "double", "addr", "subnet", "port", "interval", "time")
-            ) or (src.tag in ("count", "double", "int") and t.tag in ("time", "interval", "addr")) or (
-                src.tag == "enum" and t.tag in ("count", "int")
-            ) or (src.tag in ("interval", "time") and is_numeric(t)) or (
-                src.tag == "port" and t.tag in ("count", "int")
-            ) or (src.tag == "subnet" and t.tag == "addr") or (src.tag == "addr" and t.tag == "subnet")
+            ok = (
+                assignable(t, src)
+                or (is_numeric(t) and is_numeric(src))
+                or (
+                    src.tag == "string"
+                    and t.tag
+                    in ("count", "int", "double", "addr", "subnet", "port", "interval", "time")
+                )
+                or (src.tag in ("count", "double", "int") and t.tag in ("time", "interval", "addr"))
+                or (src.tag == "enum" and t.tag in ("count", "int"))
+                or (src.tag in ("interval", "time") and is_numeric(t))
+                or (src.tag == "port" and t.tag in ("count", "int"))
+                or (src.tag == "subnet" and t.tag == "addr")
+                or (src.tag == "addr" and t.tag == "subnet")
+            )
             if not ok:
-                self.error(e.span, f"cannot cast value of type {src} to type {t}", self.describe_expr(e))
+                self.error(
+                    e.span, f"cannot cast value of type {src} to type {t}", self.describe_expr(e)
+                )
         e.type = BOOL if e.op == "?as" else t
         return e
 
@@ -793,15 +879,23 @@ class ExprChecks:
         for fa in e.fields:
             f = rt.field(fa.name)
             if f is None:
-                self.error(fa.span, f'orphaned field "{fa.name}" in record coercion', self.describe_expr(e))
+                self.error(
+                    fa.span, f'orphaned field "{fa.name}" in record coercion', self.describe_expr(e)
+                )
                 continue
             fa.value = self.coerce(fa.value, f.type, f"field '{fa.name}'")
         given = {fa.name for fa in e.fields}
         for f in rt.fields:
-            if f.name not in given and not f.optional and not f.has_default and f.type.tag not in (
-                "table",
-                "vector",
-                "record",
+            if (
+                f.name not in given
+                and not f.optional
+                and not f.has_default
+                and f.type.tag
+                not in (
+                    "table",
+                    "vector",
+                    "record",
+                )
             ):
                 self.error(e.span, f"required field '{f.name}' missing in record constructor")
         e.type = rt
@@ -837,8 +931,12 @@ class ExprChecks:
                 for x in items[1:]:
                     xt = x.type
                     xi = list(xt.types) if isinstance(xt, ListType) else [xt]
-                    if len(xi) != len(idx) or not all(same_type(a, b) for a, b in zip(xi, idx, strict=True)):
-                        if len(xi) == len(idx) and all(is_numeric(a) and is_numeric(b) for a, b in zip(xi, idx, strict=True)):
+                    if len(xi) != len(idx) or not all(
+                        same_type(a, b) for a, b in zip(xi, idx, strict=True)
+                    ):
+                        if len(xi) == len(idx) and all(
+                            is_numeric(a) and is_numeric(b) for a, b in zip(xi, idx, strict=True)
+                        ):
                             continue
                         self.error(x.span, "set elements have different types")
                         break
@@ -859,7 +957,11 @@ class ExprChecks:
             if not isinstance(x, A.Assign) or x.op != "=":
                 self.error(x.span, "table constructor items must be [index] = value")
                 continue
-            keys = x.target.items if isinstance(x.target, A.ListCtor) and x.target.fields is None else [x.target]
+            keys = (
+                x.target.items
+                if isinstance(x.target, A.ListCtor) and x.target.fields is None
+                else [x.target]
+            )
             if tt is not None and not tt.is_unspecified:
                 keys = self.check_index_list(keys, tt, x)
                 val = self.coerce(self.check_expr(x.value, tt.yield_), tt.yield_, "table value")
@@ -878,7 +980,11 @@ class ExprChecks:
             items.append(x)
         e.items = items
         if tt is None:
-            tt = TableType(idx_types or [], yield_t) if idx_types is not None else TableType([], ERROR)
+            tt = (
+                TableType(idx_types or [], yield_t)
+                if idx_types is not None
+                else TableType([], ERROR)
+            )
             if idx_types is None:
                 tt.yield_ = VOID
         attrs = getattr(e, "attrs", [])
@@ -892,7 +998,9 @@ class ExprChecks:
 
     def finish_vector(self, e, vt: VectorType | None):
         if vt is not None and vt.elem is not None:
-            e.items = [self.coerce(self.check_expr(x, vt.elem), vt.elem, "vector element") for x in e.items]
+            e.items = [
+                self.coerce(self.check_expr(x, vt.elem), vt.elem, "vector element") for x in e.items
+            ]
             e.type = vt
             return e
         items = self.check_exprs(e.items)
@@ -906,7 +1014,9 @@ class ExprChecks:
                 t = max_numeric(t, x.type)
             elif not same_type(t, x.type) and x.type.tag != "error":
                 self.error(x.span, f"vector elements have different types ({t} and {x.type})")
-        e.items = [self.numeric_coerce(x, t) if is_numeric(t) and is_numeric(x.type) else x for x in items]
+        e.items = [
+            self.numeric_coerce(x, t) if is_numeric(t) and is_numeric(x.type) else x for x in items
+        ]
         e.type = VectorType(t)
         return e
 
@@ -969,7 +1079,9 @@ class ExprChecks:
             if ident.kind == "type":
                 self.error(cap.span, f"cannot specify type in capture: {cap.name}")
                 continue
-            if ident.is_global and not (outer is not None and outer.kind == "top" and ident.name in outer.locals):
+            if ident.is_global and not (
+                outer is not None and outer.kind == "top" and ident.name in outer.locals
+            ):
                 self.error(cap.span, f"cannot specify global in capture: {cap.name}")
                 continue
             if any(c[0] is ident for c in info.captures):

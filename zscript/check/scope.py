@@ -78,7 +78,9 @@ class ID:
         "info",
     )
 
-    def __init__(self, name: str, kind: str, type: Type | None, span: Span | None, *, is_global: bool):
+    def __init__(
+        self, name: str, kind: str, type: Type | None, span: Span | None, *, is_global: bool
+    ):
         self.name = name
         self.kind = kind
         self.type = type
@@ -116,7 +118,9 @@ class FuncInfo:
     :param kind: ``function``, ``event``, ``hook``, ``lambda``, ``when`` or ``top``.
     """
 
-    def __init__(self, kind: str, name: str, ftype: FuncType | None, parent: FuncInfo | None, module: str):
+    def __init__(
+        self, kind: str, name: str, ftype: FuncType | None, parent: FuncInfo | None, module: str
+    ):
         self.kind = kind
         self.name = name
         self.ftype = ftype

@@ -92,7 +92,9 @@ class StmtChecks:
             if existing.kind == "param" and kind == "local":
                 self.error(span, f"'{name}' redeclared (it is a parameter)")
             elif existing.type is not None and t.tag != "error" and not same_type(existing.type, t):
-                self.error(span, f"'{name}' redeclared with a different type ({t} and {existing.type})")
+                self.error(
+                    span, f"'{name}' redeclared with a different type ({t} and {existing.type})"
+                )
             return existing
         gid = self.globals.get(full)
         if gid is not None and gid.kind == "const" and f.kind != "top":
@@ -120,7 +122,9 @@ class StmtChecks:
             if s.keys == ["_"] and len(key_types) > 1 and not s.bracketed:
                 key_types = [ERROR]
             elif len(s.keys) != len(key_types) and not it.is_unspecified:
-                self.error(s.span, f"wrong number of index variables ({len(s.keys)} for {len(key_types)})")
+                self.error(
+                    s.span, f"wrong number of index variables ({len(s.keys)} for {len(key_types)})"
+                )
                 key_types = [ERROR] * len(s.keys)
         elif isinstance(it, VectorType):
             key_types = [COUNT]
@@ -136,14 +140,21 @@ class StmtChecks:
                 key_types = [ERROR] * len(s.keys)
         else:
             if it.tag != "error":
-                self.error(s.iterable.span, f"cannot iterate over a value of type {it}", self.describe_expr(s.iterable))
+                self.error(
+                    s.iterable.span,
+                    f"cannot iterate over a value of type {it}",
+                    self.describe_expr(s.iterable),
+                )
             key_types = [ERROR] * len(s.keys)
             val_type = ERROR if s.value is not None else None
         s.key_ids = [
-            None if k == "_" else self.declare_local(k, t, s.span) for k, t in zip(s.keys, key_types, strict=False)
+            None if k == "_" else self.declare_local(k, t, s.span)
+            for k, t in zip(s.keys, key_types, strict=False)
         ]
         if s.value is not None:
-            s.value_id = None if s.value == "_" else self.declare_local(s.value, val_type or ERROR, s.span)
+            s.value_id = (
+                None if s.value == "_" else self.declare_local(s.value, val_type or ERROR, s.span)
+            )
         self.func.loop_depth += 1
         try:
             self.check_stmt(s.body)
@@ -157,7 +168,9 @@ class StmtChecks:
     def stmt_BreakStmt(self, s) -> None:
         f = self.func
         if f.loop_depth == 0 and f.switch_depth == 0 and f.kind != "hook":
-            self.error(s.span, "break statement used outside of for, while or switch statement, or hook")
+            self.error(
+                s.span, "break statement used outside of for, while or switch statement, or hook"
+            )
 
     def stmt_FallthroughStmt(self, s) -> None:
         if self.func.switch_depth == 0:
@@ -181,9 +194,16 @@ class StmtChecks:
                         v = self.check_expr(v, st)
                         if st.tag != "error" and v.type.tag != "error":
                             if is_numeric(st) and is_numeric(v.type):
-                                v = self.numeric_coerce(v, st) if v.type.tag != st.tag and st.tag != "count" else v
+                                v = (
+                                    self.numeric_coerce(v, st)
+                                    if v.type.tag != st.tag and st.tag != "count"
+                                    else v
+                                )
                             elif not same_type(st, v.type) and not isinstance(v.type, EnumType):
-                                self.error(v.span, f"case label type ({v.type}) differs from switch type ({st})")
+                                self.error(
+                                    v.span,
+                                    f"case label type ({v.type}) differs from switch type ({st})",
+                                )
                         key = self.describe_expr(v)
                         if key in seen_values:
                             self.error(v.span, "duplicate case label", key)
@@ -296,7 +316,9 @@ class StmtChecks:
                 t.type = bt.elem or ERROR
                 return
             if bt.tag != "error":
-                self.error(s.span, f"delete applies to tables, sets, vectors and record fields, not {bt}")
+                self.error(
+                    s.span, f"delete applies to tables, sets, vectors and record fields, not {bt}"
+                )
             t.indices = self.check_exprs(t.indices)
             t.type = ERROR
             return
@@ -305,7 +327,11 @@ class StmtChecks:
         if isinstance(s.target, A.Field):
             f = s.target.fdef
             if f is not None and not f.optional and not f.has_default:
-                self.error(s.span, "illegal delete statement: field is not &optional", self.describe_expr(s.target))
+                self.error(
+                    s.span,
+                    "illegal delete statement: field is not &optional",
+                    self.describe_expr(s.target),
+                )
             return
         if isinstance(tt, TableType | VectorType) or tt.tag == "error":
             return
@@ -334,7 +360,9 @@ class StmtChecks:
         try:
             s.cond = self.check_expr(s.cond)
             if s.cond.type.tag not in ("bool", "error") and not isinstance(s.cond, A.WhenLocal):
-                self.error(s.cond.span, "when condition must be boolean", self.describe_expr(s.cond))
+                self.error(
+                    s.cond.span, "when condition must be boolean", self.describe_expr(s.cond)
+                )
             self.check_stmt(s.body)
         finally:
             self.func = outer

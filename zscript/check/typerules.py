@@ -100,9 +100,15 @@ def bitwise_result(op: str, a: Type, b: Type) -> Type | None:
         return COUNT
     if op in ("<<", ">>") and a.tag == "int" and b.tag in ("count", "int"):
         return INT
-    if op in ("&", "|") and isinstance(a, TableType) and isinstance(b, TableType):
-        if a.is_set and b.is_set and same_type(a, b):
-            return a
+    if (
+        op in ("&", "|")
+        and isinstance(a, TableType)
+        and isinstance(b, TableType)
+        and a.is_set
+        and b.is_set
+        and same_type(a, b)
+    ):
+        return a
     return None
 
 
@@ -112,7 +118,9 @@ def comparable(op: str, a: Type, b: Type) -> bool:
         return True
     if is_numeric(a) and is_numeric(b):
         return True
-    if (ta in ("interval", "time") and is_numeric(b)) or (tb in ("interval", "time") and is_numeric(a)):
+    if (ta in ("interval", "time") and is_numeric(b)) or (
+        tb in ("interval", "time") and is_numeric(a)
+    ):
         return True
     if ta == tb and ta in ("string", "time", "interval", "addr", "port", "subnet"):
         return True
@@ -129,15 +137,25 @@ def comparable(op: str, a: Type, b: Type) -> bool:
             return True
         if ta == "any" or tb == "any":
             return True
-    if ta == tb == "table" and isinstance(a, TableType) and a.is_set and same_type(a, b):
-        return True
-    return False
+    return ta == tb == "table" and isinstance(a, TableType) and a.is_set and same_type(a, b)
 
 
 def size_result(t: Type) -> Type | None:
     """Type of ``|x|``."""
     tag = t.tag
-    if tag in ("string", "table", "vector", "count", "bool", "enum", "addr", "port", "subnet", "pattern", "record"):
+    if tag in (
+        "string",
+        "table",
+        "vector",
+        "count",
+        "bool",
+        "enum",
+        "addr",
+        "port",
+        "subnet",
+        "pattern",
+        "record",
+    ):
         return COUNT
     if tag == "int":
         return COUNT
@@ -183,8 +201,11 @@ def assignable(dst: Type, src: Type) -> bool:
             return dst.is_set == src.is_set or src.yield_ is None
         return same_type(dst, src)
     if isinstance(dst, VectorType) and isinstance(src, VectorType):
-        return src.elem is None or dst.elem is None or same_type(dst.elem, src.elem) or (
-            src.elem is not None and dst.elem is not None and dst.elem.tag == "any"
+        return (
+            src.elem is None
+            or dst.elem is None
+            or same_type(dst.elem, src.elem)
+            or (src.elem is not None and dst.elem is not None and dst.elem.tag == "any")
         )
     return same_type(dst, src)
 

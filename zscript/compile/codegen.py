@@ -117,7 +117,9 @@ class CodeGen(ExprGen):
         if ident.py_name not in self.ns:
             self.ns[ident.py_name] = self.rt.handler(ident.name, ident.type)
 
-    def function(self, name: str, params: list[str], info: FuncInfo | None, kind: str, body, span) -> list:
+    def function(
+        self, name: str, params: list[str], info: FuncInfo | None, kind: str, body, span
+    ) -> list:
         """Generate ``def name(params): body`` and return its lines (relative indent)."""
         saved = self.fn
         fc = FnCtx(info, kind)
@@ -187,7 +189,9 @@ class CodeGen(ExprGen):
         filename = f"<zscript:{self.units}>"
         name = f"_cond{self.units}"
         self.hoisted = []
-        lines = self.function(name, [], None, "function", lambda: self.emit(f"return {self.expr(e)}", e.span), e.span)
+        lines = self.function(
+            name, [], None, "function", lambda: self.emit(f"return {self.expr(e)}", e.span), e.span
+        )
         em = Emitter(filename)
         for ind, text, span in self.hoisted + lines:
             em.indent = ind
@@ -263,7 +267,10 @@ class CodeGen(ExprGen):
             if ident is not None and d.attrs and isinstance(ident.type, TableType):
                 kw = self.attr_kwargs(self.container_attrs(ident.attrs), ident.type)
                 if kw:
-                    self.emit(f"{ident.py_name} = _z_withattrs({ident.py_name}, {self.tconst(ident.type)}, {kw})", d.span)
+                    self.emit(
+                        f"{ident.py_name} = _z_withattrs({ident.py_name}, {self.tconst(ident.type)}, {kw})",
+                        d.span,
+                    )
             return
         if d.init_op == "=":
             code = self.with_decl_attrs(d.init, ident.attrs)
@@ -279,7 +286,9 @@ class CodeGen(ExprGen):
         params = [self.param_name(p) for p in info.params]
         flavor = d.flavor
         if flavor == "function":
-            lines = self.function(ident.py_name, params, info, "function", d.body.stmts, d.header_span)
+            lines = self.function(
+                ident.py_name, params, info, "function", d.body.stmts, d.header_span
+            )
             self.hoist(lines)
             self.emit(f"{ident.py_name}._ztype = {self.tconst(ident.type)}", d.header_span)
             self.emit(f"{ident.py_name}._zname = {ident.name!r}", d.header_span)
@@ -326,7 +335,9 @@ class CodeGen(ExprGen):
             self.assign_stmt(e, s)
             return
         if isinstance(e, A.UnaryOp) and e.op in ("++", "--"):
-            self.emit(mark(self.incdec(e.operand, 1 if e.op == "++" else -1, want_value=False), e), s.span)
+            self.emit(
+                mark(self.incdec(e.operand, 1 if e.op == "++" else -1, want_value=False), e), s.span
+            )
             return
         self.emit(self.expr(e), s.span)
 
@@ -373,7 +384,12 @@ class CodeGen(ExprGen):
                     self.emit(f"{tmp} = {idx}", s.span)
                     idx = tmp
                 cur = mark(f"{base}[{idx}]", t)
-                self.emit(mark(f"_z_vset({base}, {idx}, {self.compound_value(t, e.op, e.value, cur)})", e), s.span)
+                self.emit(
+                    mark(
+                        f"_z_vset({base}, {idx}, {self.compound_value(t, e.op, e.value, cur)})", e
+                    ),
+                    s.span,
+                )
                 return
             if e.op == "=":
                 key = self.store_key(t.indices, bt, tuple_form=False)
@@ -391,7 +407,10 @@ class CodeGen(ExprGen):
         if isinstance(t, A.Slice):
             lo = self.expr(t.lo) if t.lo is not None else "None"
             hi = self.expr(t.hi) if t.hi is not None else "None"
-            self.emit(mark(f"_z_slice_assign({self.expr(t.base)}, {lo}, {hi}, {self.expr(e.value)})", e), s.span)
+            self.emit(
+                mark(f"_z_slice_assign({self.expr(t.base)}, {lo}, {hi}, {self.expr(e.value)})", e),
+                s.span,
+            )
             return
         self.emit(self.expr(e), s.span)
 
@@ -517,7 +536,14 @@ class CodeGen(ExprGen):
             elif c.values is not None:
                 for v in c.values:
                     inner = v.expr if isinstance(v, A.Coerce) else v
-                    if not (isinstance(inner, A.Const) or (isinstance(inner, A.Name) and inner.id is not None and inner.id.kind == "enum")):
+                    if not (
+                        isinstance(inner, A.Const)
+                        or (
+                            isinstance(inner, A.Name)
+                            and inner.id is not None
+                            and inner.id.kind == "enum"
+                        )
+                    ):
                         constant = False
                     table.append((self.expr(v), i))
             else:
@@ -597,16 +623,23 @@ class CodeGen(ExprGen):
     def stmt_AddStmt(self, s: A.AddStmt) -> None:
         t = s.target
         if isinstance(t, A.Index):
-            self.emit(mark(f"{self.expr(t.base)}.zadd({self.store_key(t.indices, t.base.type)})", t), s.span)
+            self.emit(
+                mark(f"{self.expr(t.base)}.zadd({self.store_key(t.indices, t.base.type)})", t),
+                s.span,
+            )
 
     def stmt_DeleteStmt(self, s: A.DeleteStmt) -> None:
         t = s.target
         if isinstance(t, A.Index):
             bt = t.base.type
             if isinstance(bt, VectorType):
-                self.emit(mark(f"_z_vdelete({self.expr(t.base)}, {self.expr(t.indices[0])})", t), s.span)
+                self.emit(
+                    mark(f"_z_vdelete({self.expr(t.base)}, {self.expr(t.indices[0])})", t), s.span
+                )
             else:
-                self.emit(mark(f"{self.expr(t.base)}.zdelete({self.key_tuple(t.indices)})", t), s.span)
+                self.emit(
+                    mark(f"{self.expr(t.base)}.zdelete({self.key_tuple(t.indices)})", t), s.span
+                )
             return
         if isinstance(t, A.Field):
             self.emit(f"{self.expr(t.base)}.__dict__.pop({field_attr(t.field)!r}, None)", s.span)
@@ -646,7 +679,9 @@ class CodeGen(ExprGen):
             self.in_when_cond = saved_cond
         timeout = self.expr(s.timeout) if s.timeout is not None else "None"
         tfn = to_name if s.timeout_body is not None else "None"
-        call = mark(f"_z_when({cond_name}, {body_name}, {timeout}, {tfn}, {frame}, {s.is_return})", s)
+        call = mark(
+            f"_z_when({cond_name}, {body_name}, {timeout}, {tfn}, {frame}, {s.is_return})", s
+        )
         if s.is_return:
             self.emit(f"return {call}", s.span)
         else:

@@ -98,7 +98,11 @@ class ExprGen:
 
     def gen_Name(self, e: A.Name) -> str:
         ident = e.id
-        if ident.kind in ("func",) and isinstance(ident.type, FuncType) and ident.type.flavor != "function":
+        if (
+            ident.kind in ("func",)
+            and isinstance(ident.type, FuncType)
+            and ident.type.flavor != "function"
+        ):
             self.ensure_handler(ident)
         return mark(self.name_ref(ident), e) if not ident.is_global else self.name_ref(ident)
 
@@ -363,7 +367,12 @@ class ExprGen:
         left = e.left
         if isinstance(rt, TableType):
             if isinstance(left, A.ListCtor):
-                k = "(" + ", ".join(self.expr(x) for x in left.items) + ("," if len(left.items) == 1 else "") + ")"
+                k = (
+                    "("
+                    + ", ".join(self.expr(x) for x in left.items)
+                    + ("," if len(left.items) == 1 else "")
+                    + ")"
+                )
                 if len(left.items) == 1:
                     k = self.expr(left.items[0])
             else:
@@ -474,7 +483,12 @@ class ExprGen:
     def gen_ListCtor(self, e: A.ListCtor) -> str:
         if isinstance(e.type, RecordType):
             return self.gen_RecordCtor(e)
-        return "(" + ", ".join(self.expr(x) for x in e.items) + ("," if len(e.items) == 1 else "") + ")"
+        return (
+            "("
+            + ", ".join(self.expr(x) for x in e.items)
+            + ("," if len(e.items) == 1 else "")
+            + ")"
+        )
 
     def gen_RecordCtor(self, e) -> str:
         rt = e.type
@@ -516,7 +530,16 @@ class ExprGen:
     def container_attrs(self, attrs: dict | None) -> dict:
         if not attrs:
             return {}
-        keys = ("&default", "&default_insert", "&on_change", "&create_expire", "&read_expire", "&write_expire", "&expire_func", "&backend")
+        keys = (
+            "&default",
+            "&default_insert",
+            "&on_change",
+            "&create_expire",
+            "&read_expire",
+            "&write_expire",
+            "&expire_func",
+            "&backend",
+        )
         return {k: v for k, v in attrs.items() if k in keys}
 
     def gen_TableCtor(self, e: A.TableCtor, extra_attrs: dict | None = None) -> str:

@@ -63,7 +63,9 @@ class Trigger:
 
 
 class TriggerManager:
-    def __init__(self, timers: TimerQueue, now: Callable[[], float], report: Callable[[BaseException], None]):
+    def __init__(
+        self, timers: TimerQueue, now: Callable[[], float], report: Callable[[BaseException], None]
+    ):
         self.timers = timers
         self.now = now
         self.report = report

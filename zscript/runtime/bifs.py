@@ -42,7 +42,9 @@ __all__ = ["BIFS", "Bif", "BifContext", "bif"]
 class Bif:
     __slots__ = ("context", "func", "name", "result", "signature", "varargs")
 
-    def __init__(self, name: str, signature: str, func: Callable, varargs: bool, result, context: bool):
+    def __init__(
+        self, name: str, signature: str, func: Callable, varargs: bool, result, context: bool
+    ):
         self.name = name
         self.signature = signature
         self.func = func
@@ -115,7 +117,7 @@ def _fmt_one(spec_flags: str, width: int, precision: int, conv: str, v) -> str:
         elif tag not in ("count", "int", "bool", "port") and not (tag == "addr" and conv == "x"):
             raise ScriptError("bad type for %d/%x format")
         n = int(raw)
-        if tag == "count" or (tag == "int" and False):
+        if tag == "count":
             n &= 0xFFFFFFFFFFFFFFFF
         s = format(n, "d" if conv == "d" else "x")
         if width > 0 and spec_flags == "0":
@@ -361,7 +363,10 @@ def strstr(big, little):
     return big.find(little) + 1
 
 
-@bif("find_str", "function(str: string, sub: string, start: count &default=0, end: int &default=-1, case_sensitive: bool &default=T): int")
+@bif(
+    "find_str",
+    "function(str: string, sub: string, start: count &default=0, end: int &default=-1, case_sensitive: bool &default=T): int",
+)
 def find_str(s, sub, start=0, end=-1, case_sensitive=True):
     if not case_sensitive:
         s, sub = s.lower(), sub.lower()
@@ -384,12 +389,12 @@ def strip(s):
     return s.strip(" \t\n\r\f\v")
 
 
-@bif("lstrip", "function(str: string, chars: string &default=\" \\t\\n\\r\\v\\f\"): string")
+@bif("lstrip", 'function(str: string, chars: string &default=" \\t\\n\\r\\v\\f"): string')
 def lstrip(s, chars=" \t\n\r\v\f"):
     return s.lstrip(chars)
 
 
-@bif("rstrip", "function(str: string, chars: string &default=\" \\t\\n\\r\\v\\f\"): string")
+@bif("rstrip", 'function(str: string, chars: string &default=" \\t\\n\\r\\v\\f"): string')
 def rstrip(s, chars=" \t\n\r\v\f"):
     return s.rstrip(chars)
 
@@ -537,7 +542,15 @@ def sort(v, cmp=None):
         v.sort(key=functools.cmp_to_key(lambda a, b: int(cmp(a, b))))
     else:
         elem = v.ztype.elem
-        if elem is not None and elem.tag not in ("count", "int", "double", "time", "interval", "bool", "string"):
+        if elem is not None and elem.tag not in (
+            "count",
+            "int",
+            "double",
+            "time",
+            "interval",
+            "bool",
+            "string",
+        ):
             raise ScriptError("sort() requires a comparison function for this element type")
         v.sort(key=lambda x: (x is None, x))
     return v

@@ -39,7 +39,9 @@ def deep_copy(v, memo: dict | None = None):
         memo[vid] = c
         atimes = getattr(v, "atimes", None)
         for k, x in v.items():
-            dict.__setitem__(c, deep_copy(k, memo), x if isinstance(x, _ATOMIC) else deep_copy(x, memo))
+            dict.__setitem__(
+                c, deep_copy(k, memo), x if isinstance(x, _ATOMIC) else deep_copy(x, memo)
+            )
         if atimes is not None:
             c.atimes = dict(atimes)
         if getattr(c, "default_func", None) is not None:

@@ -132,7 +132,8 @@ def _table_formatter(tt: TableType, esc: bool) -> Callable:
         yt = getattr(t, "ztype", tt).yield_ or tt.yield_
         if tt.is_set:
             lines = [
-                _key_text(idx, k, esc) if len(idx) == 1 else f"[{_key_text(idx, k, esc)}]" for k in t
+                _key_text(idx, k, esc) if len(idx) == 1 else f"[{_key_text(idx, k, esc)}]"
+                for k in t
             ]
         else:
             yf = formatter(yt, esc) if yt is not None else _any_formatter(esc)

@@ -20,7 +20,17 @@ from types import TracebackType
 
 from ..diagnostics import Span
 
-__all__ = ["DESCRIBE", "FUNC_NAMES", "script_frames", "Emitter", "LineMap", "caller_location", "describe_node", "locate", "mark"]
+__all__ = [
+    "DESCRIBE",
+    "FUNC_NAMES",
+    "script_frames",
+    "Emitter",
+    "LineMap",
+    "caller_location",
+    "describe_node",
+    "locate",
+    "mark",
+]
 
 _M_OPEN = "\x01"
 _M_MID = "\x02"

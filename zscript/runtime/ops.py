@@ -18,7 +18,7 @@ from .containers import Set, Table, Vector, vector_assign
 from .copying import deep_copy
 from .describe import escape_bytes
 from .errors import AssertionFailure, InvalidCast, ScriptError
-from .values import Boxed, Record, TypeVal, box, field_attr, record_class, type_of, unbox
+from .values import Record, TypeVal, box, field_attr, record_class, type_of, unbox
 
 __all__ = ["HELPERS", "Frame", "WARNINGS"]
 
@@ -320,9 +320,11 @@ def _compatible(actual: Type | None, target: Type) -> bool:
         return True
     if actual.tag != target.tag:
         return False
-    if isinstance(target, RecordType) or isinstance(target, TableType | VectorType | FuncType):
-        return same_type(actual, target) or actual.tag == target.tag and (
-            isinstance(target, VectorType) and (actual.elem is None or target.elem is None)
+    if isinstance(target, RecordType | TableType | VectorType | FuncType):
+        return (
+            same_type(actual, target)
+            or actual.tag == target.tag
+            and (isinstance(target, VectorType) and (actual.elem is None or target.elem is None))
         )
     if target.tag == "enum":
         return actual is target
@@ -339,7 +341,11 @@ def as_(v, src: Type, dst: Type):
         actual = type_of(v)
         if _compatible(actual, dst):
             return unbox(v)
-        if actual is not None and actual.tag in ("count", "int", "double") and dst.tag in ("count", "int", "double"):
+        if (
+            actual is not None
+            and actual.tag in ("count", "int", "double")
+            and dst.tag in ("count", "int", "double")
+        ):
             return convert(unbox(v), actual, dst)
         raise InvalidCast(f"invalid cast of value with type '{actual}' to type '{dst}'")
     return convert(v, src, dst)
@@ -405,7 +411,9 @@ def _to_net(v, st: str, dt: str):
     try:
         if dt == "addr":
             if st == "string":
-                return make_addr(".".join(str(int(x)) for x in v.split(".")) if v.count(".") == 3 else v)
+                return make_addr(
+                    ".".join(str(int(x)) for x in v.split(".")) if v.count(".") == 3 else v
+                )
             if st == "count":
                 import ipaddress
 

@@ -11,13 +11,34 @@ from __future__ import annotations
 import ipaddress
 import re
 
-__all__ = ["Addr", "Pattern", "compile_pattern", "pattern_problem", "translate", "Port", "Subnet", "make_addr", "make_pattern", "make_port", "make_subnet"]
+__all__ = [
+    "Addr",
+    "Pattern",
+    "compile_pattern",
+    "pattern_problem",
+    "translate",
+    "Port",
+    "Subnet",
+    "make_addr",
+    "make_pattern",
+    "make_port",
+    "make_subnet",
+]
 
 
 _POSIX_CLASSES = {
-    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
-    "space": " \\t\\n\\r\\f\\v", "blank": " \\t", "punct": "!-/:-@\\[-`{-~", "print": " -~",
-    "graph": "!-~", "cntrl": "\\x00-\\x1f\\x7f", "xdigit": "0-9A-Fa-f",
+    "alpha": "a-zA-Z",
+    "digit": "0-9",
+    "alnum": "a-zA-Z0-9",
+    "upper": "A-Z",
+    "lower": "a-z",
+    "space": " \\t\\n\\r\\f\\v",
+    "blank": " \\t",
+    "punct": "!-/:-@\\[-`{-~",
+    "print": " -~",
+    "graph": "!-~",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "xdigit": "0-9A-Fa-f",
 }
 _POSIX_RE = re.compile(r"\[:(\w+):\]")
 

@@ -206,7 +206,9 @@ def _zmake(cls, given: dict):
 
 def _refresh(cls) -> None:
     cls._creation = [
-        (field_attr(f.name), f.default) for f in cls._rtype.fields if f.default is not None and f.creation
+        (field_attr(f.name), f.default)
+        for f in cls._rtype.fields
+        if f.default is not None and f.creation
     ]
 
 

@@ -25,8 +25,19 @@ _INTERVAL_UNITS = {
     "day": 86400.0,
 }
 _SIMPLE_ESCAPES = {
-    "n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "a": "\a",
-    "b": "\b", "f": "\f", "v": "\v", "?": "?", "e": "\x1b", "0": "\0",
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "\\": "\\",
+    '"': '"',
+    "'": "'",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+    "?": "?",
+    "e": "\x1b",
+    "0": "\0",
 }
 
 
@@ -162,7 +173,9 @@ class AstBuilder(Transformer):
         return A.RedefRecord(c[2].value, fields, self._attrs(c[close:]), span=self._span(c))
 
     def redef_field_attrs(self, c):
-        return A.RedefFieldAttrs(c[2].value, c[4].value, c[5].value, self._attrs(c), span=self._span(c))
+        return A.RedefFieldAttrs(
+            c[2].value, c[4].value, c[5].value, self._attrs(c), span=self._span(c)
+        )
 
     def type_decl(self, c):
         return A.TypeDecl(c[1].value, c[3], self._attrs(c[4:]), span=self._span(c))

@@ -51,12 +51,35 @@ class Directive:
     tokens: list[Token] = attrs.field(factory=list)
 
 
-_ATTRS = (
-    "default_insert default optional redef add_func delete_func expire_func create_expire "
-    "read_expire write_expire raw_output priority log error_handler type_column deprecated "
-    "is_assigned is_used ordered on_change publish_on_change broker_store_allow_complex "
-    "broker_store backend group no_ZAM_opt no_CPP_opt"
-).split()
+_ATTRS = [
+    "default_insert",
+    "default",
+    "optional",
+    "redef",
+    "add_func",
+    "delete_func",
+    "expire_func",
+    "create_expire",
+    "read_expire",
+    "write_expire",
+    "raw_output",
+    "priority",
+    "log",
+    "error_handler",
+    "type_column",
+    "deprecated",
+    "is_assigned",
+    "is_used",
+    "ordered",
+    "on_change",
+    "publish_on_change",
+    "broker_store_allow_complex",
+    "broker_store",
+    "backend",
+    "group",
+    "no_ZAM_opt",
+    "no_CPP_opt",
+]
 
 _IDENT = r"[A-Za-z_][A-Za-z_0-9]*"
 _HEX4 = r"[0-9a-fA-F]{0,4}"
@@ -93,7 +116,7 @@ OPERAND_END = frozenset(
     "BOOL INT COUNT DOUBLE STRING TIME INTERVAL ADDR PORT SUBNET PATTERN ANY VOID".split()
 )
 #: Keywords that cannot start an operand (so `|x| in s` closes the bars).
-_NON_OPERAND_WORDS = frozenset("in as is of".split())
+_NON_OPERAND_WORDS = frozenset(["in", "as", "is", "of"])
 _NEXT_LEXEME = re.compile(r"[ \t\r\f\v]*(?:([A-Za-z_][A-Za-z_0-9]*)|([0-9\"(\[~]|!(?![=i])))")
 _OPENERS = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 
@@ -218,7 +241,11 @@ class Lexer:
             if self.prev_type not in OPERAND_END:
                 self.abs_stack.append(self.depth)
                 return self._token("ABS_OPEN", value, start, end)
-            if self.abs_stack and self.abs_stack[-1] == self.depth and not self._operand_follows(end):
+            if (
+                self.abs_stack
+                and self.abs_stack[-1] == self.depth
+                and not self._operand_follows(end)
+            ):
                 self.abs_stack.pop()
                 return self._token("ABS_CLOSE", value, start, end)
             return self._token("BAR", value, start, end)
@@ -278,7 +305,9 @@ class Lexer:
         span = self._span(start, end + len(rest.rstrip()), line, line_start)
         return Directive(name, rest.strip(), span)
 
-    def _conditional(self, name: str, start: int, end: int, line: int, line_start: int) -> Directive:
+    def _conditional(
+        self, name: str, start: int, end: int, line: int, line_start: int
+    ) -> Directive:
         """Read ``@if ( expr )``: the condition's tokens up to the balancing ``)``."""
         self.pos = end
         saved_prev = self.prev_type

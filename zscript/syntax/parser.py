@@ -115,7 +115,9 @@ class UnitParser:
         unit was handed out, so it sees that unit's effects.
     """
 
-    def __init__(self, source: SourceFile, on_directive: Callable[[Directive, Lexer], None] | None = None):
+    def __init__(
+        self, source: SourceFile, on_directive: Callable[[Directive, Lexer], None] | None = None
+    ):
         self.grammar = get_parser()
         self.source = source
         self.lexer = Lexer(source, self.grammar.literals)
@@ -261,7 +263,9 @@ class UnitParser:
             brace = self._open_braces[-1]
             span = self._span(brace)
             self.errors.append(
-                Diagnostic("error", "syntax error: unexpected end of file", span, "unclosed '{' here")
+                Diagnostic(
+                    "error", "syntax error: unexpected end of file", span, "unclosed '{' here"
+                )
             )
             return
         span = self._span(last_tok) if last_tok is not None else Span(self.source, 1, 1, 1, 1)
@@ -323,4 +327,6 @@ def parse_expression(tokens: list[Token], source: SourceFile) -> A.Expr:
         tok = getattr(e, "token", None) or last
         span = Span(source, tok.line, tok.column, tok.end_line, tok.end_column) if tok else None
         name = _describe_token(tok) if tok else "end of condition"
-        raise ZScriptError([Diagnostic("error", f"syntax error, at or near {name}", span)]) from None
+        raise ZScriptError(
+            [Diagnostic("error", f"syntax error, at or near {name}", span)]
+        ) from None

@@ -125,7 +125,9 @@ _RENDER = {
     A.CopyExpr: lambda e: f"copy({expr_text(e.expr)})",
     A.HookCall: lambda e: f"hook {expr_text(e.call)}",
     A.ListCtor: _list,
-    A.RecordCtor: lambda e: "[" + ", ".join(f"${f.name}={expr_text(f.value)}" for f in e.fields) + "]",
+    A.RecordCtor: lambda e: (
+        "[" + ", ".join(f"${f.name}={expr_text(f.value)}" for f in e.fields) + "]"
+    ),
     A.TableCtor: lambda e: f"table({_args(e.items)})",
     A.SetCtor: lambda e: f"set({_args(e.items)})",
     A.VectorCtor: lambda e: f"vector({_args(e.items)})",
