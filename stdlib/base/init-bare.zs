@@ -171,6 +171,16 @@ global network_time_init: event();
 ## Raised when processing ends, before zeek_done.
 global net_done: event(t: time);
 
+module Broker;
+
+export {
+	## Where a table declared with ``&backend`` keeps its data.
+	type BackendType: enum {
+		MEMORY,	##< In memory, shared across the cluster.
+		SQLITE,	##< In an SQLite file, shared and persistent.
+	};
+}
+
 module Cluster;
 
 export {

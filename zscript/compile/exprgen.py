@@ -14,6 +14,8 @@ namespace under ``_k<n>`` names, created by :meth:`ExprGen.const`.
 
 from __future__ import annotations
 
+import re
+
 from ..runtime.describe import escape_bytes, formatter
 from ..runtime.linemap import mark
 from ..runtime.values import field_attr, record_class
@@ -28,9 +30,12 @@ _NEEDS_BOX = frozenset(("count", "int", "double", "time", "interval"))
 _CMP = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
+_MARKS = re.compile("\x01\\d+\x02|\x03")
+
+
 def _is_simple(code: str) -> bool:
     """Can ``code`` be evaluated twice without side effects or much cost?"""
-    return code.replace("_", "").replace(".", "").isalnum()
+    return _MARKS.sub("", code).replace("_", "").replace(".", "").isalnum()
 
 
 class ExprGen:

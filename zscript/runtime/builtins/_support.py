@@ -127,7 +127,9 @@ def match_at(pattern, s: str, pos: int, bol: bool = True) -> int:
     return m.end() - pos
 
 
-def find_matches(pattern, s: str, start: int = 0, *, every_bol: bool = False, allow_empty: bool = False):
+def find_matches(
+    pattern, s: str, start: int = 0, *, every_bol: bool = False, allow_empty: bool = False
+):
     """Yield ``(begin, end)`` of Zeek's successive longest matches, left to right.
 
     By default, as in splitting and substitution, ``^`` matches at the start

@@ -37,7 +37,11 @@ def c_strtol(s: str, base: int) -> tuple[int, str] | None:
     if s[i : i + 1] in ("+", "-"):
         neg = s[i] == "-"
         i += 1
-    if base in (0, 16) and s[i : i + 2].lower() == "0x" and s[i + 2 : i + 3].lower() in _DIGITS[:16]:
+    if (
+        base in (0, 16)
+        and s[i : i + 2].lower() == "0x"
+        and s[i + 2 : i + 3].lower() in _DIGITS[:16]
+    ):
         i += 2
         base = 16
     elif base == 0:
@@ -284,4 +288,3 @@ def string_to_pattern(ctx, s, convert):
     except re.error as e:
         reporter_error(ctx, f"invalid pattern {text}: {e}")
         return make_pattern("(?!)")
-

@@ -85,6 +85,16 @@ class HashState:
     def __str__(self) -> str:
         return self.ztype.opaque_name
 
+    @property
+    def json_type(self) -> str:
+        return self.ztype.opaque_name.upper() + "Val"
+
+    def __deepcopy__(self, memo):
+        c = object.__new__(HashState)
+        c.h = self.h.copy()
+        c.ztype = self.ztype
+        return c
+
 
 _ALGORITHMS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 _OPAQUE = {a: OpaqueType(a) for a in _ALGORITHMS}
@@ -207,8 +217,17 @@ class RandomnessTest:
         self.last = 0
         self.t1 = self.t2 = self.t3 = 0.0
 
+    json_type = "EntropyVal"
+
     def __str__(self) -> str:
         return "entropy"
+
+    def __deepcopy__(self, memo):
+        c = RandomnessTest()
+        c.__dict__.update(self.__dict__)
+        c.counts = list(self.counts)
+        c.monte = list(self.monte)
+        return c
 
     def add(self, data: bytes) -> None:
         for oc in data:
@@ -280,6 +299,8 @@ def entropy_test_add(handle, data):
     return True
 
 
-@bif("entropy_test_finish", "function(handle: opaque of entropy): entropy_test_result", context=True)
+@bif(
+    "entropy_test_finish", "function(handle: opaque of entropy): entropy_test_result", context=True
+)
 def entropy_test_finish(ctx, handle):
     return _make_entropy_result(ctx, handle)

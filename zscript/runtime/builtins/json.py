@@ -66,13 +66,27 @@ def json_double(d: float) -> str:
     return sign + text
 
 
-_JSON_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_JSON_SHORT_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
 _JSON_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 
 
 def json_string(s: str) -> str:
     """``s`` (bytes as characters) as a JSON string literal, escaped as rapidjson does."""
-    return '"' + _JSON_NEEDS_ESCAPE.sub(lambda m: _JSON_SHORT_ESCAPES.get(m.group(0), "\\u%04X" % ord(m.group(0))), s) + '"'
+    return (
+        '"'
+        + _JSON_NEEDS_ESCAPE.sub(
+            lambda m: _JSON_SHORT_ESCAPES.get(m.group(0), "\\u%04X" % ord(m.group(0))), s
+        )
+        + '"'
+    )
 
 
 _PLAIN = re.compile(r"[\x20-\x7e\b\f\n\r\t]*")
@@ -98,7 +112,13 @@ def _ok_utf8(chunk: str) -> bool:
         cp = ord(chunk.encode("latin-1").decode("utf-8"))
     except (UnicodeDecodeError, TypeError):
         return False
-    return not (cp <= 0x1F or cp == 0x7F or 0x80 <= cp <= 0x9F or 0xE000 <= cp <= 0xF8FF or 0xFFF0 <= cp <= 0xFFFF)
+    return not (
+        cp <= 0x1F
+        or cp == 0x7F
+        or 0x80 <= cp <= 0x9F
+        or 0xE000 <= cp <= 0xF8FF
+        or 0xFFF0 <= cp <= 0xFFFF
+    )
 
 
 def escape_utf8(s: str) -> str:
@@ -380,7 +400,9 @@ class _ValueBuilder:
         self.key_func = key_func
 
     def mismatch(self, j, t: Type):
-        return FromJSONError(f"cannot convert JSON type '{_json_kind(j)}' to Zeek type '{_zeek_type_name(t)}'")
+        return FromJSONError(
+            f"cannot convert JSON type '{_json_kind(j)}' to Zeek type '{_zeek_type_name(t)}'"
+        )
 
     def build(self, j, t: Type):
         if j is None:
@@ -391,7 +413,11 @@ class _ValueBuilder:
         return method(j, t)
 
     def _number(self, j, t, accept) -> float | int:
-        if isinstance(j, bool) or not isinstance(j, int | float) or (accept is not None and j not in accept):
+        if (
+            isinstance(j, bool)
+            or not isinstance(j, int | float)
+            or (accept is not None and j not in accept)
+        ):
             raise self.mismatch(j, t)
         return j
 
@@ -432,19 +458,25 @@ class _ValueBuilder:
             try:
                 secs += float(value) * scale
             except ValueError:
-                raise FromJSONError("wrong interval format, must be pairs of values with units") from None
+                raise FromJSONError(
+                    "wrong interval format, must be pairs of values with units"
+                ) from None
         return secs
 
     def _port(self, j, t):
         if isinstance(j, str):
             m = _PORT_TEXT.fullmatch(j) if 0 < len(j) < 10 else None
             if m is None or m.group(2) not in _PORT_PROTOS:
-                raise FromJSONError("wrong port format, string must be /[0-9]{1,5}\\/(tcp|udp|icmp|unknown)/")
+                raise FromJSONError(
+                    "wrong port format, string must be /[0-9]{1,5}\\/(tcp|udp|icmp|unknown)/"
+                )
             return _make_port(int(m.group(1)), m.group(2))
         if isinstance(j, _Object):
             members = j.first
             if "port" not in members or "proto" not in members:
-                raise FromJSONError("wrong port format, object must have 'port' and 'proto' members")
+                raise FromJSONError(
+                    "wrong port format, object must have 'port' and 'proto' members"
+                )
             num, proto = members["port"], members["proto"]
             if isinstance(num, bool) or not isinstance(num, int | float):
                 raise FromJSONError("wrong port format, port must be a number")
@@ -617,4 +649,3 @@ def from_json(ctx, s, t, key_func=None):
     if v is not None:
         given["f_v"] = box(v, target)
     return cls._zmake(given)
-

@@ -97,7 +97,10 @@ def modulo(ctx, a, b):
 _EARTH_RADIUS_MILES = 3958.8
 
 
-@bif("haversine_distance", "function(lat1: double, long1: double, lat2: double, long2: double): double")
+@bif(
+    "haversine_distance",
+    "function(lat1: double, long1: double, lat2: double, long2: double): double",
+)
 def haversine_distance(lat1, long1, lat2, long2):
     """Great-circle distance in miles between two points given in degrees."""
     s1 = math.sin((lat2 - lat1) * math.pi / 360)

@@ -42,8 +42,20 @@ def strftime(fmt, d):
     return text if 0 < len(text) < 128 else "<strftime error>"
 
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december"]
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
 #: Numeric directives: (tm field, minimum, maximum, most digits read).
 _NUMERIC = {
@@ -163,7 +175,17 @@ def c_strptime(text: str, fmt: str) -> float:
     mon, mday = f.get("mon", base.tm_mon), f.get("mday", base.tm_mday)
     if "yday" in f and "mon" not in f and "mday" not in f:
         mon, mday = 1, f["yday"]
-    fields = (year, mon, mday, hour, f.get("min", base.tm_min), f.get("sec", base.tm_sec), 0, 1, base.tm_isdst)
+    fields = (
+        year,
+        mon,
+        mday,
+        hour,
+        f.get("min", base.tm_min),
+        f.get("sec", base.tm_sec),
+        0,
+        1,
+        base.tm_isdst,
+    )
     return float(time.mktime(time.struct_time(fields)))
 
 
@@ -253,7 +275,9 @@ def _perm_triplet(mode: int, shift: int, special: int, special_char: str) -> str
 def file_mode(mode):
     """``ls -l`` style permissions: ``rwsr-xr-x``, ``rwxrwxrwt`` ..."""
     return (
-        _perm_triplet(mode, 6, 0o4000, "s") + _perm_triplet(mode, 3, 0o2000, "s") + _perm_triplet(mode, 0, 0o1000, "t")
+        _perm_triplet(mode, 6, 0o4000, "s")
+        + _perm_triplet(mode, 3, 0o2000, "s")
+        + _perm_triplet(mode, 0, 0o1000, "t")
     )
 
 

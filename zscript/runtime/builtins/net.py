@@ -276,7 +276,10 @@ def ptr_name_to_addr(ctx, s):
 def addr_to_ptr_name(a):
     n = addr_bits(a)
     if _is_v4(a):
-        return ".".join(str(b) for b in reversed((n & 0xFFFFFFFF).to_bytes(4, "big"))) + ".in-addr.arpa"
+        return (
+            ".".join(str(b) for b in reversed((n & 0xFFFFFFFF).to_bytes(4, "big")))
+            + ".in-addr.arpa"
+        )
     return ".".join(reversed(format(n, "032x"))) + ".ip6.arpa"
 
 

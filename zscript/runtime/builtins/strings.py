@@ -149,12 +149,16 @@ def _justify(ctx, name: str, s: str, width: int, fill: str, left: bool) -> str:
     return s.ljust(width, fill) if left else s.rjust(width, fill)
 
 
-@bif("ljust", 'function(str: string, width: count, fill: string &default=" "): string', context=True)
+@bif(
+    "ljust", 'function(str: string, width: count, fill: string &default=" "): string', context=True
+)
 def ljust(ctx, s, width, fill=" "):
     return _justify(ctx, "ljust", s, width, fill, True)
 
 
-@bif("rjust", 'function(str: string, width: count, fill: string &default=" "): string', context=True)
+@bif(
+    "rjust", 'function(str: string, width: count, fill: string &default=" "): string', context=True
+)
 def rjust(ctx, s, width, fill=" "):
     return _justify(ctx, "rjust", s, width, fill, False)
 
@@ -304,7 +308,10 @@ def split_string_all(s, pat):
     return _split(s, pat, True, 0)
 
 
-@bif("split_string_n", "function(str: string, re: pattern, incl_sep: bool, max_num_sep: count): string_vec")
+@bif(
+    "split_string_n",
+    "function(str: string, re: pattern, incl_sep: bool, max_num_sep: count): string_vec",
+)
 def split_string_n(s, pat, incl_sep, max_num_sep):
     return _split(s, pat, incl_sep, max_num_sep)
 
@@ -344,7 +351,10 @@ def find_all(s, pat, max_str_size=-1):
     return Set(_STRING_SET, _find_all(s, pat, max_str_size))
 
 
-@bif("find_all_ordered", "function(str: string, re: pattern, max_str_size: int &default=-1): string_vec")
+@bif(
+    "find_all_ordered",
+    "function(str: string, re: pattern, max_str_size: int &default=-1): string_vec",
+)
 def find_all_ordered(s, pat, max_str_size=-1):
     return Vector(_STRING_VEC, _find_all(s, pat, max_str_size))
 
