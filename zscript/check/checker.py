@@ -381,7 +381,7 @@ class Checker(ExprChecks, StmtChecks):
                 e = self.check_expr(a.value)
                 text = getattr(e, "name", None) or self.describe_expr(a.value)
                 full = e.id.name if isinstance(e, A.Name) and e.id is not None else text
-                if full not in _BACKENDS:
+                if full not in _BACKENDS and e.type.tag != "error":
                     self.error(
                         a.value.span, f"&backend must be one of {', '.join(sorted(_BACKENDS))}"
                     )
