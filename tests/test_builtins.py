@@ -198,7 +198,10 @@ def test_escaping_and_dumps():
 
 
 def test_join_string_set():
-    assert printed('join_string_set(set("one"), ", ")', 'join_string_set(set("a", "b"), "")') == ["one", "ab"]
+    assert printed('join_string_set(set("one"), ", ")', 'join_string_set(set("a", "b"), "")') == [
+        "one",
+        "ab",
+    ]
 
 
 def test_fmt_and_cat_sep():
@@ -226,7 +229,12 @@ def test_numeric_text_conversions():
         "print double_to_count(3.5), double_to_int(-3.9), int_to_count(-2);\n"
         'print to_count("x1");\n'
     )
-    assert out.splitlines() == ["195, 205, 18446744073709551611", "243, -7, 1000.0", "4, -4, 0", "0"]
+    assert out.splitlines() == [
+        "195, 205, 18446744073709551611",
+        "243, -7, 1000.0",
+        "4, -4, 0",
+        "0",
+    ]
     assert "bad conversion to count (int_to_count(-2) and -2)" in err
     assert "bad conversion to count" in err.splitlines()[1]
 
@@ -250,7 +258,10 @@ def test_base64():
     ) == ["cGFkZGluZzE=", "padding1", "bro", "T, F"]
     out, err = run('print decode_base64("Y*Jv");\n')
     assert out == "\n"
-    assert err.splitlines() == ["error: character 42 ignored by Base64 decoding", "error: error in decoding string Y*Jv"]
+    assert err.splitlines() == [
+        "error: character 42 ignored by Base64 decoding",
+        "error: error in decoding string Y*Jv",
+    ]
 
 
 def test_patterns_from_strings():
@@ -313,9 +324,7 @@ def test_entropy():
     entropy_test_add(h, a);
     print entropy_test_finish(h);
     """
-    expected = (
-        "[entropy=4.715374, chi_square=591.981818, mean=75.472727, monte_carlo_pi=4.0, serial_correlation=-0.11027]"
-    )
+    expected = "[entropy=4.715374, chi_square=591.981818, mean=75.472727, monte_carlo_pi=4.0, serial_correlation=-0.11027]"
     assert lines(src) == [expected, expected]
 
 
@@ -544,7 +553,9 @@ def test_ftp_helpers():
     ],
 )
 def test_netbios_names(encoded, expected):
-    assert printed(f'decode_netbios_name_type("{encoded}"), decode_netbios_name("{encoded}")') == [expected]
+    assert printed(f'decode_netbios_name_type("{encoded}"), decode_netbios_name("{encoded}")') == [
+        expected
+    ]
 
 
 def test_paraglob():

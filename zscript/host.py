@@ -33,7 +33,7 @@ from .engine.timers import VirtualClock, WallClock
 from .loader import Conditionals, resolve_load
 from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
-from .runtime import linemap, ops
+from .runtime import linemap, ops, patterns
 from .runtime.containers import Set, Table, Vector, new_set, new_table
 from .runtime.errors import AssertionFailure, ZeekExit
 from .runtime.patterns import (
@@ -159,6 +159,8 @@ class Host:
         ns["_z_pmatch"] = pmatch
         ns["_z_psearch"] = psearch
         ns["_z_assert"] = self._assert
+        for name in ("pattern_concat", "pattern_union", "pattern_lookup", "pattern_in"):
+            ns["_z_" + name] = getattr(patterns, name)
 
     def _declare_bifs(self) -> None:
         """Install the built-in functions; declare those whose types are known.

@@ -261,6 +261,10 @@ class ExprChecks:
             e.type = ERROR
             return e
         if isinstance(bt, TableType):
+            if self.is_pattern_lookup(bt, e.indices):
+                e.indices = self.check_exprs(e.indices)
+                e.type = VectorType(bt.yield_) if bt.yield_ is not None else ERROR
+                return e
             e.indices = self.check_index_list(e.indices, bt, e)
             if bt.is_set:
                 self.error(e.span, "cannot index a set (use 'in')")
@@ -294,6 +298,16 @@ class ExprChecks:
         e.indices = self.check_exprs(e.indices)
         e.type = ERROR
         return e
+
+    def is_pattern_lookup(self, tt: TableType, indices: list[A.Expr]) -> bool:
+        """``t["str"]`` / ``"str" in t`` on a ``table[pattern]``: match all patterns."""
+        if len(tt.indices) != 1 or tt.indices[0].tag != "pattern" or len(indices) != 1:
+            return False
+        x = indices[0]
+        if isinstance(x, A.Const):
+            return x.kind == "string"
+        t = self.check_expr(x).type
+        return t.tag == "string"
 
     def check_index_list(self, indices: list[A.Expr], tt: TableType, where: A.Node) -> list[A.Expr]:
         """Check and coerce a table/set index (``t[a, b]`` or ``t[[a, b]]``)."""
@@ -640,6 +654,9 @@ class ExprChecks:
                 items = left.items
             else:
                 items = [left]
+            if len(items) == 1 and self.is_pattern_lookup(rt, items):
+                e.left = self.check_expr(items[0])
+                return e
             if len(items) == 1 and len(rt.indices) == 1:
                 x = self.check_expr(items[0], rt.indices[0])
                 e.left = self.coerce(x, rt.indices[0], "index")

@@ -98,6 +98,8 @@ def bitwise_result(op: str, a: Type, b: Type) -> Type | None:
         return ERROR
     if a.tag == "count" and b.tag == "count":
         return COUNT
+    if op in ("&", "|") and a.tag == "pattern" and b.tag == "pattern":
+        return a
     if op in ("<<", ">>") and a.tag == "int" and b.tag in ("count", "int"):
         return INT
     if (

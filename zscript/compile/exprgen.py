@@ -136,6 +136,8 @@ class ExprGen:
         base = self.expr(e.base)
         bt = e.base.type
         if isinstance(bt, TableType):
+            if isinstance(e.type, VectorType) and bt.indices and bt.indices[0].tag == "pattern":
+                return mark(f"_z_pattern_lookup({base}, {self.expr(e.indices[0])}, {self.tconst(e.type)})", e)
             return mark(f"{base}[{self.key(e.indices)}]", e)
         if isinstance(bt, VectorType):
             idx = e.indices[0]
@@ -317,6 +319,8 @@ class ExprGen:
         if isinstance(ta, TableType):
             fn = {"-": "_z_setdiff", "&": "_z_setinter", "|": "_z_setunion"}[op]
             return f"{fn}({a}, {b})"
+        if ta.tag == "pattern":
+            return f"_z_pattern_{'concat' if op == '&' else 'union'}({a}, {b})"
         tag = ot.tag if ot is not None else e.type.tag
         if op == "+":
             if tag == "count":
@@ -371,6 +375,8 @@ class ExprGen:
         r = self.expr(e.right)
         left = e.left
         if isinstance(rt, TableType):
+            if rt.indices and rt.indices[0].tag == "pattern" and left.type is not None and left.type.tag == "string":
+                return f"_z_pattern_in({self.expr(left)}, {r})"
             if isinstance(left, A.ListCtor):
                 k = (
                     "("

@@ -97,12 +97,15 @@ def pattern_problem(text: str, flags: str = "") -> str | None:
 
 
 class Pattern:
-    __slots__ = ("flags", "regex", "text")
+    """A compiled pattern; ``display`` is the text Zeek prints between slashes."""
 
-    def __init__(self, text: str, flags: str = ""):
+    __slots__ = ("display", "flags", "regex", "text")
+
+    def __init__(self, text: str, flags: str = "", display: str | None = None):
         self.text = text
         self.flags = flags
         self.regex = compile_pattern(text, flags)
+        self.display = display if display is not None else f"^?({text})$?"
 
     def match_exact(self, s: str) -> bool:
         return self.regex.fullmatch(s) is not None
@@ -111,7 +114,7 @@ class Pattern:
         return self.regex.search(s) is not None
 
     def __str__(self) -> str:
-        return f"/^?({self.text})$?/"
+        return f"/{self.display}/"
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Pattern) and other.text == self.text and other.flags == self.flags
@@ -122,6 +125,34 @@ class Pattern:
 
 def make_pattern(text: str, flags: str = "") -> Pattern:
     return Pattern(text, flags)
+
+
+def _inline(p: Pattern) -> str:
+    """``p``'s regex with its flags made inline, for combining patterns."""
+    flags = "".join(f for f in "is" if f in p.flags)
+    return f"(?{flags}:{p.text})" if flags else f"(?:{p.text})"
+
+
+def pattern_concat(a: Pattern, b: Pattern) -> Pattern:
+    """``a & b``: a string matching ``a`` followed by one matching ``b``."""
+    return Pattern(_inline(a) + _inline(b), "", f"({a.display})({b.display})")
+
+
+def pattern_union(a: Pattern, b: Pattern) -> Pattern:
+    """``a | b``: either pattern."""
+    return Pattern(f"{_inline(a)}|{_inline(b)}", "", f"({a.display})|({b.display})")
+
+
+def pattern_lookup(table, s: str, vtype):
+    """``t[s]`` on a ``table[pattern] of T``: the values of every matching pattern."""
+    from .containers import Vector
+
+    return Vector(vtype, [v for p, v in table.items() if p.regex.fullmatch(s) is not None])
+
+
+def pattern_in(s: str, container) -> bool:
+    """``s in t`` for a table or set of patterns: does any pattern match?"""
+    return any(p.regex.fullmatch(s) is not None for p in container)
 
 
 def pmatch(p: Pattern, s: str) -> bool:
