@@ -579,6 +579,9 @@ class ExprChecks:
         if op in ("&&", "||"):
             e.left = self.check_expr(e.left)
             e.right = self.check_expr(e.right)
+            if isinstance(e.left.type, VectorType) and isinstance(e.right.type, VectorType):
+                e.type = VectorType(BOOL)
+                return e
             for side in (e.left, e.right):
                 if side.type.tag not in ("bool", "error"):
                     self.error(side.span, f"operand of {op} must be bool", self.describe_expr(side))
@@ -595,6 +598,12 @@ class ExprChecks:
             e.type = BOOL if op in ("==", "!=", "<", "<=", ">", ">=") else ERROR
             return e
         if op in ("==", "!=", "<", "<=", ">", ">="):
+            if isinstance(ta, VectorType) and isinstance(tb, VectorType) and ta.elem and tb.elem:
+                if not comparable(op, ta.elem, tb.elem):
+                    self.error(e.span, f"illegal comparison ({ta} {op} {tb})", self.describe_expr(e))
+                e.operand_type = ta.elem
+                e.type = VectorType(BOOL)
+                return e
             if isinstance(ta, TableType) and isinstance(tb, TableType):
                 if tb.is_unspecified:
                     e.right = self.coerce(e.right, ta)
@@ -630,6 +639,12 @@ class ExprChecks:
             e.type, e.operand_type = r
             return e
         if op in ("&", "|", "^", "<<", ">>"):
+            if isinstance(ta, VectorType) and isinstance(tb, VectorType) and ta.elem and tb.elem:
+                inner = bitwise_result(op, ta.elem, tb.elem)
+                if inner is not None:
+                    e.type = VectorType(inner)
+                    e.operand_type = inner
+                    return e
             r = bitwise_result(op, ta, tb)
             if r is None:
                 self.error(

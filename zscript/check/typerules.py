@@ -87,6 +87,9 @@ def arith_result(op: str, a: Type, b: Type) -> tuple[Type, Type] | None:
             return DOUBLE, INTERVAL
     if isinstance(a, VectorType) and isinstance(b, VectorType) and a.elem and b.elem:
         inner = arith_result(op, a.elem, b.elem)
+        if inner is None and op in ("*", "/") and "interval" in (a.elem.tag, b.elem.tag):
+            # Element-wise, Zeek keeps intervals for double/interval too.
+            inner = (INTERVAL, INTERVAL) if is_numeric(a.elem) or is_numeric(b.elem) else None
         if inner is not None:
             return VectorType(inner[0]), inner[1]
     return None

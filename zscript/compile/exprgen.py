@@ -301,6 +301,8 @@ class ExprGen:
 
     def gen_BinOp(self, e: A.BinOp) -> str:
         op = e.op
+        if isinstance(e.type, VectorType) and op in ("&&", "||"):
+            return mark(f"_z_varith({op!r}, {self.expr(e.left)}, {self.expr(e.right)}, {self.tconst(e.type)})", e)
         if op == "&&":
             return f"({self.expr(e.left)} and {self.expr(e.right)})"
         if op == "||":
@@ -313,6 +315,8 @@ class ExprGen:
         ta, tb = e.left.type, e.right.type
         ot = e.operand_type
         if op in _CMP:
+            if isinstance(e.type, VectorType):
+                return mark(f"_z_varith({op!r}, {a}, {b}, {self.tconst(e.type)})", e)
             return self.gen_compare(e, op, a, b, ta, tb)
         if isinstance(e.type, VectorType):
             return mark(f"_z_varith({op!r}, {a}, {b}, {self.tconst(e.type)})", e)
@@ -447,7 +451,9 @@ class ExprGen:
                 return f"_z_tadd_elem({cur}, {v})"
             return f"_z_tremove({cur}, {v})"
         if isinstance(tt, VectorType):
-            if isinstance(value.type, VectorType):
+            vt = value.type
+            # For a vector of vectors, += appends the vector as one element.
+            if isinstance(vt, VectorType) and not isinstance(tt.elem, VectorType):
                 return f"_z_vextend({cur}, {v})"
             return f"_z_vappend({cur}, {v})"
         return f"({cur} {op[0]} {v})"

@@ -46,8 +46,9 @@ _POSIX_RE = re.compile(r"\[:(\w+):\]")
 def translate(text: str) -> str:
     """Zeek (flex-style) regular expression to Python ``re`` syntax.
 
-    Handles POSIX classes (``[[:digit:]]``) and a literal ``[`` inside a
-    bracket expression, which Python would warn about as a nested set.
+    Handles POSIX classes (``[[:digit:]]``), quoted literal text
+    (``"foo"``, case-sensitive even under ``/i``) and a literal ``[`` inside
+    a bracket expression, which Python would warn about as a nested set.
     """
     text = _POSIX_RE.sub(lambda m: _POSIX_CLASSES.get(m.group(1), m.group(0)), text)
     out = []
@@ -67,6 +68,14 @@ def translate(text: str) -> str:
                 out.append(c)
             else:
                 out.append(c)
+        elif c == '"':
+            # flex syntax: a quoted string is literal text, matched case-sensitively.
+            end = text.find('"', i + 1)
+            if end < 0:
+                end = len(text)
+            out.append("(?-i:" + re.escape(text[i + 1 : end]) + ")")
+            i = end + 1
+            continue
         elif c == "[":
             in_class = True
             if text[i + 1 : i + 2] == "^":
