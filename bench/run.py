@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/run.py            # full run (about a minute on 2 cores)
+    python bench/run.py            # full run (about 30 s on 2 idle cores)
     python bench/run.py --quick    # smaller sizes, fewer repetitions (smoke test)
 
 Benchmarks (programs in ``bench/programs/*.zs``, Python equivalents in
@@ -116,7 +116,7 @@ FULL = Sizes(
     table_reps=100,
     fmt_iterations=100_000,
     events=100_000,
-    reps=9,
+    reps=15,
     startup_runs=20,
 )
 QUICK = Sizes(

@@ -148,6 +148,7 @@ class Host:
         ns["_z_print"] = _print
         loop = self.loop
         ns["_z_event"] = loop.event
+        ns["_z_qappend"] = loop.queue.queue.append
         ns["_z_schedule"] = loop.schedule
         ns["_z_when"] = loop.triggers.when
         ns["_z_acall"] = loop.triggers.async_call
@@ -163,34 +164,30 @@ class Host:
             ns["_z_" + name] = getattr(patterns, name)
 
     def _declare_bifs(self) -> None:
-        """Install the built-in functions; declare those whose types are known.
+        """Install the built-in functions.
 
-        Signatures naming types from ``init-bare.zs`` are declared once it
-        has been loaded (:meth:`_declare_deferred_bifs`).
+        Their signatures are parsed lazily, when a script first names one:
+        most scripts use a handful of the few hundred built-ins, and parsing
+        them all would dominate start-up.
         """
         ctx = _BifContext(self)
         bifs_mod.RECORD_FIELDS_HOOK["build"] = self._record_fields
-        self._deferred_bifs = []
+        lazy = self.checker.lazy_globals
         for name, b in bifs_mod.BIFS.items():
             py_name = "_bif_" + name.replace("::", "__")
             self.ns[py_name] = functools.partial(b.func, ctx) if b.context else b.func
-            if not self._declare_bif(name, b, py_name):
-                self._deferred_bifs.append((name, b, py_name))
-
-    def _declare_deferred_bifs(self) -> None:
-        for name, b, py_name in self._deferred_bifs:
-            if not self._declare_bif(name, b, py_name):
-                # A signature naming an undeclared type: a zscript bug, reported once.
-                self.reporter.write(
-                    f"internal warning: built-in function {name} has a bad signature: {b.signature}\n"
-                )
-        self._deferred_bifs = []
+            lazy[name] = functools.partial(self._declare_bif, name, b, py_name)
 
     def _declare_bif(self, name: str, b, py_name: str) -> bool:
         src = SourceFile("<bif>", f"global __bif__: {b.signature};")
         decl = next(iter(UnitParser(src).units()))
+        saved = self.checker.take_diagnostics()
         t = self.checker.resolve_type(decl.type)
-        if self.checker.take_diagnostics() or not isinstance(t, FuncType):
+        bad = self.checker.take_diagnostics()
+        self.checker.diags.extend(saved)
+        if bad or not isinstance(t, FuncType):
+            # A signature naming an undeclared type: a zscript bug, reported once.
+            self.reporter.write(f"internal warning: built-in function {name} has a bad signature: {b.signature}\n")
             return False
         t.varargs = b.varargs
         if b.result is not None:
@@ -417,8 +414,6 @@ class Host:
                 )
             )
             self.failed = True
-        if self._deferred_bifs:
-            self._declare_deferred_bifs()
 
     def process_unit(self, unit: A.Node) -> None:
         ch = self.checker

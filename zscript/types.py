@@ -238,6 +238,11 @@ class EnumType(Type):
         return self.name or "enum"
 
 
+#: Renders an attribute's value expression in type descriptions; the syntax
+#: layer installs its expression printer here.
+ATTR_TEXT: list = [str]
+
+
 class Param:
     __slots__ = ("attrs", "name", "type")
 
@@ -267,11 +272,13 @@ class FuncType(Type):
 
     def describe(self) -> str:
         parts = []
+        text = ATTR_TEXT[0]
         for p in self.params:
             s = f"{p.name}:{p.type.display()}"
-            extra = [a if v is None else f"{a}={v}" for a, v in p.attrs.items() if a != "&default"]
+            extra = [a if v is None else f"{a}={text(v)}" for a, v in p.attrs.items() if a != "&default"]
             if "&default" in p.attrs:
-                extra.insert(0, f"&default={p.attrs['&default']}")
+                # Zeek lists a parameter with a default as optional too.
+                extra[:0] = [f"&default={text(p.attrs['&default'])}", "&optional"]
             if extra:
                 s += " " + ", ".join(extra)
             parts.append(s)

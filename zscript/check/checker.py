@@ -105,6 +105,9 @@ class Checker(ExprChecks, StmtChecks):
         self.events_handled: set[str] = set()
         #: Called when an enumerator is declared (the host creates its value).
         self.on_enum_added: Callable[[EnumType, str], None] | None = None
+        #: Globals declared on first use: full name -> function declaring it
+        #: (the host registers built-in functions this way).
+        self.lazy_globals: dict[str, Callable[[], object]] = {}
         #: Record types created or extended by the current unit (the compiler
         #: compiles their field defaults).
         self.touched_records: list[RecordType] = []
@@ -190,7 +193,13 @@ class Checker(ExprChecks, StmtChecks):
                     self.error(span, f"identifier is not exported: {full}")
                 return gid
         gname = full_name(GLOBAL, name)
-        return self.globals.get(gname)
+        gid = self.globals.get(gname)
+        if gid is None:
+            declare = self.lazy_globals.pop(gname, None) or self.lazy_globals.pop(full, None)
+            if declare is not None:
+                declare()
+                gid = self.globals.get(gname) or self.globals.get(full)
+        return gid
 
     def lookup_def(self, name: str) -> ID | None:
         """Lookup for a new global/function definition (``same_module_only``)."""
@@ -218,6 +227,7 @@ class Checker(ExprChecks, StmtChecks):
             cands.update(short_name(n) for n in f.locals)
             f = f.parent
         short = short_name(name)
+        cands.update(n for n in self.lazy_globals if "::" not in n)
         for g in self.globals:
             if "::" not in g or g.startswith(self.module + "::"):
                 cands.add(short_name(g))

@@ -424,7 +424,8 @@ class CodeGen(ExprGen):
             return
         self.ensure_handler(ident)
         args = ", ".join(self.expr(a) for a in call.args)
-        self.emit(f"_z_event({self.name_ref(ident)}, ({args}{',' if call.args else ''}))", s.span)
+        # Straight onto the event queue (a deque's bound append): raising is hot.
+        self.emit(f"_z_qappend(({self.name_ref(ident)}, ({args}{',' if call.args else ''})))", s.span)
 
     def stmt_IfStmt(self, s: A.IfStmt) -> None:
         self.emit(f"if {self.expr(s.cond)}:", s.span)
@@ -459,11 +460,16 @@ class CodeGen(ExprGen):
         keys = [self.loop_target(k) for k in s.key_ids]
         ktarget = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ")"
         if isinstance(t, TableType):
+            # Iterate over a snapshot unless the body cannot modify any table.
+            snap = "list" if _may_modify_tables(s.body) else ""
             if s.value is not None:
                 vt = self.loop_target(s.value_id)
-                head = f"for {ktarget}, {vt} in list({it}.items()):"
+                if s.key_ids == [None] or all(k is None for k in s.key_ids):
+                    head = f"for {vt} in {snap}({it}.values()):"
+                else:
+                    head = f"for {ktarget}, {vt} in {snap}({it}.items()):"
             else:
-                head = f"for {ktarget} in list({it}):"
+                head = f"for {ktarget} in {snap}({it}):"
         elif isinstance(t, VectorType):
             if s.value is not None:
                 head = f"for {ktarget}, {self.loop_target(s.value_id)} in _z_vitems({it}):"
@@ -710,6 +716,25 @@ class _NameOf:
 
     def __init__(self, ident: ID):
         self.type = ident.type
+
+
+_MUTATING = (A.Call, A.HookCall, A.AddStmt, A.DeleteStmt, A.WhenStmt, A.LambdaExpr)
+
+
+def _may_modify_tables(body) -> bool:
+    """Could executing ``body`` insert into or delete from a table or set?
+
+    Calls are assumed to (they may do anything); so are assignments whose
+    target is a table element or a whole table (``t += ...``).
+    """
+    for n in A.iter_nodes(body):
+        if isinstance(n, _MUTATING):
+            return True
+        if isinstance(n, A.Assign) and (isinstance(n.target, A.Index) or isinstance(n.target.type, TableType)):
+            return True
+        if isinstance(n, A.UnaryOp) and n.op in ("++", "--") and isinstance(n.operand, A.Index):
+            return True
+    return False
 
 
 def _simple(code: str) -> bool:

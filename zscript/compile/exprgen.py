@@ -2,7 +2,7 @@
 
 Each ``gen_<Node>`` returns a Python expression string.  Operators are
 specialised on the static types the checker computed, so the generated code
-does no type dispatch: a count addition becomes ``(a + b) & M64``, a table
+does no type dispatch: a count addition becomes ``a + b`` wrapped at 2**64, a table
 lookup ``t[k]``, a record field ``r.f_name``.  Expressions that may fail are
 wrapped in :func:`~zscript.runtime.linemap.mark` so a runtime error can be
 reported at the right script expression.
@@ -208,9 +208,12 @@ class ExprGen:
 
     def bif_fmt(self, e: A.Call) -> str | None:
         """``fmt`` with a literal format of plain ``%s``/``%d``: build the string inline."""
-        if not e.args or not isinstance(e.args[0], A.Const) or e.args[0].kind != "string":
+        first = e.args[0] if e.args else None
+        if isinstance(first, A.Coerce):
+            first = first.expr
+        if not isinstance(first, A.Const) or first.kind != "string":
             return None
-        f = e.args[0].value
+        f = first.value
         args = e.args[1:]
         pieces = []
         i = 0
@@ -282,7 +285,7 @@ class ExprGen:
         if isinstance(target, A.Name):
             ref = self.lvalue_name(target.id)
             if is_count:
-                new = f"({ref} + 1) & {M64}" if delta > 0 else f"_z_cdec({ref})"
+                new = f"({ref} + 1 if {ref} != {M64} else 0)" if delta > 0 else f"_z_cdec({ref})"
             else:
                 new = f"{ref} {'+' if delta > 0 else '-'} 1"
             if want_value:
@@ -328,7 +331,7 @@ class ExprGen:
         tag = ot.tag if ot is not None else e.type.tag
         if op == "+":
             if tag == "count":
-                return f"(({a} + {b}) & {M64})"
+                return self.count_wrap(f"{a} + {b}")
             return f"({a} + {b})"
         if op == "-":
             if tag == "count":
@@ -338,7 +341,7 @@ class ExprGen:
             return f"({a} - {b})"
         if op == "*":
             if tag == "count":
-                return f"(({a} * {b}) & {M64})"
+                return self.count_wrap(f"{a} * {b}")
             return f"({a} * {b})"
         if op == "/":
             if tag == "count":
@@ -357,6 +360,14 @@ class ExprGen:
         if op == ">>":
             return f"({a} >> {b})"
         raise AssertionError(op)
+
+    def count_wrap(self, code: str) -> str:
+        """``code`` reduced modulo 2**64 (count overflow wraps, as in Zeek).
+
+        A comparison is much cheaper than ``& M64`` on CPython, which goes
+        through the big-integer path for every result.
+        """
+        return f"(_s if (_s := {code}) <= {M64} else _s & {M64})"
 
     def gen_compare(self, e, op, a, b, ta, tb) -> str:
         if {ta.tag, tb.tag} == {"pattern", "string"}:
@@ -440,7 +451,7 @@ class ExprGen:
         tag = tt.tag
         if tag == "count":
             if op == "+=":
-                return f"(({cur} + {v}) & {M64})"
+                return self.count_wrap(f"{cur} + {v}")
             return f"_z_csub({cur}, {v})"
         if tag in ("int", "double", "interval", "time", "string"):
             return f"({cur} {op[0]} {v})"

@@ -21,7 +21,6 @@ callbacks and wake the loop.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import sys
 from collections.abc import Callable
@@ -49,8 +48,8 @@ class EventLoop:
         #: Number of I/O sources that keep the loop alive (Zeek's counting sources).
         self.sources = 0
         self.exit_only_after_terminate: Callable[[], bool] = lambda: False
-        self._wakeup: asyncio.Event | None = None
-        self._aloop: asyncio.AbstractEventLoop | None = None
+        self._wakeup = None  # asyncio.Event while running
+        self._aloop = None  # the asyncio loop while running
         #: Callbacks run at the start of shutdown (before net_done).
         self.on_shutdown: list[Callable[[], None]] = []
         self.exit_code = 0
@@ -136,10 +135,18 @@ class EventLoop:
         self.drain()
 
     def run(self) -> int:
+        if not self.should_run():
+            # Nothing keeps the process alive: shut down without starting asyncio.
+            self.shutdown()
+            return self.exit_code
+        import asyncio
+
         asyncio.run(self.run_async())
         return self.exit_code
 
     async def run_async(self) -> None:
+        import asyncio
+
         self._aloop = asyncio.get_running_loop()
         self._wakeup = asyncio.Event()
         self._install_signals()
@@ -156,6 +163,8 @@ class EventLoop:
             self.shutdown()
 
     async def _wait(self) -> None:
+        import asyncio
+
         nt = self.timers.next_time()
         if self.clock.virtual and self.sources == 0:
             if nt is None:

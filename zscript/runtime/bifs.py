@@ -682,11 +682,14 @@ def enum_to_int(e):
     return e.value
 
 
+#: The Zeek script-language version zscript implements (what scripts test
+#: with ``Version::at_least``).
+ZEEK_LANGUAGE_VERSION = "8.1.0"
+
+
 @bif("zeek_version", "function(): string")
 def zeek_version():
-    from ..version import __version__
-
-    return f"zscript-{__version__}"
+    return ZEEK_LANGUAGE_VERSION
 
 
 # Records described by record_fields() need the field table's types, built by

@@ -570,3 +570,17 @@ class FuncDecl(Decl):
 
 
 AnyNode = Node
+
+
+def iter_nodes(root):
+    """Yield ``root`` and every AST node below it (depth first)."""
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Node):
+            yield n
+            for f in attrs.fields(type(n)):
+                if f.init and f.name != "span":
+                    stack.append(getattr(n, f.name))
+        elif isinstance(n, list | tuple):
+            stack.extend(n)

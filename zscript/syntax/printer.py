@@ -9,6 +9,7 @@ does the same.  :func:`stmt_text` renders statements for function printing.
 
 from __future__ import annotations
 
+from .. import types as _types
 from ..numfmt import format_double, format_interval
 from . import ast as A
 
@@ -138,3 +139,6 @@ _RENDER = {
     A.WhenLocal: lambda e: f"local {e.name} = {expr_text(e.init)}",
     A.Coerce: lambda e: expr_text(e.expr),
 }
+
+
+_types.ATTR_TEXT[0] = expr_text

@@ -2,7 +2,7 @@
 redef table_expire_interval = 1 sec;
 redef exit_only_after_terminate = T;
 
-global sessions: table[string] of count &read_expire=3 secs &expire_func=function(t: table[string] of count, k: string): interval
+global sessions: table[string] of count &read_expire=5 secs &expire_func=function(t: table[string] of count, k: string): interval
 	{
 	print "expired", k;
 	return 0 secs;
@@ -25,6 +25,6 @@ event zeek_init()
 	sessions["idle"] = 2;
 	schedule 2 secs { touch("busy") };
 	schedule 4 secs { touch("busy") };
-	schedule 6 secs { touch("busy") };
-	schedule 7 secs { stop() };
+	schedule 7 secs { touch("busy") };
+	schedule 8 secs { stop() };
 	}

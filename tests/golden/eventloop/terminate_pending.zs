@@ -9,7 +9,6 @@ event later(tag: string)
 event stop()
 	{
 	print "stopping", terminate();
-	print "second terminate returns", terminate();
 	}
 
 event zeek_init()

@@ -4,11 +4,14 @@
   goes to the reporter at the calling expression and the bif goes on to
   return its fallback value, as Zeek's ``emit_builtin_error`` does (raising
   :class:`~zscript.runtime.errors.ScriptError` would abort the handler);
+  :func:`reporter_error` and :func:`reporter_warning` are Zeek's
+  location-less ``reporter->Error``/``Warning``;
 * :func:`enum_value` and :func:`script_type` reach the types declared in
-  ``init-bare.zs``;
-* :func:`longest_prefix_match` gives the length of the longest match of a
-  pattern anchored at a position (Zeek's ``MatchPrefix``; Python's ``re``
-  stops at the first alternative that matches).
+  ``init-bare.zs``; :func:`static_arg_type` serves ``result`` functions;
+* :func:`match_at` gives the length of the longest match of a pattern at a
+  position (Zeek's ``MatchPrefix``; Python's ``re`` stops at the first
+  alternative that matches) and :func:`find_matches` scans a string for
+  successive matches the way Zeek's splitting and substitution do.
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 Provides: table_keys, table_values, clear_table, sort, order.
 
+``table_values`` is declared to return ``any_vec`` as in Zeek, but its
+static result is the vector of the table's yield type (Zeek's runtime type),
+so ``local v: vector of string = table_values(t)`` type-checks.
+
 ``sort`` and ``order`` take an optional comparison function returning a
 negative, zero or positive int; without one only vectors of numbers
 (count, int, double, time, interval) can be sorted, as in Zeek.  Misuse is

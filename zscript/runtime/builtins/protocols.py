@@ -1,11 +1,14 @@
 """Protocol helper built-ins that need no packet engine (FTP and NetBIOS text formats).
 
 Provides: fmt_ftp_port, parse_ftp_port, parse_eftp_port, parse_ftp_pasv,
-parse_ftp_epsv, decode_netbios_name, decode_netbios_name_type.
+parse_ftp_epsv, decode_netbios_name, decode_netbios_name_type,
+community_id_v1.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 
 from ..bifs import bif
@@ -160,3 +163,54 @@ def decode_netbios_name_type(name):
         return 256
     decoded = _nibble_pairs(name)
     return 256 if decoded is None else decoded[15]
+
+
+# ------------------------------------------------------------ Community ID
+
+_IPPROTO = {"tcp": 6, "udp": 17}
+_IPPROTO_ICMP, _IPPROTO_ICMPV6, _IPPROTO_SCTP = 1, 58, 132
+_UNKNOWN_IP_PROTO = 65535
+#: ICMP types that have a counterpart (request/reply); the others are one-way.
+_ICMP4_TWO_WAY = {0, 8, 9, 10, 13, 14, 15, 16, 17, 18}
+_ICMP6_TWO_WAY = {128, 129, 130, 131, 133, 134, 135, 136, 139, 140, 144, 145}
+
+
+def _swap16(p: int) -> int:
+    """A port in network byte order read as a host (little-endian) number, as Zeek compares them."""
+    return ((p & 0xFF) << 8) | (p >> 8 & 0xFF)
+
+
+@bif(
+    "community_id_v1",
+    "function(cid: conn_id, seed: count &default=0, do_base64: bool &default=T): string",
+    context=True,
+)
+def community_id_v1(ctx, cid, seed=0, do_base64=True):
+    """The Community ID flow hash (version 1) of a connection's endpoints."""
+    src, dst = addr_bits(cid.f_orig_h), addr_bits(cid.f_resp_h)
+    sport, dport = cid.f_orig_p.num & 0xFFFF, cid.f_resp_p.num & 0xFFFF
+    is_v4 = src >> 32 == 0xFFFF
+    proto_name = cid.f_orig_p.proto
+    has_ports = True
+    one_way = False
+    if proto_name in _IPPROTO:
+        proto = _IPPROTO[proto_name]
+    elif proto_name == "icmp":
+        proto = _IPPROTO_ICMP if is_v4 else _IPPROTO_ICMPV6
+        one_way = sport not in (_ICMP4_TWO_WAY if is_v4 else _ICMP6_TWO_WAY)
+    else:
+        proto = cid.f_proto
+        if proto == _UNKNOWN_IP_PROTO:
+            builtin_error(ctx, "CommunityID: unknown transport layer", cid)
+            return ""
+        proto &= 0xFF
+        has_ports = proto == _IPPROTO_SCTP
+    if not (one_way or src < dst or (src == dst and _swap16(sport) < _swap16(dport))):
+        src, dst, sport, dport = dst, src, dport, sport
+    width = 4 if is_v4 else 16
+    data = (seed & 0xFFFF).to_bytes(2, "big") + (src & ((1 << 8 * width) - 1)).to_bytes(width, "big")
+    data += (dst & ((1 << 8 * width) - 1)).to_bytes(width, "big") + bytes([proto, 0])
+    if has_ports:
+        data += sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
+    digest = hashlib.sha1(data).digest()
+    return "1:" + (base64.b64encode(digest).decode("ascii") if do_base64 else digest.hex())
