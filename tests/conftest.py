@@ -2,10 +2,17 @@
 
 ``pytest --update-golden`` rewrites the expected output of the golden-file
 tests from the current behaviour (like ``btest -U``); review the diff before
-committing it.
+committing it.  ``ZEEK_ALLOW_INIT_ERRORS`` is set as in Zeek's test suite.
 """
 
 from __future__ import annotations
+
+import os
+
+# As in Zeek's btest configuration: runtime errors while initializing are
+# reported but not fatal, so tests can show them.  Tests of the fatal
+# behaviour remove the variable themselves.
+os.environ.setdefault("ZEEK_ALLOW_INIT_ERRORS", "1")
 
 
 def pytest_addoption(parser):

@@ -566,3 +566,12 @@ def test_paraglob():
     print paraglob_equals(p, paraglob_init(vector("*", "d?g", "*og", "d?", "d[!wl]g")));
     """
     assert lines(src) == ["[d?g, d[!wl]g, d?g, d[!wl]g, *og, *]", "[*.gov*]", "T"]
+
+
+def test_community_id():
+    src = """
+    local c = conn_id($orig_h=1.2.3.4, $orig_p=1122/tcp, $resp_h=5.6.7.8, $resp_p=3344/tcp, $proto=6);
+    local r = conn_id($orig_h=5.6.7.8, $orig_p=3344/tcp, $resp_h=1.2.3.4, $resp_p=1122/tcp, $proto=6);
+    print community_id_v1(c), community_id_v1(c) == community_id_v1(r), community_id_v1(c, 1) != community_id_v1(c);
+    """
+    assert lines(src) == ["1:wCb3OG7yAFWelaUydu0D+125CLM=, T, T"]

@@ -34,7 +34,7 @@ from .loader import Conditionals, resolve_load
 from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
 from .runtime import linemap, ops, patterns
-from .runtime.containers import Set, Table, Vector, new_set, new_table
+from .runtime.containers import Set, Table, Vector, expire_entry, new_set, new_table
 from .runtime.errors import AssertionFailure, ZeekExit
 from .runtime.patterns import (
     make_addr,
@@ -91,6 +91,38 @@ class _BifContext(bifs_mod.BifContext):
     def types_by_name(self, name: str):
         gid = self.host.checker.globals.get(name)
         return gid.value if gid is not None and gid.kind == "type" else None
+
+    def global_value(self, name: str, default=None):
+        """The current value of a script global (``max_find_all_string_length`` ...)."""
+        return self.host._global_value(name, default)
+
+    def builtin_error(self, message: str, detail: str | None = None) -> None:
+        """Zeek's non-fatal builtin error, at the calling script expression."""
+        from .diagnostics import render_runtime
+        from .runtime.linemap import caller_location, describe_node
+
+        span, node = caller_location(3)
+        call = describe_node(node) or None
+        text = f"{call} and {detail}" if call and detail is not None else (call or detail)
+        self.host.reporter.errors += 1
+        self.host.reporter.write(render_runtime("error", message, span, text))
+
+    def reporter_error(self, message: str) -> None:
+        self.host.reporter.error(message)
+
+    def reporter_warning(self, message: str) -> None:
+        self.host.reporter.warnings += 1
+        self.host.reporter.write(f"warning: {message}\n")
+
+    def write_stdout(self, text: str) -> None:
+        """Write script bytes (characters 0-255) to the print stream unchanged."""
+        out = self.host.stdout
+        if out is None:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("latin-1", "replace"))
+            sys.stdout.buffer.flush()
+        else:
+            out.write(text)
 
 
 class Host:
@@ -296,7 +328,7 @@ class Host:
                     if extra and extra > 0:
                         tbl.atimes[key] = now - tbl.expire_interval() + extra
                         continue
-                tbl.zdelete(key)
+                expire_entry(tbl, key)
         if len(self._expiring) and not self.loop.terminating:
             self._schedule_sweep()
 
@@ -460,7 +492,7 @@ class Host:
                 self.diagnostics.append(Diagnostic("error", "@load needs a script name", d.span))
                 self.failed = True
                 return
-            here = os.path.dirname(source.path) if not source.path.startswith("<") else None
+            here = (os.path.dirname(source.path) or ".") if not source.path.startswith("<") else None
             target = resolve_load(d.arg, here)
             if target is None:
                 self.diagnostics.append(Diagnostic("error", f"can't find {d.arg}", d.span))
@@ -478,7 +510,7 @@ class Host:
                     or ident in self.checker.modules
                 )
                 taken = defined if name == "ifdef" else not defined
-            conds.push(taken)
+            conds.push(taken, d.span)
             if not taken:
                 where = lexer.skip_conditional()
                 if where == "endif":
@@ -567,10 +599,18 @@ class Host:
             self.loop.exit_only_after_terminate = lambda: self.ns.get(name, False)
         try:
             self.loop.start(self.global_statements)
+            if self.reporter.errors and not _allow_init_errors():
+                # As Zeek: a runtime error while initializing is fatal.
+                self.reporter.write("fatal error: errors occurred while initializing\n")
+                return 1
             return self.loop.run()
         except ZeekExit as e:
             sys.stdout.flush()
             return e.code
+
+
+def _allow_init_errors() -> bool:
+    return bool(os.environ.get("ZEEK_ALLOW_INIT_ERRORS") or os.environ.get("ZSCRIPT_ALLOW_INIT_ERRORS"))
 
 
 def _wlocal(frame, name: str, value) -> bool:

@@ -26,6 +26,8 @@ _PACKAGE_FILES = ("__load__.zs", "__load__.zeek")
 def _candidates(base: Path, name: str):
     p = base / name
     for suffix in _SUFFIXES:
+        if suffix and not p.name:
+            continue
         q = p.with_name(p.name + suffix) if suffix else p
         if q.is_file():
             yield q
@@ -64,14 +66,18 @@ class Conditionals:
 
     def __init__(self):
         self.stack: list[bool] = []
+        #: Where each open ``@if`` is (for "missing @endif").
+        self.spans: list = []
 
-    def push(self, taken: bool) -> None:
+    def push(self, taken: bool, span=None) -> None:
         self.stack.append(taken)
+        self.spans.append(span)
 
     def pop(self) -> bool:
         if not self.stack:
             return False
         self.stack.pop()
+        self.spans.pop()
         return True
 
     @property

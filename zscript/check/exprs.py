@@ -30,7 +30,6 @@ from ..types import (
     FuncType,
     ListType,
     OpaqueType,
-    Param,
     RecordType,
     TableType,
     Type,
@@ -40,7 +39,7 @@ from ..types import (
     max_numeric,
     same_type,
 )
-from .scope import GLOBAL, ID, FuncInfo, full_name
+from .scope import ID, FuncInfo, full_name
 from .typerules import arith_result, assignable, bitwise_result, comparable, size_result
 
 __all__ = ["ExprChecks"]
@@ -425,7 +424,9 @@ class ExprChecks:
             e.call_kind = "value"
         result_fn = getattr(ft, "result_fn", None)
         if result_fn is not None:
-            rt = result_fn([a.type for a in e.args], e.args)
+            # The function sees the arguments' own types, not their `any` conversions.
+            orig = [a.expr.type if isinstance(a, A.Coerce) else a.type for a in e.args]
+            rt = result_fn(orig, e.args)
             e.type = rt if rt is not None else ft.ret
         else:
             e.type = ft.ret
@@ -445,7 +446,10 @@ class ExprChecks:
                 out.append(self.coerce(a, pt, f"argument {i + 1}"))
             else:
                 a = self.check_expr(a)
-                out.append(self.coerce(a, ANY, "argument"))
+                a = self.coerce(a, ANY, "argument")
+                if isinstance(a, A.Coerce):
+                    a.quiet = True
+                out.append(a)
         for p in params[len(args) :]:
             d = p.attrs.get("&default")
             if d is None:
@@ -509,13 +513,11 @@ class ExprChecks:
             call.type = ERROR
             return call
         if ident is None:
-            args = self.check_exprs(call.args)
-            params = [Param(f"arg{i}", a.type) for i, a in enumerate(args)]
-            ft = FuncType("event", params, VOID)
-            ident = self.install_global(
-                full_name(GLOBAL, callee.name), "func", ft, callee.span, export=True
-            )
-            call.args = args
+            # Zeek's EventExpr: the event must be declared (or have a handler) by now.
+            self.check_exprs(call.args)
+            self.error(callee.span, "not an event", self.describe_expr(call))
+            call.type = ERROR
+            return call
         ft = ident.type
         callee.id = ident
         callee.type = ft

@@ -138,6 +138,8 @@ class FuncInfo:
         self.is_async = False
         self.loop_depth = 0
         self.switch_depth = 0
+        #: Names declared by `local` in each enclosing block (innermost last).
+        self.block_names: list[set[str]] = [set()]
         self.counter = 0
 
     def lookup_local(self, full: str) -> ID | None:

@@ -40,14 +40,21 @@ class StmtChecks:
         method(s)
 
     def stmt_Block(self, s: A.Block) -> None:
-        for x in s.stmts:
-            self.check_stmt(x)
+        scopes = self.func.block_names
+        scopes.append(set())
+        try:
+            for x in s.stmts:
+                self.check_stmt(x)
+        finally:
+            scopes.pop()
 
     def stmt_NullStmt(self, s) -> None:
         pass
 
     def stmt_ExprStmt(self, s: A.ExprStmt) -> None:
         s.expr = self.check_expr(s.expr)
+        if _is_pure(s.expr) and s.expr.type.tag != "error":
+            self.warn(s.span, "expression value ignored", self.describe_expr(s.expr))
 
     def stmt_PrintStmt(self, s: A.PrintStmt) -> None:
         s.exprs = self.check_exprs(s.exprs)
@@ -273,6 +280,14 @@ class StmtChecks:
             t = ERROR
         if s.kind == "const" and init is None:
             self.error(s.span, f"const '{s.name}' needs an initial value")
+        scopes = self.func.block_names
+        if s.name != "_":
+            if any(s.name in names for names in scopes):
+                prev = self.func.locals.get(full_name(self.module, s.name))
+                where = f" (first declared on line {prev.span.line})" if prev is not None and prev.span else ""
+                self.error(s.span, f"already defined: {s.name}{where}")
+            elif scopes:
+                scopes[-1].add(s.name)
         lid = self.declare_local(s.name, t, s.span, "const" if s.kind == "const" else "local")
         lid.attrs.update(self.check_attrs(s.attrs, t, "local"))
         lid.attrs.update(getattr(init, "attr_map", None) or {})
@@ -381,6 +396,17 @@ class StmtChecks:
             for ref in info.outer_refs:
                 if ref not in captured and ref.func is not None and ref.func.kind != "top":
                     self.error(s.span, f"'{short(ref.name)}' is used inside when but not captured")
+
+
+_IMPURE = (A.Call, A.HookCall, A.Assign, A.ScheduleExpr, A.LambdaExpr, A.WhenLocal)
+
+
+def _is_pure(e: A.Expr) -> bool:
+    """No side effects: evaluating it as a statement does nothing (a likely typo)."""
+    for n in A.iter_nodes(e):
+        if isinstance(n, _IMPURE) or (isinstance(n, A.UnaryOp) and n.op in ("++", "--")):
+            return False
+    return True
 
 
 def short(name: str) -> str:

@@ -164,10 +164,9 @@ def size_result(t: Type) -> Type | None:
         return COUNT
     if tag == "int":
         return COUNT
-    if tag in ("double", "time"):
+    if tag in ("double", "time", "interval"):
+        # Zeek sizes every double-valued type as a double (``|-3 min|`` is 180.0).
         return DOUBLE
-    if tag == "interval":
-        return INTERVAL
     if tag in ("any", "error", "file", "func", "opaque"):
         return COUNT if tag != "any" else DOUBLE
     return None

@@ -452,7 +452,10 @@ class ExprGen:
         if tag == "count":
             if op == "+=":
                 return self.count_wrap(f"{cur} + {v}")
-            return f"_z_csub({cur}, {v})"
+            # Zeek reports an underflow of `x -= y` as `(x - y)`.
+            shown = A.BinOp("-", target, value, span=getattr(target, "span", None))
+            shown.type = tt
+            return mark(f"_z_csub({cur}, {v})", shown)
         if tag in ("int", "double", "interval", "time", "string"):
             return f"({cur} {op[0]} {v})"
         if isinstance(tt, TableType):
@@ -474,6 +477,11 @@ class ExprGen:
         src = e.expr.type
         dst = e.target.resolved
         if e.op == "is":
+            if src.tag != "any":
+                # The static type decides (Zeek folds this at parse time).
+                from ..types import same_type
+
+                return f"({x}, {same_type(src, dst) or dst.tag == 'any'})[1]"
             return f"_z_is({x}, {self.tconst(dst)})"
         if e.op == "?as":
             return f"_z_can_as({x}, {self.tconst(src)}, {self.tconst(dst)})"
@@ -490,8 +498,10 @@ class ExprGen:
             return f"len({x})"
         if tag == "count":
             return x
-        if tag in ("int", "double", "interval"):
+        if tag in ("int",):
             return f"abs({x})"
+        if tag in ("double", "interval"):
+            return f"float(abs({x}))"
         if tag == "bool":
             return f"int({x})"
         if tag == "time":

@@ -107,15 +107,17 @@ class EventLoop:
     # --------------------------------------------------------------- control
 
     def terminate(self) -> bool:
-        if self.terminating or self.terminate_requested:
+        """Ask the loop to stop after the current round; F once shutdown began
+        (Zeek returns T to every call until then)."""
+        if self.terminating:
             return False
         self.terminate_requested = True
         self.wake()
         return True
 
     def should_run(self) -> bool:
-        if self.terminate_requested:
-            return False
+        """Zeek's run-loop condition: a counting I/O source, or
+        ``exit_only_after_terminate`` before shutdown."""
         return self.sources > 0 or bool(self.exit_only_after_terminate())
 
     def start(self, global_statements: list[Callable[[], None]]) -> None:
@@ -135,13 +137,15 @@ class EventLoop:
         self.drain()
 
     def run(self) -> int:
-        if not self.should_run():
-            # Nothing keeps the process alive: shut down without starting asyncio.
-            self.shutdown()
-            return self.exit_code
-        import asyncio
+        # Zeek (src/main.cc) enters its run loop only when something is
+        # pending; only then does shutdown raise net_done.
+        ran = self.sources > 0 or self.timers.next_time() is not None or bool(self.exit_only_after_terminate())
+        if self.should_run():
+            import asyncio
 
-        asyncio.run(self.run_async())
+            asyncio.run(self.run_async())
+        else:
+            self.shutdown(ran)
         return self.exit_code
 
     async def run_async(self) -> None:
@@ -156,15 +160,18 @@ class EventLoop:
                 self.update_time()
                 self.timers.expire(self.network_time)
                 self.drain()
-            if self.terminate_requested:
-                self.reporter.write("received termination signal\n")
+                if self.terminate_requested:
+                    self.reporter.write("received termination signal\n")
+                    break
         finally:
             self._remove_signals()
-            self.shutdown()
+            self.shutdown(True)
 
     async def _wait(self) -> None:
         import asyncio
 
+        if self.terminate_requested:
+            return
         nt = self.timers.next_time()
         if self.clock.virtual and self.sources == 0:
             if nt is None:
@@ -198,18 +205,20 @@ class EventLoop:
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
 
-    def shutdown(self) -> None:
+    def shutdown(self, loop_ran: bool = True) -> None:
+        """Zeek's ``done_with_network`` (when the run loop ran) and ``terminate_zeek``."""
         self.terminating = True
         for cb in self.on_shutdown:
             try:
                 cb()
             except Exception as exc:  # noqa: BLE001
                 self.reporter.exception(exc)
-        h = self.registry.lookup("net_done")
-        if h is not None:
-            self.event(h, (self.network_time,))
-        self.timers.expire(None, None)
-        self.drain_all()
+        if loop_ran:
+            h = self.registry.lookup("net_done")
+            if h is not None:
+                self.event(h, (self.network_time,))
+            self.timers.expire(None, None)
+            self.drain_all()
         h = self.registry.lookup("zeek_done")
         if h is not None:
             self.event(h, ())

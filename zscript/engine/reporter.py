@@ -43,6 +43,8 @@ class Reporter:
             return
         kind, message, show_expr = message_for(exc)
         span, node = locate(exc)
+        if isinstance(exc, ZeroDivisionError) and getattr(node, "op", None) == "%":
+            message = "modulo by zero"
         detail = None
         if isinstance(exc, ScriptError) and exc.detail is not None:
             detail = exc.detail

@@ -91,10 +91,11 @@ class TriggerManager:
             ok = trig.cond(trig.frame)
         except Suspend:
             return False
-        except Exception as exc:  # noqa: BLE001 - a failing condition ends the trigger
+        except Exception as exc:  # noqa: BLE001 - reported; the condition counts as false
+            # Zeek's Trigger::Eval reports the error and keeps waiting: a later
+            # change may make the condition evaluable.
             self.report(exc)
-            trig.done = True
-            return True
+            return False
         finally:
             self._current = saved
         if not ok:

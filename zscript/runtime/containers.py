@@ -27,6 +27,9 @@ from .values import freeze
 
 __all__ = [
     "ExpiringSet",
+    "ObservedExpiringSet",
+    "ObservedExpiringTable",
+    "expire_entry",
     "ExpiringTable",
     "ObservedSet",
     "ObservedTable",
@@ -57,7 +60,7 @@ class Table(dict):
             v = fn(*key) if type(key) is tuple else fn(key)
         elif self.default is not None:
             v = self.default
-            if isinstance(v, Table | Vector) or hasattr(v, "_rtype"):
+            if isinstance(v, Table | Set | Vector) or hasattr(v, "_rtype"):
                 from .copying import deep_copy
 
                 v = deep_copy(v)
@@ -254,6 +257,69 @@ class ExpiringSet(_Expiring, Set):
         self.atimes.clear()
 
 
+class ObservedExpiringTable(ExpiringTable):
+    """A table with both ``&on_change`` and an expiration attribute."""
+
+    __slots__ = ("enums", "in_change", "on_change")
+
+    _notify = _Observed._notify
+
+    def __setitem__(self, key, value):
+        existed = key in self
+        old = dict.get(self, key) if existed else None
+        ExpiringTable.__setitem__(self, key, value)
+        self._notify(self.enums[1] if existed else self.enums[0], key, old if existed else value)
+
+    def zdelete(self, key) -> None:
+        if key in self:
+            old = dict.pop(self, key)
+            self.atimes.pop(key, None)
+            self._notify(self.enums[2], key, old)
+
+    def zclear(self) -> None:
+        for key in list(self):
+            self.zdelete(key)
+
+
+class ObservedExpiringSet(ExpiringSet):
+    """A set with both ``&on_change`` and an expiration attribute."""
+
+    __slots__ = ("enums", "in_change", "on_change")
+
+    _notify = _Observed._notify
+
+    def zadd(self, key) -> None:
+        new = key not in self
+        ExpiringSet.zadd(self, key)
+        if new:
+            self._notify(self.enums[0], key)
+
+    def zdelete(self, key) -> None:
+        if key in self:
+            dict.pop(self, key)
+            self.atimes.pop(key, None)
+            self._notify(self.enums[2], key)
+
+    def zclear(self) -> None:
+        for key in list(self):
+            self.zdelete(key)
+
+
+def expire_entry(container, key) -> None:
+    """Remove an expired entry, telling ``&on_change`` (TABLE_ELEMENT_EXPIRED)."""
+    if key not in container:
+        return
+    if isinstance(container, ObservedExpiringTable | ObservedExpiringSet):
+        old = dict.pop(container, key)
+        container.atimes.pop(key, None)
+        if isinstance(container, ObservedExpiringTable):
+            container._notify(container.enums[3], key, old)
+        else:
+            container._notify(container.enums[3], key)
+        return
+    container.zdelete(key)
+
+
 def new_table(ztype: TableType, *, on_change=None, enums=None, expire=None, now=None) -> Table:
     """Create an empty table with the behaviour its attributes ask for.
 
@@ -261,10 +327,12 @@ def new_table(ztype: TableType, *, on_change=None, enums=None, expire=None, now=
     :param on_change: a thunk returning the ``&on_change`` function.
     """
     if expire is not None:
-        t = ExpiringTable(ztype)
+        t = ExpiringTable(ztype) if on_change is None else ObservedExpiringTable(ztype)
         t.expire_kind, t.expire_interval, t.expire_func = expire
         t.atimes = {}
         t.now = now
+        if on_change is not None:
+            t.on_change, t.enums, t.in_change = on_change, enums, False
         return t
     if on_change is not None:
         t = ObservedTable(ztype)
@@ -277,10 +345,12 @@ def new_table(ztype: TableType, *, on_change=None, enums=None, expire=None, now=
 
 def new_set(ztype: TableType, *, on_change=None, enums=None, expire=None, now=None) -> Set:
     if expire is not None:
-        s = ExpiringSet(ztype)
+        s = ExpiringSet(ztype) if on_change is None else ObservedExpiringSet(ztype)
         s.expire_kind, s.expire_interval, s.expire_func = expire
         s.atimes = {}
         s.now = now
+        if on_change is not None:
+            s.on_change, s.enums, s.in_change = on_change, enums, False
         return s
     if on_change is not None:
         s = ObservedSet(ztype)

@@ -56,6 +56,11 @@ def deep_copy(v, memo: dict | None = None):
         return tuple(deep_copy(x, memo) for x in v)
     if type(v) is Boxed:
         return v
+    own = getattr(v, "__deepcopy__", None)
+    if own is not None and not isinstance(v, types.FunctionType):
+        c = own(memo)
+        memo[vid] = c
+        return c
     if isinstance(v, types.FunctionType) and v.__closure__ and getattr(v, "_zlambda", False):
         cells = tuple(types.CellType(deep_copy(cell.cell_contents, memo)) for cell in v.__closure__)
         f = types.FunctionType(v.__code__, v.__globals__, v.__name__, v.__defaults__, cells)

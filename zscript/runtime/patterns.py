@@ -68,6 +68,9 @@ def translate(text: str) -> str:
                 out.append(c)
             else:
                 out.append(c)
+        elif c == "$":
+            # Zeek's $ matches only at the very end (Python's also before a final newline).
+            out.append("\\Z")
         elif c == '"':
             # flex syntax: a quoted string is literal text, matched case-sensitively.
             end = text.find('"', i + 1)
@@ -215,8 +218,15 @@ class Addr:
         return hash(self.ip)
 
 
+def _normal(ip):
+    """Zeek keeps IPv4-mapped IPv6 addresses as IPv4 (``[::ffff:1.2.3.4]`` is ``1.2.3.4``)."""
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
 def make_addr(text: str) -> Addr:
-    return Addr(ipaddress.ip_address(text))
+    return Addr(_normal(ipaddress.ip_address(text)))
 
 
 class Subnet:

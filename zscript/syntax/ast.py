@@ -265,6 +265,9 @@ class Coerce(Expr):
     """Inserted by the checker: convert ``expr`` to this node's ``type``."""
 
     expr: Expr
+    #: Not shown in expression text (the variadic arguments of built-ins,
+    #: which Zeek passes without a conversion).
+    quiet: bool = attrs.field(default=False, eq=False, repr=False)
 
 
 @node

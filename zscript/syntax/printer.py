@@ -109,6 +109,80 @@ def _slice(e: A.Slice) -> str:
     return f"{expr_text(e.base)}[{expr_text(e.lo)}:{expr_text(e.hi)}]"
 
 
+# Zeek's ExprTag order (src/Expr.h), used to put operands in canonical order.
+_BIN_TAGS = {
+    "+": 9, "-": 10, "*": 15, "/": 16, "%": 18, "&": 19, "|": 20, "^": 21, "<<": 22, ">>": 23,
+    "&&": 24, "||": 25, "<": 26, "<=": 27, "==": 28, "!=": 29, ">=": 30, ">": 31, "in": 43, "!in": 43,
+}
+_UNARY_TAGS = {"++": 3, "--": 4, "!": 5, "~": 6, "+": 7, "-": 8}
+_NUMERIC = ("count", "int", "double", "interval", "time")
+
+
+def _tag(e) -> int:
+    t = type(e)
+    if t is A.BinOp:
+        return _BIN_TAGS.get(e.op, 9)
+    if t is A.UnaryOp:
+        return _UNARY_TAGS.get(e.op, 8)
+    if t is A.Coerce:
+        return 49
+    return _NODE_TAGS.get(t, 45)
+
+
+_NODE_TAGS = {
+    A.Name: 0, A.Const: 1, A.CopyExpr: 2, A.CondExpr: 32, A.Assign: 34, A.Index: 35, A.Field: 36,
+    A.HasField: 37, A.RecordCtor: 38, A.TableCtor: 39, A.SetCtor: 40, A.VectorCtor: 41, A.ListCtor: 44,
+    A.Call: 45, A.LambdaExpr: 46, A.ScheduleExpr: 48, A.SizeExpr: 55, A.Cast: 56, A.HookCall: 45,
+}
+
+
+def _typetag(e) -> str:
+    t = getattr(e, "type", None)
+    return t.tag if t is not None else ""
+
+
+def _canonical(e: A.BinOp) -> tuple[str, object, object]:
+    """Zeek reorders some operands when it builds an expression
+    (``Canonicalize`` in src/Expr.cc); its messages show the result:
+    ``x == 1`` reads ``1 == x`` and ``n > 3`` reads ``3 < n``."""
+    op, a, b = e.op, e.left, e.right
+    if op in ("+", "*") and _typetag(e) in _NUMERIC:
+        swap = _tag(b) > _tag(a) or (isinstance(b, A.Const) and not isinstance(a, A.Const))
+        if op == "+" and _typetag(a) == "interval" and _typetag(b) == "time":
+            swap = True
+        if op == "*" and _typetag(b) == "interval":
+            swap = True
+        return (op, b, a) if swap else (op, a, b)
+    if op in ("==", "!="):
+        if _typetag(b) == "pattern":
+            return op, b, a
+        if _typetag(a) == "pattern":
+            return op, a, b
+        return (op, b, a) if _tag(b) > _tag(a) else (op, a, b)
+    if op == ">":
+        return "<", b, a
+    if op == ">=":
+        return "<=", b, a
+    return op, a, b
+
+
+def _binop(e: A.BinOp) -> str:
+    op, a, b = _canonical(e)
+    return f"{expr_text(a)} {op} {expr_text(b)}"
+
+
+def _coerce(e: A.Coerce) -> str:
+    inner = expr_text(e.expr)
+    t = e.type
+    if e.quiet:
+        return inner
+    if t is not None and t.tag == "any":
+        return f"to_any_coerce {inner}"
+    if t is not None and (t.tag in _NUMERIC or t.tag == "record") and e.expr.type is not None and e.expr.type.tag != "any":
+        return f"(coerce {inner} to {t.display()})"
+    return inner
+
+
 _RENDER = {
     A.Const: _const,
     A.Name: _name,
@@ -118,7 +192,7 @@ _RENDER = {
     A.HasField: lambda e: f"{expr_text(e.base)}?${e.field}",
     A.Call: _call,
     A.UnaryOp: _unary,
-    A.BinOp: lambda e: f"{expr_text(e.left)} {e.op} {expr_text(e.right)}",
+    A.BinOp: _binop,
     A.CondExpr: lambda e: f"{expr_text(e.cond)} ? {expr_text(e.then)} : {expr_text(e.orelse)}",
     A.Assign: lambda e: f"{expr_text(e.target)} {e.op} {expr_text(e.value)}",
     A.Cast: lambda e: f"{expr_text(e.expr)} {e.op} {type_text(e.target)}",
@@ -137,7 +211,7 @@ _RENDER = {
     A.ScheduleExpr: lambda e: f"schedule {expr_text(e.delay)} {{ {expr_text(e.event)} }}",
     A.TypeExpr: lambda e: type_text(e.tnode),
     A.WhenLocal: lambda e: f"local {e.name} = {expr_text(e.init)}",
-    A.Coerce: lambda e: expr_text(e.expr),
+    A.Coerce: _coerce,
 }
 
 

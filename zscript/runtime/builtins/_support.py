@@ -16,6 +16,10 @@
 
 from __future__ import annotations
 
+import functools
+import re._parser as re_parser
+import sys
+
 from ...diagnostics import render_runtime
 from ...types import Type
 from ..describe import describe_raw
@@ -118,16 +122,27 @@ def match_at(pattern, s: str, pos: int, bol: bool = True) -> int:
     alternatives are also tried at every longer end.
     """
     rx = pattern.regex
-    if bol and pos:
-        s, pos = s[pos:], 0
+    if bol and pos and "^" in pattern.text:
+        # Python's ``^`` matches only at the real start: match in a copy that starts at pos.
+        end = len(s) if "$" in pattern.text else min(len(s), pos + _max_width(pattern.text))
+        s, pos = s[pos:end], 0
     m = rx.match(s, pos)
     if m is None:
         return -1
     if "|" in pattern.text:
-        for stop in range(len(s), m.end(), -1):
+        for stop in range(min(len(s), pos + _max_width(pattern.text)), m.end(), -1):
             if rx.fullmatch(s, pos, stop) is not None:
                 return stop - pos
     return m.end() - pos
+
+
+@functools.lru_cache(maxsize=256)
+def _max_width(text: str) -> int:
+    """The longest text a pattern can match (a huge number if unbounded)."""
+    try:
+        return min(re_parser.parse(text).getwidth()[1], sys.maxsize)
+    except Exception:  # noqa: BLE001 - the compiled pattern is what matters
+        return sys.maxsize
 
 
 def find_matches(

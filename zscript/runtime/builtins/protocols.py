@@ -175,6 +175,11 @@ _ICMP4_TWO_WAY = {0, 8, 9, 10, 13, 14, 15, 16, 17, 18}
 _ICMP6_TWO_WAY = {128, 129, 130, 131, 133, 134, 135, 136, 139, 140, 144, 145}
 
 
+def _addr_bytes(bits: int, width: int) -> bytes:
+    """The last ``width`` bytes of a 128-bit address (4 for IPv4)."""
+    return (bits & ((1 << 8 * width) - 1)).to_bytes(width, "big")
+
+
 def _swap16(p: int) -> int:
     """A port in network byte order read as a host (little-endian) number, as Zeek compares them."""
     return ((p & 0xFF) << 8) | (p >> 8 & 0xFF)
@@ -208,8 +213,8 @@ def community_id_v1(ctx, cid, seed=0, do_base64=True):
     if not (one_way or src < dst or (src == dst and _swap16(sport) < _swap16(dport))):
         src, dst, sport, dport = dst, src, dport, sport
     width = 4 if is_v4 else 16
-    data = (seed & 0xFFFF).to_bytes(2, "big") + (src & ((1 << 8 * width) - 1)).to_bytes(width, "big")
-    data += (dst & ((1 << 8 * width) - 1)).to_bytes(width, "big") + bytes([proto, 0])
+    data = (seed & 0xFFFF).to_bytes(2, "big") + _addr_bytes(src, width) + _addr_bytes(dst, width)
+    data += bytes([proto, 0])
     if has_ports:
         data += sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
     digest = hashlib.sha1(data).digest()
