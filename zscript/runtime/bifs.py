@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 
 from ..types import COUNT, STRING, TableType, Type, VectorType
-from .containers import Set, Table, Vector
+from .containers import Vector
 from .describe import formatter
 from .errors import ScriptError
 from .values import Boxed, EnumVal, Record, TypeVal, type_of, unbox
@@ -103,128 +103,9 @@ def describe_any(v) -> str:
 # ------------------------------------------------------------------- formatting
 
 
-def _fmt_one(spec_flags: str, width: int, precision: int, conv: str, v) -> str:
-    t = _arg_type(v)
-    raw = unbox(v)
-    tag = t.tag if t is not None else ""
-    if conv == "s":
-        s = describe_any(v)
-    elif conv in ("d", "x"):
-        if tag == "port":
-            raw = raw.num if hasattr(raw, "num") else raw
-        elif tag in ("enum",):
-            raw = raw.value
-        elif tag not in ("count", "int", "bool", "port") and not (tag == "addr" and conv == "x"):
-            raise ScriptError("bad type for %d/%x format")
-        n = int(raw)
-        if tag == "count":
-            n &= 0xFFFFFFFFFFFFFFFF
-        s = format(n, "d" if conv == "d" else "x")
-        if width > 0 and spec_flags == "0":
-            neg = s.startswith("-")
-            digits = s[1:] if neg else s
-            s = ("-" if neg else "") + digits.rjust(width - (1 if neg else 0), "0")
-    elif conv in ("e", "f", "g"):
-        if tag not in ("double", "time", "interval", "count", "int"):
-            raise ScriptError("bad type for floating-point format")
-        fspec = "%" + ("0" if spec_flags == "0" and width > 0 else "")
-        if width > 0:
-            fspec += str(width)
-        if precision >= 0:
-            fspec += "." + str(precision)
-        s = (fspec + conv) % float(raw)
-    elif conv in ("D", "T"):
-        if tag != "time":
-            raise ScriptError("bad type for Date/Time format")
-        secs = float(raw)
-        tm = time.localtime(int(secs))
-        if conv == "T":
-            s = time.strftime("%Y-%m-%d-%H:%M", tm)
-            frac = (int(secs) % 60) + (secs - int(secs))
-            s += ":%012.9f" % frac
-        else:
-            s = time.strftime("%Y-%m-%d-%H:%M:%S", tm)
-    else:
-        raise ScriptError("bad format")
-    if width > 0 and len(s) < width:
-        s = s.ljust(width) if spec_flags == "-" else s.rjust(width)
-    return s
-
-
-def zeek_fmt(fmt: str, args: tuple) -> str:
-    """Zeek's ``fmt``: ``%[-|0][width][.precision](d|x|s|e|f|g|D|T)`` and ``%%``."""
-    out: list[str] = []
-    i = 0
-    n = len(fmt)
-    argi = 0
-    while i < n:
-        j = fmt.find("%", i)
-        if j < 0:
-            out.append(fmt[i:])
-            break
-        out.append(fmt[i:j])
-        i = j + 1
-        if i < n and fmt[i] == "%":
-            out.append("%")
-            i += 1
-            continue
-        if argi >= len(args):
-            raise ScriptError("too few arguments for format", fmt)
-        flags = ""
-        if i < n and fmt[i] == "-":
-            flags = "-"
-            i += 1
-        width = -1
-        if i < n and fmt[i].isdigit():
-            if fmt[i] == "0" and flags != "-":
-                flags = "0"
-            k = i
-            while i < n and fmt[i].isdigit():
-                i += 1
-            width = int(fmt[k:i])
-        precision = -1
-        if i < n and fmt[i] == ".":
-            i += 1
-            k = i
-            while i < n and fmt[i].isdigit():
-                i += 1
-            precision = int(fmt[k:i] or "0")
-        if width > 128 or precision > 128:
-            raise ScriptError("excessive field width or precision")
-        conv = fmt[i] if i < n else ""
-        i += 1
-        out.append(_fmt_one(flags, width, precision, conv, args[argi]))
-        argi += 1
-    if argi < len(args):
-        raise ScriptError("too many arguments for format", fmt)
-    return "".join(out)
-
-
-@bif("fmt", "function(fmt: string): string", varargs=True)
-def fmt(f, *args):
-    return zeek_fmt(f, args)
-
-
 @bif("cat", "function(): string", varargs=True)
 def cat(*args):
     return "".join(describe_any(a) for a in args)
-
-
-@bif("cat_sep", "function(sep: string, def: string): string", varargs=True)
-def cat_sep(sep, default, *args):
-    parts = []
-    for a in args:
-        s = describe_any(a)
-        parts.append(s if s != "" else default)
-    return sep.join(parts)
-
-
-@bif("print_raw", "function(): bool", varargs=True)
-def print_raw(*args):
-    import sys
-
-    sys.stdout.write("".join(describe_any(a) for a in args))
-    return True
 
 
 @bif("type_name", "function(t: any): string")
@@ -238,47 +119,6 @@ def type_name(v):
 # ----------------------------------------------------------------- conversions
 
 
-def _num(v):
-    return unbox(v)
-
-
-@bif("to_count", "function(str: string): count")
-def to_count(s):
-    try:
-        n = int(s.strip(), 10)
-    except ValueError:
-        raise ScriptError(f"bad conversion to count ({s})", s) from None
-    if n < 0:
-        raise ScriptError(f"bad conversion to count ({s})", s)
-    return n
-
-
-@bif("to_int", "function(str: string): int")
-def to_int(s):
-    try:
-        return int(s.strip(), 10)
-    except ValueError:
-        raise ScriptError(f"bad conversion to integer ({s})", s) from None
-
-
-@bif("to_double", "function(str: string): double")
-def to_double(s):
-    try:
-        return float(s)
-    except ValueError:
-        raise ScriptError(f"bad conversion to double ({s})", s) from None
-
-
-@bif("int_to_count", "function(n: int): count")
-def int_to_count(n):
-    return n & 0xFFFFFFFFFFFFFFFF if n < 0 else n
-
-
-@bif("double_to_count", "function(d: double): count")
-def double_to_count(d):
-    return int(d) if d >= 0 else 0
-
-
 @bif("count_to_double", "function(c: count): double")
 def count_to_double(c):
     return float(c)
@@ -287,11 +127,6 @@ def count_to_double(c):
 @bif("int_to_double", "function(i: int): double")
 def int_to_double(i):
     return float(i)
-
-
-@bif("double_to_int", "function(d: double): int")
-def double_to_int(d):
-    return int(d)
 
 
 @bif("double_to_time", "function(d: double): time")
@@ -312,22 +147,6 @@ def interval_to_double(i):
 @bif("double_to_interval", "function(d: double): interval")
 def double_to_interval(d):
     return float(d)
-
-
-@bif("floor", "function(d: double): double")
-def floor(d):
-    import math
-
-    return float(math.floor(d))
-
-
-@bif("sqrt", "function(x: double): double")
-def sqrt(x):
-    import math
-
-    if x < 0:
-        raise ScriptError("negative sqrt argument")
-    return math.sqrt(x)
 
 
 # --------------------------------------------------------------------- strings
@@ -404,13 +223,6 @@ def reverse(s):
     return s[::-1]
 
 
-@bif("string_fill", "function(len: int, source: string): string")
-def string_fill(n, source):
-    if not source:
-        return ""
-    return (source * (n // len(source) + 1))[: max(0, n - 1)]
-
-
 @bif("subst_string", "function(s: string, from: string, to: string): string")
 def subst_string(s, frm, to):
     return s.replace(frm, to) if frm else s
@@ -438,39 +250,8 @@ def bytestring_to_hexstr(s):
     return s.encode("latin-1").hex()
 
 
-@bif("hexstr_to_bytestring", "function(hexstr: string): string")
-def hexstr_to_bytestring(s):
-    try:
-        return bytes.fromhex(s).decode("latin-1")
-    except ValueError:
-        raise ScriptError("hex string has odd length or invalid characters") from None
-
-
 _STRING_VEC = VectorType(STRING)
 _COUNT_VEC = VectorType(COUNT)
-
-
-@bif("split_string", "function(str: string, re: pattern): vector of string")
-def split_string(s, pat):
-    return Vector(_STRING_VEC, _pattern(pat).split(s))
-
-
-@bif("split_string1", "function(str: string, re: pattern): vector of string")
-def split_string1(s, pat):
-    return Vector(_STRING_VEC, _pattern(pat).split(s, maxsplit=1))
-
-
-@bif("split_string_all", "function(str: string, re: pattern): vector of string")
-def split_string_all(s, pat):
-    rx = _pattern(pat)
-    out = []
-    pos = 0
-    for m in rx.finditer(s):
-        out.append(s[pos : m.start()])
-        out.append(m.group(0))
-        pos = m.end()
-    out.append(s[pos:])
-    return Vector(_STRING_VEC, out)
 
 
 @bif("join_string_vec", "function(vec: vector of string, sep: string): string")
@@ -489,25 +270,6 @@ def str_split_indices(s, idx):
         prev = i
     out.append(s[prev:])
     return Vector(_STRING_VEC, out)
-
-
-def _pattern(p):
-    import re
-
-    rx = getattr(p, "regex", None)
-    if rx is not None:
-        return rx
-    return re.compile(p if isinstance(p, str) else str(p))
-
-
-@bif("gsub", "function(str: string, re: pattern, repl: string): string")
-def gsub(s, pat, repl):
-    return _pattern(pat).sub(lambda m: repl, s)
-
-
-@bif("sub", "function(str: string, re: pattern, repl: string): string")
-def sub(s, pat, repl):
-    return _pattern(pat).sub(lambda m: repl, s, count=1)
 
 
 @bif("md5_hash", "function(): string", varargs=True)
@@ -530,50 +292,6 @@ def sha256_hash(*args):
 
 def _result_first(types, args):
     return types[0] if types else None
-
-
-@bif("sort", "function(v: any): any", varargs=True, result=_result_first)
-def sort(v, cmp=None):
-    if not isinstance(v, Vector):
-        raise ScriptError("sort() requires vector")
-    if cmp is not None:
-        import functools
-
-        v.sort(key=functools.cmp_to_key(lambda a, b: int(cmp(a, b))))
-    else:
-        elem = v.ztype.elem
-        if elem is not None and elem.tag not in (
-            "count",
-            "int",
-            "double",
-            "time",
-            "interval",
-            "bool",
-            "string",
-        ):
-            raise ScriptError("sort() requires a comparison function for this element type")
-        v.sort(key=lambda x: (x is None, x))
-    return v
-
-
-@bif("order", "function(v: any): vector of count", varargs=True)
-def order(v, cmp=None):
-    idx = list(range(len(v)))
-    if cmp is not None:
-        import functools
-
-        idx.sort(key=functools.cmp_to_key(lambda a, b: int(cmp(v[a], v[b]))))
-    else:
-        idx.sort(key=lambda i: v[i])
-    return Vector(_COUNT_VEC, idx)
-
-
-@bif("clear_table", "function(v: any): any")
-def clear_table(t):
-    if isinstance(t, Table | Set):
-        t.zclear()
-        return None
-    raise ScriptError("clear_table() requires a table/set argument")
 
 
 @bif("same_object", "function(o1: any, o2: any): bool")
