@@ -158,6 +158,11 @@ class Host:
         self._declare_bifs()
         self.load_file(str(stdlib_dir() / "base" / "init-bare.zs"))
         self._table_change = self._enum_values("TableChange")
+        #: Called once loading is done, before ``zeek_init`` is queued.
+        self.on_start: list = []
+        self.subsystems: dict[str, object] = {}
+        for name, install in _SUBSYSTEMS:
+            self.subsystems[name] = install(self)
 
     # ---------------------------------------------------------------- wiring
 
@@ -364,6 +369,49 @@ class Host:
                     pass
             out[f.name] = cls._zmake(given)
         return out
+
+    # ---------------------------------------------------------- subsystem API
+    #
+    # Subsystem packages (cluster, logs, storage, telemetry ...) sit below the
+    # host and do not import it; their ``install(host)`` function receives the
+    # host and uses only the methods in this section.
+
+    def add_bif(self, name: str, signature: str, func, *, varargs: bool = False, result=None) -> None:
+        """Make ``func`` callable from scripts as ``name`` (signature in zscript
+        syntax, parsed when a script first uses the name)."""
+        b = bifs_mod.Bif(name, signature, func, varargs, result, False)
+        py_name = "_bif_" + name.replace("::", "__")
+        self.ns[py_name] = func
+        self.checker.lazy_globals[name] = functools.partial(self._declare_bif, name, b, py_name)
+
+    def script_type(self, name: str):
+        """The type declared under ``name`` by the scripts (e.g. ``Cluster::Node``)."""
+        gid = self.checker.globals.get(name)
+        return gid.value if gid is not None and gid.kind == "type" else None
+
+    def global_value(self, name: str, default=None):
+        """The current value of a script global."""
+        return self._global_value(name, default)
+
+    def set_global(self, name: str, value) -> bool:
+        gid = self.checker.globals.get(name)
+        if gid is None:
+            return False
+        self.ns[gid.py_name] = value
+        return True
+
+    def enum_value(self, name: str):
+        """The value of enumerator ``name`` (``Cluster::MANAGER``)."""
+        gid = self.checker.globals.get(name)
+        return self.ns.get(gid.py_name) if gid is not None and gid.kind == "enum" else None
+
+    def raise_event(self, name: str, args: tuple) -> bool:
+        """Queue event ``name`` (if it has handlers); True if queued."""
+        return self.loop.raise_by_name(name, args)
+
+    def call_hook(self, name: str, args: tuple) -> bool:
+        h = self._hook(name)
+        return True if h is None else h(*args)
 
     # --------------------------------------------------------------- asserts
 
@@ -598,6 +646,8 @@ class Host:
             name = gid.py_name
             self.loop.exit_only_after_terminate = lambda: self.ns.get(name, False)
         try:
+            for cb in self.on_start:
+                cb()
             self.loop.start(self.global_statements)
             if self.reporter.errors and not _allow_init_errors():
                 # As Zeek: a runtime error while initializing is fatal.
@@ -607,6 +657,11 @@ class Host:
         except ZeekExit as e:
             sys.stdout.flush()
             return e.code
+
+
+#: Subsystems installed into every host, in order: (name, install function).
+#: Each ``install(host)`` returns the subsystem object (``host.subsystems[name]``).
+_SUBSYSTEMS: list[tuple[str, object]] = []
 
 
 def _allow_init_errors() -> bool:

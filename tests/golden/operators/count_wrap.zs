@@ -7,7 +7,7 @@ event zeek_init()
 	--c;
 	print c, c == count_max;
 	local d = 3;
-	d = d - 5;
+	d -= 5;
 	print d;
 	local m = count_max;
 	++m;

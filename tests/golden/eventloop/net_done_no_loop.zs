@@ -1,0 +1,15 @@
+# With no timers pending and no exit_only_after_terminate, Zeek never enters its run loop: no net_done event.
+event net_done(t: time)
+	{
+	print "net_done";
+	}
+
+event zeek_init()
+	{
+	print "zeek_init";
+	}
+
+event zeek_done()
+	{
+	print "zeek_done";
+	}
