@@ -227,6 +227,7 @@ class Host:
             self.reporter.write(f"internal warning: built-in function {name} has a bad signature: {b.signature}\n")
             return False
         t.varargs = b.varargs
+        t.is_async = b.is_async
         if b.result is not None:
             t.result_fn = b.result
         self.checker.declare_builtin(name, t, py_name)
@@ -376,10 +377,16 @@ class Host:
     # host and do not import it; their ``install(host)`` function receives the
     # host and uses only the methods in this section.
 
-    def add_bif(self, name: str, signature: str, func, *, varargs: bool = False, result=None) -> None:
+    def add_bif(
+        self, name: str, signature: str, func, *, varargs: bool = False, result=None, is_async: bool = False
+    ) -> None:
         """Make ``func`` callable from scripts as ``name`` (signature in zscript
-        syntax, parsed when a script first uses the name)."""
-        b = bifs_mod.Bif(name, signature, func, varargs, result, False)
+        syntax, parsed when a script first uses the name).
+
+        ``is_async``: ``func`` returns a :class:`~.runtime.asyncval.Pending`;
+        scripts may call it only inside a ``when`` condition, as in Zeek.
+        """
+        b = bifs_mod.Bif(name, signature, func, varargs, result, False, is_async)
         py_name = "_bif_" + name.replace("::", "__")
         self.ns[py_name] = func
         self.checker.lazy_globals[name] = functools.partial(self._declare_bif, name, b, py_name)

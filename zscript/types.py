@@ -269,6 +269,8 @@ class FuncType(Type):
         self.varargs = varargs
         #: Alternate prototypes of an event or hook (Zeek's ``global e: event(...)`` repeats).
         self.prototypes: list[FuncType] = []
+        #: Built-in functions only: returns its result asynchronously (``when`` only).
+        self.is_async = False
 
     def describe(self) -> str:
         parts = []

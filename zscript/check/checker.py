@@ -97,6 +97,8 @@ class Checker(ExprChecks, StmtChecks):
         self.modules: set[str] = {GLOBAL}
         self.in_export = False
         self.func: FuncInfo | None = None
+        #: True while checking a ``when`` condition (asynchronous calls allowed).
+        self.in_when_cond = False
         self.top = FuncInfo("top", "<global statements>", None, None, GLOBAL)
         self.diags: list[Diagnostic] = []
         self._py_counter = 0

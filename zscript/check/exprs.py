@@ -418,6 +418,8 @@ class ExprChecks:
             self.error(e.span, "field assignments are only valid in record constructors")
         e.args = self.check_args(e.args, ft, e)
         fid = e.func.id if isinstance(e.func, A.Name) else None
+        if ft.is_async and not self.in_when_cond:
+            self.error(e.span, f"'{self.describe_expr(e.func)}' is asynchronous: call it in a when condition")
         if fid is not None and fid.value == "bif":
             e.call_kind = "bif"
         else:

@@ -372,8 +372,11 @@ class StmtChecks:
                 info.outer_refs[ident] = None
                 info.captures.append((ident, cap.deep))
         self.func = info
+        saved_cond = self.in_when_cond
+        self.in_when_cond = True
         try:
             s.cond = self.check_expr(s.cond)
+            self.in_when_cond = saved_cond
             if s.cond.type.tag not in ("bool", "error") and not isinstance(s.cond, A.WhenLocal):
                 self.error(
                     s.cond.span, "when condition must be boolean", self.describe_expr(s.cond)
@@ -381,6 +384,7 @@ class StmtChecks:
             self.check_stmt(s.body)
         finally:
             self.func = outer
+            self.in_when_cond = saved_cond
         if s.timeout is not None:
             s.timeout = self.check_expr(s.timeout)
             if s.timeout.type.tag not in ("interval", "error"):

@@ -187,6 +187,9 @@ class ExprGen:
 
     def gen_Call(self, e: A.Call) -> str:
         args = ", ".join(self.expr(a) for a in e.args)
+        if e.call_kind == "bif" and e.func.type.is_async:
+            site = self.site()
+            return mark(f"_z_acall(_wf, {site}, {e.func.id.py_name}, ({args}{',' if e.args else ''}))", e)
         if e.call_kind == "bif":
             fname = e.func.id.name
             special = getattr(self, "bif_" + fname, None)

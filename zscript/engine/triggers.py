@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..runtime.asyncval import Pending
 from .timers import TimerQueue
 
 __all__ = ["Pending", "Suspend", "Trigger", "TriggerManager"]
@@ -27,26 +28,6 @@ __all__ = ["Pending", "Suspend", "Trigger", "TriggerManager"]
 
 class Suspend(Exception):
     """Raised inside a condition that waits for an asynchronous result."""
-
-
-class Pending:
-    """A result that arrives later (the value of a ``return when`` function)."""
-
-    __slots__ = ("callbacks", "done", "value")
-
-    def __init__(self):
-        self.done = False
-        self.value = None
-        self.callbacks: list[Callable] = []
-
-    def resolve(self, value) -> None:
-        if self.done:
-            return
-        self.done = True
-        self.value = value
-        cbs, self.callbacks = self.callbacks, []
-        for cb in cbs:
-            cb(value)
 
 
 class Trigger:

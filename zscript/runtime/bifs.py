@@ -40,10 +40,17 @@ __all__ = ["BIFS", "Bif", "BifContext", "bif"]
 
 
 class Bif:
-    __slots__ = ("context", "func", "name", "result", "signature", "varargs")
+    __slots__ = ("context", "func", "is_async", "name", "result", "signature", "varargs")
 
     def __init__(
-        self, name: str, signature: str, func: Callable, varargs: bool, result, context: bool
+        self,
+        name: str,
+        signature: str,
+        func: Callable,
+        varargs: bool,
+        result,
+        context: bool,
+        is_async: bool = False,
     ):
         self.name = name
         self.signature = signature
@@ -51,6 +58,8 @@ class Bif:
         self.varargs = varargs
         self.result = result
         self.context = context
+        #: Returns a :class:`~.asyncval.Pending`: callable only in a ``when`` condition.
+        self.is_async = is_async
 
 
 BIFS: dict[str, Bif] = {}

@@ -1,4 +1,4 @@
-# @FILENAME is the current script's base name; @DIR its directory (per loaded file).
+# Directive @FILENAME is the current script's base name; @DIR its directory (per loaded file).
 @load _lib/_dirinfo
 
 event zeek_init()

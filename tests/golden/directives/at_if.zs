@@ -1,4 +1,4 @@
-# @if / @else / @endif choose declarations by a constant expression at parse time.
+# Directives @if / @else / @endif choose declarations by a constant expression at parse time.
 const level = 2 &redef;
 
 @if ( level > 1 )

@@ -1,4 +1,4 @@
-# @if can select between handler headers that share one body.
+# An @if can select between handler headers that share one body.
 const use_new = T;
 
 global new_ev: event(n: count);

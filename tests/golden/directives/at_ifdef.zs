@@ -1,4 +1,4 @@
-# @ifdef / @ifndef test whether an identifier is declared at that point.
+# Directives @ifdef / @ifndef test whether an identifier is declared at that point.
 global present = 1;
 
 @ifdef ( present )

@@ -1,4 +1,4 @@
-# @load of a directory loads its __load__.zs, which loads the package's files in order.
+# Loading a directory with @load loads its __load__.zs, which loads the package's files in order.
 @load _lib/_pkg
 
 event zeek_init()

@@ -1,4 +1,4 @@
-# @load of a file next to the loading script, without the extension.
+# Loading (@load) a file next to the loading script, without the extension.
 @load _helper
 
 event zeek_init()

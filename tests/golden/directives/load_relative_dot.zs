@@ -1,4 +1,4 @@
-# @load of a file relative to the loading script, with or without the extension.
+# Loading (@load) a file by a ./ path relative to the loading script.
 @load ./_helper
 
 event zeek_init()

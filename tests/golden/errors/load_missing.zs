@@ -1,5 +1,5 @@
 # @expect-fail
-# @load of a file that does not exist is a static error.
+# Loading (@load) a file that does not exist is a static error.
 @load no_such_script_anywhere
 
 event zeek_init()
