@@ -493,13 +493,8 @@ class Host:
             self.diagnostics.extend(parser.errors)
             self.failed = True
         if conds.depth:
-            self.diagnostics.append(
-                Diagnostic(
-                    "error",
-                    "unterminated conditional directive (missing @endif)",
-                    Span(source, 1, 1, 1, 1),
-                )
-            )
+            span = conds.spans[-1] or Span(source, 1, 1, 1, 1)
+            self.diagnostics.append(Diagnostic("error", "unbalanced @if ... @endif (missing @endif)", span))
             self.failed = True
 
     def process_unit(self, unit: A.Node) -> None:

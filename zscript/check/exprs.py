@@ -769,7 +769,9 @@ class ExprChecks:
             e.value = self.check_expr(e.value, tt)
             e.value = self.coerce(e.value, tt, "assignment")
         else:
-            e.value = self.check_expr(e.value, tt)
+            # `v += vector(...)` types the constructor by its elements: it may be
+            # one element of a vector of vectors.
+            e.value = self.check_expr(e.value, None if isinstance(tt, VectorType) else tt)
             e.value = self.check_compound_rhs(e.op, tt, e.value, e.span)
         e.type = tt
         return e

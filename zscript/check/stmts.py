@@ -327,7 +327,9 @@ class StmtChecks:
                 t.type = BOOL
                 return
             if isinstance(bt, VectorType):
+                # Zeek: only table and set elements can be deleted.
                 t.indices = self.check_exprs(t.indices)
+                self.error(s.span, "illegal delete expression", self.describe_expr(t))
                 t.type = bt.elem or ERROR
                 return
             if bt.tag != "error":

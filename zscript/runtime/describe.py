@@ -138,6 +138,12 @@ def _table_formatter(tt: TableType, esc: bool) -> Callable:
         else:
             yf = formatter(yt, esc) if yt is not None else _any_formatter(esc)
             lines = [f"[{_key_text(idx, k, esc)}] = {yf(v)}" for k, v in t.items()]
+        if not esc:
+            # fmt/cat describe into a buffer, where Zeek indents each element
+            # by a tab per nesting level; a bare string element is added raw,
+            # without the tab.
+            bare = tt.is_set and len(idx) == 1 and idx[0].tag == "string"
+            lines = [(ln if bare else "\t" + ln).replace("\n", "\n\t") for ln in lines]
         return "{\n" + ",\n".join(lines) + "\n}"
 
     return fmt
