@@ -91,6 +91,7 @@ THIRD_PARTY: dict[str, set[str] | None] = {
     "attrs": None,
     "lark": {"syntax"},
     "zmq": {"cluster"},
+    "orjson": {"cluster", "storage", "logs"},
     "redis": {"storage"},
     "prompt_toolkit": {"repl"},
     "pygments": {"repl"},

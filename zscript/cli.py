@@ -7,6 +7,10 @@ NODE (``standalone`` outside a cluster), like ``zeek -b FILE...``.
 ``zeek -a``: declarations are processed, so ``@if`` conditions and global
 initializers are evaluated, but no event is dispatched).
 
+``zscript repl [FILE...]``  an interactive session (see :mod:`zscript.repl`):
+the files load first, then each input is processed as it is entered, with
+the event loop running in between.
+
 Static errors print with file, line, column and a caret, and exit with
 status 1.  No input makes the command print a Python traceback: an
 unexpected internal failure is reported in one line, with a request to
@@ -60,7 +64,7 @@ def cmd_run(args) -> int:
     from .host import Host
 
     virtual = args.virtual_time or os.environ.get("ZSCRIPT_VIRTUAL_TIME") == "1"
-    host = Host(node=args.node, virtual_time=virtual)
+    host = Host(node=args.node, virtual_time=virtual, options={"layout": args.layout})
     if args.debug:
         host.reporter.debug = True
     if not _load(host, args.files, args.exec_code):
@@ -75,6 +79,19 @@ def cmd_check(args) -> int:
     return 0 if _load(host, args.files, None) else 1
 
 
+def cmd_repl(args) -> int:
+    if args.layout is not None and args.node is None:
+        sys.stderr.write("error: --layout needs --node\n")
+        return 2
+    from .repl import ReplError, run
+
+    try:
+        return run(args.files, node=args.node, layout=args.layout, history_file=args.history_file)
+    except ReplError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zscript", description="Run Zeek-style event scripts.")
     p.add_argument("--version", action="version", version=f"zscript {__version__}")
@@ -84,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("node", help="node name: 'standalone', or a node of the cluster layout")
     r.add_argument("files", nargs="*", help="scripts to load, in order")
     r.add_argument("-e", "--exec", dest="exec_code", help="zscript code to run after the files")
+    r.add_argument("--layout", help="cluster layout file (TOML; default: the built-in local layout)")
     r.add_argument(
         "--virtual-time", action="store_true", help="jump to the next timer instead of sleeping"
     )
@@ -95,10 +113,20 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="parse and type-check scripts without running them")
     c.add_argument("files", nargs="+")
     c.set_defaults(func=cmd_check)
+
+    i = sub.add_parser("repl", help="interactive session: declarations persist, timers run")
+    i.add_argument("files", nargs="*", help="scripts to load first")
+    i.add_argument("--node", help="join a running cluster as this node")
+    i.add_argument("--layout", help="the cluster layout file (with --node)")
+    i.add_argument(
+        "--history-file",
+        help="where to keep input history (default: $XDG_DATA_HOME/zscript/history)",
+    )
+    i.set_defaults(func=cmd_repl)
     return p
 
 
-_VALUE_OPTIONS = {"-e", "--exec", "--layout"}
+_VALUE_OPTIONS = {"-e", "--exec", "--layout", "--node", "--history-file"}
 
 
 def _options_first(argv: list[str]) -> list[str]:

@@ -171,6 +171,13 @@ global network_time_init: event();
 ## Raised when processing ends, before zeek_done.
 global net_done: event(t: time);
 
+## Raised by ``Reporter::info`` (``location`` is "file, line N").
+global reporter_info: event(t: time, msg: string, location: string);
+## Raised by ``Reporter::warning``.
+global reporter_warning: event(t: time, msg: string, location: string);
+## Raised by ``Reporter::error``.
+global reporter_error: event(t: time, msg: string, location: string);
+
 module Broker;
 
 export {
@@ -181,36 +188,10 @@ export {
 	};
 }
 
-module Cluster;
+module GLOBAL;
 
-export {
-	## Types of cluster nodes.
-	type NodeType: enum {
-		NONE,	##< Not running in a cluster.
-		CONTROL,
-		MANAGER,
-		LOGGER,
-		PROXY,
-		WORKER,
-		TIME_MACHINE,
-	};
+# The cluster's types and the node's identity exist in every process, so that
+# ``@if ( Cluster::local_node_type() == Cluster::MANAGER )`` works anywhere.
+@load base/frameworks/cluster/types
+@load base/frameworks/cluster/pubsub
 
-	## The name of this node in the cluster ("" when standalone).
-	const node = "" &redef;
-
-	## The type of this node.
-	global local_node_type: function(): NodeType;
-
-	## Whether this process is part of a cluster.
-	global is_enabled: function(): bool;
-}
-
-function local_node_type(): NodeType
-	{
-	return NONE;
-	}
-
-function is_enabled(): bool
-	{
-	return node != "";
-	}

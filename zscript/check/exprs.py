@@ -755,8 +755,11 @@ class ExprChecks:
             e.type = e.value.type
             return e
         e.target = self.check_expr(e.target)
-        self.check_lvalue(e.target)
         tt = e.target.type
+        # As Zeek: appending to a vector modifies it in place, so a const vector
+        # accepts `+=` (Zeek's own scripts fill `const ... &redef` vectors so).
+        if not (e.op == "+=" and isinstance(tt, VectorType)):
+            self.check_lvalue(e.target)
         if (
             isinstance(e.target, A.Name)
             and isinstance(e.target.id, ID)

@@ -52,6 +52,11 @@ class EventLoop:
         self._aloop = None  # the asyncio loop while running
         #: Callbacks run at the start of shutdown (before net_done).
         self.on_shutdown: list[Callable[[], None]] = []
+        #: Callbacks run at the very end of shutdown, after the last drain
+        #: (Zeek's ``terminate_zeek``: log writers close, sockets disconnect).
+        self.on_exit: list[Callable[[], None]] = []
+        #: I/O sources waiting for the asyncio loop (see :meth:`add_io`).
+        self._io_pending: list[Callable] = []
         self.exit_code = 0
 
     # ------------------------------------------------------------------ time
@@ -89,6 +94,16 @@ class EventLoop:
         """Queue an event from an I/O callback and wake the loop."""
         self.event(handler, args)
         self.wake()
+
+    def add_io(self, start: Callable) -> None:
+        """Connect an I/O source to the asyncio loop: ``start(aloop)`` is called
+        when the loop runs (at once if it already does).  The source pushes
+        events with :meth:`post`; count it in :attr:`sources` to keep the
+        process alive."""
+        if self._aloop is not None:
+            start(self._aloop)
+        else:
+            self._io_pending.append(start)
 
     def wake(self) -> None:
         if self._wakeup is not None:
@@ -139,7 +154,11 @@ class EventLoop:
     def run(self) -> int:
         # Zeek (src/main.cc) enters its run loop only when something is
         # pending; only then does shutdown raise net_done.
-        ran = self.sources > 0 or self.timers.next_time() is not None or bool(self.exit_only_after_terminate())
+        ran = (
+            self.sources > 0
+            or self.timers.next_time() is not None
+            or bool(self.exit_only_after_terminate())
+        )
         if self.should_run():
             import asyncio
 
@@ -154,6 +173,9 @@ class EventLoop:
         self._aloop = asyncio.get_running_loop()
         self._wakeup = asyncio.Event()
         self._install_signals()
+        pending, self._io_pending = self._io_pending, []
+        for start in pending:
+            start(self._aloop)
         try:
             while self.should_run():
                 await self._wait()
@@ -166,6 +188,7 @@ class EventLoop:
         finally:
             self._remove_signals()
             self.shutdown(True)
+            self._aloop = None
 
     async def _wait(self) -> None:
         import asyncio
@@ -225,4 +248,9 @@ class EventLoop:
         self.timers.expire(None, None)
         self.drain_all()
         self.triggers.clear()
+        for cb in self.on_exit:
+            try:
+                cb()
+            except Exception as exc:  # noqa: BLE001
+                self.reporter.exception(exc)
         sys.stdout.flush()

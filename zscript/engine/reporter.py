@@ -71,5 +71,9 @@ class Reporter:
         self.errors += 1
         self.write(render_runtime("error", message, span))
 
+    def warning(self, message: str, span=None) -> None:
+        self.warnings += 1
+        self.write(render_runtime("warning", message, span))
+
     def info(self, message: str) -> None:
         self.write(message + "\n")

@@ -94,6 +94,10 @@ class BifContext:
     def current_event_time(self) -> float:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def raise_event(self, name: str, args: tuple) -> bool:  # pragma: no cover - interface
+        """Queue script event ``name`` if it has handlers."""
+        raise NotImplementedError
+
 
 def _arg_type(v) -> Type | None:
     return type_of(v)

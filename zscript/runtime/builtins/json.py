@@ -34,7 +34,7 @@ from ..values import Boxed, EnumVal, Record, TypeVal, box, field_attr, record_cl
 from ._support import builtin_error, find_matches, reporter_error, script_type
 from .net import addr_bits, parse_addr, subnet_from_bits
 
-__all__ = []
+__all__ = ["FromJSONError", "value_from_json", "value_to_json"]
 
 
 # ================================================================== to_json
@@ -265,6 +265,14 @@ _STRING_LIKE = {"addr", "enum", "file", "func", "interval", "pattern", "string",
 
 def to_json_text(v, only_loggable=False, escape_pattern=None, interval_as_double=False) -> str:
     return _JSONWriter(only_loggable, escape_pattern, interval_as_double).value(v, None)
+
+
+_PLAIN_WRITER = _JSONWriter(False, None, False)
+
+
+def value_to_json(v, t: Type) -> str:
+    """``v`` (of static type ``t``) as Zeek's ``Val::ToJSON()`` writes it (no options)."""
+    return _PLAIN_WRITER.value(v, t)
 
 
 @bif(
@@ -625,6 +633,15 @@ def _strip_brackets(s: str) -> str:
 
 def _make_port(num: int, proto: str) -> Port:
     return Port(num if 0 <= num <= 0xFFFF else 0, proto)
+
+
+def value_from_json(text: str, t: Type):
+    """Zeek's ``ValFromJSON``: JSON text (bytes as characters) to a value of type ``t``.
+
+    Raises :class:`FromJSONError` with Zeek's message when the text does not
+    parse or does not fit ``t``.
+    """
+    return _ValueBuilder(None, None).build(parse_json(text), t)
 
 
 @bif(

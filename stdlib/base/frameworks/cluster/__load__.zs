@@ -1,0 +1,22 @@
+##! The cluster framework (``@load base/frameworks/cluster``).
+##!
+##! ``zscript run NODE`` loads it by itself, after providing the layout as the
+##! script ``cluster-layout`` (Zeek's zeekctl writes the same file).
+
+@load ./types
+@load ./main
+@load ./pools
+@load ./pubsub
+
+@if ( Cluster::is_enabled() )
+
+@if ( |Cluster::nodes| == 0 )
+# No nodes yet: the layout comes from the script "cluster-layout".
+@load cluster-layout
+@endif
+
+@if ( Cluster::node in Cluster::nodes )
+@load ./setup-subscriptions
+@endif
+
+@endif

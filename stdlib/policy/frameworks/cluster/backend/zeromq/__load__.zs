@@ -1,0 +1,3 @@
+##! Select and start the ZeroMQ cluster backend.
+@load ./options
+@load ./main

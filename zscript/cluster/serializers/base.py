@@ -1,0 +1,235 @@
+"""The event serializer interface and the registry of wire formats.
+
+An :class:`EventSerializer` turns one zscript event (a name, its argument
+values and their declared types) into the payload frame of a Zeek cluster
+message and back.  Its :attr:`~EventSerializer.name` is the *format* frame
+Zeek puts next to the payload (``broker-bin-v1``, ``broker-json-v1``); nodes
+drop messages whose format differs from their own.
+
+Contract:
+
+* :meth:`EventSerializer.serialize_event` returns bytes or raises
+  :class:`SerializationError`.
+* :meth:`EventSerializer.deserialize_event` returns ``(name, args)`` with the
+  arguments converted to zscript runtime values *using the receiver's
+  declaration of the event* (``lookup(name)`` gives its
+  :class:`~zscript.types.FuncType`), or raises :class:`SerializationError`
+  with a Zeek-like message.  Malformed input of any kind raises only
+  :class:`SerializationError`; exceptions raised by ``lookup`` itself
+  propagate unchanged.
+* Subclasses implement the ``_do_*`` hooks; the public methods add the
+  argument checks and the guarantee above.
+
+Serializers are found by name with :func:`get_serializer`: first among the
+entry points of group ``zscript.event_serializers`` (an entry point names a
+subclass), then among the built-in ones.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from importlib import metadata
+from typing import ClassVar
+
+from ...types import FuncType, Type
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "EventLookup",
+    "EventSerializer",
+    "SerializationError",
+    "Signature",
+    "available_serializers",
+    "get_serializer",
+]
+
+#: Entry point group naming :class:`EventSerializer` subclasses by format name.
+ENTRY_POINT_GROUP = "zscript.event_serializers"
+
+_BUILTIN = {
+    "broker-bin-v1": "zscript.cluster.serializers.bin_v1:BrokerBinV1Serializer",
+    "broker-json-v1": "zscript.cluster.serializers.json_v1:BrokerJsonV1Serializer",
+}
+
+#: ``lookup(name)``: the receiver's declaration of event ``name``, or None.
+EventLookup = Callable[[str], FuncType | None]
+
+
+class SerializationError(Exception):
+    """An event could not be serialized or deserialized; ``str()`` is Zeek-like."""
+
+
+class _LookupFailed(Exception):
+    """Carries an exception raised by the caller's ``lookup`` past the safety net."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__(exc)
+        self.exc = exc
+
+
+class Signature:
+    """The parameter types of one declared event, and a slot for a format's per-event cache."""
+
+    __slots__ = ("codecs", "types")
+
+    def __init__(self, types: list[Type]):
+        self.types = types
+        #: Set by a serializer (e.g. the compiled decoders of ``types``).
+        self.codecs = None
+
+
+def _guarded(lookup: EventLookup) -> EventLookup:
+    def guarded(event_name: str) -> FuncType | None:
+        try:
+            return lookup(event_name)
+        except Exception as e:
+            raise _LookupFailed(e) from e
+
+    return guarded
+
+
+class EventSerializer(ABC):
+    """Base class of the event wire formats.
+
+    :param resolve_enum: ``f(full_name) -> EnumVal | None``; used to decode
+        enum values that arrive in an ``any`` slot (a declared enum type
+        resolves its own names).
+    :param resolve_function: ``f(name) -> function | None``; used to decode
+        arguments of function type (Zeek sends a function by name).
+    """
+
+    #: The format string of the wire protocol's format frame.
+    name: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        *,
+        resolve_enum: Callable[[str], object] | None = None,
+        resolve_function: Callable[[str], object] | None = None,
+    ):
+        self.resolve_enum = resolve_enum
+        self.resolve_function = resolve_function
+        self._signatures: dict[FuncType, Signature] = {}
+        self._guard: tuple = (None, None)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+    # ------------------------------------------------------------ public API
+
+    def serialize_event(self, name: str, args: Sequence, arg_types: Sequence[Type]) -> bytes:
+        """The payload for event ``name(*args)``, whose parameters have ``arg_types``."""
+        if not isinstance(name, str):
+            raise SerializationError(f"event name must be a string, not {type(name).__name__}")
+        if len(args) != len(arg_types):
+            raise SerializationError(
+                f"Serialize error '{name}' arg_types.size()={len(arg_types)} "
+                f"and args.size()={len(args)}"
+            )
+        try:
+            return self._do_serialize_event(name, tuple(args), list(arg_types))
+        except SerializationError:
+            raise
+        except Exception as e:  # safety net: the contract allows no other type
+            raise SerializationError(f"failed to serialize event '{name}': {e!r}") from e
+
+    def deserialize_event(self, payload: bytes, lookup: EventLookup) -> tuple[str, tuple]:
+        """``(name, args)`` decoded from ``payload``; see the module docstring."""
+        if isinstance(payload, bytearray | memoryview):
+            payload = bytes(payload)
+        elif not isinstance(payload, bytes):
+            raise SerializationError(
+                f"Unserialize error: payload must be bytes, not {type(payload).__name__}"
+            )
+
+        guard = self._guard
+        if guard[0] is not lookup:
+            guard = self._guard = (lookup, _guarded(lookup))
+        try:
+            return self._do_deserialize_event(payload, guard[1])
+        except SerializationError:
+            raise
+        except _LookupFailed as e:
+            raise e.exc from None
+        except Exception as e:  # safety net: the contract allows no other type
+            raise SerializationError(f"Unserialize error: {e!r}") from e
+
+    # ----------------------------------------------------------------- hooks
+
+    @abstractmethod
+    def _do_serialize_event(self, name: str, args: tuple, arg_types: list[Type]) -> bytes:
+        """Encode; ``len(args) == len(arg_types)`` holds."""
+
+    @abstractmethod
+    def _do_deserialize_event(self, payload: bytes, lookup: EventLookup) -> tuple[str, tuple]:
+        """Decode ``payload`` (bytes); use :meth:`_event_signature` for the declaration."""
+
+    # --------------------------------------------------------------- helpers
+
+    def _event_signature(self, name: str, nargs: int, lookup: EventLookup) -> Signature:
+        """The receiver's declaration of ``name``, checked against ``nargs`` (Zeek's errors)."""
+        ftype = lookup(name)
+        if ftype is None:
+            raise SerializationError(f"Failed to lookup handler for '{name}'")
+        sig = self._signatures.get(ftype)
+        if sig is None:
+            if len(self._signatures) >= 4096:
+                self._signatures.clear()
+            sig = self._signatures[ftype] = Signature([p.type for p in ftype.params])
+        if len(sig.types) != nargs:
+            raise SerializationError(
+                f"Unserialize error '{name}' arg_types.size()={len(sig.types)} and args.size()={nargs}"
+            )
+        return sig
+
+    @staticmethod
+    def _arg_error(name: str, value_text: str, broker_type: str, t: Type) -> SerializationError:
+        return SerializationError(
+            f"Unserialize error for event '{name}': broker value '{value_text}' "
+            f"type '{broker_type}' to Zeek type '{t}' failed"
+        )
+
+
+# ------------------------------------------------------------------ registry
+
+
+def _entry_points() -> dict[str, metadata.EntryPoint]:
+    try:
+        eps = metadata.entry_points(group=ENTRY_POINT_GROUP)
+    except Exception:  # broken metadata must not prevent the built-ins
+        return {}
+    return {ep.name: ep for ep in eps}
+
+
+def _load_builtin(name: str) -> type:
+    module, _, attr = _BUILTIN[name].partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def available_serializers() -> list[str]:
+    """Names of every known event serializer (entry points and built-ins)."""
+    return sorted(set(_entry_points()) | set(_BUILTIN))
+
+
+def get_serializer(name: str, **options) -> EventSerializer:
+    """A new serializer for wire format ``name``; ``options`` go to its constructor.
+
+    Raises :class:`LookupError` for an unknown name.
+    """
+    cls = None
+    ep = _entry_points().get(name)
+    if ep is not None:
+        try:
+            cls = ep.load()
+        except Exception:
+            cls = None
+        if not (isinstance(cls, type) and issubclass(cls, EventSerializer)):
+            cls = None
+    if cls is None and name in _BUILTIN:
+        cls = _load_builtin(name)
+    if cls is None:
+        known = ", ".join(available_serializers())
+        raise LookupError(f"unknown event serializer '{name}' (known: {known})")
+    return cls(**options)
