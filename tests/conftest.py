@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 # As in Zeek's btest configuration: runtime errors while initializing are
 # reported but not fatal, so tests can show them.  Tests of the fatal
 # behaviour remove the variable themselves.
@@ -22,3 +24,21 @@ def pytest_addoption(parser):
         default=False,
         help="rewrite tests/golden expected files from the current output",
     )
+
+
+@pytest.fixture
+def local_cluster(tmp_path):
+    """``local_cluster(nodes, **kw)`` makes a :class:`clusterutil.LocalCluster`
+    in the test's directory; every process it started is stopped afterwards."""
+    from clusterutil import LocalCluster
+
+    made = []
+
+    def make(nodes: dict[str, str], **kw) -> LocalCluster:
+        c = LocalCluster(tmp_path, nodes, **kw)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.stop_all()

@@ -48,7 +48,6 @@ from .runtime.patterns import (
     psearch,
 )
 from .runtime.values import EnumVal, TypeVal, record_class
-from .storage.install import install as install_storage
 from .syntax import ast as A
 from .syntax.lexer import Directive, Lexer
 from .syntax.parser import IncompleteInput, UnitParser, parse_expression
@@ -1178,7 +1177,6 @@ class Host:
 _SUBSYSTEMS: list[tuple[str, object]] = [
     ("cluster", cluster_install),
 ]
-_SUBSYSTEMS.append(("storage", install_storage))
 _SUBSYSTEMS.append(("logs", install_logs))
 
 

@@ -1,0 +1,198 @@
+"""Running real multi-process clusters in tests.
+
+:class:`LocalCluster` writes a layout with ports chosen free at run time
+(127.0.0.1 only), starts ``zscript run NODE SCRIPT... --layout FILE`` for the
+nodes a test asks for, collects each node's output in a file, waits for
+lines to appear, and kills every process it started when the test ends
+(use it as a context manager or through the ``local_cluster`` fixture in
+``conftest.py``)::
+
+    with LocalCluster(tmp_path, {"manager": "manager", "worker-1": "worker"}) as c:
+        c.start_all([script])
+        c.wait_for("manager", "node_up worker-1")
+        c.kill("worker-1")                      # SIGKILL
+        c.wait_for("manager", "node_down worker-1", timeout=2)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["LocalCluster", "free_ports"]
+
+#: Default time to wait for an expected line (generous: CI machines are slow).
+WAIT = 20.0
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct TCP ports that are free on 127.0.0.1 right now."""
+    socks, ports = [], []
+    try:
+        while len(ports) < n:
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
+class LocalCluster:
+    """See the module docstring.
+
+    :param nodes: node name -> type (``manager``, ``logger``, ``proxy``, ``worker``),
+        in layout order.  Exactly one manager.
+    :param serializer: ``broker-bin-v1`` or ``broker-json-v1``.
+    """
+
+    def __init__(self, tmp_path: Path, nodes: dict[str, str], *, serializer: str = "broker-bin-v1"):
+        self.dir = Path(tmp_path)
+        self.nodes = dict(nodes)
+        xpub, xsub, *rest = free_ports(2 + 2 * len(nodes))
+        self.xpub_port, self.xsub_port = xpub, xsub
+        lines = [
+            "[cluster]",
+            f'serializer = "{serializer}"',
+            f"xpub_port = {xpub}",
+            f"xsub_port = {xsub}",
+        ]
+        has_logger = "logger" in nodes.values()
+        self.log_ports: dict[str, int] = {}
+        self.metrics_ports: dict[str, int] = {}
+        for name, kind in nodes.items():
+            lines += ["", f"[nodes.{name}]", f'type = "{kind}"', 'host = "127.0.0.1"']
+            if kind == "logger" or (kind == "manager" and not has_logger):
+                self.log_ports[name] = rest.pop()
+                lines.append(f"port = {self.log_ports[name]}")
+            self.metrics_ports[name] = rest.pop()
+            lines.append(f"metrics_port = {self.metrics_ports[name]}")
+        self.layout = self.dir / "cluster.toml"
+        self.layout.write_text("\n".join(lines) + "\n")
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.outputs: dict[str, Path] = {}
+        self._starts: dict[str, int] = {}
+
+    # ---------------------------------------------------------------- control
+
+    def start(
+        self, node: str, scripts: list, *, env: dict | None = None, extra_args=()
+    ) -> subprocess.Popen:
+        """Start ``node`` (again, after it stopped: its output file continues)."""
+        assert node in self.nodes, node
+        old = self.procs.get(node)
+        assert old is None or old.poll() is not None, f"{node} is still running"
+        n = self._starts[node] = self._starts.get(node, 0) + 1
+        out = self.outputs.setdefault(node, self.dir / f"{node}.out")
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        full_env.setdefault("PYTHONUNBUFFERED", "1")
+        cmd = [
+            sys.executable,
+            "-m",
+            "zscript",
+            "run",
+            node,
+            *map(str, scripts),
+            "--layout",
+            str(self.layout),
+        ]
+        cmd += list(extra_args)
+        with open(out, "ab") as f:
+            f.write(f"=== start {n}\n".encode())
+            f.flush()
+            p = subprocess.Popen(
+                cmd, stdout=f, stderr=subprocess.STDOUT, cwd=self.dir, env=full_env
+            )
+        self.procs[node] = p
+        return p
+
+    def start_all(self, scripts: list, **kw) -> None:
+        """Start every node, the manager first (it runs the central proxy)."""
+        order = sorted(self.nodes, key=lambda n: self.nodes[n] != "manager")
+        for node in order:
+            self.start(node, scripts, **kw)
+
+    def kill(self, node: str, sig: int = signal.SIGKILL) -> None:
+        p = self.procs[node]
+        if p.poll() is None:
+            p.send_signal(sig)
+        if sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGINT):
+            try:
+                p.wait(timeout=WAIT)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def wait_exit(self, node: str, timeout: float = WAIT) -> int:
+        return self.procs[node].wait(timeout=timeout)
+
+    def stop_all(self) -> None:
+        """SIGTERM every running node (workers first), then SIGKILL what is left."""
+        for node in sorted(self.procs, key=lambda n: self.nodes[n] == "manager"):
+            p = self.procs[node]
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for p in self.procs.values():
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    # ---------------------------------------------------------------- output
+
+    def output(self, node: str, *, run: int | None = None) -> str:
+        """Everything ``node`` printed (of its ``run``-th start only, if given)."""
+        path = self.outputs.get(node)
+        text = path.read_text(errors="replace") if path and path.exists() else ""
+        if run is None:
+            return text
+        parts = re.split(r"^=== start \d+\n", text, flags=re.M)
+        return parts[run] if run < len(parts) else ""
+
+    def wait_for(
+        self, node: str, pattern: str, *, timeout: float = WAIT, count: int = 1, regex: bool = False
+    ) -> str:
+        """Wait until ``node``'s output holds ``pattern`` (``count`` times); return the output.
+
+        Fails (AssertionError with the node's output) on timeout or when the
+        node exits without printing it.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.output(node)
+            found = len(re.findall(pattern, text, flags=re.M)) if regex else text.count(pattern)
+            if found >= count:
+                return text
+            p = self.procs.get(node)
+            exited = p is not None and p.poll() is not None
+            if exited or time.monotonic() > deadline:
+                time.sleep(0.1)
+                text = self.output(node)
+                found = len(re.findall(pattern, text, flags=re.M)) if regex else text.count(pattern)
+                if found >= count:
+                    return text
+                why = f"exited with {p.returncode}" if exited else f"not within {timeout}s"
+                raise AssertionError(
+                    f"{node}: {pattern!r} x{count} {why}; output:\n{text}\n{self._others(node)}"
+                )
+            time.sleep(0.05)
+
+    def _others(self, node: str) -> str:
+        return "\n".join(f"--- {n}:\n{self.output(n)}" for n in self.procs if n != node)
+
+    def __enter__(self) -> LocalCluster:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop_all()
