@@ -343,7 +343,9 @@ def same_type(a: Type | None, b: Type | None, *, match_names: bool = False) -> b
         return True
     if a is None or b is None:
         return False
-    if a.tag == "error" or b.tag == "error":
+    # As Zeek's ``same_type``: ``any`` matches every type (so a handler may
+    # declare a concrete type where the declaration says ``any``).
+    if a.tag in ("error", "any") or b.tag in ("error", "any"):
         return True
     if a.tag != b.tag:
         return False
