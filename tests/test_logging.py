@@ -733,9 +733,6 @@ event zeek_init() { Log::create_stream(Tst::LOG, [$columns=Info, $path="t"]); Lo
     assert rows_of(tmp_path / "t.log") == ["7"]
 
 
-@pytest.mark.xfail(
-    reason="core: record-level &log (see /work/scratch/logs-requests.md #4)", strict=False
-)
 def test_record_level_log_attribute(tmp_path, monkeypatch):
     host, rc, out, err = _host_run(
         tmp_path,
@@ -751,9 +748,6 @@ event zeek_init() { Log::create_stream(Tst::LOG, [$columns=Info, $path="t"]); Lo
     assert rows_of(tmp_path / "t.log") == ["7\t-"]
 
 
-@pytest.mark.xfail(
-    reason="core: handler parameters specialising 'any' (logs-requests.md #1)", strict=False
-)
 def test_typed_policy_hook(tmp_path, monkeypatch):
     host, rc, out, err = _host_run(
         tmp_path,

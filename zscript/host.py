@@ -25,6 +25,7 @@ import sys
 import weakref
 
 from .check.checker import Checker
+from .cluster.logtransport import install as cluster_logs_install
 from .cluster.subsystem import install as cluster_install
 from .compile.codegen import CodeGen
 from .diagnostics import Diagnostic, SourceFile, Span, ZScriptError
@@ -32,6 +33,7 @@ from .engine.loop import EventLoop
 from .engine.reporter import Reporter
 from .engine.timers import VirtualClock, WallClock
 from .loader import Conditionals, resolve_load
+from .logs.batch import LogBatch
 from .logs.install import install as install_logs
 from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
@@ -182,6 +184,7 @@ class Host:
         self.subsystems: dict[str, object] = {}
         for name, install in _SUBSYSTEMS:
             self.subsystems[name] = install(self)
+        self._connect_subsystems()
         self._table_change: tuple = ()  # TableChange values, once init-bare declared them
         self.load_file(str(stdlib_dir() / "base" / "init-bare.zs"))
         self._table_change = self._enum_values("TableChange")
@@ -191,6 +194,14 @@ class Host:
                 load_scripts()
 
     # ---------------------------------------------------------------- wiring
+
+    def _connect_subsystems(self) -> None:
+        """Connect subsystems that must not import each other (same level)."""
+        logs, transport = self.subsystems.get("logs"), self.subsystems.get("cluster-logs")
+        if logs is not None and transport is not None:
+            # Remote logging: the cluster's PUSH/PULL pipeline carries the log batches.
+            transport.connect_sink = logs.set_remote_sink
+            transport.accept = lambda payload: logs.accept_remote(LogBatch.decode(payload))
 
     def _install_runtime(self) -> None:
         ns = self.ns
@@ -1176,8 +1187,9 @@ class Host:
 #: Each ``install(host)`` returns the subsystem object (``host.subsystems[name]``).
 _SUBSYSTEMS: list[tuple[str, object]] = [
     ("cluster", cluster_install),
+    ("cluster-logs", cluster_logs_install),
+    ("logs", install_logs),
 ]
-_SUBSYSTEMS.append(("logs", install_logs))
 
 
 def _allow_init_errors() -> bool:

@@ -498,6 +498,10 @@ class Checker(ExprChecks, StmtChecks):
             return
         gid = self.install_global(full, "type", t, d.span)
         gid.value = t
+        if isinstance(t, RecordType) and any(a.name == "&log" for a in d.attrs):
+            # `type R: record {...} &log;` logs every field.
+            for f in t.fields:
+                f.attrs.setdefault("&log", None)
 
     def decl_GlobalDecl(self, d: A.GlobalDecl) -> None:
         kind = {"global": "var", "const": "const", "option": "option"}[d.kind]
@@ -704,8 +708,11 @@ class Checker(ExprChecks, StmtChecks):
                 pid.py_name = f"_hidden{i}"
             else:
                 p = t.params[j]
+                # The body sees the type the handler declares (it may be concrete
+                # where the declaration says ``any``, as Zeek allows).
+                ptype = p.type if cp.type.tag == "any" else cp.type
                 pid = ID(
-                    full_name(self.module, p.name), "param", cp.type, d.sig.span, is_global=False
+                    full_name(self.module, p.name), "param", ptype, d.sig.span, is_global=False
                 )
                 pid.py_name = "v_" + p.name
                 info.locals[pid.name] = pid

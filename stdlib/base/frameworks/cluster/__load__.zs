@@ -17,6 +17,25 @@
 
 @if ( Cluster::node in Cluster::nodes )
 @load ./setup-subscriptions
+
+@if ( Cluster::local_node_type() == Cluster::MANAGER )
+@load ./nodes/manager
+@if ( Cluster::manager_is_logger )
+@load ./nodes/logger
+@endif
+@endif
+
+@if ( Cluster::local_node_type() == Cluster::LOGGER )
+@load ./nodes/logger
+@endif
+
+@if ( Cluster::local_node_type() == Cluster::PROXY )
+@load ./nodes/proxy
+@endif
+
+@if ( Cluster::local_node_type() == Cluster::WORKER )
+@load ./nodes/worker
+@endif
 @endif
 
 @endif

@@ -6,6 +6,7 @@
 ##! ``Cluster::node_down``.  Both are local events: they are never published.
 
 @load ./types
+@load base/frameworks/logging
 
 module Cluster;
 
@@ -195,8 +196,7 @@ event zeek_init() &priority=5
 		Reporter::fatal(fmt("Cluster::node set to '%s', but Cluster::backend is %s - please select a cluster backend to use.", node, backend));
 	}
 
-@ifdef ( Log::create_stream )
-# With the logging framework: cluster.log, as Zeek writes it.
+# cluster.log
 redef enum Log::ID += { LOG };
 
 export {
@@ -223,8 +223,3 @@ function log(msg: string)
 	{
 	Log::write(Cluster::LOG, Info($ts=network_time(), $node=node, $message=msg));
 	}
-@else
-function log(msg: string)
-	{
-	}
-@endif

@@ -58,6 +58,10 @@ event zeek_init() &priority=10
 
 	if ( ! Cluster::init() )
 		Reporter::fatal("Failed initialize ZeroMQ backend");
+
+	# Log batches travel on their own PUSH/PULL sockets, not through the proxy.
+	if ( ! __init_log_transport() )
+		Reporter::fatal("Failed to set up ZeroMQ log sockets");
 	}
 
 function subscription_expired(ids: set[string], id: string): interval

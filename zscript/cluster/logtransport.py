@@ -1,0 +1,235 @@
+"""Remote logging over ZeroMQ PUSH/PULL (Zeek's log pipeline, facts §2.1).
+
+Logs never go through the central proxy.  Every node that writes logs (the
+loggers, or the manager when the layout has no logger) binds a PULL socket
+at ``Cluster::Backend::ZeroMQ::listen_log_endpoint``; every other node
+connects one PUSH socket to all of ``connect_log_endpoints``, and ZeroMQ
+spreads the batches over the connected loggers.  A batch is the 4-frame
+message ``["log-write"][sender node id][format][payload]``.
+
+This module moves bytes only; the logging framework is reached through two
+callables the composition root connects (the cluster package does not import
+the logging package):
+
+* :attr:`LogTransport.encode`: a batch object → payload bytes (the sink side);
+* :attr:`LogTransport.accept`: payload bytes → written (the logger side;
+  raises ``ValueError`` for a payload that is not a batch).
+
+:class:`LogTransport` is the logging framework's remote sink: ``send(batch)``
+returns False when the batch cannot be queued (the send queue is at
+``log_sndhwm``), and the logging framework counts those rows as dropped.
+Batches queued while a logger is down are delivered when it is back (up to
+the high-water mark).  On the receiving side, messages that are not log
+batches in our format are counted in :attr:`LogTransport.malformed` and
+dropped.
+
+The script starts it with ``Cluster::Backend::ZeroMQ::__init_log_transport()``
+after ``Cluster::init()`` (``policy/frameworks/cluster/backend/zeromq``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import zmq
+
+__all__ = ["LOG_FORMAT", "LogTransport", "install"]
+
+#: The format frame of our log batches (Zeek's own is ``zeek-bin-serializer``).
+LOG_FORMAT = b"zscript-log-json-v1"
+_TOPIC = b"log-write"
+_ZMQ = "Cluster::Backend::ZeroMQ::"
+
+
+class LogTransport:
+    """PUSH to the loggers and/or PULL from the other nodes; see the module docstring."""
+
+    def __init__(
+        self,
+        node_id: str,
+        warn: Callable[[str], None],
+        *,
+        connect: list[str],
+        listen: str = "",
+        sndhwm: int = 1000,
+        rcvhwm: int = 1000,
+        linger_ms: int = 500,
+    ):
+        self.node_id = node_id.encode()
+        self.warn = warn
+        self.encode: Callable[[object], bytes] = lambda batch: batch.encode()
+        self.accept: Callable[[bytes], object] = lambda payload: None
+        self.sent = 0
+        self.received = 0
+        self.malformed = 0
+        self._warned = False
+        self.ctx = zmq.Context(io_threads=1)
+        self.push: zmq.Socket | None = None
+        self.pull: zmq.Socket | None = None
+        self._aloop = None
+        if connect:
+            s = self.ctx.socket(zmq.PUSH)
+            s.setsockopt(zmq.LINGER, linger_ms)
+            s.setsockopt(zmq.SNDHWM, sndhwm)
+            s.setsockopt(zmq.HEARTBEAT_IVL, 500)
+            s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 1500)
+            s.setsockopt(zmq.RECONNECT_IVL, 100)
+            s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
+            for ep in connect:
+                s.connect(ep)
+            self.push = s
+        if listen:
+            s = self.ctx.socket(zmq.PULL)
+            s.setsockopt(zmq.LINGER, 0)
+            s.setsockopt(zmq.RCVHWM, rcvhwm)
+            try:
+                s.bind(listen)
+            except zmq.ZMQError as e:
+                s.close(0)
+                self.close()
+                raise OSError(f"cannot listen for logs on {listen}: {e}") from None
+            self.pull = s
+
+    # ------------------------------------------------------------ sending
+
+    def send(self, batch) -> bool:
+        """Queue one batch for a logger; False if it cannot be (counted by the caller)."""
+        if self.push is None:
+            return False
+        try:
+            payload = self.encode(batch)
+            self.push.send_multipart([_TOPIC, self.node_id, LOG_FORMAT, payload], zmq.NOBLOCK)
+        except zmq.Again:
+            if not self._warned:
+                self._warned = True
+                self.warn(
+                    "cluster: failed to send a log batch (no logger reachable or HWM reached)"
+                )
+            return False
+        self.sent += 1
+        return True
+
+    # ---------------------------------------------------------- receiving
+
+    def start_io(self, aloop) -> None:
+        if self.pull is None:
+            return
+        self._aloop = aloop
+        aloop.add_reader(self.pull.getsockopt(zmq.FD), self._drain)
+        aloop.call_soon(self._drain)
+
+    def _drain(self) -> None:
+        sock = self.pull
+        if sock is None:
+            return
+        n = 0
+        try:
+            while n < 200:
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+                n += 1
+                if len(frames) != 4 or frames[0] != _TOPIC or frames[2] != LOG_FORMAT:
+                    self._bad(f"a message that is not a log batch in format {LOG_FORMAT.decode()}")
+                    continue
+                try:
+                    self.accept(frames[3])
+                except ValueError as e:
+                    self._bad(f"an undecodable log batch ({e})")
+                    continue
+                self.received += 1
+        except zmq.Again:
+            return
+        except zmq.ZMQError:
+            return
+        if self._aloop is not None:
+            self._aloop.call_soon(self._drain)
+
+    def _bad(self, what: str) -> None:
+        self.malformed += 1
+        if self.malformed == 1:
+            self.warn(f"cluster: dropped {what}")
+
+    def close(self) -> None:
+        if self.pull is not None:
+            if self._aloop is not None:
+                try:
+                    self._aloop.remove_reader(self.pull.getsockopt(zmq.FD))
+                except (zmq.ZMQError, ValueError, OSError):
+                    pass
+            self.pull.close(0)
+            self.pull = None
+        if self.push is not None:
+            self.push.close()  # keeps LINGER: queued batches still go out
+            self.push = None
+        self.ctx.term()
+
+
+class LogTransportSubsystem:
+    """Creates the node's :class:`LogTransport` when the script asks for it.
+
+    :attr:`connect_sink` (set by the composition root) is called with the
+    transport on a node that sends logs; :attr:`accept` with each received
+    payload on a node that writes them.
+    """
+
+    def __init__(self, host):
+        self.host = host
+        self.transport: LogTransport | None = None
+        self.connect_sink: Callable[[LogTransport], None] = lambda t: None
+        self.encode: Callable[[object], bytes] = lambda batch: batch.encode()
+        self.accept: Callable[[bytes], object] = lambda payload: None
+        host.add_bif(_ZMQ + "__init_log_transport", "function(): bool", self.start)
+
+    def _option(self, name: str, default):
+        v = self.host.global_value(_ZMQ + name, default)
+        return default if v is None else v
+
+    def start(self) -> bool:
+        if self.transport is not None:
+            return True
+        host = self.host
+        node_id_fn = host.global_value("Cluster::node_id")
+        node_id = node_id_fn() if callable(node_id_fn) else ""
+        connect = [str(e) for e in (self._option("connect_log_endpoints", None) or [])]
+        listen = str(self._option("listen_log_endpoint", ""))
+        if not connect and not listen:
+            return True
+        try:
+            t = LogTransport(
+                node_id,
+                host.reporter.warning,
+                connect=connect,
+                listen=listen,
+                sndhwm=int(self._option("log_sndhwm", 1000)),
+                rcvhwm=int(self._option("log_rcvhwm", 1000)),
+                linger_ms=int(self._option("linger_ms", 500)),
+            )
+        except OSError as e:
+            host.reporter.error(f"ZeroMQ: {e}")
+            return False
+        t.encode = self.encode
+        t.accept = self.accept
+        self.transport = t
+        host.loop.add_io(t.start_io)
+        host.loop.on_exit.append(self.stop)
+        if connect:
+            self.connect_sink(t)
+        return True
+
+    def stop(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+            self.transport = None
+
+    def stats(self) -> dict[str, int]:
+        t = self.transport
+        if t is None:
+            return {"log_batches_sent": 0, "log_batches_received": 0, "log_malformed": 0}
+        return {
+            "log_batches_sent": t.sent,
+            "log_batches_received": t.received,
+            "log_malformed": t.malformed,
+        }
+
+
+def install(host) -> LogTransportSubsystem:
+    return LogTransportSubsystem(host)
