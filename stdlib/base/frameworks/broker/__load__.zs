@@ -1,0 +1,3 @@
+##! Broker-compatible data stores and the options of ``&backend`` tables.
+
+@load ./store

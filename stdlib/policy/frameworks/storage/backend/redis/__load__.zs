@@ -1,0 +1,3 @@
+##! The Redis storage backend: its options.
+
+@load ./main

@@ -1,0 +1,3 @@
+##! The SQLite storage backend: its options.
+
+@load ./main

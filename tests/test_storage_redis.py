@@ -1,0 +1,331 @@
+"""The Redis storage backend against a real ``redis-server``.
+
+Each test starts its own server on a free port of 127.0.0.1 and stops it.
+Without the ``redis-server`` binary (or the ``redis`` package) the tests
+are skipped with a hint on installing it; with ``ZSCRIPT_REQUIRE_REDIS=1``
+(set in CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import textwrap
+import threading
+import time
+
+import pytest
+
+from zscript.diagnostics import SourceFile
+from zscript.host import Host
+
+INSTALL_HINT = (
+    "install it with `apt-get install -y redis-server` (macOS: `brew install redis`) "
+    "and `pip install 'zscript[redis]'`"
+)
+
+
+def _missing(what: str):
+    if os.environ.get("ZSCRIPT_REQUIRE_REDIS") == "1":
+        pytest.fail(f"{what} is required (ZSCRIPT_REQUIRE_REDIS=1) but missing; {INSTALL_HINT}")
+    pytest.skip(f"{what} is not available; {INSTALL_HINT}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    def __init__(self, directory, *extra: str):
+        self.port = _free_port()
+        self.socket_path = str(directory / "redis.sock")
+        self.proc = subprocess.Popen(
+            [
+                shutil.which("redis-server"),
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                "--unixsocket", self.socket_path,
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", str(directory),
+                *extra,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if shutil.which("redis-server") is None:
+        _missing("redis-server")
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        _missing("the redis Python package")
+    servers: list[RedisServer] = []
+
+    def start(*extra: str) -> RedisServer:
+        s = RedisServer(tmp_path, *extra)
+        servers.append(s)
+        return s
+
+    start.default = start()
+    yield start
+    for s in servers:
+        s.stop()
+
+
+HEADER = """
+@load base/frameworks/storage/sync
+@load base/frameworks/storage/async
+@load policy/frameworks/storage/backend/redis
+"""
+
+
+def run(code: str, port: int, *, virtual_time: bool = True, during=None) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    host = Host(virtual_time=virtual_time, stdout=out, stderr=err)
+    src = HEADER + textwrap.dedent(code).replace("PORT", f"{port}/tcp")
+    host.load_source(SourceFile("redis.zs", src))
+    host.finish_loading()
+    if during is not None:
+        threading.Timer(0.3, during).start()
+    assert host.run() == 0
+    host.subsystems["storage"].close()
+    return out.getvalue(), err.getvalue()
+
+
+def test_sync_operations(redis_server):
+    server = redis_server.default
+    out, err = run(
+        """
+        event Storage::backend_opened(tag: Storage::Backend, config: any) { print "opened", tag; }
+        event Storage::backend_lost(tag: Storage::Backend, config: any, reason: string) {
+            print "lost", reason;
+        }
+        event zeek_init() {
+            local opts: Storage::BackendOptions;
+            opts$redis = [$server_host="127.0.0.1", $server_port=PORT, $key_prefix="testing"];
+            local res = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string);
+            print "open", res$code;
+            local b = res$value;
+            print "put", Storage::Sync::put(b, [$key="key1234", $value="value1234"])$code;
+            print "get", Storage::Sync::get(b, "key1234")$value;
+            print "put", Storage::Sync::put(b, [$key="key1234", $value="value2345", $overwrite=F])$code;
+            print "get", Storage::Sync::get(b, "key1234")$value;
+            print "put", Storage::Sync::put(b, [$key="key1234", $value="value2345", $overwrite=T])$code;
+            print "get", Storage::Sync::get(b, "key1234")$value;
+            print "get", Storage::Sync::get(b, "testing")$code;
+            print "erase", Storage::Sync::erase(b, "key1234")$code;
+            print "get", Storage::Sync::get(b, "key1234")$code;
+            print "put", Storage::Sync::put(b, [$key="kept", $value="v"])$code;
+            print "close", Storage::Sync::close_backend(b)$code;
+        }
+        """,
+        server.port,
+    )
+    assert err == ""
+    assert out.splitlines() == [
+        "open, Storage::SUCCESS",
+        "put, Storage::SUCCESS",
+        "get, value1234",
+        "put, Storage::KEY_EXISTS",
+        "get, value1234",
+        "put, Storage::SUCCESS",
+        "get, value2345",
+        "get, Storage::KEY_NOT_FOUND",
+        "erase, Storage::SUCCESS",
+        "get, Storage::KEY_NOT_FOUND",
+        "put, Storage::SUCCESS",
+        "close, Storage::SUCCESS",
+        "opened, Storage::STORAGE_BACKEND_REDIS",
+        "lost, Client disconnected",
+    ]
+    import redis
+
+    r = redis.Redis(host="127.0.0.1", port=server.port)
+    assert r.keys("*") == [b'testing:JSONv1;"kept"']
+    assert r.get(b'testing:JSONv1;"kept"') == b'JSONv1;"v"'
+    r.close()
+
+
+def test_async_operations_and_unix_socket(redis_server):
+    server = redis_server.default
+    out, err = run(
+        f"""
+        redef exit_only_after_terminate = T;
+        global b: opaque of Storage::BackendHandle;
+        event zeek_init() {{
+            local opts: Storage::BackendOptions;
+            opts$redis = [$server_unix_socket="{server.socket_path}", $key_prefix="async"];
+            when [opts] ( local r = Storage::Async::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, count, string_set) ) {{
+                print "open", r$code;
+                b = r$value;
+                when ( local p = Storage::Async::put(b, [$key=1, $value=set("a", "b")]) ) {{
+                    print "put", p$code;
+                    when ( local g = Storage::Async::get(b, 1) ) {{
+                        print "get", |g$value as set[string]|, "b" in (g$value as set[string]);
+                        when ( local c = Storage::Async::close_backend(b) ) {{
+                            print "close", c$code;
+                            terminate();
+                        }} timeout 5sec {{ print "close timeout"; terminate(); }}
+                    }} timeout 5sec {{ print "get timeout"; terminate(); }}
+                }} timeout 5sec {{ print "put timeout"; terminate(); }}
+            }} timeout 5sec {{ print "open timeout"; terminate(); }}
+        }}
+        """,
+        server.port,
+    )
+    assert out.splitlines() == [
+        "open, Storage::SUCCESS",
+        "put, Storage::SUCCESS",
+        "get, 2, T",
+        "close, Storage::SUCCESS",
+    ], err
+
+
+def test_native_expiration(redis_server):
+    out, err = run(
+        """
+        redef exit_only_after_terminate = T;
+        global b: opaque of Storage::BackendHandle;
+        event check() {
+            print Storage::Sync::get(b, "short")$code, Storage::Sync::get(b, "long")$code;
+            terminate();
+        }
+        event zeek_init() {
+            local opts: Storage::BackendOptions;
+            opts$redis = [$server_host="127.0.0.1", $server_port=PORT, $key_prefix="exp"];
+            b = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string)$value;
+            Storage::Sync::put(b, [$key="short", $value="v", $expire_time=300msec]);
+            Storage::Sync::put(b, [$key="long", $value="v", $expire_time=30sec]);
+            schedule 800msec { check() };
+        }
+        """,
+        redis_server.default.port,
+        virtual_time=False,
+    )
+    assert out == "Storage::KEY_NOT_FOUND, Storage::SUCCESS\n", err
+
+
+def test_connection_failures_and_auth(redis_server):
+    locked = redis_server("--requirepass", "s3cret")
+    dead_port = _free_port()
+    out, err = run(
+        f"""
+        event zeek_init() {{
+            local opts: Storage::BackendOptions;
+            opts$redis = [$server_host="127.0.0.1", $server_port={dead_port}/tcp, $connect_timeout=1sec];
+            local r = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string);
+            print r$code, /^Failed to open backend Storage::STORAGE_BACKEND_REDIS: Connection failed: / in r$error_str;
+            print Storage::is_open(r$value), Storage::Sync::get(r$value, "x")$code;
+
+            opts$redis = [$server_host="127.0.0.1", $server_port=PORT];
+            r = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string);
+            print r$code;
+            opts$redis$password = "wrong";
+            r = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string);
+            print r$code, /AUTH command failed to authenticate/ in r$error_str;
+            opts$redis$password = "s3cret";
+            r = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string);
+            print r$code, Storage::Sync::put(r$value, [$key="k", $value="v"])$code;
+
+            local none: Storage::BackendOptions;
+            print Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, none, string, string)$error_str;
+        }}
+        """,
+        locked.port,
+    )
+    assert out.splitlines() == [
+        "Storage::CONNECTION_FAILED, T",
+        "F, Storage::NOT_CONNECTED",
+        "Storage::CONNECTION_FAILED",
+        "Storage::CONNECTION_FAILED, T",
+        "Storage::SUCCESS, Storage::SUCCESS",
+        "Failed to open backend Storage::STORAGE_BACKEND_REDIS: redis backend options not provided",
+    ], err
+
+
+def test_server_going_away_is_reported_and_never_crashes(redis_server):
+    server = redis_server.default
+    out, err = run(
+        """
+        redef exit_only_after_terminate = T;
+        global b: opaque of Storage::BackendHandle;
+        global lost = F;
+        event Storage::backend_lost(tag: Storage::Backend, config: any, reason: string) {
+            lost = T;
+            print "lost", tag, reason;
+            print "sync get", Storage::Sync::get(b, "k")$code;
+            when ( local r = Storage::Async::put(b, [$key="k", $value="v"]) ) {
+                print "async put", r$code;
+                terminate();
+            } timeout 5sec { print "timeout"; terminate(); }
+        }
+        event watchdog() { if ( ! lost ) { print "no backend_lost"; terminate(); } }
+        event zeek_init() {
+            local opts: Storage::BackendOptions;
+            opts$redis = [$server_host="127.0.0.1", $server_port=PORT, $key_prefix="lost"];
+            b = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string)$value;
+            print "put", Storage::Sync::put(b, [$key="k", $value="v"])$code;
+            schedule 10sec { watchdog() };
+        }
+        """,
+        server.port,
+        virtual_time=False,
+        during=server.stop,
+    )
+    assert out.splitlines() == [
+        "put, Storage::SUCCESS",
+        "lost, Storage::STORAGE_BACKEND_REDIS, Server closed the connection",
+        "sync get, Storage::NOT_CONNECTED",
+        "async put, Storage::NOT_CONNECTED",
+    ], err
+
+
+def test_python_api_operation_timeout(redis_server):
+    """An operation exceeding operation_timeout returns TIMEOUT (server paused)."""
+    from zscript.storage.redis import RedisBackend
+    from zscript.storage.serializers import JSONSerializer
+    from zscript.types import STRING
+
+    server = redis_server.default
+    b = RedisBackend()
+    cfg = {
+        "server_host": "127.0.0.1",
+        "server_port": server.port,
+        "server_unix_socket": None,
+        "key_prefix": "t",
+        "connect_timeout": 1.0,
+        "operation_timeout": 0.3,
+        "username": None,
+        "password": None,
+    }
+    assert b.open(cfg, STRING, STRING, JSONSerializer()).ok
+    os.kill(server.proc.pid, 19)  # SIGSTOP: the server stops answering
+    try:
+        r = b.put("k", "v", now=time.time())
+        assert r.code == "TIMEOUT", r
+    finally:
+        os.kill(server.proc.pid, 18)  # SIGCONT
+    b.close()

@@ -1,0 +1,323 @@
+"""``Storage::STORAGE_BACKEND_REDIS``: entries in a Redis server (``redis.asyncio``).
+
+Options (``Storage::Backend::Redis::Options``, field ``$redis``):
+``server_host`` + ``server_port`` or ``server_unix_socket``, ``key_prefix``,
+``connect_timeout`` and ``operation_timeout`` (5 s each; an operation
+exceeding it returns ``TIMEOUT``), ``username``/``password`` (sent as
+``AUTH``).  Needs the ``redis`` package (``pip install 'zscript[redis]'``)
+and a Redis server 6.2 or newer (checked with ``INFO server`` at open).
+
+As in Zeek (``src/storage/backend/redis/Redis.cc``), a key is stored as
+``<key_prefix>:<serialized key>`` with ``SET`` (``NX`` without overwrite,
+``PXAT`` for an expiration time, so Redis expires entries itself), read
+with ``GET`` and removed with ``DEL``.
+
+The hooks are coroutines on the shared storage I/O loop
+(:class:`~.aio.IOThread`); synchronous script calls wait for them there.
+Commands go over one connection, in the order they were issued.  A second
+connection, subscribed to an unused channel, notices when the server goes
+away: the backend then reports ``Storage::backend_lost`` ("Server closed
+the connection") and later operations return ``NOT_CONNECTED`` instead of
+waiting.  Closing the backend reports ``backend_lost`` with "Client
+disconnected", as Zeek does.  There is no automatic reconnection; open the
+backend again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+
+from .backend import AsyncStorageBackend, ConfigError, OperationResult, ReturnCode
+from .sqlite import record_field
+
+__all__ = ["REQUIRED_VERSION", "RedisBackend"]
+
+#: Oldest server version accepted (Zeek's requirement: ``PXAT`` needs 6.2).
+REQUIRED_VERSION = (6, 2, 0)
+
+
+class RedisBackend(AsyncStorageBackend):
+    tag = "STORAGE_BACKEND_REDIS"
+    native_expiry = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._client = None
+        self._blocking_client = None
+        self._monitor: asyncio.Task | None = None
+        self._prefix = b""
+        self.connected = False
+
+    # ------------------------------------------------------------ configure
+
+    @classmethod
+    def config_from_options(cls, options) -> dict:
+        r = record_field(options, "redis")
+        if r is None:
+            raise ConfigError("redis backend options not provided")
+        host = record_field(r, "server_host")
+        port = record_field(r, "server_port")
+        sock = record_field(r, "server_unix_socket")
+        if host is not None and port is None:
+            raise ConfigError(
+                "server_port must be set if server_host is set in Redis options record",
+                ReturnCode.CONNECTION_FAILED,
+            )
+        if host is None and sock is None:
+            raise ConfigError(
+                "Either server_host/server_port or server_unix_socket must be set in Redis "
+                "options record",
+                ReturnCode.CONNECTION_FAILED,
+            )
+        return {
+            "server_host": host,
+            "server_port": getattr(port, "num", port) if port is not None else 6379,
+            "server_unix_socket": sock if host is None else None,
+            "key_prefix": record_field(r, "key_prefix", ""),
+            "connect_timeout": float(record_field(r, "connect_timeout", 5.0)),
+            "operation_timeout": float(record_field(r, "operation_timeout", 5.0)),
+            "username": record_field(r, "username"),
+            "password": record_field(r, "password"),
+        }
+
+    def config_label(self) -> str:
+        c = self.config
+        where = c.get("server_unix_socket") or f"{c.get('server_host')}:{c.get('server_port')}"
+        return f"{where}-{c.get('key_prefix', '')}"
+
+    def _client_kwargs(self, config: dict, *, socket_timeout, blocking: bool = False) -> dict:
+        from redis.backoff import NoBackoff
+
+        if blocking:
+            from redis.retry import Retry
+        else:
+            from redis.asyncio.retry import Retry
+        kw = {
+            "socket_connect_timeout": config["connect_timeout"],
+            "socket_timeout": socket_timeout,
+            "retry": Retry(NoBackoff(), 0),
+            "username": config.get("username") or None,
+            "password": config.get("password") or None,
+        }
+        if config.get("server_unix_socket"):
+            kw["unix_socket_path"] = config["server_unix_socket"]
+        else:
+            kw["host"] = config["server_host"]
+            kw["port"] = int(config["server_port"])
+        return kw
+
+    # ----------------------------------------------------------------- open
+
+    async def _do_open(self, config: dict) -> OperationResult:
+        try:
+            import redis.asyncio as aioredis
+            from redis import exceptions as rexc
+        except ImportError:
+            return OperationResult(
+                ReturnCode.INITIALIZATION_FAILED,
+                "the redis package is not installed (pip install 'zscript[redis]')",
+            )
+        self.op_timeout = config["operation_timeout"]
+        self._prefix = config["key_prefix"].encode("latin-1") + b":"
+        kw = self._client_kwargs(config, socket_timeout=config["operation_timeout"])
+        client = aioredis.Redis(single_connection_client=True, **kw)
+        try:
+            info = await client.info("server")
+        except rexc.AuthenticationError as e:
+            await _close_client(client)
+            return OperationResult(
+                ReturnCode.CONNECTION_FAILED, f"AUTH command failed to authenticate: {e}"
+            )
+        except (TimeoutError, rexc.RedisError, OSError) as e:
+            await _close_client(client)
+            return OperationResult(
+                ReturnCode.CONNECTION_FAILED, f"Connection failed: {e or 'timeout'}"
+            )
+        version = str(info.get("redis_version", ""))
+        if not version:
+            await _close_client(client)
+            return OperationResult(
+                ReturnCode.CONNECTION_FAILED, "INFO command did not return server version"
+            )
+        if _version(version) < REQUIRED_VERSION:
+            await _close_client(client)
+            need = ".".join(map(str, REQUIRED_VERSION))
+            return OperationResult(
+                ReturnCode.CONNECTION_FAILED,
+                f"Redis server version is too low: Found {version}, need {need}",
+            )
+        self._client = client
+        self.connected = True
+        self._monitor = asyncio.get_running_loop().create_task(self._watch(config))
+        return OperationResult(ReturnCode.SUCCESS)
+
+    async def _watch(self, config: dict) -> None:
+        """Wait on an idle subscribed connection; its end means the server went away."""
+        import redis.asyncio as aioredis
+        from redis import exceptions as rexc
+
+        mon = aioredis.Redis(**self._client_kwargs(config, socket_timeout=None))
+        conn = mon.connection_pool.make_connection()
+        try:
+            await conn.connect()
+            await conn.send_command("SUBSCRIBE", f"__zscript_storage_{uuid.uuid4().hex}")
+            await conn.read_response()
+            while True:
+                await conn.read_response()
+        except asyncio.CancelledError:
+            raise
+        except (rexc.RedisError, OSError) as e:
+            if self.connected:
+                self._lost(_reason(e))
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.disconnect()
+            with contextlib.suppress(Exception):
+                await mon.aclose()
+
+    def _lost(self, reason: str) -> None:
+        self.connected = False
+        if self.on_lost is not None:
+            self.on_lost(reason)
+
+    async def _do_close(self) -> OperationResult:
+        self.connected = False
+        if self._monitor is not None:
+            self._monitor.cancel()
+            with contextlib.suppress(BaseException):
+                await self._monitor
+            self._monitor = None
+        client, self._client = self._client, None
+        if client is not None:
+            await _close_client(client)
+        blocking, self._blocking_client = self._blocking_client, None
+        if blocking is not None:
+            with contextlib.suppress(Exception):
+                blocking.close()
+        if self.on_lost is not None:
+            self.on_lost("Client disconnected")
+        return OperationResult(ReturnCode.SUCCESS)
+
+    # ----------------------------------------------------------- operations
+
+    async def _do_put(self, key, value, overwrite, expire_at, now) -> OperationResult:
+        if not self.connected:
+            return _not_connected()
+        kw = {"nx": not overwrite}
+        if expire_at > 0:
+            kw["pxat"] = max(int(expire_at * 1000), 1)
+        try:
+            r = await self._client.set(self._prefix + key, value, **kw)
+        except Exception as e:  # noqa: BLE001 - mapped to a return code
+            return self._failure("put", e)
+        if r is None:
+            return OperationResult(ReturnCode.KEY_EXISTS)
+        return OperationResult(ReturnCode.SUCCESS)
+
+    async def _do_get(self, key, now) -> OperationResult:
+        if not self.connected:
+            return _not_connected()
+        try:
+            r = await self._client.get(self._prefix + key)
+        except Exception as e:  # noqa: BLE001 - mapped to a return code
+            return self._failure("get", e)
+        if r is None:
+            return OperationResult(ReturnCode.KEY_NOT_FOUND)
+        return OperationResult(ReturnCode.SUCCESS, "", bytes(r))
+
+    async def _do_erase(self, key) -> OperationResult:
+        if not self.connected:
+            return _not_connected()
+        try:
+            await self._client.delete(self._prefix + key)
+        except Exception as e:  # noqa: BLE001 - mapped to a return code
+            return self._failure("erase", e)
+        return OperationResult(ReturnCode.SUCCESS)
+
+    # Blocking twins for synchronous calls (see AsyncStorageBackend).
+
+    def _sync_client(self):
+        c = self._blocking_client
+        if c is None:
+            import redis
+
+            kw = self._client_kwargs(
+                self.config, socket_timeout=self.config["operation_timeout"], blocking=True
+            )
+            c = self._blocking_client = redis.Redis(single_connection_client=True, **kw)
+        return c
+
+    def _sync_do_put(self, key, value, overwrite, expire_at, now) -> OperationResult:
+        if not self.connected:
+            return _not_connected()
+        kw = {"nx": not overwrite}
+        if expire_at > 0:
+            kw["pxat"] = max(int(expire_at * 1000), 1)
+        try:
+            r = self._sync_client().set(self._prefix + key, value, **kw)
+        except Exception as e:  # noqa: BLE001 - mapped to a return code
+            return self._failure("put", e)
+        if r is None:
+            return OperationResult(ReturnCode.KEY_EXISTS)
+        return OperationResult(ReturnCode.SUCCESS)
+
+    def _sync_do_get(self, key, now) -> OperationResult:
+        if not self.connected:
+            return _not_connected()
+        try:
+            r = self._sync_client().get(self._prefix + key)
+        except Exception as e:  # noqa: BLE001 - mapped to a return code
+            return self._failure("get", e)
+        if r is None:
+            return OperationResult(ReturnCode.KEY_NOT_FOUND)
+        return OperationResult(ReturnCode.SUCCESS, "", bytes(r))
+
+    def _sync_do_erase(self, key) -> OperationResult:
+        if not self.connected:
+            return _not_connected()
+        try:
+            self._sync_client().delete(self._prefix + key)
+        except Exception as e:  # noqa: BLE001 - mapped to a return code
+            return self._failure("erase", e)
+        return OperationResult(ReturnCode.SUCCESS)
+
+    async def _do_expire(self, now: float) -> int:
+        # Redis expires keys itself (PXAT).
+        return 0
+
+    def _failure(self, op: str, e: Exception) -> OperationResult:
+        from redis import exceptions as rexc
+
+        if isinstance(e, rexc.TimeoutError | TimeoutError):
+            return OperationResult(ReturnCode.TIMEOUT, f"{op} operation timed out")
+        if isinstance(e, rexc.ConnectionError | OSError):
+            if self.connected:
+                self._lost(_reason(e))
+            return OperationResult(ReturnCode.CONNECTION_LOST, f"{op} operation IO error: {e}")
+        return OperationResult(ReturnCode.OPERATION_FAILED, f"{op} operation failed: {e}")
+
+
+def _not_connected() -> OperationResult:
+    return OperationResult(ReturnCode.NOT_CONNECTED, "Connection to the Redis server was lost")
+
+
+def _reason(e: Exception) -> str:
+    text = str(e)
+    if "closed by server" in text or not text:
+        return "Server closed the connection"
+    return text
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = []
+    for p in text.split(".")[:3]:
+        digits = "".join(c for c in p if c.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+async def _close_client(client) -> None:
+    with contextlib.suppress(Exception):
+        await client.aclose()

@@ -1,0 +1,319 @@
+"""``&backend`` tables and sets: a global shared by every node of a cluster.
+
+``global t: table[string] of count &backend=Broker::MEMORY;`` makes ``t``
+a replicated store named ``___sync_store_<id>`` (Zeek's name).  The master
+lives on the node whose transport says ``is_master`` (the manager, or a
+standalone process); every other node holds a clone.  With
+``Broker::SQLITE`` the master keeps the data in
+``<Broker::table_store_db_directory>/___sync_store_<id>.sqlite`` and loads
+it again at the next start, so the table survives restarts.
+
+The table *is* the store's data: reads are plain dict reads served from
+the local copy, and only mutations go through the store (see
+:mod:`.replication` for the consistency rule and what a clone sees):
+
+* ``t[k] = v``, ``delete t[k]``, ``add s[k]``, ``delete s[k]`` and clearing
+  are replicated; changes arriving from other nodes update the table and
+  run its ``&on_change`` function (NEW, CHANGED, REMOVED, EXPIRED);
+* ``&create_expire`` and ``&write_expire`` become per-entry expiration
+  times kept by the master, which removes expired entries everywhere;
+  ``&read_expire`` and ``&expire_func`` are not supported with ``&backend``
+  (as in Zeek) and are reported and ignored;
+* the values must be replaced, not changed in place: ``t[k]$field = x`` on
+  a record value changes the local copy only (reassign ``t[k]``).
+
+The host builds these tables through :meth:`BackendTables.factory` (the
+``&backend`` hook of ``Host.make_table``); they are bound to their stores
+when the host starts (when the globals' names are known), and a copy
+(``copy(t)``) is an ordinary table.  Existing entries from the file win
+over the initializer's; initial entries missing from the file are added.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+
+from ..runtime.containers import ObservedSet, ObservedTable, Set, Table
+from ..types import TableType
+from .codec import TypedCodec
+from .replication import ReplicatedStore
+from .sqlite import DEFAULT_PRAGMAS, SQLiteBackend
+
+__all__ = [
+    "BackendObservedSet",
+    "BackendObservedTable",
+    "BackendSet",
+    "BackendTable",
+    "BackendTables",
+    "store_name_for",
+]
+
+_CHANGE_INDEX = {"new": 0, "changed": 1, "removed": 2, "expired": 3}
+
+
+def store_name_for(global_name: str) -> str:
+    """Zeek's store name for an ``&backend`` global."""
+    return "___sync_store_" + global_name
+
+
+class _TableMixin:
+    """Replicates a table's mutations through its bound store (``zstore``)."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        store = self.zstore
+        if store is not None:
+            store.table_put(key, value)
+
+    def zdelete(self, key) -> None:
+        super().zdelete(key)
+        store = self.zstore
+        if store is not None:
+            store.erase(key)
+
+    def zclear(self) -> None:
+        store, self.zstore = self.zstore, None
+        try:
+            super().zclear()
+        finally:
+            self.zstore = store
+        if store is not None:
+            store.clear()
+
+    def copy_empty(self):
+        c = super().copy_empty()
+        c.zstore = None
+        return c
+
+    def store_changed(self, kind: str, key, old, new) -> None:
+        """A change made by the store (another node, expiration): run ``&on_change``."""
+        if hasattr(self, "on_change"):
+            value = new if kind == "new" else old
+            self._notify(self.enums[_CHANGE_INDEX[kind]], key, value)
+
+
+class _SetMixin:
+    __slots__ = ()
+
+    def zadd(self, key) -> None:
+        super().zadd(key)
+        store = self.zstore
+        if store is not None:
+            store.table_put(key, None)
+
+    def zdelete(self, key) -> None:
+        super().zdelete(key)
+        store = self.zstore
+        if store is not None:
+            store.erase(key)
+
+    def zclear(self) -> None:
+        store, self.zstore = self.zstore, None
+        try:
+            super().zclear()
+        finally:
+            self.zstore = store
+        if store is not None:
+            store.clear()
+
+    def copy_empty(self):
+        c = super().copy_empty()
+        c.zstore = None
+        return c
+
+    def store_changed(self, kind: str, key, old, new) -> None:
+        if hasattr(self, "on_change"):
+            self._notify(self.enums[_CHANGE_INDEX[kind]], key)
+
+
+class BackendTable(_TableMixin, Table):
+    __slots__ = ("zstore",)
+
+
+class BackendObservedTable(_TableMixin, ObservedTable):
+    __slots__ = ("zstore",)
+
+
+class BackendSet(_SetMixin, Set):
+    __slots__ = ("zstore",)
+
+
+class BackendObservedSet(_SetMixin, ObservedSet):
+    __slots__ = ("zstore",)
+
+
+_BACKEND_CLASSES = (BackendTable, BackendObservedTable, BackendSet, BackendObservedSet)
+
+
+class _Pending:
+    __slots__ = ("backend", "expire", "ref")
+
+    def __init__(self, tbl, backend: str, expire):
+        self.ref = weakref.ref(tbl)
+        self.backend = backend
+        self.expire = expire
+
+
+class BackendTables:
+    """Creates ``&backend`` tables and binds them to replicated stores.
+
+    :param services: the storage subsystem (``now``, ``schedule``, ``report``,
+        ``call_soon``, ``transport``, ``global_value``, ``enum_value``,
+        ``global_names``).
+    """
+
+    def __init__(self, services):
+        self.services = services
+        self._pending: list[_Pending] = []
+        #: Bound tables: store name -> (table, store, backend kind).
+        self.bound: dict[str, tuple] = {}
+
+    # ------------------------------------------------------------- creation
+
+    def factory(
+        self,
+        t: TableType,
+        items=(),
+        *,
+        default=None,
+        default_func=None,
+        default_insert=False,
+        on_change=None,
+        expire=None,
+        backend=None,
+        **_ignored,
+    ):
+        """Build an ``&backend`` table or set (the ``Host.make_table`` hook)."""
+        if t.is_set:
+            tbl = BackendObservedSet(t) if on_change is not None else BackendSet(t)
+            for k in items:
+                dict.__setitem__(tbl, k, None)
+        else:
+            tbl = BackendObservedTable(t) if on_change is not None else BackendTable(t)
+            for k, v in items:
+                dict.__setitem__(tbl, k, v)
+            tbl.default = default
+            tbl.default_func = default_func
+            tbl.default_insert = default_insert
+        if on_change is not None:
+            tbl.on_change = on_change
+            tbl.enums = self._change_enums()
+            tbl.in_change = False
+        tbl.zstore = None
+        kind = getattr(backend, "name", str(backend)).rpartition("::")[2]
+        self._pending.append(_Pending(tbl, kind, expire))
+        return tbl
+
+    def _change_enums(self) -> tuple:
+        ev = self.services.enum_value
+        return tuple(
+            ev(n)
+            for n in (
+                "TABLE_ELEMENT_NEW",
+                "TABLE_ELEMENT_CHANGED",
+                "TABLE_ELEMENT_REMOVED",
+                "TABLE_ELEMENT_EXPIRED",
+            )
+        )
+
+    # --------------------------------------------------------------- binding
+
+    def bind_all(self) -> None:
+        """Bind every ``&backend`` global created so far to its store."""
+        pending, self._pending = self._pending, []
+        live = [(p, p.ref()) for p in pending]
+        live = [(p, tbl) for p, tbl in live if tbl is not None]
+        if not live:
+            return
+        names = self.services.global_names(_BACKEND_CLASSES)
+        for p, tbl in live:
+            gname = names.get(id(tbl))
+            if gname is None:
+                # A local, a record field, a value replaced before start ...
+                continue
+            self._bind(store_name_for(gname), tbl, p.backend, p.expire)
+
+    def _bind(self, name: str, tbl, kind: str, expire) -> None:
+        svc = self.services
+        store_expire = None
+        if expire is not None:
+            ekind, interval, efunc = expire
+            if ekind == "read" or efunc is not None:
+                what = "&read_expire" if ekind == "read" else "&expire_func"
+                svc.report(f"{what} cannot be used with &backend (table {name[14:]}); ignored")
+            if ekind in ("create", "write"):
+                store_expire = (ekind, interval)
+        master = bool(svc.transport.is_master)
+        store = ReplicatedStore(
+            name,
+            TypedCodec(tbl.ztype),
+            master=master,
+            host=svc,
+            data=tbl,
+            sink=tbl,
+            expire=store_expire,
+            optimistic=True,
+            sweep_interval=lambda: svc.global_value("table_expire_interval", 10.0),
+        )
+        initial = list(tbl.items())
+        loaded: set = set()
+        if master and kind == "SQLITE":
+            loaded = self._load(store, name)
+        tbl.zstore = store
+        if master:
+            for k, v in initial:
+                if k not in loaded:
+                    store.table_put(k, v)
+        store.attach(svc.transport)
+        self.bound[name] = (tbl, store, kind)
+
+    def _load(self, store: ReplicatedStore, name: str) -> set:
+        svc = self.services
+        directory = svc.global_value("Broker::table_store_db_directory", ".") or "."
+        path = os.path.join(directory, _sanitize(name) + ".sqlite")
+        be = SQLiteBackend()
+        config = {
+            "database_path": path,
+            "table_name": "store",
+            "busy_timeout": 5.0,
+            "pragma_commands": dict(DEFAULT_PRAGMAS),
+        }
+        r = be.open(config, None, None, None)
+        if not r.ok:
+            svc.report(f"cannot open the store of {name[14:]} at {path}: {r.error_str}")
+            return set()
+        try:
+            return store.load(be)
+        except OSError as e:
+            svc.report(f"cannot read the store of {name[14:]} at {path}: {e}")
+            return set()
+
+    def rebind(self) -> None:
+        """Re-attach every bound table after the transport changed."""
+        for name, (tbl, store, kind) in list(self.bound.items()):
+            if bool(self.services.transport.is_master) == store.master:
+                store.attach(self.services.transport)
+                continue
+            store.close()
+            tbl.zstore = None
+            self._bind(name, tbl, kind, _expire_of(store))
+
+    def close_all(self) -> None:
+        for tbl, store, _kind in self.bound.values():
+            store.close()
+            tbl.zstore = None
+        self.bound.clear()
+
+
+def _expire_of(store: ReplicatedStore):
+    if store.expire is None:
+        return None
+    kind, interval = store.expire
+    return (kind, interval, None)
+
+
+def _sanitize(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "_.:-" else "_" for c in name)

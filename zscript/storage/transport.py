@@ -1,0 +1,120 @@
+"""The seam between replicated stores and the cluster: :class:`StoreTransport`.
+
+``&backend`` tables and ``Broker::create_master``/``create_clone`` stores
+replicate over a small publish/subscribe interface, so the storage package
+does not depend on how nodes talk to each other.  The cluster layer
+provides the real implementation (ZeroMQ) and installs it with
+``host.subsystems["storage"].set_transport(t)``; without one, a host uses
+:class:`LocalTransport` and is the master of every store (a standalone
+process).
+
+Contract for implementations:
+
+* ``publish(topic, message)`` sends ``message`` (opaque bytes) to every
+  *other* node subscribed to ``topic`` (a node may or may not receive its
+  own messages; the store protocol ignores them);
+* ``subscribe(topic, callback)`` registers ``callback(message: bytes)``;
+  topics are exact strings such as ``zscript/store/<name>/master``
+  (implementations may match by prefix, the protocol checks the store name);
+* callbacks run **on the host's event-loop thread** (a transport is an I/O
+  source of the :class:`~zscript.engine.loop.EventLoop`), never
+  concurrently with script code;
+* messages from one publisher arrive in the order they were published;
+  they may be lost (a peer that is not connected yet): the store protocol
+  detects gaps with sequence numbers and asks the master for a snapshot;
+* ``is_master`` is true on the node that holds the masters of ``&backend``
+  tables: the manager of a cluster, or a standalone process.
+
+:class:`InProcessBus` connects several hosts inside one process; tests use
+it to simulate a cluster, delivering messages only when :meth:`pump` is
+called so interleavings are under the test's control.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+__all__ = ["InProcessBus", "LocalTransport", "StoreTransport"]
+
+
+@runtime_checkable
+class StoreTransport(Protocol):
+    """What replicated stores need from the cluster layer."""
+
+    #: This node holds the masters of ``&backend`` tables (manager / standalone).
+    is_master: bool
+
+    def publish(self, topic: str, message: bytes) -> None: ...
+
+    def subscribe(self, topic: str, callback: Callable[[bytes], None]) -> None: ...
+
+
+class LocalTransport:
+    """A standalone process: no peers; publishing goes nowhere."""
+
+    #: Stores skip encoding messages nobody can receive.
+    local_only = True
+
+    def __init__(self, is_master: bool = True) -> None:
+        self.is_master = is_master
+
+    def publish(self, topic: str, message: bytes) -> None:
+        pass
+
+    def subscribe(self, topic: str, callback: Callable[[bytes], None]) -> None:
+        pass
+
+
+class InProcessBus:
+    """A message bus joining several hosts of one process (for tests).
+
+    ``bus.endpoint(is_master=...)`` returns a :class:`StoreTransport`;
+    published messages are queued and delivered to the *other* endpoints
+    subscribed to the topic when :meth:`pump` runs.
+    """
+
+    def __init__(self) -> None:
+        self._queue: deque[tuple[_Endpoint, str, bytes]] = deque()
+        self._endpoints: list[_Endpoint] = []
+        #: Messages delivered so far (for tests).
+        self.delivered = 0
+
+    def endpoint(self, *, is_master: bool) -> _Endpoint:
+        ep = _Endpoint(self, is_master)
+        self._endpoints.append(ep)
+        return ep
+
+    def pump(self, limit: int | None = None) -> int:
+        """Deliver queued messages (including those sent while delivering); return how many."""
+        n = 0
+        while self._queue and (limit is None or n < limit):
+            sender, topic, message = self._queue.popleft()
+            for ep in list(self._endpoints):
+                if ep is sender or not ep.connected:
+                    continue
+                for cb in list(ep.subscriptions.get(topic, ())):
+                    cb(message)
+            n += 1
+        self.delivered += n
+        return n
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+
+class _Endpoint:
+    def __init__(self, bus: InProcessBus, is_master: bool) -> None:
+        self.bus = bus
+        self.is_master = is_master
+        self.connected = True
+        self.subscriptions: dict[str, list[Callable[[bytes], None]]] = {}
+
+    def publish(self, topic: str, message: bytes) -> None:
+        if self.connected:
+            self.bus._queue.append((self, topic, message))
+
+    def subscribe(self, topic: str, callback: Callable[[bytes], None]) -> None:
+        self.subscriptions.setdefault(topic, []).append(callback)
