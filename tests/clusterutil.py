@@ -12,10 +12,19 @@ lines to appear, and kills every process it started when the test ends
         c.wait_for("manager", "node_up worker-1")
         c.kill("worker-1")                      # SIGKILL
         c.wait_for("manager", "node_down worker-1", timeout=2)
+
+Options: ``split_stderr=True`` keeps each node's stderr apart (``<node>.err``,
+read with ``output(node, stream="err")``); ``status=True`` runs every node
+with ``ZSCRIPT_CLUSTER_RUN_DIR`` set, so that :meth:`LocalCluster.status`
+can read the counters it writes each second.  :meth:`LocalCluster.write_layout`
+writes another layout for the same ports (say, with another serializer) for
+:meth:`LocalCluster.start`'s ``layout`` argument.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import signal
@@ -52,47 +61,86 @@ class LocalCluster:
     :param nodes: node name -> type (``manager``, ``logger``, ``proxy``, ``worker``),
         in layout order.  Exactly one manager.
     :param serializer: ``broker-bin-v1`` or ``broker-json-v1``.
+    :param split_stderr: write each node's stderr to ``<node>.err`` instead of
+        mixing it into its output.
+    :param status: run the nodes with ``ZSCRIPT_CLUSTER_RUN_DIR`` (see :meth:`status`).
     """
 
-    def __init__(self, tmp_path: Path, nodes: dict[str, str], *, serializer: str = "broker-bin-v1"):
+    def __init__(
+        self,
+        tmp_path: Path,
+        nodes: dict[str, str],
+        *,
+        serializer: str = "broker-bin-v1",
+        split_stderr: bool = False,
+        status: bool = False,
+    ):
         self.dir = Path(tmp_path)
         self.nodes = dict(nodes)
+        self.serializer = serializer
+        self.split_stderr = split_stderr
+        self.run_dir: Path | None = None
+        if status:
+            self.run_dir = self.dir / "run"
+            self.run_dir.mkdir(exist_ok=True)
         xpub, xsub, *rest = free_ports(2 + 2 * len(nodes))
         self.xpub_port, self.xsub_port = xpub, xsub
-        lines = [
-            "[cluster]",
-            f'serializer = "{serializer}"',
-            f"xpub_port = {xpub}",
-            f"xsub_port = {xsub}",
-        ]
         has_logger = "logger" in nodes.values()
         self.log_ports: dict[str, int] = {}
         self.metrics_ports: dict[str, int] = {}
         for name, kind in nodes.items():
-            lines += ["", f"[nodes.{name}]", f'type = "{kind}"', 'host = "127.0.0.1"']
             if kind == "logger" or (kind == "manager" and not has_logger):
                 self.log_ports[name] = rest.pop()
-                lines.append(f"port = {self.log_ports[name]}")
             self.metrics_ports[name] = rest.pop()
-            lines.append(f"metrics_port = {self.metrics_ports[name]}")
-        self.layout = self.dir / "cluster.toml"
-        self.layout.write_text("\n".join(lines) + "\n")
+        self.layout = self.write_layout(self.dir / "cluster.toml")
         self.procs: dict[str, subprocess.Popen] = {}
         self.outputs: dict[str, Path] = {}
+        self.errors: dict[str, Path] = {}
         self._starts: dict[str, int] = {}
+
+    def write_layout(self, path: Path, *, serializer: str | None = None) -> Path:
+        """Write this cluster's layout (same nodes and ports) to ``path``; return it.
+
+        ``serializer`` overrides the cluster's, to make nodes that disagree.
+        """
+        lines = [
+            "[cluster]",
+            f'serializer = "{serializer or self.serializer}"',
+            f"xpub_port = {self.xpub_port}",
+            f"xsub_port = {self.xsub_port}",
+        ]
+        for name, kind in self.nodes.items():
+            lines += ["", f"[nodes.{name}]", f'type = "{kind}"', 'host = "127.0.0.1"']
+            if name in self.log_ports:
+                lines.append(f"port = {self.log_ports[name]}")
+            lines.append(f"metrics_port = {self.metrics_ports[name]}")
+        path = Path(path)
+        path.write_text("\n".join(lines) + "\n")
+        return path
 
     # ---------------------------------------------------------------- control
 
     def start(
-        self, node: str, scripts: list, *, env: dict | None = None, extra_args=()
+        self,
+        node: str,
+        scripts: list,
+        *,
+        env: dict | None = None,
+        extra_args=(),
+        layout: Path | None = None,
     ) -> subprocess.Popen:
-        """Start ``node`` (again, after it stopped: its output file continues)."""
+        """Start ``node`` (again, after it stopped: its output file continues).
+
+        ``layout`` replaces the cluster's layout file for this node.
+        """
         assert node in self.nodes, node
         old = self.procs.get(node)
         assert old is None or old.poll() is not None, f"{node} is still running"
         n = self._starts[node] = self._starts.get(node, 0) + 1
         out = self.outputs.setdefault(node, self.dir / f"{node}.out")
         full_env = dict(os.environ)
+        if self.run_dir is not None:
+            full_env["ZSCRIPT_CLUSTER_RUN_DIR"] = str(self.run_dir)
         full_env.update(env or {})
         full_env.setdefault("PYTHONUNBUFFERED", "1")
         cmd = [
@@ -103,17 +151,27 @@ class LocalCluster:
             node,
             *map(str, scripts),
             "--layout",
-            str(self.layout),
+            str(layout or self.layout),
         ]
         cmd += list(extra_args)
-        with open(out, "ab") as f:
-            f.write(f"=== start {n}\n".encode())
+        marker = f"=== start {n}\n".encode()
+        with contextlib.ExitStack() as stack:
+            f = stack.enter_context(open(out, "ab"))
+            f.write(marker)
             f.flush()
-            p = subprocess.Popen(
-                cmd, stdout=f, stderr=subprocess.STDOUT, cwd=self.dir, env=full_env
-            )
+            err = subprocess.STDOUT
+            if self.split_stderr:
+                path = self.errors.setdefault(node, self.dir / f"{node}.err")
+                err = stack.enter_context(open(path, "ab"))
+                err.write(marker)
+                err.flush()
+            p = subprocess.Popen(cmd, stdout=f, stderr=err, cwd=self.dir, env=full_env)
         self.procs[node] = p
         return p
+
+    def running(self, node: str) -> bool:
+        p = self.procs.get(node)
+        return p is not None and p.poll() is None
 
     def start_all(self, scripts: list, **kw) -> None:
         """Start every node, the manager first (it runs the central proxy)."""
@@ -151,9 +209,12 @@ class LocalCluster:
 
     # ---------------------------------------------------------------- output
 
-    def output(self, node: str, *, run: int | None = None) -> str:
-        """Everything ``node`` printed (of its ``run``-th start only, if given)."""
-        path = self.outputs.get(node)
+    def output(self, node: str, *, run: int | None = None, stream: str = "out") -> str:
+        """Everything ``node`` printed (of its ``run``-th start only, if given).
+
+        ``stream="err"``: its stderr (only with ``split_stderr``).
+        """
+        path = (self.errors if stream == "err" else self.outputs).get(node)
         text = path.read_text(errors="replace") if path and path.exists() else ""
         if run is None:
             return text
@@ -161,16 +222,23 @@ class LocalCluster:
         return parts[run] if run < len(parts) else ""
 
     def wait_for(
-        self, node: str, pattern: str, *, timeout: float = WAIT, count: int = 1, regex: bool = False
+        self,
+        node: str,
+        pattern: str,
+        *,
+        timeout: float = WAIT,
+        count: int = 1,
+        regex: bool = False,
+        stream: str = "out",
     ) -> str:
         """Wait until ``node``'s output holds ``pattern`` (``count`` times); return the output.
 
         Fails (AssertionError with the node's output) on timeout or when the
-        node exits without printing it.
+        node exits without printing it.  ``stream="err"`` looks at its stderr.
         """
         deadline = time.monotonic() + timeout
         while True:
-            text = self.output(node)
+            text = self.output(node, stream=stream)
             found = len(re.findall(pattern, text, flags=re.M)) if regex else text.count(pattern)
             if found >= count:
                 return text
@@ -178,7 +246,7 @@ class LocalCluster:
             exited = p is not None and p.poll() is not None
             if exited or time.monotonic() > deadline:
                 time.sleep(0.1)
-                text = self.output(node)
+                text = self.output(node, stream=stream)
                 found = len(re.findall(pattern, text, flags=re.M)) if regex else text.count(pattern)
                 if found >= count:
                     return text
@@ -187,6 +255,27 @@ class LocalCluster:
                     f"{node}: {pattern!r} x{count} {why}; output:\n{text}\n{self._others(node)}"
                 )
             time.sleep(0.05)
+
+    def status(self, node: str) -> dict | None:
+        """The last ``<node>.status.json`` the node wrote (needs ``status=True``)."""
+        assert self.run_dir is not None, "LocalCluster(..., status=True) writes status files"
+        try:
+            return json.loads((self.run_dir / f"{node}.status.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def wait_status(self, node: str, check, *, timeout: float = WAIT) -> dict:
+        """Wait until ``check(status)`` is true for ``node``'s status file; return the status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.status(node)
+            if st is not None and check(st):
+                return st
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{node}: status never matched; last: {st}\noutput:\n{self.output(node)}"
+                )
+            time.sleep(0.1)
 
     def _others(self, node: str) -> str:
         return "\n".join(f"--- {n}:\n{self.output(n)}" for n in self.procs if n != node)

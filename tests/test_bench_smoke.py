@@ -33,3 +33,18 @@ def test_bench_quick_runs():
         row = found[0]
         assert "ERROR" not in row, row
         assert re.search(r"\s\d+\.\d+x\s", row), f"no ratio in: {row}"
+
+
+def test_cluster_bench_quick_runs():
+    """``bench/cluster_bench.py --quick``: both measurements ran and printed ratios."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "cluster_bench.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ERROR" not in proc.stdout, proc.stdout
+    ratios = re.findall(r"ratio (\d+\.\d+)x", proc.stdout)
+    assert len(ratios) == 3, proc.stdout  # throughput, latency median, latency p99

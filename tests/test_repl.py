@@ -326,7 +326,8 @@ def test_piped_input(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_node_option_without_cluster_support(tmp_path):
+def test_node_option_with_bad_layout(tmp_path):
+    (tmp_path / "c.toml").write_text("[nodes.x]\ntype = 'nonsense'\n")
     proc = subprocess.run(
         [sys.executable, "-m", "zscript", "repl", "--node", "worker-1", "--layout", "c.toml"],
         stdin=subprocess.DEVNULL,
@@ -337,9 +338,8 @@ def test_node_option_without_cluster_support(tmp_path):
         timeout=30,
     )
     assert proc.returncode == 1
-    assert proc.stderr == (
-        "error: cluster support is not available yet: cannot join a cluster as 'worker-1'\n"
-    )
+    assert proc.stderr.startswith("error: c.toml [nodes.x]: type must be one of")
+    assert "Traceback" not in proc.stderr
 
 
 # ------------------------------------------------------- in a real terminal
@@ -504,3 +504,62 @@ def test_terminal_quit_and_history(tmp_path):
     assert t.close() == 3
     history = (tmp_path / "data" / "zscript" / "history").read_text()
     assert "+:quit 3" in history
+
+
+# -------------------------------------------------------- joining a cluster
+
+_PUBLISHER = """
+global hello: event(s: string);
+global from_repl: event(s: string);
+
+global answered = F;
+
+# Say hello on test.topic every second until the REPL answered, so a client
+# that subscribes later sees it.
+event tick(n: count)
+	{
+	if ( answered )
+		return;
+
+	Cluster::publish("test.topic", hello, fmt("tick %d", n));
+	schedule 1sec { tick(n + 1) };
+	}
+
+event zeek_init() { schedule 1sec { tick(1) }; }
+
+event from_repl(s: string)
+	{
+	answered = T;
+	print fmt("manager got: %s", s);
+	}
+event Cluster::node_up(name: string, id: string) { print fmt("node_up %s", name); }
+"""
+
+
+@pytest.mark.parametrize("as_node", ["repl-client", "worker-1"])
+def test_terminal_joins_a_cluster(tmp_path, local_cluster, as_node):
+    """The REPL joins a running cluster (as a client outside the layout, or as a
+    layout node), receives what is published on its subscription, and
+    publishes an event the manager handles."""
+    script = tmp_path / "publisher.zs"
+    script.write_text(_PUBLISHER)
+    c = local_cluster({"manager": "manager", "worker-1": "worker"})
+    c.start("manager", [script])
+    t = Terminal(tmp_path, "--node", as_node, "--layout", str(c.layout))
+    try:
+        t.run("global hello: event(s: string);")
+        t.run("global from_repl: event(s: string);")
+        t.run('event hello(s: string) { print fmt("repl got: %s", s); }')
+        t.run('Cluster::subscribe("test.topic");')
+        t.expect(r"repl got: tick \d+", timeout=20)
+        t.run('Cluster::publish(Cluster::manager_topic, from_repl, "hi from the prompt");')
+        c.wait_for("manager", "manager got: hi from the prompt")
+        t.run('print fmt("node=[%s]", Cluster::node);')
+        if as_node == "worker-1":
+            t.expect_line("node=[worker-1]")
+            c.wait_for("manager", "node_up worker-1")  # a member: the handshake ran
+        else:
+            t.expect_line("node=[]")  # a client, not a member of the layout
+            assert "node_up" not in c.output("manager")
+    finally:
+        assert t.close() == 0

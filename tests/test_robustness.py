@@ -50,8 +50,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zscript.diagnostics import SourceFile, ZScriptError, render
-from zscript.runtime.errors import ZeekExit
 from zscript.host import Host
+from zscript.runtime.errors import ZeekExit
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"

@@ -101,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("node", help="node name: 'standalone', or a node of the cluster layout")
     r.add_argument("files", nargs="*", help="scripts to load, in order")
     r.add_argument("-e", "--exec", dest="exec_code", help="zscript code to run after the files")
-    r.add_argument("--layout", help="cluster layout file (TOML; default: the built-in local layout)")
+    r.add_argument(
+        "--layout", help="cluster layout file (TOML; default: the built-in local layout)"
+    )
     r.add_argument(
         "--virtual-time", action="store_true", help="jump to the next timer instead of sleeping"
     )
@@ -123,10 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to keep input history (default: $XDG_DATA_HOME/zscript/history)",
     )
     i.set_defaults(func=cmd_repl)
+
+    from .cluster.cli import add_cluster_parser  # zscript cluster layout|start|status|stop
+
+    add_cluster_parser(sub)
     return p
 
 
-_VALUE_OPTIONS = {"-e", "--exec", "--layout", "--node", "--history-file"}
+_VALUE_OPTIONS = {"-e", "--exec", "--layout", "--node", "--history-file", "--run-dir", "--timeout"}
 
 
 def _options_first(argv: list[str]) -> list[str]:
@@ -134,6 +140,8 @@ def _options_first(argv: list[str]) -> list[str]:
     ``zscript run standalone --virtual-time f.zs`` works like the other orders."""
     if not argv or argv[0].startswith("-"):
         return argv
+    if argv[0] == "cluster" and len(argv) > 1 and not argv[1].startswith("-"):
+        return [argv[0], *_options_first(argv[1:])]  # the options of `cluster COMMAND`
     opts: list[str] = []
     rest: list[str] = []
     it = iter(argv[1:])

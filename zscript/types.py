@@ -277,7 +277,9 @@ class FuncType(Type):
         text = ATTR_TEXT[0]
         for p in self.params:
             s = f"{p.name}:{p.type.display()}"
-            extra = [a if v is None else f"{a}={text(v)}" for a, v in p.attrs.items() if a != "&default"]
+            extra = [
+                a if v is None else f"{a}={text(v)}" for a, v in p.attrs.items() if a != "&default"
+            ]
             if "&default" in p.attrs:
                 # Zeek lists a parameter with a default as optional too.
                 extra[:0] = [f"&default={text(p.attrs['&default'])}", "&optional"]

@@ -419,7 +419,10 @@ class ExprChecks:
         e.args = self.check_args(e.args, ft, e)
         fid = e.func.id if isinstance(e.func, A.Name) else None
         if ft.is_async and not self.in_when_cond:
-            self.error(e.span, f"'{self.describe_expr(e.func)}' is asynchronous: call it in a when condition")
+            self.error(
+                e.span,
+                f"'{self.describe_expr(e.func)}' is asynchronous: call it in a when condition",
+            )
         if fid is not None and fid.value == "bif":
             e.call_kind = "bif"
         else:
@@ -604,7 +607,9 @@ class ExprChecks:
         if op in ("==", "!=", "<", "<=", ">", ">="):
             if isinstance(ta, VectorType) and isinstance(tb, VectorType) and ta.elem and tb.elem:
                 if not comparable(op, ta.elem, tb.elem):
-                    self.error(e.span, f"illegal comparison ({ta} {op} {tb})", self.describe_expr(e))
+                    self.error(
+                        e.span, f"illegal comparison ({ta} {op} {tb})", self.describe_expr(e)
+                    )
                 e.operand_type = ta.elem
                 e.type = VectorType(BOOL)
                 return e

@@ -284,7 +284,11 @@ class StmtChecks:
         if s.name != "_":
             if any(s.name in names for names in scopes):
                 prev = self.func.locals.get(full_name(self.module, s.name))
-                where = f" (first declared on line {prev.span.line})" if prev is not None and prev.span else ""
+                where = (
+                    f" (first declared on line {prev.span.line})"
+                    if prev is not None and prev.span
+                    else ""
+                )
                 self.error(s.span, f"already defined: {s.name}{where}")
             elif scopes:
                 scopes[-1].add(s.name)

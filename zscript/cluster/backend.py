@@ -70,6 +70,8 @@ class ClusterBackend:
         #: Set by the subsystem: called with (topic, subscribed: bool) for others' (un)subscriptions.
         self.topic_seen: Callable[[str, bool], None] = lambda topic, on: None
         self.initialized = False
+        #: Encoded topics of recent publishes.
+        self._topics: dict[str, bytes] = {}
 
     def warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -88,7 +90,12 @@ class ClusterBackend:
         self._do_start_io(aloop)
 
     def publish(self, topic: str, fmt: bytes, payload: bytes) -> bool:
-        if self._do_publish(topic.encode("utf-8", "surrogateescape"), fmt, payload):
+        raw = self._topics.get(topic)
+        if raw is None:
+            if len(self._topics) >= 1024:
+                self._topics.clear()
+            raw = self._topics[topic] = topic.encode("utf-8", "surrogateescape")
+        if self._do_publish(raw, fmt, payload):
             self.stats.events_out += 1
             return True
         self.stats.send_drops += 1

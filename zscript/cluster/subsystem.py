@@ -65,6 +65,8 @@ class ClusterSubsystem:
         self.onloop_hwm = 10000
         self._handlers: dict[str, object] = {}
         self._event_types: dict[str, object] = {}
+        #: The serializer's error class once the backend started (``()`` catches nothing).
+        self.serialization_error: type | tuple = ()
         register_bifs(host, self)
 
     @property
@@ -87,19 +89,38 @@ class ClusterSubsystem:
             names = ", ".join(self.layout.nodes)
             host.fail(f"'{self.node}' is not a node of the cluster layout (its nodes: {names})")
             return
+        self._load_cluster_scripts(self.node)
+
+    def _load_cluster_scripts(self, node: str) -> None:
         from ..diagnostics import SourceFile
 
+        host = self.host
         host.provide_script("cluster-layout", self.layout.layout_script())
-        node = self.node.replace("\\", "\\\\").replace('"', '\\"')
-        host.load_source(
-            SourceFile(
-                "<cluster-node>",
-                f'redef Cluster::node = "{node}";\n'
-                "@load base/frameworks/cluster\n"
-                "@load policy/frameworks/cluster/backend/zeromq\n",
-            )
-        )
+        text = "@load base/frameworks/cluster\n@load policy/frameworks/cluster/backend/zeromq\n"
+        if node:
+            quoted = node.replace("\\", "\\\\").replace('"', '\\"')
+            text = f'redef Cluster::node = "{quoted}";\n' + text
+        host.load_source(SourceFile("<cluster-node>", text))
         host.load_source(SourceFile("<cluster-config>", self.layout.config_script()))
+
+    def join(self, node: str, layout_path: str | None) -> None:
+        """Join a running cluster after the host was created (``zscript repl --node``).
+
+        A node of the layout becomes that node (its scripts, subscriptions and
+        handshake, as with ``zscript run NODE``); any other name joins as a
+        client outside the layout: connected to the central proxy, able to
+        publish and subscribe, but not a member (``Cluster::node`` stays "",
+        no ``node_up`` elsewhere), like Zeek's standalone pub/sub processes.
+
+        :raises LayoutError: the layout cannot be used (the message says why).
+        """
+        self.layout = load_layout(layout_path)
+        self.host.options["layout"] = layout_path
+        if node in self.layout.nodes:
+            self.node = self.host.node = node
+            self._load_cluster_scripts(node)
+        else:
+            self._load_cluster_scripts("")
 
     # ------------------------------------------------------------ running
 
@@ -136,7 +157,7 @@ class ClusterSubsystem:
         if str(host.global_value("Cluster::backend", "")) != "Cluster::CLUSTER_BACKEND_ZEROMQ":
             host.reporter.error("Cluster::init: no cluster backend selected")
             return False
-        from .serializers import get_serializer
+        from .serializers import SerializationError, UnknownEventError, get_serializer
         from .zeromq import ZeroMQBackend, ZeroMQOptions
 
         fmt = _SERIALIZERS.get(
@@ -163,6 +184,14 @@ class ClusterSubsystem:
         backend.subscriptions |= self.pending_subscriptions
         self.pending_subscriptions.clear()
         backend.deliver = self._deliver
+        # Bound once for _deliver, the per-event path.
+        self.serialization_error = SerializationError
+        self._unknown_event_error = UnknownEventError
+        self._deserialize = self.serializer.deserialize_event
+        self._lookup_fn = self._lookup
+        self._stats = backend.stats
+        self._queue = host.loop.queue.queue
+        self._post = host.loop.post
         backend.topic_seen = self._topic_seen
         try:
             backend.init()
@@ -198,38 +227,45 @@ class ClusterSubsystem:
     # ------------------------------------------------------------- traffic
 
     def _deliver(self, topic: bytes, fmt: bytes, payload: bytes) -> None:
-        be = self.backend
+        # Runs once per received event (bench/cluster_bench.py): kept flat.
         if fmt != self.fmt:
-            be.stats.format_mismatches += 1
-            theirs = fmt.decode("ascii", "replace")
-            be.warn_once(
-                "format:" + theirs,
-                f"cluster: dropped events in format '{theirs}' (this node uses "
-                f"'{self.fmt.decode()}'; every node of a cluster must use the same serializer)",
-            )
+            self._wrong_format(fmt)
             return
-        from .serializers import SerializationError
-
         try:
-            name, args = self.serializer.deserialize_event(payload, self._lookup)
-        except SerializationError as e:
-            be.stats.malformed += 1
+            name, args = self._deserialize(payload, self._lookup_fn)
+        except self.serialization_error as e:
+            be = self.backend
+            if isinstance(e, self._unknown_event_error):
+                be.stats.unknown_events += 1
+            else:
+                be.stats.malformed += 1
             be.warn_once("decode:" + str(e)[:60], f"cluster: dropped an event: {e}")
             return
-        be.stats.events_in += 1
+        self._stats.events_in += 1
         h = self._handlers.get(name)
         if h is None:
             h = self._handlers[name] = self.host.loop.handler(name, self._lookup(name))
         if not h.handlers:
             return
-        loop = self.host.loop
-        if self.onloop_hwm and len(loop.queue.queue) >= self.onloop_hwm:
+        hwm = self.onloop_hwm
+        if hwm and len(self._queue) >= hwm:
+            be = self.backend
             be.stats.recv_drops += 1
             be.warn_once(
                 "recv-drop", "cluster: event queue full (onloop_queue_hwm reached); dropping events"
             )
             return
-        loop.post(h, tuple(args))
+        self._post(h, args if type(args) is tuple else tuple(args))
+
+    def _wrong_format(self, fmt: bytes) -> None:
+        be = self.backend
+        be.stats.format_mismatches += 1
+        theirs = fmt.decode("ascii", "replace")
+        be.warn_once(
+            "format:" + theirs,
+            f"cluster: dropped events in format '{theirs}' (this node uses "
+            f"'{self.fmt.decode()}'; every node of a cluster must use the same serializer)",
+        )
 
     def _lookup(self, name: str):
         t = self._event_types.get(name)

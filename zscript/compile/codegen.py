@@ -425,7 +425,9 @@ class CodeGen(ExprGen):
         self.ensure_handler(ident)
         args = ", ".join(self.expr(a) for a in call.args)
         # Straight onto the event queue (a deque's bound append): raising is hot.
-        self.emit(f"_z_qappend(({self.name_ref(ident)}, ({args}{',' if call.args else ''})))", s.span)
+        self.emit(
+            f"_z_qappend(({self.name_ref(ident)}, ({args}{',' if call.args else ''})))", s.span
+        )
 
     def stmt_IfStmt(self, s: A.IfStmt) -> None:
         self.emit(f"if {self.expr(s.cond)}:", s.span)
@@ -730,7 +732,9 @@ def _may_modify_tables(body) -> bool:
     for n in A.iter_nodes(body):
         if isinstance(n, _MUTATING):
             return True
-        if isinstance(n, A.Assign) and (isinstance(n.target, A.Index) or isinstance(n.target.type, TableType)):
+        if isinstance(n, A.Assign) and (
+            isinstance(n.target, A.Index) or isinstance(n.target.type, TableType)
+        ):
             return True
         if isinstance(n, A.UnaryOp) and n.op in ("++", "--") and isinstance(n.operand, A.Index):
             return True

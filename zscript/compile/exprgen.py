@@ -137,7 +137,10 @@ class ExprGen:
         bt = e.base.type
         if isinstance(bt, TableType):
             if isinstance(e.type, VectorType) and bt.indices and bt.indices[0].tag == "pattern":
-                return mark(f"_z_pattern_lookup({base}, {self.expr(e.indices[0])}, {self.tconst(e.type)})", e)
+                return mark(
+                    f"_z_pattern_lookup({base}, {self.expr(e.indices[0])}, {self.tconst(e.type)})",
+                    e,
+                )
             return mark(f"{base}[{self.key(e.indices)}]", e)
         if isinstance(bt, VectorType):
             idx = e.indices[0]
@@ -189,7 +192,9 @@ class ExprGen:
         args = ", ".join(self.expr(a) for a in e.args)
         if e.call_kind == "bif" and e.func.type.is_async:
             site = self.site()
-            return mark(f"_z_acall(_wf, {site}, {e.func.id.py_name}, ({args}{',' if e.args else ''}))", e)
+            return mark(
+                f"_z_acall(_wf, {site}, {e.func.id.py_name}, ({args}{',' if e.args else ''}))", e
+            )
         if e.call_kind == "bif":
             fname = e.func.id.name
             special = getattr(self, "bif_" + fname, None)
@@ -308,7 +313,10 @@ class ExprGen:
     def gen_BinOp(self, e: A.BinOp) -> str:
         op = e.op
         if isinstance(e.type, VectorType) and op in ("&&", "||"):
-            return mark(f"_z_varith({op!r}, {self.expr(e.left)}, {self.expr(e.right)}, {self.tconst(e.type)})", e)
+            return mark(
+                f"_z_varith({op!r}, {self.expr(e.left)}, {self.expr(e.right)}, {self.tconst(e.type)})",
+                e,
+            )
         if op == "&&":
             return f"({self.expr(e.left)} and {self.expr(e.right)})"
         if op == "||":
@@ -393,7 +401,12 @@ class ExprGen:
         r = self.expr(e.right)
         left = e.left
         if isinstance(rt, TableType):
-            if rt.indices and rt.indices[0].tag == "pattern" and left.type is not None and left.type.tag == "string":
+            if (
+                rt.indices
+                and rt.indices[0].tag == "pattern"
+                and left.type is not None
+                and left.type.tag == "string"
+            ):
                 return f"_z_pattern_in({self.expr(left)}, {r})"
             if isinstance(left, A.ListCtor):
                 k = (

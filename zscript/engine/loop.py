@@ -33,6 +33,11 @@ from .triggers import TriggerManager
 __all__ = ["EventLoop"]
 
 
+def _resolve(fut) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
 class EventLoop:
     def __init__(self, reporter: Reporter, clock=None):
         self.reporter = reporter
@@ -40,15 +45,19 @@ class EventLoop:
         report = reporter.exception
         self.registry = HandlerRegistry(report)
         self.queue = EventQueue(report)
+        self._queue_append = self.queue.queue.append
         self.timers = TimerQueue()
         self.network_time = 0.0
         self.triggers = TriggerManager(self.timers, self.now, report)
         self.terminating = False
         self.terminate_requested = False
+        #: Set by :meth:`stop`.
+        self.stop_requested = False
         #: Number of I/O sources that keep the loop alive (Zeek's counting sources).
         self.sources = 0
         self.exit_only_after_terminate: Callable[[], bool] = lambda: False
-        self._wakeup = None  # asyncio.Event while running
+        #: The future the loop awaits while waiting (see :meth:`wake`), else None.
+        self._waiter = None
         self._aloop = None  # the asyncio loop while running
         #: Callbacks run at the start of shutdown (before net_done).
         self.on_shutdown: list[Callable[[], None]] = []
@@ -92,8 +101,13 @@ class EventLoop:
 
     def post(self, handler: EventHandler, args: tuple) -> None:
         """Queue an event from an I/O callback and wake the loop."""
-        self.event(handler, args)
-        self.wake()
+        if handler.handlers:
+            self._queue_append((handler, args))
+        w = self._waiter
+        if w is not None:  # inlined wake(): this runs once per received event
+            self._waiter = None
+            if not w.done():
+                w.set_result(None)
 
     def add_io(self, start: Callable) -> None:
         """Connect an I/O source to the asyncio loop: ``start(aloop)`` is called
@@ -106,8 +120,12 @@ class EventLoop:
             self._io_pending.append(start)
 
     def wake(self) -> None:
-        if self._wakeup is not None:
-            self._wakeup.set()
+        """End the current wait of the running loop, if it is waiting."""
+        w = self._waiter
+        if w is not None:
+            self._waiter = None
+            if not w.done():
+                w.set_result(None)
 
     def drain(self) -> None:
         self.queue.drain()
@@ -130,9 +148,18 @@ class EventLoop:
         self.wake()
         return True
 
+    def stop(self) -> None:
+        """End the run loop quietly (no "received termination signal"), even
+        while I/O sources are open; shutdown follows as after ``terminate()``.
+        Used when the process itself decides to end (the REPL quitting)."""
+        self.stop_requested = True
+        self.wake()
+
     def should_run(self) -> bool:
         """Zeek's run-loop condition: a counting I/O source, or
         ``exit_only_after_terminate`` before shutdown."""
+        if self.stop_requested:
+            return False
         return self.sources > 0 or bool(self.exit_only_after_terminate())
 
     def start(self, global_statements: list[Callable[[], None]]) -> None:
@@ -171,7 +198,6 @@ class EventLoop:
         import asyncio
 
         self._aloop = asyncio.get_running_loop()
-        self._wakeup = asyncio.Event()
         self._install_signals()
         pending, self._io_pending = self._io_pending, []
         for start in pending:
@@ -204,15 +230,25 @@ class EventLoop:
                 return
             self.clock.advance_to(nt)
             return
+        if len(self.queue):
+            # Events left after two generations (or queued since): no waiting.
+            await asyncio.sleep(0)
+            return
         timeout = None if nt is None else max(0.0, nt - self.clock.now())
-        self._wakeup.clear()
         if timeout == 0.0:
             await asyncio.sleep(0)
             return
+        # A bare future, resolved by wake() or the timer: one callback hop per
+        # wake-up (asyncio.Event + wait_for adds a task and several hops).
+        aloop = self._aloop
+        fut = self._waiter = aloop.create_future()
+        timer = None if timeout is None else aloop.call_later(timeout, _resolve, fut)
         try:
-            await asyncio.wait_for(self._wakeup.wait(), timeout)
-        except TimeoutError:
-            pass
+            await fut
+        finally:
+            self._waiter = None
+            if timer is not None:
+                timer.cancel()
 
     def _install_signals(self) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):

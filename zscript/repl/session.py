@@ -98,16 +98,19 @@ def history_path(explicit: str | None = None) -> Path:
 
 
 def join_cluster(host: Host, node: str, layout: str | None) -> None:
-    """Join the running cluster as ``node`` (``zscript repl --node``).
+    """Join the running cluster as ``node`` (``zscript repl --node``), before
+    any file is loaded: a node of the layout becomes that node, another name
+    joins as a client that can publish and subscribe
+    (``ClusterSubsystem.join``).  Problems are a :class:`ReplError`."""
+    from ..cluster.layout import LayoutError
+    from ..diagnostics import render
 
-    Joining is one call, ``host.subsystems["cluster"].join(node, layout)``,
-    made before any file is loaded; until the cluster subsystem offers it,
-    this is a clean error.
-    """
-    join = getattr(host.subsystems.get("cluster"), "join", None)
-    if join is None:
-        raise ReplError(f"cluster support is not available yet: cannot join a cluster as '{node}'")
-    join(node, layout)
+    try:
+        host.subsystems["cluster"].join(node, layout)
+    except LayoutError as e:
+        raise ReplError(str(e)) from None
+    if host.failed:
+        raise ReplError("cannot join the cluster:\n" + "".join(render(d) for d in host.diagnostics))
 
 
 async def _main(

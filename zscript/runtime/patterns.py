@@ -211,8 +211,23 @@ class Addr:
     def __eq__(self, other) -> bool:
         return isinstance(other, Addr) and other.ip == self.ip
 
+    # Ordered as Zeek orders them: as 16-byte IPv6 addresses, IPv4 mapped
+    # into ::ffff:0:0/96 (so IPv4 and IPv6 addresses compare).
+    def _key(self) -> int:
+        ip = self.ip
+        return int(ip) | 0xFFFF00000000 if ip.version == 4 else int(ip)
+
     def __lt__(self, other) -> bool:
-        return self.ip < other.ip
+        return self._key() < other._key()
+
+    def __le__(self, other) -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other) -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other) -> bool:
+        return self._key() >= other._key()
 
     def __hash__(self) -> int:
         return hash(self.ip)

@@ -111,8 +111,26 @@ def _slice(e: A.Slice) -> str:
 
 # Zeek's ExprTag order (src/Expr.h), used to put operands in canonical order.
 _BIN_TAGS = {
-    "+": 9, "-": 10, "*": 15, "/": 16, "%": 18, "&": 19, "|": 20, "^": 21, "<<": 22, ">>": 23,
-    "&&": 24, "||": 25, "<": 26, "<=": 27, "==": 28, "!=": 29, ">=": 30, ">": 31, "in": 43, "!in": 43,
+    "+": 9,
+    "-": 10,
+    "*": 15,
+    "/": 16,
+    "%": 18,
+    "&": 19,
+    "|": 20,
+    "^": 21,
+    "<<": 22,
+    ">>": 23,
+    "&&": 24,
+    "||": 25,
+    "<": 26,
+    "<=": 27,
+    "==": 28,
+    "!=": 29,
+    ">=": 30,
+    ">": 31,
+    "in": 43,
+    "!in": 43,
 }
 _UNARY_TAGS = {"++": 3, "--": 4, "!": 5, "~": 6, "+": 7, "-": 8}
 _NUMERIC = ("count", "int", "double", "interval", "time")
@@ -130,9 +148,25 @@ def _tag(e) -> int:
 
 
 _NODE_TAGS = {
-    A.Name: 0, A.Const: 1, A.CopyExpr: 2, A.CondExpr: 32, A.Assign: 34, A.Index: 35, A.Field: 36,
-    A.HasField: 37, A.RecordCtor: 38, A.TableCtor: 39, A.SetCtor: 40, A.VectorCtor: 41, A.ListCtor: 44,
-    A.Call: 45, A.LambdaExpr: 46, A.ScheduleExpr: 48, A.SizeExpr: 55, A.Cast: 56, A.HookCall: 45,
+    A.Name: 0,
+    A.Const: 1,
+    A.CopyExpr: 2,
+    A.CondExpr: 32,
+    A.Assign: 34,
+    A.Index: 35,
+    A.Field: 36,
+    A.HasField: 37,
+    A.RecordCtor: 38,
+    A.TableCtor: 39,
+    A.SetCtor: 40,
+    A.VectorCtor: 41,
+    A.ListCtor: 44,
+    A.Call: 45,
+    A.LambdaExpr: 46,
+    A.ScheduleExpr: 48,
+    A.SizeExpr: 55,
+    A.Cast: 56,
+    A.HookCall: 45,
 }
 
 
@@ -178,7 +212,12 @@ def _coerce(e: A.Coerce) -> str:
         return inner
     if t is not None and t.tag == "any":
         return f"to_any_coerce {inner}"
-    if t is not None and (t.tag in _NUMERIC or t.tag == "record") and e.expr.type is not None and e.expr.type.tag != "any":
+    if (
+        t is not None
+        and (t.tag in _NUMERIC or t.tag == "record")
+        and e.expr.type is not None
+        and e.expr.type.tag != "any"
+    ):
         return f"(coerce {inner} to {t.display()})"
     return inner
 

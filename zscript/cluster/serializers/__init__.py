@@ -14,6 +14,7 @@ from .base import (
     EventLookup,
     EventSerializer,
     SerializationError,
+    UnknownEventError,
     available_serializers,
     get_serializer,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "EventLookup",
     "EventSerializer",
     "SerializationError",
+    "UnknownEventError",
     "available_serializers",
     "get_serializer",
 ]

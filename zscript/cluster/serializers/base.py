@@ -41,6 +41,7 @@ __all__ = [
     "EventSerializer",
     "SerializationError",
     "Signature",
+    "UnknownEventError",
     "available_serializers",
     "get_serializer",
 ]
@@ -59,6 +60,10 @@ EventLookup = Callable[[str], FuncType | None]
 
 class SerializationError(Exception):
     """An event could not be serialized or deserialized; ``str()`` is Zeek-like."""
+
+
+class UnknownEventError(SerializationError):
+    """The receiver declares no event of the payload's name ("Failed to lookup handler")."""
 
 
 class _LookupFailed(Exception):
@@ -128,8 +133,12 @@ class EventSerializer(ABC):
                 f"Serialize error '{name}' arg_types.size()={len(arg_types)} "
                 f"and args.size()={len(args)}"
             )
+        if type(args) is not tuple:
+            args = tuple(args)
+        if type(arg_types) is not list:
+            arg_types = list(arg_types)
         try:
-            return self._do_serialize_event(name, tuple(args), list(arg_types))
+            return self._do_serialize_event(name, args, arg_types)
         except SerializationError:
             raise
         except Exception as e:  # safety net: the contract allows no other type
@@ -137,12 +146,13 @@ class EventSerializer(ABC):
 
     def deserialize_event(self, payload: bytes, lookup: EventLookup) -> tuple[str, tuple]:
         """``(name, args)`` decoded from ``payload``; see the module docstring."""
-        if isinstance(payload, bytearray | memoryview):
-            payload = bytes(payload)
-        elif not isinstance(payload, bytes):
-            raise SerializationError(
-                f"Unserialize error: payload must be bytes, not {type(payload).__name__}"
-            )
+        if type(payload) is not bytes:
+            if isinstance(payload, bytearray | memoryview):
+                payload = bytes(payload)
+            elif not isinstance(payload, bytes):
+                raise SerializationError(
+                    f"Unserialize error: payload must be bytes, not {type(payload).__name__}"
+                )
 
         guard = self._guard
         if guard[0] is not lookup:
@@ -170,9 +180,15 @@ class EventSerializer(ABC):
 
     def _event_signature(self, name: str, nargs: int, lookup: EventLookup) -> Signature:
         """The receiver's declaration of ``name``, checked against ``nargs`` (Zeek's errors)."""
+        return self._lookup_signature(name, nargs, lookup)[1]
+
+    def _lookup_signature(
+        self, name: str, nargs: int, lookup: EventLookup
+    ) -> tuple[FuncType, Signature]:
+        """:meth:`_event_signature` and the declaration it comes from."""
         ftype = lookup(name)
         if ftype is None:
-            raise SerializationError(f"Failed to lookup handler for '{name}'")
+            raise UnknownEventError(f"Failed to lookup handler for '{name}'")
         sig = self._signatures.get(ftype)
         if sig is None:
             if len(self._signatures) >= 4096:
@@ -182,7 +198,7 @@ class EventSerializer(ABC):
             raise SerializationError(
                 f"Unserialize error '{name}' arg_types.size()={len(sig.types)} and args.size()={nargs}"
             )
-        return sig
+        return ftype, sig
 
     @staticmethod
     def _arg_error(name: str, value_text: str, broker_type: str, t: Type) -> SerializationError:

@@ -34,7 +34,7 @@ from ..values import Boxed, EnumVal, Record, TypeVal, box, field_attr, record_cl
 from ._support import builtin_error, find_matches, reporter_error, script_type
 from .net import addr_bits, parse_addr, subnet_from_bits
 
-__all__ = ["FromJSONError", "value_from_json", "value_to_json"]
+__all__ = ["FromJSONError", "escape_utf8", "json_string", "value_from_json", "value_to_json"]
 
 
 # ================================================================== to_json

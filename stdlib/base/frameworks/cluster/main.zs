@@ -178,6 +178,15 @@ event Cluster::node_down(name: string, id: string) &priority=10
 			}
 		}
 
+	# A process retired early (its node restarted and said hello again first).
+	if ( name in nodes && nodes[name]$node_type in active_node_ids &&
+	     id in active_node_ids[nodes[name]$node_type] )
+		{
+		Cluster::log(fmt("node down: %s", name));
+		delete active_node_ids[nodes[name]$node_type][id];
+		return;
+		}
+
 	Reporter::error(fmt("No node found in Cluster::node_down() node:%s id:%s", name, id));
 	}
 

@@ -122,6 +122,10 @@ event Cluster::Backend::ZeroMQ::hello(name: string, id: string)
 			}
 
 		Reporter::warning(fmt("node '%s' never said goodbye (old id:%s new id:%s", name, old, id));
+
+		# Retire the old process now: the new one's Cluster::hello may be
+		# handled before the node_down below, and must then count as new.
+		delete Cluster::nodes[name]$id;
 		event Cluster::node_down(name, old);
 		}
 

@@ -1,0 +1,389 @@
+"""``zscript cluster layout|start|status|stop``: the supervisor, run through the CLI.
+
+Every test writes a layout with ports chosen free at run time (127.0.0.1
+only) into its own directory and starts clusters with ``python -m zscript
+cluster start``.  The ``run_dirs`` fixture stops whatever a test left running
+(``zscript cluster stop``, then SIGKILL for any process still there), even
+when the test fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from clusterutil import free_ports
+
+from zscript.cli import _options_first, build_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "examples" / "cluster" / "demo.zs"
+WAIT = 20.0
+#: Generous bounds for whole commands (a cluster start on a loaded 2-core machine).
+CMD_TIMEOUT = 180
+
+DEFAULT_NODES = {
+    "manager": "manager",
+    "logger-1": "logger",
+    "proxy-1": "proxy",
+    "worker-1": "worker",
+    "worker-2": "worker",
+}
+
+SCRIPT = """\
+event zeek_init()
+	{
+	print fmt("init %s", Cluster::node);
+	}
+
+event zeek_done()
+	{
+	print fmt("zeek_done on %s", Cluster::node);
+	}
+"""
+
+
+def write_layout(path: Path, nodes: dict[str, str]) -> Path:
+    """A layout like the default one (or ``nodes``) on free ports."""
+    ports = free_ports(2 + 2 * len(nodes))
+    lines = ["[cluster]", f"xpub_port = {ports.pop()}", f"xsub_port = {ports.pop()}"]
+    has_logger = "logger" in nodes.values()
+    for name, kind in nodes.items():
+        lines += ["", f"[nodes.{name}]", f'type = "{kind}"', 'host = "127.0.0.1"']
+        if kind == "logger" or (kind == "manager" and not has_logger):
+            lines.append(f"port = {ports.pop()}")
+        lines.append(f"metrics_port = {ports.pop()}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def zscript(*args, cwd: Path, timeout: float = CMD_TIMEOUT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "zscript", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def wait_until(cond, what: str, timeout: float = WAIT):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.1)
+
+
+def status(run_dir: Path, cwd: Path) -> dict:
+    r = zscript("cluster", "status", "--json", "--run-dir", run_dir, cwd=cwd)
+    return json.loads(r.stdout)
+
+
+def by_name(st: dict) -> dict[str, dict]:
+    return {n["name"]: n for n in st["nodes"]}
+
+
+def all_pids(run_dir: Path) -> set[int]:
+    try:
+        state = json.loads((run_dir / "supervisor.json").read_text())
+    except (OSError, ValueError):
+        return set()
+    pids = {state.get("pid")} | {n.get("pid") for n in state.get("nodes", {}).values()}
+    return {p for p in pids if p}
+
+
+@pytest.fixture
+def run_dirs(tmp_path):
+    """``run_dirs(name)`` -> a run directory; anything left running there is stopped."""
+    made: list[Path] = []
+    seen: set[int] = set()
+
+    def make(name: str = "run") -> Path:
+        d = tmp_path / name
+        made.append(d)
+        return d
+
+    make.seen = seen
+    yield make
+    for d in made:
+        seen |= all_pids(d)
+        if any(alive(p) for p in all_pids(d)):
+            zscript("cluster", "stop", "--run-dir", d, "--timeout", "5", cwd=tmp_path)
+    for pid in seen:
+        try:
+            if alive(pid) and b"zscript" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------------- tests
+
+
+def test_start_status_restart_and_clean_stop(tmp_path, run_dirs):
+    layout = write_layout(tmp_path / "cluster.toml", DEFAULT_NODES)
+    script = tmp_path / "s.zs"
+    script.write_text(SCRIPT)
+    rd = run_dirs()
+
+    # Options before and after the scripts (zscript's options-anywhere rule).
+    r = zscript("cluster", "start", "--run-dir", rd, script, "--layout", layout, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for name in DEFAULT_NODES:
+        assert re.search(rf"^{name}\s+\w+\s+up\s+\d+", r.stdout, re.M), r.stdout
+    run_dirs.seen.update(all_pids(rd))
+
+    st = status(rd, tmp_path)
+    assert st["running"] and st["supervisor"]["alive"]
+    nodes = by_name(st)
+    assert set(nodes) == set(DEFAULT_NODES)
+    for name, n in nodes.items():
+        assert n["type"] == DEFAULT_NODES[name]
+        assert n["state"] == "up" and n["restarts"] == 0
+        assert alive(n["pid"])
+        assert set(n["peers_up"]) == set(DEFAULT_NODES) - {name}
+    table = zscript("cluster", "status", "--run-dir", rd, cwd=tmp_path)
+    assert table.returncode == 0
+    assert "RESTARTS" in table.stdout and str(nodes["worker-1"]["pid"]) in table.stdout
+
+    # A second cluster in the same run directory is refused; the first one is untouched.
+    again = zscript("cluster", "start", script, "--layout", layout, "--run-dir", rd, cwd=tmp_path)
+    assert again.returncode == 1
+    assert "already running" in again.stderr and "Traceback" not in again.stderr
+    assert all(alive(n["pid"]) for n in nodes.values())
+
+    # kill -9 a worker: the supervisor starts it again, and counts it.
+    old = nodes["worker-1"]["pid"]
+    os.kill(old, signal.SIGKILL)
+
+    def restarted():
+        w = by_name(status(rd, tmp_path))["worker-1"]
+        ok = w["restarts"] == 1 and w["state"] == "up" and w["pid"] not in (None, old)
+        return w if ok else None
+
+    w = wait_until(restarted, "worker-1 restarted and up", timeout=60)
+    run_dirs.seen.add(w["pid"])
+    assert alive(w["pid"])
+    assert "restart 1" in (rd / "worker-1" / "stderr").read_text()
+    assert "worker-1 died (signal 9)" in (rd / "supervisor.log").read_text()
+
+    # Stop: SIGTERM in order, zeek_done everywhere, nothing left running.
+    pids = all_pids(rd)
+    stop = zscript("cluster", "stop", "--run-dir", rd, cwd=tmp_path)
+    assert stop.returncode == 0, stop.stdout + stop.stderr
+    assert "stopped 5 nodes" in stop.stdout and "SIGKILL" not in stop.stdout
+    for name in DEFAULT_NODES:
+        out = (rd / name / "stdout").read_text()
+        assert f"zeek_done on {name}" in out, (name, out)
+    assert (rd / "worker-1" / "stdout").read_text().count("init worker-1") == 2
+    for pid in pids | {old}:
+        assert not alive(pid), pid
+    log = (rd / "supervisor.log").read_text()
+    order = [log.index(f"stopping {what}") for what in ("proxy-1, worker-1", "logger-1", "manager")]
+    assert order == sorted(order), log
+
+    after = zscript("cluster", "status", "--run-dir", rd, cwd=tmp_path)
+    assert after.returncode == 1 and "no cluster is running" in after.stdout
+
+
+def test_demo_ends_by_itself_in_the_foreground(tmp_path, run_dirs):
+    layout = write_layout(tmp_path / "cluster.toml", DEFAULT_NODES)
+    rd = run_dirs()
+    r = zscript(
+        "cluster", "start", "--foreground", DEMO, "--layout", layout, "--run-dir", rd, cwd=tmp_path
+    )
+    out = r.stdout
+    assert r.returncode == 0, out + r.stderr
+    assert "manager    | all 5 nodes are up; telling the workers to start" in out
+    for w in ("worker-1", "worker-2"):
+        assert f"manager    | {w} is done: it sent 30 connections" in out
+        assert f"{w:<10} | batch 3 of 3" in out
+        assert f"{w:<10} | done: sent 30 connections" in out  # its zeek_done
+    rows = re.findall(r"^manager    \|\s+(\S+)\s+(\d+)\s+(\d+)\s+proxy-1\s+(\S+)$", out, re.M)
+    assert len(rows) == 5 and sum(int(c) for _, c, _, _ in rows) == 60, out
+    assert "all 60 connections from 2 workers were counted exactly once by 1 proxy" in out
+    assert "supervisor | the manager finished: stopping the cluster" in out
+    assert "MISMATCH" not in out and "did not finish" not in out
+    # The output went to the run directory as well.
+    assert "counted exactly once" in (rd / "manager" / "stdout").read_text()
+    st = json.loads((rd / "supervisor.json").read_text())
+    assert st["phase"] == "finished"
+    for pid in all_pids(rd):
+        assert not alive(pid)
+
+
+def test_foreground_stops_cleanly_on_sigterm(tmp_path, run_dirs):
+    layout = write_layout(tmp_path / "cluster.toml", {"manager": "manager", "worker-1": "worker"})
+    script = tmp_path / "s.zs"
+    script.write_text(SCRIPT)
+    rd = run_dirs()
+    cmd = [sys.executable, "-m", "zscript", "cluster", "start", "--foreground"]
+    cmd += ["--layout", str(layout), "--run-dir", str(rd), str(script)]
+    p = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_until(
+            lambda: (
+                (json.loads((rd / "supervisor.json").read_text()).get("phase") == "running")
+                if (rd / "supervisor.json").exists()
+                else False
+            ),
+            "the cluster is up",
+            timeout=60,
+        )
+        pids = all_pids(rd)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    text = out.decode()
+    assert p.returncode == 0, text + err.decode()
+    assert "manager    | zeek_done on manager" in text
+    assert "worker-1   | zeek_done on worker-1" in text
+    assert "supervisor | cluster stopped" in text
+    for pid in pids:
+        assert not alive(pid)
+
+
+def test_stop_kills_a_node_that_does_not_stop_and_says_so(tmp_path, run_dirs):
+    layout = write_layout(tmp_path / "cluster.toml", {"manager": "manager", "worker-1": "worker"})
+    script = tmp_path / "hang.zs"
+    script.write_text(
+        'event zeek_done()\n\t{\n\tprint "stuck";\n\tif ( Cluster::node == "worker-1" )\n'
+        "\t\twhile ( T ) { }\n\t}\n"
+    )
+    rd = run_dirs()
+    r = zscript("cluster", "start", script, "--layout", layout, "--run-dir", rd, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    pids = all_pids(rd)
+    stop = zscript("cluster", "stop", "--run-dir", rd, "--timeout", "2", cwd=tmp_path)
+    assert stop.returncode == 0, stop.stdout + stop.stderr
+    assert re.search(
+        r"killed worker-1 \(pid \d+\) with SIGKILL: it did not stop within 2 s", stop.stdout
+    )
+    assert "stuck" in (rd / "worker-1" / "stdout").read_text()
+    st = by_name(status(rd, tmp_path))
+    assert st["worker-1"]["state"] == "killed" and st["manager"]["state"] == "stopped"
+    for pid in pids:
+        assert not alive(pid)
+
+
+def test_a_node_failing_at_start_stops_everything(tmp_path, run_dirs):
+    layout = write_layout(tmp_path / "cluster.toml", {"manager": "manager", "worker-1": "worker"})
+    script = tmp_path / "bad.zs"
+    script.write_text('event zeek_init() { local x: count = "a"; }\n')
+    rd = run_dirs()
+    r = zscript("cluster", "start", script, "--layout", layout, "--run-dir", rd, cwd=tmp_path)
+    assert r.returncode == 1
+    assert "node manager failed while starting (exit status 1)" in r.stderr
+    assert "type clash" in r.stderr  # the tail of its stderr
+    assert "Traceback" not in r.stderr
+    st = json.loads((rd / "supervisor.json").read_text())
+    assert st["phase"] == "failed"
+    wait_until(lambda: not any(alive(p) for p in all_pids(rd)), "every process gone")
+
+
+def test_a_killed_supervisor_leaves_nodes_that_stop_can_still_stop(tmp_path, run_dirs):
+    layout = write_layout(tmp_path / "cluster.toml", {"manager": "manager", "worker-1": "worker"})
+    script = tmp_path / "s.zs"
+    script.write_text(SCRIPT)
+    rd = run_dirs()
+    r = zscript("cluster", "start", script, "--layout", layout, "--run-dir", rd, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    pids = all_pids(rd)
+    sup = json.loads((rd / "supervisor.json").read_text())["pid"]
+    os.kill(sup, signal.SIGKILL)
+    wait_until(lambda: not alive(sup), "the supervisor is gone")
+    st = status(rd, tmp_path)
+    assert not st["running"]
+    assert {n["state"] for n in st["nodes"]} == {"running (unsupervised)"}
+    refused = zscript("cluster", "start", script, "--layout", layout, "--run-dir", rd, cwd=tmp_path)
+    assert refused.returncode == 1 and "still running without a supervisor" in refused.stderr
+    stop = zscript("cluster", "stop", "--run-dir", rd, cwd=tmp_path)
+    assert stop.returncode == 0, stop.stdout + stop.stderr
+    assert "supervisor of" in stop.stdout and "is gone" in stop.stdout
+    for pid in pids:
+        assert not alive(pid)
+    assert "zeek_done on worker-1" in (rd / "worker-1" / "stdout").read_text()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[cluster\n", "Expected ']'"),
+        ("[cluster]\nxpub_port = 99999\n", "a port must be an integer between 1 and 65535"),
+        ('[nodes.w]\ntype = "worker"\n', "exactly one manager"),
+        ('[nodes.m]\ntype = "boss"\n', "type must be one of"),
+    ],
+)
+def test_bad_layout_is_a_clear_error(tmp_path, text, message):
+    layout = tmp_path / "bad.toml"
+    layout.write_text(text)
+    script = tmp_path / "s.zs"
+    script.write_text(SCRIPT)
+    rd = tmp_path / "run"
+    for args in (["start", script, "--run-dir", rd], ["layout"]):
+        r = zscript("cluster", *args, "--layout", layout, cwd=tmp_path)
+        assert r.returncode == 1
+        assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1
+    assert not (rd / "supervisor.json").exists()
+    missing = zscript("cluster", "start", script, "--layout", tmp_path / "nope.toml", cwd=tmp_path)
+    assert missing.returncode == 1 and "can't read layout" in missing.stderr
+
+
+def test_layout_prints_the_default_layout_as_a_loadable_file(tmp_path):
+    r = zscript("cluster", "layout", cwd=tmp_path)
+    assert r.returncode == 0
+    for name in DEFAULT_NODES:
+        assert f"[nodes.{name}]" in r.stdout
+    # What it prints is a layout file that reads back as the same layout.
+    copy = tmp_path / "copy.toml"
+    copy.write_text(r.stdout)
+    again = zscript("cluster", "layout", "--layout", copy, cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout == r.stdout
+
+
+def test_no_cluster_in_the_run_directory(tmp_path):
+    for cmd in ("status", "stop"):
+        r = zscript("cluster", cmd, "--run-dir", tmp_path / "empty", cwd=tmp_path)
+        assert r.returncode == 1
+        assert "no cluster is running" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["cluster", "start", "--run-dir", "D", "a.zs", "--layout", "L", "b.zs", "--foreground"],
+        ["cluster", "start", "a.zs", "--foreground", "b.zs", "--layout", "L", "--run-dir", "D"],
+    ],
+)
+def test_cluster_options_go_anywhere(argv):
+    args = build_parser().parse_args(_options_first(argv))
+    assert args.scripts == ["a.zs", "b.zs"]
+    assert (args.run_dir, args.layout, args.foreground) == ("D", "L", True)
