@@ -19,7 +19,7 @@ L2      runtime                                          L0
 L2      check                                            L0, syntax
 L3      compile                                          L0, syntax, runtime, check
 L3      engine                                           L0, runtime
-L4      cluster, storage, logs, telemetry (future)       L0, runtime, engine
+L4      cluster, storage, logs, telemetry                L0, runtime, engine
 L5      loader                                           L0-L4
 L5      host                                             L0-L4, loader
 L6      cli, __main__, repl, testing, the facade         everything
@@ -32,7 +32,7 @@ other (check ↛ runtime, compile ↛ engine, engine ↛ compile, ...); the only
 same-level edges allowed are types → diagnostics and host → loader.
 
 A second check keeps third-party imports where the table puts them: ``lark``
-only in ``syntax``; ``attrs`` (a declared dependency) anywhere; the future
+only in ``syntax``; ``attrs`` (a declared dependency) anywhere; the
 subsystems' libraries only in their own units.
 """
 
@@ -95,6 +95,8 @@ THIRD_PARTY: dict[str, set[str] | None] = {
     "redis": {"storage"},
     "prompt_toolkit": {"repl"},
     "pygments": {"repl"},
+    "websockets": {"cluster"},
+    "prometheus_client": {"telemetry"},
 }
 
 

@@ -27,6 +27,7 @@ import weakref
 from .check.checker import Checker
 from .cluster.logtransport import install as cluster_logs_install
 from .cluster.subsystem import install as cluster_install
+from .cluster.websocket import install as websocket_install
 from .compile.codegen import CodeGen
 from .diagnostics import Diagnostic, SourceFile, Span, ZScriptError
 from .engine.loop import EventLoop
@@ -50,9 +51,12 @@ from .runtime.patterns import (
     psearch,
 )
 from .runtime.values import EnumVal, TypeVal, record_class
+from .storage.install import install as install_storage
 from .syntax import ast as A
 from .syntax.lexer import Directive, Lexer
 from .syntax.parser import IncompleteInput, UnitParser, parse_expression
+from .telemetry import sources as telemetry_sources
+from .telemetry.subsystem import install as install_telemetry
 from .types import FuncType, RecordType, TableType
 
 __all__ = ["Host"]
@@ -202,6 +206,22 @@ class Host:
             # Remote logging: the cluster's PUSH/PULL pipeline carries the log batches.
             transport.connect_sink = logs.set_remote_sink
             transport.accept = lambda payload: logs.accept_remote(LogBatch.decode(payload))
+        telemetry = self.subsystems.get("telemetry")
+        if telemetry is not None:
+            # Metric sources read the other subsystems' counters at scrape time
+            # (zscript/telemetry/sources.py lists the metrics).
+            cluster = self.subsystems.get("cluster")
+            if cluster is not None:
+
+                def backend_stats():
+                    be = cluster.backend
+                    if be is not None:
+                        return be.stats.as_dict()
+                    return {} if cluster.enabled else None  # None: not in a cluster
+
+                telemetry.add_source(telemetry_sources.cluster_source(backend_stats), "cluster")
+            if logs is not None and hasattr(logs, "write_counts"):  # see telemetry-requests T3
+                telemetry.add_source(telemetry_sources.log_source(logs.write_counts), "logs")
 
     def _install_runtime(self) -> None:
         ns = self.ns
@@ -261,7 +281,9 @@ class Host:
         self.checker.diags.extend(saved)
         if bad or not isinstance(t, FuncType):
             # A signature naming an undeclared type: a zscript bug, reported once.
-            self.reporter.write(f"internal warning: built-in function {name} has a bad signature: {b.signature}\n")
+            self.reporter.write(
+                f"internal warning: built-in function {name} has a bad signature: {b.signature}\n"
+            )
             return False
         t.varargs = b.varargs
         t.is_async = b.is_async
@@ -430,7 +452,14 @@ class Host:
     # host and uses only the methods in this section.
 
     def add_bif(
-        self, name: str, signature: str, func, *, varargs: bool = False, result=None, is_async: bool = False
+        self,
+        name: str,
+        signature: str,
+        func,
+        *,
+        varargs: bool = False,
+        result=None,
+        is_async: bool = False,
     ) -> None:
         """Make ``func`` callable from scripts as ``name`` (signature in zscript
         syntax, parsed when a script first uses the name).
@@ -570,7 +599,9 @@ class Host:
             self.failed = True
         if conds.depth:
             span = conds.spans[-1] or Span(source, 1, 1, 1, 1)
-            self.diagnostics.append(Diagnostic("error", "unbalanced @if ... @endif (missing @endif)", span))
+            self.diagnostics.append(
+                Diagnostic("error", "unbalanced @if ... @endif (missing @endif)", span)
+            )
             self.failed = True
 
     def process_unit(self, unit: A.Node) -> None:
@@ -621,7 +652,9 @@ class Host:
             if d.arg in self.provided:
                 self._load_provided(d.arg)
                 return
-            here = (os.path.dirname(source.path) or ".") if not source.path.startswith("<") else None
+            here = (
+                (os.path.dirname(source.path) or ".") if not source.path.startswith("<") else None
+            )
             target = resolve_load(d.arg, here)
             if target is None:
                 self.diagnostics.append(Diagnostic("error", f"can't find {d.arg}", d.span))
@@ -782,7 +815,7 @@ class Host:
         if self._repl_started:
             self._repl_started = False
             self.loop.sources -= 1
-            self.loop.wake()
+            self.loop.stop()  # other I/O sources (a cluster connection) end too
 
     def repl_abort(self) -> None:
         """Zeek's ``exit()``: drop all pending work, so that the shutdown which
@@ -1190,10 +1223,15 @@ _SUBSYSTEMS: list[tuple[str, object]] = [
     ("cluster-logs", cluster_logs_install),
     ("logs", install_logs),
 ]
+_SUBSYSTEMS.append(("storage", install_storage))
+_SUBSYSTEMS.append(("telemetry", install_telemetry))
+_SUBSYSTEMS.append(("websocket", websocket_install))
 
 
 def _allow_init_errors() -> bool:
-    return bool(os.environ.get("ZEEK_ALLOW_INIT_ERRORS") or os.environ.get("ZSCRIPT_ALLOW_INIT_ERRORS"))
+    return bool(
+        os.environ.get("ZEEK_ALLOW_INIT_ERRORS") or os.environ.get("ZSCRIPT_ALLOW_INIT_ERRORS")
+    )
 
 
 def _wlocal(frame, name: str, value) -> bool:

@@ -10,6 +10,11 @@ synchronously: its bodies run in priority order until one executes
 A runtime error in one body is reported and the remaining bodies still run,
 as in Zeek (``ScriptFunc::Invoke`` continues with the next body of events
 and hooks).
+
+Every dispatch of an event adds one to its handler's :attr:`EventHandler.calls`
+(Zeek's ``zeek_event_handler_invocations_total{name}``).  It is a plain
+integer, read by the telemetry subsystem when metrics are scraped, so that
+counting costs one attribute increment per event and nothing else.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ __all__ = ["EventHandler", "EventQueue", "Hook", "HandlerRegistry"]
 class EventHandler:
     """The bodies of one event, in dispatch order."""
 
-    __slots__ = ("_keys", "_seq", "handlers", "name", "report", "ztype")
+    __slots__ = ("_keys", "_seq", "calls", "handlers", "name", "report", "ztype")
 
     kind = "event"
 
@@ -37,6 +42,8 @@ class EventHandler:
         self._keys: list[tuple[int, int]] = []
         self._seq = 0
         self.report = report
+        #: How often the event was dispatched (hooks: not counted, as in Zeek).
+        self.calls = 0
 
     def add(self, fn: Callable, priority: int) -> None:
         self._seq += 1
@@ -118,6 +125,7 @@ class EventQueue:
             n_total += n
             for _ in range(n):
                 h, args = popleft()
+                h.calls += 1
                 for fn in h.handlers:
                     try:
                         fn(*args)

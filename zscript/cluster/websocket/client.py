@@ -1,0 +1,372 @@
+"""One WebSocket client of the hosting node: Zeek's v1 protocol, step by step.
+
+:meth:`WebSocketClient.run` handles one connection:
+
+1. A path other than :data:`~.protocol.PATH` gets the ``invalid_uri`` error
+   and close 1008; an ``X-Application-Name`` outside Zeek's character set
+   gets ``invalid_application_name`` and close 1008.  No backend is made,
+   and ``Cluster::websocket_client_lost`` is not raised for these.
+2. The client gets its own cluster backend (a ZeroMQ connection to the
+   central proxy) with the id ``<hosting node id>-websocket-<n>``: what it
+   publishes reaches every subscriber, the hosting node included, and it
+   never receives its own publishes.
+3. The first message must be the JSON array of topic prefixes.  If it is
+   not, the client gets the error reply and, unlike Zeek (which keeps such a
+   connection open but never acknowledges it), close 1008 with the error's
+   context as reason.  Otherwise the backend subscribes, plus a throw-away
+   "ready" topic; once that shows up on the backend's own XPUB, every
+   earlier subscription has reached the proxy and the other nodes'
+   subscriptions are known (Zeek's ready-to-publish heuristic).  Then
+   ``Cluster::websocket_client_added`` is raised and the ``ack`` sent.
+   Reading pauses until then, so what the client sent early is handled
+   after the ack, in order; cluster events that arrive before it are not
+   forwarded.  No readiness within :data:`READY_TIMEOUT` closes with 1011.
+4. After the ack, each message is a data message: published on its topic,
+   or answered with an error reply (the connection stays open).  Binary
+   frames are read like text frames holding the same bytes (as Zeek's
+   server does).  Events arriving on the client's topics are sent to it.
+
+Outgoing messages (events, error replies) are written at once while the
+client keeps up (the kernel's socket buffer and at most
+:data:`WRITE_BUFFER_LIMIT` bytes of the connection's write buffer hold
+them).  Beyond that they wait in a queue of at most
+``max_outgoing_queue_size`` messages that a writer task drains at the
+client's pace.  When it is full the queue is dropped and the client closed
+with 1013 "Outgoing queue full: client too slow": memory per client stays
+bounded however slowly it reads, and a burst of events never counts
+against a client that reads.  Every close is bounded by
+:data:`CLOSE_TIMEOUT`, after which the TCP connection is aborted.
+
+Pings: every ``ping_interval`` seconds; a client whose pong has not arrived
+by the next ping is closed with 1011 "Ping timeout" (Zeek's code and reason).
+
+When the connection is gone, the backend is terminated and then
+``Cluster::websocket_client_lost`` raised with the code and reason the
+client sent, or those this node closed it with (1006 if neither).  On
+shutdown clients are sent 1001 "Terminating" and no event is raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from websockets.asyncio.server import broadcast
+from websockets.exceptions import ConnectionClosed
+from websockets.protocol import OPEN
+
+from .protocol import (
+    CTX_INVALID_APP,
+    CTX_INVALID_URI,
+    CTX_NO_EVENT,
+    DESERIALIZATION_FAILED,
+    INVALID_APPLICATION_NAME,
+    INVALID_URI,
+    PATH,
+    ProtocolError,
+    ack_message,
+    error_message,
+    parse_subscriptions,
+    valid_application_name,
+    zeek_string,
+)
+
+__all__ = ["CLOSE_TIMEOUT", "READY_TIMEOUT", "SLOW_CLIENT_REASON", "WebSocketClient"]
+
+#: Seconds a close (or a send before the ack) may take before the connection is aborted.
+CLOSE_TIMEOUT = 5.0
+#: Seconds to wait for the client's subscriptions to become active.
+READY_TIMEOUT = 30.0
+#: Bytes waiting in the connection's write buffer before messages are queued instead.
+WRITE_BUFFER_LIMIT = 1 << 16
+SLOW_CLIENT_CODE = 1013
+SLOW_CLIENT_REASON = "Outgoing queue full: client too slow"
+SUBSCRIBE_FAILED = "Could not subscribe. Something bad happened!"
+
+
+class WebSocketClient:
+    """See the module docstring.
+
+    :param server: the :class:`~.server.WebSocketServer` that accepted it.
+    :param ws: the ``websockets`` server connection.
+    :param number: the ``<n>`` of its id (counts every connection of the process).
+    """
+
+    def __init__(self, server, ws, number: int):
+        self.server = server
+        self.sub = server.sub
+        self.options = server.options
+        self.ws = ws
+        self.number = number
+        remote = ws.remote_address
+        self.address = str(remote[0]) if remote else ""
+        self.port = int(remote[1]) if remote else 0
+        self.application_name: str | None = None
+        self.endpoint_id = ""
+        self.backend = None
+        #: Topic prefixes as zscript strings, sorted, without duplicates.
+        self.subscriptions: list[str] = []
+        self.acked = False
+        #: No more messages go out (closing, closed or shutting down).
+        self.closing = False
+        self.terminating = False
+        #: Code and reason of a close this node initiated.
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._outq: deque = deque()
+        self._sending = False
+        self._wakeup: asyncio.Future | None = None
+        self._ready: asyncio.Future | None = None
+        self._probe = ""
+        self._tasks: set[asyncio.Task] = set()
+        self._reported: set[str] = set()
+
+    # --------------------------------------------------------------- session
+
+    async def run(self) -> None:
+        try:
+            await self._session()
+        except ConnectionClosed:
+            pass
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # noqa: BLE001 - one client's problem never ends the server
+            self.sub.internal_error(f"WebSocket client {self.number}: {type(e).__name__}: {e}")
+            await self._close(1011, "Internal error")
+        finally:
+            self._finish()
+
+    async def _session(self) -> None:
+        ws = self.ws
+        request = ws.request
+        if request.path != PATH:
+            await self._reject(INVALID_URI, CTX_INVALID_URI)
+            return
+        names = request.headers.get_all("X-Application-Name")
+        if names:
+            if not valid_application_name(names[0]):
+                await self._reject(INVALID_APPLICATION_NAME, CTX_INVALID_APP)
+                return
+            self.application_name = names[0]
+        self.endpoint_id = f"{self.sub.node_id()}-websocket-{self.number}"
+        try:
+            self.backend = self.sub.make_backend(self)
+        except Exception as e:  # noqa: BLE001 - Zeek closes such clients with "Internal error"
+            self.sub.host.reporter.error(f"Failed to instantiate backend for WebSocket client: {e}")
+            await self._close(1001, "Internal error")
+            return
+        if self.options.ping_interval > 0:
+            self._spawn(self._keepalive(self.options.ping_interval))
+
+        first = await ws.recv()
+        self.sub.stats.messages_in += 1
+        try:
+            prefixes = parse_subscriptions(first)
+        except ProtocolError as e:
+            self.sub.stats.errors_sent += 1
+            await self._send_now(error_message(e.code, e.context))
+            await self._close(1008, e.context)
+            return
+        await self._subscribe(prefixes)
+        if self.closing:
+            return
+        self.sub.client_added(self)
+        self.acked = True
+        self._spawn(self._write_loop())
+        self._enqueue(ack_message(self.endpoint_id, self.sub.version), True)
+        async for frame in ws:
+            self._handle(frame)
+
+    async def _subscribe(self, prefixes: list[str]) -> None:
+        backend = self.backend
+        unique = sorted(set(prefixes))
+        self.subscriptions = sorted({zeek_string(p) for p in unique})
+        for p in unique:
+            backend.subscribe(p)
+        self._ready = asyncio.get_running_loop().create_future()
+        self._probe = f"{self.sub.internal_topic_prefix()}{self.endpoint_id}.1."
+        backend.subscribe(self._probe)
+        try:
+            async with asyncio.timeout(READY_TIMEOUT):
+                await self._ready
+        except TimeoutError:
+            self.sub.host.reporter.error("Subscribe for WebSocket client failed!")
+            await self._close(1011, SUBSCRIBE_FAILED)
+            return
+        backend.unsubscribe(self._probe)
+
+    def _handle(self, frame) -> None:
+        stats = self.sub.stats
+        stats.messages_in += 1
+        try:
+            msg = self.sub.decode(frame)
+            if not self.sub.publish(self.backend, msg):
+                stats.publish_drops += 1
+            return
+        except ProtocolError as e:
+            code, context, detail = e.code, e.context, e.detail
+        except Exception as e:  # noqa: BLE001 - e.g. a value the serializer cannot write
+            code, context, detail = DESERIALIZATION_FAILED, CTX_NO_EVENT, str(e)
+        stats.errors_sent += 1
+        if context == CTX_NO_EVENT and detail:
+            self._report_once(detail)
+        self._enqueue(error_message(code, context), True)
+
+    def _report_once(self, detail: str) -> None:
+        # Zeek reports why an event could not be created; a client sending
+        # the same bad message repeatedly is reported once.
+        if detail not in self._reported and len(self._reported) < 100:
+            self._reported.add(detail)
+            self.sub.host.reporter.error(f"WebSocket client '{self.endpoint_id}': {detail}")
+
+    # ------------------------------------------------------------- from the cluster
+
+    def deliver(self, topic: bytes, fmt: bytes, payload: bytes) -> None:
+        """The backend received an event on one of the client's topics."""
+        if not self.acked or self.closing:
+            return
+        out = self.sub.render(topic, fmt, payload)
+        if out is not None:
+            self.sub.stats.events_out += 1
+            self._enqueue(*out)
+
+    def topic_seen(self, topic: str, subscribed: bool) -> None:
+        """A subscription seen on the backend's XPUB (ours, echoed, or anyone's)."""
+        ready = self._ready
+        if subscribed and topic == self._probe and ready is not None and not ready.done():
+            ready.set_result(None)
+
+    # ------------------------------------------------------------- sending
+
+    def _enqueue(self, data: bytes, text: bool) -> None:
+        if self.closing:
+            return
+        q = self._outq
+        if not q and not self._sending:
+            transport = self.ws.transport
+            if transport is not None and transport.get_write_buffer_size() < WRITE_BUFFER_LIMIT:
+                broadcast((self.ws,), data, text=text)
+                return
+        if len(q) >= self.options.max_outgoing_queue_size:
+            self.sub.stats.slow_clients += 1
+            q.clear()
+            self.closing = True
+            self._spawn(self._close(SLOW_CLIENT_CODE, SLOW_CLIENT_REASON))
+            return
+        q.append((data, text))
+        w = self._wakeup
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    async def _write_loop(self) -> None:
+        ws, q = self.ws, self._outq
+        aloop = asyncio.get_running_loop()
+        while True:
+            if not q:
+                self._wakeup = aloop.create_future()
+                await self._wakeup
+                continue
+            data, text = q.popleft()
+            self._sending = True
+            await ws.send(data, text=text)
+            self._sending = False
+
+    async def _send_now(self, data: bytes) -> None:
+        """Send before the writer runs (errors before the ack), bounded in time."""
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self.ws.send(data, text=True)
+        except TimeoutError:
+            self._abort()
+
+    async def _keepalive(self, interval: int) -> None:
+        ws = self.ws
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                async with asyncio.timeout(interval):
+                    pong = await ws.ping()
+                    await pong
+            except TimeoutError:
+                # It does not answer pings: no point waiting long for its close frame.
+                await self._close(1011, "Ping timeout", min(interval, CLOSE_TIMEOUT))
+                return
+
+    # ------------------------------------------------------------- closing
+
+    async def _reject(self, code: str, context: str) -> None:
+        self.sub.stats.errors_sent += 1
+        await self._send_now(error_message(code, context))
+        await self._close(1008, context)
+
+    async def _close(self, code: int, reason: str, timeout: float = CLOSE_TIMEOUT) -> None:
+        self.closing = True
+        if self.close_code is None:
+            self.close_code, self.close_reason = code, reason
+        try:
+            async with asyncio.timeout(timeout):
+                await self.ws.close(code, reason)
+        except Exception:  # noqa: BLE001 - timed out, or the connection is already broken
+            self._abort()
+
+    def _abort(self) -> None:
+        transport = getattr(self.ws, "transport", None)
+        if transport is not None:
+            transport.abort()
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, ConnectionClosed):
+            self.sub.internal_error(f"WebSocket client {self.number}: {type(exc).__name__}: {exc}")
+            self._abort()
+
+    def lost_code(self) -> tuple[int, str]:
+        """The code and reason ``websocket_client_lost`` reports."""
+        if self.close_code is not None:
+            return self.close_code, self.close_reason
+        # The client's close frame, else the one the library sent (a protocol
+        # error, a message over max_message_size), else none came: 1006.
+        protocol = self.ws.protocol
+        frame = protocol.close_rcvd or protocol.close_sent
+        return (1006, "") if frame is None else (int(frame.code), frame.reason)
+
+    def _finish(self) -> None:
+        self.closing = True
+        self._outq.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        if self.backend is not None:
+            try:
+                self.backend.terminate()
+            except Exception as e:  # noqa: BLE001
+                self.sub.internal_error(f"WebSocket client {self.number}: terminate: {e}")
+            if not self.terminating:
+                self.sub.client_lost(self, *self.lost_code())
+            self.backend = None
+
+    def terminate(self) -> None:
+        """Shutdown: send 1001 "Terminating" now (no waiting), drop the backend."""
+        self.terminating = True
+        self.closing = True
+        ws = self.ws
+        try:
+            if ws.protocol.state is OPEN:
+                ws.protocol.send_close(1001, "Terminating")
+                ws.send_data()
+            ws.transport.close()
+        except Exception:  # noqa: BLE001 - best effort on the way out
+            pass
+        if self.backend is not None:
+            try:
+                self.backend.terminate()
+            except Exception:  # noqa: BLE001
+                pass
+            self.backend = None

@@ -1,0 +1,321 @@
+"""Zeek's WebSocket API, version 1: the messages, without any I/O.
+
+The protocol (``doc/advanced/devel/websocket-api.rst`` in Zeek) runs on the
+path :data:`PATH`.  The client's first message is a JSON array of topic
+prefixes (:func:`parse_subscriptions`); the server answers
+:func:`ack_message` once they are active.  After that both sides exchange
+*data messages*, events in Broker's JSON v1 data model wrapped in an
+envelope::
+
+    {"type":"data-message","topic":T,"@data-type":"vector","data":[
+      {"@data-type":"count","data":1}, {"@data-type":"count","data":1},
+      {"@data-type":"vector","data":[{"@data-type":"string","data":NAME},
+                                     {"@data-type":"vector","data":[ARGS...]}]}]}
+
+Problems are reported with :func:`error_message` (``{"type":"error",
+"code":...,"context":...}``) using Zeek's codes and texts, which
+:class:`ProtocolError` carries.
+
+Incoming data messages (:func:`decode_data_message`) are checked in Zeek's
+order: the JSON text and the whole data model first ("failed to decode JSON
+object"), then the topic, then the event: it must be declared on the
+hosting node and every argument must convert to the declared parameter type
+("failed to create Zeek event").  The cheap checks run first and the full
+data-model check only when something failed, to tell the two errors apart.
+The decoder is lenient where real clients differ from Zeek (zeekpy's
+fractional nanosecond intervals, microsecond times with ``+00:00``, integers
+for reals); see :mod:`..serializers.json_v1`.
+
+Outgoing data messages (:func:`encode_data_message`) use Zeek's forms
+exactly: times with milliseconds and no zone, intervals in the coarsest
+exact unit, and reals the way Broker prints them (C's ``%f``, six
+decimals).  Zeek writes strings as raw bytes; a message whose strings are
+not valid UTF-8 cannot travel in a text frame and is sent as a binary
+frame with the same bytes instead.
+
+Strings: JSON text is Unicode, zscript strings hold one byte per character.
+:func:`zeek_string` and :func:`json_text` convert between the two (UTF-8,
+with undecodable bytes kept as surrogate escapes).
+"""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+
+from ...types import ANY, FuncType, Type
+from ..serializers import SerializationError
+from ..serializers.json_v1 import dumps, from_broker_json, loads
+
+__all__ = [
+    "CTX_BAD_JSON",
+    "CTX_INVALID_APP",
+    "CTX_INVALID_URI",
+    "CTX_NO_EVENT",
+    "CTX_NO_TOPIC",
+    "CTX_SUBSCRIPTIONS_NOT_ARRAY",
+    "CTX_SUBSCRIPTION_NOT_STRING",
+    "DESERIALIZATION_FAILED",
+    "INVALID_APPLICATION_NAME",
+    "INVALID_URI",
+    "PATH",
+    "DataMessage",
+    "ProtocolError",
+    "ack_message",
+    "decode_data_message",
+    "encode_data_message",
+    "error_message",
+    "json_text",
+    "parse_subscriptions",
+    "valid_application_name",
+    "zeek_string",
+]
+
+#: The only path the v1 protocol is served on.
+PATH = "/v1/messages/json"
+
+DESERIALIZATION_FAILED = "deserialization_failed"
+INVALID_URI = "invalid_uri"
+INVALID_APPLICATION_NAME = "invalid_application_name"
+
+CTX_SUBSCRIPTIONS_NOT_ARRAY = "subscriptions not an array"
+CTX_SUBSCRIPTION_NOT_STRING = "individual subscription not a string"
+CTX_BAD_JSON = "failed to decode JSON object"
+CTX_NO_TOPIC = "no topic in top-level JSON object"
+CTX_NO_EVENT = "failed to create Zeek event"
+CTX_INVALID_URI = "Invalid URI - use /v1/messages/json"
+CTX_INVALID_APP = "Invalid X-Application-Name"
+
+DT = "@data-type"
+_ONE = {DT: "count", "data": 1}
+_APP_NAME = re.compile(r"[-/_.=:*@a-zA-Z0-9]*")
+
+
+class ProtocolError(Exception):
+    """A message the protocol rejects: ``code`` and ``context`` of the error reply."""
+
+    def __init__(self, code: str, context: str, detail: str = ""):
+        super().__init__(f"{code}: {context}" + (f" ({detail})" if detail else ""))
+        self.code = code
+        self.context = context
+        #: Why, for the hosting node's diagnostics (never sent to the client).
+        self.detail = detail
+
+
+class DataMessage:
+    """A decoded client event: ``topic`` (JSON text), ``name``, ``args``, ``types``."""
+
+    __slots__ = ("args", "name", "topic", "types")
+
+    def __init__(self, topic: str, name: str, args: list, types: list[Type]):
+        self.topic = topic
+        self.name = name
+        self.args = args
+        self.types = types
+
+
+# ------------------------------------------------------------------ strings
+
+
+def zeek_string(text: str) -> str:
+    """JSON text as a zscript string (its UTF-8 bytes, one per character)."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+def json_text(raw: bytes | str) -> str:
+    """Bytes from the wire (a topic), or a zscript string, as JSON text; bad UTF-8
+    stays as surrogate escapes."""
+    if isinstance(raw, str):
+        if raw.isascii():
+            return raw
+        raw = raw.encode("latin-1")
+    return raw.decode("utf-8", "surrogateescape")
+
+
+# ------------------------------------------------------------ small messages
+
+
+def error_message(code: str, context: str) -> bytes:
+    """``{"type":"error","code":CODE,"context":CONTEXT}``."""
+    return dumps({"type": "error", "code": code, "context": context})
+
+
+def ack_message(endpoint: str, version: str) -> bytes:
+    """``{"type":"ack","endpoint":ID,"version":VERSION}``."""
+    return dumps({"type": "ack", "endpoint": endpoint, "version": version})
+
+
+def valid_application_name(name: str) -> bool:
+    """Zeek's check of ``X-Application-Name``: ASCII letters, digits and ``-/_.=:*@``."""
+    return _APP_NAME.fullmatch(name) is not None
+
+
+def parse_subscriptions(frame: str | bytes) -> list[str]:
+    """The topic prefixes of a client's first message (JSON text, possibly duplicated).
+
+    :raises ProtocolError: not a JSON array, or an element is not a string.
+    """
+    try:
+        subs = loads(frame)
+    except Exception as e:  # noqa: BLE001 - anything unparsable is "not an array"
+        raise ProtocolError(DESERIALIZATION_FAILED, CTX_SUBSCRIPTIONS_NOT_ARRAY, str(e)) from None
+    if type(subs) is not list:
+        raise ProtocolError(DESERIALIZATION_FAILED, CTX_SUBSCRIPTIONS_NOT_ARRAY)
+    for s in subs:
+        if type(s) is not str:
+            raise ProtocolError(DESERIALIZATION_FAILED, CTX_SUBSCRIPTION_NOT_STRING)
+    return subs
+
+
+# ------------------------------------------------------------ data messages
+
+
+def _accept_enum(name: str) -> bool:
+    return True
+
+
+def is_broker_data(obj) -> bool:
+    """Whether ``obj`` is valid Broker JSON v1 data (every nested value, every atom)."""
+    try:
+        from_broker_json(obj, ANY, resolve_enum=_accept_enum)
+    except SerializationError:
+        return False
+    except Exception:  # noqa: BLE001 - the data model was valid; only ``any`` values failed
+        return True
+    return True
+
+
+def _vector(o, min_len: int) -> list | None:
+    if type(o) is not dict or o.get(DT) != "vector":
+        return None
+    v = o.get("data")
+    return v if type(v) is list and len(v) >= min_len else None
+
+
+def _is_one(o) -> bool:
+    return (
+        type(o) is dict and o.get(DT) == "count" and o.get("data") == 1 and type(o["data"]) is int
+    )
+
+
+def decode_data_message(frame: str | bytes, lookup, decode) -> DataMessage:
+    """Decode a client's data message into the hosting node's event.
+
+    :param lookup: ``lookup(name) -> FuncType | None``, the node's declaration.
+    :param decode: ``decode(obj, type) -> value``, raising ``SerializationError``.
+    :raises ProtocolError: with Zeek's code and context (see the module docstring).
+    """
+    try:
+        obj = loads(frame)
+    except Exception as e:  # noqa: BLE001 - Malformed, or worse: not JSON either way
+        raise ProtocolError(DESERIALIZATION_FAILED, CTX_BAD_JSON, str(e)) from None
+    if type(obj) is not dict:
+        raise ProtocolError(DESERIALIZATION_FAILED, CTX_BAD_JSON, "not a JSON object")
+    why = ""
+    try:
+        msg = _decode_event(obj, lookup, decode)
+        if msg is not None:
+            return msg
+    except SerializationError as e:
+        why = str(e)
+    except Exception as e:  # noqa: BLE001 - a decoder's bug must not end the connection
+        why = f"{type(e).__name__}: {e}"
+    if not is_broker_data(obj):
+        raise ProtocolError(DESERIALIZATION_FAILED, CTX_BAD_JSON, "not Broker JSON v1 data")
+    if type(obj.get("topic")) is not str:
+        raise ProtocolError(DESERIALIZATION_FAILED, CTX_NO_TOPIC)
+    raise ProtocolError(DESERIALIZATION_FAILED, CTX_NO_EVENT, why)
+
+
+def _decode_event(obj: dict, lookup, decode) -> DataMessage | None:
+    """The event in ``obj``, or None when anything does not fit (the caller tells why)."""
+    topic = obj.get("topic")
+    outer = _vector(obj, 3)
+    if type(topic) is not str or outer is None or not (_is_one(outer[0]) and _is_one(outer[1])):
+        return None
+    content = _vector(outer[2], 2)
+    if content is None or len(content) > 3:
+        return None
+    name_o, args_o = content[0], content[1]
+    if (
+        type(name_o) is not dict
+        or name_o.get(DT) != "string"
+        or type(name_o.get("data")) is not str
+    ):
+        return None
+    raw_args = _vector(args_o, 0)
+    if raw_args is None:
+        return None
+    name = zeek_string(name_o["data"])
+    ft = lookup(name)
+    if not isinstance(ft, FuncType) or ft.flavor != "event":
+        raise SerializationError(f"Failed to lookup handler for '{name}'")
+    types = [p.type for p in ft.params]
+    if len(types) != len(raw_args):
+        raise SerializationError(
+            f"Unserialize error '{name}' arg_types.size()={len(types)} and args.size()={len(raw_args)}"
+        )
+    args = [decode(raw, t) for raw, t in zip(raw_args, types, strict=True)]
+    # Metadata (and anything after the event) is not used, but must be valid data.
+    for extra in content[2:] + outer[3:]:
+        if not is_broker_data(extra):
+            return None
+    return DataMessage(topic, name, args, types)
+
+
+def _zeek_reals(o, found: list) -> None:
+    """Collect the ``real`` nodes of an encoded value (to print them as Broker does)."""
+    dt = o.get(DT)
+    if dt == "real":
+        found.append(o)
+    elif dt in ("vector", "set"):
+        for x in o["data"]:
+            _zeek_reals(x, found)
+    elif dt == "table":
+        for kv in o["data"]:
+            _zeek_reals(kv["key"], found)
+            _zeek_reals(kv["value"], found)
+
+
+def encode_data_message(topic: str, name: str, args, types, encode) -> tuple[bytes, bool]:
+    """``(bytes, is_text)`` of the data message for an event the cluster delivered.
+
+    :param topic: JSON text (see :func:`json_text`).
+    :param encode: ``encode(value, type) -> object`` (Broker JSON v1 data).
+    :raises SerializationError: an argument cannot be rendered (NaN, a vector with holes).
+    """
+    encoded = [encode(a, t) for a, t in zip(args, types, strict=True)]
+    event = [{DT: "string", "data": json_text(name)}, {DT: "vector", "data": encoded}]
+    msg = {
+        "type": "data-message",
+        "topic": topic,
+        DT: "vector",
+        "data": [_ONE, _ONE, {DT: "vector", "data": event}],
+    }
+    reals: list = []
+    for e in encoded:
+        _zeek_reals(e, reals)
+    if reals:
+        plain = [r["data"] for r in reals]
+        for r in reals:
+            r["data"] = orjson.Fragment(b"%f" % float(r["data"]))
+        try:
+            return orjson.dumps(msg), True
+        except orjson.JSONEncodeError:
+            for r, v in zip(reals, plain, strict=True):
+                r["data"] = v
+    try:
+        return orjson.dumps(msg), True
+    except orjson.JSONEncodeError:
+        pass
+    # Strings with raw (non-UTF-8) bytes: written as they are, as Zeek does;
+    # reals then keep the shortest round-trip form.
+    data = dumps(msg)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data, False
+    return data, True

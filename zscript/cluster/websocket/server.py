@@ -1,0 +1,202 @@
+"""The WebSocket server: listening socket, TLS and the HTTP handshake.
+
+:class:`WebSocketServer` is one ``Cluster::listen_websocket`` call.  It
+binds its socket at once (so the script learns whether listening worked, as
+in Zeek), and serves WebSocket connections with the ``websockets`` library
+on the host's asyncio loop once that runs.  Each accepted connection becomes
+a :class:`~.client.WebSocketClient`.
+
+Checks at the HTTP handshake, before any WebSocket traffic:
+
+* more than :data:`MAX_CLIENTS` clients: ``503`` (Zeek's IXWebSocket limit);
+* with an ``auth_token`` (a zscript extension; Zeek has no authentication):
+  no ``Authorization`` header is ``401`` (with ``WWW-Authenticate: Bearer``),
+  a wrong one ``403``.  Accepted are ``Bearer <token>`` and HTTP Basic
+  credentials whose password is the token (what a ``ws://user:token@host``
+  URI makes a client send).  Tokens are compared in constant time.
+
+The path and ``X-Application-Name`` are checked after the handshake, as
+Zeek does, because those errors are reported in WebSocket messages.
+Compression is off (as in Zeek), incoming messages are limited to
+``max_message_size`` bytes (larger ones close the connection with 1009) and
+at most ``max_event_queue_size`` of a client's messages are buffered before
+reading from it pauses.  Pings are the clients' business
+(:mod:`.client`), so that a timeout closes with Zeek's code and reason.
+
+The library's own log messages go to the host's reporter as one-line
+warnings (never a Python traceback).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import http
+import logging
+import socket
+
+from websockets.asyncio.server import serve
+
+from ...version import __version__
+from .client import CLOSE_TIMEOUT, WebSocketClient
+from .options import ServerOptions
+
+__all__ = ["MAX_CLIENTS", "WebSocketServer"]
+
+#: Connections served at once (IXWebSocket's default, which Zeek uses).
+MAX_CLIENTS = 100
+#: Seconds a client has to complete the HTTP handshake.
+HANDSHAKE_TIMEOUT = 10.0
+
+
+class _ReporterHandler(logging.Handler):
+    """Library log records as one-line reporter warnings."""
+
+    def __init__(self, warn):
+        super().__init__(logging.WARNING)
+        self._warn = warn
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            msg = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                exc = record.exc_info[1]
+                msg += f": {type(exc).__name__}: {exc}"
+            self._warn(f"WebSocket: {msg}")
+        except Exception:  # noqa: BLE001 - logging must never raise
+            pass
+
+
+class WebSocketServer:
+    """One listening WebSocket server; see the module docstring.
+
+    :param sub: the :class:`~.subsystem.WebSocketSubsystem` (the hosting node).
+    """
+
+    def __init__(self, options: ServerOptions, sub):
+        self.options = options
+        self.sub = sub
+        self.clients: set[WebSocketClient] = set()
+        self._sock: socket.socket | None = None
+        self._ssl = None
+        self._ws_server = None
+        self._task: asyncio.Task | None = None
+        self._terminated = False
+        logger = logging.Logger("zscript.cluster.websocket")
+        logger.propagate = False
+        logger.addHandler(_ReporterHandler(sub.host.reporter.warning))
+        self._logger = logger
+
+    # ------------------------------------------------------------ lifecycle
+
+    def listen(self) -> None:
+        """Bind the socket and load the TLS files; raises ``OSError`` or ``ssl.SSLError``."""
+        o = self.options
+        if o.tls is not None:
+            self._ssl = o.tls.context()
+        family = socket.AF_INET6 if ":" in o.listen_addr else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((o.listen_addr, o.listen_port))
+            sock.listen(128)
+            sock.setblocking(False)
+        except OSError:
+            sock.close()
+            raise
+        self._sock = sock
+
+    def start(self, aloop) -> None:
+        """Serve connections (called with the asyncio loop once it runs)."""
+        if self._terminated:
+            return
+        self._task = aloop.create_task(self._serve())
+
+    async def _serve(self) -> None:
+        o = self.options
+        try:
+            self._ws_server = await serve(
+                self._handle,
+                sock=self._sock,
+                ssl=self._ssl,
+                process_request=self._check_request,
+                compression=None,
+                max_size=o.max_message_size,
+                max_queue=max(1, o.max_event_queue_size),
+                ping_interval=None,
+                close_timeout=CLOSE_TIMEOUT,
+                open_timeout=HANDSHAKE_TIMEOUT,
+                server_header=f"zscript/{__version__}",
+                logger=self._logger,
+            )
+        except Exception as e:  # noqa: BLE001 - reported; the process goes on
+            self.sub.host.reporter.error(f"WebSocket: cannot serve on {o.where()}: {e}")
+
+    def terminate(self) -> None:
+        """Stop listening and close every client with 1001 "Terminating" (synchronously)."""
+        self._terminated = True
+        for client in list(self.clients):
+            client.terminate()
+        self.clients.clear()
+        if self._ws_server is not None:
+            self._ws_server.server.close()
+        elif self._sock is not None:
+            self._sock.close()
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    # ------------------------------------------------------------ handshake
+
+    def _check_request(self, connection, request):
+        """``process_request``: refuse before the WebSocket handshake (None accepts)."""
+        try:
+            if len(self.clients) >= MAX_CLIENTS:
+                self.sub.stats.refused += 1
+                return connection.respond(
+                    http.HTTPStatus.SERVICE_UNAVAILABLE, "Too many WebSocket clients\n"
+                )
+            token = self.options.auth_token
+            if token is None:
+                return None
+            values = request.headers.get_all("Authorization")
+            if not values:
+                self.sub.stats.refused += 1
+                resp = connection.respond(http.HTTPStatus.UNAUTHORIZED, "Missing credentials\n")
+                resp.headers["WWW-Authenticate"] = 'Bearer realm="zscript"'
+                return resp
+            if not any(_credential_matches(v, token) for v in values):
+                self.sub.stats.refused += 1
+                return connection.respond(http.HTTPStatus.FORBIDDEN, "Invalid credentials\n")
+            return None
+        except Exception as e:  # noqa: BLE001 - refuse rather than crash
+            self.sub.host.reporter.warning(f"WebSocket: handshake check failed: {e}")
+            return connection.respond(http.HTTPStatus.INTERNAL_SERVER_ERROR, "Internal error\n")
+
+    async def _handle(self, ws) -> None:
+        client = WebSocketClient(self, ws, self.sub.next_client_number())
+        self.clients.add(client)
+        try:
+            await client.run()
+        finally:
+            self.clients.discard(client)
+
+
+def _credential_matches(header: str, token: bytes) -> bool:
+    """Whether one ``Authorization`` value carries ``token`` (Bearer, or Basic's password)."""
+    # websockets keeps undecodable header bytes as surrogate escapes.
+    raw = header.strip().encode("ascii", "surrogateescape")
+    scheme, _, cred = raw.partition(b" ")
+    scheme = scheme.lower()
+    cred = cred.strip()
+    if scheme == b"bearer":
+        return hmac.compare_digest(cred, token)
+    if scheme == b"basic":
+        try:
+            decoded = base64.b64decode(cred, validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        _, sep, password = decoded.partition(b":")
+        return bool(sep) and hmac.compare_digest(password, token)
+    return False

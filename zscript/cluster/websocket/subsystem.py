@@ -1,0 +1,278 @@
+"""The WebSocket subsystem: ``Cluster::listen_websocket`` and the hosting node's side.
+
+:func:`install` registers the built-in ``Cluster::__listen_websocket``
+(called by the script function ``Cluster::listen_websocket`` in
+``base/frameworks/cluster/websocket``).  :meth:`WebSocketSubsystem.listen`
+checks the options record the way Zeek does ("Invalid tls_options: No
+key_file field", "Already listening on ADDR:PORT" for other options on the
+same address and port; the same options again are fine), binds the socket
+and keeps the process alive (a counting I/O source) until it terminates.
+
+It is also the clients' link to the hosting node's cluster subsystem
+(``host.subsystems["cluster"]``, which it uses through its public
+attributes and its event lookup):
+
+* :meth:`make_backend` gives a client its own ``ZeroMQBackend`` with the
+  hosting node's socket settings;
+* :meth:`decode` turns a client's data message into an event *as the
+  hosting node declares it* (an event it does not declare, or arguments of
+  other types, are "failed to create Zeek event");
+* :meth:`publish` writes it in the cluster's wire format;
+* :meth:`render` turns an event a client's backend received into the v1
+  JSON data message.  That also needs the hosting node's declaration
+  (Broker's data model writes records, vectors and patterns alike as
+  vectors): an event the hosting node does not declare is not forwarded,
+  and reported once ("Failed to lookup handler for 'X'"), as in Zeek.  The
+  last rendered message is reused when the same event reaches several
+  clients.
+
+``Cluster::websocket_client_added``/``lost`` are queued from here; the
+counters of everything dropped or refused are in :attr:`stats`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from typing import TYPE_CHECKING
+
+from ...runtime.bifs import ZEEK_LANGUAGE_VERSION
+from ...runtime.containers import Vector
+from ...runtime.patterns import Port
+from ...runtime.values import record_class
+from .options import OptionsError, options_from_record
+
+if TYPE_CHECKING:
+    from .server import WebSocketServer
+
+__all__ = ["WebSocketStats", "WebSocketSubsystem", "install"]
+
+_ZMQ = "Cluster::Backend::ZeroMQ::"
+
+
+class WebSocketStats:
+    """Counters of the WebSocket servers of one process."""
+
+    __slots__ = (
+        "clients_added",
+        "clients_lost",
+        "errors_sent",
+        "events_out",
+        "events_published",
+        "format_mismatches",
+        "messages_in",
+        "publish_drops",
+        "refused",
+        "slow_clients",
+        "undeliverable",
+    )
+
+    def __init__(self):
+        for k in self.__slots__:
+            setattr(self, k, 0)
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+class WebSocketSubsystem:
+    """See the module docstring."""
+
+    def __init__(self, host):
+        self.host = host
+        self.servers: dict[tuple[str, int], WebSocketServer] = {}
+        self.stats = WebSocketStats()
+        #: The version the ack names: the Zeek version zscript implements.
+        self.version = ZEEK_LANGUAGE_VERSION
+        self._clients = 0
+        self._warned: set[str] = set()
+        self._last: tuple = (None, None, None, None)
+        self._resolve_enum = host.enum_value
+        host.add_bif(
+            "Cluster::__listen_websocket",
+            "function(options: Cluster::WebSocketServerOptions): bool",
+            self.listen,
+        )
+
+    @property
+    def cluster(self):
+        return self.host.subsystems["cluster"]
+
+    # ------------------------------------------------------------ script API
+
+    def listen(self, rec) -> bool:
+        """``Cluster::__listen_websocket(options)``."""
+        reporter = self.host.reporter
+        try:
+            opts = options_from_record(rec)
+        except OptionsError as e:
+            reporter.error(str(e))
+            return False
+        key = (opts.listen_addr, opts.listen_port)
+        old = self.servers.get(key)
+        if old is not None:
+            if old.options == opts:
+                return True
+            reporter.error(f"Already listening on {opts.where()}")
+            return False
+        backend = str(self.host.global_value("Cluster::backend", ""))
+        if backend != "Cluster::CLUSTER_BACKEND_ZEROMQ":
+            reporter.error(
+                "Cluster::listen_websocket: no cluster backend selected "
+                "(load policy/frameworks/cluster/backend/zeromq)"
+            )
+            return False
+        from .server import WebSocketServer  # the WebSocket library loads on first use
+
+        server = WebSocketServer(opts, self)
+        try:
+            server.listen()
+        except (OSError, ssl.SSLError, ValueError) as e:
+            reporter.error(f"WebSocket: Unable to listen on {opts.where()}: {e}")
+            return False
+        if not self.servers:
+            self.host.loop.on_exit.append(self.terminate)
+        self.servers[key] = server
+        self.host.loop.sources += 1
+        self.host.loop.add_io(server.start)
+        return True
+
+    def terminate(self) -> None:
+        """Stop every server and close its clients (at the end of shutdown)."""
+        for server in self.servers.values():
+            server.terminate()
+            self.host.loop.sources -= 1
+        self.servers.clear()
+
+    # ------------------------------------------------------------ for clients
+
+    def next_client_number(self) -> int:
+        n = self._clients
+        self._clients += 1
+        return n
+
+    def node_id(self) -> str:
+        return self.cluster.node_id
+
+    def internal_topic_prefix(self) -> str:
+        return str(self.host.global_value(_ZMQ + "internal_topic_prefix", "zeek.zeromq.internal."))
+
+    def make_backend(self, client):
+        """A connected, running backend for ``client`` (raises if that is impossible)."""
+        from ..zeromq import ZeroMQBackend, ZeroMQOptions
+
+        cl = self.cluster
+        if cl.backend is None or cl.serializer is None:
+            raise RuntimeError("this node's cluster backend is not running")
+        opts = ZeroMQOptions(**vars(cl.backend.opts))
+        reporter = self.host.reporter
+
+        def warn(msg: str) -> None:
+            reporter.warning(f"WebSocket client '{client.endpoint_id}': {msg}")
+
+        backend = ZeroMQBackend(client.endpoint_id, warn, opts)
+        backend.deliver = client.deliver
+        backend.topic_seen = client.topic_seen
+        backend.init()
+        backend.start_io(asyncio.get_running_loop())
+        return backend
+
+    def decode(self, frame):
+        """A client's data message as a :class:`~.protocol.DataMessage` of this node's
+        event (raises :class:`~.protocol.ProtocolError`)."""
+        from .protocol import decode_data_message
+
+        return decode_data_message(frame, self.cluster._lookup, self._decode_arg)
+
+    def _decode_arg(self, obj, t):
+        from ..serializers.json_v1 import from_broker_json
+
+        return from_broker_json(
+            obj,
+            t,
+            resolve_enum=self._resolve_enum,
+            resolve_function=getattr(self.cluster, "_resolve_function", None),
+        )
+
+    def publish(self, backend, msg) -> bool:
+        """Publish a client's event through its backend; False if it was dropped."""
+        cl = self.cluster
+        payload = cl.serializer.serialize_event(msg.name, msg.args, msg.types)
+        if backend.publish(msg.topic, cl.fmt, payload):
+            self.stats.events_published += 1
+            return True
+        return False
+
+    def render(self, topic: bytes, fmt: bytes, payload: bytes) -> tuple[bytes, bool] | None:
+        """The data message for an event a client's backend received, or None (dropped)."""
+        last = self._last
+        if last[0] == payload and last[1] == topic and last[2] == fmt:
+            return last[3]
+        from ..serializers import SerializationError
+        from ..serializers.json_v1 import to_broker_json
+        from .protocol import encode_data_message, json_text
+
+        cl = self.cluster
+        if fmt != cl.fmt:
+            self.stats.format_mismatches += 1
+            theirs = fmt.decode("ascii", "replace")
+            self._warn_once(
+                "format:" + theirs, f"WebSocket: dropped events in format '{theirs}' (not ours)"
+            )
+            return None
+        try:
+            name, args = cl.serializer.deserialize_event(payload, cl._lookup)
+            types = [p.type for p in cl._lookup(name).params]
+            out = encode_data_message(json_text(topic), name, args, types, to_broker_json)
+        except SerializationError as e:
+            self.stats.undeliverable += 1
+            self._warn_once(str(e)[:120], f"WebSocket: cannot forward an event to clients: {e}")
+            return None
+        except Exception as e:  # noqa: BLE001 - e.g. NaN, which JSON cannot carry
+            self.stats.undeliverable += 1
+            self._warn_once(type(e).__name__, f"WebSocket: cannot forward an event to clients: {e}")
+            return None
+        self._last = (payload, topic, fmt, out)
+        return out
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned and len(self._warned) < 1000:
+            self._warned.add(key)
+            self.host.reporter.warning(message)
+
+    def internal_error(self, message: str) -> None:
+        self._warn_once("internal:" + message[:120], f"WebSocket: internal error: {message}")
+
+    # ------------------------------------------------------------ events
+
+    def _endpoint(self, client):
+        host = self.host
+        net = record_class(host.script_type("Cluster::NetworkInfo"))._zmake(
+            {"f_address": client.address, "f_bound_port": Port(client.port, "tcp")}
+        )
+        given = {"f_id": client.endpoint_id, "f_network": net}
+        if client.application_name is not None:
+            given["f_application_name"] = client.application_name
+        return record_class(host.script_type("Cluster::EndpointInfo"))._zmake(given)
+
+    def _post(self, name: str, args: tuple) -> None:
+        loop = self.host.loop
+        if loop.terminating:
+            return
+        h = loop.registry.lookup(name)
+        if h is not None:
+            loop.post(h, args)
+
+    def client_added(self, client) -> None:
+        self.stats.clients_added += 1
+        subs = Vector(self.host.script_type("string_vec"), client.subscriptions)
+        self._post("Cluster::websocket_client_added", (self._endpoint(client), subs))
+
+    def client_lost(self, client, code: int, reason: str) -> None:
+        self.stats.clients_lost += 1
+        why = reason.encode("utf-8", "surrogateescape").decode("latin-1")
+        self._post("Cluster::websocket_client_lost", (self._endpoint(client), code, why))
+
+
+def install(host) -> WebSocketSubsystem:
+    return WebSocketSubsystem(host)

@@ -1,0 +1,260 @@
+"""The built-in metric sources: engine, process, exposer, cluster and logs.
+
+Each function here makes a *metric source* (see :mod:`.families`): a
+callable returning ``(name, kind, help, labels, value)`` samples, read when
+metrics are collected, on the event-loop thread.  Nothing counts through
+prometheus-client objects: sources read the plain integers the engine and
+the subsystems keep anyway.
+
+The engine, process and exposer sources are added by the telemetry
+subsystem itself.  The cluster and log sources take *callables* returning
+the other subsystem's counters, because telemetry must not import those
+subsystems (same layer); ``Host._connect_subsystems`` passes them in.  A
+storage source will follow the same pattern: a function here taking a
+callable that returns the storage manager's counters, emitting Zeek's
+``zeek_storage_*`` names (facts §4.5), wired in ``_connect_subsystems``.
+
+=================================================  =======  ==========================
+metric                                             kind     from
+=================================================  =======  ==========================
+``zeek_event_handler_invocations_total{name}``     counter  ``EventHandler.calls``
+``zeek_timers_pending``                            gauge    the loop's timer queue
+``zeek_pending_triggers``                          gauge    waiting ``when`` triggers
+``process_resident_memory_bytes``                  gauge    ``/proc/self/statm``
+``process_virtual_memory_bytes``                   gauge    ``/proc/self/statm``
+``process_cpu_user_seconds_total``                 counter  ``os.times()``
+``process_cpu_system_seconds_total``               counter  ``os.times()``
+``process_open_fds``                               gauge    ``/proc/self/fd``
+``process_start_time_seconds``                     gauge    ``/proc`` (else start-up)
+``exposer_transferred_bytes_total``                counter  the HTTP server
+``exposer_scrapes_total``                          counter  the HTTP server
+``zeek_cluster_core_incoming_events_total``        counter  backend ``events_in``
+``zeek_cluster_core_outgoing_events_total``        counter  backend ``events_out``
+``zeek_cluster_zeromq_xpub_drops_total``           counter  backend ``send_drops``
+``zeek_cluster_zeromq_onloop_drops_total``         counter  backend ``recv_drops``
+``zeek_cluster_zeromq_msg_errors_total``           counter  backend ``malformed``
+``zscript_cluster_format_mismatches_total``        counter  backend ``format_mismatches``
+``zscript_cluster_unknown_events_total``           counter  backend ``unknown_events``
+``zeek_log_stream_writes_total{module,stream}``    counter  ``LogManager.write_counts``
+``zeek_log_writer_writes_total{writer,module,      counter  ``LogManager.write_counts``
+stream,filter_name,path}``
+=================================================  =======  ==========================
+
+The two ``zscript_`` counters have no Zeek equivalent: Zeek logs such
+messages and drops them; here a node whose serializer differs from the
+others', or that lacks an event's declaration, loses *every* such event,
+which deserves an alert.  ``zeek_version_info`` and script-defined
+families come from the script API (:mod:`.script_api`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+
+__all__ = [
+    "cluster_source",
+    "engine_source",
+    "exposer_source",
+    "log_source",
+    "process_source",
+]
+
+Sample = tuple
+
+
+def engine_source(loop) -> Callable[[], Iterator[Sample]]:
+    """Handler invocations, pending timers and triggers of an :class:`~zscript.engine.loop.EventLoop`."""
+    registry, timers, triggers = loop.registry, loop.timers, loop.triggers
+
+    def samples() -> Iterator[Sample]:
+        for h in list(registry.by_name.values()):
+            if h.calls and h.kind == "event":
+                yield (
+                    "zeek_event_handler_invocations_total",
+                    "counter",
+                    "Number of times the given event handler was called",
+                    {"name": h.name},
+                    h.calls,
+                )
+        yield ("zeek_timers_pending", "gauge", "Number of pending timers", {}, len(timers))
+        yield (
+            "zeek_pending_triggers",
+            "gauge",
+            "Number of pending triggers",
+            {},
+            len(triggers.waiting),
+        )
+
+    return samples
+
+
+def process_source() -> Callable[[], Iterator[Sample]]:
+    """Zeek's ``process_*`` metrics for this process (memory from ``/proc`` on Linux)."""
+    start = _start_time()
+    page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+    def samples() -> Iterator[Sample]:
+        t = os.times()
+        yield ("process_cpu_user_seconds_total", "counter", "Total user CPU time spent", {}, t.user)
+        yield (
+            "process_cpu_system_seconds_total",
+            "counter",
+            "Total system CPU time spent",
+            {},
+            t.system,
+        )
+        try:
+            with open("/proc/self/statm") as f:
+                vms, rss = f.read().split()[:2]
+        except OSError:
+            pass
+        else:
+            yield (
+                "process_resident_memory_bytes",
+                "gauge",
+                "Resident memory size",
+                {},
+                int(rss) * page,
+            )
+            yield (
+                "process_virtual_memory_bytes",
+                "gauge",
+                "Virtual memory size",
+                {},
+                int(vms) * page,
+            )
+        try:
+            fds = len(os.listdir("/proc/self/fd"))
+        except OSError:
+            pass
+        else:
+            yield ("process_open_fds", "gauge", "Number of open file descriptors", {}, fds)
+        yield ("process_start_time_seconds", "gauge", "Process start time", {}, start)
+
+    return samples
+
+
+def _start_time() -> float:
+    """The process's start (Unix time): from ``/proc``, else now (the subsystem starts early)."""
+    try:
+        with open("/proc/self/stat") as f:
+            after_name = f.read().rpartition(")")[2].split()
+        with open("/proc/stat") as f:
+            btime = next(float(line.split()[1]) for line in f if line.startswith("btime "))
+        # Field 22 of stat (starttime) is the 20th after the command name.
+        return btime + int(after_name[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return time.time()
+
+
+def exposer_source(server_stats: Callable[[], tuple[int, int] | None]):
+    """Bytes sent and scrapes served by the metrics endpoint (``server_stats()``:
+    ``(bytes, scrapes)``, or None while nothing listens)."""
+
+    def samples() -> Iterator[Sample]:
+        st = server_stats()
+        if st is None:
+            return
+        yield (
+            "exposer_transferred_bytes_total",
+            "counter",
+            "Transferred bytes to metrics services",
+            {},
+            st[0],
+        )
+        yield (
+            "exposer_scrapes_total",
+            "counter",
+            "Number of times metrics were scraped",
+            {},
+            st[1],
+        )
+
+    return samples
+
+
+#: backend stats key -> (metric, help)
+_CLUSTER = {
+    "events_in": ("zeek_cluster_core_incoming_events_total", "Number of incoming events"),
+    "events_out": ("zeek_cluster_core_outgoing_events_total", "Number of outgoing events"),
+    "send_drops": (
+        "zeek_cluster_zeromq_xpub_drops_total",
+        "Number of published events dropped due to XPUB socket HWM.",
+    ),
+    "recv_drops": (
+        "zeek_cluster_zeromq_onloop_drops_total",
+        "Number of received events dropped due to OnLoop queue full.",
+    ),
+    "malformed": (
+        "zeek_cluster_zeromq_msg_errors_total",
+        "Number of received messages that could not be decoded.",
+    ),
+    "format_mismatches": (
+        "zscript_cluster_format_mismatches_total",
+        "Number of received events dropped because they used another serialization format.",
+    ),
+    "unknown_events": (
+        "zscript_cluster_unknown_events_total",
+        "Number of received events dropped because this node does not declare them.",
+    ),
+}
+
+
+def cluster_source(stats: Callable[[], Mapping[str, int] | None]):
+    """The cluster counters; ``stats()`` returns the backend's counters by the
+    keys of ``BackendStats`` (``events_in`` ...; missing ones are 0, e.g. before
+    the backend started), or None when the process is not in a cluster (no
+    samples then)."""
+
+    def samples() -> Iterator[Sample]:
+        st = stats()
+        if st is None:
+            return
+        for key, (name, help_text) in _CLUSTER.items():
+            yield (name, "counter", help_text, {}, st.get(key, 0))
+
+    return samples
+
+
+def module_of(stream: str) -> str:
+    """The module of a stream name (``Conn::LOG`` -> ``Conn``; ``GLOBAL`` without one,
+    as Zeek's ``extract_module_name``)."""
+    mod, sep, _ = stream.rpartition("::")
+    return mod if sep else "GLOBAL"
+
+
+def log_source(write_counts: Callable[[], tuple]):
+    """Log write counters; ``write_counts()`` returns ``(streams, writers)``:
+    ``(stream, writes)`` pairs and ``(writer, stream, filter_name, path, writes)``
+    tuples (``LogManager.write_counts``)."""
+
+    def samples() -> Iterator[Sample]:
+        streams, writers = write_counts()
+        for stream, n in streams:
+            yield (
+                "zeek_log_stream_writes_total",
+                "counter",
+                "Total number of log writes for the given stream.",
+                {"module": module_of(stream), "stream": stream},
+                n,
+            )
+        for writer, stream, filter_name, path, n in writers:
+            labels = {
+                "writer": writer,
+                "module": module_of(stream),
+                "stream": stream,
+                "filter_name": filter_name,
+                "path": path,
+            }
+            yield (
+                "zeek_log_writer_writes_total",
+                "counter",
+                "Total number of log writes passed to a concrete log writer not vetoed by "
+                "stream or filter policies.",
+                labels,
+                n,
+            )
+
+    return samples
