@@ -222,6 +222,9 @@ class Host:
                 telemetry.add_source(telemetry_sources.cluster_source(backend_stats), "cluster")
             if logs is not None and hasattr(logs, "write_counts"):  # see telemetry-requests T3
                 telemetry.add_source(telemetry_sources.log_source(logs.write_counts), "logs")
+            storage = self.subsystems.get("storage")
+            if storage is not None:
+                telemetry.add_source(storage.metric_samples, "storage")
 
     def _install_runtime(self) -> None:
         ns = self.ns
