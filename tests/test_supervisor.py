@@ -339,6 +339,10 @@ def test_a_killed_supervisor_leaves_nodes_that_stop_can_still_stop(tmp_path, run
         ("[cluster]\nxpub_port = 99999\n", "a port must be an integer between 1 and 65535"),
         ('[nodes.w]\ntype = "worker"\n', "exactly one manager"),
         ('[nodes.m]\ntype = "boss"\n', "type must be one of"),
+        ("[nodes]\nm = 5\n", "[nodes.m]: must be a table"),
+        ('cluster = 3\n[nodes.m]\ntype = "manager"\nport = 5000\n', "[cluster] must be a table"),
+        ("[cluster]\nxpub_port = true\n", "a port must be an integer"),
+        ('[nodes."a.b"]\ntype = "manager"\nport = 5000\n', "a node name may use only"),
     ],
 )
 def test_bad_layout_is_a_clear_error(tmp_path, text, message):

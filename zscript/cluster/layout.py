@@ -31,6 +31,7 @@ Cluster::nodes`` script Zeek's zeekctl generates (``cluster-layout.zeek``),
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,10 +165,13 @@ def default_layout() -> Layout:
     return Layout({n.name: n for n in nodes})
 
 
+_NODE_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _port(value, where: str) -> int | None:
     if value is None:
         return None
-    if not isinstance(value, int) or not 0 < value < 65536:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
         raise LayoutError(f"{where}: a port must be an integer between 1 and 65535, not {value!r}")
     return value
 
@@ -184,6 +188,8 @@ def load_layout(path: str | Path | None) -> Layout:
     except tomllib.TOMLDecodeError as e:
         raise LayoutError(f"{p}: {e}") from None
     cl = data.get("cluster", {})
+    if not isinstance(cl, dict):
+        raise LayoutError(f"{p}: [cluster] must be a table, not {cl!r}")
     layout = Layout(path=p)
     layout.serializer = cl.get("serializer", layout.serializer)
     if layout.serializer not in SERIALIZERS:
@@ -197,6 +203,13 @@ def load_layout(path: str | Path | None) -> Layout:
         raise LayoutError(f"{p}: no [nodes.<name>] sections")
     for name, spec in nodes.items():
         where = f"{p} [nodes.{name}]"
+        if not _NODE_NAME.fullmatch(name):
+            raise LayoutError(
+                f"{where}: a node name may use only letters, digits, '_' and '-' "
+                "(it becomes part of topics and file names)"
+            )
+        if not isinstance(spec, dict):
+            raise LayoutError(f"{where}: must be a table (type, host, port, ...), not {spec!r}")
         t = spec.get("type")
         if t not in NODE_TYPES:
             raise LayoutError(f"{where}: type must be one of {', '.join(NODE_TYPES)}, not {t!r}")
