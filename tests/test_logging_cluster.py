@@ -66,6 +66,42 @@ def test_two_workers_each_write_n_and_the_logger_holds_2n(local_cluster, tmp_pat
     assert sorted(p.name for p in c.dir.glob("**/test*.log")) == ["test.log"]
 
 
+def test_two_loggers_share_the_load(local_cluster, tmp_path):
+    """With two loggers, each worker's PUSH socket spreads its batches over
+    both; together they hold every row exactly once."""
+    n = 1000
+    nodes = {
+        "manager": "manager",
+        "logger-1": "logger",
+        "logger-2": "logger",
+        **{w: "worker" for w in WORKERS},
+    }
+    c = local_cluster(nodes)
+    for lg in ("logger-1", "logger-2"):
+        (c.dir / lg).mkdir()
+    extra = settings(
+        tmp_path,
+        f"redef Test::n_records = {n};\n"
+        "redef Log::write_buffer_size = 10;\n"
+        "@if ( Cluster::local_node_type() == Cluster::LOGGER )\n"
+        "redef Log::default_logdir = Cluster::node;\n"
+        "@endif\n",
+    )
+    c.start_all([SCRIPT, extra])
+    for w in WORKERS:
+        c.wait_for(w, f"{w} wrote {n} in phase a")
+    logs = [c.dir / lg / "test.log" for lg in ("logger-1", "logger-2")]
+    deadline = time.monotonic() + 20
+    while sum(len(rows(p)) for p in logs) < 2 * n and time.monotonic() < deadline:
+        time.sleep(0.1)
+    c.stop_all()
+    got = [rows(p) for p in logs]
+    assert Counter(got[0] + got[1]) == Counter((w, "a", i) for w in WORKERS for i in range(n))
+    for part in got:  # both loggers had a fair share (ZeroMQ round-robins batches)
+        assert len(part) > n // 2, [len(x) for x in got]
+    assert not (c.dir / "test.log").exists()
+
+
 def test_logger_restart_loses_nothing_sent_after_it_is_back(local_cluster, tmp_path):
     """kill -9 the logger, write while it is down, restart it, write again.
 

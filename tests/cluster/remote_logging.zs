@@ -1,10 +1,10 @@
 # Remote logging to a logger node; used by tests/test_logging_cluster.py.
 #
-# Each worker writes Test::n_records rows to the "test" stream when the
-# logger comes up (phase "a"), Test::n_while_down rows while it is down
+# Each worker writes Test::n_records rows to the "test" stream when every
+# logger is up (phase "a"), Test::n_while_down rows while logger-1 is down
 # (phase "b", a second after Cluster::node_down, when the PUSH socket has
 # surely seen the connection go), and Test::n_records rows again when
-# it is up once more (phase "c").  Workers log remotely only (the cluster
+# a logger is up once more (phase "c").  Workers log remotely only (the cluster
 # default), so every row ends up in the logger's test.log.  Phase "c"
 # starts 2.5 s after the logger's node_up, once the PUSH socket has
 # reconnected and sent what it queued while the logger was down.
@@ -51,11 +51,12 @@ event write_again()
 @if ( Cluster::local_node_type() == Cluster::WORKER )
 event Cluster::node_up(name: string, id: string)
 	{
-	if ( name != "logger-1" )
+	if ( Cluster::nodes[name]$node_type != Cluster::LOGGER )
 		return;
-	if ( ++logger_ups == 1 )
+	local loggers = Cluster::get_node_count(Cluster::LOGGER);
+	if ( ++logger_ups == loggers )
 		write_phase("a", n_records);
-	else
+	else if ( logger_ups > loggers )
 		schedule 2.5 sec { write_again() };
 	}
 
