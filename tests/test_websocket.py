@@ -17,20 +17,22 @@ import base64
 import json
 import os
 import re
-import shutil
 import socket
 import ssl
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from clusterutil import free_ports
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
 from websockets.sync.client import connect
+from wsutil import run_zeekpy, self_signed_cert
 
-from zscript.cluster.websocket import layout_websocket_settings, websocket_config_script
+from zscript.cluster.websocket import (
+    WebSocketSettings,
+    layout_websocket_settings,
+    websocket_config_script,
+)
 
 HERE = Path(__file__).parent / "websocket"
 SCRIPT = HERE / "cluster.zs"
@@ -100,7 +102,7 @@ def ws_cluster(local_cluster):
         nodes = {"manager": "manager"}
         if worker:
             nodes["worker-1"] = "worker"
-        cl = local_cluster(nodes)
+        cl = local_cluster(nodes, status=True)
         cl.start_all([SCRIPT], env={"WS_PORT": str(port), **env})
         cl.wait_for("manager", "listen T")
         if worker:
@@ -139,6 +141,12 @@ def wait_log(srv: Server, pattern: str, timeout: float = WAIT) -> str:
         if time.monotonic() > deadline:
             raise AssertionError(f"cluster.log: {pattern!r} not within {timeout}s:\n{text}")
         time.sleep(0.1)
+
+
+def wait_stats(srv: Server, cond=lambda st: True) -> dict:
+    """The manager's WebSocket counters (its status file) once ``cond(counters)`` holds."""
+    st = srv.cluster.wait_status("manager", lambda st: "websocket" in st and cond(st["websocket"]))
+    return st["websocket"]
 
 
 def rss_kib(pid: int) -> int:
@@ -246,18 +254,104 @@ def test_outgoing_data_model_is_zeeks(ws_cluster):
         )
 
 
+def enc(dt, v):
+    return {DT: dt, "data": v}
+
+
+def test_other_types_and_edge_values_both_directions(ws_cluster):
+    srv = ws_cluster()
+    with srv.connect() as ws:
+        srv.subscribe(ws, ["zscript.test.ws.client.types"])
+        ws.send(json.dumps(data_message("zscript.test.ws.worker", "Test::send_edge_types", [])))
+        raw = ws.recv(timeout=WAIT)
+        # Patterns as [exact, anywhere] texts, functions as [name], composite
+        # keys as vectors, records as vectors with none, extreme numbers, the
+        # unknown port, negative and zero intervals, the epoch.
+        none = enc("none", {})
+        want = [
+            enc("vector", [s("(?i:^?(a+b)$?)"), s("(?i:^?(.|\\n)*(a+b))")]),
+            enc("vector", [s("Test::shout")]),
+            enc("table", [{"key": enc("vector", [s("a"), c(1)]), "value": enc("boolean", True)}]),
+            enc("vector", [enc("vector", [c(1), none]), enc("vector", [c(2), s("two")])]),
+            enc("set", [enc("vector", [enc("address", "192.0.2.1"), enc("port", "53/udp")])]),
+            enc("table", [{"key": c(7), "value": enc("set", [s("x")])}]),
+            enc("address", "2001:db8::1"),
+            enc("subnet", "2001:db8::/32"),
+            enc("port", "0/?"),
+            c(18446744073709551615),
+            enc("integer", -9223372036854775807),
+            enc("timespan", "0s"),
+            enc("timespan", "-90s"),
+            enc("timestamp", "1970-01-01T00:00:00.000"),
+            s('caf\u00e9 \ufffd "q" \\ \x01\n'),
+            enc("vector", []),
+            enc("real", 0.0),
+        ]
+        assert json.loads(raw)["data"][2]["data"][1]["data"] == want
+        # The text: reals as %f; non-ASCII as raw UTF-8; always valid JSON in
+        # a text frame: control characters escaped (Broker writes \\v and raw
+        # control bytes, which strict parsers such as zeekpy's json reject),
+        # bytes that are not UTF-8 as U+FFFD (Zeek closes such a client).
+        assert raw.endswith('{"@data-type":"real","data":0.000000}]}]}]}')
+        assert '"data":"caf\u00e9 \ufffd \\"q\\" \\\\ \\u0001\\n"' in raw
+
+        # Back to the worker: the same values.
+        msg = json.loads(raw)
+        msg["topic"] = "zscript.test.ws.worker"
+        ws.send(json.dumps(msg))
+        srv.wait_for(
+            "worker-1 got edge_types /^?(a+b)$?/ HI {\\x0a\\x09[a, 1] = T\\x0a} "
+            "[[n=1, note=<uninitialized>], [n=2, note=two]] "
+            "{\\x0a\\x09[192.0.2.1, 53/udp]\\x0a} {\\x0a\\x09[7] = {\\x0a\\x09x\\x0a\\x09}\\x0a} "
+            "2001:db8::1 2001:db8::/32 0/unknown 18446744073709551615 -9223372036854775807 "
+            '0 secs -1.0 min -30.0 secs 0.000 caf\\xc3\\xa9 \\xef\\xbf\\xbd "q" \\ \\x01\\x0a 0 0.0 T',
+            node="worker-1",
+        )
+
+        # A function must name a global function (Test::RED is an enum value).
+        args = msg["data"][2]["data"][1]["data"]
+        args[1] = enc("vector", [s("Test::RED")])
+        ws.send(json.dumps(msg))
+        assert_error(ws, "failed to create Zeek event")
+        args[1] = enc("vector", [s("Test::no_such_function")])
+        ws.send(json.dumps(msg))
+        assert_error(ws, "failed to create Zeek event")
+
+        # Forms real clients send besides Zeek's own: integers for a count, an
+        # int and a real (zeekpy sends every Python int as integer), a port
+        # without protocol (tcp), an IPv4-mapped address, a time with a zone,
+        # an interval in minutes.
+        lenient = [
+            enc("boolean", True),
+            enc("integer", 43),
+            enc("integer", -7),
+            enc("integer", 2),
+            s("hi"),
+            enc("address", "::ffff:192.0.2.7"),
+            enc("subnet", "10.0.0.0/8"),
+            enc("port", "443"),
+            enc("timestamp", "2023-11-14T23:13:20.5+01:00"),
+            enc("timespan", "0.025min"),
+            enc("enum-value", "Test::GREEN"),
+            enc("set", [s("a")]),
+            enc("table", [{"key": s("x"), "value": enc("integer", 1)}]),
+            enc("vector", [enc("count", 1), enc("integer", 2)]),
+            enc("vector", [c(3), none]),
+        ]
+        ws.send(json.dumps(data_message("zscript.test.ws.worker", "Test::all_types", lenient)))
+        srv.wait_for(
+            "worker-1 got all_types T 43 -7 2.0 hi 192.0.2.7 10.0.0.0/8 443/tcp "
+            "1700000000.500 1.0 sec 500.0 msecs Test::GREEN",
+            node="worker-1",
+        )
+
+
 def test_zeekpy_client(ws_cluster):
     srv = ws_cluster()
-    env = dict(os.environ, TZ="UTC")
-    p = subprocess.run(
-        [sys.executable, str(HERE / "zeekpy_client.py"), srv.url],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    assert p.returncode == 0, p.stderr + srv.output() + srv.output("worker-1")
-    got = json.loads(p.stdout.strip().splitlines()[-1])
+    try:
+        got = run_zeekpy(srv.url)
+    except AssertionError as err:
+        raise AssertionError(f"{err}\n{srv.output()}\n{srv.output('worker-1')}") from None
     # zeekpy's encodings (float-ns interval, microsecond time with +00:00) arrive intact.
     out = srv.wait_for("worker-1 got hello", node="worker-1")
     assert (
@@ -275,6 +369,90 @@ def test_zeekpy_client(ws_cluster):
 
 
 # ------------------------------------------------------------ listening
+
+
+STANDALONE = """\
+@load policy/frameworks/cluster/websocket/server
+
+redef Cluster::Backend::ZeroMQ::listen_xpub_endpoint = "tcp://127.0.0.1:{xpub}";
+redef Cluster::Backend::ZeroMQ::connect_xsub_endpoint = "tcp://127.0.0.1:{xpub}";
+redef Cluster::Backend::ZeroMQ::listen_xsub_endpoint = "tcp://127.0.0.1:{xsub}";
+redef Cluster::Backend::ZeroMQ::connect_xpub_endpoint = "tcp://127.0.0.1:{xsub}";
+
+global ping: event(msg: string, n: count);
+global pong: event(msg: string, n: count);
+
+event zeek_init()
+\t{{
+\tCluster::subscribe("zscript.test.ws.standalone");
+\t}}
+
+event ping(msg: string, n: count)
+\t{{
+\tprint fmt("got ping %s %d", msg, n);
+\tCluster::publish("zscript.test.ws.standalone.pong", pong, msg, n + 1);
+\t}}
+"""
+
+
+def test_standalone_server_script(tmp_path):
+    """``policy/frameworks/cluster/websocket/server`` outside a cluster: it
+    selects ZeroMQ, runs the proxy itself and listens where the environment
+    says; two clients talk through it and the process."""
+    import signal
+    import subprocess
+    import sys
+
+    ws_port, xpub, xsub = free_ports(3)
+    script = tmp_path / "standalone.zs"
+    script.write_text(STANDALONE.format(xpub=xpub, xsub=xsub))
+    env = dict(
+        os.environ,
+        ZEEK_WEBSOCKET_LISTEN_ADDRESS="[127.0.0.1]",
+        ZEEK_WEBSOCKET_LISTEN_PORT=str(ws_port),
+        ZSCRIPT_WEBSOCKET_AUTH_TOKEN="tok",
+        PYTHONUNBUFFERED="1",
+    )
+    out = tmp_path / "out"
+    with open(out, "wb") as f:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zscript", "run", "standalone", str(script)],
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+        )
+    try:
+        url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
+        auth = {"Authorization": "Bearer tok"}
+        deadline = time.monotonic() + WAIT
+        while True:
+            try:
+                a = connect(url, open_timeout=WAIT, additional_headers=auth)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, out.read_text()
+                assert proc.poll() is None, out.read_text()
+                time.sleep(0.1)
+        with a, connect(url, open_timeout=WAIT, additional_headers=auth) as b:
+            a.send('["zscript.test.ws.standalone.pong"]')
+            assert recv_json(a)["type"] == "ack"
+            b.send("[]")
+            assert recv_json(b)["endpoint"].endswith("-websocket-1")
+            ping = data_message("zscript.test.ws.standalone", "ping", [s("solo"), c(1)])
+            b.send(json.dumps(ping))
+            assert recv_json(a)["data"][2]["data"][1]["data"] == [s("solo"), c(2)]
+        text = out.read_text()
+        assert f"Running standalone WebSocket server on 127.0.0.1:{ws_port}/tcp" in text
+        assert "got ping solo 1" in text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out.read_text()
 
 
 def test_listen_checks_options(local_cluster):
@@ -434,67 +612,8 @@ def test_bearer_token_is_required_at_the_handshake(ws_cluster):
     assert f"added {a['endpoint']} - [zscript.test.ws.client.]" in out
 
 
-def _self_signed_cert(tmp_path: Path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    try:
-        from cryptography import x509  # noqa: F401
-    except ImportError:
-        openssl = shutil.which("openssl")
-        if openssl is None:
-            pytest.skip("needs the cryptography package or the openssl command to make a cert")
-        subprocess.run(
-            [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
-            + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost"]
-            + ["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        return cert, key
-    return _cert_with_cryptography(cert, key)
-
-
-def _cert_with_cryptography(cert: Path, key: Path) -> tuple[Path, Path]:
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    k = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    crt = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(k.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .sign(k, hashes.SHA256())
-    )
-    key.write_bytes(
-        k.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    cert.write_bytes(crt.public_bytes(serialization.Encoding.PEM))
-    return cert, key
-
-
 def test_tls(ws_cluster, tmp_path):
-    cert, key = _self_signed_cert(tmp_path)
+    cert, key = self_signed_cert(tmp_path)
     srv = ws_cluster(scheme="wss", WS_CERT=str(cert), WS_KEY=str(key))
     ctx = ssl.create_default_context(cafile=str(cert))
     # A client speaking plain WebSocket to the TLS port fails; the server goes on.
@@ -505,6 +624,71 @@ def test_tls(ws_cluster, tmp_path):
         ws.send(json.dumps(data_message("zscript.test.ws.manager", "Test::ping", [s("tls"), c(1)])))
         assert recv_json(ws)["data"][2]["data"][1]["data"] == [s("tls"), c(2)]
     srv.wait_for("manager got ping tls 1")
+    # A client that does not trust the certificate is refused by its own TLS.
+    with pytest.raises(ssl.SSLCertVerificationError):
+        srv.connect(ssl=ssl.create_default_context()).close()
+    # Garbage instead of a TLS handshake: dropped quietly.
+    for junk in (b"\x16\x03\x01\x00\x05hello", b"GET / HTTP/1.1\r\n\r\n", b"\x00" * 1000):
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=WAIT) as sock:
+            sock.sendall(junk)
+            sock.settimeout(5)
+            try:
+                while sock.recv(4096):
+                    pass
+            except OSError:
+                pass
+    with srv.connect(ssl=ctx) as ws:
+        assert srv.subscribe(ws, [])["type"] == "ack"
+    assert "Traceback" not in srv.output()
+
+
+def test_tls_with_client_certificates(ws_cluster, tmp_path):
+    cert, key = self_signed_cert(tmp_path)
+    srv = ws_cluster(
+        worker=False, scheme="wss", WS_CERT=str(cert), WS_KEY=str(key), WS_CA=str(cert)
+    )
+    ctx = ssl.create_default_context(cafile=str(cert))
+    # No client certificate: the TLS handshake fails (with TLS 1.3 the client
+    # learns it on its first read), nothing reaches the server's clients.
+    with (
+        pytest.raises((ssl.SSLError, OSError, InvalidMessage, ConnectionClosed)),
+        srv.connect(ssl=ctx) as ws,
+    ):
+        srv.subscribe(ws, [])
+    ctx.load_cert_chain(cert, key)
+    with srv.connect(ssl=ctx) as ws:
+        ack = srv.subscribe(ws, [])
+    out = srv.wait_for(f"lost {ack['endpoint']} 1000")
+    assert out.count("added ") == 1 and "Traceback" not in out
+
+
+def test_garbage_connections_are_dropped_quietly(ws_cluster):
+    srv = ws_cluster(worker=False)
+    junk = [
+        b"GARBAGE\r\n\r\n",
+        b"GET /v1/messages/json HTTP/1.1\r\nHost: x\r\n\r\n",  # no upgrade: 426
+        b"POST /v1/messages/json HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+        b"GET /v1/messages/json HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: bad\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        b"GET /" + b"a" * 100000 + b" HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 1000 + b"\r\n",
+        b"\x16\x03\x01\x00\x05hello",
+        b"",
+    ]
+    for payload in junk * 5:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=WAIT) as sock:
+            try:
+                sock.sendall(payload)
+                sock.shutdown(socket.SHUT_WR)
+                while sock.recv(4096):
+                    pass
+            except OSError:
+                pass  # reset by the server: fine
+    with srv.connect() as ws:
+        assert srv.subscribe(ws, [])["type"] == "ack"
+    out = srv.output()
+    assert "Traceback" not in out and "added" in out and "internal error" not in out
+    assert out.count("WebSocket:") <= len(junk), out
 
 
 # ------------------------------------------------------------ resources
@@ -554,6 +738,151 @@ def test_malformed_flood_keeps_memory_flat(ws_cluster):
     assert after - before < 8 * 1024, (before, after)
     assert final - before < 16 * 1024, (before, final)
     assert srv.cluster.running("manager")
+    # Every bad message and client was answered, and counted.
+    stats = wait_stats(srv, lambda st: st["errors_sent"] >= 120 * 101 + 200)
+    assert stats["errors_sent"] == 120 * 101 + 200
+    assert stats["bad_input_closes"] == 200
+
+
+KNOWN_CONTEXTS = {
+    "failed to decode JSON object",
+    "no topic in top-level JSON object",
+    "failed to create Zeek event",
+}
+DATA_TYPES = ["none", "boolean", "count", "integer", "real", "string", "address", "subnet"]
+DATA_TYPES += ["port", "timestamp", "timespan", "enum-value", "set", "table", "vector", "money"]
+
+
+def _junk(rng, depth: int = 2):
+    """A random JSON value, sometimes shaped like Broker data."""
+    atoms = [None, True, False, 0, -1, 2**64, 2**70, 1.5, -0.0, 1e308, "", "x", "80/tcp"]
+    atoms += ["::1", "10.0.0.0/33", "1s", "1e999h", "2024-02-30T00:00:00", "Test::RED", "\x00"]
+    r = rng.random()
+    if depth <= 0 or r < 0.4:
+        return rng.choice(atoms)
+    if r < 0.55:
+        return [_junk(rng, depth - 1) for _ in range(rng.randrange(3))]
+    if r < 0.65:
+        return {"key": _junk(rng, depth - 1), "value": _junk(rng, depth - 1)}
+    return {DT: rng.choice(DATA_TYPES), "data": _junk(rng, depth - 1)}
+
+
+def _nodes(obj, out: list) -> list:
+    """Every (container, key) in a JSON value."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out.append((obj, k))
+            _nodes(v, out)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out.append((obj, i))
+            _nodes(v, out)
+    return out
+
+
+def mutate(rng, msg) -> str | bytes:
+    """``msg`` damaged at random: structurally (a value replaced, a type swapped,
+    a key dropped) or as text (bytes cut, inserted, truncated)."""
+    how = rng.randrange(6)
+    if how < 3:
+        obj = json.loads(json.dumps(msg))
+        container, key = rng.choice(_nodes(obj, []))
+        if how == 0:
+            container[key] = _junk(rng)
+        elif how == 1 and isinstance(container, dict) and key == DT:
+            container[key] = rng.choice(DATA_TYPES)
+        elif isinstance(container, dict):
+            del container[key]
+        else:
+            container.insert(key, _junk(rng))
+        return json.dumps(obj)
+    text = json.dumps(msg).encode()
+    i = rng.randrange(len(text))
+    if how == 3:
+        return text[:i] + text[i + rng.randrange(1, 20) :]
+    if how == 4:
+        return (
+            text[:i] + bytes(rng.choice(b'{}[]",:\\0-e\x00\xff\xc3') for _ in range(3)) + text[i:]
+        )
+    return text[:i]
+
+
+def test_fuzzed_messages_get_errors_never_tracebacks(ws_cluster):
+    """Thousands of damaged messages (seeded, so reproducible): each gets an
+    error reply with one of Zeek's contexts or is a valid event; the connection
+    stays open, the node reports no internal error, and every reply is counted."""
+    import random
+
+    srv = ws_cluster(worker=False)
+    rng = random.Random(20240611)
+    edge = [
+        enc("vector", [s("^?(a+b)$?"), s("^?(.|\\n)*(a+b)")]),
+        enc("vector", [s("Test::shout")]),
+        enc("table", [{"key": enc("vector", [s("a"), c(1)]), "value": enc("boolean", True)}]),
+        enc("vector", [enc("vector", [c(1), enc("none", {})])]),
+        enc("set", [enc("vector", [enc("address", "192.0.2.1"), enc("port", "53/udp")])]),
+        enc("table", [{"key": c(7), "value": enc("set", [s("x")])}]),
+        enc("address", "2001:db8::1"),
+        enc("subnet", "2001:db8::/32"),
+        enc("port", "0/?"),
+        c(1),
+        enc("integer", -1),
+        enc("timespan", "0s"),
+        enc("timespan", "1500000000.0ns"),
+        enc("timestamp", "2025-01-02T03:04:05.678123+00:00"),
+        s("x"),
+        enc("vector", [s("a")]),
+        enc("real", 0.5),
+    ]
+    bases = [
+        data_message("zscript.test.ws.manager", "Test::ping", [s("fuzz"), c(1)]),
+        data_message("zscript.test.ws.nowhere", "Test::edge_types", edge),
+    ]
+    sent = errors = 0
+    with srv.connect() as ws:
+        srv.subscribe(ws, ["zscript.test.ws.client.pong"])
+        for batch in range(30):
+            for _ in range(100):
+                ws.send(mutate(rng, rng.choice(bases)))
+                sent += 1
+            marker = f"sentinel-{batch}"
+            ws.send(
+                json.dumps(data_message("zscript.test.ws.manager", "Test::ping", [s(marker), c(0)]))
+            )
+            while True:
+                reply = recv_json(ws)
+                if reply["type"] == "error":
+                    assert reply["code"] == "deserialization_failed", reply
+                    assert reply["context"] in KNOWN_CONTEXTS, reply
+                    errors += 1
+                elif reply["data"][2]["data"][1]["data"][0] == s(marker):
+                    break
+    print(f"{sent} damaged messages: {errors} error replies, {sent - errors} valid events")
+    assert errors > sent * 0.8
+    out = srv.output()
+    assert "Traceback" not in out and "internal error" not in out
+    stats = wait_stats(srv, lambda st: st["errors_sent"] >= errors)
+    assert stats["errors_sent"] == errors
+    assert stats["messages_in"] >= sent + 30
+
+    # Damaged subscription lists: an ack, or the error and close 1008.
+    base = ["zscript.test.ws.client.pong", "a/b"]
+    acks = 0
+    for _ in range(60):
+        frame = mutate(rng, base)
+        with srv.connect() as ws:
+            ws.send(frame)
+            reply = recv_json(ws)
+            acks += reply["type"] == "ack"
+            if reply["type"] != "ack":
+                assert reply["code"] == "deserialization_failed", reply
+                assert reply["context"] in (
+                    "subscriptions not an array",
+                    "individual subscription not a string",
+                ), reply
+                assert closed_with(ws) == (1008, reply["context"])
+    assert 0 < acks < 60
+    assert "Traceback" not in srv.output() and "internal error" not in srv.output()
 
 
 def test_slow_client_is_disconnected(ws_cluster):
@@ -575,37 +904,157 @@ def test_slow_client_is_disconnected(ws_cluster):
     wait_log(srv, r"gone with code 1013 and reason 'Outgoing queue full: client too slow'")
 
 
-def test_unresponsive_client_gets_ping_timeout(ws_cluster):
-    from websockets.client import ClientProtocol
-    from websockets.frames import Opcode
-    from websockets.protocol import OPEN
-    from websockets.uri import parse_uri
+class RawClient:
+    """A WebSocket client at the frame level (websockets' sans-I/O protocol for
+    the handshake and for reading), which can also write frames a real client
+    must not: unmasked, reserved bits or opcodes, invalid UTF-8, lies about
+    lengths."""
 
+    def __init__(self, srv: Server, rcvbuf: int | None = None):
+        from websockets.client import ClientProtocol
+        from websockets.protocol import OPEN
+        from websockets.uri import parse_uri
+
+        self.proto = ClientProtocol(parse_uri(srv.url), max_size=None)
+        self.sock = socket.socket()
+        if rcvbuf is not None:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(WAIT)
+        self.sock.connect(("127.0.0.1", srv.port))
+        self.proto.send_request(self.proto.connect())
+        self._flush()
+        while self.proto.state is not OPEN:
+            self.proto.receive_data(self.sock.recv(65536))
+            self.proto.events_received()  # the handshake response
+
+    def _flush(self) -> None:
+        for data in self.proto.data_to_send():
+            self.sock.sendall(data)
+
+    def subscribe(self, topics: list[str]) -> dict:
+        self.proto.send_text(json.dumps(topics).encode())
+        self._flush()
+        return json.loads(self.next_text())
+
+    def next_text(self) -> str:
+        from websockets.frames import Opcode
+
+        while True:
+            for ev in self.proto.events_received():
+                if ev.opcode is Opcode.TEXT:
+                    return ev.data.decode()
+            data = self.sock.recv(65536)
+            assert data, "connection closed"
+            self.proto.receive_data(data)
+
+    def frame(self, opcode: int, payload: bytes, *, fin=True, rsv1=False, mask=True, length=None):
+        """Write one frame as given (``length`` overrides the length field)."""
+        n = len(payload) if length is None else length
+        head = bytes([(0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode])
+        m = 0x80 if mask else 0
+        if n < 126:
+            head += bytes([m | n])
+        elif n < 1 << 16:
+            head += bytes([m | 126]) + n.to_bytes(2, "big")
+        else:
+            head += bytes([m | 127]) + n.to_bytes(8, "big")
+        if mask:
+            key = os.urandom(4)
+            payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+            head += key
+        self.sock.sendall(head + payload)
+
+    def close_code(self) -> int | None:
+        """Read until the server closes; the code of its close frame (None: none came)."""
+        try:
+            while data := self.sock.recv(65536):
+                self.proto.receive_data(data)
+                self.proto.events_received()
+                self._flush()  # answers the close frame: the server need not wait
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        self.sock.close()  # the server waits for the TCP close
+        rcvd = self.proto.close_rcvd
+        return None if rcvd is None else int(rcvd.code)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_unresponsive_client_gets_ping_timeout(ws_cluster):
     srv = ws_cluster(worker=False, WS_PING="1")
     # A client that stops reading after its ack: it never answers a ping.
-    proto = ClientProtocol(parse_uri(srv.url))
-    with socket.create_connection(("127.0.0.1", srv.port), timeout=WAIT) as sock:
-
-        def flush() -> None:
-            for data in proto.data_to_send():
-                sock.sendall(data)
-
-        proto.send_request(proto.connect())
-        flush()
-        while proto.state is not OPEN:
-            proto.receive_data(sock.recv(65536))
-            proto.events_received()  # the handshake response
-        proto.send_text(b"[]")
-        flush()
-        texts: list = []
-        while not texts:
-            proto.receive_data(sock.recv(65536))
-            texts = [e for e in proto.events_received() if e.opcode is Opcode.TEXT]
-        # From here on nothing is read or sent: pings stay unanswered.
-        ack = json.loads(texts[0].data)
+    raw = RawClient(srv)
+    try:
+        ack = raw.subscribe([])
         assert ack["type"] == "ack"
+        # From here on nothing is read or sent: pings stay unanswered.
         srv.wait_for(f"lost {ack['endpoint']} 1011 'Ping timeout'")
+    finally:
+        raw.close()
     wait_log(srv, r"gone with code 1011 and reason 'Ping timeout'")
+    assert wait_stats(srv, lambda st: st["ping_timeouts"] > 0)["ping_timeouts"] == 1
+
+
+def test_bad_frames_close_with_protocol_codes(ws_cluster):
+    srv = ws_cluster(worker=False, WS_MAX_MESSAGE="65536")
+    cases = [
+        ("text that is not UTF-8", dict(opcode=0x1, payload=b"\xff\xfe"), 1007),
+        ("an unmasked frame", dict(opcode=0x1, payload=b"[]", mask=False), 1002),
+        ("a reserved bit (no extension)", dict(opcode=0x1, payload=b"{}", rsv1=True), 1002),
+        ("a reserved opcode", dict(opcode=0x3, payload=b"x"), 1002),
+        ("a ping over 125 bytes", dict(opcode=0x9, payload=b"p" * 126), 1002),
+        ("a fragmented ping", dict(opcode=0x9, payload=b"p", fin=False), 1002),
+        ("a continuation out of nowhere", dict(opcode=0x0, payload=b"x"), 1002),
+        ("a frame claiming 1 TiB", dict(opcode=0x2, payload=b"", length=1 << 40), 1009),
+        ("a text message over max_message_size", dict(opcode=0x1, payload=b" " * 70000), 1009),
+    ]
+    for what, frame, code in cases:
+        raw = RawClient(srv)
+        try:
+            ack = raw.subscribe(["zscript.test.ws.client.pong"])
+            raw.frame(**frame)
+            assert raw.close_code() == code, what
+            srv.wait_for(f"lost {ack['endpoint']} {code} ")
+        finally:
+            raw.close()
+    # The same before the subscriptions, and the server goes on.
+    raw = RawClient(srv)
+    try:
+        raw.frame(opcode=0x1, payload=b"\xc3\x28")
+        assert raw.close_code() == 1007
+    finally:
+        raw.close()
+    with srv.connect() as ws:
+        assert srv.subscribe(ws, [])["type"] == "ack"
+    assert "Traceback" not in srv.output() and "internal error" not in srv.output()
+    stats = wait_stats(srv, lambda st: st["bad_input_closes"] >= len(cases) + 1)
+    assert stats["bad_input_closes"] == len(cases) + 1
+
+
+def test_a_client_that_pings_but_never_reads_is_disconnected(ws_cluster):
+    srv = ws_cluster(worker=False)
+    pid = srv.cluster.procs["manager"].pid
+    before = rss_kib(pid)
+    raw = RawClient(srv, rcvbuf=4096)
+    try:
+        ack = raw.subscribe([])
+        # Pings with the largest payload, never reading a pong: past the
+        # kernel's buffers, 1 MiB of unread pongs disconnects it.
+        ping = b"\x89\xfd" + b"\x00" * 4 + b"p" * 125  # masked with a zero key
+        try:
+            for _ in range(200):
+                raw.sock.sendall(ping * 500)
+        except OSError:
+            pass  # disconnected
+        out = srv.wait_for(f"lost {ack['endpoint']} 1013 'Outgoing queue full: client too slow'")
+        assert "Traceback" not in out
+    finally:
+        raw.close()
+    grown = rss_kib(pid) - before
+    print(f"manager RSS grew by {grown} KiB for a client sending 100,000 pings")
+    assert grown < 16 * 1024
+    assert wait_stats(srv, lambda st: st["slow_clients"] > 0)["slow_clients"] == 1
 
 
 def test_shutdown_closes_clients_with_1001(ws_cluster):
@@ -622,34 +1071,57 @@ def test_shutdown_closes_clients_with_1001(ws_cluster):
 # ------------------------------------------------------------ layout
 
 
-def test_layout_settings_and_config_script(local_cluster, tmp_path):
+def test_layout_settings_and_config_script(local_cluster):
+    default = WebSocketSettings("127.0.0.1", 27759)
     assert layout_websocket_settings({}) is None
-    assert layout_websocket_settings({"websocket_port": 27759}) == ("127.0.0.1", 27759)
-    assert layout_websocket_settings({"websocket_port": 1, "websocket_host": "::1"}) == ("::1", 1)
-    for bad in (
-        {"websocket_port": 0},
-        {"websocket_port": "27759"},
-        {"websocket_host": "x"},
-        {"websocket_port": 2, "websocket_host": "localhost"},
-    ):
-        with pytest.raises(ValueError, match="websocket_"):
-            layout_websocket_settings(bad, "cluster.toml [cluster]")
-    assert "$listen_addr=[::1]" in websocket_config_script("::1", 9)
-
-    (port,) = free_ports(1)
-    script = tmp_path / "ws-config.zs"
-    script.write_text(websocket_config_script("127.0.0.1", port))
-    cl = local_cluster({"manager": "manager", "worker-1": "worker"})
-    cl.start_all(
-        [script, HERE / "cluster.zs"], env={"WS_PORT": "0", "ZSCRIPT_WEBSOCKET_AUTH_TOKEN": "tok"}
+    assert layout_websocket_settings({"websocket": True}) == default
+    assert layout_websocket_settings({"websocket_port": 27759}) == default
+    assert layout_websocket_settings({"websocket_port": 1, "websocket_host": "::1"}) == (
+        WebSocketSettings("::1", 1)
     )
+    assert layout_websocket_settings({"websocket": False, "websocket_port": 5}) is None
+    tls = layout_websocket_settings(
+        {"websocket": True, "websocket_cert_file": "/c.pem", "websocket_key_file": "/k.pem"}
+    )
+    assert tls == WebSocketSettings("127.0.0.1", 27759, "/c.pem", "/k.pem")
+    assert tls.url == "wss://127.0.0.1:27759/v1/messages/json"
+    assert WebSocketSettings("::1", 9).url == "ws://[::1]:9/v1/messages/json"
+    for bad, why in (
+        ({"websocket_port": 0}, "websocket_port: a port must be"),
+        ({"websocket_port": "27759"}, "websocket_port: a port must be"),
+        ({"websocket": "yes"}, "websocket: must be true or false"),
+        ({"websocket_host": "x"}, "websocket_host: not an IP address"),
+        ({"websocket_host": "127.0.0.1"}, "websocket_host: needs websocket = true"),
+        ({"websocket": True, "websocket_host": "localhost"}, "websocket_host: not an IP"),
+        ({"websocket": True, "websocket_cert_file": "/c.pem"}, "websocket_cert_file: TLS needs"),
+        (
+            {"websocket": True, "websocket_cert_file": "c.pem", "websocket_key_file": "k.pem"},
+            "websocket_cert_file: must be an absolute path",
+        ),
+    ):
+        with pytest.raises(ValueError, match=re.escape(f"cluster.toml [cluster] {why}")):
+            layout_websocket_settings(bad, "cluster.toml [cluster]")
+    script = websocket_config_script(WebSocketSettings("::1", 9, '/a "b".pem', "/k.pem"))
+    assert "$listen_addr=[::1], $listen_port=9/tcp" in script
+    assert '$cert_file="/a \\"b\\".pem", $key_file="/k.pem"' in script
+
+    # A layout with websocket_port: the manager (only) listens there, with
+    # the token from its environment.
+    (port,) = free_ports(1)
+    cl = local_cluster({"manager": "manager", "worker-1": "worker"})
+    text = cl.layout.read_text().replace("[cluster]\n", f"[cluster]\nwebsocket_port = {port}\n")
+    cl.layout.write_text(text)
+    cl.start_all([SCRIPT], env={"ZSCRIPT_WEBSOCKET_AUTH_TOKEN": "tok"})
     cl.wait_for("manager", "node_up worker-1")
     cl.wait_for("worker-1", "node_up manager")
-    with connect(
-        f"ws://127.0.0.1:{port}/v1/messages/json",
-        open_timeout=WAIT,
-        additional_headers={"Authorization": "Bearer tok"},
-    ) as ws:
-        ws.send("[]")
+    url = f"ws://127.0.0.1:{port}/v1/messages/json"
+    with pytest.raises(InvalidStatus) as info:
+        connect(url, open_timeout=WAIT).close()
+    assert info.value.response.status_code == 401
+    with connect(url, open_timeout=WAIT, additional_headers={"Authorization": "Bearer tok"}) as ws:
+        ws.send('["zscript.test.ws.client.pong"]')
         assert recv_json(ws)["type"] == "ack"
-    assert "error" not in cl.output("worker-1")
+        ws.send(json.dumps(data_message("zscript.test.ws.manager", "Test::ping", [s("l"), c(1)])))
+        assert recv_json(ws)["data"][2]["data"][1]["data"] == [s("l"), c(2)]
+    cl.wait_for("manager", "lost ")
+    assert "error" not in cl.output("worker-1") and "added" not in cl.output("worker-1")

@@ -1,8 +1,10 @@
 ##! The cluster of tests/test_websocket.py: a manager that serves WebSocket
 ##! clients and a worker that talks to them through the cluster.
 ##!
-##! The manager listens on 127.0.0.1:$WS_PORT; optional environment settings:
-##! WS_TOKEN (auth_token), WS_CERT and WS_KEY (TLS), WS_MAX_MESSAGE
+##! The manager listens on 127.0.0.1:$WS_PORT (if set: else the layout's
+##! websocket keys make it listen); optional environment settings:
+##! WS_TOKEN (auth_token), WS_CERT and WS_KEY (TLS), WS_CA (client
+##! certificates signed by it are required), WS_MAX_MESSAGE
 ##! (max_message_size), WS_MAX_QUEUE (max_outgoing_queue_size), WS_PING
 ##! (ping_interval in seconds).  It prints every client added and lost.
 ##!
@@ -42,7 +44,26 @@ export {
 
 	## What the manager floods a slow client with.
 	global blob: event(n: count, data: string);
+
+	## The other Zeek types (pattern, function, composite keys, nesting) and
+	## edge values of the JSON data model.
+	global edge_types: event(pt: pattern, f: function(s: string): string,
+	                         ct: table[string, count] of bool, vr: vector of Rec,
+	                         sa: set[addr, port], nt: table[count] of set[string],
+	                         a6: addr, s6: subnet, pu: port, big: count, neg: int,
+	                         iv0: interval, ivn: interval, t0: time, u: string,
+	                         ev: vector of string, d0: double);
+
+	## Asks the worker to publish edge_types.
+	global send_edge_types: event();
+
+	global shout: function(s: string): string;
 }
+
+function shout(s: string): string
+	{
+	return to_upper(s);
+	}
 
 @if ( Cluster::local_node_type() == Cluster::WORKER )
 ## Declared on the worker only: the manager cannot forward it to clients.
@@ -76,6 +97,9 @@ event zeek_init()
 		}
 
 	Cluster::subscribe("zscript.test.ws.manager");
+	if ( getenv("WS_PORT") == "" )
+		return;  # the layout switches the server on (test_supervisor.py)
+
 	local opts = Cluster::WebSocketServerOptions($listen_addr=127.0.0.1,
 		$listen_port=count_to_port(to_count(getenv("WS_PORT")), tcp));
 
@@ -85,6 +109,12 @@ event zeek_init()
 	if ( getenv("WS_CERT") != "" )
 		opts$tls_options = Cluster::WebSocketTLSOptions($cert_file=getenv("WS_CERT"),
 		                                                $key_file=getenv("WS_KEY"));
+
+	if ( getenv("WS_CA") != "" )
+		{
+		opts$tls_options$enable_peer_verification = T;
+		opts$tls_options$ca_file = getenv("WS_CA");
+		}
 
 	opts$max_message_size = env_count("WS_MAX_MESSAGE", opts$max_message_size);
 	opts$max_outgoing_queue_size = env_count("WS_MAX_QUEUE", opts$max_outgoing_queue_size);
@@ -154,6 +184,29 @@ event send_types()
 	Cluster::publish("zscript.test.ws.client.types", all_types, T, 42, -7, 1.5, "hi",
 	                 192.0.2.7, 10.0.0.0/8, 443/tcp, double_to_time(1700000000.5), 1500 msec,
 	                 GREEN, st, tb, v, Rec($n=3));
+	}
+
+event send_edge_types()
+	{
+	local ct: table[string, count] of bool = table(["a", 1] = T);
+	local vr: vector of Rec = vector(Rec($n=1), Rec($n=2, $note="two"));
+	local sa: set[addr, port] = set([192.0.2.1, 53/udp]);
+	local nt: table[count] of set[string] = table([7] = set("x"));
+	local ev: vector of string = vector();
+	Cluster::publish("zscript.test.ws.client.types", edge_types, /a+b/i, shout, ct, vr, sa, nt,
+	                 [2001:db8::1], [2001:db8::]/32, 0/unknown, 18446744073709551615,
+	                 -9223372036854775807, 0 sec, -90 sec, double_to_time(0.0),
+	                 "caf\xc3\xa9 \xff \"q\" \\ \x01\x0a", ev, 0.0);
+	}
+
+event edge_types(pt: pattern, f: function(s: string): string, ct: table[string, count] of bool,
+                 vr: vector of Rec, sa: set[addr, port], nt: table[count] of set[string],
+                 a6: addr, s6: subnet, pu: port, big: count, neg: int, iv0: interval,
+                 ivn: interval, t0: time, u: string, ev: vector of string, d0: double)
+	{
+	print fmt("%s got edge_types %s %s %s %s %s %s %s %s %s %s %s %s %s %.3f %s %s %s %s",
+	          Cluster::node, pt, f("hi"), ct, vr, sa, nt, a6, s6, pu, big, neg, iv0, ivn,
+	          time_to_double(t0), u, |ev|, d0, "AAB" == pt);
 	}
 
 event all_types(b: bool, c: count, i: int, d: double, s: string, a: addr, sn: subnet,

@@ -6,6 +6,8 @@ A layout is a TOML file::
     serializer = "broker-bin-v1"       # or "broker-json-v1"
     xpub_port = 5555                   # the manager's central XPUB
     xsub_port = 5556                   # the manager's central XSUB
+    websocket = true                   # the manager serves the WebSocket API
+                                       # (127.0.0.1:27759; see websocket.config)
 
     [nodes.manager]
     type = "manager"
@@ -35,6 +37,8 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .websocket.config import WebSocketSettings, layout_websocket_settings, websocket_config_script
 
 __all__ = ["Layout", "LayoutError", "NodeSpec", "default_layout", "load_layout"]
 
@@ -66,6 +70,8 @@ class Layout:
     serializer: str = "broker-bin-v1"
     xpub_port: int = 5555
     xsub_port: int = 5556
+    #: The manager's WebSocket server (``websocket`` keys of ``[cluster]``), or None.
+    websocket: WebSocketSettings | None = None
     #: Where the file came from (None for the built-in default).
     path: Path | None = None
 
@@ -127,7 +133,7 @@ class Layout:
                 f"redef {z}connect_xpub_endpoint = {_q(pub)};\n",
                 f"redef {z}connect_xsub_endpoint = {_q(sub)};\n",
             ]
-        )
+        ) + (websocket_config_script(self.websocket) if self.websocket else "")
 
     def toml(self) -> str:
         out = [
@@ -138,6 +144,18 @@ class Layout:
             f"xpub_port = {self.xpub_port}             # central XPUB on the manager",
             f"xsub_port = {self.xsub_port}             # central XSUB on the manager",
         ]
+        ws = self.websocket
+        if ws is None:
+            out.append("# websocket = true            # the manager serves the WebSocket API")
+        else:
+            out += [
+                "websocket = true",
+                f'websocket_host = "{ws.host}"',
+                f"websocket_port = {ws.port}",
+            ]
+            if ws.cert_file:
+                out.append(f"websocket_cert_file = {_q(ws.cert_file)}")
+                out.append(f"websocket_key_file = {_q(ws.key_file or '')}")
         for n in self.nodes.values():
             out += ["", f"[nodes.{n.name}]", f'type = "{n.type}"', f'host = "{n.host}"']
             if n.port:
@@ -198,6 +216,10 @@ def load_layout(path: str | Path | None) -> Layout:
         )
     layout.xpub_port = _port(cl.get("xpub_port", layout.xpub_port), f"{p} [cluster] xpub_port")
     layout.xsub_port = _port(cl.get("xsub_port", layout.xsub_port), f"{p} [cluster] xsub_port")
+    try:
+        layout.websocket = layout_websocket_settings(cl, f"{p} [cluster]")
+    except ValueError as e:
+        raise LayoutError(str(e)) from None
     nodes = data.get("nodes")
     if not isinstance(nodes, dict) or not nodes:
         raise LayoutError(f"{p}: no [nodes.<name>] sections")

@@ -18,7 +18,13 @@ and only once a server is started.
 
 from __future__ import annotations
 
-from .config import layout_websocket_settings, websocket_config_script
+from .config import WebSocketSettings, layout_websocket_settings, websocket_config_script
 from .subsystem import WebSocketSubsystem, install
 
-__all__ = ["WebSocketSubsystem", "install", "layout_websocket_settings", "websocket_config_script"]
+__all__ = [
+    "WebSocketSettings",
+    "WebSocketSubsystem",
+    "install",
+    "layout_websocket_settings",
+    "websocket_config_script",
+]

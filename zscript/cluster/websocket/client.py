@@ -34,7 +34,9 @@ them).  Beyond that they wait in a queue of at most
 client's pace.  When it is full the queue is dropped and the client closed
 with 1013 "Outgoing queue full: client too slow": memory per client stays
 bounded however slowly it reads, and a burst of events never counts
-against a client that reads.  Every close is bounded by
+against a client that reads.  A client that sends pings but never reads
+the pongs is cut off the same way (1013, the connection aborted at once:
+see ``server._Connection``).  Every close is bounded by
 :data:`CLOSE_TIMEOUT`, after which the TCP connection is aborted.
 
 Pings: every ``ping_interval`` seconds; a client whose pong has not arrived
@@ -119,7 +121,8 @@ class WebSocketClient:
         self._ready: asyncio.Future | None = None
         self._probe = ""
         self._tasks: set[asyncio.Task] = set()
-        self._reported: set[str] = set()
+        if hasattr(type(ws), "on_overflow"):  # the server's connection class
+            ws.on_overflow = self._overflow
 
     # --------------------------------------------------------------- session
 
@@ -209,15 +212,9 @@ class WebSocketClient:
             code, context, detail = DESERIALIZATION_FAILED, CTX_NO_EVENT, str(e)
         stats.errors_sent += 1
         if context == CTX_NO_EVENT and detail:
-            self._report_once(detail)
+            # Zeek reports why an event could not be created (once per reason here).
+            self.sub.client_error(self.endpoint_id, detail)
         self._enqueue(error_message(code, context), True)
-
-    def _report_once(self, detail: str) -> None:
-        # Zeek reports why an event could not be created; a client sending
-        # the same bad message repeatedly is reported once.
-        if detail not in self._reported and len(self._reported) < 100:
-            self._reported.add(detail)
-            self.sub.host.reporter.error(f"WebSocket client '{self.endpoint_id}': {detail}")
 
     # ------------------------------------------------------------- from the cluster
 
@@ -279,6 +276,15 @@ class WebSocketClient:
         except TimeoutError:
             self._abort()
 
+    def _overflow(self) -> None:
+        """It leaves the library's own replies (pongs) unread: cut it off now."""
+        if self.close_code is None:
+            self.sub.stats.slow_clients += 1
+            self.close_code, self.close_reason = SLOW_CLIENT_CODE, SLOW_CLIENT_REASON
+        self.closing = True
+        self._outq.clear()
+        self._abort()
+
     async def _keepalive(self, interval: int) -> None:
         ws = self.ws
         while True:
@@ -289,6 +295,7 @@ class WebSocketClient:
                     await pong
             except TimeoutError:
                 # It does not answer pings: no point waiting long for its close frame.
+                self.sub.stats.ping_timeouts += 1
                 await self._close(1011, "Ping timeout", min(interval, CLOSE_TIMEOUT))
                 return
 
@@ -341,6 +348,8 @@ class WebSocketClient:
     def _finish(self) -> None:
         self.closing = True
         self._outq.clear()
+        if self._closed_for_bad_input():
+            self.sub.stats.bad_input_closes += 1
         for task in list(self._tasks):
             task.cancel()
         if self.backend is not None:
@@ -351,6 +360,19 @@ class WebSocketClient:
             if not self.terminating:
                 self.sub.client_lost(self, *self.lost_code())
             self.backend = None
+
+    def _closed_for_bad_input(self) -> bool:
+        """Whether this node closed the connection over what the client sent: a
+        bad URI, application name or subscription list (1008), or, closed by
+        the library, a protocol error (1002), a frame type it refuses (1003),
+        text that is not UTF-8 (1007) or a message over the size limit (1009)."""
+        if self.close_code is not None:
+            return self.close_code == 1008
+        protocol = getattr(self.ws, "protocol", None)
+        sent = getattr(protocol, "close_sent", None)
+        if sent is None or getattr(protocol, "close_rcvd_then_sent", False):
+            return False
+        return int(sent.code) in (1002, 1003, 1007, 1009)
 
     def terminate(self) -> None:
         """Shutdown: send 1001 "Terminating" now (no waiting), drop the backend."""

@@ -29,9 +29,12 @@ for reals); see :mod:`..serializers.json_v1`.
 Outgoing data messages (:func:`encode_data_message`) use Zeek's forms
 exactly: times with milliseconds and no zone, intervals in the coarsest
 exact unit, and reals the way Broker prints them (C's ``%f``, six
-decimals).  Zeek writes strings as raw bytes; a message whose strings are
-not valid UTF-8 cannot travel in a text frame and is sent as a binary
-frame with the same bytes instead.
+decimals).  Two deliberate differences keep the text valid JSON in a valid
+text frame, which every client can parse: control characters are escaped
+as ``\\u00XX`` (Broker writes ``\\v`` and raw control bytes, which strict
+JSON parsers reject), and bytes of a string that are not UTF-8 become
+U+FFFD (Zeek's WebSocket library refuses to send such a message and closes
+the client with 1007 instead).
 
 Strings: JSON text is Unicode, zscript strings hold one byte per character.
 :func:`zeek_string` and :func:`json_text` convert between the two (UTF-8,
@@ -44,9 +47,11 @@ import re
 
 import orjson
 
-from ...types import ANY, FuncType, Type
+from ...types import FuncType, Type
 from ..serializers import SerializationError
-from ..serializers.json_v1 import dumps, from_broker_json, loads
+from ..serializers._json_format import node_from_json
+from ..serializers._values import Malformed
+from ..serializers.json_v1 import dumps, loads
 
 __all__ = [
     "CTX_BAD_JSON",
@@ -125,6 +130,18 @@ def zeek_string(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("latin-1")
 
 
+def _wire_text(text: str) -> str:
+    """JSON text that encodes to bytes: lone surrogate escapes become the three
+    bytes CAF writes for them (as string values do, see ``text_to_latin1``)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8", "surrogateescape")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "surrogateescape")
+
+
 def json_text(raw: bytes | str) -> str:
     """Bytes from the wire (a topic), or a zscript string, as JSON text; bad UTF-8
     stays as surrogate escapes."""
@@ -167,24 +184,27 @@ def parse_subscriptions(frame: str | bytes) -> list[str]:
     for s in subs:
         if type(s) is not str:
             raise ProtocolError(DESERIALIZATION_FAILED, CTX_SUBSCRIPTION_NOT_STRING)
+        if not s.isascii():
+            try:
+                s.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                # A lone surrogate escape (\\ud800): invalid JSON text for
+                # Zeek's parser, so not an array of topics either.
+                raise ProtocolError(
+                    DESERIALIZATION_FAILED, CTX_SUBSCRIPTIONS_NOT_ARRAY, "lone surrogate"
+                ) from None
     return subs
 
 
 # ------------------------------------------------------------ data messages
 
 
-def _accept_enum(name: str) -> bool:
-    return True
-
-
 def is_broker_data(obj) -> bool:
     """Whether ``obj`` is valid Broker JSON v1 data (every nested value, every atom)."""
     try:
-        from_broker_json(obj, ANY, resolve_enum=_accept_enum)
-    except SerializationError:
+        node_from_json(obj)
+    except (Malformed, RecursionError):
         return False
-    except Exception:  # noqa: BLE001 - the data model was valid; only ``any`` values failed
-        return True
     return True
 
 
@@ -263,7 +283,7 @@ def _decode_event(obj: dict, lookup, decode) -> DataMessage | None:
     for extra in content[2:] + outer[3:]:
         if not is_broker_data(extra):
             return None
-    return DataMessage(topic, name, args, types)
+    return DataMessage(_wire_text(topic), name, args, types)
 
 
 def _zeek_reals(o, found: list) -> None:
@@ -298,24 +318,29 @@ def encode_data_message(topic: str, name: str, args, types, encode) -> tuple[byt
     reals: list = []
     for e in encoded:
         _zeek_reals(e, reals)
-    if reals:
-        plain = [r["data"] for r in reals]
-        for r in reals:
-            r["data"] = orjson.Fragment(b"%f" % float(r["data"]))
-        try:
-            return orjson.dumps(msg), True
-        except orjson.JSONEncodeError:
-            for r, v in zip(reals, plain, strict=True):
-                r["data"] = v
+    for r in reals:
+        r["data"] = orjson.Fragment(b"%f" % float(r["data"]))
     try:
         return orjson.dumps(msg), True
     except orjson.JSONEncodeError:
-        pass
-    # Strings with raw (non-UTF-8) bytes: written as they are, as Zeek does;
-    # reals then keep the shortest round-trip form.
-    data = dumps(msg)
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data, False
-    return data, True
+        # Strings with bytes that are not UTF-8 (surrogate escapes here).
+        return orjson.dumps(_valid_text(msg)), True
+
+
+def _valid_text(o):
+    """``o`` with every string's non-UTF-8 bytes replaced by U+FFFD."""
+    if type(o) is str:
+        try:
+            o.encode("utf-8")
+            return o
+        except UnicodeEncodeError:
+            try:
+                raw = o.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                raw = o.encode("utf-8", "replace")
+            return raw.decode("utf-8", "replace")
+    if type(o) is dict:
+        return {_valid_text(k): _valid_text(v) for k, v in o.items()}
+    if type(o) is list:
+        return [_valid_text(x) for x in o]
+    return o

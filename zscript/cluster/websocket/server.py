@@ -23,6 +23,11 @@ at most ``max_event_queue_size`` of a client's messages are buffered before
 reading from it pauses.  Pings are the clients' business
 (:mod:`.client`), so that a timeout closes with Zeek's code and reason.
 
+What the library writes by itself is bounded too (:class:`_Connection`): a
+client that keeps sending pings but never reads the pongs is disconnected
+once :data:`AUTO_REPLY_LIMIT` bytes of them wait to be sent, as a slow
+client (see :mod:`.client`).
+
 The library's own log messages go to the host's reporter as one-line
 warnings (never a Python traceback).
 """
@@ -37,10 +42,10 @@ import http
 import logging
 import socket
 
-from websockets.asyncio.server import serve
+from websockets.asyncio.server import ServerConnection, serve
 
 from ...version import __version__
-from .client import CLOSE_TIMEOUT, WebSocketClient
+from .client import CLOSE_TIMEOUT, WRITE_BUFFER_LIMIT, WebSocketClient
 from .options import ServerOptions
 
 __all__ = ["MAX_CLIENTS", "WebSocketServer"]
@@ -49,6 +54,8 @@ __all__ = ["MAX_CLIENTS", "WebSocketServer"]
 MAX_CLIENTS = 100
 #: Seconds a client has to complete the HTTP handshake.
 HANDSHAKE_TIMEOUT = 10.0
+#: Bytes of automatic replies (pongs) a client may leave unread.
+AUTO_REPLY_LIMIT = 1 << 20
 
 
 class _ReporterHandler(logging.Handler):
@@ -67,6 +74,40 @@ class _ReporterHandler(logging.Handler):
             self._warn(f"WebSocket: {msg}")
         except Exception:  # noqa: BLE001 - logging must never raise
             pass
+
+
+class _Connection(ServerConnection):
+    """A server connection that bounds the replies the library writes by itself.
+
+    Whatever the write buffer grows by while the library handles incoming
+    data is an automatic reply (a pong, the echo of a close frame): the
+    handler's own sends happen in other callbacks.  Those bytes are counted
+    until the buffer drains below :data:`~.client.WRITE_BUFFER_LIMIT` (the
+    client reads); past :data:`AUTO_REPLY_LIMIT` the client is cut off:
+    ``on_overflow`` (set by its :class:`~.client.WebSocketClient`), else the
+    connection is aborted.
+    """
+
+    auto_bytes = 0
+    on_overflow = None
+
+    def data_received(self, data: bytes) -> None:
+        transport = self.transport
+        before = transport.get_write_buffer_size()
+        super().data_received(data)
+        if before < WRITE_BUFFER_LIMIT:
+            self.auto_bytes = 0
+        grown = transport.get_write_buffer_size() - before
+        if grown > 0:
+            self.auto_bytes += grown
+            if self.auto_bytes > AUTO_REPLY_LIMIT and not transport.is_closing():
+                self.auto_bytes = 0
+                if self.on_overflow is not None:
+                    try:
+                        self.on_overflow()
+                    except Exception:  # noqa: BLE001, S110 - cut off in any case
+                        pass
+                transport.abort()
 
 
 class WebSocketServer:
@@ -122,6 +163,7 @@ class WebSocketServer:
                 sock=self._sock,
                 ssl=self._ssl,
                 process_request=self._check_request,
+                create_connection=_Connection,
                 compression=None,
                 max_size=o.max_message_size,
                 max_queue=max(1, o.max_event_queue_size),

@@ -27,7 +27,11 @@ attributes and its event lookup):
   clients.
 
 ``Cluster::websocket_client_added``/``lost`` are queued from here; the
-counters of everything dropped or refused are in :attr:`stats`.
+counters of everything received, answered, dropped or refused are in
+:attr:`stats` (:class:`WebSocketStats`), which a cluster node writes to its
+status file (key ``websocket``) while it listens.  Why a client's event could
+not be created is reported once per reason (Zeek reports every time), at
+most :data:`MAX_REPORTS` reasons per process.
 """
 
 from __future__ import annotations
@@ -48,12 +52,29 @@ if TYPE_CHECKING:
 __all__ = ["WebSocketStats", "WebSocketSubsystem", "install"]
 
 _ZMQ = "Cluster::Backend::ZeroMQ::"
+#: Distinct reasons for bad client events reported (on stderr) per process.
+MAX_REPORTS = 200
 
 
 class WebSocketStats:
-    """Counters of the WebSocket servers of one process."""
+    """Counters of the WebSocket servers of one process.
+
+    ``messages_in``: messages read (subscriptions included);
+    ``errors_sent``: error replies (each malformed message or bad request);
+    ``bad_input_closes``: connections closed over what the client sent (bad
+    URI, application name or subscriptions: 1008; protocol errors 1002/1003,
+    text that is not UTF-8 1007, messages over ``max_message_size`` 1009);
+    ``refused``: handshakes refused (401/403 without the token, 503 when full);
+    ``slow_clients``: clients cut off for not reading (1013);
+    ``ping_timeouts``: clients that stopped answering pings (1011);
+    ``events_published`` / ``publish_drops``: client events sent to the
+    cluster, or dropped by the backend; ``events_out``: data messages sent to
+    clients; ``undeliverable`` / ``format_mismatches``: cluster events that
+    could not be rendered for them; ``clients_added`` / ``clients_lost``.
+    """
 
     __slots__ = (
+        "bad_input_closes",
         "clients_added",
         "clients_lost",
         "errors_sent",
@@ -61,6 +82,7 @@ class WebSocketStats:
         "events_published",
         "format_mismatches",
         "messages_in",
+        "ping_timeouts",
         "publish_drops",
         "refused",
         "slow_clients",
@@ -86,6 +108,7 @@ class WebSocketSubsystem:
         self.version = ZEEK_LANGUAGE_VERSION
         self._clients = 0
         self._warned: set[str] = set()
+        self._reported: set[str] = set()
         self._last: tuple = (None, None, None, None)
         self._resolve_enum = host.enum_value
         host.add_bif(
@@ -188,11 +211,14 @@ class WebSocketSubsystem:
         from ..serializers.json_v1 import from_broker_json
 
         return from_broker_json(
-            obj,
-            t,
-            resolve_enum=self._resolve_enum,
-            resolve_function=getattr(self.cluster, "_resolve_function", None),
+            obj, t, resolve_enum=self._resolve_enum, resolve_function=self._resolve_function
         )
+
+    def _resolve_function(self, name: str):
+        """The function a client names (as Zeek: a global whose value is a function)."""
+        resolve = getattr(self.cluster, "_resolve_function", None)
+        fn = resolve(name) if resolve is not None else None
+        return fn if isinstance(getattr(fn, "_zname", None), str) else None
 
     def publish(self, backend, msg) -> bool:
         """Publish a client's event through its backend; False if it was dropped."""
@@ -239,6 +265,21 @@ class WebSocketSubsystem:
         if key not in self._warned and len(self._warned) < 1000:
             self._warned.add(key)
             self.host.reporter.warning(message)
+
+    def client_error(self, client_id: str, detail: str) -> None:
+        """Report why a client's event could not be created, once per reason
+        and at most :data:`MAX_REPORTS` reasons per process."""
+        seen = self._reported
+        if detail in seen or len(seen) > MAX_REPORTS:
+            return
+        seen.add(detail)
+        if len(seen) > MAX_REPORTS:
+            self.host.reporter.error(
+                f"WebSocket: more than {MAX_REPORTS} kinds of bad events from clients; "
+                "not reporting further ones"
+            )
+            return
+        self.host.reporter.error(f"WebSocket client '{client_id}': {detail}")
 
     def internal_error(self, message: str) -> None:
         self._warn_once("internal:" + message[:120], f"WebSocket: internal error: {message}")
