@@ -685,8 +685,10 @@ def test_local_cluster_stops_what_it_started(tmp_path):
 
 
 def test_manager_killed_and_restarted(local_cluster):
-    """The manager runs the central proxy: after it is back with a new id,
-    the workers take the old one down and the new one up, and traffic flows."""
+    """The manager runs the central proxy: when it is killed the workers see
+    it go down within 2 s (their connection to the proxy breaks); after it
+    is back with a new id they see it up, meet each other again, and
+    traffic flows."""
     c = local_cluster({"manager": "manager", "worker-1": "worker", "worker-2": "worker"})
     c.start_all([LIVENESS])
     old = _my_id(c, "manager", 1)
@@ -695,7 +697,13 @@ def test_manager_killed_and_restarted(local_cluster):
     c.wait_for("worker-1", "node_up worker-2")
     c.wait_for("worker-2", "node_up worker-1")
 
-    c.kill("manager")
+    c.kill("manager")  # SIGKILL, and the central proxy goes with it
+    t0 = time.monotonic()
+    for w in ("worker-1", "worker-2"):
+        c.wait_for(w, f"node_down manager {old}", timeout=5)
+    assert time.monotonic() - t0 < 2.0 + 0.5  # polling slack
+    # Without the proxy the workers cannot reach each other either.
+    c.wait_for("worker-1", "node_down worker-2", timeout=5)
     c.start("manager", [LIVENESS])
     new = _my_id(c, "manager", 2)
     assert new != old
@@ -703,6 +711,7 @@ def test_manager_killed_and_restarted(local_cluster):
         c.wait_for("manager", f"ping from {w}", count=2)
         c.wait_for(w, f"pong for {w} at {w}", count=2)
         c.wait_for(w, f"node_up manager {new}")
+    c.wait_for("worker-1", "node_up worker-2", count=2)  # they meet again
     time.sleep(SETTLE)
     for w in ("worker-1", "worker-2"):
         seen = [ln for ln in lines(c, w, prefix="node_") if "manager" in ln]

@@ -419,3 +419,69 @@ def test_cluster_with_sqlite_master_survives_a_full_restart(tmp_path):
     bus2, manager2, workers2 = cluster(code)
     for n in (manager2, *workers2):
         assert dict(n.value("t")) == expected
+
+
+def test_backend_globals_are_named_when_built(monkeypatch):
+    from zscript.storage.install import StorageSubsystem
+
+    def no_scan(self, classes):
+        raise AssertionError("the globals were searched")
+
+    monkeypatch.setattr(StorageSubsystem, "global_names", no_scan)
+    code = """
+        module Test;
+        export { global t: table[string] of count &backend=Broker::MEMORY; }
+        global s: set[string] &backend=Broker::MEMORY;
+        global u: table[count] of string = table([1] = "one") &backend=Broker::MEMORY;
+    """
+    node = Node(code)
+    bound = node.storage.tables.bound
+    assert sorted(bound) == [
+        "___sync_store_Test::s",
+        "___sync_store_Test::t",
+        "___sync_store_Test::u",
+    ]
+    assert bound["___sync_store_Test::u"][0] is node.value("Test::u")
+
+
+def test_whole_table_assignment_keeps_the_backend():
+    code = """
+        global t: table[string] of count &backend=Broker::MEMORY &default=7;
+        global s: set[string] &backend=Broker::MEMORY;
+        event write(key: string, n: count) { t[key] = n; add s[key]; }
+        event replace() { t = table(["x"] = 1, ["y"] = 2); s = set("p"); }
+        event show() { print t["nope"], |t|, |s|; }
+    """
+    bus, manager, (w1, w2) = cluster(code)
+    manager.event("write", "old", 1)
+    bus.pump()
+    w1.event("replace")
+    table_before = w1.value("t")
+    bus.pump()
+    # The global still holds the replicated table (with its &default) ...
+    assert w1.value("t") is table_before and w1.value("t").zstore is not None
+    # ... whose new contents reached every node.
+    for node in (manager, w1, w2):
+        assert dict(node.value("t")) == {"x": 1, "y": 2}
+        assert set(node.value("s")) == {"p"}
+    w2.event("show")
+    assert w2.out.getvalue().splitlines() == ["7, 2, 1"]
+    store = manager.storage.tables.bound["___sync_store_t"][1]
+    assert store.data is manager.value("t")
+
+
+def test_heartbeats_reveal_lost_updates():
+    bus = InProcessBus()
+    endpoints = [bus.endpoint(is_master=True), bus.endpoint(is_master=False)]
+    for ep in endpoints:
+        ep.heartbeat = 1.0  # as the cluster's transport
+    manager = Node(TABLES, endpoints[0], name="manager")
+    w1 = Node(TABLES, endpoints[1], name="worker-1")
+    bus.pump()
+    manager.event("write", "k", 1)
+    bus._queue.clear()  # the last update of a burst is lost: no later one reveals it
+    assert "k" not in w1.value("t")
+    manager.advance(1.0)  # the master's heartbeat
+    bus.pump()
+    assert contents(w1) == contents(manager)
+    assert w1.value("t")["k"] == 1

@@ -13,6 +13,8 @@ import json
 import os
 import re
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -20,11 +22,15 @@ from pathlib import Path
 
 import pytest
 from clusterutil import free_ports
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as ws_connect
+from wsutil import run_zeekpy, self_signed_cert
 
 from zscript.cli import _options_first, build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "cluster" / "demo.zs"
+WS_SCRIPT = ROOT / "tests" / "websocket" / "cluster.zs"
 WAIT = 20.0
 #: Generous bounds for whole commands (a cluster start on a loaded 2-core machine).
 CMD_TIMEOUT = 180
@@ -210,6 +216,77 @@ def test_start_status_restart_and_clean_stop(tmp_path, run_dirs):
     assert after.returncode == 1 and "no cluster is running" in after.stdout
 
 
+def test_the_layout_switches_the_websocket_api_on_for_the_manager(tmp_path, run_dirs):
+    """``websocket`` keys in the layout: the manager serves wss:// with the token
+    from the supervisor's environment, and the unmodified zeekpy client publishes
+    an event a worker handles and receives the event the worker publishes back."""
+    cert, key = self_signed_cert(tmp_path)
+    (ws_port,) = free_ports(1)
+    layout = write_layout(tmp_path / "cluster.toml", {"manager": "manager", "worker-1": "worker"})
+    ws_keys = (
+        f"websocket = true\nwebsocket_port = {ws_port}\n"
+        f'websocket_cert_file = "{cert}"\nwebsocket_key_file = "{key}"\n'
+    )
+    layout.write_text(layout.read_text().replace("[cluster]\n", "[cluster]\n" + ws_keys))
+    shown = zscript("cluster", "layout", "--layout", layout, cwd=tmp_path)
+    assert f'websocket = true\nwebsocket_host = "127.0.0.1"\nwebsocket_port = {ws_port}\n' in (
+        shown.stdout
+    )
+    rd = run_dirs()
+    r = subprocess.run(
+        [sys.executable, "-m", "zscript", "cluster", "start", "--run-dir", rd, WS_SCRIPT]
+        + ["--layout", layout],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=CMD_TIMEOUT,
+        env=dict(os.environ, ZSCRIPT_WEBSOCKET_AUTH_TOKEN="t0k"),
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    run_dirs.seen.update(all_pids(rd))
+    url = f"wss://127.0.0.1:{ws_port}/v1/messages/json"
+
+    # TLS with the layout's certificate; no token, no connection.
+    ctx = ssl.create_default_context(cafile=str(cert))
+    with pytest.raises(InvalidStatus) as info:
+        ws_connect(url, ssl=ctx, open_timeout=WAIT).close()
+    assert info.value.response.status_code == 401
+
+    # zeekpy as it is: the token as the URI's password, the CA from SSL_CERT_FILE.
+    got = run_zeekpy(url.replace("wss://", "wss://zeek:t0k@"), env={"SSL_CERT_FILE": str(cert)})
+    assert got["msg"] == "from zeekpy" and got["n"] == 42 and got["iv"] == 1.5
+    assert got["endpoint"].startswith("zeromq_manager_")
+    worker_out = (rd / "worker-1" / "stdout").read_text()
+    assert "worker-1 got hello from zeekpy 41 " in worker_out
+    manager_out = wait_until(
+        lambda: (o := (rd / "manager" / "stdout").read_text()).count("lost ") and o,
+        "the manager saw zeekpy go",
+    )
+    assert f"added {got['endpoint']} zeekpy-test [zscript.test.ws.client.zeekpy]" in manager_out
+    assert "Traceback" not in (rd / "manager" / "stderr").read_text()
+
+    stop = zscript("cluster", "stop", "--run-dir", rd, cwd=tmp_path)
+    assert stop.returncode == 0, stop.stdout + stop.stderr
+
+
+def test_a_manager_that_cannot_listen_for_websockets_fails_the_start(tmp_path, run_dirs):
+    layout = write_layout(tmp_path / "cluster.toml", {"manager": "manager", "worker-1": "worker"})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        ws_port = taken.getsockname()[1]
+        text = layout.read_text().replace("[cluster]\n", f"[cluster]\nwebsocket_port = {ws_port}\n")
+        layout.write_text(text)
+        script = tmp_path / "s.zs"
+        script.write_text(SCRIPT)
+        rd = run_dirs()
+        r = zscript("cluster", "start", script, "--layout", layout, "--run-dir", rd, cwd=tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "node manager failed while starting" in r.stderr
+    assert f"WebSocket: Unable to listen on 127.0.0.1:{ws_port}" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
 def test_demo_ends_by_itself_in_the_foreground(tmp_path, run_dirs):
     layout = write_layout(tmp_path / "cluster.toml", DEFAULT_NODES)
     rd = run_dirs()
@@ -343,6 +420,12 @@ def test_a_killed_supervisor_leaves_nodes_that_stop_can_still_stop(tmp_path, run
         ('cluster = 3\n[nodes.m]\ntype = "manager"\nport = 5000\n', "[cluster] must be a table"),
         ("[cluster]\nxpub_port = true\n", "a port must be an integer"),
         ('[nodes."a.b"]\ntype = "manager"\nport = 5000\n', "a node name may use only"),
+        ("[cluster]\nwebsocket = 1\n", "[cluster] websocket: must be true or false"),
+        ('[cluster]\nwebsocket_host = "::1"\n', "websocket_host: needs websocket = true"),
+        (
+            '[cluster]\nwebsocket = true\nwebsocket_cert_file = "c.pem"\n',
+            "websocket_cert_file: must be an absolute path",
+        ),
     ],
 )
 def test_bad_layout_is_a_clear_error(tmp_path, text, message):
@@ -391,3 +474,74 @@ def test_cluster_options_go_anywhere(argv):
     args = build_parser().parse_args(_options_first(argv))
     assert args.scripts == ["a.zs", "b.zs"]
     assert (args.run_dir, args.layout, args.foreground) == ("D", "L", True)
+
+
+UNKNOWN_EVENTS = """\
+@if ( Cluster::node == "worker-1" )
+# Declared on worker-1 only: the manager drops (and counts) every one it receives.
+global only_on_worker: event(n: count);
+
+event Cluster::node_up(name: string, id: string)
+	{
+	if ( name != "manager" )
+		return;
+	local i = 0;
+	while ( i < 4 )
+		{
+		Cluster::publish(Cluster::manager_topic, only_on_worker, i);
+		++i;
+		}
+	print "published 4";
+	}
+@endif
+"""
+
+
+def test_status_shows_each_nodes_drops_as_its_metrics_do(tmp_path, run_dirs):
+    """Issue 3: every dropped message is counted per node, visible in a metric and
+    in the supervisor's status (DROPS column, ``drops`` and the counters in --json)."""
+    import tomllib
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    layout = write_layout(tmp_path / "cluster.toml", {"manager": "manager", "worker-1": "worker"})
+    script = tmp_path / "unknown.zs"
+    script.write_text(UNKNOWN_EVENTS)
+    rd = run_dirs()
+    r = zscript("cluster", "start", script, "--layout", layout, "--run-dir", rd, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    run_dirs.seen.update(all_pids(rd))
+    wait_until(lambda: "published 4" in (rd / "worker-1" / "stdout").read_text(), "published")
+
+    st = wait_until(
+        lambda: (s := by_name(status(rd, tmp_path)))["manager"]["drops"] == 4 and s,
+        "the manager's status counts 4 drops",
+    )
+    mgr, wrk = st["manager"], st["worker-1"]
+    assert mgr["unknown_events"] == 4 and mgr["malformed_total"] == 0
+    for key in ("send_drops", "recv_drops", "format_mismatches", "log_send_drops"):
+        assert mgr[key] == 0 and wrk[key] == 0, key
+    assert wrk["drops"] == 0
+    table = zscript("cluster", "status", "--run-dir", rd, cwd=tmp_path).stdout
+    lines = table.splitlines()
+    head = next(ln for ln in lines if ln.startswith("NODE"))
+    col = head.index("DROPS")
+    rows = {ln.split()[0]: ln for ln in lines if ln.split() and ln.split()[0] in st}
+    assert rows["manager"][col:].split()[0] == "4", table
+    assert rows["worker-1"][col:].split()[0] == "0", table
+
+    # The same count in the manager's metrics (its layout metrics_port).
+    port = tomllib.loads(layout.read_text())["nodes"]["manager"]["metrics_port"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=WAIT) as resp:
+        text = resp.read().decode()
+    got = {
+        s.name: s.value
+        for fam in text_string_to_metric_families(text)
+        for s in fam.samples
+        if s.labels.get("node") == "manager"
+    }
+    assert got["zscript_cluster_unknown_events_total"] == 4.0
+
+    stop = zscript("cluster", "stop", "--run-dir", rd, cwd=tmp_path)
+    assert stop.returncode == 0, stop.stdout + stop.stderr

@@ -26,6 +26,7 @@ import weakref
 
 from .check.checker import Checker
 from .cluster.logtransport import install as cluster_logs_install
+from .cluster.storetransport import ClusterStoreTransport
 from .cluster.subsystem import install as cluster_install
 from .cluster.websocket import install as websocket_install
 from .compile.codegen import CodeGen
@@ -206,6 +207,21 @@ class Host:
             # Remote logging: the cluster's PUSH/PULL pipeline carries the log batches.
             transport.connect_sink = logs.set_remote_sink
             transport.accept = lambda payload: logs.accept_remote(LogBatch.decode(payload))
+        storage, cluster = self.subsystems.get("storage"), self.subsystems.get("cluster")
+        if storage is not None and cluster is not None:
+            # &backend tables and Broker:: stores replicate over the cluster's
+            # sockets on a cluster node.  Installed before the tables are bound
+            # (on_start, first), so they get their role (master on the manager)
+            # at once; messages wait until the backend connects in zeek_init.
+            # A node that joins later (``repl --node``) gets it then.
+            stores = self.subsystems["cluster-stores"] = ClusterStoreTransport(cluster)
+
+            def use_cluster_stores() -> None:
+                if cluster.enabled and storage.transport is not stores:
+                    storage.set_transport(stores)
+
+            self.on_start.insert(0, use_cluster_stores)
+            cluster.on_backend_up.append(use_cluster_stores)
         telemetry = self.subsystems.get("telemetry")
         if telemetry is not None:
             # Metric sources read the other subsystems' counters at scrape time
@@ -220,6 +236,14 @@ class Host:
                     return {} if cluster.enabled else None  # None: not in a cluster
 
                 telemetry.add_source(telemetry_sources.cluster_source(backend_stats), "cluster")
+            if transport is not None:
+                # Remote logging drops (zscript_cluster_log_drops_total, ..._log_msg_errors_total).
+                telemetry.add_source(
+                    telemetry_sources.log_transport_source(
+                        lambda: transport.stats() if transport.transport is not None else None
+                    ),
+                    "cluster-logs",
+                )
             if logs is not None and hasattr(logs, "write_counts"):  # see telemetry-requests T3
                 telemetry.add_source(telemetry_sources.log_source(logs.write_counts), "logs")
             storage = self.subsystems.get("storage")
@@ -254,6 +278,7 @@ class Host:
         ns["_z_mktable"] = self.make_table
         ns["_z_mkset"] = self.make_set
         ns["_z_withattrs"] = self.with_attrs
+        ns["_z_backend_assign"] = self.backend_assign
         ns["_z_pmatch"] = pmatch
         ns["_z_psearch"] = psearch
         ns["_z_assert"] = self._assert
@@ -329,6 +354,7 @@ class Host:
         on_change=None,
         expire=None,
         backend=None,
+        name=None,
     ) -> Table:
         factory = getattr(self, "backend_table_factory", None)
         if backend is not None and factory is not None:
@@ -341,6 +367,7 @@ class Host:
                 on_change=on_change,
                 expire=expire,
                 backend=backend,
+                name=name,
             )
         tbl = new_table(
             t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now
@@ -358,11 +385,19 @@ class Host:
         return tbl
 
     def make_set(
-        self, t: TableType, items=(), *, on_change=None, expire=None, backend=None, **_ignored
+        self,
+        t: TableType,
+        items=(),
+        *,
+        on_change=None,
+        expire=None,
+        backend=None,
+        name=None,
+        **_ignored,
     ) -> Set:
         factory = getattr(self, "backend_table_factory", None)
         if backend is not None and factory is not None:
-            return factory(t, items, on_change=on_change, expire=expire, backend=backend)
+            return factory(t, items, on_change=on_change, expire=expire, backend=backend, name=name)
         s = new_set(
             t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now
         )
@@ -374,6 +409,14 @@ class Host:
                 s.atimes[k] = now
             self._register_expiring(s)
         return s
+
+    def backend_assign(self, old, new):
+        """``t = <table>`` for a global ``t`` declared with ``&backend``: the
+        storage subsystem replaces the contents of the replicated table (the
+        declaration's attributes and the replication stay); returns the value
+        the global holds afterwards."""
+        assign = getattr(self, "backend_table_assign", None)
+        return new if assign is None else assign(old, new)
 
     def with_attrs(self, value, t: TableType, **kw):
         """Apply a declaration's container attributes to an existing value."""
@@ -391,7 +434,9 @@ class Host:
 
     def _schedule_sweep(self) -> None:
         interval = self._global_value("table_expire_interval", 10.0)
-        self._sweep_timer = self.loop.timers.add(self.loop.network_time + interval, self._sweep)
+        self._sweep_timer = self.loop.timers.add(
+            self.loop.network_time + interval, self._sweep, "TableValTimer"
+        )
 
     def _sweep(self) -> None:
         self._sweep_timer = None

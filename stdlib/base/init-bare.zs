@@ -195,3 +195,7 @@ module GLOBAL;
 @load base/frameworks/cluster/types
 @load base/frameworks/cluster/pubsub
 
+
+# Broker data stores and the options of &backend tables exist in every
+# process (Zeek loads base/frameworks/broker even with -b).
+@load base/frameworks/broker

@@ -6,8 +6,9 @@
 # 0.1 s, so the cluster counters keep moving.  The manager prints
 # "hello <n>" for each hello.  Every node defines a Test::LOG stream and
 # writes one record per hello or burst it handles.
-
-@load base/frameworks/telemetry
+#
+# No "@load base/frameworks/telemetry": every cluster node loads it with the
+# cluster framework and serves metrics on its layout's metrics_port.
 
 module Test;
 

@@ -33,6 +33,7 @@ class BackendStats:
         "events_out",
         "format_mismatches",
         "malformed",
+        "proxy_disconnects",
         "recv_drops",
         "send_drops",
         "unknown_events",
@@ -51,6 +52,8 @@ class BackendStats:
         self.format_mismatches = 0
         #: Events this node does not declare.
         self.unknown_events = 0
+        #: Times the connection to the central proxy broke (the manager went away).
+        self.proxy_disconnects = 0
 
     def as_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -103,6 +106,14 @@ class ClusterBackend:
             "send-drop", "cluster: send queue full (high-water mark reached); dropping events"
         )
         return False
+
+    def send_raw(self, topic: bytes, fmt: bytes, payload: bytes) -> bool:
+        """Send a message that is not an event (``fmt`` names what it is).
+
+        Not counted in :class:`BackendStats` (the sender keeps its own
+        counters); False when the send queue is full.
+        """
+        return self._do_publish(topic, fmt, payload)
 
     def subscribe(self, prefix: str) -> bool:
         self.subscriptions.add(prefix)

@@ -16,8 +16,11 @@
     (default 60 s).
 
 ``zscript cluster status [--run-dir DIR] [--json]``
-    one line per node: role, state, pid, up since, events in/out, drops,
-    malformed events, restarts.
+    one line per node: role, state, pid, up since, events in/out, drops
+    (every message the node dropped: events it could not send, events
+    received but not run, log batches no logger took; ``--json`` has each
+    counter), malformed messages, restarts.  The node's metrics have the
+    same counters.
 
 ``zscript cluster stop [--run-dir DIR] [--timeout S]``
     stop the nodes in order (workers and proxies, loggers, the manager) with
@@ -373,9 +376,6 @@ def format_status(status: dict) -> str:
     cols += ["DROPS", "MALFORMED", "RESTARTS"]
     rows = []
     for n in status["nodes"]:
-        drops = None
-        if n["send_drops"] is not None or n["recv_drops"] is not None:
-            drops = (n["send_drops"] or 0) + (n["recv_drops"] or 0)
         state = n["state"]
         if n["last_exit"] and state in ("backoff", "done", "stopped", "killed", "failed"):
             state += f" ({n['last_exit']})"
@@ -388,8 +388,8 @@ def format_status(status: dict) -> str:
                 _fmt_time(n["up_since"]),
                 _num(n["events_in"]),
                 _num(n["events_out"]),
-                _num(drops),
-                _num(n["malformed"]),
+                _num(n["drops"]),
+                _num(n["malformed_total"]),
                 str(n["restarts"]),
             ]
         )

@@ -62,6 +62,8 @@ class LogTransport:
         self.sent = 0
         self.received = 0
         self.malformed = 0
+        #: Batches that could not be queued for a logger (status and metrics).
+        self.send_drops = 0
         self._warned = False
         self.ctx = zmq.Context(io_threads=1)
         self.push: zmq.Socket | None = None
@@ -95,11 +97,13 @@ class LogTransport:
     def send(self, batch) -> bool:
         """Queue one batch for a logger; False if it cannot be (counted by the caller)."""
         if self.push is None:
+            self.send_drops += 1
             return False
         try:
             payload = self.encode(batch)
             self.push.send_multipart([_TOPIC, self.node_id, LOG_FORMAT, payload], zmq.NOBLOCK)
         except zmq.Again:
+            self.send_drops += 1
             if not self._warned:
                 self._warned = True
                 self.warn(
@@ -221,13 +225,26 @@ class LogTransportSubsystem:
             self.transport = None
 
     def stats(self) -> dict[str, int]:
+        """The transport's counters (zeros before it starts).
+
+        ``log_send_drops``: batches not queued for a logger (its rows are
+        counted in ``LogManager.dropped``); ``log_malformed``: received messages
+        that were not log batches in our format.  Both are in the node's status
+        and in its metrics (``zscript_cluster_log_*``).
+        """
         t = self.transport
         if t is None:
-            return {"log_batches_sent": 0, "log_batches_received": 0, "log_malformed": 0}
+            return {
+                "log_batches_sent": 0,
+                "log_batches_received": 0,
+                "log_malformed": 0,
+                "log_send_drops": 0,
+            }
         return {
             "log_batches_sent": t.sent,
             "log_batches_received": t.received,
             "log_malformed": t.malformed,
+            "log_send_drops": t.send_drops,
         }
 
 

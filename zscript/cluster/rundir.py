@@ -132,6 +132,15 @@ def tail(path: Path, lines: int = TAIL_LINES) -> str:
     return "\n".join(text.rstrip("\n").splitlines()[-lines:])
 
 
+#: Status counters of messages a node dropped: events it could not send
+#: (send queue full), events received but not run (local queue full, another
+#: serialization format, an event it does not declare), and log batches it
+#: could not hand to a logger.  The node's metrics have the same counters.
+DROP_KEYS = ("send_drops", "recv_drops", "format_mismatches", "unknown_events", "log_send_drops")
+#: Status counters of received messages that could not be decoded (events, log batches).
+MALFORMED_KEYS = ("malformed", "log_malformed")
+
+
 def _node_view(name: str, rec: dict, run_dir: Path, supervised: bool) -> dict:
     pid = rec.get("pid")
     running = pid_alive(pid) and is_zscript(pid)
@@ -157,8 +166,11 @@ def _node_view(name: str, rec: dict, run_dir: Path, supervised: bool) -> dict:
         "restarts": rec.get("restarts", 0),
         "last_exit": rec.get("last_exit"),
     }
-    for key in ("events_in", "events_out", "send_drops", "recv_drops", "malformed"):
-        view[key] = st.get(key) if st is not None else None
+    for key in ("events_in", "events_out", *DROP_KEYS, *MALFORMED_KEYS):
+        view[key] = st.get(key, 0) if st is not None else None
+    # Every message the node dropped is in exactly one of these two sums.
+    view["drops"] = sum(st.get(k, 0) for k in DROP_KEYS) if st is not None else None
+    view["malformed_total"] = sum(st.get(k, 0) for k in MALFORMED_KEYS) if st is not None else None
     view["peers_up"] = st.get("peers_up") if st is not None else None
     return view
 

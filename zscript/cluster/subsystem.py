@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 
 from .backend import ClusterBackend
 from .bifs import register_bifs
@@ -67,6 +68,13 @@ class ClusterSubsystem:
         self._event_types: dict[str, object] = {}
         #: The serializer's error class once the backend started (``()`` catches nothing).
         self.serialization_error: type | tuple = ()
+        #: Messages in formats other than events, by format frame:
+        #: ``fn(topic, payload)`` (replicated stores, :mod:`.storetransport`).
+        self.format_handlers: dict[bytes, Callable[[bytes, bytes], None]] = {}
+        #: Told ``(topic, subscribed)`` about other processes' (un)subscriptions.
+        self.topic_listeners: list[Callable[[str, bool], None]] = []
+        #: Called once the backend is connected (:meth:`init_backend`).
+        self.on_backend_up: list[Callable[[], None]] = []
         register_bifs(host, self)
 
     @property
@@ -205,6 +213,8 @@ class ClusterSubsystem:
         loop.on_exit.append(self.stop)
         if self.run_dir:
             self._write_status()
+        for fn in self.on_backend_up:
+            fn()
         return True
 
     def stop(self) -> None:
@@ -229,7 +239,7 @@ class ClusterSubsystem:
     def _deliver(self, topic: bytes, fmt: bytes, payload: bytes) -> None:
         # Runs once per received event (bench/cluster_bench.py): kept flat.
         if fmt != self.fmt:
-            self._wrong_format(fmt)
+            self._other_format(topic, fmt, payload)
             return
         try:
             name, args = self._deserialize(payload, self._lookup_fn)
@@ -257,6 +267,13 @@ class ClusterSubsystem:
             return
         self._post(h, args if type(args) is tuple else tuple(args))
 
+    def _other_format(self, topic: bytes, fmt: bytes, payload: bytes) -> None:
+        h = self.format_handlers.get(fmt)
+        if h is not None:
+            h(topic, payload)
+        else:
+            self._wrong_format(fmt)
+
     def _wrong_format(self, fmt: bytes) -> None:
         be = self.backend
         be.stats.format_mismatches += 1
@@ -277,6 +294,8 @@ class ClusterSubsystem:
         return t
 
     def _topic_seen(self, topic: str, subscribed: bool) -> None:
+        for fn in self.topic_listeners:
+            fn(topic, subscribed)
         name = _ZMQ + ("subscription" if subscribed else "unsubscription")
         h = self.host.loop.registry.lookup(name)
         if h is not None and h.handlers:
@@ -286,6 +305,15 @@ class ClusterSubsystem:
 
     def status(self) -> dict:
         st = self.backend.stats.as_dict() if self.backend is not None else {}
+        logs = self.host.subsystems.get("cluster-logs")  # remote logging (logtransport)
+        if logs is not None:
+            st.update(logs.stats())
+        ws = self.host.subsystems.get("websocket")  # WebSocket API (websocket.subsystem)
+        if ws is not None and ws.servers:
+            st["websocket"] = ws.stats.as_dict()
+        stores = self.host.subsystems.get("cluster-stores")  # &backend tables (storetransport)
+        if stores is not None:
+            st.update(stores.stats())
         spec = self.layout.nodes.get(self.node) if self.layout else None
         nodes = self.host.global_value("Cluster::nodes", {}) or {}
         peers = sorted(

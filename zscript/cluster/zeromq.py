@@ -44,6 +44,7 @@ from __future__ import annotations
 import threading
 
 import zmq
+from zmq.utils.monitor import parse_monitor_message
 
 from .backend import ClusterBackend
 
@@ -172,6 +173,7 @@ class ZeroMQBackend(ClusterBackend):
         self._id = node_id.encode()
         self._aloop = None
         self._xpub_kicked = False
+        self._monitor: zmq.Socket | None = None
         # Bound backend methods (see the module docstring).
         self._send = None  # xpub.send
         self._recv = None  # xsub.recv
@@ -207,6 +209,9 @@ class ZeroMQBackend(ClusterBackend):
                 f"cannot connect to {o.connect_xpub_endpoint} / {o.connect_xsub_endpoint}: {e}"
             ) from None
         self.xpub, self.xsub = xpub, xsub
+        # The XPUB's connection to the central proxy: when it breaks (the
+        # manager died), the subscriptions it had reported are gone too.
+        self._monitor = xpub.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         self._send = _SEND.__get__(xpub)
         self._recv = _RECV.__get__(xsub)
         self._xsub_events = _GET.__get__(xsub)
@@ -219,6 +224,8 @@ class ZeroMQBackend(ClusterBackend):
         self._aloop = aloop
         aloop.add_reader(self.xsub.getsockopt(zmq.FD), self._drain_xsub)
         aloop.add_reader(self.xpub.getsockopt(zmq.FD), self._drain_xpub)
+        aloop.add_reader(self._monitor.getsockopt(zmq.FD), self._drain_monitor)
+        aloop.call_soon(self._drain_monitor)
         # Edge-triggered: anything that arrived before now must be read explicitly.
         aloop.call_soon(self._drain_xsub, True)
         self._kick_xpub()
@@ -357,10 +364,46 @@ class ZeroMQBackend(ClusterBackend):
         except zmq.ZMQError:
             pass
 
+    def _drain_monitor(self) -> None:
+        mon = self._monitor
+        if mon is None:
+            return
+        lost = False
+        try:
+            while mon.get(_EVENTS) & _POLLIN:
+                event = parse_monitor_message(mon.recv_multipart(_NOBLOCK))
+                lost = lost or event["event"] == zmq.EVENT_DISCONNECTED
+        except (zmq.ZMQError, ValueError):
+            pass
+        if lost:
+            self._proxy_lost()
+
+    def _proxy_lost(self) -> None:
+        """The connection to the central proxy broke: every subscription seen
+        through it is withdrawn (the other nodes are unreachable, and
+        ``node_down`` follows for each), and those the new proxy forwards
+        when the connection is back count as new (``node_up`` again)."""
+        self.stats.proxy_disconnects += 1
+        topics, self.remote_topics = self.remote_topics, set()
+        for topic in sorted(topics):
+            self.topic_seen(topic.decode("utf-8", "surrogateescape"), False)
+
     # --------------------------------------------------------------- shutdown
 
     def _do_terminate(self) -> None:
         aloop = self._aloop
+        mon, self._monitor = self._monitor, None
+        if mon is not None:
+            if aloop is not None:
+                try:
+                    aloop.remove_reader(mon.getsockopt(zmq.FD))
+                except (zmq.ZMQError, ValueError, OSError):
+                    pass
+            try:
+                self.xpub.disable_monitor()
+            except zmq.ZMQError:
+                pass
+            mon.close(0)
         for s in (self.xsub, self.xpub):
             if s is None:
                 continue

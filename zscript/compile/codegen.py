@@ -29,7 +29,7 @@ from ..runtime.values import field_attr
 from ..syntax import ast as A
 from ..syntax.printer import expr_text
 from ..types import FuncType, RecordType, TableType, VectorType
-from .exprgen import M64, ExprGen
+from .exprgen import M64, ExprGen, is_backend_global
 
 __all__ = ["CodeGen", "CompiledUnit"]
 
@@ -252,12 +252,12 @@ class CodeGen(ExprGen):
                 return
         if d.init is not None:
             if d.init_op == "=":
-                code = self.with_decl_attrs(d.init, ident.attrs)
+                code = self.with_decl_attrs(d.init, ident.attrs, ident.name)
             else:
                 code = self.compound_value(_NameOf(ident), d.init_op, d.init, ident.py_name)
             self.emit(f"{ident.py_name} = {code}", d.span)
         elif ident.py_name not in self.ns:
-            code = self.default_value(t, ident.attrs)
+            code = self.default_value(t, ident.attrs, ident.name)
             if code is not None:
                 self.emit(f"{ident.py_name} = {code}", d.span)
 
@@ -265,7 +265,7 @@ class CodeGen(ExprGen):
         ident = d.id
         if ident is None or d.init is None:
             if ident is not None and d.attrs and isinstance(ident.type, TableType):
-                kw = self.attr_kwargs(self.container_attrs(ident.attrs), ident.type)
+                kw = self.attr_kwargs(self.container_attrs(ident.attrs), ident.type, ident.name)
                 if kw:
                     self.emit(
                         f"{ident.py_name} = _z_withattrs({ident.py_name}, {self.tconst(ident.type)}, {kw})",
@@ -273,7 +273,7 @@ class CodeGen(ExprGen):
                     )
             return
         if d.init_op == "=":
-            code = self.with_decl_attrs(d.init, ident.attrs)
+            code = self.with_decl_attrs(d.init, ident.attrs, ident.name)
         else:
             code = self.compound_value(_NameOf(ident), d.init_op, d.init, ident.py_name)
         self.emit(f"{ident.py_name} = {code}", d.span)
@@ -350,6 +350,9 @@ class CodeGen(ExprGen):
             ref = self.lvalue_name(t.id)
             if e.op == "=":
                 value = self.expr(e.value)
+                if is_backend_global(t.id):
+                    # The replicated table stays; its contents are replaced.
+                    value = f"_z_backend_assign({ref}, {value})"
             else:
                 value = self.compound_value(t, e.op, e.value, ref)
             self.emit(f"{ref} = {value}", s.span)

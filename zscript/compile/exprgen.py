@@ -33,6 +33,18 @@ _CMP = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MARKS = re.compile("\x01\\d+\x02|\x03")
 
 
+def is_backend_global(ident) -> bool:
+    """A global table or set declared with ``&backend``: assigning it a whole
+    table replaces the contents of the replicated table, which stays."""
+    attrs = getattr(ident, "attrs", None)
+    return bool(
+        getattr(ident, "is_global", False)
+        and attrs
+        and "&backend" in attrs
+        and isinstance(ident.type, TableType)
+    )
+
+
 def _is_simple(code: str) -> bool:
     """Can ``code`` be evaluated twice without side effects or much cost?"""
     return _MARKS.sub("", code).replace("_", "").replace(".", "").isalnum()
@@ -458,6 +470,9 @@ class ExprGen:
     def assign_value(self, e: A.Assign) -> str:
         """The value stored by ``e`` (for ``+=``/``-=``, the combined value)."""
         if e.op == "=":
+            if isinstance(e.target, A.Name) and is_backend_global(e.target.id):
+                # The replicated table stays; its contents are replaced.
+                return f"_z_backend_assign({self.expr(e.target)}, {self.expr(e.value)})"
             return self.expr(e.value)
         return self.compound_value(e.target, e.op, e.value, self.expr(e.target))
 
@@ -549,8 +564,12 @@ class ExprGen:
         items = ", ".join(f"{field_attr(f.name)!r}: {self.expr(f.value)}" for f in (e.fields or []))
         return mark(f"{self.rclass(rt)}._zmake({{{items}}})", e)
 
-    def attr_kwargs(self, attrs: dict, t: TableType) -> str:
-        """Keyword arguments of ``_z_mktable``/``_z_mkset`` for container attributes."""
+    def attr_kwargs(self, attrs: dict, t: TableType, name: str | None = None) -> str:
+        """Keyword arguments of ``_z_mktable``/``_z_mkset`` for container attributes.
+
+        ``name``: the qualified name of the global declared with them (an
+        ``&backend`` table is named after it).
+        """
         out = []
         d = attrs.get("&default")
         if d is not None:
@@ -579,6 +598,8 @@ class ExprGen:
         b = attrs.get("&backend")
         if b is not None:
             out.append(f"backend={self.expr(b)}")
+            if name is not None:
+                out.append(f"name={name!r}")
         return ", ".join(out)
 
     def container_attrs(self, attrs: dict | None) -> dict:
@@ -596,20 +617,22 @@ class ExprGen:
         )
         return {k: v for k, v in attrs.items() if k in keys}
 
-    def gen_TableCtor(self, e: A.TableCtor, extra_attrs: dict | None = None) -> str:
+    def gen_TableCtor(
+        self, e: A.TableCtor, extra_attrs: dict | None = None, name: str | None = None
+    ) -> str:
         t = e.type
         if isinstance(t, TableType) and t.is_set:
-            return self.gen_SetCtor(e, extra_attrs)
+            return self.gen_SetCtor(e, extra_attrs, name)
         items = []
         for it in e.items:
             k = self.store_key(it.target.items, t)
             items.append(f"({k}, {self.expr(it.value)})")
         attrs = {**self.container_attrs(e.attr_map), **self.container_attrs(extra_attrs)}
-        kw = self.attr_kwargs(attrs, t)
+        kw = self.attr_kwargs(attrs, t, name)
         lst = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         return mark(f"_z_mktable({self.tconst(t)}, {lst}{', ' + kw if kw else ''})", e)
 
-    def gen_SetCtor(self, e, extra_attrs: dict | None = None) -> str:
+    def gen_SetCtor(self, e, extra_attrs: dict | None = None, name: str | None = None) -> str:
         t = e.type
         items = []
         for x in e.items:
@@ -618,7 +641,7 @@ class ExprGen:
             else:
                 items.append(self.store_key([x], t))
         attrs = {**self.container_attrs(e.attr_map), **self.container_attrs(extra_attrs)}
-        kw = self.attr_kwargs(attrs, t)
+        kw = self.attr_kwargs(attrs, t, name)
         lst = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         return mark(f"_z_mkset({self.tconst(t)}, {lst}{', ' + kw if kw else ''})", e)
 
@@ -629,10 +652,11 @@ class ExprGen:
     def gen_BraceInit(self, e: A.BraceInit) -> str:  # pragma: no cover - replaced by the checker
         raise AssertionError("brace initializer without a type")
 
-    def default_value(self, t: Type, attrs: dict | None) -> str | None:
-        """Code creating the implicit initial value of a declaration of type ``t``."""
+    def default_value(self, t: Type, attrs: dict | None, name: str | None = None) -> str | None:
+        """Code creating the implicit initial value of a declaration of type ``t``
+        (of the global ``name``, if it is one)."""
         if isinstance(t, TableType):
-            kw = self.attr_kwargs(self.container_attrs(attrs), t)
+            kw = self.attr_kwargs(self.container_attrs(attrs), t, name)
             fn = "_z_mkset" if t.is_set else "_z_mktable"
             return f"{fn}({self.tconst(t)}, (){', ' + kw if kw else ''})"
         if isinstance(t, VectorType):
@@ -641,16 +665,17 @@ class ExprGen:
             return f"{self.rclass(t)}._zmake({{}})"
         return None
 
-    def with_decl_attrs(self, init: A.Expr, attrs: dict | None) -> str:
-        """Initializer code, applying a declaration's container attributes to it."""
+    def with_decl_attrs(self, init: A.Expr, attrs: dict | None, name: str | None = None) -> str:
+        """Initializer code, applying a declaration's container attributes to it
+        (of the global ``name``, if it is one)."""
         cattrs = self.container_attrs(attrs)
         if cattrs and isinstance(init, A.TableCtor):
-            return self.gen_TableCtor(init, cattrs)
+            return self.gen_TableCtor(init, cattrs, name)
         if cattrs and isinstance(init, A.SetCtor):
-            return self.gen_SetCtor(init, cattrs)
+            return self.gen_SetCtor(init, cattrs, name)
         code = self.expr(init)
         if cattrs and isinstance(init.type, TableType):
-            kw = self.attr_kwargs(cattrs, init.type)
+            kw = self.attr_kwargs(cattrs, init.type, name)
             return f"_z_withattrs({code}, {self.tconst(init.type)}, {kw})"
         return code
 

@@ -97,7 +97,9 @@ class EventLoop:
     def schedule(self, delay: float, handler: EventHandler, args: tuple):
         if self.terminating:
             return None
-        return self.timers.add(self.network_time + delay, lambda: self.event(handler, args))
+        return self.timers.add(
+            self.network_time + delay, lambda: self.event(handler, args), "ScheduleTimer"
+        )
 
     def post(self, handler: EventHandler, args: tuple) -> None:
         """Queue an event from an I/O callback and wake the loop."""

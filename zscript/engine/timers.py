@@ -25,12 +25,15 @@ MAX_TIMER_EXPIRES = 300
 
 
 class Timer:
-    __slots__ = ("callback", "cancelled", "when")
+    __slots__ = ("callback", "cancelled", "kind", "when")
 
-    def __init__(self, when: float, callback: Callable[[], None]):
+    def __init__(self, when: float, callback: Callable[[], None], kind: str = ""):
         self.when = when
         self.callback = callback
         self.cancelled = False
+        #: Zeek's timer type name ("ScheduleTimer", "TriggerTimer", ...; "" if none
+        #: applies), the ``type`` label of ``zeek_timers_pending``.
+        self.kind = kind
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -40,10 +43,14 @@ class TimerQueue:
     def __init__(self):
         self._heap: list[tuple[float, int, Timer]] = []
         self._seq = 0
+        #: Timers ever added (Zeek's cumulative ``zeek_timers_total``).
+        self.added = 0
 
-    def add(self, when: float, callback: Callable[[], None]) -> Timer:
+    def add(self, when: float, callback: Callable[[], None], kind: str = "") -> Timer:
+        """Run ``callback`` at ``when``; ``kind`` is Zeek's timer type name, if one applies."""
         self._seq += 1
-        t = Timer(when, callback)
+        self.added += 1
+        t = Timer(when, callback, kind)
         heapq.heappush(self._heap, (when, self._seq, t))
         return t
 
@@ -55,6 +62,14 @@ class TimerQueue:
 
     def __len__(self) -> int:
         return sum(1 for _, _, t in self._heap if not t.cancelled)
+
+    def pending_by_kind(self) -> dict[str, int]:
+        """Pending (not cancelled) timers per :attr:`Timer.kind`."""
+        out: dict[str, int] = {}
+        for _, _, t in self._heap:
+            if not t.cancelled:
+                out[t.kind] = out.get(t.kind, 0) + 1
+        return out
 
     def expire(self, now: float, limit: int | None = MAX_TIMER_EXPIRES) -> int:
         """Run the callbacks of timers due at ``now`` (all of them if ``now`` is None)."""

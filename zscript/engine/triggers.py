@@ -51,6 +51,8 @@ class TriggerManager:
         self.now = now
         self.report = report
         self.waiting: list[Trigger] = []
+        #: ``when`` triggers that ever started waiting (``zeek_triggers_total``).
+        self.total = 0
         self._current: Trigger | None = None
 
     def when(self, cond, body, timeout, timeout_body, frame, is_return: bool):
@@ -58,8 +60,11 @@ class TriggerManager:
         trig = Trigger(cond, body, timeout_body, frame, pending)
         if not self.evaluate(trig):
             self.waiting.append(trig)
+            self.total += 1
             if timeout is not None:
-                trig.timer = self.timers.add(self.now() + timeout, lambda: self.expire(trig))
+                trig.timer = self.timers.add(
+                    self.now() + timeout, lambda: self.expire(trig), "TriggerTimer"
+                )
         return pending
 
     def evaluate(self, trig: Trigger) -> bool:

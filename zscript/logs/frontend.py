@@ -50,6 +50,7 @@ class WriterFrontend:
         "send",
         "sending",
         "stopped",
+        "writes",
     )
 
     def __init__(
@@ -82,6 +83,8 @@ class WriterFrontend:
         self.postprocessor = None
         #: Set by :meth:`stop`.
         self.stopped = False
+        #: Rows ``LogManager.write`` passed to this writer (not those from other nodes).
+        self.writes = 0
 
     @property
     def local(self) -> bool:

@@ -46,7 +46,7 @@ class HostServices(LogServices):
     def is_terminating(self) -> bool:
         return self.host.loop.terminating
 
-    def add_timer(self, when: float, callback):
+    def add_timer(self, when: float, callback, kind: str = ""):
         report = self.host.reporter.exception
 
         def guarded() -> None:
@@ -55,7 +55,7 @@ class HostServices(LogServices):
             except Exception as exc:  # noqa: BLE001 - reported like a script error
                 report(exc)
 
-        return self.host.loop.timers.add(when, guarded)
+        return self.host.loop.timers.add(when, guarded, kind)
 
     def option(self, name: str, default):
         v = self.host.global_value(name, default)

@@ -142,6 +142,7 @@ class _Stream:
         "policy",
         "record_class",
         "writers",
+        "writes",
     )
 
     def __init__(self, stream_id, name: str, spec: StreamSpec | None):
@@ -156,6 +157,8 @@ class _Stream:
         self.buf = True
         self.filters: tuple[_Filter, ...] = ()
         self.writers: dict[tuple[str, str], WriterFrontend] = {}
+        #: ``Log::write`` calls that got past the enabled check (Zeek's stream ``total_writes``).
+        self.writes = 0
 
 
 def stream_name(stream_id) -> str:
@@ -313,6 +316,7 @@ class LogManager:
             rec = coerce_record(rec, st.columns, report=svc.error)
         if st.event is not None:
             svc.raise_event(st.event, (rec,))
+        st.writes += 1
         vetoed = not svc.stream_policy(rec, stream_id)
         for f in st.filters:
             policy = f.policy
@@ -334,6 +338,7 @@ class LogManager:
             row = f.extract(rec)
             if f.ext is not None:
                 row = f.ext(fe.info.path) + row
+            fe.writes += 1
             fe.write(row)
         return True
 
@@ -483,7 +488,9 @@ class LogManager:
         interval = float(svc.option("Log::flush_interval", 1.0))
         if interval <= 0 or svc.is_terminating():
             return
-        self._flush_timer = svc.add_timer(svc.network_time() + interval, self._flush_due)
+        self._flush_timer = svc.add_timer(
+            svc.network_time() + interval, self._flush_due, "LogFlushWriteBufferTimer"
+        )
 
     def _flush_due(self) -> None:
         self._flush_timer = None
@@ -506,7 +513,7 @@ class LogManager:
             fe.open_time = now
         base = parse_base_time(str(svc.option("log_rotate_base_time", "0:00")))
         when = now + next_rotation_delay(now, interval, base)
-        fe.rotation_timer = svc.add_timer(when, lambda: self._rotation_due(fe))
+        fe.rotation_timer = svc.add_timer(when, lambda: self._rotation_due(fe), "RotateTimer")
 
     def _rotation_due(self, fe: WriterFrontend) -> None:
         fe.rotation_timer = None
@@ -645,6 +652,29 @@ class LogManager:
             fe.stop(now)
         if self.dropped:
             self.services.warning(f"{self.dropped} log records could not be delivered to a logger")
+
+    def write_counts(
+        self,
+    ) -> tuple[list[tuple[str, int]], list[tuple[str, str, str, str, int]]]:
+        """Write counters for telemetry (``zeek_log_stream_writes_total``,
+        ``zeek_log_writer_writes_total``).
+
+        ``(stream name, writes)`` per local stream written at least once (Zeek
+        creates the stream's counter on its first write), and ``(writer enum
+        name, stream name, instantiating filter, path, writes)`` per writer
+        frontend of those streams, including frontends made for rows from other
+        nodes (filter "", never counted, as Zeek's ``WriteFromRemote``).
+        """
+        streams, writers = [], []
+        for st in list(self._streams.values()):
+            if st.writes:
+                streams.append((st.name, st.writes))
+            for fe in list(st.writers.values()):
+                info = fe.info
+                writers.append(
+                    (info.writer, st.name, fe.instantiating_filter, info.path, fe.writes)
+                )
+        return streams, writers
 
     def stats(self) -> dict[str, int]:
         """Remote logging counters."""

@@ -48,9 +48,12 @@ class LogServices:
     def is_terminating(self) -> bool:
         return self.terminating
 
-    def add_timer(self, when: float, callback: Callable[[], None]):
-        """Run ``callback`` once network time reaches ``when``; the result has ``cancel()``."""
-        return self.timers.add(when, callback)
+    def add_timer(self, when: float, callback: Callable[[], None], kind: str = ""):
+        """Run ``callback`` once network time reaches ``when``; the result has ``cancel()``.
+
+        ``kind``: Zeek's timer type name (metrics only).
+        """
+        return self.timers.add(when, callback, kind)
 
     def advance(self, seconds: float) -> None:
         """Move network time forward, running the timers that come due."""

@@ -65,6 +65,7 @@ class StorageSubsystem:
         self.stores.register()
         self.tables = BackendTables(self)
         host.backend_table_factory = self.tables.factory
+        host.backend_table_assign = self.tables.assign
         host.on_start.append(self._start)
         # After zeek_done: changes made by its handlers are written too.
         self.loop.on_exit.append(self.close)
@@ -134,7 +135,7 @@ class StorageSubsystem:
 
     def global_names(self, classes: tuple) -> dict[int, str]:
         """``id(value) -> global name`` for globals holding instances of ``classes``."""
-        # The host has no API listing globals yet (see /work/scratch/storage-requests.md).
+        # Only for tables built without a name (Host.make_table called directly).
         host = self.host
         out: dict[int, str] = {}
         for name, gid in host.checker.globals.items():

@@ -18,7 +18,13 @@ clone converges to the master's value once the updates reach it.
   or that has no data yet, asks for a snapshot and adopts it; until it
   arrives it keeps serving its current data.  A master announces itself
   with a snapshot when it attaches, and a clone without a snapshot repeats
-  its request every ``resync_interval``.
+  its request every ``resync_interval``.  A transport that knows when the
+  master is reachable (``watch``, see :mod:`.transport`) makes a clone ask
+  for a snapshot each time the master (re)appears instead: at start, when
+  the master starts after the clone, after the master restarted.  A
+  transport with a ``heartbeat`` interval has masters announce their
+  epoch and sequence number that often: a clone that missed the last
+  updates, or whose master restarted unnoticed, resynchronizes then.
 * Clones of ``&backend`` tables apply their own writes locally at once (a
   script reads its own write), then forward them; the master's updates
   later overwrite them if another node's write was applied after.  Clones
@@ -61,6 +67,10 @@ __all__ = ["ReplicatedStore", "StoreSink"]
 
 #: Network-time seconds between snapshot requests of a clone that has none.
 RESYNC_INTERVAL = 10.0
+#: The first retry after the master became reachable (then doubling up to
+#: :data:`RESYNC_INTERVAL`): its reply is lost when the master does not know
+#: the clone's subscription yet.
+FIRST_RESYNC = 0.5
 
 
 class StoreSink(Protocol):
@@ -123,12 +133,14 @@ class ReplicatedStore:
         self.seq = 0
         self.synced = master
         self._sync_pending = False
+        self._resync_delay = RESYNC_INTERVAL
         self.closed = False
         self.transport = None
         self.persist: StorageBackend | None = None
         self._replies: dict[str, Callable[[Any], None]] = {}
         self._sweep_timer = None
         self._resync_timer = None
+        self._beat_timer = None
         self._writer: cf.ThreadPoolExecutor | None = None
         self._wlock = threading.Lock()
         self._wqueue: list[tuple] = []
@@ -173,19 +185,27 @@ class ReplicatedStore:
         if self.master:
             transport.subscribe(self.master_topic, self._on_master_message)
             self._send_snapshot(None)
+            if self._beat_timer is None:
+                self._arm_beat()
         else:
             transport.subscribe(self.clones_topic, self._on_clone_message)
-            self._request_sync()
+            watch = getattr(transport, "watch", None)
+            if watch is not None:
+                # The transport tells when the master is reachable (at once if
+                # it is): the clone asks for a snapshot then.
+                watch(self.master_topic, self._master_reachable)
+            else:
+                self._request_sync()
 
     def close(self) -> None:
         """Stop replicating; write pending changes and close the persistent copy."""
         if self.closed:
             return
         self.closed = True
-        for t in (self._sweep_timer, self._resync_timer):
+        for t in (self._sweep_timer, self._resync_timer, self._beat_timer):
             if t is not None:
                 t.cancel()
-        self._sweep_timer = self._resync_timer = None
+        self._sweep_timer = self._resync_timer = self._beat_timer = None
         if self._writer is not None:
             self._writer.shutdown(wait=True)
             self._writer = None
@@ -389,6 +409,19 @@ class ReplicatedStore:
             self._master_erase(sk, "expire", notify=True)
         self._arm_sweep()
 
+    def _arm_beat(self) -> None:
+        interval = getattr(self.transport, "heartbeat", None)
+        if interval and self._publishing and not self.closed and not self.host.terminating():
+            self._beat_timer = self.host.schedule(interval, self._beat)
+
+    def _beat(self) -> None:
+        """Tell the clones where the master is (epoch, seq): they resync if behind."""
+        self._beat_timer = None
+        if self.closed:
+            return
+        self._broadcast({"op": "beat"})
+        self._arm_beat()
+
     @property
     def _publishing(self) -> bool:
         t = self.transport
@@ -414,14 +447,34 @@ class ReplicatedStore:
         self._sync_pending = True
         self._forward({"op": "sync"})
         if self._resync_timer is None and not self.closed and not self.host.terminating():
-            self._resync_timer = self.host.schedule(RESYNC_INTERVAL, self._resync)
+            self._resync_timer = self.host.schedule(self._resync_delay, self._resync)
 
     def _resync(self) -> None:
         self._resync_timer = None
         if not self.synced and not self.closed:
+            self._resync_delay = min(self._resync_delay * 2, RESYNC_INTERVAL)
             self._request_sync()
         else:
             self._sync_pending = False
+
+    def _master_reachable(self) -> None:
+        """The transport saw the master (re)appear: take its snapshot.
+
+        Called when a clone attaches to a reachable master, when the master
+        starts after the clone, and after the master restarted or the
+        connection to it came back (messages may have been lost, a restarted
+        master has other data).  The clone keeps serving its current data
+        until the snapshot arrives, and asks again, sooner than
+        :data:`RESYNC_INTERVAL`, if the reply is lost.
+        """
+        if self.closed or self.master:
+            return
+        self.synced = False
+        if self._resync_timer is not None:
+            self._resync_timer.cancel()
+            self._resync_timer = None
+        self._resync_delay = FIRST_RESYNC
+        self._request_sync()
 
     def _on_clone_message(self, raw: bytes) -> None:
         if self.closed or self.master:
@@ -439,6 +492,13 @@ class ReplicatedStore:
                 self._apply_snapshot(msg)
                 return
             epoch, seq = msg.get("epoch"), msg.get("seq")
+            if op == "beat":
+                # Missed updates at the end of a burst, or a restarted master.
+                if not self.synced or epoch != self.epoch or seq > self.seq:
+                    self.synced = False
+                    if not self._sync_pending:
+                        self._request_sync()
+                return
             if not self.synced or epoch != self.epoch or seq != self.seq + 1:
                 if self.synced and epoch == self.epoch and seq <= self.seq:
                     return  # already applied
@@ -500,6 +560,7 @@ class ReplicatedStore:
         self.seq = msg.get("seq", 0)
         self.synced = True
         self._sync_pending = False
+        self._resync_delay = RESYNC_INTERVAL
 
     # ------------------------------------------------------- persistence
 

@@ -23,10 +23,15 @@ the local copy, and only mutations go through the store (see
   a record value changes the local copy only (reassign ``t[k]``).
 
 The host builds these tables through :meth:`BackendTables.factory` (the
-``&backend`` hook of ``Host.make_table``); they are bound to their stores
-when the host starts (when the globals' names are known), and a copy
-(``copy(t)``) is an ordinary table.  Existing entries from the file win
-over the initializer's; initial entries missing from the file are added.
+``&backend`` hook of ``Host.make_table``, which passes the global's
+qualified name); they are bound to their stores when the host starts
+(when the transport, hence the node's role, is known) or, for a global
+declared later (the REPL), right after its declaration.  A copy
+(``copy(t)``) is an ordinary table, and so is a local.  Existing entries
+from the file win over the initializer's; initial entries missing from the
+file are added.  Assigning a whole table to the global (``t = table(...)``)
+replaces the contents of the replicated table, which stays with its
+attributes (:meth:`BackendTables.assign`).
 """
 
 from __future__ import annotations
@@ -57,7 +62,33 @@ def store_name_for(global_name: str) -> str:
     return "___sync_store_" + global_name
 
 
-class _TableMixin:
+class _StoredMixin:
+    """What tables and sets share: deletes, clears and copies through ``zstore``."""
+
+    __slots__ = ()
+
+    def zdelete(self, key) -> None:
+        super().zdelete(key)
+        store = self.zstore
+        if store is not None:
+            store.erase(key)
+
+    def zclear(self) -> None:
+        store, self.zstore = self.zstore, None
+        try:
+            super().zclear()
+        finally:
+            self.zstore = store
+        if store is not None:
+            store.clear()
+
+    def copy_empty(self):
+        c = super().copy_empty()
+        c.zstore = None
+        return c
+
+
+class _TableMixin(_StoredMixin):
     """Replicates a table's mutations through its bound store (``zstore``)."""
 
     __slots__ = ()
@@ -68,26 +99,6 @@ class _TableMixin:
         if store is not None:
             store.table_put(key, value)
 
-    def zdelete(self, key) -> None:
-        super().zdelete(key)
-        store = self.zstore
-        if store is not None:
-            store.erase(key)
-
-    def zclear(self) -> None:
-        store, self.zstore = self.zstore, None
-        try:
-            super().zclear()
-        finally:
-            self.zstore = store
-        if store is not None:
-            store.clear()
-
-    def copy_empty(self):
-        c = super().copy_empty()
-        c.zstore = None
-        return c
-
     def store_changed(self, kind: str, key, old, new) -> None:
         """A change made by the store (another node, expiration): run ``&on_change``."""
         if hasattr(self, "on_change"):
@@ -95,7 +106,7 @@ class _TableMixin:
             self._notify(self.enums[_CHANGE_INDEX[kind]], key, value)
 
 
-class _SetMixin:
+class _SetMixin(_StoredMixin):
     __slots__ = ()
 
     def zadd(self, key) -> None:
@@ -103,26 +114,6 @@ class _SetMixin:
         store = self.zstore
         if store is not None:
             store.table_put(key, None)
-
-    def zdelete(self, key) -> None:
-        super().zdelete(key)
-        store = self.zstore
-        if store is not None:
-            store.erase(key)
-
-    def zclear(self) -> None:
-        store, self.zstore = self.zstore, None
-        try:
-            super().zclear()
-        finally:
-            self.zstore = store
-        if store is not None:
-            store.clear()
-
-    def copy_empty(self):
-        c = super().copy_empty()
-        c.zstore = None
-        return c
 
     def store_changed(self, kind: str, key, old, new) -> None:
         if hasattr(self, "on_change"):
@@ -149,12 +140,13 @@ _BACKEND_CLASSES = (BackendTable, BackendObservedTable, BackendSet, BackendObser
 
 
 class _Pending:
-    __slots__ = ("backend", "expire", "ref")
+    __slots__ = ("backend", "expire", "name", "ref")
 
-    def __init__(self, tbl, backend: str, expire):
+    def __init__(self, tbl, backend: str, expire, name: str | None):
         self.ref = weakref.ref(tbl)
         self.backend = backend
         self.expire = expire
+        self.name = name
 
 
 class BackendTables:
@@ -170,6 +162,9 @@ class BackendTables:
         self._pending: list[_Pending] = []
         #: Bound tables: store name -> (table, store, backend kind).
         self.bound: dict[str, tuple] = {}
+        #: The host started: tables made from now on are bound soon after.
+        self.started = False
+        self._bind_timer = None
 
     # ------------------------------------------------------------- creation
 
@@ -184,9 +179,14 @@ class BackendTables:
         on_change=None,
         expire=None,
         backend=None,
+        name=None,
         **_ignored,
     ):
-        """Build an ``&backend`` table or set (the ``Host.make_table`` hook)."""
+        """Build an ``&backend`` table or set (the ``Host.make_table`` hook).
+
+        ``name`` is the qualified name of the global it initializes, if known
+        (else the globals are searched when binding).
+        """
         if t.is_set:
             tbl = BackendObservedSet(t) if on_change is not None else BackendSet(t)
             for k in items:
@@ -204,7 +204,13 @@ class BackendTables:
             tbl.in_change = False
         tbl.zstore = None
         kind = getattr(backend, "name", str(backend)).rpartition("::")[2]
-        self._pending.append(_Pending(tbl, kind, expire))
+        if not self.started:
+            self._pending.append(_Pending(tbl, kind, expire, name))
+        elif name is not None:
+            # A global declared while running (the REPL): bound once it holds it.
+            self._pending.append(_Pending(tbl, kind, expire, name))
+            if self._bind_timer is None:
+                self._bind_timer = self.services.schedule(0.0, self.bind_all)
         return tbl
 
     def _change_enums(self) -> tuple:
@@ -223,21 +229,35 @@ class BackendTables:
 
     def bind_all(self) -> None:
         """Bind every ``&backend`` global created so far to its store."""
+        self.started = True
+        self._bind_timer = None
         pending, self._pending = self._pending, []
         live = [(p, p.ref()) for p in pending]
         live = [(p, tbl) for p, tbl in live if tbl is not None]
         if not live:
             return
-        names = self.services.global_names(_BACKEND_CLASSES)
+        names = None
         for p, tbl in live:
-            gname = names.get(id(tbl))
-            if gname is None:
-                # A local, a record field, a value replaced before start ...
-                continue
+            gname = p.name
+            if gname is not None:
+                if self.services.global_value(gname) is not tbl:
+                    continue  # replaced (a redef, a REPL re-declaration ...)
+            else:
+                if names is None:
+                    names = self.services.global_names(_BACKEND_CLASSES)
+                gname = names.get(id(tbl))
+                if gname is None:
+                    # A local, a record field, a value replaced before start ...
+                    continue
             self._bind(store_name_for(gname), tbl, p.backend, p.expire)
 
     def _bind(self, name: str, tbl, kind: str, expire) -> None:
         svc = self.services
+        old = self.bound.pop(name, None)
+        if old is not None and old[0] is not tbl:
+            # The global holds a new table (the REPL declared it again).
+            old[1].close()
+            old[0].zstore = None
         store_expire = None
         if expire is not None:
             ekind, interval, efunc = expire
@@ -300,6 +320,24 @@ class BackendTables:
             store.close()
             tbl.zstore = None
             self._bind(name, tbl, kind, _expire_of(store))
+
+    def assign(self, old, new):
+        """``t = new`` for an ``&backend`` global holding ``old``: replace the
+        contents of ``old`` (replicated: a clear, then each entry) and keep
+        it, with its attributes; return the table the global holds then."""
+        if not isinstance(old, _BACKEND_CLASSES):
+            return new
+        if new is old:
+            return old
+        entries = list(new) if old.ztype.is_set else list(new.items())
+        old.zclear()
+        if old.ztype.is_set:
+            for k in entries:
+                old.zadd(k)
+        else:
+            for k, v in entries:
+                old[k] = v
+        return old
 
     def close_all(self) -> None:
         for tbl, store, _kind in self.bound.values():

@@ -23,7 +23,20 @@ Contract for implementations:
   they may be lost (a peer that is not connected yet): the store protocol
   detects gaps with sequence numbers and asks the master for a snapshot;
 * ``is_master`` is true on the node that holds the masters of ``&backend``
-  tables: the manager of a cluster, or a standalone process.
+  tables: the manager of a cluster, or a standalone process;
+* optionally, ``watch(topic, callback)``: call ``callback()`` whenever a
+  node subscribed to ``topic`` becomes reachable (at once if one is), that
+  is, when messages published to ``topic`` will now arrive: at start, when
+  that node starts later, or comes back after a restart or a lost
+  connection.  Clones watch their master's topic and ask for a snapshot
+  each time; without ``watch`` they ask when they attach and repeat every
+  ``RESYNC_INTERVAL`` until they have one.  A transport with ``watch``
+  should keep messages to a watched topic that is not reachable yet and
+  send them once it is (a clone's writes made before the master is up);
+* optionally, ``heartbeat``: seconds between the masters' announcements
+  of their epoch and sequence number to the clones (a clone behind them,
+  or seeing another epoch, asks for a snapshot).  For transports that may
+  lose the last messages of a burst or not notice a master's restart.
 
 :class:`InProcessBus` connects several hosts inside one process; tests use
 it to simulate a cluster, delivering messages only when :meth:`pump` is

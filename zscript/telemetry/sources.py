@@ -1,4 +1,4 @@
-"""The built-in metric sources: engine, process, exposer, cluster and logs.
+"""The built-in metric sources: engine, process, exposer, cluster, log transport and logs.
 
 Each function here makes a *metric source* (see :mod:`.families`): a
 callable returning ``(name, kind, help, labels, value)`` samples, read when
@@ -9,16 +9,17 @@ the subsystems keep anyway.
 The engine, process and exposer sources are added by the telemetry
 subsystem itself.  The cluster and log sources take *callables* returning
 the other subsystem's counters, because telemetry must not import those
-subsystems (same layer); ``Host._connect_subsystems`` passes them in.  A
-storage source will follow the same pattern: a function here taking a
-callable that returns the storage manager's counters, emitting Zeek's
-``zeek_storage_*`` names (facts §4.5), wired in ``_connect_subsystems``.
+subsystems (same layer); ``Host._connect_subsystems`` passes them in.  The
+storage subsystem is a source itself (its ``metric_samples``, Zeek's
+``zeek_storage_*`` names), added there too.
 
 =================================================  =======  ==========================
 metric                                             kind     from
 =================================================  =======  ==========================
 ``zeek_event_handler_invocations_total{name}``     counter  ``EventHandler.calls``
-``zeek_timers_pending``                            gauge    the loop's timer queue
+``zeek_timers_total``                              counter  ``TimerQueue.added``
+``zeek_timers_pending{type}``                      gauge    the loop's timer queue
+``zeek_triggers_total``                            counter  ``TriggerManager.total``
 ``zeek_pending_triggers``                          gauge    waiting ``when`` triggers
 ``process_resident_memory_bytes``                  gauge    ``/proc/self/statm``
 ``process_virtual_memory_bytes``                   gauge    ``/proc/self/statm``
@@ -35,15 +36,19 @@ metric                                             kind     from
 ``zeek_cluster_zeromq_msg_errors_total``           counter  backend ``malformed``
 ``zscript_cluster_format_mismatches_total``        counter  backend ``format_mismatches``
 ``zscript_cluster_unknown_events_total``           counter  backend ``unknown_events``
+``zscript_cluster_log_drops_total``                counter  log transport ``log_send_drops``
+``zscript_cluster_log_msg_errors_total``           counter  log transport ``log_malformed``
 ``zeek_log_stream_writes_total{module,stream}``    counter  ``LogManager.write_counts``
 ``zeek_log_writer_writes_total{writer,module,      counter  ``LogManager.write_counts``
 stream,filter_name,path}``
 =================================================  =======  ==========================
 
-The two ``zscript_`` counters have no Zeek equivalent: Zeek logs such
-messages and drops them; here a node whose serializer differs from the
-others', or that lacks an event's declaration, loses *every* such event,
-which deserves an alert.  ``zeek_version_info`` and script-defined
+The ``zscript_cluster_`` counters have no Zeek equivalent.  Zeek logs
+events in another format or of an undeclared event and drops them; here a
+node whose serializer differs from the others', or that lacks an event's
+declaration, loses *every* such event, which deserves an alert.  Zeek's
+ZeroMQ log pipeline reports a full PUSH queue as an error and counts
+nothing; here the batch is counted (its records in ``LogManager.dropped``).  ``zeek_version_info`` and script-defined
 families come from the script API (:mod:`.script_api`).
 """
 
@@ -58,10 +63,23 @@ __all__ = [
     "engine_source",
     "exposer_source",
     "log_source",
+    "log_transport_source",
     "process_source",
 ]
 
 Sample = tuple
+
+#: Zeek's names of the timer types zscript has (``Timer.kind``): their
+#: ``zeek_timers_pending`` series exist even at 0, as Zeek's do.  Timers
+#: without a kind (zscript's own housekeeping) are counted as ``Other``.
+TIMER_TYPES = (
+    "LogFlushWriteBufferTimer",
+    "RotateTimer",
+    "ScheduleTimer",
+    "StorageExpire",
+    "TableValTimer",
+    "TriggerTimer",
+)
 
 
 def engine_source(loop) -> Callable[[], Iterator[Sample]]:
@@ -78,7 +96,23 @@ def engine_source(loop) -> Callable[[], Iterator[Sample]]:
                     {"name": h.name},
                     h.calls,
                 )
-        yield ("zeek_timers_pending", "gauge", "Number of pending timers", {}, len(timers))
+        yield ("zeek_timers_total", "counter", "Cumulative number of timers", {}, timers.added)
+        pending = timers.pending_by_kind()
+        for kind in sorted(set(TIMER_TYPES) | pending.keys()):
+            yield (
+                "zeek_timers_pending",
+                "gauge",
+                "Number of timers for a certain type",
+                {"type": kind or "Other"},
+                pending.get(kind, 0),
+            )
+        yield (
+            "zeek_triggers_total",
+            "counter",
+            "Total number of triggers scheduled",
+            {},
+            triggers.total,
+        )
         yield (
             "zeek_pending_triggers",
             "gauge",
@@ -213,6 +247,35 @@ def cluster_source(stats: Callable[[], Mapping[str, int] | None]):
         if st is None:
             return
         for key, (name, help_text) in _CLUSTER.items():
+            yield (name, "counter", help_text, {}, st.get(key, 0))
+
+    return samples
+
+
+#: log transport stats key -> (metric, help)
+_LOG_TRANSPORT = {
+    "log_send_drops": (
+        "zscript_cluster_log_drops_total",
+        "Number of log batches dropped because no logger could take them "
+        "(send queue full or no logger connected).",
+    ),
+    "log_malformed": (
+        "zscript_cluster_log_msg_errors_total",
+        "Number of received log messages that could not be decoded.",
+    ),
+}
+
+
+def log_transport_source(stats: Callable[[], Mapping[str, int] | None]):
+    """Remote logging drops; ``stats()`` returns the log transport's counters
+    (``LogTransportSubsystem.stats``), or None while the node has no log
+    transport (standalone; no samples then)."""
+
+    def samples() -> Iterator[Sample]:
+        st = stats()
+        if st is None:
+            return
+        for key, (name, help_text) in _LOG_TRANSPORT.items():
             yield (name, "counter", help_text, {}, st.get(key, 0))
 
     return samples

@@ -39,3 +39,8 @@
 @endif
 
 @endif
+
+# Metrics: every node serves /metrics on its layout metrics_port (the manager
+# also /services.json); Telemetry::metrics_port comes from Cluster::nodes, so
+# this loads after the layout.
+@load base/frameworks/telemetry
