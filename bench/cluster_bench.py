@@ -582,12 +582,11 @@ def role_raw_sub(xsub: str, xpub: str, i: str, done: str) -> None:
     ctx.term()
 
 
-def role_raw_ping(xsub: str, xpub: str, n: str, warmup: str, ping: str, done: str) -> None:
+def _raw_endpoint(xsub: str, xpub: str, mine: bytes, peer: bytes):
+    """A raw node of the latency run: (context, XPUB, XSUB) connected to the
+    proxy, subscribed to ``mine``, once the peer's ``peer`` subscription is seen."""
     import zmq
 
-    from zscript.cluster.zeromq import CentralProxy
-
-    proxy = CentralProxy(f"tcp://127.0.0.1:{xsub}", f"tcp://127.0.0.1:{xpub}")
     ctx = zmq.Context(io_threads=1)
     pub = _raw_socket(ctx, zmq.XPUB)
     pub.setsockopt(zmq.XPUB_VERBOSER, 1)
@@ -595,8 +594,18 @@ def role_raw_ping(xsub: str, xpub: str, n: str, warmup: str, ping: str, done: st
     pub.connect(f"tcp://127.0.0.1:{xsub}")
     sub = _raw_socket(ctx, zmq.XSUB)
     sub.connect(f"tcp://127.0.0.1:{xpub}")
-    sub.send(b"\x01" + MANAGER_TOPIC)
-    _wait_subscriptions(pub, WORKER_TOPIC, 1)
+    sub.send(b"\x01" + mine)
+    _wait_subscriptions(pub, peer, 1)
+    return ctx, pub, sub
+
+
+def role_raw_ping(xsub: str, xpub: str, n: str, warmup: str, ping: str, done: str) -> None:
+    import zmq
+
+    from zscript.cluster.zeromq import CentralProxy
+
+    proxy = CentralProxy(f"tcp://127.0.0.1:{xsub}", f"tcp://127.0.0.1:{xpub}")
+    ctx, pub, sub = _raw_endpoint(xsub, xpub, MANAGER_TOPIC, WORKER_TOPIC)
     own, fmt, topic = b"raw_manager", b"broker-bin-v1", WORKER_TOPIC
     payload, done_payload = bytes.fromhex(ping), bytes.fromhex(done)
     send, more, recv, clock = pub.send, zmq.SNDMORE, sub.recv_multipart, time.perf_counter
@@ -627,15 +636,7 @@ def role_raw_ping(xsub: str, xpub: str, n: str, warmup: str, ping: str, done: st
 def role_raw_pong(xsub: str, xpub: str, pong: str, done: str) -> None:
     import zmq
 
-    ctx = zmq.Context(io_threads=1)
-    pub = _raw_socket(ctx, zmq.XPUB)
-    pub.setsockopt(zmq.XPUB_VERBOSER, 1)
-    pub.setsockopt(zmq.XPUB_NODROP, 1)
-    pub.connect(f"tcp://127.0.0.1:{xsub}")
-    sub = _raw_socket(ctx, zmq.XSUB)
-    sub.connect(f"tcp://127.0.0.1:{xpub}")
-    sub.send(b"\x01" + WORKER_TOPIC)
-    _wait_subscriptions(pub, MANAGER_TOPIC, 1)
+    ctx, pub, sub = _raw_endpoint(xsub, xpub, WORKER_TOPIC, MANAGER_TOPIC)
     own, fmt, topic = b"raw_worker", b"broker-bin-v1", MANAGER_TOPIC
     payload, done_payload = bytes.fromhex(pong), bytes.fromhex(done)
     send, more, recv = pub.send, zmq.SNDMORE, sub.recv_multipart
