@@ -36,6 +36,7 @@ from ._bin_format import (
 from ._values import (
     MISSING,
     Mismatch,
+    TypeCodec,
     any_type_of,
     enum_by_name,
     field_layout,
@@ -50,26 +51,8 @@ __all__ = ["BinCodec"]
 # ------------------------------------------------------------------ codec
 
 
-class BinCodec:
+class BinCodec(TypeCodec):
     """Compiled, cached binary encoders and decoders per zscript type."""
-
-    def __init__(self, resolve_enum=None, resolve_function=None):
-        self.resolve_enum = resolve_enum
-        self.resolve_function = resolve_function
-        self._enc: dict[Type, object] = {}
-        self._dec: dict[Type, object] = {}
-
-    def encoder(self, t: Type):
-        fn = self._enc.get(t)
-        if fn is None:
-            fn = self._enc[t] = self._build_encoder(t)
-        return fn
-
-    def decoder(self, t: Type):
-        fn = self._dec.get(t)
-        if fn is None:
-            fn = self._dec[t] = self._build_decoder(t)
-        return fn
 
     # ------------------------------------------------------------- encoders
 

@@ -49,6 +49,7 @@ __all__ = [
     "U64_MAX",
     "Malformed",
     "Mismatch",
+    "TypeCodec",
     "any_type_of",
     "enum_by_name",
     "field_layout",
@@ -94,6 +95,39 @@ class Malformed(Exception):
 
 
 # ------------------------------------------------------------------ numbers
+
+
+class TypeCodec:
+    """Encoders and decoders per zscript type, built once and cached.
+
+    A format's codec implements ``_build_encoder(t)`` and
+    ``_build_decoder(t)``; :meth:`encoder` and :meth:`decoder` build on
+    first use of a type and return the cached function afterwards.
+    """
+
+    def __init__(self, resolve_enum=None, resolve_function=None):
+        self.resolve_enum = resolve_enum
+        self.resolve_function = resolve_function
+        self._enc: dict[Type, object] = {}
+        self._dec: dict[Type, object] = {}
+
+    def encoder(self, t: Type):
+        fn = self._enc.get(t)
+        if fn is None:
+            fn = self._enc[t] = self._build_encoder(t)
+        return fn
+
+    def decoder(self, t: Type):
+        fn = self._dec.get(t)
+        if fn is None:
+            fn = self._dec[t] = self._build_decoder(t)
+        return fn
+
+    def _build_encoder(self, t: Type):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _build_decoder(self, t: Type):  # pragma: no cover - interface
+        raise NotImplementedError
 
 
 def seconds_to_ns(v: float) -> int:
