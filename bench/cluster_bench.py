@@ -357,6 +357,19 @@ class Throughput:
     send_time: float  # seconds the publisher spent sending
 
 
+def start_nodes(procs, nodes, script: Path, layout: Path, tmp: Path, env) -> dict:
+    """Start ``zscript run NODE script --layout layout`` for every node; output in tmp."""
+    return {
+        node: procs.start(
+            [*zscript_cmd(node), node, str(script), "--layout", str(layout)],
+            tmp / f"{node}.out",
+            tmp,
+            env,
+        )
+        for node in nodes
+    }
+
+
 def zscript_throughput(n: int, timeout: float) -> Throughput:
     nodes = {"manager": "manager", "worker-1": "worker", "worker-2": "worker"}
     procs = Procs()
@@ -367,15 +380,7 @@ def zscript_throughput(n: int, timeout: float) -> Throughput:
         script.write_text(THROUGHPUT + f"\nredef Bench::n_events = {n};\n")
         env = child_env({"ZSCRIPT_CLUSTER_RUN_DIR": str(tmp)})
         try:
-            ps = {
-                node: procs.start(
-                    [*zscript_cmd(node), node, str(script), "--layout", str(layout)],
-                    tmp / f"{node}.out",
-                    tmp,
-                    env,
-                )
-                for node in nodes
-            }
+            ps = start_nodes(procs, nodes, script, layout, tmp, env)
             for node in ("worker-1", "worker-2", "manager"):
                 wait_exit(ps[node], timeout, f"zscript {node}", tmp / f"{node}.out")
         finally:
@@ -456,15 +461,7 @@ def zscript_latency(n: int, warmup: int, timeout: float) -> list[float]:
         )
         env = child_env()
         try:
-            ps = {
-                node: procs.start(
-                    [*zscript_cmd(node), node, str(script), "--layout", str(layout)],
-                    tmp / f"{node}.out",
-                    tmp,
-                    env,
-                )
-                for node in nodes
-            }
+            ps = start_nodes(procs, nodes, script, layout, tmp, env)
             for node in ("worker-1", "manager"):
                 wait_exit(ps[node], timeout, f"zscript {node}", tmp / f"{node}.out")
         finally:

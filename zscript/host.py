@@ -375,10 +375,7 @@ class Host:
         for k, v in items:
             dict.__setitem__(tbl, k, v)
         if expire is not None:
-            now = self.loop.network_time
-            for k in tbl:
-                tbl.atimes[k] = now
-            self._register_expiring(tbl)
+            self._start_expiring(tbl)
         tbl.default = default
         tbl.default_func = default_func
         tbl.default_insert = default_insert
@@ -404,11 +401,15 @@ class Host:
         for k in items:
             dict.__setitem__(s, k, None)
         if expire is not None:
-            now = self.loop.network_time
-            for k in s:
-                s.atimes[k] = now
-            self._register_expiring(s)
+            self._start_expiring(s)
         return s
+
+    def _start_expiring(self, container) -> None:
+        """Initial entries of an expiring table or set start their clock now."""
+        now = self.loop.network_time
+        for k in container:
+            container.atimes[k] = now
+        self._register_expiring(container)
 
     def backend_assign(self, old, new):
         """``t = <table>`` for a global ``t`` declared with ``&backend``: the
