@@ -343,32 +343,27 @@ class Host:
 
     # ------------------------------------------------------------- containers
 
-    def make_table(
+    def make_table(self, t: TableType, items=(), *, backend=None, name=None, **attrs) -> Table:
+        """A table of type ``t`` with the declaration's attributes (``default``,
+        ``default_func``, ``default_insert``, ``on_change``, ``expire``); an
+        ``&backend`` one (``name``: the global it is built for) comes from the
+        storage subsystem's factory."""
+        factory = getattr(self, "backend_table_factory", None)
+        if backend is not None and factory is not None:
+            return factory(t, items, backend=backend, name=name, **attrs)
+        return self._local_table(t, items, **attrs)
+
+    def _local_table(
         self,
         t: TableType,
-        items=(),
+        items,
         *,
         default=None,
         default_func=None,
         default_insert=False,
         on_change=None,
         expire=None,
-        backend=None,
-        name=None,
     ) -> Table:
-        factory = getattr(self, "backend_table_factory", None)
-        if backend is not None and factory is not None:
-            return factory(
-                t,
-                items,
-                default=default,
-                default_func=default_func,
-                default_insert=default_insert,
-                on_change=on_change,
-                expire=expire,
-                backend=backend,
-                name=name,
-            )
         tbl = new_table(
             t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now
         )
@@ -381,20 +376,13 @@ class Host:
         tbl.default_insert = default_insert
         return tbl
 
-    def make_set(
-        self,
-        t: TableType,
-        items=(),
-        *,
-        on_change=None,
-        expire=None,
-        backend=None,
-        name=None,
-        **_ignored,
-    ) -> Set:
+    def make_set(self, t: TableType, items=(), *, backend=None, name=None, **attrs) -> Set:
+        """A set of type ``t`` (``on_change``, ``expire``; other attributes are
+        ignored); ``&backend`` as for :meth:`make_table`."""
         factory = getattr(self, "backend_table_factory", None)
         if backend is not None and factory is not None:
-            return factory(t, items, on_change=on_change, expire=expire, backend=backend, name=name)
+            return factory(t, items, backend=backend, name=name, **attrs)
+        on_change, expire = attrs.get("on_change"), attrs.get("expire")
         s = new_set(
             t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now
         )
