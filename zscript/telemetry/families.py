@@ -49,13 +49,6 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-    Metric,
-)
-
 __all__ = [
     "KINDS",
     "Family",
@@ -162,9 +155,16 @@ def build_families(
     return list(fams.values())
 
 
-def to_prometheus(families: Iterable[Family]) -> list[Metric]:
-    """prometheus-client metric families for :func:`prometheus_client.generate_latest`."""
-    out: list[Metric] = []
+def to_prometheus(families: Iterable[Family]) -> list:
+    """prometheus-client metric families for :func:`prometheus_client.generate_latest`
+    (prometheus-client is imported here, at the first scrape, not at start-up)."""
+    from prometheus_client.core import (
+        CounterMetricFamily,
+        GaugeMetricFamily,
+        HistogramMetricFamily,
+    )
+
+    out = []
     for f in families:
         labels = list(f.label_names)
         if f.kind == "counter":

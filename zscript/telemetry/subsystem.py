@@ -37,9 +37,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 
-from prometheus_client import generate_latest
-from prometheus_client.registry import Collector, CollectorRegistry
-
 from .bifs import register_bifs
 from .families import Family, build_families, to_prometheus
 from .script_api import ScriptMetrics
@@ -57,7 +54,7 @@ def install(host) -> TelemetrySubsystem:
     return TelemetrySubsystem(host)
 
 
-class _SourceCollector(Collector):
+class _SourceCollector:
     """The registry's one collector: the sources' values, collected on the loop thread."""
 
     def __init__(self, sub: TelemetrySubsystem):
@@ -84,8 +81,9 @@ class TelemetrySubsystem:
     def __init__(self, host):
         self.host = host
         self.loop = host.loop
-        self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(_SourceCollector(self))
+        #: The prometheus-client registry, made at the first scrape (importing
+        #: prometheus-client costs ~15 ms that scripts without metrics never pay).
+        self._registry = None
         self.server: MetricsServer | None = None
         self.script = ScriptMetrics(self)
         self._sources: list[tuple[str, Callable[[], Iterable[tuple]]]] = []
@@ -162,7 +160,14 @@ class TelemetrySubsystem:
 
     def exposition(self) -> bytes:
         """The Prometheus text of every metric (from any thread)."""
-        return generate_latest(self.registry)
+        from prometheus_client import generate_latest
+        from prometheus_client.registry import CollectorRegistry
+
+        with self._lock:
+            if self._registry is None:
+                self._registry = CollectorRegistry(auto_describe=False)
+                self._registry.register(_SourceCollector(self))
+        return generate_latest(self._registry)
 
     def families_for_scrape(self) -> list[Family]:
         """:meth:`collect`, run on the loop thread however this is called (see module docstring)."""
