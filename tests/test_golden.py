@@ -65,6 +65,9 @@ def run_script(script: Path) -> tuple[int, str, str]:
     # Like Zeek's btest setup: runtime errors during initialization are not fatal.
     env = dict(os.environ, TZ="UTC", LC_ALL="C", ZEEK_ALLOW_INIT_ERRORS="1")
     env.pop("ZSCRIPTPATH", None)
+    # Tables iterate in insertion order unless a test asks for Zeek's (-G).
+    env.pop("ZEEK_SEED_FILE", None)
+    env.pop("ZSCRIPT_ZEEK_ORDER", None)
     proc = subprocess.run(
         cmd, cwd=script.parent, capture_output=True, text=True, timeout=60, env=env
     )

@@ -62,9 +62,17 @@ def _load(host, files: list[str], code: str | None) -> bool:
 
 def cmd_run(args) -> int:
     from .host import Host
+    from .runtime.zeekhash import SeedError
 
     virtual = args.virtual_time or os.environ.get("ZSCRIPT_VIRTUAL_TIME") == "1"
-    host = Host(node=args.node, virtual_time=virtual, options={"layout": args.layout})
+    options = {"layout": args.layout, "seed_file": args.load_seeds}
+    if args.zeek_order:
+        options["zeek_order"] = True
+    try:
+        host = Host(node=args.node, virtual_time=virtual, options=options)
+    except SeedError as e:
+        sys.stderr.write(f"fatal error: {e}\n")
+        return 1
     if args.debug:
         host.reporter.debug = True
     if not _load(host, args.files, args.exec_code):
@@ -110,6 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--debug", action="store_true", help="print Python tracebacks of internal errors"
     )
+    r.add_argument(
+        "--zeek-order",
+        action="store_true",
+        help="iterate tables and sets in Zeek's hash order (on by itself with -G or "
+        "ZEEK_SEED_FILE; ZSCRIPT_ZEEK_ORDER=1 also turns it on)",
+    )
+    r.add_argument(
+        "-G",
+        "--load-seeds",
+        metavar="FILE",
+        help="read the hash seed from FILE (Zeek's seed file format), as zeek -G",
+    )
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="parse and type-check scripts without running them")
@@ -132,7 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-_VALUE_OPTIONS = {"-e", "--exec", "--layout", "--node", "--history-file", "--run-dir", "--timeout"}
+_VALUE_OPTIONS = {
+    "-e",
+    "--exec",
+    "-G",
+    "--load-seeds",
+    "--layout",
+    "--node",
+    "--history-file",
+    "--run-dir",
+    "--timeout",
+}
 
 
 def _options_first(argv: list[str]) -> list[str]:

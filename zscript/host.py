@@ -39,7 +39,7 @@ from .logs.batch import LogBatch
 from .logs.install import install as install_logs
 from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
-from .runtime import linemap, ops, patterns
+from .runtime import linemap, ops, patterns, zeekorder
 from .runtime.containers import Set, Table, Vector, expire_entry, new_set, new_table
 from .runtime.errors import AssertionFailure, ZeekExit
 from .runtime.patterns import (
@@ -159,6 +159,12 @@ class Host:
     ):
         self.node = node
         self.options: dict = dict(options or {})
+        # The hash seed and the iteration order of tables: process-wide, as
+        # Zeek's seed is (``zeek_order``/``seed_file`` options, else the
+        # environment; see runtime.zeekorder).
+        zeekorder.configure(
+            zeek_order=self.options.get("zeek_order"), seed_file=self.options.get("seed_file")
+        )
         #: Scripts that ``@load NAME`` finds before any file (see :meth:`provide_script`).
         self.provided: dict[str, str] = {}
         self.stdout = stdout
@@ -277,6 +283,9 @@ class Host:
         ns["_z_addhandler"] = self._add_handler
         ns["_z_mktable"] = self.make_table
         ns["_z_mkset"] = self.make_set
+        ns["_z_zkeys"] = zeekorder.keys
+        ns["_z_zitems"] = zeekorder.items
+        ns["_z_zvalues"] = zeekorder.values
         ns["_z_withattrs"] = self.with_attrs
         ns["_z_backend_assign"] = self.backend_assign
         ns["_z_pmatch"] = pmatch
@@ -363,9 +372,15 @@ class Host:
         default_insert=False,
         on_change=None,
         expire=None,
+        ordered=False,
     ) -> Table:
         tbl = new_table(
-            t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now
+            t,
+            on_change=on_change,
+            enums=self._table_change,
+            expire=expire,
+            now=self.loop.now,
+            ordered=ordered,
         )
         for k, v in items:
             dict.__setitem__(tbl, k, v)
@@ -384,7 +399,12 @@ class Host:
             return factory(t, items, backend=backend, name=name, **attrs)
         on_change, expire = attrs.get("on_change"), attrs.get("expire")
         s = new_set(
-            t, on_change=on_change, enums=self._table_change, expire=expire, now=self.loop.now
+            t,
+            on_change=on_change,
+            enums=self._table_change,
+            expire=expire,
+            now=self.loop.now,
+            ordered=attrs.get("ordered", False),
         )
         for k in items:
             dict.__setitem__(s, k, None)

@@ -23,7 +23,7 @@ code are named ``_z_*`` and installed in the namespace by the host.
 from __future__ import annotations
 
 from ..check.scope import ID, FuncInfo
-from ..runtime import linemap
+from ..runtime import linemap, zeekorder
 from ..runtime.linemap import Emitter, mark
 from ..runtime.values import field_attr
 from ..syntax import ast as A
@@ -465,16 +465,29 @@ class CodeGen(ExprGen):
         keys = [self.loop_target(k) for k in s.key_ids]
         ktarget = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ")"
         if isinstance(t, TableType):
-            # Iterate over a snapshot unless the body cannot modify any table.
-            snap = "list" if _may_modify_tables(s.body) else ""
+            if zeekorder.active():
+                # Zeek's order: the helpers return a snapshot list in that order.
+                in_keys, in_items, in_values = (
+                    f"_z_zkeys({it})",
+                    f"_z_zitems({it})",
+                    f"_z_zvalues({it})",
+                )
+            else:
+                # Iterate over a snapshot unless the body cannot modify any table.
+                snap = "list" if _may_modify_tables(s.body) else ""
+                in_keys, in_items, in_values = (
+                    f"{snap}({it})",
+                    f"{snap}({it}.items())",
+                    f"{snap}({it}.values())",
+                )
             if s.value is not None:
                 vt = self.loop_target(s.value_id)
                 if s.key_ids == [None] or all(k is None for k in s.key_ids):
-                    head = f"for {vt} in {snap}({it}.values()):"
+                    head = f"for {vt} in {in_values}:"
                 else:
-                    head = f"for {ktarget}, {vt} in {snap}({it}.items()):"
+                    head = f"for {ktarget}, {vt} in {in_items}:"
             else:
-                head = f"for {ktarget} in {snap}({it}):"
+                head = f"for {ktarget} in {in_keys}:"
         elif isinstance(t, VectorType):
             if s.value is not None:
                 head = f"for {ktarget}, {self.loop_target(s.value_id)} in _z_vitems({it}):"

@@ -595,6 +595,8 @@ class ExprGen:
                 efc = f"lambda: {self.expr(ef)}" if ef is not None else "None"
                 out.append(f"expire=({kind!r}, lambda: {self.expr(x)}, {efc})")
                 break
+        if "&ordered" in attrs:
+            out.append("ordered=True")
         b = attrs.get("&backend")
         if b is not None:
             out.append(f"backend={self.expr(b)}")
@@ -614,6 +616,7 @@ class ExprGen:
             "&write_expire",
             "&expire_func",
             "&backend",
+            "&ordered",
         )
         return {k: v for k, v in attrs.items() if k in keys}
 

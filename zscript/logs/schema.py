@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from ipaddress import IPv4Address
 from typing import NamedTuple
 
+from ..runtime import zeekorder
 from ..runtime.errors import ScriptError
 from ..runtime.values import EnumVal, Record, field_attr, record_class
 from ..types import RecordType, TableType, Type, VectorType
@@ -141,9 +142,10 @@ def value_converter(t: Type) -> Callable:
         if conv is None:
             return list
         return lambda v: [None if x is None else conv(x) for x in v]
+    # A set's elements in its iteration order (Zeek's, in Zeek order mode).
     if conv is None:
-        return list
-    return lambda v: [conv(x) for x in v]
+        return lambda v: list(zeekorder.keys(v))
+    return lambda v: [conv(x) for x in zeekorder.keys(v)]
 
 
 def unroll(

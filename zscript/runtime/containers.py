@@ -14,8 +14,11 @@ value is created (see :func:`new_table`):
   ``&expire_func``) uses :class:`ExpiringTable` / :class:`ExpiringSet`,
   which record access times that the engine's sweep timer consults.
 
-A multi-index key is a tuple.  Insertion order is kept, which makes
-``&ordered`` the default behaviour (Zeek's hash order is not reproduced).
+A multi-index key is a tuple.  Containers iterate in insertion order (what
+Zeek gives an ``&ordered`` table) unless Zeek's hash order is asked for:
+then :mod:`.zeekorder` keeps a model of Zeek's hash table in each
+container's ``zorder`` slot, and the creators below return its variant
+classes, which tell the model about changes.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..types import TableType, VectorType
+from . import zeekorder
 from .values import freeze
 
 __all__ = [
@@ -45,7 +49,7 @@ __all__ = [
 class Table(dict):
     """A zscript ``table``: ``dict`` plus its type and ``&default``."""
 
-    __slots__ = ("__weakref__", "default", "default_func", "default_insert", "ztype")
+    __slots__ = ("__weakref__", "default", "default_func", "default_insert", "zorder", "ztype")
 
     def __init__(self, ztype: TableType, *args):
         super().__init__(*args)
@@ -81,18 +85,13 @@ class Table(dict):
 
     def copy_empty(self) -> Table:
         """A new empty table with the same type and attributes."""
-        t = type(self).__new__(type(self))
-        dict.__init__(t)
-        for slot in _all_slots(type(self)):
-            if slot != "__weakref__":
-                setattr(t, slot, getattr(self, slot))
-        return t
+        return _copy_empty(self)
 
 
 class Set(dict):
     """A zscript ``set``: the elements are the keys (values are ``None``)."""
 
-    __slots__ = ("__weakref__", "ztype")
+    __slots__ = ("__weakref__", "zorder", "ztype")
 
     def __init__(self, ztype: TableType, elems=()):
         super().__init__()
@@ -110,12 +109,7 @@ class Set(dict):
         self.clear()
 
     def copy_empty(self) -> Set:
-        s = type(self).__new__(type(self))
-        dict.__init__(s)
-        for slot in _all_slots(type(self)):
-            if slot != "__weakref__":
-                setattr(s, slot, getattr(self, slot))
-        return s
+        return _copy_empty(self)
 
     def __hash__(self) -> int:
         return hash(freeze(self))
@@ -126,6 +120,20 @@ def _all_slots(cls) -> list[str]:
     for c in cls.__mro__:
         out.extend(getattr(c, "__slots__", ()))
     return out
+
+
+def _copy_empty(c):
+    """An empty container of ``c``'s class with its attributes; a model of
+    Zeek's order is not shared (only ``&ordered`` carries over)."""
+    new = type(c).__new__(type(c))
+    dict.__init__(new)
+    for slot in _all_slots(type(c)):
+        if slot == "zorder":
+            if getattr(c, "zorder", None) is zeekorder.ORDERED:
+                new.zorder = zeekorder.ORDERED
+        elif slot != "__weakref__":
+            setattr(new, slot, getattr(c, slot))
+    return new
 
 
 # ------------------------------------------------------------------ &on_change
@@ -214,6 +222,10 @@ class _Expiring:
 
     def expired_keys(self, now: float) -> list:
         limit = self.expire_interval()
+        if zeekorder.active():
+            # Zeek's sweep walks the table in its own order (TableVal::DoExpire).
+            atimes = self.atimes
+            return [k for k in zeekorder.keys(self) if now - atimes.get(k, now) >= limit]
         return [k for k, t in self.atimes.items() if now - t >= limit]
 
 
@@ -320,14 +332,17 @@ def expire_entry(container, key) -> None:
     container.zdelete(key)
 
 
-def new_table(ztype: TableType, *, on_change=None, enums=None, expire=None, now=None) -> Table:
+def new_table(
+    ztype: TableType, *, on_change=None, enums=None, expire=None, now=None, ordered=False
+) -> Table:
     """Create an empty table with the behaviour its attributes ask for.
 
     :param expire: ``(kind, interval_thunk, expire_func_thunk)`` or None.
     :param on_change: a thunk returning the ``&on_change`` function.
+    :param ordered: ``&ordered``: iterate in insertion order even in Zeek order mode.
     """
     if expire is not None:
-        t = ExpiringTable(ztype) if on_change is None else ObservedExpiringTable(ztype)
+        t = _new(ExpiringTable if on_change is None else ObservedExpiringTable, ztype, ordered)
         t.expire_kind, t.expire_interval, t.expire_func = expire
         t.atimes = {}
         t.now = now
@@ -335,17 +350,19 @@ def new_table(ztype: TableType, *, on_change=None, enums=None, expire=None, now=
             t.on_change, t.enums, t.in_change = on_change, enums, False
         return t
     if on_change is not None:
-        t = ObservedTable(ztype)
+        t = _new(ObservedTable, ztype, ordered)
         t.on_change = on_change
         t.enums = enums
         t.in_change = False
         return t
-    return Table(ztype)
+    return _new(Table, ztype, ordered)
 
 
-def new_set(ztype: TableType, *, on_change=None, enums=None, expire=None, now=None) -> Set:
+def new_set(
+    ztype: TableType, *, on_change=None, enums=None, expire=None, now=None, ordered=False
+) -> Set:
     if expire is not None:
-        s = ExpiringSet(ztype) if on_change is None else ObservedExpiringSet(ztype)
+        s = _new(ExpiringSet if on_change is None else ObservedExpiringSet, ztype, ordered)
         s.expire_kind, s.expire_interval, s.expire_func = expire
         s.atimes = {}
         s.now = now
@@ -353,12 +370,23 @@ def new_set(ztype: TableType, *, on_change=None, enums=None, expire=None, now=No
             s.on_change, s.enums, s.in_change = on_change, enums, False
         return s
     if on_change is not None:
-        s = ObservedSet(ztype)
+        s = _new(ObservedSet, ztype, ordered)
         s.on_change = on_change
         s.enums = enums
         s.in_change = False
         return s
-    return Set(ztype)
+    return _new(Set, ztype, ordered)
+
+
+def _new(cls, ztype: TableType, ordered: bool):
+    """An instance of ``cls``, or of its variant that keeps Zeek's order."""
+    if ordered:
+        c = cls(ztype)
+        c.zorder = zeekorder.ORDERED
+        return c
+    if zeekorder.active():
+        return zeekorder.variant(cls)(ztype)
+    return cls(ztype)
 
 
 class Vector(list):

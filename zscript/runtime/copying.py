@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import types
 
+from . import zeekorder
 from .containers import Set, Table, Vector
 from .values import Boxed, Record
 
@@ -38,7 +39,7 @@ def deep_copy(v, memo: dict | None = None):
         c = v.copy_empty()
         memo[vid] = c
         atimes = getattr(v, "atimes", None)
-        for k, x in v.items():
+        for k, x in zeekorder.items(v):
             dict.__setitem__(
                 c, deep_copy(k, memo), x if isinstance(x, _ATOMIC) else deep_copy(x, memo)
             )

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from ..numfmt import format_double, format_interval
 from ..types import FuncType, RecordType, TableType, Type, VectorType
+from . import zeekorder
 from .values import Boxed, EnumVal, Record, TypeVal, field_attr, type_of
 
 __all__ = [
@@ -133,11 +134,11 @@ def _table_formatter(tt: TableType, esc: bool) -> Callable:
         if tt.is_set:
             lines = [
                 _key_text(idx, k, esc) if len(idx) == 1 else f"[{_key_text(idx, k, esc)}]"
-                for k in t
+                for k in zeekorder.keys(t)
             ]
         else:
             yf = formatter(yt, esc) if yt is not None else _any_formatter(esc)
-            lines = [f"[{_key_text(idx, k, esc)}] = {yf(v)}" for k, v in t.items()]
+            lines = [f"[{_key_text(idx, k, esc)}] = {yf(v)}" for k, v in zeekorder.items(t)]
         if not esc:
             # fmt/cat describe into a buffer, where Zeek indents each element
             # by a tab per nesting level; a bare string element is added raw,

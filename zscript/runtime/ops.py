@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 
 from ..types import FuncType, RecordType, TableType, Type, VectorType, same_type
+from . import zeekorder
 from .containers import Set, Table, Vector, vector_assign
 from .copying import deep_copy
 from .describe import escape_bytes
@@ -246,17 +247,31 @@ def hasfield(r, attr: str) -> bool:
     return True
 
 
+# The set operations build their result as Zeek does (``BinaryExpr::SetFold``),
+# so that in Zeek order mode the result's history is Zeek's: a union is a copy
+# of ``a`` plus ``b``'s elements, a difference a copy of ``a`` minus ``b``'s,
+# an intersection the elements of the smaller operand (``b`` on a tie) that
+# the other one holds.
+
+
 def setunion(a, b):
     s = a.copy_empty()
-    for k in a:
+    for k in zeekorder.keys(a):
         dict.__setitem__(s, k, None)
-    for k in b:
+    for k in zeekorder.keys(b):
+        zeekorder.note_insert(s, k)
         dict.__setitem__(s, k, None)
     return s
 
 
 def setinter(a, b):
     s = a.copy_empty()
+    if zeekorder.active():
+        small, big = (a, b) if len(b) > len(a) else (b, a)
+        for k in zeekorder.keys(small):
+            if dict.__contains__(big, k):
+                dict.__setitem__(s, k, None)
+        return s
     for k in a:
         if k in b:
             dict.__setitem__(s, k, None)
@@ -265,6 +280,14 @@ def setinter(a, b):
 
 def setdiff(a, b):
     s = a.copy_empty()
+    if zeekorder.active():
+        for k, v in zeekorder.items(a):
+            dict.__setitem__(s, k, v)
+        for k in zeekorder.keys(b):
+            if dict.__contains__(s, k):
+                zeekorder.note_remove(s, k)
+                dict.__delitem__(s, k)
+        return s
     for k, v in a.items():
         if k not in b:
             dict.__setitem__(s, k, v)
@@ -280,10 +303,10 @@ def subset(a, b, strict: bool) -> bool:
 def tadd(t, other):
     """``t += other`` for tables and sets (insert every element)."""
     if isinstance(t, Set):
-        for k in other:
+        for k in zeekorder.keys(other):
             t.zadd(k)
     else:
-        for k, v in other.items():
+        for k, v in zeekorder.items(other):
             t[k] = v
     return t
 
@@ -294,7 +317,7 @@ def tadd_elem(t, elem):
 
 
 def tremove(t, other):
-    for k in list(other):
+    for k in list(zeekorder.keys(other)):
         t.zdelete(k)
     return t
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 
 from ...types import COUNT, TableType, VectorType
+from .. import zeekorder
 from ..bifs import bif
 from ..containers import Set, Table, Vector
 from ._support import builtin_error, static_arg_type
@@ -43,7 +44,7 @@ def table_keys(ctx, t):
     if not isinstance(t, Table | Set):
         builtin_error(ctx, "table_keys() requires a table argument")
         return None
-    return Set(TableType(t.ztype.indices, None), t.keys())
+    return Set(TableType(t.ztype.indices, None), zeekorder.keys(t))
 
 
 @bif("table_values", "function(t: any): any_vec", result=_values_type, context=True)
@@ -51,7 +52,7 @@ def table_values(ctx, t):
     if not isinstance(t, Table):
         builtin_error(ctx, "table_values() requires a table argument")
         return None
-    return Vector(VectorType(t.ztype.yield_), t.values())
+    return Vector(VectorType(t.ztype.yield_), zeekorder.values(t))
 
 
 @bif("clear_table", "function(v: any): any", context=True)

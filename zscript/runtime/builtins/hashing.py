@@ -17,13 +17,12 @@ entropy_test_init, entropy_test_add, entropy_test_finish.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
-import os
 import struct
 
 from ...types import OpaqueType
+from .. import zeekhash
 from ..bifs import bif
 from ..values import EnumVal, Record, record_class, type_of, unbox
 from ._support import describe_arg, script_type
@@ -134,20 +133,9 @@ for _alg in _ALGORITHMS:
     _register_digest(_alg)
 
 
-@functools.cache
 def _seed_data() -> bytes:
-    """The 80 bytes of hash seed Zeek reads from its seed file (random without one)."""
-    path = os.environ.get("ZEEK_SEED_FILE")
-    if path:
-        try:
-            with open(path) as f:
-                words = [int(x) for x in f.read().split()]
-            # The first number seeds random(); twenty more are the hash seed.
-            if len(words) >= 21:
-                return struct.pack("<20I", *(w & 0xFFFFFFFF for w in words[1:21]))
-        except (OSError, ValueError):
-            pass
-    return os.urandom(80)
+    """The 80 bytes of hash seed (Zeek's seed file, ``-G``, or random)."""
+    return zeekhash.current_seed()
 
 
 def _hmac(algorithm: str, key: bytes, args) -> str:

@@ -26,6 +26,7 @@ import math
 import re
 
 from ...types import RecordType, TableType, Type, VectorType
+from .. import zeekorder
 from ..bifs import bif
 from ..containers import Set, Table, Vector
 from ..describe import formatter
@@ -247,9 +248,9 @@ class _JSONWriter:
         tt = getattr(tbl, "ztype", t)
         idx = tt.indices
         if tt.is_set:
-            return "[" + ",".join(self._index(k, idx) for k in tbl) + "]"
+            return "[" + ",".join(self._index(k, idx) for k in zeekorder.keys(tbl)) + "]"
         parts = []
-        for k, v in tbl.items():
+        for k, v in zeekorder.items(tbl):
             key = self._index(k, idx)
             if len(idx) == 1 and idx[0].tag in _STRING_LIKE:
                 key = key[1:-1]
