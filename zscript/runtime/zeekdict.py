@@ -58,6 +58,7 @@ class ZeekDict:
 
     __slots__ = (
         "bits",
+        "cached",
         "capacity",
         "dist",
         "hashes",
@@ -84,6 +85,8 @@ class ZeekDict:
         self.sd_samples = 0  # space_distance_samples
         #: Number of iterations in progress (they suspend remapping).
         self.iterating = 0
+        #: :meth:`order`'s list until an entry moves.
+        self.cached: list | None = None
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -92,10 +95,11 @@ class ZeekDict:
         return key in self.hashes
 
     def order(self) -> list:
-        """The keys in Zeek's iteration order (slot order)."""
-        if self.slots is None:
-            return []
-        return [k for k in self.slots if k is not None]
+        """The keys in Zeek's iteration order (slot order; a list shared by
+        calls until an entry moves: do not change it)."""
+        if self.cached is None:
+            self.cached = [] if self.slots is None else [k for k in self.slots if k is not None]
+        return self.cached
 
     # ------------------------------------------------------------ operations
 
@@ -199,6 +203,7 @@ class ZeekDict:
     def _insert_relocate(self, key, h32: int, distance: int, pos: int) -> int:
         """``InsertAndRelocate``: place the entry, pushing each occupant to the end
         of its own cluster; returns the last position changed."""
+        self.cached = None
         slots, dist = self.slots, self.dist
         while True:
             if pos >= self.capacity:
@@ -217,6 +222,7 @@ class ZeekDict:
     def _remove_relocate(self, pos: int) -> None:
         """``RemoveAndRelocate``: fill the hole with the tail of the following
         cluster, repeatedly, until a hole or an entry in its own bucket."""
+        self.cached = None
         slots, dist = self.slots, self.dist
         last = self.capacity - 1
         while True:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 import struct
+from itertools import repeat
 
 from ..types import RecordType, TableType, VectorType
 from . import zeekhash
@@ -219,16 +220,16 @@ def items(c):
     """``c``'s ``(key, value)`` pairs in iteration order."""
     if not _ACTIVE[0]:
         return c.items()
-    get = dict.__getitem__
-    return [(k, get(c, k)) for k in keys(c)]
+    order = keys(c)
+    return list(zip(order, map(dict.__getitem__, repeat(c, len(order)), order), strict=True))
 
 
 def values(c):
     """``c``'s values in iteration order."""
     if not _ACTIVE[0]:
         return c.values()
-    get = dict.__getitem__
-    return [get(c, k) for k in keys(c)]
+    order = keys(c)
+    return list(map(dict.__getitem__, repeat(c, len(order)), order))
 
 
 def note_insert(c, key) -> None:
