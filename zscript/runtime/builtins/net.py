@@ -22,6 +22,7 @@ import ipaddress
 import re
 
 from ...types import COUNT, SUBNET, VectorType
+from .. import zeekorder
 from ..bifs import bif
 from ..containers import Set, Table, Vector
 from ..patterns import Addr, Port, Subnet
@@ -369,9 +370,13 @@ def matching_subnets(ctx, search, t):
 def filter_subnet_table(ctx, search, t):
     if not _subnet_container(ctx, "filter_subnet_table", t):
         return None
-    keep = set(_covering(search, t))
+    found = _covering(search, t)
+    if not zeekorder.active():
+        keep = set(found)
+        found = [k for k in t if k in keep]  # the table's own order
+    # In Zeek's order: inserted as Zeek's prefix table finds them, most
+    # specific first (TableVal::LookupSubnetValues, patricia_search_all).
     out = t.copy_empty()
-    for k, v in t.items():
-        if k in keep:
-            dict.__setitem__(out, k, v)
+    for k in found:
+        dict.__setitem__(out, k, dict.__getitem__(t, k))
     return out
