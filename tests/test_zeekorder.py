@@ -11,8 +11,11 @@ chosen to land in given buckets.
 from __future__ import annotations
 
 import io
+import os
 import random
 import struct
+import subprocess
+import sys
 
 import pytest
 
@@ -367,3 +370,52 @@ def test_environment_turns_zeek_order_on(tmp_path):
     assert zeekorder.active()
     zeekorder.configure(environ={})
     assert not zeekorder.active()
+
+
+# ------------------------------------------------------------------ command line
+
+
+def _cli(*args: str, cwd, **env) -> subprocess.CompletedProcess:
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("ZEEK_", "ZSCRIPT"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "zscript", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**e, **env},
+    )
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+def _elements(printed: str) -> list[str]:
+    return sorted(x.strip(",") for x in printed.split() if x not in ("{", "}"))
+
+
+def test_command_line_switches(tmp_path):
+    (tmp_path / "seed").write_text(" ".join(str(n * 40503 % 2**32) for n in range(21)))
+    (tmp_path / "t.zs").write_text(
+        "global s: set[count];\n"
+        "event zeek_init() { local i = 0; while ( ++i <= 12 ) add s[i * 5]; print s; }\n"
+    )
+    insertion = _cli("run", "standalone", "t.zs", cwd=tmp_path)
+    assert insertion.returncode == 0, insertion.stderr
+    with_g = _cli("run", "standalone", "-G", "seed", "t.zs", cwd=tmp_path)
+    with_env = _cli("run", "standalone", "t.zs", cwd=tmp_path, ZEEK_SEED_FILE="seed")
+    assert with_g.returncode == 0 and with_g.stdout == with_env.stdout
+    assert _elements(with_g.stdout) == _elements(insertion.stdout)
+    assert with_g.stdout != insertion.stdout
+    # ZSCRIPT_ZEEK_ORDER=0 keeps insertion order with a seed file.
+    off = _cli(
+        "run", "standalone", "t.zs", cwd=tmp_path, ZEEK_SEED_FILE="seed", ZSCRIPT_ZEEK_ORDER="0"
+    )
+    assert off.stdout == insertion.stdout
+    # --zeek-order without a seed: some hash order (of the same elements).
+    rnd = _cli("run", "standalone", "--zeek-order", "t.zs", cwd=tmp_path)
+    assert rnd.returncode == 0 and _elements(rnd.stdout) == _elements(insertion.stdout)
+    bad = _cli("run", "standalone", "-G", "missing", "t.zs", cwd=tmp_path)
+    assert bad.returncode == 1
+    assert (
+        bad.stderr == "fatal error: could not open seed file 'missing': No such file or directory\n"
+    )

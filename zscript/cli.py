@@ -62,17 +62,11 @@ def _load(host, files: list[str], code: str | None) -> bool:
 
 def cmd_run(args) -> int:
     from .host import Host
-    from .runtime.zeekhash import SeedError
-
     virtual = args.virtual_time or os.environ.get("ZSCRIPT_VIRTUAL_TIME") == "1"
     options = {"layout": args.layout, "seed_file": args.load_seeds}
     if args.zeek_order:
         options["zeek_order"] = True
-    try:
-        host = Host(node=args.node, virtual_time=virtual, options=options)
-    except SeedError as e:
-        sys.stderr.write(f"fatal error: {e}\n")
-        return 1
+    host = Host(node=args.node, virtual_time=virtual, options=options)
     if args.debug:
         host.reporter.debug = True
     if not _load(host, args.files, args.exec_code):
@@ -195,12 +189,16 @@ def main(argv: list[str] | None = None) -> int:
         # Like other Unix tools (and Zeek), stop quietly when the reader goes away.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     from .runtime.errors import ZeekExit
+    from .runtime.zeekhash import SeedError
 
     try:
         return args.func(args)
     except ZeekExit as e:
         sys.stdout.flush()
         return e.code
+    except SeedError as e:  # -G FILE or ZEEK_SEED_FILE unreadable, as Zeek
+        sys.stderr.write(f"fatal error: {e}\n")
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
