@@ -2,7 +2,8 @@
 
 ``pytest --update-golden`` rewrites the expected output of the golden-file
 tests from the current behaviour (like ``btest -U``); review the diff before
-committing it.  ``ZEEK_ALLOW_INIT_ERRORS`` is set as in Zeek's test suite.
+committing it.  ``ZEEK_ALLOW_INIT_ERRORS`` is set as in Zeek's test suite;
+``CLUSTER_NODE`` and ``ZEEKPATH`` are removed from the environment.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ import pytest
 # reported but not fatal, so tests can show them.  Tests of the fatal
 # behaviour remove the variable themselves.
 os.environ.setdefault("ZEEK_ALLOW_INIT_ERRORS", "1")
+# A node name or search path of the calling shell (a Zeek test run) would
+# change what every test loads; tests that want them set them themselves.
+for _var in ("CLUSTER_NODE", "ZEEKPATH"):
+    os.environ.pop(_var, None)
 
 
 def pytest_addoption(parser):

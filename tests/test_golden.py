@@ -1,8 +1,9 @@
 """Golden-file tests: run each ``tests/golden/**/*.zs`` and compare its output.
 
 Each script runs through the real command line (``python -m zscript run
-standalone NAME.zs``) in its own directory, so messages show the bare file
-name.  ``NAME.out`` holds the expected stdout and ``NAME.err`` the expected
+--bare standalone NAME.zs``) in its own directory, so messages show the bare
+file name.  Golden scripts run in Zeek's bare mode (``zeek -b``, what Zeek's
+own language tests use) unless they say ``# @mode: default``.  ``NAME.out`` holds the expected stdout and ``NAME.err`` the expected
 stderr (a missing ``.err`` means stderr must be empty).  Timestamps
 (10-digit epoch values) are canonicalized to ``XXXXXXXXXX.XXXXXX``.
 
@@ -13,6 +14,8 @@ Directives in the script's leading comment lines:
 ``# @wall-clock``      use real time (the default is ``--virtual-time``)
 ``# @load-first: F``   load file ``F`` (relative to the script) before it
 ``# @node: NAME``      run as node NAME instead of ``standalone``
+``# @mode: M``         ``bare`` (the default: ``--bare``) or ``default``
+                       (``base/init-default`` loaded too, as without ``--bare``)
 
 Files whose name starts with ``_`` are helpers loaded by other tests, not
 tests themselves.  ``pytest --update-golden`` rewrites the expected files.
@@ -54,17 +57,22 @@ def canonicalize(text: str) -> str:
 def run_script(script: Path) -> tuple[int, str, str]:
     d = _directives(script)
     cmd = [sys.executable, "-m", "zscript"]
+    mode = d.get("mode", ["bare"])[0]
+    assert mode in ("bare", "default"), f"{script.name}: unknown @mode {mode!r}"
     if "check" in d:
         cmd.append("check")
     else:
         cmd += ["run", d.get("node", ["standalone"])[0]]
         if "wall-clock" not in d:
             cmd.append("--virtual-time")
+    if mode == "bare":
+        cmd.append("--bare")
     cmd += d.get("load-first", [])
     cmd.append(script.name)
     # Like Zeek's btest setup: runtime errors during initialization are not fatal.
     env = dict(os.environ, TZ="UTC", LC_ALL="C", ZEEK_ALLOW_INIT_ERRORS="1")
-    env.pop("ZSCRIPTPATH", None)
+    for var in ("ZSCRIPTPATH", "ZEEKPATH", "CLUSTER_NODE"):
+        env.pop(var, None)
     # Tables iterate in insertion order unless a test asks for Zeek's (-G).
     env.pop("ZEEK_SEED_FILE", None)
     env.pop("ZSCRIPT_ZEEK_ORDER", None)

@@ -1,11 +1,20 @@
 """The ``zscript`` command.
 
-``zscript run NODE FILE...``  load the files in order and run them as node
-NODE (``standalone`` outside a cluster), like ``zeek -b FILE...``.
+``zscript run [NODE] FILE...``  load the files in order and run them as node
+NODE, like ``zeek FILE...``.  NODE is a node of the cluster layout or
+``standalone`` (no cluster).  Without NODE, the node is named by the
+environment variable ``CLUSTER_NODE``, as in Zeek, and is ``standalone``
+if that is unset or empty; a NODE given on the command line wins.  The first
+argument is taken as NODE unless it names a script: it ends in ``.zs`` or
+``.zeek``, contains a ``/``, or is a file (or a name ``@load`` finds).
+
+``-b``/``--bare`` is Zeek's bare mode: only ``base/init-bare`` and
+``base/init-frameworks-and-bifs`` are loaded before the files; without it
+``base/init-default`` is loaded too (see :mod:`zscript.loader.prelude`).
 
 ``zscript check FILE...``  parse, resolve and type-check only (like
 ``zeek -a``: declarations are processed, so ``@if`` conditions and global
-initializers are evaluated, but no event is dispatched).
+initializers are evaluated, but no event is dispatched).  Always standalone.
 
 ``zscript repl [FILE...]``  an interactive session (see :mod:`zscript.repl`):
 the files load first, then each input is processed as it is entered, with
@@ -60,13 +69,39 @@ def _load(host, files: list[str], code: str | None) -> bool:
     return True
 
 
+def _names_script(arg: str) -> bool:
+    """Whether the first argument of ``zscript run`` is a script rather than NODE."""
+    if arg == "standalone":
+        return False
+    if arg == "-" or arg.endswith((".zs", ".zeek")) or "/" in arg or os.sep in arg:
+        return True
+    if os.path.isfile(arg):
+        return True
+    from .loader import resolve_load
+
+    return resolve_load(arg, None) is not None
+
+
+def split_node(positionals: list[str], env=os.environ) -> tuple[str, list[str]]:
+    """``zscript run [NODE] FILE...``: the node name and the files.
+
+    NODE given on the command line wins over ``CLUSTER_NODE``; without
+    either the process is ``standalone``."""
+    if positionals and not _names_script(positionals[0]):
+        return positionals[0], positionals[1:]
+    return env.get("CLUSTER_NODE") or "standalone", positionals
+
+
 def cmd_run(args) -> int:
     from .host import Host
+
+    node, files = split_node(args.args)
+    args.files = files
     virtual = args.virtual_time or os.environ.get("ZSCRIPT_VIRTUAL_TIME") == "1"
     options = {"layout": args.layout, "seed_file": args.load_seeds}
     if args.zeek_order:
         options["zeek_order"] = True
-    host = Host(node=args.node, virtual_time=virtual, options=options)
+    host = Host(node=node, bare=args.bare, virtual_time=virtual, options=options)
     if args.debug:
         host.reporter.debug = True
     if not _load(host, args.files, args.exec_code):
@@ -77,7 +112,7 @@ def cmd_run(args) -> int:
 def cmd_check(args) -> int:
     from .host import Host
 
-    host = Host(node="standalone")
+    host = Host(node="standalone", bare=args.bare)
     return 0 if _load(host, args.files, None) else 1
 
 
@@ -88,10 +123,26 @@ def cmd_repl(args) -> int:
     from .repl import ReplError, run
 
     try:
-        return run(args.files, node=args.node, layout=args.layout, history_file=args.history_file)
+        return run(
+            args.files,
+            node=args.node,
+            layout=args.layout,
+            history_file=args.history_file,
+            bare=args.bare,
+        )
     except ReplError as e:
         sys.stderr.write(f"error: {e}\n")
         return 1
+
+
+def _add_bare(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-b",
+        "--bare",
+        action="store_true",
+        help="bare mode, as zeek -b: load only base/init-bare and base/init-frameworks-and-bifs "
+        "(default: base/init-default too)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,9 +150,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"zscript {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("run", help="run scripts as a node (standalone, or a cluster node name)")
-    r.add_argument("node", help="node name: 'standalone', or a node of the cluster layout")
-    r.add_argument("files", nargs="*", help="scripts to load, in order")
+    r = sub.add_parser(
+        "run",
+        help="run scripts as a node (standalone, or a cluster node name)",
+        usage="%(prog)s [options] [NODE] FILE...",
+        description="Run scripts.  NODE is 'standalone' or a node of the cluster layout; "
+        "without it, $CLUSTER_NODE names the node (standalone if unset).",
+    )
+    r.add_argument(
+        "args",
+        nargs="*",
+        metavar="[NODE] FILE",
+        help="the node name (optional), then the scripts to load, in order",
+    )
+    _add_bare(r)
     r.add_argument("-e", "--exec", dest="exec_code", help="zscript code to run after the files")
     r.add_argument(
         "--layout", help="cluster layout file (TOML; default: the built-in local layout)"
@@ -128,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="parse and type-check scripts without running them")
     c.add_argument("files", nargs="+")
+    _add_bare(c)
     c.set_defaults(func=cmd_check)
 
     i = sub.add_parser("repl", help="interactive session: declarations persist, timers run")
@@ -138,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--history-file",
         help="where to keep input history (default: $XDG_DATA_HOME/zscript/history)",
     )
+    _add_bare(i)
     i.set_defaults(func=cmd_repl)
 
     from .cluster.cli import add_cluster_parser  # zscript cluster layout|start|status|stop

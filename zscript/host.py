@@ -1,20 +1,13 @@
-"""The composition root: a :class:`Host` runs scripts the way ``zeek -b`` does.
-
-The pipeline for each unit of a script, in :meth:`Host.process_unit`::
-
-    unit = parser.units()          # stage 1: syntax (one declaration at a time)
-    checker.check_unit(unit)       # stage 2: names and types
-    codegen.compile_unit(unit)     # stage 3: Python code
-    exec(code, namespace)          # declarations take effect at once
-
-``@load`` and ``@if`` are handled between units, so a condition sees every
-declaration before it, as in Zeek.  Static errors are collected from every
-file; if there is any, nothing runs and :class:`ZScriptError` carries them
-all.  :meth:`Host.run` then drives the :class:`~zscript.engine.loop.EventLoop`.
+"""The composition root: a :class:`Host` is one zscript process.
 
 Everything is wired here and nowhere else: the runtime helpers, the
 built-in functions and the engine services that compiled code calls are
-installed into one namespace dict.
+installed into one namespace dict, and the subsystems (cluster, logging,
+storage, telemetry, WebSocket) are installed and connected.  What is loaded
+before the user's scripts is decided in :mod:`zscript.loader.prelude` (Zeek's
+bare and default modes); how each unit of a script is parsed, checked,
+compiled and run is :class:`zscript.loader.units.ScriptLoading`.
+:meth:`Host.run` then drives the :class:`~zscript.engine.loop.EventLoop`.
 """
 
 from __future__ import annotations
@@ -30,11 +23,13 @@ from .cluster.storetransport import ClusterStoreTransport
 from .cluster.subsystem import install as cluster_install
 from .cluster.websocket import install as websocket_install
 from .compile.codegen import CodeGen
-from .diagnostics import Diagnostic, SourceFile, Span, ZScriptError
+from .diagnostics import Diagnostic, SourceFile, Span
 from .engine.loop import EventLoop
 from .engine.reporter import Reporter
 from .engine.timers import VirtualClock, WallClock
 from .loader import Conditionals, resolve_load
+from .loader.prelude import load_prelude
+from .loader.units import ScriptLoading
 from .logs.batch import LogBatch
 from .logs.install import install as install_logs
 from .resources import stdlib_dir
@@ -54,8 +49,7 @@ from .runtime.patterns import (
 from .runtime.values import EnumVal, TypeVal, record_class
 from .storage.install import install as install_storage
 from .syntax import ast as A
-from .syntax.lexer import Directive, Lexer
-from .syntax.parser import IncompleteInput, UnitParser, parse_expression
+from .syntax.parser import IncompleteInput, UnitParser
 from .telemetry import sources as telemetry_sources
 from .telemetry.subsystem import install as install_telemetry
 from .types import FuncType, RecordType, TableType
@@ -137,10 +131,13 @@ class _BifContext(bifs_mod.BifContext):
             out.write(text)
 
 
-class Host:
+class Host(ScriptLoading):
     """One zscript process: its scripts, their namespace and the event loop.
 
     :param node: the cluster node name (``"standalone"`` outside a cluster).
+    :param bare: Zeek's bare mode (``zeek -b``): load only ``base/init-bare``
+        and ``base/init-frameworks-and-bifs`` before the user's scripts; if
+        false, ``base/init-default`` too (see :mod:`zscript.loader.prelude`).
     :param virtual_time: use a :class:`~.engine.timers.VirtualClock`.
     :param stdout: stream for ``print`` (default ``sys.stdout``).
     :param stderr: stream for errors and warnings (default ``sys.stderr``).
@@ -152,6 +149,7 @@ class Host:
         self,
         *,
         node: str = "standalone",
+        bare: bool = True,
         virtual_time: bool = False,
         stdout=None,
         stderr=None,
@@ -190,19 +188,20 @@ class Host:
         #: Called once loading is done, before ``zeek_init`` is queued.
         self.on_start: list = []
         #: The installed subsystems by name: each ``install(host)`` registers
-        #: its built-in functions; then, once ``init-bare`` is loaded, the
-        #: subsystem's ``load_scripts()`` (if any) loads what this process needs.
+        #: its built-in functions; the subsystem's ``before_frameworks()`` and
+        #: ``load_scripts()`` (if any) load what this process needs
+        #: (:mod:`zscript.loader.prelude` says when).
         self.subsystems: dict[str, object] = {}
         for name, install in _SUBSYSTEMS:
             self.subsystems[name] = install(self)
         self._connect_subsystems()
         self._table_change: tuple = ()  # TableChange values, once init-bare declared them
-        self.load_file(str(stdlib_dir() / "base" / "init-bare.zs"))
+        self.bare = bare
+        load_prelude(self, bare=bare)
+
+    def init_bare_loaded(self) -> None:
+        """Called by the prelude once ``base/init-bare`` declared the core types."""
         self._table_change = self._enum_values("TableChange")
-        for sub in self.subsystems.values():
-            load_scripts = getattr(sub, "load_scripts", None)
-            if load_scripts is not None:
-                load_scripts()
 
     # ---------------------------------------------------------------- wiring
 
@@ -317,6 +316,14 @@ class Host:
         bad = self.checker.take_diagnostics()
         self.checker.diags.extend(saved)
         if bad or not isinstance(t, FuncType):
+            module = name.split("::", 1)[0] if "::" in name else None
+            if module is not None and module not in self.checker.modules:
+                # Its framework is not loaded (bare mode): the built-in does not
+                # exist yet, but will once a script loads the framework.
+                self.checker.lazy_globals[name] = functools.partial(
+                    self._declare_bif, name, b, py_name
+                )
+                return False
             # A signature naming an undeclared type: a zscript bug, reported once.
             self.reporter.write(
                 f"internal warning: built-in function {name} has a bad signature: {b.signature}\n"
@@ -610,205 +617,7 @@ class Host:
             report &= failure_hook(cond_text, msg, bt)
         raise AssertionFailure(f"assertion failure: {cond_text}", msg or None, silent=not report)
 
-    # ---------------------------------------------------------------- loading
-
-    def load_file(self, path: str, *, display: str | None = None, span: Span | None = None) -> None:
-        real = os.path.realpath(path)
-        if real in self.loaded:
-            return
-        try:
-            with open(path, encoding="utf-8", errors="surrogateescape") as f:
-                text = f.read()
-        except OSError as e:
-            self.diagnostics.append(Diagnostic("error", f"can't open {path}: {e.strerror}", span))
-            self.failed = True
-            return
-        self.loaded.add(real)
-        self.load_source(SourceFile(display or path, text))
-
-    def provide_script(self, name: str, text: str) -> None:
-        """Make ``@load name`` load ``text`` (generated scripts such as
-        Zeek's ``cluster-layout``)."""
-        self.provided[name] = text
-
-    def _load_provided(self, name: str) -> None:
-        key = "<provided>/" + name
-        if key not in self.loaded:
-            self.loaded.add(key)
-            self.load_source(SourceFile(f"<{name}>", self.provided[name]))
-
-    def load_source(self, source: SourceFile) -> None:
-        """Parse, check, compile and run the declarations of one script."""
-        saved_module = self.checker.module
-        self.checker.module = "GLOBAL"
-        self.checker.top.module = "GLOBAL"
-        conds = Conditionals()
-        parser = UnitParser(source, lambda d, lx: self._directive(d, lx, source, conds))
-        try:
-            for unit in parser.units():
-                self.process_unit(unit)
-        except IncompleteInput:
-            pass
-        finally:
-            self.checker.module = saved_module
-        if parser.errors:
-            self.diagnostics.extend(parser.errors)
-            self.failed = True
-        if conds.depth:
-            span = conds.spans[-1] or Span(source, 1, 1, 1, 1)
-            self.diagnostics.append(
-                Diagnostic("error", "unbalanced @if ... @endif (missing @endif)", span)
-            )
-            self.failed = True
-
-    def process_unit(self, unit: A.Node) -> None:
-        ch = self.checker
-        try:
-            self._process_unit(unit)
-        except (RecursionError, SyntaxError, MemoryError) as e:
-            # Python's own limits (nesting depth of generated code ...).
-            ch.take_diagnostics()
-            ch.touched_records.clear()
-            what = "too deeply nested" if not isinstance(e, MemoryError) else "too large"
-            self.diagnostics.append(
-                Diagnostic("error", f"this declaration is {what} for zscript", unit.span)
-            )
-            self.failed = True
-
-    def _process_unit(self, unit: A.Node) -> None:
-        ch = self.checker
-        ch.check_unit(unit)
-        diags = ch.take_diagnostics()
-        if diags:
-            self.diagnostics.extend(diags)
-            if any(d.severity == "error" for d in diags):
-                self.failed = True
-        if self.failed:
-            ch.touched_records.clear()
-            return
-        cu = self.codegen.compile_unit(unit, ch.touched_records)
-        ch.touched_records.clear()
-        try:
-            exec(cu.code, self.ns)
-        except ZeekExit:
-            raise
-        except Exception as exc:  # noqa: BLE001 - initialization errors are reported, loading goes on
-            self.reporter.exception(exc)
-        if cu.top_function is not None:
-            self.global_statements.append(self.ns[cu.top_function])
-
-    def _directive(
-        self, d: Directive, lexer: Lexer, source: SourceFile, conds: Conditionals
-    ) -> None:
-        name = d.name
-        if name == "load":
-            if not d.arg:
-                self.diagnostics.append(Diagnostic("error", "@load needs a script name", d.span))
-                self.failed = True
-                return
-            if d.arg in self.provided:
-                self._load_provided(d.arg)
-                return
-            here = (
-                (os.path.dirname(source.path) or ".") if not source.path.startswith("<") else None
-            )
-            target = resolve_load(d.arg, here)
-            if target is None:
-                self.diagnostics.append(Diagnostic("error", f"can't find {d.arg}", d.span))
-                self.failed = True
-                return
-            self.load_file(str(target), span=d.span)
-            return
-        if name in ("if", "ifdef", "ifndef"):
-            if name == "if":
-                taken = self._eval_condition(d, source)
-            else:
-                ident = "".join(t.value for t in d.tokens)
-                defined = (
-                    self.checker.lookup(ident, report=False) is not None
-                    or ident in self.checker.modules
-                )
-                taken = defined if name == "ifdef" else not defined
-            conds.push(taken, d.span)
-            if not taken:
-                where = lexer.skip_conditional()
-                if where == "endif":
-                    conds.pop()
-            return
-        if name == "else":
-            if not conds.depth:
-                self.diagnostics.append(Diagnostic("error", "@else without @if", d.span))
-                self.failed = True
-                return
-            where = lexer.skip_conditional()
-            if where == "endif":
-                conds.pop()
-            return
-        if name == "endif":
-            if not conds.pop():
-                self.diagnostics.append(Diagnostic("error", "@endif without @if", d.span))
-                self.failed = True
-            return
-        if name in (
-            "load-sigs",
-            "load-plugin",
-            "unload",
-            "prefixes",
-            "deprecated",
-            "pragma",
-            "TEST-START-FILE",
-        ):
-            return
-        self.diagnostics.append(Diagnostic("warning", f"unknown directive @{name}", d.span))
-
-    def _eval_condition(self, d: Directive, source: SourceFile) -> bool:
-        if not d.tokens:
-            self.diagnostics.append(Diagnostic("error", "@if needs a condition", d.span))
-            self.failed = True
-            return False
-        try:
-            expr = parse_expression(d.tokens, source)
-        except ZScriptError as e:
-            self.diagnostics.extend(e.diagnostics)
-            self.failed = True
-            return False
-        ch = self.checker
-        saved = ch.func
-        ch.func = ch.top
-        try:
-            expr = ch.check_expr(expr)
-        finally:
-            ch.func = saved
-        diags = ch.take_diagnostics()
-        if diags:
-            self.diagnostics.extend(diags)
-            if any(x.severity == "error" for x in diags):
-                self.failed = True
-                return False
-        if expr.type.tag not in ("bool", "error"):
-            self.diagnostics.append(Diagnostic("error", "@if condition must be boolean", expr.span))
-            self.failed = True
-            return False
-        if self.failed:
-            return False
-        fn = self.codegen.compile_expr(expr)
-        try:
-            return bool(fn())
-        except Exception as exc:  # noqa: BLE001
-            self.reporter.exception(exc)
-            return False
-
     # -------------------------------------------------------------- running
-
-    def finish_loading(self, *, warn_unhandled: bool = True) -> None:
-        """Raise :class:`ZScriptError` with every static error found so far."""
-        if warn_unhandled and not self.failed:
-            self.diagnostics.extend(self.checker.unhandled_event_warnings())
-        if self.failed:
-            raise ZScriptError(self.diagnostics)
-
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
 
     def run(self) -> int:
         """Run the event loop to completion; return the process exit code."""

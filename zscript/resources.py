@@ -3,8 +3,13 @@
 An installed wheel carries both trees below ``zscript/_data/``; a source
 checkout has them at the top level (``grammar/``, ``stdlib/``).  This module is
 the only one that knows either location.  It also builds the script search
-path: the directories named in ``ZSCRIPTPATH`` (``os.pathsep``-separated)
-followed by the library directory.
+path: the directories named in ``ZSCRIPTPATH``, then those in ``ZEEKPATH``
+(both ``os.pathsep``-separated, as Zeek's ``ZEEKPATH``; a relative entry such
+as ``.`` is relative to the current directory), then the library directory
+and its ``policy/`` and ``site/`` subdirectories (Zeek's default path is
+``.:<scripts>:<scripts>/policy:<scripts>/site``).  Unlike Zeek, where
+``ZEEKPATH`` replaces the default path, the bundled library always stays on
+the path: zscript needs it to start.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ def stdlib_dir() -> Path:
 
 def script_path() -> list[Path]:
     """Directories searched by ``@load`` for non-relative paths, in order."""
-    dirs = [Path(p) for p in os.environ.get("ZSCRIPTPATH", "").split(os.pathsep) if p]
-    dirs.append(stdlib_dir())
+    dirs: list[Path] = []
+    for var in ("ZSCRIPTPATH", "ZEEKPATH"):
+        dirs.extend(Path(p) for p in os.environ.get(var, "").split(os.pathsep) if p)
+    lib = stdlib_dir()
+    dirs += [lib, lib / "policy", lib / "site"]
     return dirs

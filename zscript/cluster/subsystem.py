@@ -8,13 +8,15 @@ whose ``zeek_init`` handler starts the central proxy (on the manager) and
 calls ``Cluster::init()``, which lands in :meth:`ClusterSubsystem.init_backend`.
 
 For a cluster node (``zscript run worker-1 ...``, host option ``layout``)
-:meth:`ClusterSubsystem.load_scripts` loads, before any user script:
+the subsystem loads, before any user script (:mod:`zscript.loader.prelude`
+says when):
 
-1. ``redef Cluster::node = "worker-1"``;
-2. the cluster framework, which loads the layout as the generated script
-   ``cluster-layout`` (the ``Cluster::nodes`` redef zeekctl would write);
-3. the ZeroMQ backend scripts and the layout's transport settings
-   (endpoints, serializer).
+1. before the frameworks (:meth:`ClusterSubsystem.before_frameworks`):
+   ``redef Cluster::node = "worker-1"`` and the layout as the generated
+   script ``cluster-layout`` (the ``Cluster::nodes`` redef zeekctl would
+   write), which the cluster framework loads;
+2. after them (:meth:`ClusterSubsystem.load_scripts`): the ZeroMQ backend
+   scripts and the layout's transport settings (endpoints, serializer).
 
 Once started, the backend is an I/O source of the event loop: the node runs
 until ``terminate()``, SIGTERM or SIGINT.  Events received are decoded with
@@ -83,8 +85,8 @@ class ClusterSubsystem:
 
     # ----------------------------------------------------------- loading
 
-    def load_scripts(self) -> None:
-        """For a cluster node: load the layout and the cluster scripts (see the module docstring)."""
+    def before_frameworks(self) -> None:
+        """For a cluster node: its name and layout, before the cluster framework loads."""
         if not self.enabled:
             return
         host = self.host
@@ -92,43 +94,56 @@ class ClusterSubsystem:
             self.layout = load_layout(host.options.get("layout"))
         except LayoutError as e:
             host.fail(str(e))
+            self.node = ""
             return
         if self.node not in self.layout.nodes:
             names = ", ".join(self.layout.nodes)
             host.fail(f"'{self.node}' is not a node of the cluster layout (its nodes: {names})")
+            self.node = ""
             return
-        self._load_cluster_scripts(self.node)
+        self._declare_node(self.node)
 
-    def _load_cluster_scripts(self, node: str) -> None:
+    def load_scripts(self) -> None:
+        """For a cluster node: the backend and the layout's settings (see the module docstring)."""
+        if self.enabled:
+            self._load_cluster_scripts()
+
+    def _declare_node(self, node: str) -> None:
         from ..diagnostics import SourceFile
 
         host = self.host
         host.provide_script("cluster-layout", self.layout.layout_script())
-        text = "@load base/frameworks/cluster\n@load policy/frameworks/cluster/backend/zeromq\n"
-        if node:
-            quoted = node.replace("\\", "\\\\").replace('"', '\\"')
-            text = f'redef Cluster::node = "{quoted}";\n' + text
+        quoted = node.replace("\\", "\\\\").replace('"', '\\"')
+        text = f'@load base/frameworks/cluster/types\nredef Cluster::node = "{quoted}";\n'
         host.load_source(SourceFile("<cluster-node>", text))
+
+    def _load_cluster_scripts(self) -> None:
+        from ..diagnostics import SourceFile
+
+        host = self.host
+        text = "@load base/frameworks/cluster\n@load policy/frameworks/cluster/backend/zeromq\n"
+        host.load_source(SourceFile("<cluster-backend>", text))
         host.load_source(SourceFile("<cluster-config>", self.layout.config_script()))
 
     def join(self, node: str, layout_path: str | None) -> None:
-        """Join a running cluster after the host was created (``zscript repl --node``).
+        """Join a running cluster as a client, after the host was created
+        (``zscript repl --node`` with a name that is not in the layout).
 
-        A node of the layout becomes that node (its scripts, subscriptions and
-        handshake, as with ``zscript run NODE``); any other name joins as a
-        client outside the layout: connected to the central proxy, able to
-        publish and subscribe, but not a member (``Cluster::node`` stays "",
-        no ``node_up`` elsewhere), like Zeek's standalone pub/sub processes.
+        The client is connected to the central proxy, able to publish and
+        subscribe, but not a member (``Cluster::node`` stays "", no
+        ``node_up`` elsewhere), like Zeek's standalone pub/sub processes.  A
+        node of the layout must be named when the host is created
+        (``Host(node=...)``): the cluster framework, loaded with the host,
+        sets itself up for that node.
 
         :raises LayoutError: the layout cannot be used (the message says why).
         """
         self.layout = load_layout(layout_path)
         self.host.options["layout"] = layout_path
         if node in self.layout.nodes:
-            self.node = self.host.node = node
-            self._load_cluster_scripts(node)
-        else:
-            self._load_cluster_scripts("")
+            raise LayoutError(f"'{node}' is a node of the layout: run the host as that node")
+        self.host.provide_script("cluster-layout", self.layout.layout_script())
+        self._load_cluster_scripts()
 
     # ------------------------------------------------------------ running
 

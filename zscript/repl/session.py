@@ -26,9 +26,9 @@ When standard input or output is not a terminal, the same evaluation runs
 without an editor: lines are read until an input is complete, and there is
 no prompt, so ``zscript repl < file`` prints only what the inputs produce.
 
-``--node NAME`` joins a running cluster as that node through the cluster
-subsystem (:func:`join_cluster`); until that subsystem exists it is a clean
-error.
+``--node NAME`` joins a running cluster as that node, or as a client that
+can publish and subscribe if NAME is not a node of the layout
+(:func:`make_host`).  ``--bare`` is Zeek's bare mode, as for ``zscript run``.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ __all__ = [
     "PROMPT",
     "ReplError",
     "history_path",
-    "join_cluster",
+    "make_host",
     "make_session",
     "run",
     "wants_more",
@@ -81,10 +81,11 @@ def run(
     node: str | None = None,
     layout: str | None = None,
     history_file: str | None = None,
+    bare: bool = False,
 ) -> int:
-    """Run an interactive session; return the exit status."""
+    """Run an interactive session; return the exit status (``bare``: Zeek's ``-b``)."""
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    return asyncio.run(_main(files, node, layout, history_file, interactive))
+    return asyncio.run(_main(files, node, layout, history_file, interactive, bare))
 
 
 def history_path(explicit: str | None = None) -> Path:
@@ -97,30 +98,41 @@ def history_path(explicit: str | None = None) -> Path:
     return Path(base) / "zscript" / "history"
 
 
-def join_cluster(host: Host, node: str, layout: str | None) -> None:
-    """Join the running cluster as ``node`` (``zscript repl --node``), before
-    any file is loaded: a node of the layout becomes that node, another name
-    joins as a client that can publish and subscribe
+def make_host(node: str | None, layout: str | None, *, bare: bool, stdout=None) -> Host:
+    """The session's host (``zscript repl [--node NAME] [--layout FILE]``): a
+    node of the layout becomes that node, another name joins the running
+    cluster as a client that can publish and subscribe
     (``ClusterSubsystem.join``).  Problems are a :class:`ReplError`."""
-    from ..cluster.layout import LayoutError
+    if node is None:
+        return Host(stdout=stdout, bare=bare)
+    from ..cluster.layout import LayoutError, load_layout
     from ..diagnostics import render
 
     try:
-        host.subsystems["cluster"].join(node, layout)
+        member = node in load_layout(layout).nodes
+        if member:
+            host = Host(node=node, bare=bare, stdout=stdout, options={"layout": layout})
+        else:
+            host = Host(bare=bare, stdout=stdout)
+            host.subsystems["cluster"].join(node, layout)
     except LayoutError as e:
         raise ReplError(str(e)) from None
     if host.failed:
         raise ReplError("cannot join the cluster:\n" + "".join(render(d) for d in host.diagnostics))
+    return host
 
 
 async def _main(
-    files: list[str], node: str | None, layout: str | None, history: str | None, interactive: bool
+    files: list[str],
+    node: str | None,
+    layout: str | None,
+    history: str | None,
+    interactive: bool,
+    bare: bool,
 ) -> int:
     patch = patch_stdout(raw=True) if interactive else contextlib.nullcontext()
     with patch:
-        host = Host(stdout=_LiveStdout())  # a node only once it joins (join_cluster)
-        if node is not None:
-            join_cluster(host, node, layout)
+        host = make_host(node, layout, bare=bare, stdout=_LiveStdout())
         ev = Evaluator(host)
         try:
             for f in files:

@@ -7,6 +7,7 @@
 @load ./main
 @load ./pools
 @load ./pubsub
+@load ./websocket
 
 @if ( Cluster::is_enabled() )
 

@@ -1,10 +1,13 @@
 """Finding scripts for ``@load`` and tracking conditional directives.
 
-``@load name`` looks, in order, in the directory of the loading file, the
-current directory, the ``ZSCRIPTPATH`` directories and the bundled library
-(which mirrors Zeek's ``scripts/`` tree).  In each place it tries ``name``,
-``name.zs``, ``name.zeek`` and, for a directory, ``name/__load__.zs`` (or
-``__load__.zeek``).  Each file is loaded once per process.
+``@load ./name`` and ``@load ../name`` are relative to the loading file only
+(as in Zeek's ``scan.l``).  Any other ``@load name`` looks, in order, in the
+directory of the loading file, the current directory and the search path of
+:func:`~zscript.resources.script_path` (``ZSCRIPTPATH``, ``ZEEKPATH``, the
+bundled library, which mirrors Zeek's ``scripts/`` tree, and its ``policy/``
+and ``site/``).  In each place it tries ``name``, ``name.zs``, ``name.zeek``
+and, for a directory, ``name/__load__.zs`` (or ``__load__.zeek``).  Each
+file is loaded once per process.
 
 :class:`Conditionals` keeps the ``@if``/``@else``/``@endif`` nesting of one
 file and tells the lexer when to skip a branch.
@@ -15,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .resources import script_path
+from ..resources import script_path
 
 __all__ = ["Conditionals", "resolve_load"]
 

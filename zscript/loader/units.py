@@ -1,0 +1,235 @@
+"""The loading half of the host: each unit of a script is parsed, checked,
+compiled and run as it comes.
+
+:class:`ScriptLoading` is mixed into :class:`~zscript.host.Host`.  The
+pipeline for each unit of a script, in :meth:`ScriptLoading.process_unit`::
+
+    unit = parser.units()          # stage 1: syntax (one declaration at a time)
+    checker.check_unit(unit)       # stage 2: names and types
+    codegen.compile_unit(unit)     # stage 3: Python code
+    exec(code, namespace)          # declarations take effect at once
+
+``@load`` and ``@if`` are handled between units, so a condition sees every
+declaration before it, as in Zeek.  Static errors are collected from every
+file; if there is any, nothing runs and :meth:`ScriptLoading.finish_loading`
+raises :class:`~zscript.diagnostics.ZScriptError` with them all.
+
+The class uses these attributes of the host: ``checker``, ``codegen``,
+``ns`` (the namespace compiled code runs in), ``reporter``, ``diagnostics``,
+``failed``, ``loaded`` (files loaded so far, by real path), ``provided``
+(generated scripts, see :meth:`ScriptLoading.provide_script`) and
+``global_statements`` (top-level statements, run when the loop starts).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..diagnostics import Diagnostic, SourceFile, Span, ZScriptError
+from ..runtime.errors import ZeekExit
+from ..syntax import ast as A
+from ..syntax.lexer import Directive, Lexer
+from ..syntax.parser import IncompleteInput, UnitParser, parse_expression
+from .search import Conditionals, resolve_load
+
+__all__ = ["ScriptLoading"]
+
+
+class ScriptLoading:
+    """Loading scripts into a host (see the module docstring)."""
+
+    def load_file(self, path: str, *, display: str | None = None, span: Span | None = None) -> None:
+        real = os.path.realpath(path)
+        if real in self.loaded:
+            return
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                text = f.read()
+        except OSError as e:
+            self.diagnostics.append(Diagnostic("error", f"can't open {path}: {e.strerror}", span))
+            self.failed = True
+            return
+        self.loaded.add(real)
+        self.load_source(SourceFile(display or path, text))
+
+    def provide_script(self, name: str, text: str) -> None:
+        """Make ``@load name`` load ``text`` (generated scripts such as
+        Zeek's ``cluster-layout``)."""
+        self.provided[name] = text
+
+    def _load_provided(self, name: str) -> None:
+        key = "<provided>/" + name
+        if key not in self.loaded:
+            self.loaded.add(key)
+            self.load_source(SourceFile(f"<{name}>", self.provided[name]))
+
+    def load_source(self, source: SourceFile) -> None:
+        """Parse, check, compile and run the declarations of one script."""
+        saved_module = self.checker.module
+        self.checker.module = "GLOBAL"
+        self.checker.top.module = "GLOBAL"
+        conds = Conditionals()
+        parser = UnitParser(source, lambda d, lx: self._directive(d, lx, source, conds))
+        try:
+            for unit in parser.units():
+                self.process_unit(unit)
+        except IncompleteInput:
+            pass
+        finally:
+            self.checker.module = saved_module
+        if parser.errors:
+            self.diagnostics.extend(parser.errors)
+            self.failed = True
+        if conds.depth:
+            span = conds.spans[-1] or Span(source, 1, 1, 1, 1)
+            self.diagnostics.append(
+                Diagnostic("error", "unbalanced @if ... @endif (missing @endif)", span)
+            )
+            self.failed = True
+
+    def process_unit(self, unit: A.Node) -> None:
+        ch = self.checker
+        try:
+            self._process_unit(unit)
+        except (RecursionError, SyntaxError, MemoryError) as e:
+            # Python's own limits (nesting depth of generated code ...).
+            ch.take_diagnostics()
+            ch.touched_records.clear()
+            what = "too deeply nested" if not isinstance(e, MemoryError) else "too large"
+            self.diagnostics.append(
+                Diagnostic("error", f"this declaration is {what} for zscript", unit.span)
+            )
+            self.failed = True
+
+    def _process_unit(self, unit: A.Node) -> None:
+        ch = self.checker
+        ch.check_unit(unit)
+        diags = ch.take_diagnostics()
+        if diags:
+            self.diagnostics.extend(diags)
+            if any(d.severity == "error" for d in diags):
+                self.failed = True
+        if self.failed:
+            ch.touched_records.clear()
+            return
+        cu = self.codegen.compile_unit(unit, ch.touched_records)
+        ch.touched_records.clear()
+        try:
+            exec(cu.code, self.ns)
+        except ZeekExit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - initialization errors are reported, loading goes on
+            self.reporter.exception(exc)
+        if cu.top_function is not None:
+            self.global_statements.append(self.ns[cu.top_function])
+
+    def _directive(
+        self, d: Directive, lexer: Lexer, source: SourceFile, conds: Conditionals
+    ) -> None:
+        name = d.name
+        if name == "load":
+            if not d.arg:
+                self.diagnostics.append(Diagnostic("error", "@load needs a script name", d.span))
+                self.failed = True
+                return
+            if d.arg in self.provided:
+                self._load_provided(d.arg)
+                return
+            here = (
+                (os.path.dirname(source.path) or ".") if not source.path.startswith("<") else None
+            )
+            target = resolve_load(d.arg, here)
+            if target is None:
+                self.diagnostics.append(Diagnostic("error", f"can't find {d.arg}", d.span))
+                self.failed = True
+                return
+            self.load_file(str(target), span=d.span)
+            return
+        if name in ("if", "ifdef", "ifndef"):
+            if name == "if":
+                taken = self._eval_condition(d, source)
+            else:
+                ident = "".join(t.value for t in d.tokens)
+                defined = (
+                    self.checker.lookup(ident, report=False) is not None
+                    or ident in self.checker.modules
+                )
+                taken = defined if name == "ifdef" else not defined
+            conds.push(taken, d.span)
+            if not taken:
+                where = lexer.skip_conditional()
+                if where == "endif":
+                    conds.pop()
+            return
+        if name == "else":
+            if not conds.depth:
+                self.diagnostics.append(Diagnostic("error", "@else without @if", d.span))
+                self.failed = True
+                return
+            where = lexer.skip_conditional()
+            if where == "endif":
+                conds.pop()
+            return
+        if name == "endif":
+            if not conds.pop():
+                self.diagnostics.append(Diagnostic("error", "@endif without @if", d.span))
+                self.failed = True
+            return
+        if name in (
+            "load-sigs",
+            "load-plugin",
+            "unload",
+            "prefixes",
+            "deprecated",
+            "pragma",
+            "TEST-START-FILE",
+        ):
+            return
+        self.diagnostics.append(Diagnostic("warning", f"unknown directive @{name}", d.span))
+
+    def _eval_condition(self, d: Directive, source: SourceFile) -> bool:
+        if not d.tokens:
+            self.diagnostics.append(Diagnostic("error", "@if needs a condition", d.span))
+            self.failed = True
+            return False
+        try:
+            expr = parse_expression(d.tokens, source)
+        except ZScriptError as e:
+            self.diagnostics.extend(e.diagnostics)
+            self.failed = True
+            return False
+        ch = self.checker
+        saved = ch.func
+        ch.func = ch.top
+        try:
+            expr = ch.check_expr(expr)
+        finally:
+            ch.func = saved
+        diags = ch.take_diagnostics()
+        if diags:
+            self.diagnostics.extend(diags)
+            if any(x.severity == "error" for x in diags):
+                self.failed = True
+                return False
+        if expr.type.tag not in ("bool", "error"):
+            self.diagnostics.append(Diagnostic("error", "@if condition must be boolean", expr.span))
+            self.failed = True
+            return False
+        if self.failed:
+            return False
+        fn = self.codegen.compile_expr(expr)
+        try:
+            return bool(fn())
+        except Exception as exc:  # noqa: BLE001
+            self.reporter.exception(exc)
+            return False
+
+    def finish_loading(self, *, warn_unhandled: bool = True) -> None:
+        """Raise :class:`ZScriptError` with every static error found so far."""
+        if warn_unhandled and not self.failed:
+            self.diagnostics.extend(self.checker.unhandled_event_warnings())
+        if self.failed:
+            raise ZScriptError(self.diagnostics)
+
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
