@@ -3,12 +3,15 @@
 ``pytest --update-golden`` rewrites the expected output of the golden-file
 tests from the current behaviour (like ``btest -U``); review the diff before
 committing it.  ``ZEEK_ALLOW_INIT_ERRORS`` is set as in Zeek's test suite;
-``CLUSTER_NODE`` and ``ZEEKPATH`` are removed from the environment.
+``CLUSTER_NODE`` and ``ZEEKPATH`` are removed from the environment, and the
+cache of parsed scripts is a temporary directory of the session.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -18,8 +21,16 @@ import pytest
 os.environ.setdefault("ZEEK_ALLOW_INIT_ERRORS", "1")
 # A node name or search path of the calling shell (a Zeek test run) would
 # change what every test loads; tests that want them set them themselves.
-for _var in ("CLUSTER_NODE", "ZEEKPATH"):
+for _var in ("CLUSTER_NODE", "ZEEKPATH", "ZSCRIPT_NO_CACHE"):
     os.environ.pop(_var, None)
+# Parsed scripts are cached in a directory of this test session (shared by
+# the processes the tests start), never in the user's cache.
+_CACHE = tempfile.mkdtemp(prefix="zscript-test-cache-")
+os.environ["ZSCRIPT_CACHE_DIR"] = _CACHE
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 def pytest_addoption(parser):

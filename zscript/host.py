@@ -28,6 +28,7 @@ from .engine.loop import EventLoop
 from .engine.reporter import Reporter
 from .engine.timers import VirtualClock, WallClock
 from .loader import Conditionals, resolve_load
+from .loader.cache import UnitCache
 from .loader.prelude import load_prelude
 from .loader.units import ScriptLoading
 from .logs.batch import LogBatch
@@ -197,6 +198,7 @@ class Host(ScriptLoading):
         self._connect_subsystems()
         self._table_change: tuple = ()  # TableChange values, once init-bare declared them
         self.bare = bare
+        self.unit_cache = UnitCache.from_environment()
         load_prelude(self, bare=bare)
 
     def init_bare_loaded(self) -> None:

@@ -10,6 +10,8 @@ and its ``policy/`` and ``site/`` subdirectories (Zeek's default path is
 ``.:<scripts>:<scripts>/policy:<scripts>/site``).  Unlike Zeek, where
 ``ZEEKPATH`` replaces the default path, the bundled library always stays on
 the path: zscript needs it to start.
+
+Finally it says where zscript keeps its caches (:func:`cache_dir`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["grammar_path", "script_path", "stdlib_dir"]
+__all__ = ["cache_dir", "grammar_path", "script_path", "stdlib_dir"]
 
 _PKG = Path(__file__).resolve().parent
 
@@ -47,3 +49,23 @@ def script_path() -> list[Path]:
     lib = stdlib_dir()
     dirs += [lib, lib / "policy", lib / "site"]
     return dirs
+
+
+def cache_dir() -> Path | None:
+    """Where zscript keeps its caches (parsed scripts, the parser's tables):
+    ``$ZSCRIPT_CACHE_DIR``, else ``$XDG_CACHE_HOME/zscript`` (the XDG rule: a
+    relative value is ignored), else ``~/.cache/zscript``.  None, for no
+    cache at all, when ``ZSCRIPT_NO_CACHE`` is set (to anything but ``0``)
+    or there is no home directory."""
+    if os.environ.get("ZSCRIPT_NO_CACHE", "") not in ("", "0"):
+        return None
+    explicit = os.environ.get("ZSCRIPT_CACHE_DIR", "")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "zscript"
+    home = os.path.expanduser("~")
+    if home == "~":
+        return None
+    return Path(home) / ".cache" / "zscript"

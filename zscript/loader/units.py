@@ -17,8 +17,10 @@ raises :class:`~zscript.diagnostics.ZScriptError` with them all.
 The class uses these attributes of the host: ``checker``, ``codegen``,
 ``ns`` (the namespace compiled code runs in), ``reporter``, ``diagnostics``,
 ``failed``, ``loaded`` (files loaded so far, by real path), ``provided``
-(generated scripts, see :meth:`ScriptLoading.provide_script`) and
-``global_statements`` (top-level statements, run when the loop starts).
+(generated scripts, see :meth:`ScriptLoading.provide_script`),
+``global_statements`` (top-level statements, run when the loop starts) and
+``unit_cache`` (a :class:`~.cache.UnitCache`: files parsed before are not
+parsed again).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from ..diagnostics import Diagnostic, SourceFile, Span, ZScriptError
 from ..runtime.errors import ZeekExit
 from ..syntax import ast as A
 from ..syntax.lexer import Directive, Lexer
-from ..syntax.parser import IncompleteInput, UnitParser, parse_expression
+from ..syntax.parser import IncompleteInput, parse_expression
 from .search import Conditionals, resolve_load
 
 __all__ = ["ScriptLoading"]
@@ -69,7 +71,8 @@ class ScriptLoading:
         self.checker.module = "GLOBAL"
         self.checker.top.module = "GLOBAL"
         conds = Conditionals()
-        parser = UnitParser(source, lambda d, lx: self._directive(d, lx, source, conds))
+        handler = lambda d, lx: self._directive(d, lx, source, conds)  # noqa: E731
+        parser = self.unit_cache.parser(source, handler)
         try:
             for unit in parser.units():
                 self.process_unit(unit)

@@ -16,13 +16,13 @@ mode, where ``event f(...);`` and ``hook h(...);`` are statements rather than
 handler definitions.
 
 The Lark parser is built once per process and its tables are cached on disk
-(``cache=``), which keeps start-up fast.
+(``cache=``, in :func:`~zscript.resources.cache_dir`), which keeps start-up
+fast.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 
 from lark import Lark, Token
@@ -31,7 +31,7 @@ from lark.lexer import Lexer as LarkLexer
 from lark.parsers.lalr_analysis import Shift as _SHIFT
 
 from ..diagnostics import Diagnostic, SourceFile, Span, ZScriptError
-from ..resources import grammar_path
+from ..resources import cache_dir, grammar_path
 from . import ast as A
 from .builder import AstBuilder
 from .lexer import Directive, Lexer
@@ -62,15 +62,14 @@ class _Grammar:
 
     def __init__(self):
         path = grammar_path()
-        cache_dir = os.environ.get("ZSCRIPT_CACHE_DIR") or os.path.join(
-            tempfile.gettempdir(), f"zscript-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
-        )
-        cache_file: str | bool
-        try:
-            os.makedirs(cache_dir, exist_ok=True)
-            cache_file = os.path.join(cache_dir, "grammar.lark.cache")
-        except OSError:
-            cache_file = False
+        directory = cache_dir()
+        cache_file: str | bool = False
+        if directory is not None:
+            try:
+                os.makedirs(directory, mode=0o700, exist_ok=True)
+                cache_file = os.path.join(directory, "grammar.lark.cache")
+            except OSError:
+                pass
         self.builder = AstBuilder()
         with open(path, encoding="utf-8") as f:
             text = f.read()
