@@ -29,6 +29,19 @@ _CACHE = tempfile.mkdtemp(prefix="zscript-test-cache-")
 os.environ["ZSCRIPT_CACHE_DIR"] = _CACHE
 
 
+def pytest_sessionstart(session):
+    """Fill the session's cache with the library as every kind of process
+    loads it, so that tests starting several nodes at once do not all parse
+    it at the same time (each entry is written once, by this process)."""
+    import io
+
+    from zscript.host import Host
+
+    for node in ("standalone", "manager", "logger-1", "proxy-1", "worker-1"):
+        Host(node=node, bare=False, stdout=io.StringIO(), stderr=io.StringIO())
+    Host(bare=True, stdout=io.StringIO(), stderr=io.StringIO())
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_CACHE, ignore_errors=True)
 

@@ -312,7 +312,7 @@ class Host(ScriptLoading):
 
     def _declare_bif(self, name: str, b, py_name: str) -> bool:
         src = SourceFile("<bif>", f"global __bif__: {b.signature};")
-        decl = next(iter(UnitParser(src).units()))
+        decl = list(self.unit_cache.parser(src, None).units())[0]
         saved = self.checker.take_diagnostics()
         t = self.checker.resolve_type(decl.type)
         bad = self.checker.take_diagnostics()
