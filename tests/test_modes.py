@@ -255,3 +255,14 @@ def test_a_directory_named_like_the_node_is_not_a_script(tmp_path):
     write(tmp_path, "n.zs", NODE)
     proc = run("run", "-b", "worker-1", "n.zs", cwd=tmp_path)
     assert proc.stdout == "worker-1, Cluster::WORKER\n", proc.stderr
+
+
+def test_cluster_command_listed_without_importing_it():
+    """`zscript run` does not build the cluster command's parser (start-up
+    time), yet `zscript --help` describes it the same way."""
+    from zscript.cli import build_parser
+
+    light = build_parser(cluster=False).format_help()
+    full = build_parser(cluster=True).format_help()
+    assert light == full
+    assert "cluster" in light

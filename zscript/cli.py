@@ -145,7 +145,10 @@ def _add_bare(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
+    """The command-line parser.  Without ``cluster``, ``zscript cluster`` is
+    only listed: its parser (and the supervisor behind it) is not imported,
+    which keeps the start-up of the other commands short."""
     p = argparse.ArgumentParser(prog="zscript", description="Run Zeek-style event scripts.")
     p.add_argument("--version", action="version", version=f"zscript {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -204,10 +207,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bare(i)
     i.set_defaults(func=cmd_repl)
 
-    from .cluster.cli import add_cluster_parser  # zscript cluster layout|start|status|stop
+    if cluster:
+        from .cluster.cli import add_cluster_parser  # zscript cluster layout|start|status|stop
 
-    add_cluster_parser(sub)
+        add_cluster_parser(sub)
+    else:
+        sub.add_parser("cluster", help=_CLUSTER_HELP)
     return p
+
+
+#: Must say what ``add_cluster_parser`` says, for ``zscript --help``.
+_CLUSTER_HELP = "start, watch and stop a whole cluster on this machine"
 
 
 _VALUE_OPTIONS = {
@@ -248,7 +258,7 @@ def _options_first(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(_options_first(argv))
+    args = build_parser(cluster=argv[:1] == ["cluster"]).parse_args(_options_first(argv))
     if hasattr(signal, "SIGPIPE"):
         # Like other Unix tools (and Zeek), stop quietly when the reader goes away.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)

@@ -29,6 +29,7 @@ from .engine.reporter import Reporter
 from .engine.timers import VirtualClock, WallClock
 from .loader import Conditionals, resolve_load
 from .loader.cache import UnitCache
+from .loader.codecache import CodeCache
 from .loader.prelude import load_prelude
 from .loader.units import ScriptLoading
 from .logs.batch import LogBatch
@@ -50,7 +51,7 @@ from .runtime.patterns import (
 from .runtime.values import EnumVal, TypeVal, record_class
 from .storage.install import install as install_storage
 from .syntax import ast as A
-from .syntax.parser import IncompleteInput, UnitParser
+from .syntax.lexer import IncompleteInput
 from .telemetry import sources as telemetry_sources
 from .telemetry.subsystem import install as install_telemetry
 from .types import FuncType, RecordType, TableType
@@ -199,6 +200,8 @@ class Host(ScriptLoading):
         self._table_change: tuple = ()  # TableChange values, once init-bare declared them
         self.bare = bare
         self.unit_cache = UnitCache.from_environment()
+        self.code_cache = CodeCache.from_environment()
+        self.codegen.compile_source = self.code_cache.compile
         load_prelude(self, bare=bare)
 
     def init_bare_loaded(self) -> None:
@@ -885,6 +888,8 @@ class Host(ScriptLoading):
         if not keep_module:
             self.checker.module = self.checker.top.module = "GLOBAL"
         conds = Conditionals()
+        from .syntax.parser import UnitParser
+
         parser = UnitParser(source, lambda d, lx: self._repl_directive(d, lx, source, conds))
         if statement_mode:
             parser.mode = "stmt"

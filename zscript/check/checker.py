@@ -18,7 +18,6 @@ this module holds declarations, types and attributes.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 
 from ..diagnostics import Diagnostic, Span
@@ -235,6 +234,8 @@ class Checker(ExprChecks, StmtChecks):
                 cands.add(short_name(g))
             else:
                 cands.add(g)
+        import difflib  # here: only an error needs it (start-up speed)
+
         m = difflib.get_close_matches(
             short if "::" not in name else name, sorted(cands), n=1, cutoff=0.75
         )

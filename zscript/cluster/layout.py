@@ -34,7 +34,6 @@ Cluster::nodes`` script Zeek's zeekctl generates (``cluster-layout.zeek``),
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,6 +197,8 @@ def load_layout(path: str | Path | None) -> Layout:
     """Read a layout file (TOML), or return the default layout for None."""
     if path is None:
         return default_layout()
+    import tomllib  # here: only a layout file needs it (start-up speed)
+
     p = Path(path)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))

@@ -31,8 +31,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import zmq
-
 __all__ = ["LOG_FORMAT", "LogTransport", "install"]
 
 #: The format frame of our log batches (Zeek's own is ``zeek-bin-serializer``).
@@ -55,6 +53,8 @@ class LogTransport:
         rcvhwm: int = 1000,
         linger_ms: int = 500,
     ):
+        import zmq  # here, not at start-up: only cluster nodes use it
+
         self.node_id = node_id.encode()
         self.warn = warn
         self.encode: Callable[[object], bytes] = lambda batch: batch.encode()
@@ -66,8 +66,8 @@ class LogTransport:
         self.send_drops = 0
         self._warned = False
         self.ctx = zmq.Context(io_threads=1)
-        self.push: zmq.Socket | None = None
-        self.pull: zmq.Socket | None = None
+        self.push = None
+        self.pull = None
         self._aloop = None
         if connect:
             s = self.ctx.socket(zmq.PUSH)
@@ -96,6 +96,8 @@ class LogTransport:
 
     def send(self, batch) -> bool:
         """Queue one batch for a logger; False if it cannot be (counted by the caller)."""
+        import zmq
+
         if self.push is None:
             self.send_drops += 1
             return False
@@ -116,6 +118,8 @@ class LogTransport:
     # ---------------------------------------------------------- receiving
 
     def start_io(self, aloop) -> None:
+        import zmq
+
         if self.pull is None:
             return
         self._aloop = aloop
@@ -123,6 +127,8 @@ class LogTransport:
         aloop.call_soon(self._drain)
 
     def _drain(self) -> None:
+        import zmq
+
         sock = self.pull
         if sock is None:
             return
@@ -153,6 +159,8 @@ class LogTransport:
             self.warn(f"cluster: dropped {what}")
 
     def close(self) -> None:
+        import zmq
+
         if self.pull is not None:
             if self._aloop is not None:
                 try:

@@ -31,7 +31,6 @@ there every second.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -351,6 +350,8 @@ class ClusterSubsystem:
         data["up"] = up and data["up"]
         path = os.path.join(self.run_dir, f"{self.node or 'standalone'}.status.json")
         tmp = path + ".tmp"
+        import json  # here: only a supervised node writes its status
+
         try:
             with open(tmp, "w", encoding="utf-8") as f:
                 json.dump(data, f)

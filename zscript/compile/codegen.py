@@ -74,6 +74,9 @@ class CodeGen(ExprGen):
     def __init__(self, ns: dict, rt):
         self.ns = ns
         self.rt = rt
+        #: Turns generated Python source into a code object; the host may
+        #: replace it with a cached version (same arguments as ``compile``).
+        self.compile_source = compile
         self.counter = [0]
         self.const_ids: dict[int, str] = {}
         self.keep: list = []
@@ -178,7 +181,7 @@ class CodeGen(ExprGen):
             em.emit(text, span)
         source = em.source()
         em.register()
-        code = compile(source, filename, "exec")
+        code = self.compile_source(source, filename, "exec")
         cu = CompiledUnit(code, filename, top_fn)
         cu.source = source
         return cu
@@ -197,7 +200,7 @@ class CodeGen(ExprGen):
             em.indent = ind
             em.emit(text, span)
         em.register()
-        exec(compile(em.source(), filename, "exec"), self.ns)
+        exec(self.compile_source(em.source(), filename, "exec"), self.ns)
         return self.ns.pop(name)
 
     def record_defaults(self, rt: RecordType) -> None:

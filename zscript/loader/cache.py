@@ -2,8 +2,9 @@
 
 Parsing (our lexer feeding Lark's LALR parser) is most of the time it takes
 to load a script, and the library scripts of :mod:`.prelude` are the same in
-every run.  So each parsed file's units are kept on disk and read back the
-next time instead of being parsed again.
+every run.  So each parsed file's units are kept on disk and handed out the
+next time instead of being parsed again; a run that finds everything there
+never imports Lark.
 
 * **Key**: a SHA-256 of the file's text, zscript's version, the Python
   version and a fingerprint of the syntax stage (the grammar and the sources
@@ -12,20 +13,29 @@ next time instead of being parsed again.
   same text anywhere shares one entry, and spans point at the file as it is
   loaded now.
 * **Entry**: the file's units and directives, in the order the parser gave
-  them (:class:`Recorder`); :class:`Replay` hands them out the same way.
-  Only files that parse without errors and without conditional directives
-  (``@if``, ``@ifdef``, ``@ifndef``, ``@else``, ``@endif``) are cached: which
-  units such a file has depends on its conditions, which depend on the run.
+  them (recorded by :class:`~.record.Recorder`); :class:`Replay` hands them
+  out the same way.  The condition of an ``@if`` is kept parsed.
+* **Conditionals**: which units a file with ``@if``/``@ifdef``/``@ifndef``
+  has depends on its conditions, which depend on the run (a manager and a
+  worker take different branches of the cluster framework).  The entry keeps
+  one *variant* per sequence of outcomes seen (up to :data:`MAX_VARIANTS`),
+  each with what the host did at each conditional (took the branch, or
+  skipped to ``@else``/``@endif``).  A replay follows a variant while the
+  host decides as it did; when it decides otherwise it moves to the variant
+  that agrees (the items before are the same in both), and if none does, a
+  real parser reads the file from its start, skipping what was already
+  handed out, and its recording becomes a new variant.
 * **Where**: :func:`~zscript.resources.cache_dir` (``$ZSCRIPT_CACHE_DIR``,
   else ``$XDG_CACHE_HOME/zscript``, else ``~/.cache/zscript``), in
   ``units/``; ``ZSCRIPT_NO_CACHE=1`` turns the cache off.
 * **Safety**: an entry is written to a temporary file in the same directory
   and renamed into place (``os.replace``), so processes that start together
-  (a cluster's nodes) never read half an entry, and the last writer wins
-  with identical content.  An entry that cannot be read (corrupt, truncated,
-  written by another version) is ignored and rewritten; a directory that
-  cannot be written means no cache, never an error.  Like ``.pyc`` files,
-  entries are trusted: the directory is the user's own (created ``0700``).
+  (a cluster's nodes) never read half an entry; the last writer wins.  Only
+  files that parse without errors are kept.  An entry that cannot be read
+  (corrupt, truncated, written by another version) is ignored and
+  rewritten; a directory that cannot be written means no cache, never an
+  error.  Like ``.pyc`` files, entries are trusted: the directory is the
+  user's own (created ``0700``).
 """
 
 from __future__ import annotations
@@ -35,28 +45,34 @@ import io
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..diagnostics import SourceFile
 from ..resources import cache_dir, grammar_path
 from ..syntax import ast as A
-from ..syntax.lexer import Directive
-from ..syntax.parser import UnitParser
 from ..version import __version__
 
-__all__ = ["Recorder", "Replay", "UnitCache"]
+__all__ = ["MAX_VARIANTS", "Replay", "UnitCache", "load_item", "write_atomically"]
 
 #: Bumped when the entry layout changes.
-_FORMAT = b"zscript-units-1"
-_CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "else", "endif"})
+_FORMAT = b"zscript-units-2"
+#: Variants kept per file with conditionals (the oldest goes first).
+MAX_VARIANTS = 8
+CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "else", "endif"})
 _SOURCE = "source"
+
+#: One recorded step: ``("u", pickled unit, None)`` or ``("d", pickled
+#: directive, action)``, where the action of a conditional is ``"take"`` or
+#: ``("skip", where)`` (``where`` as ``Lexer.skip_conditional`` returned it),
+#: and None for other directives.
+Item = tuple[str, bytes, object]
 
 
 def _syntax_fingerprint() -> bytes:
     """What the parse of a text depends on besides the text: the grammar and
-    the syntax stage's code (an editable install changes without a new version)."""
+    the syntax stage's code (an editable install changes without a new
+    version), and the Python version the pickled trees are read by."""
     h = hashlib.sha256(_FORMAT)
     h.update(__version__.encode())
     h.update(sys.version.encode())
@@ -67,15 +83,6 @@ def _syntax_fingerprint() -> bytes:
         except OSError:
             h.update(str(p).encode())
     return h.digest()
-
-
-class _Pickler(pickle.Pickler):
-    def __init__(self, f, source: SourceFile):
-        super().__init__(f, protocol=pickle.HIGHEST_PROTOCOL)
-        self.source = source
-
-    def persistent_id(self, obj):
-        return _SOURCE if obj is self.source else None
 
 
 class _Unpickler(pickle.Unpickler):
@@ -89,62 +96,129 @@ class _Unpickler(pickle.Unpickler):
         return self.source
 
 
-class Recorder(UnitParser):
-    """A :class:`UnitParser` that writes what it parsed into the cache.
+def load_item(data: bytes, source: SourceFile):
+    """The unit or directive pickled in ``data``, its spans pointing at ``source``."""
+    return _Unpickler(io.BytesIO(data), source).load()
 
-    Each unit is pickled when the parser hands it out, before the host
-    checks it (checking annotates the tree), and each directive before the
-    host acts on it; the entry is stored once the file parsed to its end."""
 
-    def __init__(self, source, on_directive, cache: UnitCache, key: str):
-        self._cache = cache
-        self._key = key
-        self._forward = on_directive
-        self._buf = io.BytesIO()
-        self._pickler: _Pickler | None = _Pickler(self._buf, source)
-        self._count = 0
-        super().__init__(source, self._directive)
+def dump_item(obj, source: SourceFile) -> bytes:
+    """Pickle ``obj`` on its own; ``source`` is stored as a reference."""
+    buf = io.BytesIO()
+    p = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    p.persistent_id = lambda o: _SOURCE if o is source else None
+    p.dump(obj)
+    return buf.getvalue()
 
-    def _add(self, kind: str, item) -> None:
-        if self._pickler is None:
-            return
-        try:
-            self._pickler.dump((kind, item))
-            self._count += 1
-        except Exception:  # noqa: BLE001 - not picklable: this file is not cached
-            self._pickler = None
 
-    def _directive(self, d: Directive, lexer) -> None:
-        if d.name in _CONDITIONALS:
-            self._pickler = None
-        self._add("d", d)
-        if self._forward is not None:
-            self._forward(d, lexer)
+class _ReplayLexer:
+    """What a conditional directive's handler gets during a replay: it
+    answers ``skip_conditional()`` from the recording, or from a real parser
+    when the recording has no answer (see :meth:`Replay._skip`)."""
 
-    def units(self) -> Iterator[A.Node]:
-        for unit in super().units():
-            self._add("u", unit)
-            yield unit
-        # Only a parse that ran to its end without errors gets here cacheable.
-        if self._pickler is not None and not self.errors:
-            self._pickler.dump(("end", self._count))
-            self._cache.store(self._key, self._buf.getvalue())
+    def __init__(self, replay: Replay):
+        self.replay = replay
+        self.skipped: object = None
+
+    def skip_conditional(self) -> str:
+        where = self.replay._skip()
+        self.skipped = ("skip", where)
+        return where
 
 
 class Replay:
-    """The units and directives of a cached parse, handed out as the parser would."""
+    """Hands out a cached parse as :class:`~zscript.syntax.parser.UnitParser`
+    would (same interface: :meth:`units` and :attr:`errors`)."""
 
-    def __init__(self, items: list, on_directive: Callable | None):
-        self.items = items
+    def __init__(
+        self,
+        cache: UnitCache,
+        key: str,
+        source: SourceFile,
+        variants: list[tuple[tuple, list[Item]]],
+        on_directive: Callable | None,
+    ):
+        self.cache = cache
+        self.key = key
+        self.source = source
+        self.variants = variants
         self.on_directive = on_directive
-        self.errors: list = []
+        self._items = variants[0][1]
+        #: What the host did at each conditional so far.
+        self._live: list = []
+        #: Set when a real parser took over (no variant agreed with the host).
+        self._real = None
+
+    @property
+    def errors(self) -> list:
+        return self._real.errors if self._real is not None else []
 
     def units(self) -> Iterator[A.Node]:
-        for kind, item in self.items:
+        i = 0
+        while self._real is None and i < len(self._items):
+            kind, data, action = self._items[i]
+            try:
+                obj = load_item(data, self.source)
+            except Exception:  # noqa: BLE001 - unreadable from here: parse from here
+                self._take_over(i, None)
+                break
             if kind == "u":
-                yield item
-            elif self.on_directive is not None:
-                self.on_directive(item, None)  # no lexer: the file has no conditionals
+                i += 1
+                yield obj
+                continue
+            if action is None:
+                if self.on_directive is not None:
+                    self.on_directive(obj, None)  # @load ...: no lexer needed
+                i += 1
+                continue
+            # A conditional: the host's handler decides, and may skip.
+            self._index = i
+            lexer = _ReplayLexer(self)
+            if self.on_directive is not None:
+                self.on_directive(obj, lexer)
+            if self._real is not None:
+                break  # a real parser answered the skip: it goes on
+            done = lexer.skipped or "take"
+            self._live.append(done)
+            if done != self._items[i][2] and not self._follow(i):
+                self._take_over(i, done)
+                break
+            i += 1
+        if self._real is not None:
+            yield from self._real_units
+
+    def _follow(self, i: int) -> bool:
+        """Move to a variant that agrees with every decision so far; its items
+        up to ``i`` are the same as the current one's."""
+        live = tuple(self._live)
+        for outcomes, items in self.variants:
+            if outcomes[: len(live)] == live and len(items) > i:
+                self._items = items
+                return True
+        return False
+
+    def _skip(self) -> str:
+        """The handler skips at the conditional being replayed."""
+        i = self._index
+        n = len(self._live)
+        for outcomes, items in [(None, self._items), *self.variants]:
+            if outcomes is not None and tuple(outcomes[:n]) != tuple(self._live):
+                continue
+            action = items[i][2]
+            if isinstance(action, tuple):
+                self._items = items
+                return action[1]
+        return self._take_over(i, "skip")
+
+    def _take_over(self, i: int, decision) -> str | None:
+        """No variant knows what comes next (or item ``i`` cannot be read): a
+        real parser reads the file from the start, the host's decisions so far
+        applied, and goes on from item ``i``; what it records becomes a new
+        variant (see :func:`~.record.resume`)."""
+        from .record import resume
+
+        self.cache.resumed += 1
+        self._real, self._real_units, where = resume(self, i, list(self._live), decision)
+        return where
 
 
 class UnitCache:
@@ -153,9 +227,11 @@ class UnitCache:
     def __init__(self, directory: Path | None):
         self.directory = directory
         self._fingerprint: bytes | None = None
-        #: Hits and misses of this process (for tests and benchmarks).
+        #: Files handed out from the cache and parsed, in this process, and
+        #: replays a real parser had to finish (no variant agreed).
         self.hits = 0
         self.misses = 0
+        self.resumed = 0
 
     @classmethod
     def from_environment(cls) -> UnitCache:
@@ -164,21 +240,26 @@ class UnitCache:
 
     def parser(self, source: SourceFile, on_directive: Callable | None):
         """A parser for ``source``: a :class:`Replay` of the cached parse, or
-        a :class:`Recorder` that caches what it parses (a plain
-        :class:`UnitParser` when the cache is off)."""
+        a :class:`~.record.Recorder` that caches what it parses (a plain
+        :class:`~zscript.syntax.parser.UnitParser` when the cache is off)."""
         if self.directory is None:
+            from ..syntax.parser import UnitParser
+
             return UnitParser(source, on_directive)
-        key = self._key(source.text)
-        items = self._read(key, source)
-        if items is not None:
+        key = self.key(source.text)
+        variants = self._read(key)
+        if variants:
             self.hits += 1
-            return Replay(items, on_directive)
+            return Replay(self, key, source, variants, on_directive)
         self.misses += 1
-        return Recorder(source, on_directive, self, key)
+        from .record import Recorder
 
-    # ----------------------------------------------------------------- files
+        return Recorder(source, on_directive, self, key, [])
 
-    def _key(self, text: str) -> str:
+    def key(self, text: str) -> str | None:
+        """The cache key of a script's text (None when the cache is off)."""
+        if self.directory is None:
+            return None
         if self._fingerprint is None:
             self._fingerprint = _syntax_fingerprint()
         h = hashlib.sha256(self._fingerprint)
@@ -188,39 +269,47 @@ class UnitCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key[2:]}.pickle"
 
-    def _read(self, key: str, source: SourceFile) -> list | None:
+    def _read(self, key: str) -> list | None:
         try:
             data = self._path(key).read_bytes()
         except OSError:
             return None
-        items: list = []
         try:
-            unpickler = _Unpickler(io.BytesIO(data), source)
-            while True:
-                kind, item = unpickler.load()
-                if kind == "end":
-                    # Complete only with the end marker and every item before it.
-                    return items if item == len(items) else None
-                if kind not in ("u", "d"):
+            entry = pickle.loads(data)
+            variants = entry["variants"]
+            for outcomes, items in variants:  # check the shape; items load lazily
+                if not isinstance(outcomes, tuple) or not isinstance(items, list):
                     return None
-                items.append((kind, item))
         except Exception:  # noqa: BLE001 - a bad entry is a miss, and is rewritten
             return None
+        return variants or None
 
-    def store(self, key: str, data: bytes) -> None:
-        """Write an entry atomically; any failure leaves the cache as it was."""
-        path = self._path(key)
+    def store(self, key: str, outcomes: tuple, items: list[Item], old: list) -> None:
+        """Keep a complete parse as a variant of ``key``'s entry, beside the
+        ``old`` variants read before (atomically; failures are ignored)."""
+        variants = [(outcomes, items)]
+        variants += [v for v in old if v[0] != outcomes][: MAX_VARIANTS - 1]
+        data = pickle.dumps({"variants": variants}, protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomically(self._path(key), data)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``:
+    a reader sees the old file or the new one, never part of one.  Failures
+    (a directory that cannot be written ...) are ignored: no cache then."""
+    import tempfile  # only writing needs it (and shutil, bz2, lzma behind it)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+            os.unlink(tmp)
         except OSError:
-            return
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            pass

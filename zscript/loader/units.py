@@ -19,8 +19,9 @@ The class uses these attributes of the host: ``checker``, ``codegen``,
 ``failed``, ``loaded`` (files loaded so far, by real path), ``provided``
 (generated scripts, see :meth:`ScriptLoading.provide_script`),
 ``global_statements`` (top-level statements, run when the loop starts) and
-``unit_cache`` (a :class:`~.cache.UnitCache`: files parsed before are not
-parsed again).
+``unit_cache`` and ``code_cache`` (a :class:`~.cache.UnitCache` and a
+:class:`~.codecache.CodeCache`: files parsed and compiled before are not
+parsed and compiled again).
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ import os
 from ..diagnostics import Diagnostic, SourceFile, Span, ZScriptError
 from ..runtime.errors import ZeekExit
 from ..syntax import ast as A
-from ..syntax.lexer import Directive, Lexer
-from ..syntax.parser import IncompleteInput, parse_expression
+from ..syntax.lexer import Directive, IncompleteInput, Lexer
 from .search import Conditionals, resolve_load
 
 __all__ = ["ScriptLoading"]
@@ -73,12 +73,14 @@ class ScriptLoading:
         conds = Conditionals()
         handler = lambda d, lx: self._directive(d, lx, source, conds)  # noqa: E731
         parser = self.unit_cache.parser(source, handler)
+        self.code_cache.begin(self.unit_cache.key(source.text))
         try:
             for unit in parser.units():
                 self.process_unit(unit)
         except IncompleteInput:
             pass
         finally:
+            self.code_cache.end()
             self.checker.module = saved_module
         if parser.errors:
             self.diagnostics.extend(parser.errors)
@@ -196,7 +198,11 @@ class ScriptLoading:
             self.failed = True
             return False
         try:
-            expr = parse_expression(d.tokens, source)
+            expr = d.expr
+            if expr is None:
+                from ..syntax.parser import parse_expression  # Lark: only when parsing
+
+                expr = parse_expression(d.tokens, source)
         except ZScriptError as e:
             self.diagnostics.extend(e.diagnostics)
             self.failed = True

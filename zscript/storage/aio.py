@@ -29,11 +29,14 @@ parked.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures as cf
+import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["IOThread", "LoopBridge"]
 
@@ -53,16 +56,22 @@ class IOThread:
             return cls._shared
 
     def __init__(self) -> None:
+        import asyncio  # imported when the first asynchronous backend opens
+
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="zscript-storage-io", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        import asyncio
+
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
 
     def submit(self, coro) -> cf.Future:
         """Run ``coro`` on the I/O loop; its result arrives in the returned future."""
+        import asyncio
+
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     def call_soon(self, fn: Callable, *args) -> None:
@@ -158,6 +167,9 @@ class LoopBridge:
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:  # not even imported: no loop runs
+        return None
     try:
         return asyncio.get_running_loop()
     except RuntimeError:

@@ -47,7 +47,6 @@ event loop never blocks:
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures as cf
 import threading
 from abc import ABC, abstractmethod
@@ -521,6 +520,8 @@ _TIMED = frozenset(("put", "get", "erase"))
 
 
 async def _guard_async(hook, args) -> OperationResult:
+    import asyncio  # only asynchronous backends get here
+
     try:
         r = await hook(*args)
     except asyncio.CancelledError:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable, Iterator
-from importlib.metadata import entry_points
 
 from ..types import OpaqueType
 from .backend import StorageBackend
@@ -63,6 +62,8 @@ def load_plugin(group: str, tag: str):
     if not tag.startswith(prefix):
         return None
     name = tag[len(prefix) :].lower()
+    from importlib.metadata import entry_points  # slow to import: not at start-up
+
     for ep in entry_points(group=group):
         if ep.name == name:
             return ep.load()

@@ -56,7 +56,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import threading
-import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -71,6 +70,12 @@ RESYNC_INTERVAL = 10.0
 #: :data:`RESYNC_INTERVAL`): its reply is lost when the master does not know
 #: the clone's subscription yet.
 FIRST_RESYNC = 0.5
+
+
+def _new_id() -> str:
+    import uuid  # here: a process without replicated stores never needs it
+
+    return uuid.uuid4().hex
 
 
 class StoreSink(Protocol):
@@ -128,8 +133,8 @@ class ReplicatedStore:
         self.sweep_interval = sweep_interval
         #: store key -> absolute expiration time (network time).
         self.expiry: dict[Any, float] = {}
-        self.node_id = uuid.uuid4().hex
-        self.epoch = uuid.uuid4().hex if master else None
+        self.node_id = _new_id()
+        self.epoch = _new_id() if master else None
         self.seq = 0
         self.synced = master
         self._sync_pending = False
@@ -281,7 +286,7 @@ class ReplicatedStore:
         if self.master:
             reply(self._master_put_unique(sk, value, expire_in))
             return
-        req = uuid.uuid4().hex
+        req = _new_id()
         self._replies[req] = reply
         self._forward(
             {"op": "put_unique", "k": self._k(sk), "v": self._v(value), "e": expire_in, "req": req}

@@ -9,10 +9,11 @@ child to compute the node's :class:`~zscript.diagnostics.Span`.
 
 from __future__ import annotations
 
-from lark import Token, Transformer
+from lark import Transformer
 
 from ..diagnostics import SourceFile, Span
 from . import ast as A
+from .lexer import Token
 
 __all__ = ["AstBuilder", "decode_string"]
 

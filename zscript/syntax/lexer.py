@@ -26,11 +26,74 @@ import os
 import re
 
 import attrs
-from lark import Token
 
 from ..diagnostics import SourceFile, Span
 
-__all__ = ["Directive", "LexError", "Lexer", "OPERAND_END"]
+__all__ = ["Directive", "IncompleteInput", "LexError", "Lexer", "OPERAND_END", "Token"]
+
+
+class Token(str):
+    """A token: its text, with its terminal type and position.
+
+    It has the fields of Lark's ``Token``, so the Lark parser takes it as
+    one; being our own, the lexer (and a tree read back from the cache of
+    parsed scripts) does not import Lark, which only parsing needs.
+    """
+
+    __slots__ = (
+        "type",
+        "value",
+        "start_pos",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "end_pos",
+    )
+
+    def __new__(
+        cls,
+        type: str,  # noqa: A002 - Lark's name
+        value: str,
+        start_pos: int | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        end_line: int | None = None,
+        end_column: int | None = None,
+        end_pos: int | None = None,
+    ):
+        self = super().__new__(cls, value)
+        self.type = type
+        self.value = value
+        self.start_pos = start_pos
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.end_pos = end_pos
+        return self
+
+    def __reduce__(self):
+        return (
+            Token,
+            (
+                self.type,
+                self.value,
+                self.start_pos,
+                self.line,
+                self.column,
+                self.end_line,
+                self.end_column,
+                self.end_pos,
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"Token({self.type!r}, {self.value!r})"
+
+
+class IncompleteInput(Exception):
+    """The input ended inside a unit (used by the REPL to ask for more lines)."""
 
 
 class LexError(Exception):
@@ -49,6 +112,9 @@ class Directive:
     span: Span
     #: For ``@if``: the tokens of the condition (without the parentheses).
     tokens: list[Token] = attrs.field(factory=list)
+    #: For ``@if``: the condition already parsed (the cache of parsed scripts
+    #: keeps it), or None to parse ``tokens``.
+    expr: object = None
 
 
 _ATTRS = [

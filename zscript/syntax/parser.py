@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 
-from lark import Lark, Token
+from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer as LarkLexer
 from lark.parsers.lalr_analysis import Shift as _SHIFT
@@ -34,7 +34,7 @@ from ..diagnostics import Diagnostic, SourceFile, Span, ZScriptError
 from ..resources import cache_dir, grammar_path
 from . import ast as A
 from .builder import AstBuilder
-from .lexer import Directive, Lexer
+from .lexer import Directive, IncompleteInput, Lexer, Token
 
 __all__ = ["IncompleteInput", "UnitParser", "get_parser", "parse_expression", "parse_source"]
 
@@ -47,10 +47,6 @@ class _NoLexer(LarkLexer):
 
     def lex(self, lexer_state, parser_state):  # pragma: no cover - never called
         raise NotImplementedError
-
-
-class IncompleteInput(Exception):
-    """The input ended inside a unit (used by the REPL to ask for more lines)."""
 
 
 _DECL_STARTS = frozenset({"MODULE", "EXPORT", "GLOBAL", "OPTION", "REDEF", "TYPE"})

@@ -36,12 +36,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from .bifs import register_bifs
 from .families import Family, build_families, to_prometheus
 from .script_api import ScriptMetrics
-from .server import MetricsServer, services_json
 from .sources import engine_source, exposer_source, process_source
+
+if TYPE_CHECKING:
+    from .server import MetricsServer
 
 __all__ = ["TelemetrySubsystem", "install"]
 
@@ -227,6 +230,8 @@ class TelemetrySubsystem:
         if self._listen is None or self.loop.terminating:
             return
         address, port, expose = self._listen
+        from .server import MetricsServer, services_json  # http.server: only when serving
+
         services = services_json(self._service_targets()) if expose else None
         server = MetricsServer(address, port, self.exposition, services)
         try:

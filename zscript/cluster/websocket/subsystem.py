@@ -36,8 +36,6 @@ most :data:`MAX_REPORTS` reasons per process.
 
 from __future__ import annotations
 
-import asyncio
-import ssl
 from typing import TYPE_CHECKING
 
 from ...runtime.bifs import ZEEK_LANGUAGE_VERSION
@@ -150,7 +148,7 @@ class WebSocketSubsystem:
         server = WebSocketServer(opts, self)
         try:
             server.listen()
-        except (OSError, ssl.SSLError, ValueError) as e:
+        except (OSError, ValueError) as e:  # ssl.SSLError is an OSError
             reporter.error(f"WebSocket: Unable to listen on {opts.where()}: {e}")
             return False
         if not self.servers:
@@ -197,6 +195,8 @@ class WebSocketSubsystem:
         backend.deliver = client.deliver
         backend.topic_seen = client.topic_seen
         backend.init()
+        import asyncio  # here: a process without WebSocket servers never needs it
+
         backend.start_io(asyncio.get_running_loop())
         return backend
 

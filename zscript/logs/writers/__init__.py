@@ -16,8 +16,6 @@ works before it is installed.
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
-
 from .ascii import AsciiWriter
 from .base import WriterBackend, WriterError, WriterInfo
 from .none import NoneWriter
@@ -49,6 +47,8 @@ def find_writer(name: str) -> type[WriterBackend] | None:
     ``Log::Writer`` enumerator name), or None."""
     key = writer_key(name)
     if key not in _FOUND:
+        from importlib.metadata import entry_points  # slow to import: not at start-up
+
         cls = None
         for ep in entry_points(group=ENTRY_POINT_GROUP, name=key):
             cls = ep.load()

@@ -1,0 +1,108 @@
+"""A cache of compiled code: the Python code objects of each script's units.
+
+Once parsing is cached (:mod:`.cache`), turning the Python source that the
+code generator writes into code objects (``compile()``) is a large part of
+loading a script.  That source is the same in every run that loads the
+script the same way, so the code objects are kept too:
+
+* Per script file, in ``code/<key>.marshal`` below the cache directory, where
+  ``<key>`` is the file's key in :class:`~.cache.UnitCache` (its text,
+  zscript's version, the Python version ...): a dict from a hash of each
+  unit's Python source to its code object, written with :mod:`marshal`.
+* While a file's units are processed (:meth:`CodeCache.begin` ...
+  :meth:`CodeCache.end`, nested for ``@load``), :meth:`CodeCache.compile`
+  looks each source up there; a miss is compiled as usual and, when the file
+  is done, its dict is written back with the new entries (atomically, as in
+  :mod:`.cache`).  Nothing but the source decides the code, so an entry can
+  never be stale.
+* The file name a code object carries (``<zscript:N>``, which maps Python
+  tracebacks back to script lines) is not part of the key: N counts the
+  units compiled so far and differs between modes, so a hit is given the
+  name it is asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import sys
+from pathlib import Path
+from types import CodeType
+
+from ..resources import cache_dir
+from .cache import write_atomically
+
+__all__ = ["CodeCache"]
+
+
+def _renamed(code: CodeType, filename: str) -> CodeType:
+    consts = tuple(_renamed(c, filename) if isinstance(c, CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+class _Bucket:
+    """The code objects of one script file."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.codes: dict[str, CodeType] = {}
+        self.new = False
+        if path is None:
+            return
+        try:
+            codes = marshal.loads(path.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return  # none yet, or unreadable: rewritten when the file is done
+        if isinstance(codes, dict):
+            self.codes = codes
+
+
+class CodeCache:
+    """Code objects on disk (see the module docstring); ``directory`` None: off."""
+
+    def __init__(self, directory: Path | None):
+        self.directory = directory
+        self._stack: list[_Bucket] = []
+        #: Code objects found and compiled, in this process.
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def from_environment(cls) -> CodeCache:
+        base = cache_dir()
+        # Code objects depend on the interpreter's version and -O level.
+        tag = f"code-{sys.implementation.cache_tag}-O{sys.flags.optimize}"
+        return cls(base / tag if base is not None else None)
+
+    def begin(self, key: str | None) -> None:
+        """The units of the file with cache key ``key`` (None: not cached) come next."""
+        path = None
+        if self.directory is not None and key is not None:
+            path = self.directory / key[:2] / f"{key[2:]}.marshal"
+        self._stack.append(_Bucket(path))
+
+    def end(self) -> None:
+        """The file of the matching :meth:`begin` is done: keep its new code."""
+        bucket = self._stack.pop()
+        if bucket.new and bucket.path is not None:
+            try:
+                data = marshal.dumps(bucket.codes)
+            except ValueError:
+                return
+            write_atomically(bucket.path, data)
+
+    def compile(self, source: str, filename: str, mode: str) -> CodeType:
+        """``compile(source, filename, mode)``, from the cache when it can be."""
+        bucket = self._stack[-1] if self._stack else None
+        if bucket is None or bucket.path is None:
+            return compile(source, filename, mode)
+        h = hashlib.blake2b(f"{mode}\0{source}".encode("utf-8", "surrogateescape")).hexdigest()
+        code = bucket.codes.get(h)
+        if code is not None:
+            self.hits += 1
+            return code if code.co_filename == filename else _renamed(code, filename)
+        self.misses += 1
+        code = compile(source, filename, mode)
+        bucket.codes[h] = code
+        bucket.new = True
+        return code
