@@ -14,7 +14,17 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
-KEYS = ["fib", "table_sum", "record_fmt", "events_dispatch", "events_total", "startup"]
+KEYS = [
+    "fib",
+    "table_sum",
+    "record_fmt",
+    "events_dispatch",
+    "events_total",
+    "startup",
+    "startup_bare",
+    "startup_check",
+    "startup_check_bare",
+]
 
 
 def test_bench_quick_runs():

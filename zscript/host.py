@@ -913,17 +913,10 @@ class Host(ScriptLoading):
             self.failed = True
 
     def _repl_load_file(self, path: str, span: Span | None) -> None:
-        real = os.path.realpath(path)
-        if real in self.loaded:
+        opened = self.open_once(path, span)
+        if opened is None:
             return
-        try:
-            with open(path, encoding="utf-8", errors="surrogateescape") as f:
-                text = f.read()
-        except OSError as e:
-            self.diagnostics.append(Diagnostic("error", f"can't open {path}: {e.strerror}", span))
-            self.failed = True
-            return
-        self.loaded.add(real)
+        real, text = opened
         self._repl_run_source(SourceFile(path, text), keep_module=False)
         if self.failed:
             # Not loaded: once fixed, the file can be loaded again.

@@ -1,4 +1,4 @@
-##! Benchmark 5: start-up time of ``zscript run standalone hello.zs``.
+##! Benchmark 5: start-up time of ``zscript run hello.zs`` (and ``--bare``, ``check``).
 
 event zeek_init()
 	{

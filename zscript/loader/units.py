@@ -41,18 +41,26 @@ class ScriptLoading:
     """Loading scripts into a host (see the module docstring)."""
 
     def load_file(self, path: str, *, display: str | None = None, span: Span | None = None) -> None:
+        opened = self.open_once(path, span)
+        if opened is not None:
+            self.load_source(SourceFile(display or path, opened[1]))
+
+    def open_once(self, path: str, span: Span | None) -> tuple[str, str] | None:
+        """``(real path, text)`` of a script file not loaded yet, now counted as
+        loaded; None if it was loaded before, or after reporting why it can't
+        be read."""
         real = os.path.realpath(path)
         if real in self.loaded:
-            return
+            return None
         try:
             with open(path, encoding="utf-8", errors="surrogateescape") as f:
                 text = f.read()
         except OSError as e:
             self.diagnostics.append(Diagnostic("error", f"can't open {path}: {e.strerror}", span))
             self.failed = True
-            return
+            return None
         self.loaded.add(real)
-        self.load_source(SourceFile(display or path, text))
+        return real, text
 
     def provide_script(self, name: str, text: str) -> None:
         """Make ``@load name`` load ``text`` (generated scripts such as
