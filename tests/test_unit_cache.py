@@ -333,3 +333,22 @@ def test_cached_code_reports_runtime_errors_at_the_script_line(tmp_path, cache_d
         host, out, err = run_capturing(script, bare=bare)
         assert (out, err) == first[1:]
     assert host.code_cache.misses == 0 and host.code_cache.hits > 0
+
+
+def test_bytecode_kept_in_the_cache_when_python_writes_none(tmp_path):
+    """PYTHONDONTWRITEBYTECODE would recompile zscript's modules at every
+    start: the command keeps their bytecode in the cache directory instead
+    (never next to the sources), unless the cache is off."""
+    (tmp_path / "hello.zs").write_text('print "hi";\n')
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", ZSCRIPT_CACHE_DIR=str(tmp_path / "c"))
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    cmd = [sys.executable, "-m", "zscript", "run", "--bare", "hello.zs"]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.stdout == "hi\n", proc.stderr
+    kept = list((tmp_path / "c" / "pycache").rglob("host.*.pyc"))
+    assert kept and "zscript" in str(kept[0])
+    env["ZSCRIPT_NO_CACHE"] = "1"
+    env["ZSCRIPT_CACHE_DIR"] = str(tmp_path / "off")
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.stdout == "hi\n", proc.stderr
+    assert not (tmp_path / "off").exists()

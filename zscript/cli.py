@@ -38,6 +38,26 @@ from .version import __version__
 __all__ = ["main"]
 
 
+def _keep_bytecode() -> None:
+    """With ``PYTHONDONTWRITEBYTECODE`` set (as in some development setups),
+    every start would compile zscript's modules again (a quarter of a second);
+    the command keeps their bytecode in zscript's cache directory instead of
+    next to the sources, which is what that setting protects.
+    ``ZSCRIPT_NO_CACHE=1`` keeps Python's behaviour.  (Only the command does
+    this: a program importing zscript keeps its own settings.)"""
+    if not sys.dont_write_bytecode or sys.pycache_prefix is not None:
+        return
+    from .resources import cache_dir
+
+    base = cache_dir()
+    if base is not None:
+        sys.pycache_prefix = str(base / "pycache")
+        sys.dont_write_bytecode = False
+
+
+_keep_bytecode()
+
+
 def _print_diagnostics(diags) -> None:
     from .diagnostics import render
 
