@@ -36,6 +36,7 @@ from zscript.types import (
     SUBNET,
     Field,
     RecordType,
+    TableType,
     VectorType,
 )
 
@@ -213,6 +214,40 @@ def test_growth_thresholds():
     assert [sizes[n] for n in (1, 2, 3, 4, 6, 7, 11, 12, 15, 16, 27, 28)] == [
         1, 3, 3, 6, 6, 11, 11, 20, 20, 37, 37, 70,
     ]  # fmt: skip
+
+
+def test_iterations_hold_back_remapping_and_lookups_resume_it():
+    d = ZeekDict()
+    d.insert("A", h_for(1))
+    d.iterating = 1  # as during a for loop over the table
+    d.insert("B", h_for(0))  # grows; the remap step waits
+    assert d.slots == ["A", "B", None] and d.remaps == 1
+    d.lookup("A")  # no moves while iterating either
+    assert d.slots == ["A", "B", None]
+    d.iterating = 0
+    # Found in its position from before the growth, A moves to bucket 1;
+    # B back-fills slot 0.
+    d.lookup("A")
+    assert d.slots == ["B", "A", None]
+
+
+def test_for_loops_count_as_iterations_until_they_end():
+    from zscript.runtime.containers import new_table
+
+    zeekorder.configure(zeek_order=True)
+    try:
+        t = new_table(TableType([COUNT], COUNT))
+        for i in range(5):
+            t[i] = i
+        model = t.zorder
+        for _k in zeekorder.loop_keys(t):
+            assert model.iterating == 1
+            break
+        assert model.iterating == 0
+        assert [k for k, _v in zeekorder.loop_items(t)] == model.order()
+        assert model.iterating == 0
+    finally:
+        zeekorder.configure(zeek_order=False)
 
 
 def test_random_operations_keep_every_key_findable():

@@ -46,6 +46,9 @@ __all__ = [
     "configure",
     "items",
     "keys",
+    "loop_items",
+    "loop_keys",
+    "loop_values",
     "note_insert",
     "note_remove",
     "values",
@@ -230,6 +233,42 @@ def values(c):
         return c.values()
     order = keys(c)
     return list(map(dict.__getitem__, repeat(c, len(order)), order))
+
+
+def loop_keys(c):
+    """``keys(c)`` for a ``for`` loop (see :func:`_during`)."""
+    return _during(c, keys(c))
+
+
+def loop_items(c):
+    return _during(c, items(c))
+
+
+def loop_values(c):
+    return _during(c, values(c))
+
+
+def _during(c, seq):
+    """``seq`` (a snapshot), counted as an iteration of ``c`` while it is walked.
+
+    Zeek's ``for`` holds iterators on the table for the whole loop, and a
+    dictionary with iterators does not move entries to their new positions
+    after growing (``Remap`` waits), so neither do inserts and lookups made
+    by the loop's body here.  The count ends when the loop does (also by
+    ``break``, ``return`` or an error: the generator is closed then).
+    """
+    m = getattr(c, "zorder", None)
+    if type(m) is not _Model or not seq:
+        return seq
+    return _walk(m, seq)
+
+
+def _walk(m: _Model, seq):
+    m.iterating += 1
+    try:
+        yield from seq
+    finally:
+        m.iterating -= 1
 
 
 def note_insert(c, key) -> None:
