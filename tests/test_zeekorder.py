@@ -237,17 +237,51 @@ def test_for_loops_count_as_iterations_until_they_end():
     zeekorder.configure(zeek_order=True)
     try:
         t = new_table(TableType([COUNT], COUNT))
-        for i in range(5):
-            t[i] = i
-        model = t.zorder
-        for _k in zeekorder.loop_keys(t):
-            assert model.iterating == 1
-            break
-        assert model.iterating == 0
-        assert [k for k, _v in zeekorder.loop_items(t)] == model.order()
-        assert model.iterating == 0
+        t[1] = 1
+        m, seq = zeekorder.begin_loop(t, "items")
+        assert m is t.zorder and m.iterating == 1 and list(seq) == [(1, 1)]
+        zeekorder.end_loop(m)
+        assert m.iterating == 0
     finally:
         zeekorder.configure(zeek_order=False)
+    # Every way out of a loop ends the iteration: the end, break, return
+    # (from nested loops) and a run-time error in the body.
+    src = """
+    global t: table[count] of count;
+    global v: vector of count;
+    function f(): count
+        {
+        for ( k in t )
+            for ( [x], y in t )
+                if ( x > 1 )
+                    return x;
+        return 0;
+        }
+    event zeek_init()
+        {
+        local i = 0;
+        while ( ++i < 5 )
+            t[i] = i;
+        for ( k, z in t )
+            for ( zz in t )
+                break;
+        print f();
+        for ( k in t )
+            print v[k];
+        }
+    """
+    out, err = io.StringIO(), io.StringIO()
+    host = Host(virtual_time=True, stdout=out, stderr=err, options={"zeek_order": True})
+    try:
+        host.load_source(SourceFile("t.zs", src))
+        host.finish_loading()
+        host.run()
+        table = host.ns[host.checker.globals["t"].py_name]
+    finally:
+        zeekorder.configure(zeek_order=False)
+    assert out.getvalue() in ("2\n", "3\n", "4\n")
+    assert "index" in err.getvalue()  # v[k] failed inside the last loop
+    assert table.zorder.iterating == 0
 
 
 def test_random_operations_keep_every_key_findable():

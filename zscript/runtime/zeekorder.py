@@ -43,12 +43,11 @@ from .zeekdict import ZeekDict
 __all__ = [
     "ORDERED",
     "active",
+    "begin_loop",
     "configure",
+    "end_loop",
     "items",
     "keys",
-    "loop_items",
-    "loop_keys",
-    "loop_values",
     "note_insert",
     "note_remove",
     "values",
@@ -186,7 +185,13 @@ def _model(c) -> _Model | None:
 
 def _reconciled(c) -> _Model | None:
     m = _model(c)
-    if m is None or m.hashes.keys() == dict.keys(c):
+    if m is None:
+        return m
+    # A variant's model sees every change but those the runtime makes with
+    # dict methods on purpose (building a new container, which happens before
+    # the model exists, or dropping an expired entry, which changes the
+    # size); other containers are compared key by key.
+    if len(m.hashes) == len(c) and (type(c) in _VARIANT_TYPES or m.hashes.keys() == dict.keys(c)):
         return m
     try:
         for k in [k for k in m.hashes if not dict.__contains__(c, k)]:
@@ -235,39 +240,30 @@ def values(c):
     return list(map(dict.__getitem__, repeat(c, len(order)), order))
 
 
-def loop_keys(c):
-    """``keys(c)`` for a ``for`` loop (see :func:`_during`)."""
-    return _during(c, keys(c))
-
-
-def loop_items(c):
-    return _during(c, items(c))
-
-
-def loop_values(c):
-    return _during(c, values(c))
-
-
-def _during(c, seq):
-    """``seq`` (a snapshot), counted as an iteration of ``c`` while it is walked.
+def begin_loop(c, kind: str) -> tuple:
+    """``(model, snapshot)`` for a ``for`` loop over ``c``'s ``kind`` (``"keys"``,
+    ``"items"`` or ``"values"``); :func:`end_loop` must get the model when the
+    loop ends, however it ends.
 
     Zeek's ``for`` holds iterators on the table for the whole loop, and a
     dictionary with iterators does not move entries to their new positions
     after growing (``Remap`` waits), so neither do inserts and lookups made
-    by the loop's body here.  The count ends when the loop does (also by
-    ``break``, ``return`` or an error: the generator is closed then).
+    by the loop's body here.
     """
+    order = keys(c)
+    if kind != "keys":
+        # Values as they are when the loop starts (a copy: the body may delete).
+        get = dict(c).__getitem__
+        order = zip(order, map(get, order), strict=True) if kind == "items" else map(get, order)
     m = getattr(c, "zorder", None)
-    if type(m) is not _Model or not seq:
-        return seq
-    return _walk(m, seq)
-
-
-def _walk(m: _Model, seq):
+    if type(m) is not _Model:
+        return None, order
     m.iterating += 1
-    try:
-        yield from seq
-    finally:
+    return m, order
+
+
+def end_loop(m: _Model | None) -> None:
+    if m is not None:
         m.iterating -= 1
 
 
@@ -286,6 +282,7 @@ def note_remove(c, key) -> None:
 # ------------------------------------------------------------------ variants
 
 _VARIANTS: dict[type, type] = {}
+_VARIANT_TYPES: set[type] = set()
 
 
 def variant(cls: type) -> type:
@@ -294,6 +291,7 @@ def variant(cls: type) -> type:
     v = _VARIANTS.get(cls)
     if v is None:
         v = _VARIANTS[cls] = type("Zeek" + cls.__name__, (cls,), _hooks(cls))
+        _VARIANT_TYPES.add(v)
     return v
 
 
