@@ -36,6 +36,7 @@ from zscript.types import (
     SUBNET,
     Field,
     RecordType,
+    TableType,
     VectorType,
 )
 
@@ -213,6 +214,74 @@ def test_growth_thresholds():
     assert [sizes[n] for n in (1, 2, 3, 4, 6, 7, 11, 12, 15, 16, 27, 28)] == [
         1, 3, 3, 6, 6, 11, 11, 20, 20, 37, 37, 70,
     ]  # fmt: skip
+
+
+def test_iterations_hold_back_remapping_and_lookups_resume_it():
+    d = ZeekDict()
+    d.insert("A", h_for(1))
+    d.iterating = 1  # as during a for loop over the table
+    d.insert("B", h_for(0))  # grows; the remap step waits
+    assert d.slots == ["A", "B", None] and d.remaps == 1
+    d.lookup("A")  # no moves while iterating either
+    assert d.slots == ["A", "B", None]
+    d.iterating = 0
+    # Found in its position from before the growth, A moves to bucket 1;
+    # B back-fills slot 0.
+    d.lookup("A")
+    assert d.slots == ["B", "A", None]
+
+
+def test_for_loops_count_as_iterations_until_they_end():
+    from zscript.runtime.containers import new_table
+
+    zeekorder.configure(zeek_order=True)
+    try:
+        t = new_table(TableType([COUNT], COUNT))
+        t[1] = 1
+        m, seq = zeekorder.begin_loop(t, "items")
+        assert m is t.zorder and m.iterating == 1 and list(seq) == [(1, 1)]
+        zeekorder.end_loop(m)
+        assert m.iterating == 0
+    finally:
+        zeekorder.configure(zeek_order=False)
+    # Every way out of a loop ends the iteration: the end, break, return
+    # (from nested loops) and a run-time error in the body.
+    src = """
+    global t: table[count] of count;
+    global v: vector of count;
+    function f(): count
+        {
+        for ( k in t )
+            for ( [x], y in t )
+                if ( x > 1 )
+                    return x;
+        return 0;
+        }
+    event zeek_init()
+        {
+        local i = 0;
+        while ( ++i < 5 )
+            t[i] = i;
+        for ( k, z in t )
+            for ( zz in t )
+                break;
+        print f();
+        for ( k in t )
+            print v[k];
+        }
+    """
+    out, err = io.StringIO(), io.StringIO()
+    host = Host(virtual_time=True, stdout=out, stderr=err, options={"zeek_order": True})
+    try:
+        host.load_source(SourceFile("t.zs", src))
+        host.finish_loading()
+        host.run()
+        table = host.ns[host.checker.globals["t"].py_name]
+    finally:
+        zeekorder.configure(zeek_order=False)
+    assert out.getvalue() in ("2\n", "3\n", "4\n")
+    assert "index" in err.getvalue()  # v[k] failed inside the last loop
+    assert table.zorder.iterating == 0
 
 
 def test_random_operations_keep_every_key_findable():

@@ -117,6 +117,7 @@ def cmd_run(args) -> int:
 
     node, files = split_node(args.args)
     args.files = files
+
     virtual = args.virtual_time or os.environ.get("ZSCRIPT_VIRTUAL_TIME") == "1"
     options = {"layout": args.layout, "seed_file": args.load_seeds}
     if args.zeek_order:

@@ -287,9 +287,8 @@ class Host(ScriptLoading):
         ns["_z_addhandler"] = self._add_handler
         ns["_z_mktable"] = self.make_table
         ns["_z_mkset"] = self.make_set
-        ns["_z_zkeys"] = zeekorder.keys
-        ns["_z_zitems"] = zeekorder.items
-        ns["_z_zvalues"] = zeekorder.values
+        ns["_z_zloop"] = zeekorder.begin_loop
+        ns["_z_zdone"] = zeekorder.end_loop
         ns["_z_withattrs"] = self.with_attrs
         ns["_z_backend_assign"] = self.backend_assign
         ns["_z_pmatch"] = pmatch

@@ -467,30 +467,27 @@ class CodeGen(ExprGen):
         t = s.iterable.type
         keys = [self.loop_target(k) for k in s.key_ids]
         ktarget = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ")"
+        zloop = None
         if isinstance(t, TableType):
+            if s.value is None:
+                kind, target = "keys", ktarget
+            elif all(k is None for k in s.key_ids):
+                kind, target = "values", self.loop_target(s.value_id)
+            else:
+                kind, target = "items", f"{ktarget}, {self.loop_target(s.value_id)}"
             if zeekorder.active():
-                # Zeek's order: the helpers return a snapshot list in that order.
-                in_keys, in_items, in_values = (
-                    f"_z_zkeys({it})",
-                    f"_z_zitems({it})",
-                    f"_z_zvalues({it})",
-                )
+                # Zeek's order: a snapshot in that order; the table counts as
+                # being iterated until the loop ends (runtime.zeekorder.begin_loop).
+                zloop = self.temp()
+                self.emit(f"{zloop} = _z_zloop({it}, {kind!r})", s.span)
+                self.emit("try:", s.span)
+                self.indent()
+                seq = f"{zloop}[1]"
             else:
                 # Iterate over a snapshot unless the body cannot modify any table.
                 snap = "list" if _may_modify_tables(s.body) else ""
-                in_keys, in_items, in_values = (
-                    f"{snap}({it})",
-                    f"{snap}({it}.items())",
-                    f"{snap}({it}.values())",
-                )
-            if s.value is not None:
-                vt = self.loop_target(s.value_id)
-                if s.key_ids == [None] or all(k is None for k in s.key_ids):
-                    head = f"for {vt} in {in_values}:"
-                else:
-                    head = f"for {ktarget}, {vt} in {in_items}:"
-            else:
-                head = f"for {ktarget} in {in_keys}:"
+                seq = f"{snap}({it})" if kind == "keys" else f"{snap}({it}.{kind}())"
+            head = f"for {target} in {seq}:"
         elif isinstance(t, VectorType):
             if s.value is not None:
                 head = f"for {ktarget}, {self.loop_target(s.value_id)} in _z_vitems({it}):"
@@ -511,6 +508,12 @@ class CodeGen(ExprGen):
         finally:
             self.fn.loops -= 1
             self.fn.switches.pop()
+        if zloop is not None:
+            self.dedent()
+            self.emit("finally:", s.span)
+            self.indent()
+            self.emit(f"_z_zdone({zloop}[0])", s.span)
+            self.dedent()
 
     def stmt_NextStmt(self, s) -> None:
         sw = self.innermost_switch()

@@ -43,7 +43,9 @@ from .zeekdict import ZeekDict
 __all__ = [
     "ORDERED",
     "active",
+    "begin_loop",
     "configure",
+    "end_loop",
     "items",
     "keys",
     "note_insert",
@@ -183,7 +185,13 @@ def _model(c) -> _Model | None:
 
 def _reconciled(c) -> _Model | None:
     m = _model(c)
-    if m is None or m.hashes.keys() == dict.keys(c):
+    if m is None:
+        return m
+    # A variant's model sees every change but those the runtime makes with
+    # dict methods on purpose (building a new container, which happens before
+    # the model exists, or dropping an expired entry, which changes the
+    # size); other containers are compared key by key.
+    if len(m.hashes) == len(c) and (type(c) in _VARIANT_TYPES or m.hashes.keys() == dict.keys(c)):
         return m
     try:
         for k in [k for k in m.hashes if not dict.__contains__(c, k)]:
@@ -232,6 +240,33 @@ def values(c):
     return list(map(dict.__getitem__, repeat(c, len(order)), order))
 
 
+def begin_loop(c, kind: str) -> tuple:
+    """``(model, snapshot)`` for a ``for`` loop over ``c``'s ``kind`` (``"keys"``,
+    ``"items"`` or ``"values"``); :func:`end_loop` must get the model when the
+    loop ends, however it ends.
+
+    Zeek's ``for`` holds iterators on the table for the whole loop, and a
+    dictionary with iterators does not move entries to their new positions
+    after growing (``Remap`` waits), so neither do inserts and lookups made
+    by the loop's body here.
+    """
+    order = keys(c)
+    if kind != "keys":
+        # Values as they are when the loop starts (a copy: the body may delete).
+        get = dict(c).__getitem__
+        order = zip(order, map(get, order), strict=True) if kind == "items" else map(get, order)
+    m = getattr(c, "zorder", None)
+    if type(m) is not _Model:
+        return None, order
+    m.iterating += 1
+    return m, order
+
+
+def end_loop(m: _Model | None) -> None:
+    if m is not None:
+        m.iterating -= 1
+
+
 def note_insert(c, key) -> None:
     """Tell ``c``'s model that ``key`` is being inserted behind the variant's back."""
     if _ACTIVE[0]:
@@ -247,6 +282,7 @@ def note_remove(c, key) -> None:
 # ------------------------------------------------------------------ variants
 
 _VARIANTS: dict[type, type] = {}
+_VARIANT_TYPES: set[type] = set()
 
 
 def variant(cls: type) -> type:
@@ -255,6 +291,7 @@ def variant(cls: type) -> type:
     v = _VARIANTS.get(cls)
     if v is None:
         v = _VARIANTS[cls] = type("Zeek" + cls.__name__, (cls,), _hooks(cls))
+        _VARIANT_TYPES.add(v)
     return v
 
 
