@@ -3,6 +3,8 @@
 ``pytest --update-golden`` rewrites the expected output of the golden-file
 tests from the current behaviour (like ``btest -U``); review the diff before
 committing it.  ``ZEEK_ALLOW_INIT_ERRORS`` is set as in Zeek's test suite.
+Diagnostics use the default (rich) format whatever ``ZSCRIPT_ERROR_FORMAT``
+says in the caller's environment; tests of the Zeek format ask for it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 # reported but not fatal, so tests can show them.  Tests of the fatal
 # behaviour remove the variable themselves.
 os.environ.setdefault("ZEEK_ALLOW_INIT_ERRORS", "1")
+os.environ.pop("ZSCRIPT_ERROR_FORMAT", None)
 
 
 def pytest_addoption(parser):

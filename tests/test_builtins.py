@@ -101,7 +101,7 @@ def test_masks_and_ptr_names():
 def test_conversion_errors_are_reported_and_continue():
     out, err = run('print to_addr("not an IP");\nprint to_subnet("10.0.0.0");\n')
     assert out.splitlines() == ["::", "::/0"]
-    assert "error in t.zs, line 1: failed converting string to IP address" in err
+    assert "error in t.zs, line 1, column 7: failed converting string to IP address" in err
     assert "failed converting string to IP prefix" in err
 
 

@@ -12,7 +12,9 @@ the files load first, then each input is processed as it is entered, with
 the event loop running in between.
 
 Static errors print with file, line, column and a caret, and exit with
-status 1.  No input makes the command print a Python traceback: an
+status 1; ``--error-format zeek`` (or ``ZSCRIPT_ERROR_FORMAT=zeek``) prints
+every error and warning in Zeek's one-line form instead (see
+:mod:`zscript.diagnostics`).  No input makes the command print a Python traceback: an
 unexpected internal failure is reported in one line, with a request to
 file a bug, and exit status 70 (``ZSCRIPT_DEBUG=1`` shows the traceback).
 """
@@ -60,8 +62,20 @@ def _load(host, files: list[str], code: str | None) -> bool:
     return True
 
 
+def _set_error_format(args) -> bool:
+    from .diagnostics import set_error_format
+
+    try:
+        set_error_format(getattr(args, "error_format", None))
+    except ValueError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return False
+    return True
+
+
 def cmd_run(args) -> int:
     from .host import Host
+
     virtual = args.virtual_time or os.environ.get("ZSCRIPT_VIRTUAL_TIME") == "1"
     options = {"layout": args.layout, "seed_file": args.load_seeds}
     if args.zeek_order:
@@ -94,6 +108,15 @@ def cmd_repl(args) -> int:
         return 1
 
 
+def _add_error_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--error-format",
+        choices=("rich", "zeek"),
+        help="how errors and warnings are printed: 'rich' (default: line, column, excerpt)"
+        " or 'zeek' (Zeek's one-line form); also ZSCRIPT_ERROR_FORMAT",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zscript", description="Run Zeek-style event scripts.")
     p.add_argument("--version", action="version", version=f"zscript {__version__}")
@@ -124,10 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="read the hash seed from FILE (Zeek's seed file format), as zeek -G",
     )
+    _add_error_format(r)
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="parse and type-check scripts without running them")
     c.add_argument("files", nargs="+")
+    _add_error_format(c)
     c.set_defaults(func=cmd_check)
 
     i = sub.add_parser("repl", help="interactive session: declarations persist, timers run")
@@ -138,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--history-file",
         help="where to keep input history (default: $XDG_DATA_HOME/zscript/history)",
     )
+    _add_error_format(i)
     i.set_defaults(func=cmd_repl)
 
     from .cluster.cli import add_cluster_parser  # zscript cluster layout|start|status|stop
@@ -151,6 +177,7 @@ _VALUE_OPTIONS = {
     "--exec",
     "-G",
     "--load-seeds",
+    "--error-format",
     "--layout",
     "--node",
     "--history-file",
@@ -191,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     from .runtime.errors import ZeekExit
     from .runtime.zeekhash import SeedError
 
+    if not _set_error_format(args):
+        return 2
     try:
         return args.func(args)
     except ZeekExit as e:

@@ -116,11 +116,13 @@ class Checker(ExprChecks, StmtChecks):
 
     # ------------------------------------------------------------- diagnostics
 
-    def error(self, span: Span | None, msg: str, hint: str | None = None) -> None:
-        self.diags.append(Diagnostic("error", msg, span, hint))
+    def error(self, span: Span | None, msg: str, hint: str | None = None, **zeek) -> None:
+        """Record an error; ``zeek`` holds :class:`Diagnostic`'s ``detail``, ``zeek``,
+        ``related`` and ``zeek_span``."""
+        self.diags.append(Diagnostic("error", msg, span, hint, **zeek))
 
-    def warn(self, span: Span | None, msg: str, hint: str | None = None) -> None:
-        self.diags.append(Diagnostic("warning", msg, span, hint))
+    def warn(self, span: Span | None, msg: str, hint: str | None = None, **zeek) -> None:
+        self.diags.append(Diagnostic("warning", msg, span, hint, **zeek))
 
     def take_diagnostics(self) -> list[Diagnostic]:
         d, self.diags = self.diags, []
@@ -381,7 +383,7 @@ class Checker(ExprChecks, StmtChecks):
                     self.error(
                         a.value.span,
                         "expiration interval has wrong type",
-                        self.describe_expr(a.value),
+                        detail=self.describe_expr(a.value),
                     )
                 out[name] = e
             elif name == "&priority":

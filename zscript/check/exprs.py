@@ -121,7 +121,9 @@ class ExprChecks:
             ):
                 e.type = t
                 return e
-            self.error(e.span, f"type clash in {what} ({t} and {src})", self.describe_expr(e))
+            self.error(
+                e.span, f"type clash in {what} ({t} and {src})", detail=self.describe_expr(e)
+            )
             return e
         if isinstance(src, TableType) and src.is_unspecified and isinstance(t, TableType):
             e.type = t
@@ -142,7 +144,7 @@ class ExprChecks:
             ):
                 return self.wrap(e, t)
             return e
-        self.error(e.span, f"type clash in {what} ({t} and {src})", self.describe_expr(e))
+        self.error(e.span, f"type clash in {what} ({t} and {src})", detail=self.describe_expr(e))
         return e
 
     def wrap(self, e: A.Expr, t: Type) -> A.Coerce:
@@ -293,7 +295,7 @@ class ExprChecks:
                 self.error(e.span, "string index must be a count or int")
             e.type = STRING
             return e
-        self.error(e.span, f"cannot index a value of type {bt}", self.describe_expr(e.base))
+        self.error(e.span, f"cannot index a value of type {bt}", detail=self.describe_expr(e.base))
         e.indices = self.check_exprs(e.indices)
         e.type = ERROR
         return e
@@ -352,7 +354,9 @@ class ExprChecks:
             e.type = ERROR
             return e
         if not isinstance(bt, RecordType):
-            self.error(e.span, f"'$' applied to a value of type {bt}", self.describe_expr(e.base))
+            self.error(
+                e.span, f"'$' applied to a value of type {bt}", detail=self.describe_expr(e.base)
+            )
             e.type = ERROR
             return e
         f = bt.field(e.field)
@@ -520,7 +524,7 @@ class ExprChecks:
         if ident is None:
             # Zeek's EventExpr: the event must be declared (or have a handler) by now.
             self.check_exprs(call.args)
-            self.error(callee.span, "not an event", self.describe_expr(call))
+            self.error(callee.span, "not an event", detail=self.describe_expr(call))
             call.type = ERROR
             return call
         ft = ident.type
@@ -550,16 +554,16 @@ class ExprChecks:
             return e
         if op == "!":
             if t.tag != "bool":
-                self.error(e.span, "requires bool operand", self.describe_expr(e))
+                self.error(e.span, "requires bool operand", detail=self.describe_expr(e))
             e.type = BOOL
         elif op == "~":
             if t.tag != "count":
-                self.error(e.span, "requires count operand", self.describe_expr(e))
+                self.error(e.span, "requires count operand", detail=self.describe_expr(e))
             e.type = COUNT
         elif op in ("++", "--"):
             self.check_lvalue(e.operand)
             if t.tag not in ("count", "int"):
-                self.error(e.span, "requires an integral operand", self.describe_expr(e))
+                self.error(e.span, "requires an integral operand", detail=self.describe_expr(e))
             e.type = t
         elif op == "-":
             if t.tag == "count":
@@ -569,7 +573,7 @@ class ExprChecks:
             elif isinstance(t, VectorType) and t.elem is not None and is_numeric(t.elem):
                 e.type = VectorType(INT if t.elem.tag == "count" else t.elem)
             else:
-                self.error(e.span, "requires arithmetic operand", self.describe_expr(e))
+                self.error(e.span, "requires arithmetic operand", detail=self.describe_expr(e))
                 e.type = ERROR
         elif op == "+":
             if t.tag == "count":
@@ -577,7 +581,7 @@ class ExprChecks:
             elif t.tag in ("int", "double", "interval"):
                 e.type = t
             else:
-                self.error(e.span, "requires arithmetic operand", self.describe_expr(e))
+                self.error(e.span, "requires arithmetic operand", detail=self.describe_expr(e))
                 e.type = ERROR
         return e
 
@@ -591,7 +595,9 @@ class ExprChecks:
                 return e
             for side in (e.left, e.right):
                 if side.type.tag not in ("bool", "error"):
-                    self.error(side.span, f"operand of {op} must be bool", self.describe_expr(side))
+                    self.error(
+                        side.span, f"operand of {op} must be bool", detail=self.describe_expr(side)
+                    )
             e.type = BOOL
             return e
         if op in ("in", "!in"):
@@ -608,7 +614,7 @@ class ExprChecks:
             if isinstance(ta, VectorType) and isinstance(tb, VectorType) and ta.elem and tb.elem:
                 if not comparable(op, ta.elem, tb.elem):
                     self.error(
-                        e.span, f"illegal comparison ({ta} {op} {tb})", self.describe_expr(e)
+                        e.span, f"illegal comparison ({ta} {op} {tb})", detail=self.describe_expr(e)
                     )
                 e.operand_type = ta.elem
                 e.type = VectorType(BOOL)
@@ -620,7 +626,9 @@ class ExprChecks:
                     e.left = self.coerce(e.left, tb)
                     ta = tb
             if not comparable(op, ta, tb):
-                self.error(e.span, f"illegal comparison ({ta} {op} {tb})", self.describe_expr(e))
+                self.error(
+                    e.span, f"illegal comparison ({ta} {op} {tb})", detail=self.describe_expr(e)
+                )
             elif is_numeric(ta) and is_numeric(tb):
                 e.operand_type = max_numeric(ta, tb)
             else:
@@ -641,7 +649,7 @@ class ExprChecks:
                 self.error(
                     e.span,
                     f"arithmetic mixed with non-arithmetic ({ta} {op} {tb})",
-                    self.describe_expr(e),
+                    detail=self.describe_expr(e),
                 )
                 e.type = ERROR
                 return e
@@ -657,7 +665,9 @@ class ExprChecks:
             r = bitwise_result(op, ta, tb)
             if r is None:
                 self.error(
-                    e.span, f"requires count operands ({ta} {op} {tb})", self.describe_expr(e)
+                    e.span,
+                    f"requires count operands ({ta} {op} {tb})",
+                    detail=self.describe_expr(e),
                 )
                 e.type = ERROR
                 return e
@@ -696,7 +706,9 @@ class ExprChecks:
         if isinstance(rt, VectorType):
             if lt.tag not in ("count", "int"):
                 self.error(
-                    e.span, "vector membership needs a count or int index", self.describe_expr(e)
+                    e.span,
+                    "vector membership needs a count or int index",
+                    detail=self.describe_expr(e),
                 )
             return e
         if rt.tag == "string" and lt.tag in ("string", "pattern"):
@@ -707,7 +719,7 @@ class ExprChecks:
             return e
         if rt.tag == "record" and lt.tag == "string":
             return e
-        self.error(e.span, f"'in' not valid for {lt} and {rt}", self.describe_expr(e))
+        self.error(e.span, f"'in' not valid for {lt} and {rt}", detail=self.describe_expr(e))
         return e
 
     def expr_CondExpr(self, e: A.CondExpr, expected):
@@ -720,7 +732,7 @@ class ExprChecks:
             e.type = t or ERROR
             return e
         if ct.tag not in ("bool", "error"):
-            self.error(e.cond.span, "conditional must be bool", self.describe_expr(e.cond))
+            self.error(e.cond.span, "conditional must be bool", detail=self.describe_expr(e.cond))
         e.then, e.orelse, t = self.unify(e.then, e.orelse)
         if t is None:
             self.error(
@@ -750,7 +762,7 @@ class ExprChecks:
             return
         if isinstance(target, A.ListCtor):
             return
-        self.error(target.span, "illegal assignment target", self.describe_expr(target))
+        self.error(target.span, "illegal assignment target", detail=self.describe_expr(target))
 
     def expr_Assign(self, e: A.Assign, expected):
         if isinstance(e.target, A.ListCtor) and e.target.fields is None and expected is None:
@@ -850,7 +862,9 @@ class ExprChecks:
             )
             if not ok:
                 self.error(
-                    e.span, f"cannot cast value of type {src} to type {t}", self.describe_expr(e)
+                    e.span,
+                    f"cannot cast value of type {src} to type {t}",
+                    detail=self.describe_expr(e),
                 )
         e.type = BOOL if e.op == "?as" else t
         return e
@@ -926,7 +940,9 @@ class ExprChecks:
             f = rt.field(fa.name)
             if f is None:
                 self.error(
-                    fa.span, f'orphaned field "{fa.name}" in record coercion', self.describe_expr(e)
+                    fa.span,
+                    f'orphaned field "{fa.name}" in record coercion',
+                    detail=self.describe_expr(e),
                 )
                 continue
             fa.value = self.coerce(fa.value, f.type, f"field '{fa.name}'")
@@ -1152,7 +1168,9 @@ class ExprChecks:
     def expr_ScheduleExpr(self, e: A.ScheduleExpr, expected):
         e.delay = self.check_expr(e.delay)
         if e.delay.type.tag not in ("interval", "error"):
-            self.error(e.delay.span, "schedule needs an interval", self.describe_expr(e.delay))
+            self.error(
+                e.delay.span, "schedule needs an interval", detail=self.describe_expr(e.delay)
+            )
         e.event = self.event_call(e.event)
         e.type = _TIMER
         return e

@@ -54,13 +54,15 @@ class StmtChecks:
     def stmt_ExprStmt(self, s: A.ExprStmt) -> None:
         s.expr = self.check_expr(s.expr)
         if _is_pure(s.expr) and s.expr.type.tag != "error":
-            self.warn(s.span, "expression value ignored", self.describe_expr(s.expr))
+            self.warn(s.span, "expression value ignored", detail=self.describe_expr(s.expr))
 
     def stmt_PrintStmt(self, s: A.PrintStmt) -> None:
         s.exprs = self.check_exprs(s.exprs)
         for x in s.exprs:
             if x.type is not None and x.type.tag == "void":
-                self.error(x.span, "cannot print a value of type void", self.describe_expr(x))
+                self.error(
+                    x.span, "cannot print a value of type void", detail=self.describe_expr(x)
+                )
 
     def stmt_EventStmt(self, s: A.EventStmt) -> None:
         s.call = self.event_call(s.call)
@@ -68,7 +70,7 @@ class StmtChecks:
     def check_cond(self, e: A.Expr) -> A.Expr:
         e = self.check_expr(e)
         if e.type.tag not in ("bool", "error"):
-            self.error(e.span, "conditional in test must be boolean", self.describe_expr(e))
+            self.error(e.span, "conditional in test must be boolean", detail=self.describe_expr(e))
         return e
 
     def stmt_IfStmt(self, s: A.IfStmt) -> None:
@@ -150,7 +152,7 @@ class StmtChecks:
                 self.error(
                     s.iterable.span,
                     f"cannot iterate over a value of type {it}",
-                    self.describe_expr(s.iterable),
+                    detail=self.describe_expr(s.iterable),
                 )
             key_types = [ERROR] * len(s.keys)
             val_type = ERROR if s.value is not None else None
@@ -213,7 +215,7 @@ class StmtChecks:
                                 )
                         key = self.describe_expr(v)
                         if key in seen_values:
-                            self.error(v.span, "duplicate case label", key)
+                            self.error(v.span, "duplicate case label", detail=key)
                         seen_values.add(key)
                         vals.append(v)
                     c.values = vals
@@ -333,7 +335,7 @@ class StmtChecks:
             if isinstance(bt, VectorType):
                 # Zeek: only table and set elements can be deleted.
                 t.indices = self.check_exprs(t.indices)
-                self.error(s.span, "illegal delete expression", self.describe_expr(t))
+                self.error(s.span, "illegal delete expression", detail=self.describe_expr(t))
                 t.type = bt.elem or ERROR
                 return
             if bt.tag != "error":
@@ -351,12 +353,12 @@ class StmtChecks:
                 self.error(
                     s.span,
                     "illegal delete statement: field is not &optional",
-                    self.describe_expr(s.target),
+                    detail=self.describe_expr(s.target),
                 )
             return
         if isinstance(tt, TableType | VectorType) or tt.tag == "error":
             return
-        self.error(s.span, "illegal delete statement", self.describe_expr(s.target))
+        self.error(s.span, "illegal delete statement", detail=self.describe_expr(s.target))
 
     def stmt_WhenStmt(self, s: A.WhenStmt) -> None:
         outer: FuncInfo = self.func
@@ -385,7 +387,7 @@ class StmtChecks:
             self.in_when_cond = saved_cond
             if s.cond.type.tag not in ("bool", "error") and not isinstance(s.cond, A.WhenLocal):
                 self.error(
-                    s.cond.span, "when condition must be boolean", self.describe_expr(s.cond)
+                    s.cond.span, "when condition must be boolean", detail=self.describe_expr(s.cond)
                 )
             self.check_stmt(s.body)
         finally:
