@@ -13,6 +13,7 @@ Directives in the script's leading comment lines:
 ``# @wall-clock``      use real time (the default is ``--virtual-time``)
 ``# @load-first: F``   load file ``F`` (relative to the script) before it
 ``# @node: NAME``      run as node NAME instead of ``standalone``
+``# @error-format: F`` print diagnostics in format F (``zeek``: Zeek's one-line form)
 
 Files whose name starts with ``_`` are helpers loaded by other tests, not
 tests themselves.  ``pytest --update-golden`` rewrites the expected files.
@@ -60,6 +61,8 @@ def run_script(script: Path) -> tuple[int, str, str]:
         cmd += ["run", d.get("node", ["standalone"])[0]]
         if "wall-clock" not in d:
             cmd.append("--virtual-time")
+    if "error-format" in d:
+        cmd += ["--error-format", d["error-format"][0]]
     cmd += d.get("load-first", [])
     cmd.append(script.name)
     # Like Zeek's btest setup: runtime errors during initialization are not fatal.
@@ -68,6 +71,7 @@ def run_script(script: Path) -> tuple[int, str, str]:
     # Tables iterate in insertion order unless a test asks for Zeek's (-G).
     env.pop("ZEEK_SEED_FILE", None)
     env.pop("ZSCRIPT_ZEEK_ORDER", None)
+    env.pop("ZSCRIPT_ERROR_FORMAT", None)
     proc = subprocess.run(
         cmd, cwd=script.parent, capture_output=True, text=True, timeout=60, env=env
     )

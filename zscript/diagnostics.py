@@ -155,8 +155,13 @@ class Diagnostic:
     :param detail: the object the message is about, as Zeek describes it; both
         formats print it in parentheses after the message.
     :param zeek: Zeek's complete wording (message and detail) where it differs.
-    :param related: a second location (Zeek's ``A and B``).
+    :param related: a second location (Zeek's ``A and B``); the rich format
+        names the other place in its message instead.
     :param zeek_span: where Zeek locates the message, when not at ``span``.
+    :param syntax: Zeek reports this from its parser and parses no further
+        (``yyerror`` in Zeek's ``src/parse.y``, or a fatal error).
+    :param zeek_only: Zeek's follow-up message that the rich format leaves out
+        (``fatal error: invalid definition ... (see previous errors)``).
     """
 
     severity: str
@@ -167,6 +172,8 @@ class Diagnostic:
     zeek: str | None = None
     related: Span | None = None
     zeek_span: Span | None = None
+    syntax: bool = False
+    zeek_only: bool = False
 
 
 class ZScriptError(Exception):
@@ -188,6 +195,8 @@ def render(diag: Diagnostic, fmt: str | None = None) -> str:
     """Render a diagnostic in the chosen format (default: :func:`error_format`)."""
     if (fmt or error_format()) == "zeek":
         return _render_zeek(diag)
+    if diag.zeek_only:
+        return ""
     return _render_rich(diag)
 
 
@@ -215,12 +224,7 @@ def _render_rich(diag: Diagnostic) -> str:
     if span is None or span.file is None:
         return f"{diag.severity}: {text}\n"
     head = f"{diag.severity} in {span.filename}, line {span.line}, column {span.col}: {text}"
-    out = f"{head}\n{_excerpt(span)}"
-    related = diag.related
-    if related is not None and related.file is not None:
-        out += f"  see {related.filename}, line {related.line}, column {related.col}:\n"
-        out += _excerpt(related)
-    return out
+    return f"{head}\n{_excerpt(span)}"
 
 
 def _excerpt(span: Span) -> str:
@@ -237,7 +241,9 @@ def _excerpt(span: Span) -> str:
     return f"    {src}\n    {caret}\n"
 
 
-def render_runtime(kind: str, message: str, span: Span | None, detail: str | None = None) -> str:
+def render_runtime(
+    kind: str, message: str, span: Span | None, detail: str | None = None, fmt: str | None = None
+) -> str:
     """Render a run-time diagnostic (``expression error``, ``runtime error``,
-    ``error``, ``warning`` ...) in the chosen format."""
-    return render(Diagnostic(kind, message, span, detail=detail))
+    ``error``, ``warning`` ...) in the chosen format (or ``fmt``)."""
+    return render(Diagnostic(kind, message, span, detail=detail), fmt)

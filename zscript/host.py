@@ -30,7 +30,7 @@ from .cluster.storetransport import ClusterStoreTransport
 from .cluster.subsystem import install as cluster_install
 from .cluster.websocket import install as websocket_install
 from .compile.codegen import CodeGen
-from .diagnostics import Diagnostic, SourceFile, Span, ZScriptError
+from .diagnostics import NO_SPAN, Diagnostic, SourceFile, Span, ZScriptError, error_format
 from .engine.loop import EventLoop
 from .engine.reporter import Reporter
 from .engine.timers import VirtualClock, WallClock
@@ -56,6 +56,7 @@ from .storage.install import install as install_storage
 from .syntax import ast as A
 from .syntax.lexer import Directive, Lexer
 from .syntax.parser import IncompleteInput, UnitParser, parse_expression
+from .syntax.pragmas import Pragmas
 from .telemetry import sources as telemetry_sources
 from .telemetry.subsystem import install as install_telemetry
 from .types import FuncType, RecordType, TableType
@@ -178,6 +179,12 @@ class Host:
         self.loaded: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
         self.failed = False
+        #: Loading stopped where Zeek's parser would stop (Zeek's format only).
+        self.parse_stopped = False
+        self.pragmas = Pragmas()
+        self.checker.ignore_deprecations = lambda: self.pragmas.ignore_deprecations
+        #: Where each file being loaded was loaded from (None: command line).
+        self._loaded_from: list[Span | None] = []
         #: Set when :meth:`run` starts the event loop.
         self._running = False
         #: Tables with expiration attributes, by id (their hash follows their content).
@@ -624,7 +631,11 @@ class Host:
             self.failed = True
             return
         self.loaded.add(real)
-        self.load_source(SourceFile(display or path, text))
+        self._loaded_from.append(span)
+        try:
+            self.load_source(SourceFile(display or path, text))
+        finally:
+            self._loaded_from.pop()
 
     def provide_script(self, name: str, text: str) -> None:
         """Make ``@load name`` load ``text`` (generated scripts such as
@@ -643,23 +654,68 @@ class Host:
         self.checker.module = "GLOBAL"
         self.checker.top.module = "GLOBAL"
         conds = Conditionals()
-        parser = UnitParser(source, lambda d, lx: self._directive(d, lx, source, conds))
+        # Zeek's parser stops at the first syntax error, and at the end of any
+        # file once there were errors (yywrap in src/scan.l): in Zeek's format
+        # we report what Zeek reports.
+        zeek = error_format() == "zeek"
+        parser = UnitParser(
+            source, lambda d, lx: self._directive(d, lx, source, conds), recover=not zeek
+        )
+        self.pragmas.enter_file()
         try:
             for unit in parser.units():
+                self._take_parse_errors(parser)
+                if self.parse_stopped:
+                    break
                 self.process_unit(unit)
         except IncompleteInput:
             pass
         finally:
             self.checker.module = saved_module
-        if parser.errors:
-            self.diagnostics.extend(parser.errors)
-            self.failed = True
-        if conds.depth:
+        self._take_parse_errors(parser)
+        # Zeek checks the file's balance when its scanner reaches the end.
+        eof_line = source.text.count("\n") + 1
+        eof = Span(source, eof_line, 1, eof_line, 1)
+        if conds.depth and not self.parse_stopped:
             span = conds.spans[-1] or Span(source, 1, 1, 1, 1)
-            self.diagnostics.append(
-                Diagnostic("error", "unbalanced @if ... @endif (missing @endif)", span)
+            self.report(
+                Diagnostic(
+                    "fatal error",
+                    "unbalanced @if ... @endif (missing @endif)",
+                    span,
+                    zeek="unbalanced @if... @endif",
+                    zeek_span=eof,
+                    syntax=True,
+                )
             )
+        problem = self.pragmas.leave_file(eof)
+        if problem is not None and not self.parse_stopped:
+            self.report(problem)
+        if zeek and self.failed:
+            self.parse_stopped = True
+
+    def report(self, diag: Diagnostic) -> None:
+        """Record a static diagnostic; errors fail the load, and a fatal or
+        syntax error ends it where Zeek's would end."""
+        self.diagnostics.append(diag)
+        if diag.severity != "warning":
             self.failed = True
+        if diag.severity == "fatal error" or (diag.syntax and error_format() == "zeek"):
+            self.parse_stopped = True
+
+    def _take_parse_errors(self, parser: UnitParser) -> None:
+        if not parser.errors:
+            return
+        eof = parser.eof_error
+        if eof is not None and not self.failed and eof is parser.errors[0]:
+            # Zeek locates "at end of file" only when earlier errors stopped
+            # its scanner in that file; otherwise the message has no location.
+            eof.zeek_span = NO_SPAN
+        self.diagnostics.extend(parser.errors)
+        if any(d.syntax for d in parser.errors):
+            self.parse_stopped = error_format() == "zeek"
+        parser.errors.clear()
+        self.failed = True
 
     def process_unit(self, unit: A.Node) -> None:
         ch = self.checker
@@ -683,6 +739,8 @@ class Host:
             self.diagnostics.extend(diags)
             if any(d.severity == "error" for d in diags):
                 self.failed = True
+            if any(d.syntax for d in diags) and error_format() == "zeek":
+                self.parse_stopped = True
         if self.failed:
             ch.touched_records.clear()
             return
@@ -701,6 +759,8 @@ class Host:
         self, d: Directive, lexer: Lexer, source: SourceFile, conds: Conditionals
     ) -> None:
         name = d.name
+        if self.parse_stopped:
+            return
         if name == "load":
             if not d.arg:
                 self.diagnostics.append(Diagnostic("error", "@load needs a script name", d.span))
@@ -737,8 +797,9 @@ class Host:
             return
         if name == "else":
             if not conds.depth:
-                self.diagnostics.append(Diagnostic("error", "@else without @if", d.span))
-                self.failed = True
+                self.report(
+                    Diagnostic("error", "@else without @if", d.span, zeek="@else without @if...")
+                )
                 return
             where = lexer.skip_conditional()
             if where == "endif":
@@ -746,20 +807,37 @@ class Host:
             return
         if name == "endif":
             if not conds.pop():
-                self.diagnostics.append(Diagnostic("error", "@endif without @if", d.span))
-                self.failed = True
+                self.report(
+                    Diagnostic(
+                        "error", "@endif without @if", d.span, zeek="unbalanced @if... @endif"
+                    )
+                )
             return
-        if name in (
-            "load-sigs",
-            "load-plugin",
-            "unload",
-            "prefixes",
-            "deprecated",
-            "pragma",
-            "TEST-START-FILE",
-        ):
+        if name == "pragma":
+            problem = self.pragmas.directive(d.arg, d.span)
+            if problem is not None:
+                self.report(problem)
+            return
+        if name == "deprecated":
+            self._deprecated_script(d)
+            return
+        if name in ("load-sigs", "load-plugin", "unload", "prefixes", "TEST-START-FILE"):
             return
         self.diagnostics.append(Diagnostic("warning", f"unknown directive @{name}", d.span))
+
+    def _deprecated_script(self, d: Directive) -> None:
+        """``@deprecated "advice"``: warn that this script was loaded (Zeek's
+        scanner names the loading file and line, ``src/scan.l``)."""
+        if self.pragmas.ignore_deprecations:
+            return
+        by = self._loaded_from[-1] if self._loaded_from else None
+        where = (
+            f" from {by.filename}:{by.line}"
+            if by is not None and by.file
+            else (" from command line arguments")
+        )
+        comment = d.arg.strip()
+        self.report(Diagnostic("warning", f"deprecated script loaded{where} {comment}", d.span))
 
     def _eval_condition(self, d: Directive, source: SourceFile) -> bool:
         if not d.tokens:

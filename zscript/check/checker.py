@@ -88,6 +88,47 @@ _EXPIRE_ATTRS = ("&create_expire", "&read_expire", "&write_expire")
 _BACKENDS = {"Broker::MEMORY", "Broker::SQLITE"}
 
 
+#: Attributes that may be given twice (Zeek's ``Attributes::AddAttr``).
+_REPEATABLE = {
+    "&broker_store_allow_complex",
+    "&error_handler",
+    "&is_used",
+    "&log",
+    "&no_CPP_opt",
+    "&no_ZAM_opt",
+    "&optional",
+    "&raw_output",
+    "&redef",
+}
+
+
+def _duplicate_ok(name: str, first, second) -> bool:
+    if name == "&deprecated":
+        return first is None and second is None  # only without messages
+    return name in _REPEATABLE
+
+
+def _last_line(span: Span | None) -> Span | None:
+    """The last line of ``span`` (Zeek locates some messages where a construct ends)."""
+    if span is None:
+        return None
+    return Span(span.file, span.end_line, 1, span.end_line, 1)
+
+
+def _line(span: Span | None) -> Span | None:
+    """The first line of ``span``: Zeek locates declarations by where they start."""
+    return span.first_line() if span is not None else None
+
+
+def _first_declared(first: Span | None, here: Span | None) -> str:
+    """`` (first declared on line N)``, with the file when it is another one."""
+    if first is None or first.file is None:
+        return ""
+    if here is not None and here.file is first.file:
+        return f" (first declared on line {first.line})"
+    return f" (first declared in {first.filename}, line {first.line})"
+
+
 class Checker(ExprChecks, StmtChecks):
     """Resolves and type-checks units; see the module docstring."""
 
@@ -113,6 +154,10 @@ class Checker(ExprChecks, StmtChecks):
         #: Record types created or extended by the current unit (the compiler
         #: compiles their field defaults).
         self.touched_records: list[RecordType] = []
+        #: The end of the record type being declared (Zeek's location for its errors).
+        self.record_end: Span | None = None
+        #: True while deprecation warnings are off (set by the host's pragmas).
+        self.ignore_deprecations: Callable[[], bool] = lambda: False
 
     # ------------------------------------------------------------- diagnostics
 
@@ -123,6 +168,18 @@ class Checker(ExprChecks, StmtChecks):
 
     def warn(self, span: Span | None, msg: str, hint: str | None = None, **zeek) -> None:
         self.diags.append(Diagnostic("warning", msg, span, hint, **zeek))
+
+    def deprecated(
+        self, span: Span | None, what: str, attrs: dict, detail: str | None = None
+    ) -> None:
+        """Zeek's deprecation warning for using ``what`` (an ID, or ``R$f``),
+        unless ``@pragma push ignore-deprecations`` is in effect."""
+        if "&deprecated" not in attrs or self.ignore_deprecations():
+            return
+        advice = attrs["&deprecated"]
+        advice = advice.value if isinstance(advice, A.Const) else None
+        text = f"deprecated ({what})" + (f": {advice}" if advice else "")
+        self.warn(span, text, detail=detail)
 
     def take_diagnostics(self) -> list[Diagnostic]:
         d, self.diags = self.diags, []
@@ -259,11 +316,17 @@ class Checker(ExprChecks, StmtChecks):
             name = tn.args[0]
             tid = self.lookup(name, tn.span)
             if tid is None:
-                self.error(tn.span, f"unknown type '{name}'", self.suggest(name))
+                self.error(
+                    tn.span,
+                    f"unknown type '{name}'",
+                    self.suggest(name),
+                    zeek=f"identifier not defined: {name}",
+                )
                 return ERROR
             if tid.kind != "type":
                 self.error(tn.span, f"'{name}' is not a type")
                 return ERROR
+            self.deprecated(tn.span, tid.name, tid.attrs)
             return tid.value
         if k == "table":
             idx = [self.resolve_type(x) for x in tn.args[0]]
@@ -274,6 +337,7 @@ class Checker(ExprChecks, StmtChecks):
             return VectorType(self.resolve_type(tn.args[0]))
         if k == "record":
             rt = RecordType([], type_name)
+            self.record_end = _last_line(tn.span)
             for fd in tn.args:
                 self.add_record_field(rt, fd)
             return rt
@@ -314,7 +378,12 @@ class Checker(ExprChecks, StmtChecks):
     def add_record_field(self, rt: RecordType, fd: A.FieldDeclNode, *, redef: bool = False) -> None:
         ft = self.resolve_type(fd.type)
         if rt.field(fd.name) is not None:
-            self.error(fd.span, f"duplicate field '{fd.name}'")
+            self.error(
+                fd.span,
+                f"duplicate field '{fd.name}'",
+                zeek=f"duplicate field '{fd.name}' found in record definition",
+                zeek_span=self.record_end,
+            )
             return
         attrs = self.check_attrs(fd.attrs, ft, "field")
         if redef and not ("&optional" in attrs or "&default" in attrs):
@@ -327,19 +396,16 @@ class Checker(ExprChecks, StmtChecks):
     def add_enum_names(self, et: EnumType, elems: list[A.EnumElem]) -> None:
         for el in elems:
             full = full_name(self.module, el.name)
-            if full in et.values:
-                if el.value is not None and et.values[full] == el.value:
-                    continue  # an identical re-declaration
-                self.error(
-                    el.span,
-                    f"conflicting definition of enum value '{full}' in type '{et.describe()}'",
-                )
-                continue
             existing = self.globals.get(full)
-            if existing is not None:
+            if full in et.values and el.value is not None and et.values[full] == el.value:
+                continue  # an identical re-declaration
+            if full in et.values or existing is not None:
+                first = existing.span if existing is not None else None
                 self.error(
                     el.span,
                     f"conflicting definition of enum value '{full}' in type '{et.describe()}'",
+                    zeek_span=_line(el.span),
+                    related=_line(first),
                 )
                 continue
             if el.value is not None:
@@ -354,6 +420,9 @@ class Checker(ExprChecks, StmtChecks):
             et.next_value = max(et.next_value, value + 1)
             gid = self.install_global(full, "enum", et, el.span)
             gid.value = (et, full)
+            for a in el.attrs:
+                if a.name == "&deprecated":
+                    gid.attrs["&deprecated"] = a.value
             if self.on_enum_added is not None:
                 self.on_enum_added(et, full)
 
@@ -364,8 +433,12 @@ class Checker(ExprChecks, StmtChecks):
         out: dict = {}
         for a in attrs:
             name = a.name
-            if name in out and name not in ("&deprecated",):
-                self.error(a.span, f"duplicate attribute {name}")
+            if name in out and not _duplicate_ok(name, out[name], a.value):
+                self.error(
+                    a.span,
+                    f"duplicate attribute {name}",
+                    zeek=f"Duplicate {name} attribute is ambiguous",
+                )
             if a.value is None:
                 if (
                     name in ("&default", "&priority", "&on_change", "&expire_func", "&backend")
@@ -488,18 +561,36 @@ class Checker(ExprChecks, StmtChecks):
         elif t.name is None and d.type.kind != "named":
             t.name = full
         if existing is not None and existing.kind == "type":
-            # Zeek allows re-declaring a type identically (e.g. forward declarations).
-            if not same_type(existing.value, t):
-                self.error(d.span, f"type '{d.name}' redefined")
+            # Zeek's add_type (src/Var.cc): only a stub record (no fields yet)
+            # or an equivalent enum may be declared again.
+            old = existing.value
+            stub = isinstance(old, RecordType) and isinstance(t, RecordType) and not old.fields
+            if not stub and not (isinstance(old, EnumType) and same_type(old, t)):
+                at = f" at {existing.span.filename}:{existing.span.line}" if existing.span else ""
+                self.error(
+                    d.span,
+                    f"type '{d.name}' is already declared" + _first_declared(existing.span, d.span),
+                    zeek=f"Type {d.name} has already been declared{at}",
+                    zeek_span=_line(d.span),
+                )
+                return
             existing.value = t
             existing.type = t
             d.type.resolved = t
             return
         if existing is not None:
-            self.error(d.span, f"'{d.name}' already defined as a {existing.kind}")
+            self.error(
+                d.span,
+                f"'{d.name}' already defined as a {existing.kind}",
+                zeek=f"Identifier {d.name} has already been declared and is not a type",
+                zeek_span=_line(d.span),
+            )
             return
         gid = self.install_global(full, "type", t, d.span)
         gid.value = t
+        for a in d.attrs:
+            if a.name == "&deprecated":
+                gid.attrs["&deprecated"] = a.value
         if isinstance(t, RecordType) and any(a.name == "&log" for a in d.attrs):
             # `type R: record {...} &log;` logs every field.
             for f in t.fields:
@@ -509,14 +600,12 @@ class Checker(ExprChecks, StmtChecks):
         kind = {"global": "var", "const": "const", "option": "option"}[d.kind]
         t = self.resolve_type(d.type) if d.type is not None else None
         existing = self.lookup_def(d.name)
-        if existing is not None and existing.kind == "func" and isinstance(t, FuncType):
-            self.add_prototype(existing, t, d)
-            d.id = existing
-            return
         if existing is not None and existing.kind == "func" and existing.value == "bif":
             existing = None
         if existing is not None and existing.kind not in ("var", "const", "option", "func"):
             self.error(d.span, f"'{d.name}' already defined as a {existing.kind}")
+            return
+        if existing is not None and not self.redeclaration_ok(existing, d, t):
             return
         init = d.init
         if init is not None:
@@ -532,13 +621,8 @@ class Checker(ExprChecks, StmtChecks):
         if isinstance(t, FuncType):
             kind = "func"
         if existing is not None:
-            if existing.kind == "func" and isinstance(t, FuncType):
-                d.id = existing
-                return
             if not same_type(existing.type, t):
                 self.error(d.span, f"redeclaration of '{d.name}' with a different type")
-            elif init is not None and existing.assigned:
-                self.error(d.span, f"redefinition of '{d.name}'; use redef")
             gid = existing
         else:
             gid = self.install_global(self.def_name(d.name), kind, t, d.span)
@@ -550,13 +634,46 @@ class Checker(ExprChecks, StmtChecks):
             gid.assigned = True
         d.id = gid
 
+    def redeclaration_ok(self, gid: ID, d: A.GlobalDecl, t: Type | None) -> bool:
+        """Zeek's rules for declaring a global again (``make_var`` in Zeek's
+        ``src/Var.cc``): a function type without initializer adds a prototype,
+        a ``&redef`` global (or one given attributes only) may be re-declared
+        with a warning, anything else is "already defined"."""
+        if gid.kind == "func" and isinstance(t, FuncType) and d.init is None:
+            self.add_prototype(gid, t, d)
+            d.id = gid
+            return False
+        func = isinstance(gid.type, FuncType)
+        if gid.is_redef or (d.init is None and d.attrs and not func):
+            where = d.init.span if d.init is not None else d.span
+            self.warn(
+                d.span,
+                f"redefinition of '{d.name}' requires \"redef\"",
+                zeek=f'redefinition requires "redef" ({short_name(gid.name)})',
+                zeek_span=_line(gid.span),
+                related=_line(where),
+            )
+            return True
+        init = d.init
+        self.error(
+            d.span,
+            f"'{d.name}' is already defined" + _first_declared(gid.span, d.span),
+            zeek=f"already defined ({short_name(gid.name)})",
+            zeek_span=_line(gid.span),
+            related=_line(init.span) if init is not None else None,
+        )
+        return False
+
     def infer_type(self, e: A.Expr) -> Type:
         t = e.type
-        if isinstance(t, TableType) and t.is_unspecified:
-            self.error(e.span, "cannot infer the type of an empty constructor")
-            return ERROR
-        if isinstance(t, VectorType) and t.elem is None:
-            self.error(e.span, "cannot infer the type of an empty constructor")
+        if (isinstance(t, TableType) and t.is_unspecified) or (
+            isinstance(t, VectorType) and t.elem is None
+        ):
+            self.error(
+                e.span,
+                "cannot infer the type of an empty constructor",
+                zeek=f"empty constructor in untyped initialization ({self.describe_expr(e)})",
+            )
             return ERROR
         if t.tag == "void":
             self.error(e.span, "value of type void used in an initialization")
@@ -602,6 +719,7 @@ class Checker(ExprChecks, StmtChecks):
             return
         rt = tid.value
         extra = self.check_attrs(d.attrs, rt, "field")
+        self.record_end = _last_line(d.span)
         for fd in d.fields:
             self.add_record_field(rt, fd, redef=True)
             if extra:
@@ -626,32 +744,38 @@ class Checker(ExprChecks, StmtChecks):
     # ------------------------------------------------------------ functions
 
     def add_prototype(self, gid: ID, t: FuncType, d: A.Node) -> None:
+        """Zeek's ``add_prototype`` (``src/Var.cc``): a second declaration of an
+        event or hook may name a subset of the parameters in another order.
+        Its messages are located at the new declaration and the canonical one."""
         canon: FuncType = gid.type
+        here, there = _line(d.span), _line(gid.span)
+
+        def fail(msg: str, detail: str | None = None) -> None:
+            self.error(d.span, msg, detail=detail, zeek_span=here, related=there)
+
         if canon.flavor != t.flavor:
-            self.error(d.span, f"incompatible function flavor ({t} and {canon})")
+            fail("incompatible function flavor", f"{t} and {canon}")
             return
         if canon.flavor == "function":
-            if not same_type(canon, t):
-                self.error(d.span, f"redeclaration of function ({t} and {canon})")
+            fail("redeclaration of function", f"{t} and {canon}")
             return
         names = [p.name for p in t.params]
         for proto in [canon, *canon.prototypes]:
             if [p.name for p in proto.params] == names:
-                if proto is not canon:
-                    self.error(d.span, "alternate function prototype already exists")
+                fail("alternate function prototype already exists", str(t))
                 return
         for p in t.params:
             if p.attrs:
-                self.error(
-                    d.span,
+                fail(
                     f"alternate function prototype arguments may not have attributes: arg '{p.name}'",
+                    f"{t} and {canon}",
                 )
                 return
             cp = next((q for q in canon.params if q.name == p.name), None)
             if cp is None:
-                self.error(
-                    d.span,
+                fail(
                     f"alternate function prototype arg '{p.name}' not found in canonical prototype",
+                    f"{t} and {canon}",
                 )
                 return
         canon.prototypes.append(t)
@@ -666,6 +790,7 @@ class Checker(ExprChecks, StmtChecks):
                     full_name(GLOBAL, d.name), "func", t, d.header_span, export=True
                 )
             self.events_handled.add(gid.name)
+            self.deprecated(d.header_span, gid.name, gid.attrs)
         else:
             gid = self.lookup_def(d.name)
             if gid is not None and gid.value == "bif":
@@ -673,6 +798,8 @@ class Checker(ExprChecks, StmtChecks):
                 gid = None
             if gid is None:
                 gid = self.install_global(self.def_name(d.name), "func", t, d.header_span)
+        if flavor == "hook":
+            self.deprecated(d.header_span, gid.name, gid.attrs)
         if gid.kind != "func" or not isinstance(gid.type, FuncType):
             if gid.type is not None and gid.type.tag != "error":
                 self.error(d.header_span, f"'{d.name}' already defined as a {gid.kind}")
@@ -683,7 +810,23 @@ class Checker(ExprChecks, StmtChecks):
             return
         if flavor == "function":
             if gid.has_body and "&redef" not in gid.attrs:
-                self.error(d.header_span, f"already defined: {d.name}")
+                self.error(
+                    d.header_span,
+                    f"function '{d.name}' is already defined" + _first_declared(gid.span, d.span),
+                    zeek=f"already defined ({short_name(gid.name)})",
+                    zeek_span=_line(gid.span),
+                    related=_line(d.header_span),
+                )
+                # Zeek gives up on the definition at once (begin_func).
+                self.diags.append(
+                    Diagnostic(
+                        "fatal error",
+                        f"invalid definition of '{short_name(gid.name)}' (see previous errors)",
+                        _line(d.body.span),
+                        syntax=True,
+                        zeek_only=True,
+                    )
+                )
             # &default values declared on the prototype carry over to the body.
             for cp, p in zip(canon.params, t.params, strict=False):
                 if "&default" in cp.attrs and "&default" not in p.attrs:
@@ -698,6 +841,8 @@ class Checker(ExprChecks, StmtChecks):
         for name in attrs:
             if name not in _FUNC_ATTRS:
                 self.error(d.header_span, f"attribute {name} not valid for a {flavor}")
+        if "&deprecated" in attrs:
+            gid.attrs["&deprecated"] = attrs["&deprecated"]
         info = FuncInfo(flavor, gid.name, canon, None, self.module)
         d.info = info
         if flavor == "function":

@@ -224,7 +224,13 @@ class ExprChecks:
     def expr_Name(self, e: A.Name, expected):
         ident = self.lookup(e.name, e.span)
         if ident is None:
-            self.error(e.span, f"unknown identifier '{e.name}'", self.suggest(e.name))
+            self.error(
+                e.span,
+                f"unknown identifier '{e.name}'",
+                self.suggest(e.name),
+                zeek=f'unknown identifier {e.name}, at or near "{e.name}"',
+                syntax=True,
+            )
             e.type = ERROR
             return e
         if ident.kind == "type":
@@ -234,6 +240,8 @@ class ExprChecks:
             return te
         if not ident.is_global:
             self.check_capture(ident, e)
+        elif ident.attrs:
+            self.deprecated(e.span, ident.name, ident.attrs)
         ident.used = True
         e.id = ident
         e.type = ident.type if ident.type is not None else ERROR
@@ -370,6 +378,8 @@ class ExprChecks:
             return e
         e.fdef = f
         e.type = f.type
+        if f.attrs:
+            self.deprecated(e.span, f"{bt.display()}${f.name}", f.attrs, self.describe_expr(e))
         return e
 
     def field_hint(self, rt: RecordType, name: str) -> str | None:
@@ -383,12 +393,16 @@ class ExprChecks:
         bt = e.base.type
         e.type = BOOL
         if isinstance(bt, RecordType):
-            if bt.field(e.field) is None:
+            f = bt.field(e.field)
+            if f is None:
                 self.error(
                     e.span,
                     f"no field '{e.field}' in record type {bt.display()}",
                     self.field_hint(bt, e.field),
                 )
+            elif f.attrs:
+                what = f"{bt.display()}?${f.name}"
+                self.deprecated(e.span, what, f.attrs, self.describe_expr(e))
         elif bt.tag not in ("error", "any"):
             self.error(e.span, f"'?$' applied to a value of type {bt}")
         return e
@@ -417,7 +431,11 @@ class ExprChecks:
         if ft.flavor == "event":
             self.error(e.span, "events cannot be called directly; raise them with 'event'")
         elif ft.flavor == "hook" and not e.in_hook:
-            self.error(e.span, "hook cannot be called directly, use hook operator")
+            self.error(
+                e.span,
+                "hook cannot be called directly, use hook operator",
+                detail=self.describe_expr(e.func),
+            )
         if e.field_args:
             self.error(e.span, "field assignments are only valid in record constructors")
         e.args = self.check_args(e.args, ft, e)
@@ -490,12 +508,16 @@ class ExprChecks:
             self.error(e.span, "record constructor takes only field assignments ($field=value)")
             self.check_exprs(e.args)
         ctor = A.RecordCtor(e.field_args or [], span=e.span)
-        return self.ctor_to_record(self.expr_RecordCtor(ctor, None), rt)
+        return self.ctor_to_record(self.expr_RecordCtor(ctor, None), rt, self.describe_expr(e))
 
     def expr_HookCall(self, e: A.HookCall, expected):
         call = e.call
         if not isinstance(call, A.Call):
-            self.error(e.span, "hook operator needs a hook call")
+            self.error(
+                e.span,
+                "hook operator needs a hook call",
+                zeek=f"not a valid hook call expression ({self.describe_expr(call)})",
+            )
             e.call = self.check_expr(call)
             e.type = BOOL
             return e
@@ -504,7 +526,11 @@ class ExprChecks:
         e.call = call
         ft = call.func.type if isinstance(call, A.Call) else None
         if isinstance(ft, FuncType) and ft.flavor != "hook":
-            self.error(e.span, "hook operator applied to something that is not a hook")
+            self.error(
+                e.span,
+                "hook operator applied to something that is not a hook",
+                zeek=f"hook keyword should only be used to call hooks ({self.describe_expr(call)})",
+            )
         e.type = BOOL
         return e
 
@@ -531,6 +557,7 @@ class ExprChecks:
         callee.id = ident
         callee.type = ft
         ident.used = True
+        self.deprecated(callee.span, ident.name, ident.attrs)
         if not isinstance(ft, FuncType) or ft.flavor != "event":
             if ft is not None and ft.tag != "error":
                 self.error(callee.span, f"'{callee.name}' is not an event")
@@ -738,6 +765,7 @@ class ExprChecks:
             self.error(
                 e.span,
                 f"operands of ?: must have the same type ({e.then.type} and {e.orelse.type})",
+                zeek=f"operands must be of the same type ({self.describe_expr(e)})",
             )
             t = ERROR
         e.type = t
@@ -749,7 +777,11 @@ class ExprChecks:
             if ident is None:
                 return
             if ident.kind in ("const", "enum"):
-                self.error(target.span, f"const '{target.name}' cannot be changed")
+                self.error(
+                    target.span,
+                    f"const '{target.name}' cannot be changed",
+                    zeek=f"const is not a modifiable lvalue ({self.describe_expr(target)})",
+                )
             elif ident.kind == "option" and self.func is not None and self.func.kind != "top":
                 self.error(
                     target.span, f"option '{target.name}' cannot be changed (use Config::set_value)"
@@ -865,6 +897,7 @@ class ExprChecks:
                     e.span,
                     f"cannot cast value of type {src} to type {t}",
                     detail=self.describe_expr(e),
+                    zeek=f"cast not supported ({self.describe_expr(e)})",
                 )
         e.type = BOOL if e.op == "?as" else t
         return e
@@ -929,8 +962,11 @@ class ExprChecks:
             return self.ctor_to_record(e, expected)
         return e
 
-    def ctor_to_record(self, e, rt: RecordType) -> A.Expr:
-        """Coerce an untyped record constructor to record type ``rt``."""
+    def ctor_to_record(self, e, rt: RecordType, text: str | None = None) -> A.Expr:
+        """Coerce an untyped record constructor to record type ``rt``; ``text``
+        describes the constructor as Zeek does (default: the coercion)."""
+        if text is None:
+            text = f"(coerce {self.describe_expr(e)} to {rt.display()})"
         if isinstance(e, A.ListCtor) and e.fields is None:
             if e.items:
                 self.error(e.span, "record constructor needs $field=value assignments")
@@ -946,6 +982,8 @@ class ExprChecks:
                 )
                 continue
             fa.value = self.coerce(fa.value, f.type, f"field '{fa.name}'")
+            if f.attrs:
+                self.deprecated(e.span, f"{rt.display()}${f.name}", f.attrs, text)
         given = {fa.name for fa in e.fields}
         for f in rt.fields:
             if (
@@ -959,7 +997,11 @@ class ExprChecks:
                     "record",
                 )
             ):
-                self.error(e.span, f"required field '{f.name}' missing in record constructor")
+                self.error(
+                    e.span,
+                    f"required field '{f.name}' missing in record constructor",
+                    zeek=f'mandatory field "{f.name}" missing ({text})',
+                )
         e.type = rt
         return e
 

@@ -19,6 +19,7 @@ from ..types import (
     INT,
     STRING,
     EnumType,
+    FuncType,
     RecordType,
     TableType,
     Type,
@@ -67,10 +68,10 @@ class StmtChecks:
     def stmt_EventStmt(self, s: A.EventStmt) -> None:
         s.call = self.event_call(s.call)
 
-    def check_cond(self, e: A.Expr) -> A.Expr:
+    def check_cond(self, e: A.Expr, what: str = "conditional in test") -> A.Expr:
         e = self.check_expr(e)
         if e.type.tag not in ("bool", "error"):
-            self.error(e.span, "conditional in test must be boolean", detail=self.describe_expr(e))
+            self.error(e.span, f"{what} must be boolean", detail=self.describe_expr(e))
         return e
 
     def stmt_IfStmt(self, s: A.IfStmt) -> None:
@@ -172,13 +173,20 @@ class StmtChecks:
 
     def stmt_NextStmt(self, s) -> None:
         if self.func.loop_depth == 0:
-            self.error(s.span, "next statement used outside of for or while loop")
+            self.error(
+                s.span,
+                "next statement used outside of for or while loop",
+                zeek="next statement used outside of for or while statement. (next )",
+            )
 
     def stmt_BreakStmt(self, s) -> None:
         f = self.func
         if f.loop_depth == 0 and f.switch_depth == 0 and f.kind != "hook":
             self.error(
-                s.span, "break statement used outside of for, while or switch statement, or hook"
+                s.span,
+                "break statement used outside of for, while or switch statement, or hook",
+                zeek="break statement used outside of for, while or switch statement"
+                " and not within a hook. (break )",
             )
 
     def stmt_FallthroughStmt(self, s) -> None:
@@ -286,12 +294,7 @@ class StmtChecks:
         if s.name != "_":
             if any(s.name in names for names in scopes):
                 prev = self.func.locals.get(full_name(self.module, s.name))
-                where = (
-                    f" (first declared on line {prev.span.line})"
-                    if prev is not None and prev.span
-                    else ""
-                )
-                self.error(s.span, f"already defined: {s.name}{where}")
+                self.local_redeclared(s, prev, t)
             elif scopes:
                 scopes[-1].add(s.name)
         lid = self.declare_local(s.name, t, s.span, "const" if s.kind == "const" else "local")
@@ -299,12 +302,33 @@ class StmtChecks:
         lid.attrs.update(getattr(init, "attr_map", None) or {})
         s.id = lid
 
+    def local_redeclared(self, s: A.LocalDecl, prev, t) -> None:
+        """A local declared twice in one scope (Zeek's ``add_local``)."""
+        where = f" (first declared on line {prev.span.line})" if prev and prev.span else ""
+        first = prev.span.first_line() if prev is not None and prev.span else None
+        here = s.span.first_line()
+        msg = f"already defined: {s.name}{where}"
+        if (
+            s.init is None
+            and isinstance(t, FuncType)
+            and isinstance(getattr(prev, "type", None), FuncType)
+        ):
+            zeek = f"redeclaration of function ({t} and {prev.type})"
+            self.error(s.span, msg, zeek=zeek, zeek_span=here, related=first)
+            return
+        init = s.init.span.first_line() if s.init is not None else None
+        self.error(s.span, msg, zeek=f"already defined ({s.name})", zeek_span=first, related=init)
+
     def stmt_AssertStmt(self, s: A.AssertStmt) -> None:
-        s.cond = self.check_cond(s.cond)
+        s.cond = self.check_cond(s.cond, "conditional")
         if s.msg is not None:
             s.msg = self.check_expr(s.msg)
             if s.msg.type.tag not in ("string", "error"):
-                self.error(s.msg.span, "assert message must be a string")
+                self.error(
+                    s.msg.span,
+                    "assert message must be a string",
+                    zeek=f"message must be string ({self.describe_expr(s.msg)})",
+                )
 
     def stmt_AddStmt(self, s: A.AddStmt) -> None:
         t = s.target
@@ -354,6 +378,7 @@ class StmtChecks:
                     s.span,
                     "illegal delete statement: field is not &optional",
                     detail=self.describe_expr(s.target),
+                    zeek=f"illegal delete expression (delete {self.describe_expr(s.target)})",
                 )
             return
         if isinstance(tt, TableType | VectorType) or tt.tag == "error":
