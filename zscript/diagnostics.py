@@ -158,6 +158,9 @@ class Diagnostic:
     :param related: a second location (Zeek's ``A and B``); the rich format
         names the other place in its message instead.
     :param zeek_span: where Zeek locates the message, when not at ``span``.
+    :param zeek_where: Zeek's location text outright, for messages about a
+        type and an expression (``bool and FILE, line 8``: a built-in type's
+        "location" is its name).
     :param syntax: Zeek reports this from its parser and parses no further
         (``yyerror`` in Zeek's ``src/parse.y``, or a fatal error).
     :param zeek_only: Zeek's follow-up message that the rich format leaves out
@@ -172,6 +175,7 @@ class Diagnostic:
     zeek: str | None = None
     related: Span | None = None
     zeek_span: Span | None = None
+    zeek_where: str | None = None
     syntax: bool = False
     zeek_only: bool = False
 
@@ -208,6 +212,8 @@ def _render_zeek(diag: Diagnostic) -> str:
     else:
         text = diag.message
     span = diag.zeek_span or diag.span
+    if diag.zeek_where is not None:
+        return f"{diag.severity} in {diag.zeek_where}: {text}\n"
     if span is None or span.file is None:
         return f"{diag.severity}: {text}\n"
     where = span.location()

@@ -310,6 +310,10 @@ class Checker(ExprChecks, StmtChecks):
 
     def _resolve_type(self, tn: A.TypeNode, type_name: str | None) -> Type:
         k = tn.kind
+        if k == "void":
+            # Zeek has no script-level void type (leave out a function's result).
+            self.error(tn.span, "'void' cannot be declared", zeek="identifier not defined: void")
+            return ERROR
         if k in BASIC_TYPES:
             return BASIC_TYPES[k]
         if k == "named":
@@ -598,6 +602,14 @@ class Checker(ExprChecks, StmtChecks):
 
     def decl_GlobalDecl(self, d: A.GlobalDecl) -> None:
         kind = {"global": "var", "const": "const", "option": "option"}[d.kind]
+        if kind == "option" and d.name.rpartition("::")[2] == "_":
+            self.error(
+                d.span,
+                "an option cannot be named '_'",
+                zeek=f"blank identifier used as option ({self.def_name(d.name)})",
+                zeek_span=_line(d.span),
+            )
+            return
         t = self.resolve_type(d.type) if d.type is not None else None
         existing = self.lookup_def(d.name)
         if existing is not None and existing.kind == "func" and existing.value == "bif":
@@ -610,6 +622,9 @@ class Checker(ExprChecks, StmtChecks):
         init = d.init
         if init is not None:
             init = self.check_expr(init, t)
+            zeek = f"can't assign void value ({d.name} = {self.describe_expr(init)})"
+            if self.void_used(init, zeek):
+                init.type = ERROR
             if t is None:
                 t = self.infer_type(init)
             if d.init_op == "=":

@@ -122,7 +122,10 @@ class ExprChecks:
                 e.type = t
                 return e
             self.error(
-                e.span, f"type clash in {what} ({t} and {src})", detail=self.describe_expr(e)
+                e.span,
+                f"type clash in {what} ({t} and {src})",
+                detail=self.describe_expr(e),
+                **self.zeek_promotion(e, t, what),
             )
             return e
         if isinstance(src, TableType) and src.is_unspecified and isinstance(t, TableType):
@@ -144,8 +147,31 @@ class ExprChecks:
             ):
                 return self.wrap(e, t)
             return e
-        self.error(e.span, f"type clash in {what} ({t} and {src})", detail=self.describe_expr(e))
+        self.error(
+            e.span,
+            f"type clash in {what} ({t} and {src})",
+            detail=self.describe_expr(e),
+            **self.zeek_promotion(e, t, what),
+        )
         return e
+
+    def zeek_promotion(self, e: A.Expr, t: Type, what: str) -> dict:
+        """Zeek's wording where it promotes a value with ``check_and_promote_expr``
+        (src/Expr.cc): the message names the target type, located by its name."""
+        if what != "return":
+            return {}
+        src = e.type
+        arith = {"count", "int", "double"}
+        if (t.tag in arith) != (src.tag in arith):
+            msg = "arithmetic mixed with non-arithmetic"
+        elif t.tag in arith:
+            msg = "over-promotion of arithmetic value"
+        elif isinstance(t, RecordType) and isinstance(src, RecordType):
+            msg = "incompatible record types"
+        else:
+            msg = "type clash"
+        where = f"{t.display()} and {e.span.location()}" if e.span is not None else None
+        return {"zeek": f"{msg} ({t.display()} and {self.describe_expr(e)})", "zeek_where": where}
 
     def wrap(self, e: A.Expr, t: Type) -> A.Coerce:
         c = A.Coerce(e, span=e.span)
@@ -222,6 +248,15 @@ class ExprChecks:
     # ------------------------------------------------------------------ names
 
     def expr_Name(self, e: A.Name, expected):
+        if e.name == "_" or e.name.endswith("::_"):
+            full = e.name if "::" in e.name else full_name(self.module, e.name)
+            self.error(
+                e.span,
+                "the blank identifier '_' cannot be used as a value",
+                zeek=f"blank identifier used in expression ({full.lstrip(':')})",
+            )
+            e.type = ERROR
+            return e
         ident = self.lookup(e.name, e.span)
         if ident is None:
             self.error(
@@ -276,8 +311,10 @@ class ExprChecks:
                 return e
             e.indices = self.check_index_list(e.indices, bt, e)
             if bt.is_set:
-                self.error(e.span, "cannot index a set (use 'in')")
-                e.type = ERROR
+                # As in Zeek, indexing a set yields no value (void); it is an
+                # error where a value is needed (see void_used).
+                e.type = VOID
+                e.set_index = True
             else:
                 e.type = bt.yield_
             return e
@@ -819,7 +856,9 @@ class ExprChecks:
             pass
         if e.op == "=":
             e.value = self.check_expr(e.value, tt)
-            e.value = self.coerce(e.value, tt, "assignment")
+            zeek = f"can't assign void value ({self.describe_expr(e)})"
+            if not self.void_used(e.value, zeek):
+                e.value = self.coerce(e.value, tt, "assignment")
         else:
             # `v += vector(...)` types the constructor by its elements: it may be
             # one element of a vector of vectors.
@@ -902,8 +941,24 @@ class ExprChecks:
         e.type = BOOL if e.op == "?as" else t
         return e
 
+    def void_used(self, e: A.Expr, zeek: str) -> bool:
+        """Report ``e`` (of type void) used as a value; ``zeek`` is Zeek's text."""
+        if e.type is None or e.type.tag != "void":
+            return False
+        if getattr(e, "set_index", False):
+            msg = "indexing a set gives no value (use 'in' to test membership)"
+        else:
+            msg = f"{self.describe_expr(e)} gives no value (its type is void)"
+        self.error(e.span, msg, zeek=zeek)
+        return True
+
     def expr_SizeExpr(self, e: A.SizeExpr, expected):
         e.expr = self.check_expr(e.expr)
+        if self.void_used(
+            e.expr, f"cannot take size of void (sizeof {self.describe_expr(e.expr)})"
+        ):
+            e.type = ERROR
+            return e
         t = size_result(e.expr.type)
         if t is None:
             self.error(e.span, f"|...| not defined for {e.expr.type}")

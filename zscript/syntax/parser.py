@@ -134,6 +134,8 @@ class UnitParser:
         self.errors: list[Diagnostic] = []
         #: The "unexpected end of file" error, if the file ended inside a unit.
         self.eof_error: Diagnostic | None = None
+        #: An error Zeek locates at the next token (see _misplaced_directive).
+        self._late_error: Diagnostic | None = None
         self.mode = "decl"
         self._pending: list[Token | Directive | None] = []
         self._open_braces: list[Token] = []
@@ -204,6 +206,32 @@ class UnitParser:
             if ttype == "$END" and stack[-1] == end_state:
                 return True
 
+    def _is_body_position(self, ip) -> bool:
+        """Is the parser waiting for the single statement of an ``if``,
+        ``else``, ``for`` or ``while`` (a statement may come, ``}`` may not)?"""
+        return self._would_accept(ip, "PRINT") and not self._would_accept(ip, "RBRACE")
+
+    def _misplaced_directive(self, d: Directive, ip) -> Token:
+        """Zeek's grammar reads a directive as an empty statement and rejects
+        it as the body of a statement (``reject_directive`` in Zeek's
+        ``src/scan.l``).  We do the same: the body becomes ``;``.  Zeek
+        reports it when the statement is reduced: for an ``if`` without
+        ``else`` that is at the next token."""
+        diag = Diagnostic(
+            "error",
+            f"@{d.name} cannot be the body of a statement (put {{ }} around it)",
+            d.span,
+            zeek="incorrect use of directive",
+        )
+        sp = d.span
+        semi = Token("SEMICOLON", ";", 0, sp.line, sp.col, sp.line, sp.col + 1, 0)
+        ip.feed_token(semi)
+        if self._would_accept(ip, "ELSE"):
+            self._late_error = diag
+        else:
+            self.errors.append(diag)
+        return semi
+
     def _track_brace(self, tok: Token) -> None:
         if tok.type == "LBRACE":
             self._open_braces.append(tok)
@@ -222,6 +250,8 @@ class UnitParser:
         while True:
             tok = self._next()
             if isinstance(tok, Directive):
+                if ip is not None and self._is_body_position(ip):
+                    last_tok = self._misplaced_directive(tok, ip)
                 if ip is not None and self._accepts_end(ip):
                     builder.source = self.source
                     result = ip.feed_eof(last_tok)
@@ -230,6 +260,11 @@ class UnitParser:
                 if self.on_directive is not None:
                     self.on_directive(tok, self.lexer)
                 continue
+            if self._late_error is not None:
+                if tok is not None:
+                    self._late_error.zeek_span = Span(self.source, tok.line, 1, tok.line, 1)
+                self.errors.append(self._late_error)
+                self._late_error = None
             if tok is None:
                 if ip is not None:
                     if self._accepts_end(ip):
