@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from ..diagnostics import Diagnostic, Span
 from ..syntax import ast as A
+from ..syntax.printer import attrs_text
 from ..types import (
     BASIC_TYPES,
     BOOL,
@@ -100,6 +101,30 @@ _REPEATABLE = {
     "&raw_output",
     "&redef",
 }
+
+
+def _attr_rule(name: str, given: dict, t: Type, context: str) -> str | None:
+    """The first of Zeek's rules for attribute ``name`` that it breaks
+    (``Attributes::CheckAttr`` and ``check_default_attr`` in src/Attr.cc)."""
+    table = isinstance(t, TableType) and not t.is_set
+    if name == "&optional" and context not in ("field", "ctor"):
+        return "&optional is only valid for record fields"
+    if name == "&default_insert":
+        if not table:
+            return "&default_insert only applicable to tables"
+        if "&default" in given:
+            return "&default and &default_insert cannot be used together"
+    if name == "&default":
+        if "&default_insert" in given:
+            return "&default and &default_insert cannot be used together"
+        if context == "global" and not table and t.tag != "error":
+            return "&default is not valid for global variables except for tables"
+    if name in _EXPIRE_ATTRS:
+        if not isinstance(t, TableType) and t.tag != "error":
+            return "expiration only applicable to sets/tables"
+        if any(x in given for x in _EXPIRE_ATTRS if x != name):
+            return "set/table can only have one of &read_expire, &write_expire, &create_expire"
+    return None
 
 
 def _duplicate_ok(name: str, first, second) -> bool:
@@ -432,17 +457,36 @@ class Checker(ExprChecks, StmtChecks):
 
     # ------------------------------------------------------------ attributes
 
-    def check_attrs(self, attrs: list[A.Attr], t: Type, context: str) -> dict:
-        """Check attribute values against ``t``; return ``{name: value-expr-or-None}``."""
+    def check_attrs(
+        self, attrs: list[A.Attr], t: Type, context: str, end: Span | None = None
+    ) -> dict:
+        """Check attribute values against ``t``; return ``{name: value-expr-or-None}``.
+
+        ``end``: where Zeek reports attribute errors (the end of a global's
+        declaration), if not at the attribute."""
         out: dict = {}
+        # Zeek's Attributes list: a repeated attribute replaces the earlier
+        # one, and one that fails its check is dropped (src/Attr.cc).
+        kept: list[A.Attr] = []
         for a in attrs:
             name = a.name
-            if name in out and not _duplicate_ok(name, out[name], a.value):
+            before = next((x for x in kept if x.name == name), None)
+            if before is not None and not _duplicate_ok(name, before.value, a.value):
                 self.error(
                     a.span,
                     f"duplicate attribute {name}",
                     zeek=f"Duplicate {name} attribute is ambiguous",
+                    zeek_span=end,
                 )
+            kept = [x for x in kept if x.name != name] + [a]
+            problem = _attr_rule(name, {x.name: None for x in kept[:-1]}, t, context)
+            if problem is not None:
+                # The message lists the attributes so far (Attributes::Describe).
+                self.error(a.span, problem, zeek=f"{problem} ({attrs_text(kept)})", zeek_span=end)
+                kept.pop()
+                if a.value is not None:
+                    self.check_expr(a.value)
+                continue
             if a.value is None:
                 if (
                     name in ("&default", "&priority", "&on_change", "&expire_func", "&backend")
@@ -453,7 +497,7 @@ class Checker(ExprChecks, StmtChecks):
                 out[name] = None
                 continue
             if name in ("&default", "&default_insert"):
-                out[name] = self.check_default_attr(a, t, context)
+                out[name] = self.check_default_attr(a, t, context, attrs_text(kept), end)
             elif name in _EXPIRE_ATTRS:
                 e = self.check_expr(a.value)
                 if e.type.tag not in ("interval", "error"):
@@ -484,22 +528,43 @@ class Checker(ExprChecks, StmtChecks):
         self.check_container_attrs(out, t, attrs)
         return out
 
-    def check_default_attr(self, a: A.Attr, t: Type, context: str):
+    def check_default_attr(
+        self, a: A.Attr, t: Type, context: str, listed: str = "", end: Span | None = None
+    ):
         """``&default``: the element default of a table variable, or the default
-        value of a record field or function parameter."""
+        value of a record field or function parameter.  ``listed``: the
+        attributes as Zeek lists them in its messages."""
+        name = a.name
         if isinstance(t, TableType) and context not in ("field", "param"):
             if t.is_unspecified:
                 return self.check_expr(a.value)
             if t.is_set:
-                self.error(a.span, "&default is not valid for sets")
+                self.error(a.span, f"{name} is not valid for sets")
                 return self.check_expr(a.value)
             yt = t.yield_
             e = self.check_expr(a.value, yt)
             if isinstance(e.type, FuncType) and e.type.flavor == "function":
                 if not (same_type(e.type.ret, yt) or e.type.ret.tag == "error"):
-                    self.error(a.value.span, "&default function type clash")
+                    self.error(
+                        a.value.span,
+                        f"{name} function type clash",
+                        zeek=f"{name} function type clash ({listed})",
+                        zeek_span=end,
+                    )
                 return e
-            return self.coerce(e, yt, "&default value")
+            before = len(self.diags)
+            e = self.coerce(e, yt, f"{name} value")
+            if len(self.diags) > before:
+                self.diags.append(
+                    Diagnostic(
+                        "error",
+                        f"{name} value has inconsistent type",
+                        end or a.span,
+                        zeek=f"{name} value has inconsistent type ({listed})",
+                        zeek_only=True,
+                    )
+                )
+            return e
         if t.tag == "error":
             return self.check_expr(a.value)
         e = self.check_expr(a.value, t)
@@ -641,7 +706,7 @@ class Checker(ExprChecks, StmtChecks):
             gid = existing
         else:
             gid = self.install_global(self.def_name(d.name), kind, t, d.span)
-        gid.attrs.update(self.check_attrs(d.attrs, t, "global"))
+        gid.attrs.update(self.check_attrs(d.attrs, t, "global", _last_line(d.span)))
         gid.attrs.update(ctor_decl_attrs(init))
         if kind in ("const", "option") and init is None and not t.is_aggregate and t.tag != "error":
             self.error(d.span, f"{d.kind} '{d.name}' needs an initial value")

@@ -158,7 +158,7 @@ class ExprChecks:
     def zeek_promotion(self, e: A.Expr, t: Type, what: str) -> dict:
         """Zeek's wording where it promotes a value with ``check_and_promote_expr``
         (src/Expr.cc): the message names the target type, located by its name."""
-        if what != "return":
+        if what != "return" and not what.endswith(" value"):
             return {}
         src = e.type
         arith = {"count", "int", "double"}

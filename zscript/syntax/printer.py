@@ -16,7 +16,7 @@ from .. import types as _types
 from ..numfmt import format_double, format_interval
 from . import ast as A
 
-__all__ = ["expr_text", "stmt_text", "type_text"]
+__all__ = ["attrs_text", "expr_text", "stmt_text", "type_text"]
 
 
 def _name(e: A.Name) -> str:
@@ -249,12 +249,34 @@ _RENDER = {
     A.SetCtor: lambda e: f"set({_args(e.items)})",
     A.VectorCtor: lambda e: f"vector({_args(e.items)})",
     A.BraceInit: lambda e: "{" + _args(e.items) + "}",
-    A.LambdaExpr: lambda e: "function()",
+    A.LambdaExpr: lambda e: _lambda(e),
     A.ScheduleExpr: lambda e: f"schedule {expr_text(e.delay)} {{ {expr_text(e.event)} }}",
     A.TypeExpr: lambda e: type_text(e.tnode),
     A.WhenLocal: lambda e: f"local {e.name} = {expr_text(e.init)}",
     A.Coerce: _coerce,
 }
+
+
+def _lambda(e: A.LambdaExpr) -> str:
+    """``function(c:count) : count[a,  b]{ return (c)}`` (LambdaExpr::ExprDescribe)."""
+    t = e.type
+    if t is not None and t.tag == "func":
+        head = str(t)
+    else:
+        params = ", ".join(f"{p.name}:{type_text(p.type)}" for p in e.sig.params)
+        ret = type_text(e.sig.ret) if e.sig.ret is not None else "void"
+        head = f"function({params}) : {ret}"
+    caps = ""
+    if e.captures is not None:
+        caps = "[" + ",  ".join(("copy " if c.deep else "") + c.name for c in e.captures) + "]"
+    return head + caps + stmt_text(e.body)
+
+
+def attrs_text(attrs) -> str:
+    """Attributes as Zeek lists them: ``&default=a, &optional``."""
+    return ", ".join(
+        a.name + (f"={expr_text(a.value)}" if a.value is not None else "") for a in attrs
+    )
 
 
 def _block(stmts) -> str:
