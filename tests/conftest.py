@@ -5,6 +5,8 @@ tests from the current behaviour (like ``btest -U``); review the diff before
 committing it.  ``ZEEK_ALLOW_INIT_ERRORS`` is set as in Zeek's test suite;
 ``CLUSTER_NODE`` and ``ZEEKPATH`` are removed from the environment, and the
 cache of parsed scripts is a temporary directory of the session.
+Diagnostics use the default (rich) format whatever ``ZSCRIPT_ERROR_FORMAT``
+says in the caller's environment; tests of the Zeek format ask for it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 # reported but not fatal, so tests can show them.  Tests of the fatal
 # behaviour remove the variable themselves.
 os.environ.setdefault("ZEEK_ALLOW_INIT_ERRORS", "1")
+os.environ.pop("ZSCRIPT_ERROR_FORMAT", None)
 # A node name or search path of the calling shell (a Zeek test run) would
 # change what every test loads; tests that want them set them themselves.
 for _var in ("CLUSTER_NODE", "ZEEKPATH", "ZSCRIPT_NO_CACHE"):

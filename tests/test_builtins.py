@@ -101,7 +101,7 @@ def test_masks_and_ptr_names():
 def test_conversion_errors_are_reported_and_continue():
     out, err = run('print to_addr("not an IP");\nprint to_subnet("10.0.0.0");\n')
     assert out.splitlines() == ["::", "::/0"]
-    assert "error in t.zs, line 1: failed converting string to IP address" in err
+    assert "error in t.zs, line 1, column 7: failed converting string to IP address" in err
     assert "failed converting string to IP prefix" in err
 
 
@@ -236,7 +236,8 @@ def test_numeric_text_conversions():
         "0",
     ]
     assert "bad conversion to count (int_to_count(-2) and -2)" in err
-    assert "bad conversion to count" in err.splitlines()[1]
+    heads = [ln for ln in err.splitlines() if ln.startswith("error in ")]
+    assert "bad conversion to count" in heads[1]
 
 
 def test_bytes_conversions():

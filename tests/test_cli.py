@@ -29,10 +29,13 @@ def _env() -> dict[str, str]:
     env = dict(os.environ, TZ="UTC", LC_ALL="C", PYTHONIOENCODING="utf-8")
     env.pop("ZSCRIPTPATH", None)
     env.pop("ZSCRIPT_VIRTUAL_TIME", None)
+    env.pop("ZSCRIPT_ERROR_FORMAT", None)
     return env
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run ``python -m zscript ARGS`` in ``cwd``; fail on any Python traceback."""
     proc = subprocess.run(
         [sys.executable, "-m", "zscript", *args],
@@ -40,7 +43,7 @@ def run_cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedP
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=_env(),
+        env={**_env(), **(env or {})},
     )
     assert "Traceback" not in proc.stderr, (
         f"zscript {' '.join(args)} printed a traceback:\n{proc.stderr}"
@@ -254,9 +257,67 @@ def test_runtime_error_format_and_next_event_runs(tmp_path):
     write(tmp_path, "f.zs", RUNTIME_ERROR)
     proc = run_cli("run", "--virtual-time", "standalone", "f.zs", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == "expression error in f.zs, line 11: no such index (t[nope])\n"
+    # The rich format: the column, the source line and a caret under the expression.
+    assert proc.stderr == (
+        "expression error in f.zs, line 11, column 8: no such index (t[nope])\n"
+        '            print t["nope"];\n'
+        "                  ^~~~~~~~~\n"
+    )
     # The failing handler stops; the other handler, later events and zeek_done run.
     assert proc.stdout == "before\nnext handler\nlater event\ndone\n"
+
+
+ZEEK_FORMAT_CASES = {
+    # (script, exit status, stderr in Zeek's one-line form)
+    "runtime": (RUNTIME_ERROR, 0, "expression error in ./f.zs, line 11: no such index (t[nope])\n"),
+    "static": (
+        "event zeek_init()\n\t{\n\tlocal x = 1;\n\tx = nope;\n\t}\n",
+        1,
+        'error in ./f.zs, line 4: unknown identifier nope, at or near "nope"\n',
+    ),
+    "syntax": ("global x = 1 +;\n", 1, 'error in ./f.zs, line 1: syntax error, at or near ";"\n'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ZEEK_FORMAT_CASES))
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_zeek_error_format(tmp_path, case, how):
+    script, status, stderr = ZEEK_FORMAT_CASES[case]
+    write(tmp_path, "f.zs", script)
+    if how == "flag":
+        proc = run_cli(
+            "run", "--virtual-time", "standalone", "--error-format", "zeek", "./f.zs", cwd=tmp_path
+        )
+    else:
+        env = {"ZSCRIPT_ERROR_FORMAT": "zeek"}
+        proc = run_cli("run", "--virtual-time", "standalone", "./f.zs", cwd=tmp_path, env=env)
+    assert proc.returncode == status
+    assert proc.stderr.replace("fatal error: errors occurred while initializing\n", "") == stderr
+
+
+def test_error_format_flag_wins_over_env(tmp_path):
+    write(tmp_path, "f.zs", "global x = 1 +;\n")
+    env = {"ZSCRIPT_ERROR_FORMAT": "zeek"}
+    proc = run_cli("check", "--error-format", "rich", "f.zs", cwd=tmp_path, env=env)
+    assert proc.returncode == 1
+    assert parse_static_errors(proc.stderr)[0]["col"] == "15"
+
+
+def test_check_takes_error_format(tmp_path):
+    write(tmp_path, "f.zs", "global x = 1 +;\n")
+    proc = run_cli("check", "--error-format", "zeek", "./f.zs", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        'error in ./f.zs, line 1: syntax error, at or near ";"\n',
+    )
+
+
+def test_unknown_error_format_in_env_is_a_usage_error(tmp_path):
+    write(tmp_path, "f.zs", HELLO)
+    proc = run_cli("run", "standalone", "f.zs", cwd=tmp_path, env={"ZSCRIPT_ERROR_FORMAT": "xml"})
+    assert proc.returncode == 2
+    assert proc.stderr == "error: unknown error format 'xml' (one of: rich, zeek)\n"
+    assert proc.stdout == ""
 
 
 A_ZS = 'global greeting = "from a";\nevent zeek_init() { print "init a"; }\nprint "top a";\n'

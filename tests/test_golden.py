@@ -16,6 +16,7 @@ Directives in the script's leading comment lines:
 ``# @node: NAME``      run as node NAME instead of ``standalone``
 ``# @mode: M``         ``bare`` (the default: ``--bare``) or ``default``
                        (``base/init-default`` loaded too, as without ``--bare``)
+``# @error-format: F`` print diagnostics in format F (``zeek``: Zeek's one-line form)
 
 Files whose name starts with ``_`` are helpers loaded by other tests, not
 tests themselves.  ``pytest --update-golden`` rewrites the expected files.
@@ -67,6 +68,8 @@ def run_script(script: Path) -> tuple[int, str, str]:
             cmd.append("--virtual-time")
     if mode == "bare":
         cmd.append("--bare")
+    if "error-format" in d:
+        cmd += ["--error-format", d["error-format"][0]]
     cmd += d.get("load-first", [])
     cmd.append(script.name)
     # Like Zeek's btest setup: runtime errors during initialization are not fatal.
@@ -76,6 +79,7 @@ def run_script(script: Path) -> tuple[int, str, str]:
     # Tables iterate in insertion order unless a test asks for Zeek's (-G).
     env.pop("ZEEK_SEED_FILE", None)
     env.pop("ZSCRIPT_ZEEK_ORDER", None)
+    env.pop("ZSCRIPT_ERROR_FORMAT", None)
     proc = subprocess.run(
         cmd, cwd=script.parent, capture_output=True, text=True, timeout=60, env=env
     )

@@ -260,7 +260,11 @@ def test_redefining_a_function_or_global(repl):
 def test_runtime_error_does_not_end_the_session(repl):
     repl("global t: table[count] of string;")
     out, err = repl("t[99]")
-    assert err == "expression error in <repl>, line 1: no such index (t[99])\n"
+    assert err == (
+        "expression error in <repl>, line 1, column 1: no such index (t[99])\n"
+        "    t[99]\n"
+        "    ^~~~~\n"
+    )
     assert repl('print "alive";') == ("alive\n", "")
 
 
@@ -479,7 +483,7 @@ def test_terminal_errors_do_not_end_the_session(term):
     term.expect('error in <repl>, line 1, column 10: syntax error, at or near ";"')
     term.run("global t: table[count] of string;")
     term.run("t[1]")
-    term.expect(re.escape("expression error in <repl>, line 1: no such index (t[1])"))
+    term.expect(re.escape("expression error in <repl>, line 1, column 1: no such index (t[1])"))
     term.type('print "never";', pause=0.2)
     term.child.sendcontrol("c")  # discards the input, does not quit
     term.run('print "still" + "here";')

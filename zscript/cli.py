@@ -21,7 +21,9 @@ the files load first, then each input is processed as it is entered, with
 the event loop running in between.
 
 Static errors print with file, line, column and a caret, and exit with
-status 1.  No input makes the command print a Python traceback: an
+status 1; ``--error-format zeek`` (or ``ZSCRIPT_ERROR_FORMAT=zeek``) prints
+every error and warning in Zeek's one-line form instead (see
+:mod:`zscript.diagnostics`).  No input makes the command print a Python traceback: an
 unexpected internal failure is reported in one line, with a request to
 file a bug, and exit status 70 (``ZSCRIPT_DEBUG=1`` shows the traceback).
 """
@@ -112,6 +114,17 @@ def split_node(positionals: list[str], env=os.environ) -> tuple[str, list[str]]:
     return env.get("CLUSTER_NODE") or "standalone", positionals
 
 
+def _set_error_format(args) -> bool:
+    from .diagnostics import set_error_format
+
+    try:
+        set_error_format(getattr(args, "error_format", None))
+    except ValueError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return False
+    return True
+
+
 def cmd_run(args) -> int:
     from .host import Host
 
@@ -166,6 +179,15 @@ def _add_bare(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_error_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--error-format",
+        choices=("rich", "zeek"),
+        help="how errors and warnings are printed: 'rich' (default: line, column, excerpt)"
+        " or 'zeek' (Zeek's one-line form); also ZSCRIPT_ERROR_FORMAT",
+    )
+
+
 def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
     """The command-line parser.  Without ``cluster``, ``zscript cluster`` is
     only listed: its parser (and the supervisor behind it) is not imported,
@@ -210,11 +232,13 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
         metavar="FILE",
         help="read the hash seed from FILE (Zeek's seed file format), as zeek -G",
     )
+    _add_error_format(r)
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="parse and type-check scripts without running them")
     c.add_argument("files", nargs="+")
     _add_bare(c)
+    _add_error_format(c)
     c.set_defaults(func=cmd_check)
 
     i = sub.add_parser("repl", help="interactive session: declarations persist, timers run")
@@ -226,6 +250,7 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
         help="where to keep input history (default: $XDG_DATA_HOME/zscript/history)",
     )
     _add_bare(i)
+    _add_error_format(i)
     i.set_defaults(func=cmd_repl)
 
     if cluster:
@@ -246,6 +271,7 @@ _VALUE_OPTIONS = {
     "--exec",
     "-G",
     "--load-seeds",
+    "--error-format",
     "--layout",
     "--node",
     "--history-file",
@@ -286,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     from .runtime.errors import ZeekExit
     from .runtime.zeekhash import SeedError
 
+    if not _set_error_format(args):
+        return 2
     try:
         return args.func(args)
     except ZeekExit as e:

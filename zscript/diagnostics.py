@@ -1,18 +1,29 @@
-"""Source positions, diagnostics and their rendering.
+"""Source positions, diagnostics and their rendering, in two formats.
 
 Every stage of zscript reports problems as :class:`Diagnostic` objects that
 carry a :class:`Span` (file, line, column range).  Static stages collect all
 of their diagnostics and raise one :class:`ZScriptError` at the end, so a user
-sees every error of a script at once.  Rendering happens in exactly one place,
-:func:`render`, which produces Zeek's header followed by the source line and a
-caret under the span::
+sees every error of a script at once.  Run-time errors and warnings are
+rendered by the same code (:func:`render_runtime`).
+
+Two formats exist (:func:`set_error_format`, chosen by ``--error-format`` or
+``ZSCRIPT_ERROR_FORMAT``):
+
+``rich`` (the default): Zeek's header with the column added, then the source
+line and a caret under the span, then advice when there is some::
 
     error in policy.zs, line 4, column 15: unknown identifier 'cnt' (did you mean 'cnt2'?)
         local x = cnt + 1;
                   ^~~
 
-Runtime errors use Zeek's runtime header (``expression error in FILE, line N:``)
-without a caret; see :func:`render_runtime`.
+``zeek``: exactly the one line Zeek prints (``Reporter::DoLog`` in Zeek's
+``src/Reporter.cc``): ``KIND in LOCATION: MESSAGE (DETAIL)``, where LOCATION is
+``FILE, line N`` or ``FILE, lines N-M`` (``Location::Describe`` in
+``src/Obj.cc``), or two such locations joined by `` and `` when a message is
+about two objects (``Obj::DoMsg``), and DETAIL is Zeek's description of the
+offending expression (``Obj::PinPoint``).  A diagnostic may carry Zeek's own
+wording (``zeek``) when it differs from ours, and its own location
+(``zeek_span``) when Zeek places the message elsewhere than our caret.
 """
 
 from __future__ import annotations
@@ -22,14 +33,43 @@ import os
 import attrs
 
 __all__ = [
+    "ERROR_FORMATS",
     "Diagnostic",
     "SourceFile",
     "Span",
     "ZScriptError",
     "display_path",
+    "error_format",
     "render",
     "render_runtime",
+    "set_error_format",
 ]
+
+#: The diagnostic formats, the default first.
+ERROR_FORMATS = ("rich", "zeek")
+
+_FORMAT: list[str] = []
+
+
+def set_error_format(name: str | None) -> None:
+    """Choose the format of every diagnostic printed from now on.
+
+    ``None`` takes ``ZSCRIPT_ERROR_FORMAT`` from the environment, else ``rich``.
+    """
+    if name is None:
+        name = os.environ.get("ZSCRIPT_ERROR_FORMAT") or ERROR_FORMATS[0]
+    if name not in ERROR_FORMATS:
+        raise ValueError(f"unknown error format '{name}' (one of: {', '.join(ERROR_FORMATS)})")
+    _FORMAT[:] = [name]
+
+
+def error_format() -> str:
+    if not _FORMAT:
+        try:
+            set_error_format(None)
+        except ValueError:
+            _FORMAT[:] = [ERROR_FORMATS[0]]
+    return _FORMAT[0]
 
 
 @attrs.define(eq=False)
@@ -81,6 +121,12 @@ class Span:
             return self
         return Span(self.file, self.line, self.col, other.end_line, other.end_col)
 
+    def first_line(self) -> Span:
+        """The span cut to its first line (Zeek locates some messages by one line)."""
+        if self.end_line == self.line:
+            return self
+        return Span(self.file, self.line, self.col, self.line, self.col + 1)
+
     @property
     def filename(self) -> str:
         return self.file.display if self.file else "<unknown>"
@@ -100,12 +146,38 @@ NO_SPAN = Span(None, 0, 0, 0, 0)
 
 @attrs.define
 class Diagnostic:
-    """One error or warning at a span."""
+    """One error or warning at a span.
 
-    severity: str  # "error" | "warning"
+    :param severity: Zeek's prefix: ``error``, ``warning``, ``fatal error``,
+        ``internal error``, ``expression error`` ...
+    :param message: our wording (both formats, unless ``zeek`` is set).
+    :param hint: advice shown by the rich format only (``did you mean ...``).
+    :param detail: the object the message is about, as Zeek describes it; both
+        formats print it in parentheses after the message.
+    :param zeek: Zeek's complete wording (message and detail) where it differs.
+    :param related: a second location (Zeek's ``A and B``); the rich format
+        names the other place in its message instead.
+    :param zeek_span: where Zeek locates the message, when not at ``span``.
+    :param zeek_where: Zeek's location text outright, for messages about a
+        type and an expression (``bool and FILE, line 8``: a built-in type's
+        "location" is its name).
+    :param syntax: Zeek reports this from its parser and parses no further
+        (``yyerror`` in Zeek's ``src/parse.y``, or a fatal error).
+    :param zeek_only: Zeek's follow-up message that the rich format leaves out
+        (``fatal error: invalid definition ... (see previous errors)``).
+    """
+
+    severity: str
     message: str
     span: Span | None = None
     hint: str | None = None
+    detail: str | None = None
+    zeek: str | None = None
+    related: Span | None = None
+    zeek_span: Span | None = None
+    zeek_where: str | None = None
+    syntax: bool = False
+    zeek_only: bool = False
 
 
 class ZScriptError(Exception):
@@ -123,18 +195,48 @@ class ZScriptError(Exception):
         return "".join(render(d) for d in self.diagnostics)
 
 
-def render(diag: Diagnostic) -> str:
-    """Render a static diagnostic with Zeek's header and a caret excerpt."""
-    span = diag.span
+def render(diag: Diagnostic, fmt: str | None = None) -> str:
+    """Render a diagnostic in the chosen format (default: :func:`error_format`)."""
+    if (fmt or error_format()) == "zeek":
+        return _render_zeek(diag)
+    if diag.zeek_only:
+        return ""
+    return _render_rich(diag)
+
+
+def _render_zeek(diag: Diagnostic) -> str:
+    if diag.zeek is not None:
+        text = diag.zeek
+    elif diag.detail is not None:
+        text = f"{diag.message} ({diag.detail})"
+    else:
+        text = diag.message
+    span = diag.zeek_span or diag.span
+    if diag.zeek_where is not None:
+        return f"{diag.severity} in {diag.zeek_where}: {text}\n"
     if span is None or span.file is None:
-        return f"{diag.severity}: {diag.message}\n"
-    head = (
-        f"{diag.severity} in {span.filename}, line {span.line}, column {span.col}: {diag.message}"
-    )
+        return f"{diag.severity}: {text}\n"
+    where = span.location()
+    if diag.related is not None and diag.related.file is not None:
+        where += " and " + diag.related.location()
+    return f"{diag.severity} in {where}: {text}\n"
+
+
+def _render_rich(diag: Diagnostic) -> str:
+    span = diag.span
+    text = diag.message if diag.detail is None else f"{diag.message} ({diag.detail})"
     if diag.hint:
-        head += f" ({diag.hint})"
-    src = span.file.line(span.line).expandtabs(8)
-    raw = span.file.line(span.line)
+        text += f" ({diag.hint})"
+    if span is None or span.file is None:
+        return f"{diag.severity}: {text}\n"
+    head = f"{diag.severity} in {span.filename}, line {span.line}, column {span.col}: {text}"
+    return f"{head}\n{_excerpt(span)}"
+
+
+def _excerpt(span: Span) -> str:
+    """The span's first source line and a caret under it (tabs expanded)."""
+    raw = span.file.line(span.line) if span.file is not None else ""
+    src = raw.expandtabs(8)
     col = len(raw[: span.col - 1].expandtabs(8)) + 1
     if span.end_line == span.line:
         end = len(raw[: span.end_col - 1].expandtabs(8)) + 1
@@ -142,15 +244,12 @@ def render(diag: Diagnostic) -> str:
     else:
         width = max(1, len(src) - col + 1)
     caret = " " * (col - 1) + "^" + "~" * (width - 1)
-    return f"{head}\n    {src}\n    {caret}\n"
+    return f"    {src}\n    {caret}\n"
 
 
-def render_runtime(kind: str, message: str, span: Span | None, detail: str | None = None) -> str:
-    """Render a runtime diagnostic the way Zeek prints it on stderr.
-
-    :param kind: ``"expression error"``, ``"runtime error"``, ``"expression warning"`` ...
-    """
-    text = message if detail is None else f"{message} ({detail})"
-    if span is None or span.file is None:
-        return f"{kind}: {text}\n"
-    return f"{kind} in {span.location()}: {text}\n"
+def render_runtime(
+    kind: str, message: str, span: Span | None, detail: str | None = None, fmt: str | None = None
+) -> str:
+    """Render a run-time diagnostic (``expression error``, ``runtime error``,
+    ``error``, ``warning`` ...) in the chosen format (or ``fmt``)."""
+    return render(Diagnostic(kind, message, span, detail=detail), fmt)

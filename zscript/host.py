@@ -52,6 +52,7 @@ from .runtime.values import EnumVal, TypeVal, record_class
 from .storage.install import install as install_storage
 from .syntax import ast as A
 from .syntax.lexer import IncompleteInput
+from .syntax.pragmas import Pragmas
 from .telemetry import sources as telemetry_sources
 from .telemetry.subsystem import install as install_telemetry
 from .types import FuncType, RecordType, TableType
@@ -178,6 +179,12 @@ class Host(ScriptLoading):
         self.loaded: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
         self.failed = False
+        #: Loading stopped where Zeek's parser would stop (Zeek's format only).
+        self.parse_stopped = False
+        self.pragmas = Pragmas()
+        self.checker.ignore_deprecations = lambda: self.pragmas.ignore_deprecations
+        #: Where each file being loaded was loaded from (None: command line).
+        self._loaded_from: list[Span | None] = []
         #: Set when :meth:`run` starts the event loop.
         self._running = False
         #: Tables with expiration attributes, by id (their hash follows their content).

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from ..diagnostics import Diagnostic, Span
 from ..syntax import ast as A
+from ..syntax.printer import attrs_text
 from ..types import (
     BASIC_TYPES,
     BOOL,
@@ -87,6 +88,71 @@ _EXPIRE_ATTRS = ("&create_expire", "&read_expire", "&write_expire")
 _BACKENDS = {"Broker::MEMORY", "Broker::SQLITE"}
 
 
+#: Attributes that may be given twice (Zeek's ``Attributes::AddAttr``).
+_REPEATABLE = {
+    "&broker_store_allow_complex",
+    "&error_handler",
+    "&is_used",
+    "&log",
+    "&no_CPP_opt",
+    "&no_ZAM_opt",
+    "&optional",
+    "&raw_output",
+    "&redef",
+}
+
+
+def _attr_rule(name: str, given: dict, t: Type, context: str) -> str | None:
+    """The first of Zeek's rules for attribute ``name`` that it breaks
+    (``Attributes::CheckAttr`` and ``check_default_attr`` in src/Attr.cc)."""
+    table = isinstance(t, TableType) and not t.is_set
+    if name == "&optional" and context not in ("field", "ctor"):
+        return "&optional is only valid for record fields"
+    if name == "&default_insert":
+        if not table:
+            return "&default_insert only applicable to tables"
+        if "&default" in given:
+            return "&default and &default_insert cannot be used together"
+    if name == "&default":
+        if "&default_insert" in given:
+            return "&default and &default_insert cannot be used together"
+        if context == "global" and not table and t.tag != "error":
+            return "&default is not valid for global variables except for tables"
+    if name in _EXPIRE_ATTRS:
+        if not isinstance(t, TableType) and t.tag != "error":
+            return "expiration only applicable to sets/tables"
+        if any(x in given for x in _EXPIRE_ATTRS if x != name):
+            return "set/table can only have one of &read_expire, &write_expire, &create_expire"
+    return None
+
+
+def _duplicate_ok(name: str, first, second) -> bool:
+    if name == "&deprecated":
+        return first is None and second is None  # only without messages
+    return name in _REPEATABLE
+
+
+def _last_line(span: Span | None) -> Span | None:
+    """The last line of ``span`` (Zeek locates some messages where a construct ends)."""
+    if span is None:
+        return None
+    return Span(span.file, span.end_line, 1, span.end_line, 1)
+
+
+def _line(span: Span | None) -> Span | None:
+    """The first line of ``span``: Zeek locates declarations by where they start."""
+    return span.first_line() if span is not None else None
+
+
+def _first_declared(first: Span | None, here: Span | None) -> str:
+    """`` (first declared on line N)``, with the file when it is another one."""
+    if first is None or first.file is None:
+        return ""
+    if here is not None and here.file is first.file:
+        return f" (first declared on line {first.line})"
+    return f" (first declared in {first.filename}, line {first.line})"
+
+
 class Checker(ExprChecks, StmtChecks):
     """Resolves and type-checks units; see the module docstring."""
 
@@ -112,14 +178,32 @@ class Checker(ExprChecks, StmtChecks):
         #: Record types created or extended by the current unit (the compiler
         #: compiles their field defaults).
         self.touched_records: list[RecordType] = []
+        #: The end of the record type being declared (Zeek's location for its errors).
+        self.record_end: Span | None = None
+        #: True while deprecation warnings are off (set by the host's pragmas).
+        self.ignore_deprecations: Callable[[], bool] = lambda: False
 
     # ------------------------------------------------------------- diagnostics
 
-    def error(self, span: Span | None, msg: str, hint: str | None = None) -> None:
-        self.diags.append(Diagnostic("error", msg, span, hint))
+    def error(self, span: Span | None, msg: str, hint: str | None = None, **zeek) -> None:
+        """Record an error; ``zeek`` holds :class:`Diagnostic`'s ``detail``, ``zeek``,
+        ``related`` and ``zeek_span``."""
+        self.diags.append(Diagnostic("error", msg, span, hint, **zeek))
 
-    def warn(self, span: Span | None, msg: str, hint: str | None = None) -> None:
-        self.diags.append(Diagnostic("warning", msg, span, hint))
+    def warn(self, span: Span | None, msg: str, hint: str | None = None, **zeek) -> None:
+        self.diags.append(Diagnostic("warning", msg, span, hint, **zeek))
+
+    def deprecated(
+        self, span: Span | None, what: str, attrs: dict, detail: str | None = None
+    ) -> None:
+        """Zeek's deprecation warning for using ``what`` (an ID, or ``R$f``),
+        unless ``@pragma push ignore-deprecations`` is in effect."""
+        if "&deprecated" not in attrs or self.ignore_deprecations():
+            return
+        advice = attrs["&deprecated"]
+        advice = advice.value if isinstance(advice, A.Const) else None
+        text = f"deprecated ({what})" + (f": {advice}" if advice else "")
+        self.warn(span, text, detail=detail)
 
     def take_diagnostics(self) -> list[Diagnostic]:
         d, self.diags = self.diags, []
@@ -252,17 +336,27 @@ class Checker(ExprChecks, StmtChecks):
 
     def _resolve_type(self, tn: A.TypeNode, type_name: str | None) -> Type:
         k = tn.kind
+        if k == "void":
+            # Zeek has no script-level void type (leave out a function's result).
+            self.error(tn.span, "'void' cannot be declared", zeek="identifier not defined: void")
+            return ERROR
         if k in BASIC_TYPES:
             return BASIC_TYPES[k]
         if k == "named":
             name = tn.args[0]
             tid = self.lookup(name, tn.span)
             if tid is None:
-                self.error(tn.span, f"unknown type '{name}'", self.suggest(name))
+                self.error(
+                    tn.span,
+                    f"unknown type '{name}'",
+                    self.suggest(name),
+                    zeek=f"identifier not defined: {name}",
+                )
                 return ERROR
             if tid.kind != "type":
                 self.error(tn.span, f"'{name}' is not a type")
                 return ERROR
+            self.deprecated(tn.span, tid.name, tid.attrs)
             return tid.value
         if k == "table":
             idx = [self.resolve_type(x) for x in tn.args[0]]
@@ -273,6 +367,7 @@ class Checker(ExprChecks, StmtChecks):
             return VectorType(self.resolve_type(tn.args[0]))
         if k == "record":
             rt = RecordType([], type_name)
+            self.record_end = _last_line(tn.span)
             for fd in tn.args:
                 self.add_record_field(rt, fd)
             return rt
@@ -313,7 +408,12 @@ class Checker(ExprChecks, StmtChecks):
     def add_record_field(self, rt: RecordType, fd: A.FieldDeclNode, *, redef: bool = False) -> None:
         ft = self.resolve_type(fd.type)
         if rt.field(fd.name) is not None:
-            self.error(fd.span, f"duplicate field '{fd.name}'")
+            self.error(
+                fd.span,
+                f"duplicate field '{fd.name}'",
+                zeek=f"duplicate field '{fd.name}' found in record definition",
+                zeek_span=self.record_end,
+            )
             return
         attrs = self.check_attrs(fd.attrs, ft, "field")
         if redef and not ("&optional" in attrs or "&default" in attrs):
@@ -326,19 +426,16 @@ class Checker(ExprChecks, StmtChecks):
     def add_enum_names(self, et: EnumType, elems: list[A.EnumElem]) -> None:
         for el in elems:
             full = full_name(self.module, el.name)
-            if full in et.values:
-                if el.value is not None and et.values[full] == el.value:
-                    continue  # an identical re-declaration
-                self.error(
-                    el.span,
-                    f"conflicting definition of enum value '{full}' in type '{et.describe()}'",
-                )
-                continue
             existing = self.globals.get(full)
-            if existing is not None:
+            if full in et.values and el.value is not None and et.values[full] == el.value:
+                continue  # an identical re-declaration
+            if full in et.values or existing is not None:
+                first = existing.span if existing is not None else None
                 self.error(
                     el.span,
                     f"conflicting definition of enum value '{full}' in type '{et.describe()}'",
+                    zeek_span=_line(el.span),
+                    related=_line(first),
                 )
                 continue
             if el.value is not None:
@@ -353,18 +450,44 @@ class Checker(ExprChecks, StmtChecks):
             et.next_value = max(et.next_value, value + 1)
             gid = self.install_global(full, "enum", et, el.span)
             gid.value = (et, full)
+            for a in el.attrs:
+                if a.name == "&deprecated":
+                    gid.attrs["&deprecated"] = a.value
             if self.on_enum_added is not None:
                 self.on_enum_added(et, full)
 
     # ------------------------------------------------------------ attributes
 
-    def check_attrs(self, attrs: list[A.Attr], t: Type, context: str) -> dict:
-        """Check attribute values against ``t``; return ``{name: value-expr-or-None}``."""
+    def check_attrs(
+        self, attrs: list[A.Attr], t: Type, context: str, end: Span | None = None
+    ) -> dict:
+        """Check attribute values against ``t``; return ``{name: value-expr-or-None}``.
+
+        ``end``: where Zeek reports attribute errors (the end of a global's
+        declaration), if not at the attribute."""
         out: dict = {}
+        # Zeek's Attributes list: a repeated attribute replaces the earlier
+        # one, and one that fails its check is dropped (src/Attr.cc).
+        kept: list[A.Attr] = []
         for a in attrs:
             name = a.name
-            if name in out and name not in ("&deprecated",):
-                self.error(a.span, f"duplicate attribute {name}")
+            before = next((x for x in kept if x.name == name), None)
+            if before is not None and not _duplicate_ok(name, before.value, a.value):
+                self.error(
+                    a.span,
+                    f"duplicate attribute {name}",
+                    zeek=f"Duplicate {name} attribute is ambiguous",
+                    zeek_span=end,
+                )
+            kept = [x for x in kept if x.name != name] + [a]
+            problem = _attr_rule(name, {x.name: None for x in kept[:-1]}, t, context)
+            if problem is not None:
+                # The message lists the attributes so far (Attributes::Describe).
+                self.error(a.span, problem, zeek=f"{problem} ({attrs_text(kept)})", zeek_span=end)
+                kept.pop()
+                if a.value is not None:
+                    self.check_expr(a.value)
+                continue
             if a.value is None:
                 if (
                     name in ("&default", "&priority", "&on_change", "&expire_func", "&backend")
@@ -375,14 +498,14 @@ class Checker(ExprChecks, StmtChecks):
                 out[name] = None
                 continue
             if name in ("&default", "&default_insert"):
-                out[name] = self.check_default_attr(a, t, context)
+                out[name] = self.check_default_attr(a, t, context, attrs_text(kept), end)
             elif name in _EXPIRE_ATTRS:
                 e = self.check_expr(a.value)
                 if e.type.tag not in ("interval", "error"):
                     self.error(
                         a.value.span,
                         "expiration interval has wrong type",
-                        self.describe_expr(a.value),
+                        detail=self.describe_expr(a.value),
                     )
                 out[name] = e
             elif name == "&priority":
@@ -406,22 +529,43 @@ class Checker(ExprChecks, StmtChecks):
         self.check_container_attrs(out, t, attrs)
         return out
 
-    def check_default_attr(self, a: A.Attr, t: Type, context: str):
+    def check_default_attr(
+        self, a: A.Attr, t: Type, context: str, listed: str = "", end: Span | None = None
+    ):
         """``&default``: the element default of a table variable, or the default
-        value of a record field or function parameter."""
+        value of a record field or function parameter.  ``listed``: the
+        attributes as Zeek lists them in its messages."""
+        name = a.name
         if isinstance(t, TableType) and context not in ("field", "param"):
             if t.is_unspecified:
                 return self.check_expr(a.value)
             if t.is_set:
-                self.error(a.span, "&default is not valid for sets")
+                self.error(a.span, f"{name} is not valid for sets")
                 return self.check_expr(a.value)
             yt = t.yield_
             e = self.check_expr(a.value, yt)
             if isinstance(e.type, FuncType) and e.type.flavor == "function":
                 if not (same_type(e.type.ret, yt) or e.type.ret.tag == "error"):
-                    self.error(a.value.span, "&default function type clash")
+                    self.error(
+                        a.value.span,
+                        f"{name} function type clash",
+                        zeek=f"{name} function type clash ({listed})",
+                        zeek_span=end,
+                    )
                 return e
-            return self.coerce(e, yt, "&default value")
+            before = len(self.diags)
+            e = self.coerce(e, yt, f"{name} value")
+            if len(self.diags) > before:
+                self.diags.append(
+                    Diagnostic(
+                        "error",
+                        f"{name} value has inconsistent type",
+                        end or a.span,
+                        zeek=f"{name} value has inconsistent type ({listed})",
+                        zeek_only=True,
+                    )
+                )
+            return e
         if t.tag == "error":
             return self.check_expr(a.value)
         e = self.check_expr(a.value, t)
@@ -487,18 +631,36 @@ class Checker(ExprChecks, StmtChecks):
         elif t.name is None and d.type.kind != "named":
             t.name = full
         if existing is not None and existing.kind == "type":
-            # Zeek allows re-declaring a type identically (e.g. forward declarations).
-            if not same_type(existing.value, t):
-                self.error(d.span, f"type '{d.name}' redefined")
+            # Zeek's add_type (src/Var.cc): only a stub record (no fields yet)
+            # or an equivalent enum may be declared again.
+            old = existing.value
+            stub = isinstance(old, RecordType) and isinstance(t, RecordType) and not old.fields
+            if not stub and not (isinstance(old, EnumType) and same_type(old, t)):
+                at = f" at {existing.span.filename}:{existing.span.line}" if existing.span else ""
+                self.error(
+                    d.span,
+                    f"type '{d.name}' is already declared" + _first_declared(existing.span, d.span),
+                    zeek=f"Type {d.name} has already been declared{at}",
+                    zeek_span=_line(d.span),
+                )
+                return
             existing.value = t
             existing.type = t
             d.type.resolved = t
             return
         if existing is not None:
-            self.error(d.span, f"'{d.name}' already defined as a {existing.kind}")
+            self.error(
+                d.span,
+                f"'{d.name}' already defined as a {existing.kind}",
+                zeek=f"Identifier {d.name} has already been declared and is not a type",
+                zeek_span=_line(d.span),
+            )
             return
         gid = self.install_global(full, "type", t, d.span)
         gid.value = t
+        for a in d.attrs:
+            if a.name == "&deprecated":
+                gid.attrs["&deprecated"] = a.value
         if isinstance(t, RecordType) and any(a.name == "&log" for a in d.attrs):
             # `type R: record {...} &log;` logs every field.
             for f in t.fields:
@@ -506,20 +668,29 @@ class Checker(ExprChecks, StmtChecks):
 
     def decl_GlobalDecl(self, d: A.GlobalDecl) -> None:
         kind = {"global": "var", "const": "const", "option": "option"}[d.kind]
+        if kind == "option" and d.name.rpartition("::")[2] == "_":
+            self.error(
+                d.span,
+                "an option cannot be named '_'",
+                zeek=f"blank identifier used as option ({self.def_name(d.name)})",
+                zeek_span=_line(d.span),
+            )
+            return
         t = self.resolve_type(d.type) if d.type is not None else None
         existing = self.lookup_def(d.name)
-        if existing is not None and existing.kind == "func" and isinstance(t, FuncType):
-            self.add_prototype(existing, t, d)
-            d.id = existing
-            return
         if existing is not None and existing.kind == "func" and existing.value == "bif":
             existing = None
         if existing is not None and existing.kind not in ("var", "const", "option", "func"):
             self.error(d.span, f"'{d.name}' already defined as a {existing.kind}")
             return
+        if existing is not None and not self.redeclaration_ok(existing, d, t):
+            return
         init = d.init
         if init is not None:
             init = self.check_expr(init, t)
+            zeek = f"can't assign void value ({d.name} = {self.describe_expr(init)})"
+            if self.void_used(init, zeek):
+                init.type = ERROR
             if t is None:
                 t = self.infer_type(init)
             if d.init_op == "=":
@@ -531,17 +702,12 @@ class Checker(ExprChecks, StmtChecks):
         if isinstance(t, FuncType):
             kind = "func"
         if existing is not None:
-            if existing.kind == "func" and isinstance(t, FuncType):
-                d.id = existing
-                return
             if not same_type(existing.type, t):
                 self.error(d.span, f"redeclaration of '{d.name}' with a different type")
-            elif init is not None and existing.assigned:
-                self.error(d.span, f"redefinition of '{d.name}'; use redef")
             gid = existing
         else:
             gid = self.install_global(self.def_name(d.name), kind, t, d.span)
-        gid.attrs.update(self.check_attrs(d.attrs, t, "global"))
+        gid.attrs.update(self.check_attrs(d.attrs, t, "global", _last_line(d.span)))
         gid.attrs.update(ctor_decl_attrs(init))
         if kind in ("const", "option") and init is None and not t.is_aggregate and t.tag != "error":
             self.error(d.span, f"{d.kind} '{d.name}' needs an initial value")
@@ -549,13 +715,46 @@ class Checker(ExprChecks, StmtChecks):
             gid.assigned = True
         d.id = gid
 
+    def redeclaration_ok(self, gid: ID, d: A.GlobalDecl, t: Type | None) -> bool:
+        """Zeek's rules for declaring a global again (``make_var`` in Zeek's
+        ``src/Var.cc``): a function type without initializer adds a prototype,
+        a ``&redef`` global (or one given attributes only) may be re-declared
+        with a warning, anything else is "already defined"."""
+        if gid.kind == "func" and isinstance(t, FuncType) and d.init is None:
+            self.add_prototype(gid, t, d)
+            d.id = gid
+            return False
+        func = isinstance(gid.type, FuncType)
+        if gid.is_redef or (d.init is None and d.attrs and not func):
+            where = d.init.span if d.init is not None else d.span
+            self.warn(
+                d.span,
+                f"redefinition of '{d.name}' requires \"redef\"",
+                zeek=f'redefinition requires "redef" ({short_name(gid.name)})',
+                zeek_span=_line(gid.span),
+                related=_line(where),
+            )
+            return True
+        init = d.init
+        self.error(
+            d.span,
+            f"'{d.name}' is already defined" + _first_declared(gid.span, d.span),
+            zeek=f"already defined ({short_name(gid.name)})",
+            zeek_span=_line(gid.span),
+            related=_line(init.span) if init is not None else None,
+        )
+        return False
+
     def infer_type(self, e: A.Expr) -> Type:
         t = e.type
-        if isinstance(t, TableType) and t.is_unspecified:
-            self.error(e.span, "cannot infer the type of an empty constructor")
-            return ERROR
-        if isinstance(t, VectorType) and t.elem is None:
-            self.error(e.span, "cannot infer the type of an empty constructor")
+        if (isinstance(t, TableType) and t.is_unspecified) or (
+            isinstance(t, VectorType) and t.elem is None
+        ):
+            self.error(
+                e.span,
+                "cannot infer the type of an empty constructor",
+                zeek=f"empty constructor in untyped initialization ({self.describe_expr(e)})",
+            )
             return ERROR
         if t.tag == "void":
             self.error(e.span, "value of type void used in an initialization")
@@ -601,6 +800,7 @@ class Checker(ExprChecks, StmtChecks):
             return
         rt = tid.value
         extra = self.check_attrs(d.attrs, rt, "field")
+        self.record_end = _last_line(d.span)
         for fd in d.fields:
             self.add_record_field(rt, fd, redef=True)
             if extra:
@@ -625,32 +825,38 @@ class Checker(ExprChecks, StmtChecks):
     # ------------------------------------------------------------ functions
 
     def add_prototype(self, gid: ID, t: FuncType, d: A.Node) -> None:
+        """Zeek's ``add_prototype`` (``src/Var.cc``): a second declaration of an
+        event or hook may name a subset of the parameters in another order.
+        Its messages are located at the new declaration and the canonical one."""
         canon: FuncType = gid.type
+        here, there = _line(d.span), _line(gid.span)
+
+        def fail(msg: str, detail: str | None = None) -> None:
+            self.error(d.span, msg, detail=detail, zeek_span=here, related=there)
+
         if canon.flavor != t.flavor:
-            self.error(d.span, f"incompatible function flavor ({t} and {canon})")
+            fail("incompatible function flavor", f"{t} and {canon}")
             return
         if canon.flavor == "function":
-            if not same_type(canon, t):
-                self.error(d.span, f"redeclaration of function ({t} and {canon})")
+            fail("redeclaration of function", f"{t} and {canon}")
             return
         names = [p.name for p in t.params]
         for proto in [canon, *canon.prototypes]:
             if [p.name for p in proto.params] == names:
-                if proto is not canon:
-                    self.error(d.span, "alternate function prototype already exists")
+                fail("alternate function prototype already exists", str(t))
                 return
         for p in t.params:
             if p.attrs:
-                self.error(
-                    d.span,
+                fail(
                     f"alternate function prototype arguments may not have attributes: arg '{p.name}'",
+                    f"{t} and {canon}",
                 )
                 return
             cp = next((q for q in canon.params if q.name == p.name), None)
             if cp is None:
-                self.error(
-                    d.span,
+                fail(
                     f"alternate function prototype arg '{p.name}' not found in canonical prototype",
+                    f"{t} and {canon}",
                 )
                 return
         canon.prototypes.append(t)
@@ -665,6 +871,7 @@ class Checker(ExprChecks, StmtChecks):
                     full_name(GLOBAL, d.name), "func", t, d.header_span, export=True
                 )
             self.events_handled.add(gid.name)
+            self.deprecated(d.header_span, gid.name, gid.attrs)
         else:
             gid = self.lookup_def(d.name)
             if gid is not None and gid.value == "bif":
@@ -672,6 +879,8 @@ class Checker(ExprChecks, StmtChecks):
                 gid = None
             if gid is None:
                 gid = self.install_global(self.def_name(d.name), "func", t, d.header_span)
+        if flavor == "hook":
+            self.deprecated(d.header_span, gid.name, gid.attrs)
         if gid.kind != "func" or not isinstance(gid.type, FuncType):
             if gid.type is not None and gid.type.tag != "error":
                 self.error(d.header_span, f"'{d.name}' already defined as a {gid.kind}")
@@ -682,7 +891,23 @@ class Checker(ExprChecks, StmtChecks):
             return
         if flavor == "function":
             if gid.has_body and "&redef" not in gid.attrs:
-                self.error(d.header_span, f"already defined: {d.name}")
+                self.error(
+                    d.header_span,
+                    f"function '{d.name}' is already defined" + _first_declared(gid.span, d.span),
+                    zeek=f"already defined ({short_name(gid.name)})",
+                    zeek_span=_line(gid.span),
+                    related=_line(d.header_span),
+                )
+                # Zeek gives up on the definition at once (begin_func).
+                self.diags.append(
+                    Diagnostic(
+                        "fatal error",
+                        f"invalid definition of '{short_name(gid.name)}' (see previous errors)",
+                        _line(d.body.span),
+                        syntax=True,
+                        zeek_only=True,
+                    )
+                )
             # &default values declared on the prototype carry over to the body.
             for cp, p in zip(canon.params, t.params, strict=False):
                 if "&default" in cp.attrs and "&default" not in p.attrs:
@@ -697,6 +922,8 @@ class Checker(ExprChecks, StmtChecks):
         for name in attrs:
             if name not in _FUNC_ATTRS:
                 self.error(d.header_span, f"attribute {name} not valid for a {flavor}")
+        if "&deprecated" in attrs:
+            gid.attrs["&deprecated"] = attrs["&deprecated"]
         info = FuncInfo(flavor, gid.name, canon, None, self.module)
         d.info = info
         if flavor == "function":

@@ -121,7 +121,12 @@ class ExprChecks:
             ):
                 e.type = t
                 return e
-            self.error(e.span, f"type clash in {what} ({t} and {src})", self.describe_expr(e))
+            self.error(
+                e.span,
+                f"type clash in {what} ({t} and {src})",
+                detail=self.describe_expr(e),
+                **self.zeek_promotion(e, t, what),
+            )
             return e
         if isinstance(src, TableType) and src.is_unspecified and isinstance(t, TableType):
             e.type = t
@@ -142,8 +147,31 @@ class ExprChecks:
             ):
                 return self.wrap(e, t)
             return e
-        self.error(e.span, f"type clash in {what} ({t} and {src})", self.describe_expr(e))
+        self.error(
+            e.span,
+            f"type clash in {what} ({t} and {src})",
+            detail=self.describe_expr(e),
+            **self.zeek_promotion(e, t, what),
+        )
         return e
+
+    def zeek_promotion(self, e: A.Expr, t: Type, what: str) -> dict:
+        """Zeek's wording where it promotes a value with ``check_and_promote_expr``
+        (src/Expr.cc): the message names the target type, located by its name."""
+        if what != "return" and not what.endswith(" value"):
+            return {}
+        src = e.type
+        arith = {"count", "int", "double"}
+        if (t.tag in arith) != (src.tag in arith):
+            msg = "arithmetic mixed with non-arithmetic"
+        elif t.tag in arith:
+            msg = "over-promotion of arithmetic value"
+        elif isinstance(t, RecordType) and isinstance(src, RecordType):
+            msg = "incompatible record types"
+        else:
+            msg = "type clash"
+        where = f"{t.display()} and {e.span.location()}" if e.span is not None else None
+        return {"zeek": f"{msg} ({t.display()} and {self.describe_expr(e)})", "zeek_where": where}
 
     def wrap(self, e: A.Expr, t: Type) -> A.Coerce:
         c = A.Coerce(e, span=e.span)
@@ -220,9 +248,24 @@ class ExprChecks:
     # ------------------------------------------------------------------ names
 
     def expr_Name(self, e: A.Name, expected):
+        if e.name == "_" or e.name.endswith("::_"):
+            full = e.name if "::" in e.name else full_name(self.module, e.name)
+            self.error(
+                e.span,
+                "the blank identifier '_' cannot be used as a value",
+                zeek=f"blank identifier used in expression ({full.lstrip(':')})",
+            )
+            e.type = ERROR
+            return e
         ident = self.lookup(e.name, e.span)
         if ident is None:
-            self.error(e.span, f"unknown identifier '{e.name}'", self.suggest(e.name))
+            self.error(
+                e.span,
+                f"unknown identifier '{e.name}'",
+                self.suggest(e.name),
+                zeek=f'unknown identifier {e.name}, at or near "{e.name}"',
+                syntax=True,
+            )
             e.type = ERROR
             return e
         if ident.kind == "type":
@@ -232,6 +275,8 @@ class ExprChecks:
             return te
         if not ident.is_global:
             self.check_capture(ident, e)
+        elif ident.attrs:
+            self.deprecated(e.span, ident.name, ident.attrs)
         ident.used = True
         e.id = ident
         e.type = ident.type if ident.type is not None else ERROR
@@ -266,8 +311,10 @@ class ExprChecks:
                 return e
             e.indices = self.check_index_list(e.indices, bt, e)
             if bt.is_set:
-                self.error(e.span, "cannot index a set (use 'in')")
-                e.type = ERROR
+                # As in Zeek, indexing a set yields no value (void); it is an
+                # error where a value is needed (see void_used).
+                e.type = VOID
+                e.set_index = True
             else:
                 e.type = bt.yield_
             return e
@@ -293,7 +340,7 @@ class ExprChecks:
                 self.error(e.span, "string index must be a count or int")
             e.type = STRING
             return e
-        self.error(e.span, f"cannot index a value of type {bt}", self.describe_expr(e.base))
+        self.error(e.span, f"cannot index a value of type {bt}", detail=self.describe_expr(e.base))
         e.indices = self.check_exprs(e.indices)
         e.type = ERROR
         return e
@@ -352,7 +399,9 @@ class ExprChecks:
             e.type = ERROR
             return e
         if not isinstance(bt, RecordType):
-            self.error(e.span, f"'$' applied to a value of type {bt}", self.describe_expr(e.base))
+            self.error(
+                e.span, f"'$' applied to a value of type {bt}", detail=self.describe_expr(e.base)
+            )
             e.type = ERROR
             return e
         f = bt.field(e.field)
@@ -366,6 +415,8 @@ class ExprChecks:
             return e
         e.fdef = f
         e.type = f.type
+        if f.attrs:
+            self.deprecated(e.span, f"{bt.display()}${f.name}", f.attrs, self.describe_expr(e))
         return e
 
     def field_hint(self, rt: RecordType, name: str) -> str | None:
@@ -379,12 +430,16 @@ class ExprChecks:
         bt = e.base.type
         e.type = BOOL
         if isinstance(bt, RecordType):
-            if bt.field(e.field) is None:
+            f = bt.field(e.field)
+            if f is None:
                 self.error(
                     e.span,
                     f"no field '{e.field}' in record type {bt.display()}",
                     self.field_hint(bt, e.field),
                 )
+            elif f.attrs:
+                what = f"{bt.display()}?${f.name}"
+                self.deprecated(e.span, what, f.attrs, self.describe_expr(e))
         elif bt.tag not in ("error", "any"):
             self.error(e.span, f"'?$' applied to a value of type {bt}")
         return e
@@ -413,7 +468,11 @@ class ExprChecks:
         if ft.flavor == "event":
             self.error(e.span, "events cannot be called directly; raise them with 'event'")
         elif ft.flavor == "hook" and not e.in_hook:
-            self.error(e.span, "hook cannot be called directly, use hook operator")
+            self.error(
+                e.span,
+                "hook cannot be called directly, use hook operator",
+                detail=self.describe_expr(e.func),
+            )
         if e.field_args:
             self.error(e.span, "field assignments are only valid in record constructors")
         e.args = self.check_args(e.args, ft, e)
@@ -486,12 +545,16 @@ class ExprChecks:
             self.error(e.span, "record constructor takes only field assignments ($field=value)")
             self.check_exprs(e.args)
         ctor = A.RecordCtor(e.field_args or [], span=e.span)
-        return self.ctor_to_record(self.expr_RecordCtor(ctor, None), rt)
+        return self.ctor_to_record(self.expr_RecordCtor(ctor, None), rt, self.describe_expr(e))
 
     def expr_HookCall(self, e: A.HookCall, expected):
         call = e.call
         if not isinstance(call, A.Call):
-            self.error(e.span, "hook operator needs a hook call")
+            self.error(
+                e.span,
+                "hook operator needs a hook call",
+                zeek=f"not a valid hook call expression ({self.describe_expr(call)})",
+            )
             e.call = self.check_expr(call)
             e.type = BOOL
             return e
@@ -500,7 +563,11 @@ class ExprChecks:
         e.call = call
         ft = call.func.type if isinstance(call, A.Call) else None
         if isinstance(ft, FuncType) and ft.flavor != "hook":
-            self.error(e.span, "hook operator applied to something that is not a hook")
+            self.error(
+                e.span,
+                "hook operator applied to something that is not a hook",
+                zeek=f"hook keyword should only be used to call hooks ({self.describe_expr(call)})",
+            )
         e.type = BOOL
         return e
 
@@ -520,13 +587,14 @@ class ExprChecks:
         if ident is None:
             # Zeek's EventExpr: the event must be declared (or have a handler) by now.
             self.check_exprs(call.args)
-            self.error(callee.span, "not an event", self.describe_expr(call))
+            self.error(callee.span, "not an event", detail=self.describe_expr(call))
             call.type = ERROR
             return call
         ft = ident.type
         callee.id = ident
         callee.type = ft
         ident.used = True
+        self.deprecated(callee.span, ident.name, ident.attrs)
         if not isinstance(ft, FuncType) or ft.flavor != "event":
             if ft is not None and ft.tag != "error":
                 self.error(callee.span, f"'{callee.name}' is not an event")
@@ -550,16 +618,16 @@ class ExprChecks:
             return e
         if op == "!":
             if t.tag != "bool":
-                self.error(e.span, "requires bool operand", self.describe_expr(e))
+                self.error(e.span, "requires bool operand", detail=self.describe_expr(e))
             e.type = BOOL
         elif op == "~":
             if t.tag != "count":
-                self.error(e.span, "requires count operand", self.describe_expr(e))
+                self.error(e.span, "requires count operand", detail=self.describe_expr(e))
             e.type = COUNT
         elif op in ("++", "--"):
             self.check_lvalue(e.operand)
             if t.tag not in ("count", "int"):
-                self.error(e.span, "requires an integral operand", self.describe_expr(e))
+                self.error(e.span, "requires an integral operand", detail=self.describe_expr(e))
             e.type = t
         elif op == "-":
             if t.tag == "count":
@@ -569,7 +637,7 @@ class ExprChecks:
             elif isinstance(t, VectorType) and t.elem is not None and is_numeric(t.elem):
                 e.type = VectorType(INT if t.elem.tag == "count" else t.elem)
             else:
-                self.error(e.span, "requires arithmetic operand", self.describe_expr(e))
+                self.error(e.span, "requires arithmetic operand", detail=self.describe_expr(e))
                 e.type = ERROR
         elif op == "+":
             if t.tag == "count":
@@ -577,7 +645,7 @@ class ExprChecks:
             elif t.tag in ("int", "double", "interval"):
                 e.type = t
             else:
-                self.error(e.span, "requires arithmetic operand", self.describe_expr(e))
+                self.error(e.span, "requires arithmetic operand", detail=self.describe_expr(e))
                 e.type = ERROR
         return e
 
@@ -591,7 +659,9 @@ class ExprChecks:
                 return e
             for side in (e.left, e.right):
                 if side.type.tag not in ("bool", "error"):
-                    self.error(side.span, f"operand of {op} must be bool", self.describe_expr(side))
+                    self.error(
+                        side.span, f"operand of {op} must be bool", detail=self.describe_expr(side)
+                    )
             e.type = BOOL
             return e
         if op in ("in", "!in"):
@@ -608,7 +678,7 @@ class ExprChecks:
             if isinstance(ta, VectorType) and isinstance(tb, VectorType) and ta.elem and tb.elem:
                 if not comparable(op, ta.elem, tb.elem):
                     self.error(
-                        e.span, f"illegal comparison ({ta} {op} {tb})", self.describe_expr(e)
+                        e.span, f"illegal comparison ({ta} {op} {tb})", detail=self.describe_expr(e)
                     )
                 e.operand_type = ta.elem
                 e.type = VectorType(BOOL)
@@ -620,7 +690,9 @@ class ExprChecks:
                     e.left = self.coerce(e.left, tb)
                     ta = tb
             if not comparable(op, ta, tb):
-                self.error(e.span, f"illegal comparison ({ta} {op} {tb})", self.describe_expr(e))
+                self.error(
+                    e.span, f"illegal comparison ({ta} {op} {tb})", detail=self.describe_expr(e)
+                )
             elif is_numeric(ta) and is_numeric(tb):
                 e.operand_type = max_numeric(ta, tb)
             else:
@@ -641,7 +713,7 @@ class ExprChecks:
                 self.error(
                     e.span,
                     f"arithmetic mixed with non-arithmetic ({ta} {op} {tb})",
-                    self.describe_expr(e),
+                    detail=self.describe_expr(e),
                 )
                 e.type = ERROR
                 return e
@@ -657,7 +729,9 @@ class ExprChecks:
             r = bitwise_result(op, ta, tb)
             if r is None:
                 self.error(
-                    e.span, f"requires count operands ({ta} {op} {tb})", self.describe_expr(e)
+                    e.span,
+                    f"requires count operands ({ta} {op} {tb})",
+                    detail=self.describe_expr(e),
                 )
                 e.type = ERROR
                 return e
@@ -696,7 +770,9 @@ class ExprChecks:
         if isinstance(rt, VectorType):
             if lt.tag not in ("count", "int"):
                 self.error(
-                    e.span, "vector membership needs a count or int index", self.describe_expr(e)
+                    e.span,
+                    "vector membership needs a count or int index",
+                    detail=self.describe_expr(e),
                 )
             return e
         if rt.tag == "string" and lt.tag in ("string", "pattern"):
@@ -707,7 +783,7 @@ class ExprChecks:
             return e
         if rt.tag == "record" and lt.tag == "string":
             return e
-        self.error(e.span, f"'in' not valid for {lt} and {rt}", self.describe_expr(e))
+        self.error(e.span, f"'in' not valid for {lt} and {rt}", detail=self.describe_expr(e))
         return e
 
     def expr_CondExpr(self, e: A.CondExpr, expected):
@@ -720,12 +796,13 @@ class ExprChecks:
             e.type = t or ERROR
             return e
         if ct.tag not in ("bool", "error"):
-            self.error(e.cond.span, "conditional must be bool", self.describe_expr(e.cond))
+            self.error(e.cond.span, "conditional must be bool", detail=self.describe_expr(e.cond))
         e.then, e.orelse, t = self.unify(e.then, e.orelse)
         if t is None:
             self.error(
                 e.span,
                 f"operands of ?: must have the same type ({e.then.type} and {e.orelse.type})",
+                zeek=f"operands must be of the same type ({self.describe_expr(e)})",
             )
             t = ERROR
         e.type = t
@@ -737,7 +814,11 @@ class ExprChecks:
             if ident is None:
                 return
             if ident.kind in ("const", "enum"):
-                self.error(target.span, f"const '{target.name}' cannot be changed")
+                self.error(
+                    target.span,
+                    f"const '{target.name}' cannot be changed",
+                    zeek=f"const is not a modifiable lvalue ({self.describe_expr(target)})",
+                )
             elif ident.kind == "option" and self.func is not None and self.func.kind != "top":
                 self.error(
                     target.span, f"option '{target.name}' cannot be changed (use Config::set_value)"
@@ -750,7 +831,7 @@ class ExprChecks:
             return
         if isinstance(target, A.ListCtor):
             return
-        self.error(target.span, "illegal assignment target", self.describe_expr(target))
+        self.error(target.span, "illegal assignment target", detail=self.describe_expr(target))
 
     def expr_Assign(self, e: A.Assign, expected):
         if isinstance(e.target, A.ListCtor) and e.target.fields is None and expected is None:
@@ -775,7 +856,9 @@ class ExprChecks:
             pass
         if e.op == "=":
             e.value = self.check_expr(e.value, tt)
-            e.value = self.coerce(e.value, tt, "assignment")
+            zeek = f"can't assign void value ({self.describe_expr(e)})"
+            if not self.void_used(e.value, zeek):
+                e.value = self.coerce(e.value, tt, "assignment")
         else:
             # `v += vector(...)` types the constructor by its elements: it may be
             # one element of a vector of vectors.
@@ -850,13 +933,32 @@ class ExprChecks:
             )
             if not ok:
                 self.error(
-                    e.span, f"cannot cast value of type {src} to type {t}", self.describe_expr(e)
+                    e.span,
+                    f"cannot cast value of type {src} to type {t}",
+                    detail=self.describe_expr(e),
+                    zeek=f"cast not supported ({self.describe_expr(e)})",
                 )
         e.type = BOOL if e.op == "?as" else t
         return e
 
+    def void_used(self, e: A.Expr, zeek: str) -> bool:
+        """Report ``e`` (of type void) used as a value; ``zeek`` is Zeek's text."""
+        if e.type is None or e.type.tag != "void":
+            return False
+        if getattr(e, "set_index", False):
+            msg = "indexing a set gives no value (use 'in' to test membership)"
+        else:
+            msg = f"{self.describe_expr(e)} gives no value (its type is void)"
+        self.error(e.span, msg, zeek=zeek)
+        return True
+
     def expr_SizeExpr(self, e: A.SizeExpr, expected):
         e.expr = self.check_expr(e.expr)
+        if self.void_used(
+            e.expr, f"cannot take size of void (sizeof {self.describe_expr(e.expr)})"
+        ):
+            e.type = ERROR
+            return e
         t = size_result(e.expr.type)
         if t is None:
             self.error(e.span, f"|...| not defined for {e.expr.type}")
@@ -915,8 +1017,11 @@ class ExprChecks:
             return self.ctor_to_record(e, expected)
         return e
 
-    def ctor_to_record(self, e, rt: RecordType) -> A.Expr:
-        """Coerce an untyped record constructor to record type ``rt``."""
+    def ctor_to_record(self, e, rt: RecordType, text: str | None = None) -> A.Expr:
+        """Coerce an untyped record constructor to record type ``rt``; ``text``
+        describes the constructor as Zeek does (default: the coercion)."""
+        if text is None:
+            text = f"(coerce {self.describe_expr(e)} to {rt.display()})"
         if isinstance(e, A.ListCtor) and e.fields is None:
             if e.items:
                 self.error(e.span, "record constructor needs $field=value assignments")
@@ -926,10 +1031,14 @@ class ExprChecks:
             f = rt.field(fa.name)
             if f is None:
                 self.error(
-                    fa.span, f'orphaned field "{fa.name}" in record coercion', self.describe_expr(e)
+                    fa.span,
+                    f'orphaned field "{fa.name}" in record coercion',
+                    detail=self.describe_expr(e),
                 )
                 continue
             fa.value = self.coerce(fa.value, f.type, f"field '{fa.name}'")
+            if f.attrs:
+                self.deprecated(e.span, f"{rt.display()}${f.name}", f.attrs, text)
         given = {fa.name for fa in e.fields}
         for f in rt.fields:
             if (
@@ -943,7 +1052,11 @@ class ExprChecks:
                     "record",
                 )
             ):
-                self.error(e.span, f"required field '{f.name}' missing in record constructor")
+                self.error(
+                    e.span,
+                    f"required field '{f.name}' missing in record constructor",
+                    zeek=f'mandatory field "{f.name}" missing ({text})',
+                )
         e.type = rt
         return e
 
@@ -1152,7 +1265,9 @@ class ExprChecks:
     def expr_ScheduleExpr(self, e: A.ScheduleExpr, expected):
         e.delay = self.check_expr(e.delay)
         if e.delay.type.tag not in ("interval", "error"):
-            self.error(e.delay.span, "schedule needs an interval", self.describe_expr(e.delay))
+            self.error(
+                e.delay.span, "schedule needs an interval", detail=self.describe_expr(e.delay)
+            )
         e.event = self.event_call(e.event)
         e.type = _TIMER
         return e

@@ -11,6 +11,7 @@ the trigger, as Zeek evaluates conditions and bodies on a copy of the frame.
 from __future__ import annotations
 
 from ..syntax import ast as A
+from ..syntax.printer import stmt_text
 from ..types import (
     ANY,
     BOOL,
@@ -19,6 +20,7 @@ from ..types import (
     INT,
     STRING,
     EnumType,
+    FuncType,
     RecordType,
     TableType,
     Type,
@@ -29,6 +31,10 @@ from ..types import (
 from .scope import ID, FuncInfo, full_name
 
 __all__ = ["StmtChecks"]
+
+
+def _case_text(c: A.Case) -> str:
+    return stmt_text(c)
 
 
 class StmtChecks:
@@ -54,21 +60,21 @@ class StmtChecks:
     def stmt_ExprStmt(self, s: A.ExprStmt) -> None:
         s.expr = self.check_expr(s.expr)
         if _is_pure(s.expr) and s.expr.type.tag != "error":
-            self.warn(s.span, "expression value ignored", self.describe_expr(s.expr))
+            self.warn(s.span, "expression value ignored", detail=self.describe_expr(s.expr))
 
     def stmt_PrintStmt(self, s: A.PrintStmt) -> None:
         s.exprs = self.check_exprs(s.exprs)
         for x in s.exprs:
-            if x.type is not None and x.type.tag == "void":
-                self.error(x.span, "cannot print a value of type void", self.describe_expr(x))
+            zeek = f"value of type void illegal (print {self.describe_expr(x)})"
+            self.void_used(x, zeek)
 
     def stmt_EventStmt(self, s: A.EventStmt) -> None:
         s.call = self.event_call(s.call)
 
-    def check_cond(self, e: A.Expr) -> A.Expr:
+    def check_cond(self, e: A.Expr, what: str = "conditional in test") -> A.Expr:
         e = self.check_expr(e)
         if e.type.tag not in ("bool", "error"):
-            self.error(e.span, "conditional in test must be boolean", self.describe_expr(e))
+            self.error(e.span, f"{what} must be boolean", detail=self.describe_expr(e))
         return e
 
     def stmt_IfStmt(self, s: A.IfStmt) -> None:
@@ -150,7 +156,7 @@ class StmtChecks:
                 self.error(
                     s.iterable.span,
                     f"cannot iterate over a value of type {it}",
-                    self.describe_expr(s.iterable),
+                    detail=self.describe_expr(s.iterable),
                 )
             key_types = [ERROR] * len(s.keys)
             val_type = ERROR if s.value is not None else None
@@ -170,13 +176,20 @@ class StmtChecks:
 
     def stmt_NextStmt(self, s) -> None:
         if self.func.loop_depth == 0:
-            self.error(s.span, "next statement used outside of for or while loop")
+            self.error(
+                s.span,
+                "next statement used outside of for or while loop",
+                zeek="next statement used outside of for or while statement. (next )",
+            )
 
     def stmt_BreakStmt(self, s) -> None:
         f = self.func
         if f.loop_depth == 0 and f.switch_depth == 0 and f.kind != "hook":
             self.error(
-                s.span, "break statement used outside of for, while or switch statement, or hook"
+                s.span,
+                "break statement used outside of for, while or switch statement, or hook",
+                zeek="break statement used outside of for, while or switch statement"
+                " and not within a hook. (break )",
             )
 
     def stmt_FallthroughStmt(self, s) -> None:
@@ -184,13 +197,25 @@ class StmtChecks:
             self.error(s.span, "fallthrough statement used outside of switch statement")
 
     def stmt_SwitchStmt(self, s: A.SwitchStmt) -> None:
+        """Zeek's SwitchStmt and Case checks (src/Stmt.cc)."""
         s.expr = self.check_expr(s.expr)
         st = s.expr.type
         seen_default = False
         seen_values: set = set()
+        seen_types: list = []
+        kinds = {
+            "values" if c.values is not None else "types" for c in s.cases if c.values or c.types
+        }
+        if len(kinds) > 1:
+            self.error(
+                s.span.first_line(),
+                "a switch cannot mix value cases and type cases",
+                zeek=f"cannot mix cases with expressions and types ({stmt_text(s)})",
+            )
         self.func.switch_depth += 1
         try:
             for c in s.cases:
+                self.check_case_end(c)
                 if c.values is None and c.types is None:
                     if seen_default:
                         self.error(c.span, "multiple default labels")
@@ -213,22 +238,64 @@ class StmtChecks:
                                 )
                         key = self.describe_expr(v)
                         if key in seen_values:
-                            self.error(v.span, "duplicate case label", key)
+                            self.error(v.span, "duplicate case label", detail=key)
                         seen_values.add(key)
                         vals.append(v)
                     c.values = vals
                 else:
-                    if st.tag not in ("any", "error"):
-                        self.error(c.span, "type cases require a switch on an 'any' value")
                     ids = []
                     for tn, name in c.types:
                         t = self.resolve_type(tn)
+                        mismatch = t.tag != "error" and not same_type(st, t)
+                        if st.tag not in ("any", "error") and mismatch and len(kinds) == 1:
+                            self.error(
+                                c.span,
+                                f"a switch on {st} cannot have a case of type {t}",
+                                zeek=f"cannot cast switch expression to case type ({_case_text(c)})",
+                            )
+                        elif any(same_type(t, x) for x in seen_types):
+                            self.error(
+                                c.span,
+                                f"duplicate case label (type {t})",
+                                zeek=f"duplicate case label ({_case_text(c)})",
+                            )
+                        seen_types.append(t)
                         ids.append(self.declare_local(name, t, c.span) if name else None)
                     c.ids = ids
+                    if any(name for _, name in c.types):
+                        self.find_fallthrough(c.body)
                 for x in c.body:
                     self.check_stmt(x)
         finally:
             self.func.switch_depth -= 1
+
+    def check_case_end(self, c: A.Case) -> None:
+        last = c.body[-1] if c.body else None
+        while isinstance(last, A.Block) and last.stmts:
+            last = last.stmts[-1]
+        if not isinstance(last, A.BreakStmt | A.FallthroughStmt | A.ReturnStmt):
+            self.error(
+                c.span,
+                "a case block must end in break, fallthrough or return",
+                zeek=f"case block must end in break/fallthrough/return statement ({_case_text(c)})",
+            )
+
+    def find_fallthrough(self, stmts) -> None:
+        """``fallthrough`` is invalid in a ``case type T as x`` block (nested
+        switches aside)."""
+        for x in stmts:
+            if isinstance(x, A.FallthroughStmt):
+                self.error(
+                    x.span,
+                    "fallthrough is not allowed in a case that binds a value (case type ... as x)",
+                    zeek="invalid 'fallthrough' in type-casting 'case' block",
+                )
+            elif isinstance(x, A.Block):
+                self.find_fallthrough(x.stmts)
+            elif isinstance(x, A.IfStmt):
+                self.find_fallthrough([x.then] + ([x.orelse] if x.orelse else []))
+            elif isinstance(x, A.ForStmt | A.WhileStmt):
+                self.find_fallthrough([x.body])
 
     def stmt_ReturnStmt(self, s: A.ReturnStmt) -> None:
         f = self.func
@@ -247,19 +314,44 @@ class StmtChecks:
                 s.value = self.check_expr(s.value)
             return
         ft = target.ftype
-        if target.kind in ("event", "hook"):
+        if target.kind == "event" and s.value is not None:
+            s.value = self.check_expr(s.value)
+            self.error(
+                s.span,
+                "event handler cannot return a value",
+                zeek=f"return statement cannot have an expression (return ({self.describe_expr(s.value)}))",
+            )
+            return
+        if target.kind == "hook":
             if s.value is not None:
-                self.error(s.span, f"{target.kind} handler cannot return a value")
-                s.value = self.check_expr(s.value)
+                # Zeek (src/Stmt.cc ReturnStmt): a deprecated no-op, checked as a bool.
+                s.value = self.check_expr(s.value, BOOL)
+                self.warn(
+                    s.span,
+                    "returning a value from a hook has no effect (use break to stop"
+                    " lower-priority handlers)",
+                    zeek="Remove in v9.1: Returning values from a hook is deprecated. Consider"
+                    " using 'break' to inhibit lower-priority hooks, otherwise use an empty"
+                    f" return if necessary. (return ({self.describe_expr(s.value)}))",
+                )
+                if s.value.type.tag not in ("bool", "error"):
+                    self.coerce(s.value, BOOL, "return")
+                s.value = None
             return
         rt = ft.ret if ft is not None else ERROR
         if s.value is None:
             if rt.tag not in ("void", "error"):
                 self.error(s.span, "return statement needs a value")
             return
-        if rt.tag == "void":
-            self.error(s.span, "function does not return a value")
+        if rt.tag in ("void", "error"):
             s.value = self.check_expr(s.value)
+            if rt.tag == "void":
+                self.error(
+                    s.span,
+                    "function does not return a value",
+                    zeek="return statement cannot have an expression"
+                    f" (return ({self.describe_expr(s.value)}))",
+                )
             return
         s.value = self.coerce(self.check_expr(s.value, rt), rt, "return")
 
@@ -268,6 +360,9 @@ class StmtChecks:
         init = s.init
         if init is not None:
             init = self.check_expr(init, t)
+            zeek = f"can't assign void value ({s.name} = {self.describe_expr(init)})"
+            if self.void_used(init, zeek):
+                init.type = ERROR
             if t is None:
                 t = self.infer_type(init)
             if s.init_op == "=":
@@ -284,12 +379,7 @@ class StmtChecks:
         if s.name != "_":
             if any(s.name in names for names in scopes):
                 prev = self.func.locals.get(full_name(self.module, s.name))
-                where = (
-                    f" (first declared on line {prev.span.line})"
-                    if prev is not None and prev.span
-                    else ""
-                )
-                self.error(s.span, f"already defined: {s.name}{where}")
+                self.local_redeclared(s, prev, t)
             elif scopes:
                 scopes[-1].add(s.name)
         lid = self.declare_local(s.name, t, s.span, "const" if s.kind == "const" else "local")
@@ -297,12 +387,33 @@ class StmtChecks:
         lid.attrs.update(getattr(init, "attr_map", None) or {})
         s.id = lid
 
+    def local_redeclared(self, s: A.LocalDecl, prev, t) -> None:
+        """A local declared twice in one scope (Zeek's ``add_local``)."""
+        where = f" (first declared on line {prev.span.line})" if prev and prev.span else ""
+        first = prev.span.first_line() if prev is not None and prev.span else None
+        here = s.span.first_line()
+        msg = f"already defined: {s.name}{where}"
+        if (
+            s.init is None
+            and isinstance(t, FuncType)
+            and isinstance(getattr(prev, "type", None), FuncType)
+        ):
+            zeek = f"redeclaration of function ({t} and {prev.type})"
+            self.error(s.span, msg, zeek=zeek, zeek_span=here, related=first)
+            return
+        init = s.init.span.first_line() if s.init is not None else None
+        self.error(s.span, msg, zeek=f"already defined ({s.name})", zeek_span=first, related=init)
+
     def stmt_AssertStmt(self, s: A.AssertStmt) -> None:
-        s.cond = self.check_cond(s.cond)
+        s.cond = self.check_cond(s.cond, "conditional")
         if s.msg is not None:
             s.msg = self.check_expr(s.msg)
             if s.msg.type.tag not in ("string", "error"):
-                self.error(s.msg.span, "assert message must be a string")
+                self.error(
+                    s.msg.span,
+                    "assert message must be a string",
+                    zeek=f"message must be string ({self.describe_expr(s.msg)})",
+                )
 
     def stmt_AddStmt(self, s: A.AddStmt) -> None:
         t = s.target
@@ -333,7 +444,7 @@ class StmtChecks:
             if isinstance(bt, VectorType):
                 # Zeek: only table and set elements can be deleted.
                 t.indices = self.check_exprs(t.indices)
-                self.error(s.span, "illegal delete expression", self.describe_expr(t))
+                self.error(s.span, "illegal delete expression", detail=self.describe_expr(t))
                 t.type = bt.elem or ERROR
                 return
             if bt.tag != "error":
@@ -351,12 +462,13 @@ class StmtChecks:
                 self.error(
                     s.span,
                     "illegal delete statement: field is not &optional",
-                    self.describe_expr(s.target),
+                    detail=self.describe_expr(s.target),
+                    zeek=f"illegal delete expression (delete {self.describe_expr(s.target)})",
                 )
             return
         if isinstance(tt, TableType | VectorType) or tt.tag == "error":
             return
-        self.error(s.span, "illegal delete statement", self.describe_expr(s.target))
+        self.error(s.span, "illegal delete statement", detail=self.describe_expr(s.target))
 
     def stmt_WhenStmt(self, s: A.WhenStmt) -> None:
         outer: FuncInfo = self.func
@@ -385,7 +497,7 @@ class StmtChecks:
             self.in_when_cond = saved_cond
             if s.cond.type.tag not in ("bool", "error") and not isinstance(s.cond, A.WhenLocal):
                 self.error(
-                    s.cond.span, "when condition must be boolean", self.describe_expr(s.cond)
+                    s.cond.span, "when condition must be boolean", detail=self.describe_expr(s.cond)
                 )
             self.check_stmt(s.body)
         finally:

@@ -136,8 +136,12 @@ class Replay:
         source: SourceFile,
         variants: list[tuple[tuple, list[Item]]],
         on_directive: Callable | None,
+        *,
+        recover: bool = True,
     ):
         self.cache = cache
+        #: Passed on to a real parser that takes over (see :func:`~.record.resume`).
+        self.recover = recover
         self.key = key
         self.source = source
         self.variants = variants
@@ -151,6 +155,10 @@ class Replay:
     @property
     def errors(self) -> list:
         return self._real.errors if self._real is not None else []
+
+    @property
+    def eof_error(self):
+        return self._real.eof_error if self._real is not None else None
 
     def units(self) -> Iterator[A.Node]:
         i = 0
@@ -238,23 +246,23 @@ class UnitCache:
         base = cache_dir()
         return cls(base / "units" if base is not None else None)
 
-    def parser(self, source: SourceFile, on_directive: Callable | None):
+    def parser(self, source: SourceFile, on_directive: Callable | None, *, recover: bool = True):
         """A parser for ``source``: a :class:`Replay` of the cached parse, or
         a :class:`~.record.Recorder` that caches what it parses (a plain
         :class:`~zscript.syntax.parser.UnitParser` when the cache is off)."""
         if self.directory is None:
             from ..syntax.parser import UnitParser
 
-            return UnitParser(source, on_directive)
+            return UnitParser(source, on_directive, recover=recover)
         key = self.key(source.text)
         variants = self._read(key)
         if variants:
             self.hits += 1
-            return Replay(self, key, source, variants, on_directive)
+            return Replay(self, key, source, variants, on_directive, recover=recover)
         self.misses += 1
         from .record import Recorder
 
-        return Recorder(source, on_directive, self, key, [])
+        return Recorder(source, on_directive, self, key, [], recover=recover)
 
     def key(self, text: str) -> str | None:
         """The cache key of a script's text (None when the cache is off)."""

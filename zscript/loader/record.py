@@ -46,6 +46,8 @@ class Recorder(UnitParser):
         cache: UnitCache,
         key: str,
         old: list,
+        *,
+        recover: bool = True,
     ):
         self._cache = cache
         self._key = key
@@ -54,7 +56,7 @@ class Recorder(UnitParser):
         self.items: list[Item] = []
         self.outcomes: list = []
         self.cacheable = True
-        super().__init__(source, self._directive)
+        super().__init__(source, self._directive, recover=recover)
 
     def _dump(self, obj) -> bytes:
         try:
@@ -128,7 +130,9 @@ def resume(replay: Replay, i: int, live: list, decision) -> tuple:
         if replay.on_directive is not None:
             replay.on_directive(d, lexer)
 
-    rec = Recorder(replay.source, forward, replay.cache, replay.key, replay.variants)
+    rec = Recorder(
+        replay.source, forward, replay.cache, replay.key, replay.variants, recover=replay.recover
+    )
     gen = rec.units()
     first: list[A.Node] = []
     for unit in gen:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 
-from ..diagnostics import Diagnostic, SourceFile, Span, ZScriptError
+from ..diagnostics import NO_SPAN, Diagnostic, SourceFile, Span, ZScriptError, error_format
 from ..runtime.errors import ZeekExit
 from ..syntax import ast as A
 from ..syntax.lexer import Directive, IncompleteInput, Lexer
@@ -42,8 +42,13 @@ class ScriptLoading:
 
     def load_file(self, path: str, *, display: str | None = None, span: Span | None = None) -> None:
         opened = self.open_once(path, span)
-        if opened is not None:
+        if opened is None:
+            return
+        self._loaded_from.append(span)
+        try:
             self.load_source(SourceFile(display or path, opened[1]))
+        finally:
+            self._loaded_from.pop()
 
     def open_once(self, path: str, span: Span | None) -> tuple[str, str] | None:
         """``(real path, text)`` of a script file not loaded yet, now counted as
@@ -80,25 +85,72 @@ class ScriptLoading:
         self.checker.top.module = "GLOBAL"
         conds = Conditionals()
         handler = lambda d, lx: self._directive(d, lx, source, conds)  # noqa: E731
-        parser = self.unit_cache.parser(source, handler)
+        # Zeek's parser stops at the first syntax error, and at the end of any
+        # file once there were errors (yywrap in src/scan.l): in Zeek's format
+        # we report what Zeek reports.
+        zeek = error_format() == "zeek"
+        parser = self.unit_cache.parser(source, handler, recover=not zeek)
         self.code_cache.begin(self.unit_cache.key(source.text))
+        self.pragmas.enter_file()
+        taken = 0  # parser.errors taken so far (the recorder checks them all)
         try:
             for unit in parser.units():
+                taken = self._take_parse_errors(parser, taken)
+                if self.parse_stopped:
+                    break
                 self.process_unit(unit)
         except IncompleteInput:
             pass
         finally:
             self.code_cache.end()
             self.checker.module = saved_module
-        if parser.errors:
-            self.diagnostics.extend(parser.errors)
-            self.failed = True
-        if conds.depth:
+        self._take_parse_errors(parser, taken)
+        # Zeek checks the file's balance when its scanner reaches the end.
+        eof_line = source.text.count("\n") + 1
+        eof = Span(source, eof_line, 1, eof_line, 1)
+        if conds.depth and not self.parse_stopped:
             span = conds.spans[-1] or Span(source, 1, 1, 1, 1)
-            self.diagnostics.append(
-                Diagnostic("error", "unbalanced @if ... @endif (missing @endif)", span)
+            self.report(
+                Diagnostic(
+                    "fatal error",
+                    "unbalanced @if ... @endif (missing @endif)",
+                    span,
+                    zeek="unbalanced @if... @endif",
+                    zeek_span=eof,
+                    syntax=True,
+                )
             )
+        problem = self.pragmas.leave_file(eof)
+        if problem is not None and not self.parse_stopped:
+            self.report(problem)
+        if zeek and self.failed:
+            self.parse_stopped = True
+
+    def report(self, diag: Diagnostic) -> None:
+        """Record a static diagnostic; errors fail the load, and a fatal or
+        syntax error ends it where Zeek's would end."""
+        self.diagnostics.append(diag)
+        if diag.severity != "warning":
             self.failed = True
+        if diag.severity == "fatal error" or (diag.syntax and error_format() == "zeek"):
+            self.parse_stopped = True
+
+    def _take_parse_errors(self, parser, taken: int) -> int:
+        """Record the parser's errors from number ``taken`` on; returns how
+        many it has."""
+        new = parser.errors[taken:]
+        if not new:
+            return taken
+        eof = getattr(parser, "eof_error", None)
+        if eof is not None and not self.failed and eof is new[0]:
+            # Zeek locates "at end of file" only when earlier errors stopped
+            # its scanner in that file; otherwise the message has no location.
+            eof.zeek_span = NO_SPAN
+        self.diagnostics.extend(new)
+        if any(d.syntax for d in new):
+            self.parse_stopped = error_format() == "zeek"
+        self.failed = True
+        return len(parser.errors)
 
     def process_unit(self, unit: A.Node) -> None:
         ch = self.checker
@@ -122,6 +174,8 @@ class ScriptLoading:
             self.diagnostics.extend(diags)
             if any(d.severity == "error" for d in diags):
                 self.failed = True
+            if any(d.syntax for d in diags) and error_format() == "zeek":
+                self.parse_stopped = True
         if self.failed:
             ch.touched_records.clear()
             return
@@ -140,6 +194,8 @@ class ScriptLoading:
         self, d: Directive, lexer: Lexer, source: SourceFile, conds: Conditionals
     ) -> None:
         name = d.name
+        if self.parse_stopped:
+            return
         if name == "load":
             if not d.arg:
                 self.diagnostics.append(Diagnostic("error", "@load needs a script name", d.span))
@@ -176,8 +232,9 @@ class ScriptLoading:
             return
         if name == "else":
             if not conds.depth:
-                self.diagnostics.append(Diagnostic("error", "@else without @if", d.span))
-                self.failed = True
+                self.report(
+                    Diagnostic("error", "@else without @if", d.span, zeek="@else without @if...")
+                )
                 return
             where = lexer.skip_conditional()
             if where == "endif":
@@ -185,20 +242,37 @@ class ScriptLoading:
             return
         if name == "endif":
             if not conds.pop():
-                self.diagnostics.append(Diagnostic("error", "@endif without @if", d.span))
-                self.failed = True
+                self.report(
+                    Diagnostic(
+                        "error", "@endif without @if", d.span, zeek="unbalanced @if... @endif"
+                    )
+                )
             return
-        if name in (
-            "load-sigs",
-            "load-plugin",
-            "unload",
-            "prefixes",
-            "deprecated",
-            "pragma",
-            "TEST-START-FILE",
-        ):
+        if name == "pragma":
+            problem = self.pragmas.directive(d.arg, d.span)
+            if problem is not None:
+                self.report(problem)
+            return
+        if name == "deprecated":
+            self._deprecated_script(d)
+            return
+        if name in ("load-sigs", "load-plugin", "unload", "prefixes", "TEST-START-FILE"):
             return
         self.diagnostics.append(Diagnostic("warning", f"unknown directive @{name}", d.span))
+
+    def _deprecated_script(self, d: Directive) -> None:
+        """``@deprecated "advice"``: warn that this script was loaded (Zeek's
+        scanner names the loading file and line, ``src/scan.l``)."""
+        if self.pragmas.ignore_deprecations:
+            return
+        by = self._loaded_from[-1] if self._loaded_from else None
+        where = (
+            f" from {by.filename}:{by.line}"
+            if by is not None and by.file
+            else " from command line arguments"
+        )
+        comment = d.arg.strip()
+        self.report(Diagnostic("warning", f"deprecated script loaded{where} {comment}", d.span))
 
     def _eval_condition(self, d: Directive, source: SourceFile) -> bool:
         if not d.tokens:

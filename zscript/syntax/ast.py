@@ -160,6 +160,8 @@ class EnumElem(Node):
 @node
 class Expr(Node):
     type: Any = _ann()
+    #: Written in parentheses (Zeek's describer shows them: ``MarkParen``).
+    paren: Any = _ann()
 
 
 @node
@@ -179,6 +181,8 @@ class Name(Expr):
 class Index(Expr):
     base: Expr
     indices: list[Expr]
+    #: Set by the checker: this indexes a set (a void value, as in Zeek).
+    set_index: bool = _ann()
 
 
 @node

@@ -448,7 +448,9 @@ class AstBuilder(Transformer):
         return A.Call(c[0], args[1], span=self._span(c))
 
     def paren(self, c):
-        return c[1]
+        e = c[1]
+        e.paren = True
+        return e
 
     def type_atom(self, c):
         return A.TypeExpr(A.TypeNode(c[0].value, [], span=self._span(c)), span=self._span(c))

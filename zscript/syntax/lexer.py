@@ -97,10 +97,13 @@ class IncompleteInput(Exception):
 
 
 class LexError(Exception):
-    def __init__(self, message: str, span: Span):
+    """A lexical error; ``zeek`` is Zeek's wording where it differs."""
+
+    def __init__(self, message: str, span: Span, zeek: str | None = None):
         super().__init__(message)
         self.message = message
         self.span = span
+        self.zeek = zeek
 
 
 @attrs.define
@@ -157,6 +160,7 @@ _TOKEN_RE = re.compile(
             r"(?P<comment>\#[^\n]*)",
             r"(?P<directive>@[A-Za-z_][A-Za-z_\-]*)",
             r'(?P<string>"(?:[^"\\\n]|\\.)*")',
+            r'(?P<badstring>"(?:[^"\\\n]|\\.)*)',
             # IPv6 address (needs at least two colons) optionally with a prefix length.
             rf"(?P<addr6>\[(?:{_HEX4}:){{2,7}}(?:{_HEX4}|\d+\.\d+\.\d+\.\d+)\](?:/\d+)?)",
             r"(?P<addr4>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:/\d+)?(?![\d.]))",
@@ -254,7 +258,8 @@ class Lexer:
                 ch = text[start]
                 self.pos += 1
                 span = self._span(start, start + 1, self.line, self.line_start)
-                self.errors.append(LexError(f"unexpected character {ch!r}", span))
+                zeek = f"unrecognized character: '{ch}'"
+                self.errors.append(LexError(f"unexpected character {ch!r}", span, zeek))
                 continue
             kind = m.lastgroup
             value = m.group(kind)
@@ -269,6 +274,14 @@ class Lexer:
                 continue
             if kind == "directive":
                 return self._directive(value, start, end)
+            if kind == "badstring":
+                # Zeek's scanner rejects the quote alone and reads on
+                # (src/scan.l); we skip the rest of the line.
+                self.pos = end
+                span = self._span(start, end, self.line, self.line_start)
+                zeek = "unrecognized character: '\"'"
+                self.errors.append(LexError("unterminated string constant", span, zeek))
+                continue
             if kind == "op" and value == "/" and self.prev_type not in OPERAND_END:
                 pm = _PATTERN_RE.match(text, start)
                 if pm:

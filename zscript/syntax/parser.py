@@ -108,16 +108,29 @@ class UnitParser:
     :param on_directive: called with each :class:`Directive` and the lexer;
         it may call ``lexer.skip_conditional()``.  It runs after the previous
         unit was handed out, so it sees that unit's effects.
+    :param recover: after a syntax error, skip to the next declaration and go
+        on (reporting every error); ``False`` stops there, like Zeek.
     """
 
     def __init__(
-        self, source: SourceFile, on_directive: Callable[[Directive, Lexer], None] | None = None
+        self,
+        source: SourceFile,
+        on_directive: Callable[[Directive, Lexer], None] | None = None,
+        *,
+        recover: bool = True,
     ):
         self.grammar = get_parser()
         self.source = source
         self.lexer = Lexer(source, self.grammar.literals)
         self.on_directive = on_directive
+        #: False: stop at the first syntax error, as Zeek's parser does.
+        self.recover = recover
+        #: Errors in source order; the caller may take them as units come out.
         self.errors: list[Diagnostic] = []
+        #: The "unexpected end of file" error, if the file ended inside a unit.
+        self.eof_error: Diagnostic | None = None
+        #: An error Zeek locates at the next token (see _misplaced_directive).
+        self._late_error: Diagnostic | None = None
         self.mode = "decl"
         self._pending: list[Token | Directive | None] = []
         self._open_braces: list[Token] = []
@@ -127,12 +140,18 @@ class UnitParser:
     def _next(self) -> Token | Directive | None:
         if self._pending:
             return self._pending.pop()
-        return self.lexer.next()
+        return self._lex()
 
     def _peek(self) -> Token | Directive | None:
         if not self._pending:
-            self._pending.append(self.lexer.next())
+            self._pending.append(self._lex())
         return self._pending[-1]
+
+    def _lex(self) -> Token | Directive | None:
+        tok = self.lexer.next()
+        if self.lexer.errors:
+            self._lex_errors()
+        return tok
 
     def _push_back(self, tok) -> None:
         self._pending.append(tok)
@@ -182,6 +201,32 @@ class UnitParser:
             if ttype == "$END" and stack[-1] == end_state:
                 return True
 
+    def _is_body_position(self, ip) -> bool:
+        """Is the parser waiting for the single statement of an ``if``,
+        ``else``, ``for`` or ``while`` (a statement may come, ``}`` may not)?"""
+        return self._would_accept(ip, "PRINT") and not self._would_accept(ip, "RBRACE")
+
+    def _misplaced_directive(self, d: Directive, ip) -> Token:
+        """Zeek's grammar reads a directive as an empty statement and rejects
+        it as the body of a statement (``reject_directive`` in Zeek's
+        ``src/scan.l``).  We do the same: the body becomes ``;``.  Zeek
+        reports it when the statement is reduced: for an ``if`` without
+        ``else`` that is at the next token."""
+        diag = Diagnostic(
+            "error",
+            f"@{d.name} cannot be the body of a statement (put {{ }} around it)",
+            d.span,
+            zeek="incorrect use of directive",
+        )
+        sp = d.span
+        semi = Token("SEMICOLON", ";", 0, sp.line, sp.col, sp.line, sp.col + 1, 0)
+        ip.feed_token(semi)
+        if self._would_accept(ip, "ELSE"):
+            self._late_error = diag
+        else:
+            self.errors.append(diag)
+        return semi
+
     def _track_brace(self, tok: Token) -> None:
         if tok.type == "LBRACE":
             self._open_braces.append(tok)
@@ -200,6 +245,8 @@ class UnitParser:
         while True:
             tok = self._next()
             if isinstance(tok, Directive):
+                if ip is not None and self._is_body_position(ip):
+                    last_tok = self._misplaced_directive(tok, ip)
                 if ip is not None and self._accepts_end(ip):
                     builder.source = self.source
                     result = ip.feed_eof(last_tok)
@@ -208,6 +255,11 @@ class UnitParser:
                 if self.on_directive is not None:
                     self.on_directive(tok, self.lexer)
                 continue
+            if self._late_error is not None:
+                if tok is not None:
+                    self._late_error.zeek_span = Span(self.source, tok.line, 1, tok.line, 1)
+                self.errors.append(self._late_error)
+                self._late_error = None
             if tok is None:
                 if ip is not None:
                     if self._accepts_end(ip):
@@ -234,39 +286,53 @@ class UnitParser:
                 if ip is not None and self._accepts_end(ip):
                     # LALR may reduce before noticing the error; the unit is complete.
                     pass
-                self._syntax_error(tok, e)
+                self._syntax_error(tok, e, ip)
                 ip = None
+                if not self.recover:
+                    return
                 self._recover()
 
     def _lex_errors(self) -> None:
         for err in self.lexer.errors:
-            self.errors.append(Diagnostic("error", err.message, err.span))
+            self.errors.append(Diagnostic("error", err.message, err.span, zeek=err.zeek))
         self.lexer.errors.clear()
 
-    def _syntax_error(self, tok: Token, exc: Exception) -> None:
+    def _hint(self, ip, tok: Token, expected: set[str]) -> str | None:
+        """Advice for the rich format: a closing token the parser would take here.
+
+        LALR tables merge lookaheads, so ``expected`` lists more than the
+        parser accepts; each candidate is checked by running the automaton."""
+        if ip is None:
+            return None
+        for ttype, text in (("RPAR", "')'"), ("RSQB", "']'"), ("SEMICOLON", "';'")):
+            if ttype != tok.type and ttype in expected and self._would_accept(ip, ttype):
+                return f"missing {text}?"
+        return None
+
+    def _syntax_error(self, tok: Token, exc: Exception, ip=None) -> None:
         self._lex_errors()
         expected = getattr(exc, "expected", None) or set()
-        hint = None
-        if "SEMICOLON" in expected and tok.type != "SEMICOLON":
-            hint = "missing ';'?"
+        hint = self._hint(ip, tok, expected)
         msg = f"syntax error, at or near {_describe_token(tok)}"
-        self.errors.append(Diagnostic("error", msg, self._span(tok), hint))
+        self.errors.append(Diagnostic("error", msg, self._span(tok), hint, syntax=True))
 
     def _eof_error(self, last_tok: Token | None) -> None:
         self._lex_errors()
+        # Zeek: "at end of file FILE", located at the file's last line only
+        # when earlier errors stopped its scanner there (see the host).
+        zeek = f"syntax error, at end of file {self.source.display}"
         if self._open_braces:
-            brace = self._open_braces[-1]
-            span = self._span(brace)
-            self.errors.append(
-                Diagnostic(
-                    "error", "syntax error: unexpected end of file", span, "unclosed '{' here"
-                )
-            )
-            return
-        span = self._span(last_tok) if last_tok is not None else Span(self.source, 1, 1, 1, 1)
-        hint = "missing ';'?" if last_tok is not None and last_tok.type != "SEMICOLON" else None
-        self.errors.append(Diagnostic("error", "syntax error: unexpected end of file", span, hint))
-        raise IncompleteInput()
+            span = self._span(self._open_braces[-1])
+            hint = "unclosed '{' here"
+        else:
+            span = self._span(last_tok) if last_tok is not None else Span(self.source, 1, 1, 1, 1)
+            hint = "missing ';'?" if last_tok is not None and last_tok.type != "SEMICOLON" else None
+        self.eof_error = Diagnostic(
+            "error", "syntax error: unexpected end of file", span, hint, zeek=zeek, syntax=True
+        )
+        self.errors.append(self.eof_error)
+        if not self._open_braces:
+            raise IncompleteInput()
 
     def _recover(self) -> None:
         """Skip tokens until one that starts a top-level declaration at brace depth 0."""

@@ -4,7 +4,10 @@ Zeek quotes the offending expression in its messages, e.g.
 ``no such index (t[nope])`` or ``count underflow (c2 - 1)``.  Its describer
 prints names fully qualified once resolved, string constants without quotes,
 binary operators with single spaces and no parentheses; :func:`expr_text`
-does the same.  :func:`stmt_text` renders statements for function printing.
+does the same.  :func:`stmt_text` renders statements the way Zeek's messages
+show them (``Stmt::Describe`` in its short form, Zeek's ``src/Stmt.cc``): all
+on one line, a block as ``{ `` and its statements without separators and
+``}``, a keyword followed by a space (``next ``, ``return (x)``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from .. import types as _types
 from ..numfmt import format_double, format_interval
 from . import ast as A
 
-__all__ = ["expr_text", "type_text"]
+__all__ = ["attrs_text", "expr_text", "stmt_text", "type_text"]
 
 
 def _name(e: A.Name) -> str:
@@ -86,7 +89,7 @@ def expr_text(e, quotes: bool | None = None) -> str:
     m = _RENDER.get(type(e))
     if m is None:
         return f"<{type(e).__name__}>"
-    return m(e)
+    return f"({m(e)})" if e.paren else m(e)
 
 
 def _call(e: A.Call) -> str:
@@ -246,12 +249,107 @@ _RENDER = {
     A.SetCtor: lambda e: f"set({_args(e.items)})",
     A.VectorCtor: lambda e: f"vector({_args(e.items)})",
     A.BraceInit: lambda e: "{" + _args(e.items) + "}",
-    A.LambdaExpr: lambda e: "function()",
+    A.LambdaExpr: lambda e: _lambda(e),
     A.ScheduleExpr: lambda e: f"schedule {expr_text(e.delay)} {{ {expr_text(e.event)} }}",
     A.TypeExpr: lambda e: type_text(e.tnode),
     A.WhenLocal: lambda e: f"local {e.name} = {expr_text(e.init)}",
     A.Coerce: _coerce,
 }
+
+
+def _lambda(e: A.LambdaExpr) -> str:
+    """``function(c:count) : count[a,  b]{ return (c)}`` (LambdaExpr::ExprDescribe)."""
+    t = e.type
+    if t is not None and t.tag == "func":
+        head = str(t)
+    else:
+        params = ", ".join(f"{p.name}:{type_text(p.type)}" for p in e.sig.params)
+        ret = type_text(e.sig.ret) if e.sig.ret is not None else "void"
+        head = f"function({params}) : {ret}"
+    caps = ""
+    if e.captures is not None:
+        caps = "[" + ",  ".join(("copy " if c.deep else "") + c.name for c in e.captures) + "]"
+    return head + caps + stmt_text(e.body)
+
+
+def attrs_text(attrs) -> str:
+    """Attributes as Zeek lists them: ``&default=a, &optional``."""
+    return ", ".join(
+        a.name + (f"={expr_text(a.value)}" if a.value is not None else "") for a in attrs
+    )
+
+
+def _block(stmts) -> str:
+    return "{ " + "".join(stmt_text(x) for x in stmts) + "}" if stmts else ""
+
+
+def _case(c: A.Case) -> str:
+    if c.values is None and c.types is None:
+        head = "default:"
+    elif c.values is not None:
+        head = "case " + ", ".join(expr_text(v) for v in c.values) + ":"
+    else:
+        parts = []
+        for tn, name in c.types:
+            parts.append(f"type {type_text(tn)}" + (f" as {name}" if name else ""))
+        head = "case " + ", ".join(parts) + ":"
+    return head + _block(c.body)
+
+
+def _if(s: A.IfStmt) -> str:
+    out = f"if ({expr_text(s.cond)}) {stmt_text(s.then)}"
+    if s.orelse is not None:
+        out += "else" + stmt_text(s.orelse)
+    return out
+
+
+def _when(s: A.WhenStmt) -> str:
+    caps = ""
+    if s.captures:
+        caps = "[" + ", ".join(("copy " if c.deep else "") + c.name for c in s.captures) + "]"
+    out = f"when {caps}({expr_text(s.cond)}) {stmt_text(s.body)}"
+    if s.timeout is not None:
+        out += f" timeout {expr_text(s.timeout)} {_block(s.timeout_body or [])}"
+    return out
+
+
+_STMTS = {
+    A.Block: lambda s: _block(s.stmts),
+    A.ExprStmt: lambda s: expr_text(s.expr),
+    A.PrintStmt: lambda s: "print " + _args(s.exprs),
+    A.EventStmt: lambda s: "event " + expr_text(s.call),
+    A.IfStmt: _if,
+    A.SwitchStmt: lambda s: (
+        f"switch {expr_text(s.expr)} {{" + "".join(_case(c) for c in s.cases) + "}"
+    ),
+    A.WhileStmt: lambda s: f"while ({expr_text(s.cond)}) {stmt_text(s.body)}",
+    A.ForStmt: lambda s: (
+        f"for ([{','.join(s.keys)}]"
+        + (f", {s.value}" if s.value else "")
+        + f" in {expr_text(s.iterable)}) {stmt_text(s.body)}"
+    ),
+    A.NextStmt: lambda s: "next ",
+    A.BreakStmt: lambda s: "break ",
+    A.FallthroughStmt: lambda s: "fallthrough ",
+    A.ReturnStmt: lambda s: "return " + (f"({expr_text(s.value)})" if s.value else ""),
+    A.LocalDecl: lambda s: f"local {s.name}" + (f" = {expr_text(s.init)}" if s.init else ""),
+    A.WhenStmt: _when,
+    A.AssertStmt: lambda s: (
+        "assert "
+        + expr_text(s.cond, quotes=True)
+        + (f", {expr_text(s.msg, quotes=True)}" if s.msg is not None else "")
+    ),
+    A.AddStmt: lambda s: "add " + expr_text(s.target),
+    A.DeleteStmt: lambda s: "delete " + expr_text(s.target),
+    A.NullStmt: lambda s: "",
+    A.Case: _case,
+}
+
+
+def stmt_text(s) -> str:
+    """Zeek's one-line description of a statement (see the module docstring)."""
+    m = _STMTS.get(type(s))
+    return m(s) if m is not None else f"<{type(s).__name__}>"
 
 
 _types.ATTR_TEXT[0] = expr_text

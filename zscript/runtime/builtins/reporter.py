@@ -27,7 +27,8 @@ __all__ = []
 def _report(ctx, kind: str, event: str | None, msg: str) -> bool:
     reporter = _reporter(ctx)
     span, _ = caller_location(3)
-    text = render_runtime(kind, msg, span)
+    # The script's own message: one line as Zeek prints it, in either format.
+    text = render_runtime(kind, msg, span, fmt="zeek")
     if kind == "":  # info: the location alone is the prefix
         text = text[len(" in ") :] if span is not None and span.file is not None else msg + "\n"
     if kind == "warning":
