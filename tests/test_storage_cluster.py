@@ -185,6 +185,7 @@ class _Cluster:
         self.backend = None
         self.layout = None
         self.node = "worker-1"
+        self.node_type = "worker"
         self.pending_subscriptions: set[str] = set()
         self.format_handlers = {}
         self.topic_listeners = []

@@ -301,7 +301,7 @@ class Host:
         most scripts use a handful of the few hundred built-ins, and parsing
         them all would dominate start-up.
         """
-        ctx = _BifContext(self)
+        ctx = self.bif_context = _BifContext(self)
         bifs_mod.RECORD_FIELDS_HOOK["build"] = self._record_fields
         lazy = self.checker.lazy_globals
         for name, b in bifs_mod.BIFS.items():
@@ -360,7 +360,20 @@ class Host:
         factory = getattr(self, "backend_table_factory", None)
         if backend is not None and factory is not None:
             return factory(t, items, backend=backend, name=name, **attrs)
-        return self._local_table(t, items, **attrs)
+        return self._published(name, attrs, lambda kw: self._local_table(t, items, **kw))
+
+    def _published(self, name, attrs: dict, make):
+        """``make(attrs)``, for a global declared with ``&publish_on_change``
+        through the cluster's tracking of its changes."""
+        poc = attrs.pop("publish_on_change", None)
+        if poc is None or name is None:
+            return make(attrs)
+        on_change, declared = self.subsystems["cluster"].publish_on_change.observe(
+            name, attrs.get("on_change"), poc
+        )
+        container = make({**attrs, "on_change": on_change})
+        declared(container)
+        return container
 
     def _local_table(
         self,
@@ -397,7 +410,9 @@ class Host:
         factory = getattr(self, "backend_table_factory", None)
         if backend is not None and factory is not None:
             return factory(t, items, backend=backend, name=name, **attrs)
-        on_change, expire = attrs.get("on_change"), attrs.get("expire")
+        return self._published(name, attrs, lambda kw: self._local_set(t, items, **kw))
+
+    def _local_set(self, t: TableType, items, *, on_change=None, expire=None, **_ignored) -> Set:
         s = new_set(
             t,
             on_change=on_change,
@@ -529,6 +544,11 @@ class Host:
         self.ns[py_name] = func
         self.checker.lazy_globals[name] = functools.partial(self._declare_bif, name, b, py_name)
 
+    def builtin_error(self, message: str) -> None:
+        """Zeek's ``emit_builtin_error`` for subsystems' built-in functions:
+        ``message`` at the calling script expression, which is shown."""
+        self.bif_context.builtin_error(message)
+
     def fail(self, message: str, *, fatal: bool = False) -> None:
         """A subsystem's configuration error.  While loading it is a static
         error (nothing runs); at run time it is reported, and ``fatal`` ends
@@ -625,6 +645,13 @@ class Host:
             return
         self.loaded.add(real)
         self.load_source(SourceFile(display or path, text))
+
+    def find_script(self, name: str) -> str | None:
+        """The file ``@load name`` would load from a top-level script (None if none)."""
+        if name in self.provided:
+            return None
+        found = resolve_load(name, None)
+        return str(found) if found is not None else None
 
     def provide_script(self, name: str, text: str) -> None:
         """Make ``@load name`` load ``text`` (generated scripts such as

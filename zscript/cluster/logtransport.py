@@ -33,6 +33,9 @@ from collections.abc import Callable
 
 import zmq
 
+from .curve import CurveError, CurveKeys, start_authenticator
+from .monitor import SocketMonitor
+
 __all__ = ["LOG_FORMAT", "LogTransport", "install"]
 
 #: The format frame of our log batches (Zeek's own is ``zeek-bin-serializer``).
@@ -54,6 +57,8 @@ class LogTransport:
         sndhwm: int = 1000,
         rcvhwm: int = 1000,
         linger_ms: int = 500,
+        curve: CurveKeys | None = None,
+        socket_event: Callable[[int, int, str], None] | None = None,
     ):
         self.node_id = node_id.encode()
         self.warn = warn
@@ -69,28 +74,42 @@ class LogTransport:
         self.push: zmq.Socket | None = None
         self.pull: zmq.Socket | None = None
         self._aloop = None
+        self._auth = None
+        self._monitor: SocketMonitor | None = None
+        curve = curve or CurveKeys()
         if connect:
             s = self.ctx.socket(zmq.PUSH)
+            self.push = s
             s.setsockopt(zmq.LINGER, linger_ms)
             s.setsockopt(zmq.SNDHWM, sndhwm)
             s.setsockopt(zmq.HEARTBEAT_IVL, 500)
             s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 1500)
             s.setsockopt(zmq.RECONNECT_IVL, 100)
             s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
+            try:
+                curve.configure_client(s)  # the loggers' PULL sockets are the servers
+            except Exception:
+                self.close()
+                raise
+            if socket_event is not None:
+                self._monitor = SocketMonitor(s, socket_event)
             for ep in connect:
                 s.connect(ep)
-            self.push = s
         if listen:
             s = self.ctx.socket(zmq.PULL)
+            self.pull = s
             s.setsockopt(zmq.LINGER, 0)
             s.setsockopt(zmq.RCVHWM, rcvhwm)
             try:
+                curve.configure_server(s)
+                self._auth = start_authenticator(self.ctx, curve)
                 s.bind(listen)
             except zmq.ZMQError as e:
-                s.close(0)
                 self.close()
                 raise OSError(f"cannot listen for logs on {listen}: {e}") from None
-            self.pull = s
+            except Exception:
+                self.close()
+                raise
 
     # ------------------------------------------------------------ sending
 
@@ -116,6 +135,8 @@ class LogTransport:
     # ---------------------------------------------------------- receiving
 
     def start_io(self, aloop) -> None:
+        if self._monitor is not None:
+            self._monitor.start_io(aloop)
         if self.pull is None:
             return
         self._aloop = aloop
@@ -153,6 +174,9 @@ class LogTransport:
             self.warn(f"cluster: dropped {what}")
 
     def close(self) -> None:
+        if self._monitor is not None:
+            self._monitor.close()
+            self._monitor = None
         if self.pull is not None:
             if self._aloop is not None:
                 try:
@@ -164,6 +188,9 @@ class LogTransport:
         if self.push is not None:
             self.push.close()  # keeps LINGER: queued batches still go out
             self.push = None
+        if self._auth is not None:
+            self._auth.stop()
+            self._auth = None
         self.ctx.term()
 
 
@@ -197,6 +224,7 @@ class LogTransportSubsystem:
         listen = str(self._option("listen_log_endpoint", ""))
         if not connect and not listen:
             return True
+        cluster = host.subsystems.get("cluster")  # the keys and the monitoring events
         try:
             t = LogTransport(
                 node_id,
@@ -206,9 +234,14 @@ class LogTransportSubsystem:
                 sndhwm=int(self._option("log_sndhwm", 1000)),
                 rcvhwm=int(self._option("log_rcvhwm", 1000)),
                 linger_ms=int(self._option("linger_ms", 500)),
+                curve=cluster.curve if cluster is not None else None,
+                socket_event=cluster.socket_event if cluster is not None else None,
             )
         except OSError as e:
             host.reporter.error(f"ZeroMQ: {e}")
+            return False
+        except CurveError as e:
+            host.reporter.error(str(e))
             return False
         t.encode = self.encode
         t.accept = self.accept

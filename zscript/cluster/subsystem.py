@@ -34,9 +34,12 @@ import os
 import time
 from collections.abc import Callable
 
+from ..runtime.errors import ZeekExit
 from .backend import ClusterBackend
 from .bifs import register_bifs
+from .curve import ENV_PREFIX, CurveError, CurveKeys, environment_keys, load_curve_keys
 from .layout import Layout, LayoutError, load_layout
+from .publish_on_change import PublishOnChange
 
 __all__ = ["ClusterSubsystem", "install"]
 
@@ -75,7 +78,13 @@ class ClusterSubsystem:
         self.topic_listeners: list[Callable[[str, bool], None]] = []
         #: Called once the backend is connected (:meth:`init_backend`).
         self.on_backend_up: list[Callable[[], None]] = []
+        #: CURVE keys of the ZeroMQ transport (read when the process starts).
+        self.curve = CurveKeys()
+        #: The &publish_on_change tables (:mod:`.publish_on_change`).
+        self.publish_on_change = PublishOnChange(host, self)
         register_bifs(host, self)
+        host.on_start.append(self._load_curve_keys)
+        host.on_start.append(self._start_publish_on_change)
 
     @property
     def enabled(self) -> bool:
@@ -84,12 +93,18 @@ class ClusterSubsystem:
     # ----------------------------------------------------------- loading
 
     def load_scripts(self) -> None:
-        """For a cluster node: load the layout and the cluster scripts (see the module docstring)."""
+        """For a cluster node: its layout and the cluster scripts (see the module docstring)."""
         if not self.enabled:
             return
         host = self.host
+        explicit = host.options.get("layout")
+        if explicit is None and host.find_script("cluster-layout") is not None:
+            # Zeek's way: the framework loads the script found on the path.
+            self.layout = None
+            self._load_cluster_scripts(self.node, managed=False)
+            return
         try:
-            self.layout = load_layout(host.options.get("layout"))
+            self.layout = load_layout(explicit)
         except LayoutError as e:
             host.fail(str(e))
             return
@@ -97,19 +112,45 @@ class ClusterSubsystem:
             names = ", ".join(self.layout.nodes)
             host.fail(f"'{self.node}' is not a node of the cluster layout (its nodes: {names})")
             return
+        if (
+            self.layout.encryption
+            and self.layout.curve is None
+            and not (environment_keys().client_enabled)
+        ):
+            where = self.layout.path or "the layout"
+            host.fail(
+                f"{where}: encryption is on but there are no CURVE keys: add the lines "
+                f"`zscript cluster keys` prints to [cluster], or set the {ENV_PREFIX}* "
+                "variables (`zscript cluster keys --env`)"
+            )
+            return
         self._load_cluster_scripts(self.node)
 
-    def _load_cluster_scripts(self, node: str) -> None:
+    def _load_cluster_scripts(self, node: str, *, managed: bool = True) -> None:
+        """Load the cluster framework for ``node``.  ``managed``: the layout
+        is zscript's (a TOML file or the default), which also selects the
+        ZeroMQ backend and its settings, as zeekctl's generated scripts do."""
         from ..diagnostics import SourceFile
 
         host = self.host
-        host.provide_script("cluster-layout", self.layout.layout_script())
-        text = "@load base/frameworks/cluster\n@load policy/frameworks/cluster/backend/zeromq\n"
+        text = "@load base/frameworks/cluster\n"
+        if managed:
+            host.provide_script("cluster-layout", self.layout.layout_script())
+            text += "@load policy/frameworks/cluster/backend/zeromq\n"
         if node:
             quoted = node.replace("\\", "\\\\").replace('"', '\\"')
             text = f'redef Cluster::node = "{quoted}";\n' + text
         host.load_source(SourceFile("<cluster-node>", text))
-        host.load_source(SourceFile("<cluster-config>", self.layout.config_script()))
+        if managed:
+            host.load_source(SourceFile("<cluster-config>", self.layout.config_script()))
+
+    @property
+    def node_type(self) -> str:
+        """This node's type in ``Cluster::nodes`` (``"manager"``, ...; "" if none)."""
+        nodes = self.host.global_value("Cluster::nodes", None) or {}
+        rec = nodes.get(self.node) if self.node else None
+        t = getattr(rec, "f_node_type", None)
+        return getattr(t, "name", "").rpartition("::")[2].lower()
 
     def join(self, node: str, layout_path: str | None) -> None:
         """Join a running cluster after the host was created (``zscript repl --node``).
@@ -136,6 +177,41 @@ class ClusterSubsystem:
         v = self.host.global_value(_ZMQ + name, default)
         return default if v is None else v
 
+    def _load_curve_keys(self) -> None:
+        """Read the CURVE keys once the scripts are loaded, as Zeek does when
+        the ZeroMQ backend is selected; keys both in script and in the
+        environment are a fatal error (:mod:`.curve`)."""
+        if str(self.host.global_value("Cluster::backend", "")) != "Cluster::CLUSTER_BACKEND_ZEROMQ":
+            return
+        script = CurveKeys(
+            **{
+                k: str(self._option("curve_" + k, ""))
+                for k in (
+                    "server_publickey",
+                    "server_secretkey",
+                    "client_publickey",
+                    "client_secretkey",
+                )
+            }
+        )
+        try:
+            self.curve = load_curve_keys(script)
+        except CurveError as e:
+            self.host.fail(str(e), fatal=True)
+
+    def _start_publish_on_change(self) -> None:
+        """Evaluate the ``&publish_on_change`` attributes once the scripts are
+        loaded; errors in them end the process before ``zeek_init``, as in Zeek."""
+        if self.publish_on_change.instantiate():
+            raise ZeekExit(1)
+
+    def socket_event(self, number: int, value: int, address: str) -> None:
+        """A connection event of one of the node's ZeroMQ sockets
+        (:mod:`.monitor`): ``Cluster::Backend::ZeroMQ::monitoring_event``."""
+        h = self.host.loop.registry.lookup(_ZMQ + "monitoring_event")
+        if h is not None and h.handlers:
+            self.host.loop.post(h, (number, value, address))
+
     def spawn_proxy(self) -> bool:
         """``Cluster::Backend::ZeroMQ::spawn_zmq_proxy_thread()``."""
         from .zeromq import CentralProxy
@@ -150,9 +226,13 @@ class ClusterSubsystem:
                 nodrop=bool(self._option("listen_xpub_nodrop", True)),
                 linger_ms=int(self._option("linger_ms", 500)),
                 ipv6=bool(self._option("ipv6", False)),
+                curve=self.curve,
             )
         except OSError as e:
             self.host.reporter.error(f"ZeroMQ: {e}")
+            return False
+        except CurveError as e:
+            self.host.reporter.error(str(e))
             return False
         self.host.loop.on_exit.append(self._stop_proxy)
         return True
@@ -187,8 +267,10 @@ class ClusterSubsystem:
             xsub_rcvbuf=int(self._option("xsub_rcvbuf", -1)),
             connect_xpub_nodrop=bool(self._option("connect_xpub_nodrop", True)),
             ipv6=bool(self._option("ipv6", False)),
+            curve=self.curve,
         )
         backend = ZeroMQBackend(node_id, host.reporter.warning, opts)
+        backend.socket_event = self.socket_event
         backend.subscriptions |= self.pending_subscriptions
         self.pending_subscriptions.clear()
         backend.deliver = self._deliver
@@ -205,6 +287,9 @@ class ClusterSubsystem:
             backend.init()
         except OSError as e:
             host.reporter.error(f"ZeroMQ: {e}")
+            return False
+        except CurveError as e:
+            host.reporter.error(str(e))
             return False
         self.backend = backend
         loop = host.loop
@@ -314,14 +399,13 @@ class ClusterSubsystem:
         stores = self.host.subsystems.get("cluster-stores")  # &backend tables (storetransport)
         if stores is not None:
             st.update(stores.stats())
-        spec = self.layout.nodes.get(self.node) if self.layout else None
         nodes = self.host.global_value("Cluster::nodes", {}) or {}
         peers = sorted(
             n for n, rec in nodes.items() if n != self.node and getattr(rec, "f_id", None)
         )
         return {
             "node": self.node,
-            "type": spec.type if spec else "",
+            "type": self.node_type,
             "pid": os.getpid(),
             "id": self.node_id,
             "started": self.started,

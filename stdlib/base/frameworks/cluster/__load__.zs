@@ -7,6 +7,7 @@
 @load ./main
 @load ./pools
 @load ./pubsub
+@load ./publish-on-change
 
 @if ( Cluster::is_enabled() )
 
