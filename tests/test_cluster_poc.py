@@ -102,3 +102,48 @@ def test_publish_table_of_a_plain_table_is_an_error(tmp_path):
         r"__publish_table: missing PublishOnChange state for table!",
         r.stderr,
     ), r.stderr
+
+
+def test_cluster_started_and_verbose_event_counters(local_cluster):
+    nodes = {"manager": "manager", "worker-1": "worker", "worker-2": "worker"}
+    c = local_cluster(nodes)
+    c.start_all([HERE / "started.zs"])
+    for n in nodes:
+        out = c.wait_for(n, "cluster_started", timeout=40)
+        assert out.count("cluster_started") == 1
+        # Each node said hello to the two others and heard from both, all on
+        # nodeid topics, which the ZeroMQ backend counts under one name.
+        for direction in ("incoming", "outgoing"):
+            assert (
+                f"zeek_cluster_core_verbose_{direction}_events_total Cluster::hello "
+                f"{n} zeek.cluster.nodeid.__normalized__ 2"
+            ) in out, out
+    out = c.output("manager")
+    for n in nodes:
+        assert f"node_fully_connected {n} F" in out
+    for w in ("worker-1", "worker-2"):  # a worker raises only its own, locally
+        assert re.findall(r"^node_fully_connected .*$", c.output(w), flags=re.M) == [
+            f"node_fully_connected {w} F"
+        ]
+
+
+def test_topic_normalization():
+    from zscript.cluster.telemetry import EventTelemetry
+    from zscript.runtime.patterns import make_pattern
+
+    t = EventTelemetry()
+    verbose = type("E", (), {"name": "Cluster::Telemetry::VERBOSE"})()
+    t.configure(
+        {verbose},
+        {make_pattern("^a\\.id\\..*"): "a.id.__normalized__", make_pattern("^skip.*"): ""},
+    )
+    for topic in ("a.id.1.", "a.id.2.", "b", "skip-me", "b"):
+        t.count("in", "ev", topic)
+    t.count("out", "ev", "b")
+    assert sorted((name, labels["topic"], n) for name, _, _, labels, n in t.samples()) == [
+        ("zeek_cluster_core_verbose_incoming_events_total", "a.id.__normalized__", 2),
+        ("zeek_cluster_core_verbose_incoming_events_total", "b", 2),
+        ("zeek_cluster_core_verbose_outgoing_events_total", "b", 1),
+    ]
+    t.configure(set(), {})
+    assert list(t.samples()) == []

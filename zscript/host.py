@@ -242,6 +242,7 @@ class Host:
                     return {} if cluster.enabled else None  # None: not in a cluster
 
                 telemetry.add_source(telemetry_sources.cluster_source(backend_stats), "cluster")
+                telemetry.add_source(cluster.telemetry.samples, "cluster-verbose")
             if transport is not None:
                 # Remote logging drops (zscript_cluster_log_drops_total, ..._log_msg_errors_total).
                 telemetry.add_source(

@@ -217,7 +217,11 @@ def register_bifs(host, sub) -> None:
         except sub.serialization_error as e:
             report(_PublishError(str(e), with_call=True))
             return False
-        return backend.publish(topic, sub.fmt, payload)
+        if not backend.publish(topic, sub.fmt, payload):
+            return False
+        if sub._verbose is not None:
+            sub.count_out(ev.name, topic)
+        return True
 
     def publish(topic, *vals):
         return publish_args(topic, vals)

@@ -297,6 +297,7 @@ class PublishOnChange:
                 f"PublishOnChange: PublishEvent() failed for {_EVENT} to {topic}"
             )
             return False
+        c.count_out(_EVENT, topic)
         return True
 
     # ------------------------------------------------------------- values

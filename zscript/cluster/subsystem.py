@@ -40,6 +40,7 @@ from .bifs import register_bifs
 from .curve import ENV_PREFIX, CurveError, CurveKeys, environment_keys, load_curve_keys
 from .layout import Layout, LayoutError, load_layout
 from .publish_on_change import PublishOnChange
+from .telemetry import EventTelemetry
 
 __all__ = ["ClusterSubsystem", "install"]
 
@@ -82,9 +83,13 @@ class ClusterSubsystem:
         self.curve = CurveKeys()
         #: The &publish_on_change tables (:mod:`.publish_on_change`).
         self.publish_on_change = PublishOnChange(host, self)
+        #: Events by handler and topic (Cluster::Telemetry VERBOSE; :mod:`.telemetry`).
+        self.telemetry = EventTelemetry()
+        self._verbose: EventTelemetry | None = None
         register_bifs(host, self)
         host.on_start.append(self._load_curve_keys)
         host.on_start.append(self._start_publish_on_change)
+        host.on_start.append(self._configure_telemetry)
 
     @property
     def enabled(self) -> bool:
@@ -204,6 +209,19 @@ class ClusterSubsystem:
         loaded; errors in them end the process before ``zeek_init``, as in Zeek."""
         if self.publish_on_change.instantiate():
             raise ZeekExit(1)
+
+    def _configure_telemetry(self) -> None:
+        g = self.host.global_value
+        self.telemetry.configure(
+            g("Cluster::Telemetry::core_metrics", None),
+            g("Cluster::Telemetry::topic_normalizations", None),
+        )
+        self._verbose = self.telemetry if self.telemetry.enabled else None
+
+    def count_out(self, name: str, topic: str) -> None:
+        """An event was published (for the VERBOSE counters)."""
+        if self._verbose is not None:
+            self._verbose.count("out", name, topic)
 
     def socket_event(self, number: int, value: int, address: str) -> None:
         """A connection event of one of the node's ZeroMQ sockets
@@ -337,6 +355,8 @@ class ClusterSubsystem:
             be.warn_once("decode:" + str(e)[:60], f"cluster: dropped an event: {e}")
             return
         self._stats.events_in += 1
+        if self._verbose is not None:
+            self._verbose.count("in", name, topic.decode("utf-8", "surrogateescape"))
         h = self._handlers.get(name)
         if h is None:
             h = self._handlers[name] = self.host.loop.handler(name, self._lookup(name))

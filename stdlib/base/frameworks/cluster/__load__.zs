@@ -8,6 +8,7 @@
 @load ./pools
 @load ./pubsub
 @load ./publish-on-change
+@load ./telemetry
 
 @if ( Cluster::is_enabled() )
 
