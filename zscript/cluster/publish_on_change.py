@@ -39,6 +39,7 @@ from ..runtime.describe import describe_raw
 from ..runtime.linemap import caller_location
 from ..runtime.values import Boxed, box, record_class, type_of, unbox
 from ..types import FuncType, TableType, same_type
+from .serializers._data import unwrap_data
 
 __all__ = ["PublishOnChange", "PublishOnChangeState"]
 
@@ -312,6 +313,9 @@ class PublishOnChange:
         """A value received in an ``any`` slot as a value of type ``t``."""
         if t.tag == "any":
             return v
+        data = unwrap_data(v)
+        if data is not None:  # what the serializers make of an ``any`` (Broker::Data)
+            return data.cast_to(t)
         if type(v) is Boxed:
             if t.tag == "double" and v.t.tag in ("count", "int", "double"):
                 return float(v.v)

@@ -270,7 +270,10 @@ class ClusterSubsystem:
             str(host.global_value("Cluster::event_serializer", "")), "broker-bin-v1"
         )
         self.serializer = get_serializer(
-            fmt, resolve_enum=host.enum_value, resolve_function=self._resolve_function
+            fmt,
+            resolve_enum=host.enum_value,
+            resolve_function=self._resolve_function,
+            make_data=self._make_data(),
         )
         self.fmt = fmt.encode()
         self.node_id = node_id
@@ -332,6 +335,19 @@ class ClusterSubsystem:
         if self.proxy is not None:
             self.proxy.stop()
             self.proxy = None
+
+    def _make_data(self):
+        """``Broker::Data`` records for values received in ``any`` slots, as
+        Zeek makes them (:mod:`.serializers._data`)."""
+        from .serializers._data import BrokerData
+
+        rt = self.host.script_type("Broker::Data")
+        if rt is None:
+            return None
+        from ..runtime.values import record_class
+
+        make, resolve = record_class(rt)._zmake, self.host.enum_value
+        return lambda node: make({"f_data": BrokerData(node, resolve)})
 
     def _resolve_function(self, name: str):
         gid = self.host.checker.globals.get(name)
