@@ -147,3 +147,27 @@ def test_topic_normalization():
     ]
     t.configure(set(), {})
     assert list(t.samples()) == []
+
+
+def test_socket_errors_are_worded_as_zeek(local_cluster):
+    import socket
+
+    c = local_cluster({"manager": "manager"}, split_stderr=True)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", c.xpub_port))
+    taken.listen()
+    try:
+        c.start("manager", [HERE / "started.zs"])
+        assert c.wait_exit("manager") == 1
+    finally:
+        taken.close()
+    err = c.output("manager", stream="err")
+    assert re.search(
+        rf"^error: ZeroMQ: Failed to bind xpub socket tcp://127\.0\.0\.1:{c.xpub_port}: "
+        r"Address already in use \(\d+\)$",
+        err,
+        flags=re.M,
+    ), err
+    assert re.search(
+        r"^fatal error in \S+, line \d+: Failed to spawn ZeroMQ proxy thread$", err, flags=re.M
+    ), err

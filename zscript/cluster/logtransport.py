@@ -23,8 +23,8 @@ the high-water mark).  On the receiving side, messages that are not log
 batches in our format are counted in :attr:`LogTransport.malformed` and
 dropped.
 
-The script starts it with ``Cluster::Backend::ZeroMQ::__init_log_transport()``
-after ``Cluster::init()`` (``policy/frameworks/cluster/backend/zeromq``).
+``Cluster::init()`` starts it (:meth:`.subsystem.ClusterSubsystem.init_backend`),
+as Zeek's backend sets up its log sockets in ``DoInit``.
 """
 
 from __future__ import annotations
@@ -94,7 +94,13 @@ class LogTransport:
             if socket_event is not None:
                 self._monitor = SocketMonitor(s, socket_event)
             for ep in connect:
-                s.connect(ep)
+                try:
+                    s.connect(ep)
+                except zmq.ZMQError as e:
+                    self.close()
+                    raise OSError(
+                        f"Failed to connect push socket {ep}: {zmq.strerror(e.errno)}"
+                    ) from None
         if listen:
             s = self.ctx.socket(zmq.PULL)
             self.pull = s
@@ -106,7 +112,9 @@ class LogTransport:
                 s.bind(listen)
             except zmq.ZMQError as e:
                 self.close()
-                raise OSError(f"cannot listen for logs on {listen}: {e}") from None
+                raise OSError(
+                    f"Failed to bind pull socket {listen}: {zmq.strerror(e.errno)}"
+                ) from None
             except Exception:
                 self.close()
                 raise
@@ -208,7 +216,6 @@ class LogTransportSubsystem:
         self.connect_sink: Callable[[LogTransport], None] = lambda t: None
         self.encode: Callable[[object], bytes] = lambda batch: batch.encode()
         self.accept: Callable[[bytes], object] = lambda payload: None
-        host.add_bif(_ZMQ + "__init_log_transport", "function(): bool", self.start)
 
     def _option(self, name: str, default):
         v = self.host.global_value(_ZMQ + name, default)

@@ -312,6 +312,12 @@ class ClusterSubsystem:
         except CurveError as e:
             host.reporter.error(str(e))
             return False
+        # The log sockets belong to the backend too (Zeek's DoInit binds the
+        # PULL socket): a failure there fails Cluster::init().
+        logs = host.subsystems.get("cluster-logs")
+        if logs is not None and not logs.start():
+            backend.terminate()
+            return False
         self.backend = backend
         loop = host.loop
         loop.sources += 1

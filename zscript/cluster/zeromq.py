@@ -87,6 +87,17 @@ class ZeroMQOptions:
             setattr(self, k, v)
 
 
+def _step(fn, endpoint: str, what: str, *, with_errno: bool = False) -> None:
+    """``fn(endpoint)``; a failure is an ``OSError`` worded as Zeek's
+    (``Failed to bind xpub socket tcp://...: No such device (19)``)."""
+    try:
+        fn(endpoint)
+    except zmq.ZMQError as e:
+        text = zmq.strerror(e.errno)  # str(e) also names the endpoint
+        detail = f"{text} ({e.errno})" if with_errno else text
+        raise OSError(f"Failed to {what} socket {endpoint}: {detail}") from None
+
+
 def _tune(s: zmq.Socket, linger_ms: int, ipv6: bool) -> zmq.Socket:
     s.setsockopt(zmq.LINGER, linger_ms)
     # Detect a dead peer (host gone, cable pulled) within ~2 seconds; a
@@ -133,16 +144,14 @@ class CentralProxy:
                 curve.configure_server(front)
                 curve.configure_server(back)
                 self._auth = start_authenticator(self.ctx, curve)
-            front.bind(xsub_bind)
-            back.bind(xpub_bind)
-        except Exception as e:
+            for sock, what, ep in ((back, "xpub", xpub_bind), (front, "xsub", xsub_bind)):
+                _step(sock.bind, ep, f"bind {what}", with_errno=True)
+        except Exception:
             front.close(0)
             back.close(0)
             if self._auth is not None:
                 self._auth.stop()
             self.ctx.term()
-            if isinstance(e, zmq.ZMQError):
-                raise OSError(f"cannot listen on {xsub_bind} and {xpub_bind}: {e}") from None
             raise
         self._control = self.ctx.socket(zmq.PAIR)
         endpoint = f"inproc://zscript-proxy-control-{id(self)}"
@@ -221,16 +230,12 @@ class ZeroMQBackend(ClusterBackend):
         try:
             o.curve.configure_client(xpub)
             o.curve.configure_client(xsub)
-            xpub.connect(o.connect_xpub_endpoint)
-            xsub.connect(o.connect_xsub_endpoint)
-        except Exception as e:
+            _step(xsub.connect, o.connect_xsub_endpoint, "connect xsub")
+            _step(xpub.connect, o.connect_xpub_endpoint, "connect xpub")
+        except Exception:
             xpub.close(0)
             xsub.close(0)
             self.ctx.term()
-            if isinstance(e, zmq.ZMQError):
-                raise OSError(
-                    f"cannot connect to {o.connect_xpub_endpoint} / {o.connect_xsub_endpoint}: {e}"
-                ) from None
             raise
         self.xpub, self.xsub = xpub, xsub
         self._monitors = [

@@ -56,12 +56,10 @@ event zeek_init() &priority=10
 	if ( run_proxy_thread && ! spawn_zmq_proxy_thread() )
 		Reporter::fatal("Failed to spawn ZeroMQ proxy thread");
 
+	# Also sets up the log PUSH/PULL sockets (log batches do not go through
+	# the proxy).
 	if ( ! Cluster::init() )
 		Reporter::fatal("Failed initialize ZeroMQ backend");
-
-	# Log batches travel on their own PUSH/PULL sockets, not through the proxy.
-	if ( ! __init_log_transport() )
-		Reporter::fatal("Failed to set up ZeroMQ log sockets");
 	}
 
 function subscription_expired(ids: set[string], id: string): interval
