@@ -62,6 +62,7 @@ def _load(host, files: list[str], code: str | None) -> bool:
 
 def cmd_run(args) -> int:
     from .host import Host
+
     virtual = args.virtual_time or os.environ.get("ZSCRIPT_VIRTUAL_TIME") == "1"
     options = {"layout": args.layout, "seed_file": args.load_seeds}
     if args.zeek_order:

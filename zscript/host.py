@@ -413,14 +413,16 @@ class Host:
             return factory(t, items, backend=backend, name=name, **attrs)
         return self._published(name, attrs, lambda kw: self._local_set(t, items, **kw))
 
-    def _local_set(self, t: TableType, items, *, on_change=None, expire=None, **_ignored) -> Set:
+    def _local_set(
+        self, t: TableType, items, *, on_change=None, expire=None, ordered=False, **_ignored
+    ) -> Set:
         s = new_set(
             t,
             on_change=on_change,
             enums=self._table_change,
             expire=expire,
             now=self.loop.now,
-            ordered=attrs.get("ordered", False),
+            ordered=ordered,
         )
         for k in items:
             dict.__setitem__(s, k, None)
