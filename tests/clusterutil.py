@@ -13,7 +13,11 @@ lines to appear, and kills every process it started when the test ends
         c.kill("worker-1")                      # SIGKILL
         c.wait_for("manager", "node_down worker-1", timeout=2)
 
-Options: ``split_stderr=True`` keeps each node's stderr apart (``<node>.err``,
+Options: ``script_layout=True`` runs the nodes the way Zeek's tests do,
+with a ``cluster-layout.zeek`` found on the search path instead of
+``--layout`` (see :meth:`LocalCluster.write_layout_script`);
+``cluster_lines`` adds lines to the layout's ``[cluster]`` table
+(encryption, ...); ``split_stderr=True`` keeps each node's stderr apart (``<node>.err``,
 read with ``output(node, stream="err")``); ``status=True`` runs every node
 with ``ZSCRIPT_CLUSTER_RUN_DIR`` set, so that :meth:`LocalCluster.status`
 can read the counters it writes each second.  :meth:`LocalCluster.write_layout`
@@ -74,8 +78,12 @@ class LocalCluster:
         serializer: str = "broker-bin-v1",
         split_stderr: bool = False,
         status: bool = False,
+        cluster_lines: list[str] = (),
+        script_layout: bool = False,
     ):
         self.dir = Path(tmp_path)
+        self.cluster_lines = list(cluster_lines)
+        self.script_layout = script_layout
         self.nodes = dict(nodes)
         self.serializer = serializer
         self.split_stderr = split_stderr
@@ -93,21 +101,28 @@ class LocalCluster:
                 self.log_ports[name] = rest.pop()
             self.metrics_ports[name] = rest.pop()
         self.layout = self.write_layout(self.dir / "cluster.toml")
+        if script_layout:
+            self.settings = self.write_layout_script()
         self.procs: dict[str, subprocess.Popen] = {}
         self.outputs: dict[str, Path] = {}
         self.errors: dict[str, Path] = {}
         self._starts: dict[str, int] = {}
 
-    def write_layout(self, path: Path, *, serializer: str | None = None) -> Path:
+    def write_layout(
+        self, path: Path, *, serializer: str | None = None, cluster_lines: list[str] | None = None
+    ) -> Path:
         """Write this cluster's layout (same nodes and ports) to ``path``; return it.
 
-        ``serializer`` overrides the cluster's, to make nodes that disagree.
+        ``serializer`` overrides the cluster's, to make nodes that disagree;
+        ``cluster_lines`` replaces the extra lines of the ``[cluster]`` table
+        (``cluster_lines`` of the constructor: encryption keys, ...).
         """
         lines = [
             "[cluster]",
             f'serializer = "{serializer or self.serializer}"',
             f"xpub_port = {self.xpub_port}",
             f"xsub_port = {self.xsub_port}",
+            *(self.cluster_lines if cluster_lines is None else cluster_lines),
         ]
         for name, kind in self.nodes.items():
             lines += ["", f"[nodes.{name}]", f'type = "{kind}"', 'host = "127.0.0.1"']
@@ -116,6 +131,36 @@ class LocalCluster:
             lines.append(f"metrics_port = {self.metrics_ports[name]}")
         path = Path(path)
         path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def write_layout_script(self) -> Path:
+        """Zeek's way (``script_layout=True``): ``cluster-layout.zeek`` in the
+        nodes' directory holds the nodes, found on the script search path,
+        and the returned script selects the ZeroMQ backend with this
+        cluster's ports (what Zeek's tests do in ``test-bootstrap.zeek``)."""
+        types = {"manager": "MANAGER", "logger": "LOGGER", "proxy": "PROXY", "worker": "WORKER"}
+        rows = []
+        for name, kind in self.nodes.items():
+            fields = [f"$node_type=Cluster::{types[kind]}", "$ip=127.0.0.1"]
+            if name in self.log_ports:
+                fields.append(f"$p={self.log_ports[name]}/tcp")
+            rows.append(f'\t["{name}"] = [{", ".join(fields)}],')
+        has_logger = "logger" in self.nodes.values()
+        (self.dir / "cluster-layout.zeek").write_text(
+            f"redef Cluster::manager_is_logger = {'F' if has_logger else 'T'};\n"
+            "redef Cluster::nodes = {\n" + "\n".join(rows) + "\n};\n"
+        )
+        z = "Cluster::Backend::ZeroMQ::"
+        pub = f"tcp://127.0.0.1:{self.xsub_port}"
+        sub = f"tcp://127.0.0.1:{self.xpub_port}"
+        path = self.dir / "zeromq-settings.zeek"
+        path.write_text(
+            "@load policy/frameworks/cluster/backend/zeromq\n"
+            f'redef {z}listen_xpub_endpoint = "{sub}";\n'
+            f'redef {z}listen_xsub_endpoint = "{pub}";\n'
+            f'redef {z}connect_xpub_endpoint = "{pub}";\n'
+            f'redef {z}connect_xsub_endpoint = "{sub}";\n'
+        )
         return path
 
     # ---------------------------------------------------------------- control
@@ -143,16 +188,11 @@ class LocalCluster:
             full_env["ZSCRIPT_CLUSTER_RUN_DIR"] = str(self.run_dir)
         full_env.update(env or {})
         full_env.setdefault("PYTHONUNBUFFERED", "1")
-        cmd = [
-            sys.executable,
-            "-m",
-            "zscript",
-            "run",
-            node,
-            *map(str, scripts),
-            "--layout",
-            str(layout or self.layout),
-        ]
+        cmd = [sys.executable, "-m", "zscript", "run", node]
+        if self.script_layout and layout is None:
+            cmd += [str(self.settings), *map(str, scripts)]
+        else:
+            cmd += [*map(str, scripts), "--layout", str(layout or self.layout)]
         cmd += list(extra_args)
         marker = f"=== start {n}\n".encode()
         with contextlib.ExitStack() as stack:

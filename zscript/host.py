@@ -253,6 +253,7 @@ class Host(ScriptLoading):
                     return {} if cluster.enabled else None  # None: not in a cluster
 
                 telemetry.add_source(telemetry_sources.cluster_source(backend_stats), "cluster")
+                telemetry.add_source(cluster.telemetry.samples, "cluster-verbose")
             if transport is not None:
                 # Remote logging drops (zscript_cluster_log_drops_total, ..._log_msg_errors_total).
                 telemetry.add_source(
@@ -311,7 +312,7 @@ class Host(ScriptLoading):
         most scripts use a handful of the few hundred built-ins, and parsing
         them all would dominate start-up.
         """
-        ctx = _BifContext(self)
+        ctx = self.bif_context = _BifContext(self)
         bifs_mod.RECORD_FIELDS_HOOK["build"] = self._record_fields
         lazy = self.checker.lazy_globals
         for name, b in bifs_mod.BIFS.items():
@@ -378,7 +379,20 @@ class Host(ScriptLoading):
         factory = getattr(self, "backend_table_factory", None)
         if backend is not None and factory is not None:
             return factory(t, items, backend=backend, name=name, **attrs)
-        return self._local_table(t, items, **attrs)
+        return self._published(name, attrs, lambda kw: self._local_table(t, items, **kw))
+
+    def _published(self, name, attrs: dict, make):
+        """``make(attrs)``, for a global declared with ``&publish_on_change``
+        through the cluster's tracking of its changes."""
+        poc = attrs.pop("publish_on_change", None)
+        if poc is None or name is None:
+            return make(attrs)
+        on_change, declared = self.subsystems["cluster"].publish_on_change.observe(
+            name, attrs.get("on_change"), poc
+        )
+        container = make({**attrs, "on_change": on_change})
+        declared(container)
+        return container
 
     def _local_table(
         self,
@@ -415,14 +429,18 @@ class Host(ScriptLoading):
         factory = getattr(self, "backend_table_factory", None)
         if backend is not None and factory is not None:
             return factory(t, items, backend=backend, name=name, **attrs)
-        on_change, expire = attrs.get("on_change"), attrs.get("expire")
+        return self._published(name, attrs, lambda kw: self._local_set(t, items, **kw))
+
+    def _local_set(
+        self, t: TableType, items, *, on_change=None, expire=None, ordered=False, **_ignored
+    ) -> Set:
         s = new_set(
             t,
             on_change=on_change,
             enums=self._table_change,
             expire=expire,
             now=self.loop.now,
-            ordered=attrs.get("ordered", False),
+            ordered=ordered,
         )
         for k in items:
             dict.__setitem__(s, k, None)
@@ -546,6 +564,11 @@ class Host(ScriptLoading):
         py_name = "_bif_" + name.replace("::", "__")
         self.ns[py_name] = func
         self.checker.lazy_globals[name] = functools.partial(self._declare_bif, name, b, py_name)
+
+    def builtin_error(self, message: str) -> None:
+        """Zeek's ``emit_builtin_error`` for subsystems' built-in functions:
+        ``message`` at the calling script expression, which is shown."""
+        self.bif_context.builtin_error(message)
 
     def fail(self, message: str, *, fatal: bool = False) -> None:
         """A subsystem's configuration error.  While loading it is a static

@@ -524,6 +524,8 @@ class Checker(ExprChecks, StmtChecks):
                 if not isinstance(t, TableType):
                     self.error(a.span, "&backend only applies to tables and sets")
                 out[name] = e
+            elif name == "&publish_on_change":
+                out[name] = self.check_publish_on_change(a, t, context)
             else:
                 out[name] = self.check_expr(a.value)
         self.check_container_attrs(out, t, attrs)
@@ -570,6 +572,32 @@ class Checker(ExprChecks, StmtChecks):
             return self.check_expr(a.value)
         e = self.check_expr(a.value, t)
         return self.coerce(e, t, "&default value")
+
+    def check_publish_on_change(self, a: A.Attr, t: Type, context: str):
+        """``&publish_on_change=<Cluster::PublishOnChangeAttr>`` on a global
+        table or set (Zeek checks its value once the scripts are loaded:
+        ``src/cluster/PublishOnChangeState.cc``; the cluster subsystem does)."""
+        gid = self.globals.get("Cluster::PublishOnChangeAttr")
+        rt = gid.value if gid is not None and gid.kind == "type" else None
+        e = self.check_expr(a.value, rt)
+        if context != "global" or not isinstance(t, TableType):
+            self.error(
+                a.span,
+                "&publish_on_change only applicable to global sets/tables",
+                f"&publish_on_change={self.describe_expr(a.value)}",
+            )
+            return e
+        if rt is None or e.type.tag == "error":
+            return e
+        if isinstance(e, A.ListCtor | A.RecordCtor) and not getattr(e.type, "name", None):
+            return self.ctor_to_record(e, rt)  # [$changes=...] / record($changes=...)
+        if e.type is not rt:
+            self.error(
+                a.value.span,
+                "&publish_on_change expects a record value of type PublishOnChangeAttr",
+                self.describe_expr(a.value),
+            )
+        return e
 
     def check_container_attrs(self, out: dict, t: Type, attrs: list[A.Attr]) -> None:
         for name in ("&on_change", "&expire_func"):

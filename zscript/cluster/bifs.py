@@ -13,7 +13,8 @@ live in script, as in Zeek) and publish there.
 
 from __future__ import annotations
 
-from ..runtime.containers import Vector
+from ..runtime.containers import Table, Vector
+from ..runtime.linemap import caller_location
 from ..runtime.patterns import Addr, Pattern, Port, Subnet
 from ..runtime.values import Boxed, EnumVal, Record, box, type_of, unbox
 from ..types import ANY, FuncType, Type, VectorType, same_type
@@ -34,28 +35,54 @@ _BOXED = ("count", "int", "double", "time", "interval")
 
 
 class _PublishError(Exception):
-    pass
+    """A bad ``Cluster::publish``/``make_event`` call.  Zeek reports some of
+    these as builtin errors, showing the call (``with_call``), the others
+    with the call's location only."""
+
+    def __init__(self, message: str, *, with_call: bool = False):
+        super().__init__(message)
+        self.with_call = with_call
 
 
-def _event_and_args(vals: tuple, what: str):
-    """(handler, arg values, arg types) from ``ev, args...`` or a ``Cluster::Event``."""
+def _event_and_args(vals: tuple):
+    """(handler, its type, checked args) from ``ev, args...`` or a
+    ``Cluster::Event``; None for a ``Cluster::Event`` without an event
+    (what a failed ``make_event`` returns: nothing is sent)."""
     if not vals:
-        raise _PublishError(f"{what}: no event given")
+        raise _PublishError("no event arguments given", with_call=True)
     first = vals[0]
-    if isinstance(first, Record) and len(vals) == 1 and first._rtype.name == "Cluster::Event":
-        ev = first.f_ev
+    if isinstance(first, Record):
+        rname = first._rtype.name
+        if rname != "Cluster::Event":
+            raise _PublishError(f"Publish of unknown record type '{rname}'", with_call=True)
+        ev = getattr(first, "f_ev", None)
+        if ev is None:
+            return None
         args = tuple(first.f_args)
+    elif isinstance(type_of(first), FuncType):
+        ev, args = first, vals[1:]
     else:
-        ev = first
-        args = vals[1:]
-    ft = getattr(ev, "ztype", None)
-    if not isinstance(ft, FuncType) or ft.flavor != "event":
-        t = type_of(ev)
-        raise _PublishError(f"{what}: expected an event, got {t if t is not None else 'a value'}")
-    return ev, ft, _check_args(ev.name, ft, args)
+        raise _PublishError(
+            f"expected function or record as first argument, got {_type_name(first)}",
+            with_call=True,
+        )
+    ft = type_of(ev)
+    return ev, ft, _check_args(_func_name(ev), ft, args)
+
+
+def _func_name(f) -> str:
+    """The script name of an event, hook or function value."""
+    return getattr(f, "name", None) or getattr(f, "_zname", None) or "<function>"
+
+
+def _type_name(v) -> str:
+    t = type_of(v)
+    return str(t) if t is not None else "any"
 
 
 def _check_args(name: str, ft: FuncType, args: tuple) -> list:
+    if ft.flavor != "event":
+        raise _PublishError(f"unexpected function type for {name}: {ft.flavor}")
     params = ft.params
     if len(args) != len(params):
         raise _PublishError(
@@ -151,7 +178,14 @@ def register_bifs(host, sub) -> None:
     """Register the cluster functions on ``host`` for subsystem ``sub``."""
     reporter = host.reporter
 
-    def publish_args(topic: str, vals: tuple, what: str) -> bool:
+    def report(e: _PublishError) -> None:
+        # As Zeek's cluster.bif: at the script call (linemap finds it).
+        if e.with_call:
+            host.builtin_error(str(e))
+        else:
+            reporter.error(str(e), caller_location(2)[0])
+
+    def publish_args(topic: str, vals: tuple) -> bool:
         # Fast path (bench/cluster_bench.py): an event handler and arguments
         # whose types match its parameters exactly.
         ev = vals[0] if vals else None
@@ -163,14 +197,17 @@ def register_bifs(host, sub) -> None:
                 try:
                     args = _check_args(ev.name, ft, vals[1:])
                 except _PublishError as e:
-                    reporter.error(str(e))
+                    report(e)
                     return False
         else:
             try:
-                ev, ft, args = _event_and_args(vals, what)
+                found = _event_and_args(vals)
             except _PublishError as e:
-                reporter.error(str(e))
+                report(e)
                 return False
+            if found is None:
+                return False
+            ev, ft, args = found
             types = _publish_plan(ft)[2]
         backend = sub.backend
         if backend is None:
@@ -178,21 +215,31 @@ def register_bifs(host, sub) -> None:
         try:
             payload = sub.serializer.serialize_event(ev.name, args, types)
         except sub.serialization_error as e:
-            reporter.error(f"{what}: {e}")
+            report(_PublishError(str(e), with_call=True))
             return False
-        return backend.publish(topic, sub.fmt, payload)
+        if not backend.publish(topic, sub.fmt, payload):
+            return False
+        if sub._verbose is not None:
+            sub.count_out(ev.name, topic)
+        return True
 
     def publish(topic, *vals):
-        return publish_args(topic, vals, "Cluster::publish")
+        return publish_args(topic, vals)
 
     def make_event(*vals):
         from ..runtime.values import record_class
 
         event_t = host.script_type("Cluster::Event")
         try:
-            ev, ft, args = _event_and_args(vals, "Cluster::make_event")
+            if not vals:
+                raise _PublishError("not enough arguments", with_call=True)
+            ev = vals[0]
+            ft = type_of(ev)
+            if not isinstance(ft, FuncType):
+                raise _PublishError(f"got non-event type '{_type_name(ev)}'", with_call=True)
+            args = _check_args(_func_name(ev), ft, vals[1:])
         except _PublishError as e:
-            reporter.error(str(e))
+            report(e)
             return record_class(event_t)._zmake({"f_args": Vector(VectorType(ANY))})
         boxed = [
             a if p.type.tag == "any" else box(a, p.type)
@@ -226,7 +273,7 @@ def register_bifs(host, sub) -> None:
             topic = pick(pool, key) if pick is not None else ""
             if not topic:
                 return False
-            return publish_args(topic, vals, f"Cluster::publish_{kind}")
+            return publish_args(topic, vals)
 
         return fn
 
@@ -247,5 +294,30 @@ def register_bifs(host, sub) -> None:
         publish_pool("rr"),
         varargs=True,
     )
+
+    def generate_keypair():
+        from .curve import generate_keypair as keypair
+
+        public, secret = keypair()
+        return Table(
+            host.script_type("table_string_of_string"), {"public": public, "secret": secret}
+        )
+
+    poc = sub.publish_on_change
+    add(
+        "Cluster::apply_table_change_infos",
+        "function(tcheader: Cluster::TableChangeHeader, table_change_infos: Cluster::TableChangeInfos): bool",
+        poc.apply_bif,
+    )
+    add(
+        "Cluster::__publish_table",
+        "function(topic: string, table_val: any, batch_size: count): bool",
+        poc.publish_table_bif,
+    )
     add("Cluster::Backend::__init", "function(nid: string): bool", sub.init_backend)
+    add(
+        "Cluster::Backend::ZeroMQ::generate_keypair",
+        "function(): table_string_of_string",
+        generate_keypair,
+    )
     add("Cluster::Backend::ZeroMQ::spawn_zmq_proxy_thread", "function(): bool", sub.spawn_proxy)

@@ -4,6 +4,12 @@
     print the layout as TOML (the built-in default without ``--layout``), a
     file to start from.
 
+``zscript cluster keys [--env]``
+    print a new set of CURVE keys for an encrypted cluster (:mod:`.curve`):
+    the lines to add to the ``[cluster]`` table of a layout next to
+    ``encryption = true``, or with ``--env`` the shell commands setting
+    Zeek's ``ZEEK_CLUSTER_BACKEND_ZEROMQ_CURVE_*`` variables.
+
 ``zscript cluster start [--layout FILE] [--run-dir DIR] [--foreground] [--timeout S] SCRIPT...``
     start every node of the layout with the scripts (see :mod:`.supervisor`
     for the restart policy and :mod:`.rundir` for the files in the run
@@ -77,6 +83,14 @@ def add_cluster_parser(sub) -> None:
     lay.add_argument("--layout", help="layout file to print (default: the built-in layout)")
     lay.set_defaults(func=cmd_layout)
 
+    k = cs.add_parser("keys", help="print new CURVE keys for an encrypted cluster")
+    k.add_argument(
+        "--env",
+        action="store_true",
+        help="print shell commands setting the ZEEK_CLUSTER_BACKEND_ZEROMQ_CURVE_* variables",
+    )
+    k.set_defaults(func=cmd_keys)
+
     st = cs.add_parser("start", help="start every node of the layout with the scripts")
     st.add_argument("scripts", nargs="+", metavar="SCRIPT", help="scripts every node loads")
     st.add_argument("--layout", help="cluster layout file (TOML; default: the built-in layout)")
@@ -136,6 +150,22 @@ def _guarded(fn):
 @_guarded
 def cmd_layout(args) -> int:
     sys.stdout.write(load_layout(args.layout).toml())
+    return 0
+
+
+@_guarded
+def cmd_keys(args) -> int:
+    from .curve import curve_toml, generate_keys, keys_environment
+
+    keys = generate_keys()
+    if args.env:
+        for name, value in keys_environment(keys).items():
+            sys.stdout.write(f"export {name}='{value}'\n")  # Z85 has no quote characters
+    else:
+        sys.stdout.write(
+            "# CURVE keys for the [cluster] table of a layout (keep them secret)\n"
+            "encryption = true\n" + curve_toml(keys)
+        )
     return 0
 
 

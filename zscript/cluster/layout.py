@@ -8,6 +8,9 @@ A layout is a TOML file::
     xsub_port = 5556                   # the manager's central XSUB
     websocket = true                   # the manager serves the WebSocket API
                                        # (127.0.0.1:27759; see websocket.config)
+    encryption = true                  # CURVE on every connection (see curve)
+    curve_server_publickey = "..."     # the keys (``zscript cluster keys``), or
+    ...                                # from each node's environment
 
     [nodes.manager]
     type = "manager"
@@ -37,6 +40,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .curve import CurveKeys, curve_config_script, curve_toml, layout_curve_keys
 from .websocket.config import WebSocketSettings, layout_websocket_settings, websocket_config_script
 
 __all__ = ["Layout", "LayoutError", "NodeSpec", "default_layout", "load_layout"]
@@ -71,6 +75,10 @@ class Layout:
     xsub_port: int = 5556
     #: The manager's WebSocket server (``websocket`` keys of ``[cluster]``), or None.
     websocket: WebSocketSettings | None = None
+    #: CURVE encryption of every connection (``encryption`` of ``[cluster]``).
+    encryption: bool = False
+    #: The CURVE keys written in the layout (None: from each node's environment).
+    curve: CurveKeys | None = None
     #: Where the file came from (None for the built-in default).
     path: Path | None = None
 
@@ -132,7 +140,10 @@ class Layout:
                 f"redef {z}connect_xpub_endpoint = {_q(pub)};\n",
                 f"redef {z}connect_xsub_endpoint = {_q(sub)};\n",
             ]
-        ) + (websocket_config_script(self.websocket) if self.websocket else "")
+        ) + (
+            (websocket_config_script(self.websocket) if self.websocket else "")
+            + (curve_config_script(self.curve) if self.curve else "")
+        )
 
     def toml(self) -> str:
         out = [
@@ -155,6 +166,12 @@ class Layout:
             if ws.cert_file:
                 out.append(f"websocket_cert_file = {_q(ws.cert_file)}")
                 out.append(f"websocket_key_file = {_q(ws.key_file or '')}")
+        if self.encryption:
+            out.append("encryption = true")
+            if self.curve:
+                out += curve_toml(self.curve).splitlines()
+        else:
+            out.append("# encryption = true           # CURVE on every connection")
         for n in self.nodes.values():
             out += ["", f"[nodes.{n.name}]", f'type = "{n.type}"', f'host = "{n.host}"']
             if n.port:
@@ -219,6 +236,7 @@ def load_layout(path: str | Path | None) -> Layout:
     layout.xsub_port = _port(cl.get("xsub_port", layout.xsub_port), f"{p} [cluster] xsub_port")
     try:
         layout.websocket = layout_websocket_settings(cl, f"{p} [cluster]")
+        layout.encryption, layout.curve = layout_curve_keys(cl, f"{p} [cluster]")
     except ValueError as e:
         raise LayoutError(str(e)) from None
     nodes = data.get("nodes")

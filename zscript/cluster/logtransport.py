@@ -23,13 +23,15 @@ the high-water mark).  On the receiving side, messages that are not log
 batches in our format are counted in :attr:`LogTransport.malformed` and
 dropped.
 
-The script starts it with ``Cluster::Backend::ZeroMQ::__init_log_transport()``
-after ``Cluster::init()`` (``policy/frameworks/cluster/backend/zeromq``).
+``Cluster::init()`` starts it (:meth:`.subsystem.ClusterSubsystem.init_backend`),
+as Zeek's backend sets up its log sockets in ``DoInit``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from .curve import CurveError, CurveKeys, start_authenticator
 
 __all__ = ["LOG_FORMAT", "LogTransport", "install"]
 
@@ -52,6 +54,8 @@ class LogTransport:
         sndhwm: int = 1000,
         rcvhwm: int = 1000,
         linger_ms: int = 500,
+        curve: CurveKeys | None = None,
+        socket_event: Callable[[int, int, str], None] | None = None,
     ):
         import zmq  # here, not at start-up: only cluster nodes use it
 
@@ -69,28 +73,52 @@ class LogTransport:
         self.push = None
         self.pull = None
         self._aloop = None
+        self._auth = None
+        self._monitor = None
+        curve = curve or CurveKeys()
         if connect:
             s = self.ctx.socket(zmq.PUSH)
+            self.push = s
             s.setsockopt(zmq.LINGER, linger_ms)
             s.setsockopt(zmq.SNDHWM, sndhwm)
             s.setsockopt(zmq.HEARTBEAT_IVL, 500)
             s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 1500)
             s.setsockopt(zmq.RECONNECT_IVL, 100)
             s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
+            try:
+                curve.configure_client(s)  # the loggers' PULL sockets are the servers
+            except Exception:
+                self.close()
+                raise
+            if socket_event is not None:
+                from .monitor import SocketMonitor
+
+                self._monitor = SocketMonitor(s, socket_event)
             for ep in connect:
-                s.connect(ep)
-            self.push = s
+                try:
+                    s.connect(ep)
+                except zmq.ZMQError as e:
+                    self.close()
+                    raise OSError(
+                        f"Failed to connect push socket {ep}: {zmq.strerror(e.errno)}"
+                    ) from None
         if listen:
             s = self.ctx.socket(zmq.PULL)
+            self.pull = s
             s.setsockopt(zmq.LINGER, 0)
             s.setsockopt(zmq.RCVHWM, rcvhwm)
             try:
+                curve.configure_server(s)
+                self._auth = start_authenticator(self.ctx, curve)
                 s.bind(listen)
             except zmq.ZMQError as e:
-                s.close(0)
                 self.close()
-                raise OSError(f"cannot listen for logs on {listen}: {e}") from None
-            self.pull = s
+                raise OSError(
+                    f"Failed to bind pull socket {listen}: {zmq.strerror(e.errno)}"
+                ) from None
+            except Exception:
+                self.close()
+                raise
 
     # ------------------------------------------------------------ sending
 
@@ -120,6 +148,8 @@ class LogTransport:
     def start_io(self, aloop) -> None:
         import zmq
 
+        if self._monitor is not None:
+            self._monitor.start_io(aloop)
         if self.pull is None:
             return
         self._aloop = aloop
@@ -161,6 +191,9 @@ class LogTransport:
     def close(self) -> None:
         import zmq
 
+        if self._monitor is not None:
+            self._monitor.close()
+            self._monitor = None
         if self.pull is not None:
             if self._aloop is not None:
                 try:
@@ -172,6 +205,9 @@ class LogTransport:
         if self.push is not None:
             self.push.close()  # keeps LINGER: queued batches still go out
             self.push = None
+        if self._auth is not None:
+            self._auth.stop()
+            self._auth = None
         self.ctx.term()
 
 
@@ -189,7 +225,6 @@ class LogTransportSubsystem:
         self.connect_sink: Callable[[LogTransport], None] = lambda t: None
         self.encode: Callable[[object], bytes] = lambda batch: batch.encode()
         self.accept: Callable[[bytes], object] = lambda payload: None
-        host.add_bif(_ZMQ + "__init_log_transport", "function(): bool", self.start)
 
     def _option(self, name: str, default):
         v = self.host.global_value(_ZMQ + name, default)
@@ -205,6 +240,7 @@ class LogTransportSubsystem:
         listen = str(self._option("listen_log_endpoint", ""))
         if not connect and not listen:
             return True
+        cluster = host.subsystems.get("cluster")  # the keys and the monitoring events
         try:
             t = LogTransport(
                 node_id,
@@ -214,9 +250,14 @@ class LogTransportSubsystem:
                 sndhwm=int(self._option("log_sndhwm", 1000)),
                 rcvhwm=int(self._option("log_rcvhwm", 1000)),
                 linger_ms=int(self._option("linger_ms", 500)),
+                curve=cluster.curve if cluster is not None else None,
+                socket_event=cluster.socket_event if cluster is not None else None,
             )
         except OSError as e:
             host.reporter.error(f"ZeroMQ: {e}")
+            return False
+        except CurveError as e:
+            host.reporter.error(str(e))
             return False
         t.encode = self.encode
         t.accept = self.accept

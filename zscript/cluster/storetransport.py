@@ -105,9 +105,7 @@ class ClusterStoreTransport:
 
     @property
     def is_master(self) -> bool:
-        c = self.cluster
-        spec = c.layout.nodes.get(c.node) if c.layout is not None else None
-        return spec is not None and spec.type == "manager"
+        return self.cluster.node_type == "manager"
 
     # ------------------------------------------------------ StoreTransport
 

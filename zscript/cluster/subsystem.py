@@ -35,9 +35,13 @@ import os
 import time
 from collections.abc import Callable
 
+from ..runtime.errors import ZeekExit
 from .backend import ClusterBackend
 from .bifs import register_bifs
+from .curve import ENV_PREFIX, CurveError, CurveKeys, environment_keys, load_curve_keys
 from .layout import Layout, LayoutError, load_layout
+from .publish_on_change import PublishOnChange
+from .telemetry import EventTelemetry
 
 __all__ = ["ClusterSubsystem", "install"]
 
@@ -76,7 +80,17 @@ class ClusterSubsystem:
         self.topic_listeners: list[Callable[[str, bool], None]] = []
         #: Called once the backend is connected (:meth:`init_backend`).
         self.on_backend_up: list[Callable[[], None]] = []
+        #: CURVE keys of the ZeroMQ transport (read when the process starts).
+        self.curve = CurveKeys()
+        #: The &publish_on_change tables (:mod:`.publish_on_change`).
+        self.publish_on_change = PublishOnChange(host, self)
+        #: Events by handler and topic (Cluster::Telemetry VERBOSE; :mod:`.telemetry`).
+        self.telemetry = EventTelemetry()
+        self._verbose: EventTelemetry | None = None
         register_bifs(host, self)
+        host.on_start.append(self._load_curve_keys)
+        host.on_start.append(self._start_publish_on_change)
+        host.on_start.append(self._configure_telemetry)
 
     @property
     def enabled(self) -> bool:
@@ -89,8 +103,14 @@ class ClusterSubsystem:
         if not self.enabled:
             return
         host = self.host
+        explicit = host.options.get("layout")
+        if explicit is None and host.find_script("cluster-layout") is not None:
+            # Zeek's way: the framework loads the script found on the path.
+            self.layout = None
+            self._declare_node(self.node)
+            return
         try:
-            self.layout = load_layout(host.options.get("layout"))
+            self.layout = load_layout(explicit)
         except LayoutError as e:
             host.fail(str(e))
             self.node = ""
@@ -100,29 +120,50 @@ class ClusterSubsystem:
             host.fail(f"'{self.node}' is not a node of the cluster layout (its nodes: {names})")
             self.node = ""
             return
+        if (
+            self.layout.encryption
+            and self.layout.curve is None
+            and not (environment_keys().client_enabled)
+        ):
+            where = self.layout.path or "the layout"
+            host.fail(
+                f"{where}: encryption is on but there are no CURVE keys: add the lines "
+                f"`zscript cluster keys` prints to [cluster], or set the {ENV_PREFIX}* "
+                "variables (`zscript cluster keys --env`)"
+            )
+            self.node = ""
+            return
+        host.provide_script("cluster-layout", self.layout.layout_script())
         self._declare_node(self.node)
 
     def load_scripts(self) -> None:
-        """For a cluster node: the backend and the layout's settings (see the module docstring)."""
-        if self.enabled:
-            self._load_cluster_scripts()
-
-    def _declare_node(self, node: str) -> None:
-        from ..diagnostics import SourceFile
-
-        host = self.host
-        host.provide_script("cluster-layout", self.layout.layout_script())
-        quoted = node.replace("\\", "\\\\").replace('"', '\\"')
-        text = f'@load base/frameworks/cluster/types\nredef Cluster::node = "{quoted}";\n'
-        host.load_source(SourceFile("<cluster-node>", text))
-
-    def _load_cluster_scripts(self) -> None:
+        """For a node of zscript's own layout (a TOML file or the default):
+        the ZeroMQ backend and the layout's settings, as zeekctl's generated
+        scripts select them.  With a ``cluster-layout`` script of the user's,
+        the user's scripts choose, as in Zeek."""
+        if not self.enabled or self.layout is None:
+            return
         from ..diagnostics import SourceFile
 
         host = self.host
         text = "@load base/frameworks/cluster\n@load policy/frameworks/cluster/backend/zeromq\n"
         host.load_source(SourceFile("<cluster-backend>", text))
         host.load_source(SourceFile("<cluster-config>", self.layout.config_script()))
+
+    def _declare_node(self, node: str) -> None:
+        from ..diagnostics import SourceFile
+
+        quoted = node.replace("\\", "\\\\").replace('"', '\\"')
+        text = f'@load base/frameworks/cluster/types\nredef Cluster::node = "{quoted}";\n'
+        self.host.load_source(SourceFile("<cluster-node>", text))
+
+    @property
+    def node_type(self) -> str:
+        """This node's type in ``Cluster::nodes`` (``"manager"``, ...; "" if none)."""
+        nodes = self.host.global_value("Cluster::nodes", None) or {}
+        rec = nodes.get(self.node) if self.node else None
+        t = getattr(rec, "f_node_type", None)
+        return getattr(t, "name", "").rpartition("::")[2].lower()
 
     def join(self, node: str, layout_path: str | None) -> None:
         """Join a running cluster as a client, after the host was created
@@ -150,6 +191,54 @@ class ClusterSubsystem:
         v = self.host.global_value(_ZMQ + name, default)
         return default if v is None else v
 
+    def _load_curve_keys(self) -> None:
+        """Read the CURVE keys once the scripts are loaded, as Zeek does when
+        the ZeroMQ backend is selected; keys both in script and in the
+        environment are a fatal error (:mod:`.curve`)."""
+        if str(self.host.global_value("Cluster::backend", "")) != "Cluster::CLUSTER_BACKEND_ZEROMQ":
+            return
+        script = CurveKeys(
+            **{
+                k: str(self._option("curve_" + k, ""))
+                for k in (
+                    "server_publickey",
+                    "server_secretkey",
+                    "client_publickey",
+                    "client_secretkey",
+                )
+            }
+        )
+        try:
+            self.curve = load_curve_keys(script)
+        except CurveError as e:
+            self.host.fail(str(e), fatal=True)
+
+    def _start_publish_on_change(self) -> None:
+        """Evaluate the ``&publish_on_change`` attributes once the scripts are
+        loaded; errors in them end the process before ``zeek_init``, as in Zeek."""
+        if self.publish_on_change.instantiate():
+            raise ZeekExit(1)
+
+    def _configure_telemetry(self) -> None:
+        g = self.host.global_value
+        self.telemetry.configure(
+            g("Cluster::Telemetry::core_metrics", None),
+            g("Cluster::Telemetry::topic_normalizations", None),
+        )
+        self._verbose = self.telemetry if self.telemetry.enabled else None
+
+    def count_out(self, name: str, topic: str) -> None:
+        """An event was published (for the VERBOSE counters)."""
+        if self._verbose is not None:
+            self._verbose.count("out", name, topic)
+
+    def socket_event(self, number: int, value: int, address: str) -> None:
+        """A connection event of one of the node's ZeroMQ sockets
+        (:mod:`.monitor`): ``Cluster::Backend::ZeroMQ::monitoring_event``."""
+        h = self.host.loop.registry.lookup(_ZMQ + "monitoring_event")
+        if h is not None and h.handlers:
+            self.host.loop.post(h, (number, value, address))
+
     def spawn_proxy(self) -> bool:
         """``Cluster::Backend::ZeroMQ::spawn_zmq_proxy_thread()``."""
         from .zeromq import CentralProxy
@@ -164,9 +253,13 @@ class ClusterSubsystem:
                 nodrop=bool(self._option("listen_xpub_nodrop", True)),
                 linger_ms=int(self._option("linger_ms", 500)),
                 ipv6=bool(self._option("ipv6", False)),
+                curve=self.curve,
             )
         except OSError as e:
             self.host.reporter.error(f"ZeroMQ: {e}")
+            return False
+        except CurveError as e:
+            self.host.reporter.error(str(e))
             return False
         self.host.loop.on_exit.append(self._stop_proxy)
         return True
@@ -186,7 +279,10 @@ class ClusterSubsystem:
             str(host.global_value("Cluster::event_serializer", "")), "broker-bin-v1"
         )
         self.serializer = get_serializer(
-            fmt, resolve_enum=host.enum_value, resolve_function=self._resolve_function
+            fmt,
+            resolve_enum=host.enum_value,
+            resolve_function=self._resolve_function,
+            make_data=self._make_data(),
         )
         self.fmt = fmt.encode()
         self.node_id = node_id
@@ -201,8 +297,10 @@ class ClusterSubsystem:
             xsub_rcvbuf=int(self._option("xsub_rcvbuf", -1)),
             connect_xpub_nodrop=bool(self._option("connect_xpub_nodrop", True)),
             ipv6=bool(self._option("ipv6", False)),
+            curve=self.curve,
         )
         backend = ZeroMQBackend(node_id, host.reporter.warning, opts)
+        backend.socket_event = self.socket_event
         backend.subscriptions |= self.pending_subscriptions
         self.pending_subscriptions.clear()
         backend.deliver = self._deliver
@@ -219,6 +317,15 @@ class ClusterSubsystem:
             backend.init()
         except OSError as e:
             host.reporter.error(f"ZeroMQ: {e}")
+            return False
+        except CurveError as e:
+            host.reporter.error(str(e))
+            return False
+        # The log sockets belong to the backend too (Zeek's DoInit binds the
+        # PULL socket): a failure there fails Cluster::init().
+        logs = host.subsystems.get("cluster-logs")
+        if logs is not None and not logs.start():
+            backend.terminate()
             return False
         self.backend = backend
         loop = host.loop
@@ -244,6 +351,19 @@ class ClusterSubsystem:
             self.proxy.stop()
             self.proxy = None
 
+    def _make_data(self):
+        """``Broker::Data`` records for values received in ``any`` slots, as
+        Zeek makes them (:mod:`.serializers._data`)."""
+        from .serializers._data import BrokerData
+
+        rt = self.host.script_type("Broker::Data")
+        if rt is None:
+            return None
+        from ..runtime.values import record_class
+
+        make, resolve = record_class(rt)._zmake, self.host.enum_value
+        return lambda node: make({"f_data": BrokerData(node, resolve)})
+
     def _resolve_function(self, name: str):
         gid = self.host.checker.globals.get(name)
         return self.host.ns.get(gid.py_name) if gid is not None else None
@@ -266,6 +386,8 @@ class ClusterSubsystem:
             be.warn_once("decode:" + str(e)[:60], f"cluster: dropped an event: {e}")
             return
         self._stats.events_in += 1
+        if self._verbose is not None:
+            self._verbose.count("in", name, topic.decode("utf-8", "surrogateescape"))
         h = self._handlers.get(name)
         if h is None:
             h = self._handlers[name] = self.host.loop.handler(name, self._lookup(name))
@@ -328,14 +450,13 @@ class ClusterSubsystem:
         stores = self.host.subsystems.get("cluster-stores")  # &backend tables (storetransport)
         if stores is not None:
             st.update(stores.stats())
-        spec = self.layout.nodes.get(self.node) if self.layout else None
         nodes = self.host.global_value("Cluster::nodes", {}) or {}
         peers = sorted(
             n for n, rec in nodes.items() if n != self.node and getattr(rec, "f_id", None)
         )
         return {
             "node": self.node,
-            "type": spec.type if spec else "",
+            "type": self.node_type,
             "pid": os.getpid(),
             "id": self.node_id,
             "started": self.started,

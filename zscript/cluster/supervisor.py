@@ -47,6 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .curve import environment_keys, generate_keys, keys_environment
 from .layout import Layout, LayoutError, NodeSpec, load_layout
 from .rundir import (
     LAYOUT_FILE,
@@ -212,6 +213,15 @@ class Supervisor:
         self._stop_requested = False
         self._kill_now = False
         self._state_written = 0.0
+        #: Fresh CURVE keys for the nodes (an encrypted layout without keys of
+        #: its own, and none in this environment), passed in their environment.
+        self.curve_env: dict[str, str] = {}
+        if (
+            self.layout.encryption
+            and self.layout.curve is None
+            and not environment_keys().client_enabled
+        ):
+            self.curve_env = keys_environment(generate_keys())
 
     # ------------------------------------------------------------ signals
 
@@ -301,6 +311,7 @@ class Supervisor:
         env = dict(os.environ)
         env["ZSCRIPT_CLUSTER_RUN_DIR"] = str(self.run_dir)
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(self.curve_env)
         cmd = [self.python, "-m", "zscript", "run", n.name, *self.scripts]
         cmd += ["--layout", str(self.layout_file)]
         if n.started is not None:

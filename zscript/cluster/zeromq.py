@@ -44,9 +44,10 @@ from __future__ import annotations
 import threading
 
 import zmq
-from zmq.utils.monitor import parse_monitor_message
 
 from .backend import ClusterBackend
+from .curve import CurveKeys, start_authenticator
+from .monitor import SocketMonitor
 
 __all__ = ["CentralProxy", "ZeroMQBackend", "ZeroMQOptions"]
 
@@ -78,10 +79,23 @@ class ZeroMQOptions:
         self.xsub_rcvbuf = -1
         self.connect_xpub_nodrop = True
         self.ipv6 = False
+        #: CURVE keys (:mod:`.curve`); the node's sockets are clients.
+        self.curve = CurveKeys()
         for k, v in kw.items():
             if not hasattr(self, k):
                 raise TypeError(f"unknown ZeroMQ option {k}")
             setattr(self, k, v)
+
+
+def _step(fn, endpoint: str, what: str, *, with_errno: bool = False) -> None:
+    """``fn(endpoint)``; a failure is an ``OSError`` worded as Zeek's
+    (``Failed to bind xpub socket tcp://...: No such device (19)``)."""
+    try:
+        fn(endpoint)
+    except zmq.ZMQError as e:
+        text = zmq.strerror(e.errno)  # str(e) also names the endpoint
+        detail = f"{text} ({e.errno})" if with_errno else text
+        raise OSError(f"Failed to {what} socket {endpoint}: {detail}") from None
 
 
 def _tune(s: zmq.Socket, linger_ms: int, ipv6: bool) -> zmq.Socket:
@@ -114,6 +128,7 @@ class CentralProxy:
         nodrop: bool = True,
         linger_ms: int = 500,
         ipv6: bool = False,
+        curve: CurveKeys | None = None,
     ):
         self.ctx = zmq.Context(io_threads=io_threads)
         self._thread: threading.Thread | None = None
@@ -122,14 +137,22 @@ class CentralProxy:
         back.setsockopt(zmq.XPUB_VERBOSER, 1)
         if nodrop:
             back.setsockopt(zmq.XPUB_NODROP, 1)
+        self._auth = None
         try:
-            front.bind(xsub_bind)
-            back.bind(xpub_bind)
-        except zmq.ZMQError as e:
+            if curve is not None:
+                # Both sides of the proxy are CURVE servers (clients: every node).
+                curve.configure_server(front)
+                curve.configure_server(back)
+                self._auth = start_authenticator(self.ctx, curve)
+            for sock, what, ep in ((back, "xpub", xpub_bind), (front, "xsub", xsub_bind)):
+                _step(sock.bind, ep, f"bind {what}", with_errno=True)
+        except Exception:
             front.close(0)
             back.close(0)
+            if self._auth is not None:
+                self._auth.stop()
             self.ctx.term()
-            raise OSError(f"cannot listen on {xsub_bind} and {xpub_bind}: {e}") from None
+            raise
         self._control = self.ctx.socket(zmq.PAIR)
         endpoint = f"inproc://zscript-proxy-control-{id(self)}"
         self._control.bind(endpoint)
@@ -158,6 +181,9 @@ class CentralProxy:
         self._thread.join(timeout=2)
         self._control.close(0)
         self._thread = None
+        if self._auth is not None:
+            self._auth.stop()
+            self._auth = None
         self.ctx.term()
 
 
@@ -173,7 +199,10 @@ class ZeroMQBackend(ClusterBackend):
         self._id = node_id.encode()
         self._aloop = None
         self._xpub_kicked = False
-        self._monitor: zmq.Socket | None = None
+        self._monitors: list[SocketMonitor] = []
+        #: Set by the subsystem: called with ``(number, value, address)`` for
+        #: each connection event of the XPUB and XSUB (:mod:`.monitor`).
+        self.socket_event = lambda number, value, address: None
         # Bound backend methods (see the module docstring).
         self._send = None  # xpub.send
         self._recv = None  # xsub.recv
@@ -199,19 +228,20 @@ class ZeroMQBackend(ClusterBackend):
         if o.xsub_rcvbuf >= 0:
             xsub.setsockopt(zmq.RCVBUF, o.xsub_rcvbuf)
         try:
-            xpub.connect(o.connect_xpub_endpoint)
-            xsub.connect(o.connect_xsub_endpoint)
-        except zmq.ZMQError as e:
+            o.curve.configure_client(xpub)
+            o.curve.configure_client(xsub)
+            _step(xsub.connect, o.connect_xsub_endpoint, "connect xsub")
+            _step(xpub.connect, o.connect_xpub_endpoint, "connect xpub")
+        except Exception:
             xpub.close(0)
             xsub.close(0)
             self.ctx.term()
-            raise OSError(
-                f"cannot connect to {o.connect_xpub_endpoint} / {o.connect_xsub_endpoint}: {e}"
-            ) from None
+            raise
         self.xpub, self.xsub = xpub, xsub
-        # The XPUB's connection to the central proxy: when it breaks (the
-        # manager died), the subscriptions it had reported are gone too.
-        self._monitor = xpub.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        self._monitors = [
+            SocketMonitor(xpub, self._xpub_event),
+            SocketMonitor(xsub, self._socket_event),
+        ]
         self._send = _SEND.__get__(xpub)
         self._recv = _RECV.__get__(xsub)
         self._xsub_events = _GET.__get__(xsub)
@@ -224,8 +254,8 @@ class ZeroMQBackend(ClusterBackend):
         self._aloop = aloop
         aloop.add_reader(self.xsub.getsockopt(zmq.FD), self._drain_xsub)
         aloop.add_reader(self.xpub.getsockopt(zmq.FD), self._drain_xpub)
-        aloop.add_reader(self._monitor.getsockopt(zmq.FD), self._drain_monitor)
-        aloop.call_soon(self._drain_monitor)
+        for m in self._monitors:
+            m.start_io(aloop)
         # Edge-triggered: anything that arrived before now must be read explicitly.
         aloop.call_soon(self._drain_xsub, True)
         self._kick_xpub()
@@ -364,19 +394,15 @@ class ZeroMQBackend(ClusterBackend):
         except zmq.ZMQError:
             pass
 
-    def _drain_monitor(self) -> None:
-        mon = self._monitor
-        if mon is None:
-            return
-        lost = False
-        try:
-            while mon.get(_EVENTS) & _POLLIN:
-                event = parse_monitor_message(mon.recv_multipart(_NOBLOCK))
-                lost = lost or event["event"] == zmq.EVENT_DISCONNECTED
-        except (zmq.ZMQError, ValueError):
-            pass
-        if lost:
+    def _socket_event(self, number: int, value: int, address: str) -> None:
+        self.socket_event(number, value, address)
+
+    def _xpub_event(self, number: int, value: int, address: str) -> None:
+        # The XPUB's connection to the central proxy: when it breaks (the
+        # manager died), the subscriptions it had reported are gone too.
+        if number == zmq.EVENT_DISCONNECTED:
             self._proxy_lost()
+        self.socket_event(number, value, address)
 
     def _proxy_lost(self) -> None:
         """The connection to the central proxy broke: every subscription seen
@@ -392,18 +418,9 @@ class ZeroMQBackend(ClusterBackend):
 
     def _do_terminate(self) -> None:
         aloop = self._aloop
-        mon, self._monitor = self._monitor, None
-        if mon is not None:
-            if aloop is not None:
-                try:
-                    aloop.remove_reader(mon.getsockopt(zmq.FD))
-                except (zmq.ZMQError, ValueError, OSError):
-                    pass
-            try:
-                self.xpub.disable_monitor()
-            except zmq.ZMQError:
-                pass
-            mon.close(0)
+        monitors, self._monitors = self._monitors, []
+        for m in monitors:
+            m.close()
         for s in (self.xsub, self.xpub):
             if s is None:
                 continue

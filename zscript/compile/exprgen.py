@@ -600,8 +600,12 @@ class ExprGen:
         b = attrs.get("&backend")
         if b is not None:
             out.append(f"backend={self.expr(b)}")
-            if name is not None:
-                out.append(f"name={name!r}")
+        poc = attrs.get("&publish_on_change")
+        if poc is not None and name is not None:
+            # Evaluated once the scripts are loaded (redefs of the defaults apply).
+            out.append(f"publish_on_change=lambda: {self.expr(poc)}")
+        if name is not None and (b is not None or poc is not None):
+            out.append(f"name={name!r}")
         return ", ".join(out)
 
     def container_attrs(self, attrs: dict | None) -> dict:
@@ -617,6 +621,7 @@ class ExprGen:
             "&expire_func",
             "&backend",
             "&ordered",
+            "&publish_on_change",
         )
         return {k: v for k, v in attrs.items() if k in keys}
 

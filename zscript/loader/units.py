@@ -67,6 +67,13 @@ class ScriptLoading:
         self.loaded.add(real)
         return real, text
 
+    def find_script(self, name: str) -> str | None:
+        """The file ``@load name`` would load from a top-level script (None if none)."""
+        if name in self.provided:
+            return None
+        found = resolve_load(name, None)
+        return str(found) if found is not None else None
+
     def provide_script(self, name: str, text: str) -> None:
         """Make ``@load name`` load ``text`` (generated scripts such as
         Zeek's ``cluster-layout``)."""

@@ -189,7 +189,8 @@ _BASIC: dict[str, Callable] = {
     "void": lambda v: "<void>",
     "error": str,
     "type": _type_formatter,
-    "opaque": lambda v: f"<opaque of {v}>",
+    # An opaque value may know how Zeek prints it (Broker::Data: broker::data{...}).
+    "opaque": lambda v: v.zeek_describe() if hasattr(v, "zeek_describe") else f"<opaque of {v}>",
     "file": str,
 }
 

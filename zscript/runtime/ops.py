@@ -367,13 +367,34 @@ def _compatible(actual: Type | None, target: Type) -> bool:
     return True
 
 
+def _received_data(v):
+    """The opaque of a ``Broker::Data`` record (a value received in an
+    ``any`` slot, which converts itself: ``cast_to``), else None."""
+    if isinstance(v, Record) and v._rtype.name == "Broker::Data":
+        d = getattr(v, "f_data", None)
+        if hasattr(d, "cast_to"):
+            return d
+    return None
+
+
 def is_(v, t: Type) -> bool:
+    data = _received_data(v)
+    if data is not None and t.tag != "any" and getattr(t, "name", None) != "Broker::Data":
+        return data.can_cast_to(t)
     return _compatible(type_of(v), t)
 
 
 def as_(v, src: Type, dst: Type):
     """``v as dst``: unwrap an ``any`` or convert between compatible types."""
     if src.tag == "any":
+        data = _received_data(v)
+        if data is not None and dst.tag != "any" and getattr(dst, "name", None) != "Broker::Data":
+            try:
+                return data.cast_to(dst)
+            except ValueError:
+                raise InvalidCast(
+                    f"invalid cast of value with type 'Broker::Data' to type '{dst}'"
+                ) from None
         actual = type_of(v)
         if _compatible(actual, dst):
             return unbox(v)

@@ -183,17 +183,20 @@ class _Bifs:
     def collect_metrics(self, prefix: str, name: str) -> Vector:
         cls = record_class(self.host.script_type("Telemetry::Metric"))
         cache: dict = {}
-        out = [
-            cls._zmake(
-                {
-                    "f_opts": self._opts(f, cache),
-                    "f_label_names": self._strings(f.label_names),
-                    "f_label_values": self._strings(key),
-                    "f_value": float(v),
-                }
+        out = []
+        for f, key, v in self._matching(prefix, name, False):
+            # Zeek reports the labels sorted by name (prometheus-cpp keeps them in a map).
+            labels = sorted(zip(f.label_names, key, strict=True))
+            out.append(
+                cls._zmake(
+                    {
+                        "f_opts": self._opts(f, cache),
+                        "f_label_names": self._strings(k for k, _ in labels),
+                        "f_label_values": self._strings(x for _, x in labels),
+                        "f_value": float(v),
+                    }
+                )
             )
-            for f, key, v in self._matching(prefix, name, False)
-        ]
         return Vector(self.host.script_type("Telemetry::MetricVector"), out)
 
     def collect_histogram_metrics(self, prefix: str, name: str) -> Vector:

@@ -33,6 +33,7 @@ from ._bin_format import (
     skip,
     write_varbyte,
 )
+from ._data import atom_of_node, unwrap_data
 from ._values import (
     MISSING,
     Mismatch,
@@ -42,7 +43,6 @@ from ._values import (
     field_layout,
     is_vector_like,
     record_maker,
-    to_any,
 )
 
 __all__ = ["BinCodec"]
@@ -157,12 +157,33 @@ class BinCodec(TypeCodec):
 
     def _any_encoder(self):
         def enc(v, out):
+            data = unwrap_data(v)
+            if data is not None:  # received in an ``any``: sent as it came
+                self._encode_node(data.node, out)
+                return
             t, x = any_type_of(v)
             if t.tag == "any":
                 raise Mismatch(f"cannot serialize {v!r} in 'any'")
             self.encoder(t)(x, out)
 
         return enc
+
+    def _encode_node(self, node, out) -> None:
+        kind, v = node
+        if kind == "none":
+            out.append(T_NONE)
+        elif kind in ("vector", "set", "table"):
+            out.append({"vector": T_VECTOR, "set": T_SET, "table": T_TABLE}[kind])
+            write_varbyte(out, len(v))
+            for x in v:
+                if kind == "table":
+                    self._encode_node(x[0], out)
+                    self._encode_node(x[1], out)
+                else:
+                    self._encode_node(x, out)
+        else:
+            tag, x = atom_of_node(node)
+            ATOM_ENCODERS[tag](x, out)
 
     # ------------------------------------------------------------- decoders
 
@@ -322,6 +343,6 @@ class BinCodec(TypeCodec):
     def _any_decoder(self):
         def dec(b, p):
             node, p = decode_generic(b, p)
-            return to_any(node, self.resolve_enum), p
+            return self.any_value(node), p
 
         return dec

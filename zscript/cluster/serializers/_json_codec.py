@@ -14,6 +14,7 @@ from __future__ import annotations
 from ...runtime.containers import Set, Table, Vector
 from ...runtime.values import Record
 from ...types import Type
+from ._data import atom_of_node, unwrap_data
 from ._json_format import (
     ATOM_DECODERS,
     ATOM_ENCODERS,
@@ -34,7 +35,6 @@ from ._values import (
     field_layout,
     is_vector_like,
     record_maker,
-    to_any,
 )
 
 __all__ = ["JsonCodec"]
@@ -115,10 +115,25 @@ class JsonCodec(TypeCodec):
         return enc
 
     def _encode_any(self, v):
+        data = unwrap_data(v)
+        if data is not None:  # received in an ``any``: sent as it came
+            return self._encode_node(data.node)
         t, x = any_type_of(v)
         if t.tag == "any":
             raise Mismatch(f"cannot serialize {v!r} in 'any'")
         return self.encoder(t)(x)
+
+    def _encode_node(self, node):
+        kind, v = node
+        if kind == "none":
+            return NONE
+        if kind == "table":
+            items = [{"key": self._encode_node(k), "value": self._encode_node(x)} for k, x in v]
+            return {DT: "table", "data": items}
+        if kind in ("vector", "set"):
+            return {DT: kind, "data": [self._encode_node(x) for x in v]}
+        tag, x = atom_of_node(node)
+        return ATOM_ENCODERS[tag](x)
 
     # ------------------------------------------------------------- decoders
 
@@ -146,7 +161,7 @@ class JsonCodec(TypeCodec):
         if tag == "func":
             return self._decode_func
         if tag == "any":
-            return lambda o: to_any(node_from_json(o), self.resolve_enum)
+            return lambda o: self.any_value(node_from_json(o))
         raise Mismatch(f"cannot deserialize values of type {t}")
 
     def _key_decoder(self, indices: list[Type]):

@@ -21,7 +21,7 @@ import re
 
 from ...runtime.containers import Set, Table, Vector
 from ...runtime.patterns import Addr, Pattern, Port, Subnet
-from ...runtime.values import Boxed, EnumVal, record_class, type_of
+from ...runtime.values import Boxed, EnumVal, Record, record_class, type_of
 from ...types import (
     ANY,
     COUNT,
@@ -105,9 +105,13 @@ class TypeCodec:
     first use of a type and return the cached function afterwards.
     """
 
-    def __init__(self, resolve_enum=None, resolve_function=None):
+    def __init__(self, resolve_enum=None, resolve_function=None, make_data=None):
         self.resolve_enum = resolve_enum
         self.resolve_function = resolve_function
+        #: ``make_data(node)``: the value an ``any`` slot gets for Broker data
+        #: ``node`` (a ``Broker::Data`` record, see :mod:`._data`); without
+        #: it, the plain value :func:`to_any` makes.
+        self.make_data = make_data
         self._enc: dict[Type, object] = {}
         self._dec: dict[Type, object] = {}
 
@@ -116,6 +120,12 @@ class TypeCodec:
         if fn is None:
             fn = self._enc[t] = self._build_encoder(t)
         return fn
+
+    def any_value(self, node):
+        """What an ``any`` slot decodes to."""
+        if self.make_data is not None:
+            return self.make_data(node)
+        return to_any(node, self.resolve_enum)
 
     def decoder(self, t: Type):
         fn = self._dec.get(t)
@@ -262,6 +272,9 @@ def any_type_of(v) -> tuple[Type, object]:
     """``(type, plain value)`` of a value stored in an ``any`` slot."""
     if type(v) is Boxed:
         return v.t, v.v
+    data = getattr(v, "f_data", None) if isinstance(v, Record) else None
+    if data is not None and hasattr(data, "as_any"):  # a received Broker::Data
+        return any_type_of(data.as_any())
     t = type_of(v)
     if t is None:
         if isinstance(v, float):
@@ -345,8 +358,8 @@ def _render(node) -> str:
         return f"{v.num}/{'?' if v.proto == 'unknown' else v.proto}"
     if kind == "subnet":
         return "<invalid subnet>" if v is None else str(v)
-    if kind == "timespan":
-        return f"{v!r}s"
+    if kind in ("timestamp", "timespan"):
+        return f"{seconds_to_ns(v)}ns"
     if kind == "vector":
         return "(" + ", ".join(_render(x) for x in v) + ")"
     if kind == "set":

@@ -103,6 +103,9 @@ class EventSerializer(ABC):
         resolves its own names).
     :param resolve_function: ``f(name) -> function | None``; used to decode
         arguments of function type (Zeek sends a function by name).
+    :param make_data: ``f(node) -> value``: what an ``any`` slot decodes to
+        (the host makes Zeek's ``Broker::Data`` records, :mod:`._data`);
+        without it, plain values.
     """
 
     #: The format string of the wire protocol's format frame.
@@ -113,9 +116,11 @@ class EventSerializer(ABC):
         *,
         resolve_enum: Callable[[str], object] | None = None,
         resolve_function: Callable[[str], object] | None = None,
+        make_data: Callable[[object], object] | None = None,
     ):
         self.resolve_enum = resolve_enum
         self.resolve_function = resolve_function
+        self.make_data = make_data
         self._signatures: dict[FuncType, Signature] = {}
         self._guard: tuple = (None, None)
 

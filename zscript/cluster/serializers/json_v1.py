@@ -133,7 +133,7 @@ class BrokerJsonV1Serializer(EventSerializer):
 
     def __init__(self, **options):
         super().__init__(**options)
-        self.codec = JsonCodec(self.resolve_enum, self.resolve_function)
+        self.codec = JsonCodec(self.resolve_enum, self.resolve_function, self.make_data)
 
     def _do_serialize_event(self, name: str, args: tuple, arg_types: list[Type]) -> bytes:
         encoders = self.codec._enc

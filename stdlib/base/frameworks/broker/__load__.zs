@@ -1,3 +1,4 @@
 ##! Broker-compatible data stores and the options of ``&backend`` tables.
 
+@load ./main
 @load ./store

@@ -8,6 +8,8 @@
 @load ./pools
 @load ./pubsub
 @load ./websocket
+@load ./publish-on-change
+@load ./telemetry
 
 @if ( Cluster::is_enabled() )
 

@@ -84,6 +84,67 @@ export {
 	## False when the layout has a logger; then the manager does not write logs.
 	const manager_is_logger = T &redef;
 
+	## The default ``max_batch_size`` of :zeek:attr:`&publish_on_change`.
+	option default_table_publish_on_change_max_batch_size = 10;
+
+	## The default ``max_batch_delay`` of :zeek:attr:`&publish_on_change`.
+	option default_table_publish_on_change_max_batch_delay = 10msec;
+
+	## The value of the :zeek:attr:`&publish_on_change` attribute of a
+	## global table or set: its changes are published to the other nodes,
+	## which apply them to their own copy (see
+	## ``base/frameworks/cluster/publish-on-change``).
+	type PublishOnChangeAttr: record {
+		## The kinds of change to publish (not empty).
+		changes: set[TableChange];
+		## Where to publish: a string, or a function of the table's index
+		## returning one.  Default: ``zeek/table/<identifier>/``.
+		topic: any &optional;
+		## Changes collected before they are published together (0: publish
+		## each change at once).
+		max_batch_size: count &default=default_table_publish_on_change_max_batch_size;
+		## How long changes are collected at most (0sec: publish each change
+		## at once).
+		max_batch_delay: interval &default=default_table_publish_on_change_max_batch_delay;
+	};
+
+	## One change of a table or set, as published to the other nodes.
+	type TableChangeInfo: record {
+		## What happened.
+		change: TableChange;
+		## The network time of the change.
+		ts: time;
+		## The index of the element.
+		index: vector of any;
+		## The new (or removed) value; unset for sets.
+		value: any &optional;
+		## The value before a ``TABLE_ELEMENT_CHANGED``.
+		previous_value: any &optional;
+	};
+
+	## Changes published together.
+	type TableChangeInfos: vector of TableChangeInfo;
+
+	## What a batch of changes has in common.
+	type TableChangeHeader: record {
+		## The script identifier of the table or set.
+		id: string;
+		## The network time when the batch was published.
+		ts: time;
+		## The :zeek:see:`Cluster::node_id` of the process that published it.
+		node_id: string;
+	};
+
+	## A batch of changes of another process's table or set.
+	global table_change_infos: event(tcheader: TableChangeHeader, tcinfos: TableChangeInfos);
+
+	## Broker's way of publishing changes through the manager (not used with
+	## ZeroMQ, where every node sees every other node's publishes).
+	global forward_table_change_infos: event(tcheader: TableChangeHeader, tcinfos: TableChangeInfos, to_topic: string);
+
+	## Runs before received changes are applied; ``break`` discards them.
+	global apply_table_change_infos_policy: hook(tcheader: TableChangeHeader, tcinfos: TableChangeInfos);
+
 	## Whether this process is a cluster node.
 	global is_enabled: function(): bool;
 

@@ -56,12 +56,10 @@ event zeek_init() &priority=10
 	if ( run_proxy_thread && ! spawn_zmq_proxy_thread() )
 		Reporter::fatal("Failed to spawn ZeroMQ proxy thread");
 
+	# Also sets up the log PUSH/PULL sockets (log batches do not go through
+	# the proxy).
 	if ( ! Cluster::init() )
 		Reporter::fatal("Failed initialize ZeroMQ backend");
-
-	# Log batches travel on their own PUSH/PULL sockets, not through the proxy.
-	if ( ! __init_log_transport() )
-		Reporter::fatal("Failed to set up ZeroMQ log sockets");
 	}
 
 function subscription_expired(ids: set[string], id: string): interval
@@ -155,4 +153,18 @@ event Cluster::Backend::ZeroMQ::unsubscription(topic: string)
 		}
 
 	Reporter::warning(fmt("unsubscription of unknown node with id '%s'", id));
+	}
+
+# A failed handshake is a configuration error (wrong CURVE keys, or encryption
+# on one side only): the process ends.  A failure without detail can also be
+# a connection problem during the handshake, so it only warns.  The numbers
+# are ZeroMQ's (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, _PROTOCOL, _AUTH).
+event Cluster::Backend::ZeroMQ::monitoring_event(number: count, value: count, address: string)
+	{
+	local msg = fmt("ZeroMQ: Handshake for socket %s failed: event=0x%x value=%s", address, number, value);
+
+	if ( number == 0x0800 )
+		Reporter::warning(msg);
+	else if ( number == 0x2000 || number == 0x4000 )
+		Reporter::fatal(msg);
 	}

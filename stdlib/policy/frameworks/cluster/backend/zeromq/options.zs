@@ -120,6 +120,11 @@ redef Cluster::worker_topic = "zeek.cluster.worker";
 
 redef Cluster::proxy_pool_spec = Cluster::PoolSpec($topic="zeek.cluster.pool.proxy", $node_type=Cluster::PROXY);
 redef Cluster::logger_pool_spec = Cluster::PoolSpec($topic="zeek.cluster.pool.logger", $node_type=Cluster::LOGGER);
+# Node ids are in the nodeid topics: count them under one name.
+redef Cluster::Telemetry::topic_normalizations += {
+	[/^zeek\.cluster\.nodeid\..*/] = "zeek.cluster.nodeid.__normalized__",
+};
+
 redef Cluster::worker_pool_spec = Cluster::PoolSpec($topic="zeek.cluster.pool.worker", $node_type=Cluster::WORKER);
 
 # A node that writes logs listens for them on its layout port.
