@@ -329,3 +329,59 @@ def test_run_option_positions(tmp_path, layout):
     proc = run_cli(*args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "hello, world\n"
+
+
+# ------------------------------------------------------------- SIGPIPE
+
+
+def test_output_reader_going_away_ends_the_run_quietly(tmp_path):
+    """``zscript run ... | head -1``: the end of the pipe stops zscript as SIGPIPE would."""
+    write(
+        tmp_path,
+        "many.zs",
+        "event zeek_init() { local i = 0; while ( i < 1000000 ) { print i; ++i; } }\n",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zscript", "run", "standalone", "many.zs"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    try:
+        assert proc.stdout.readline() == b"0\n"
+        proc.stdout.close()  # the reader goes away
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == -13  # SIGPIPE
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+    assert err == ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_running_node_ignores_sigpipe(tmp_path):
+    """Writes to sockets whose peer left are errors handled where they happen
+    (metrics, WebSocket clients), never a SIGPIPE that kills the node."""
+    write(
+        tmp_path,
+        "wait.zs",
+        'redef exit_only_after_terminate = T;\nevent zeek_init() { print "up"; }\n',
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zscript", "run", "standalone", "wait.zs"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        env=_env(),
+    )
+    try:
+        assert proc.stdout.readline() == b"up\n"
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        ignored = int(re.search(r"^SigIgn:\s*([0-9a-f]+)$", status, re.M).group(1), 16)
+        assert ignored & (1 << (13 - 1)), "SIGPIPE is not ignored"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stdout.close()
