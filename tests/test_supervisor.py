@@ -426,11 +426,27 @@ def test_a_killed_supervisor_leaves_nodes_that_stop_can_still_stop(tmp_path, run
             '[cluster]\nwebsocket = true\nwebsocket_cert_file = "c.pem"\n',
             "websocket_cert_file: must be an absolute path",
         ),
+        # Script code in a host: the generated cluster-layout must not run it.
+        (
+            '[nodes.m]\ntype = "manager"\nport = 5000\n'
+            'host = \'127.0.0.1"], ["evil"] = [$node_type=Cluster::WORKER, $ip=127.0.0.1\'\n',
+            "[nodes.m] host: not an IP address",
+        ),
+        ('[nodes.m]\ntype = "manager"\nport = 5000\nhost = "example.org"\n', "not an IP address"),
+        ("a = " + "[" * 1000 + "]" * 1000 + "\n", "nested too deeply"),
+        (b'[cluster]\nserializer = "\xff"\n', "not UTF-8"),
+        (
+            f'[nodes.m]\ntype = "manager"\nport = 5000\n[nodes.{"w" * 500}]\ntype = "worker"\n',
+            "a node name may have at most 100 characters",
+        ),
     ],
 )
 def test_bad_layout_is_a_clear_error(tmp_path, text, message):
     layout = tmp_path / "bad.toml"
-    layout.write_text(text)
+    if isinstance(text, bytes):
+        layout.write_bytes(text)
+    else:
+        layout.write_text(text)
     script = tmp_path / "s.zs"
     script.write_text(SCRIPT)
     rd = tmp_path / "run"

@@ -28,6 +28,7 @@ from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatu
 from websockets.sync.client import connect
 from wsutil import run_zeekpy, self_signed_cert
 
+from zscript.cluster.scriptgen import string_literal
 from zscript.cluster.websocket import (
     WebSocketSettings,
     layout_websocket_settings,
@@ -1107,7 +1108,8 @@ def test_layout_settings_and_config_script(local_cluster):
             layout_websocket_settings(bad, "cluster.toml [cluster]")
     script = websocket_config_script(WebSocketSettings("::1", 9, '/a "b".pem', "/k.pem"))
     assert "$listen_addr=[::1], $listen_port=9/tcp" in script
-    assert '$cert_file="/a \\"b\\".pem", $key_file="/k.pem"' in script
+    cert = string_literal('/a "b".pem')
+    assert f'$cert_file={cert}, $key_file="/k.pem"' in script
 
     # A layout with websocket_port: the manager (only) listens there, with
     # the token from its environment.
