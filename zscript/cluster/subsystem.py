@@ -34,9 +34,11 @@ import os
 import time
 from collections.abc import Callable
 
+from .access import LOCAL_EVENTS
 from .backend import ClusterBackend
 from .bifs import register_bifs
 from .layout import Layout, LayoutError, load_layout
+from .scriptgen import string_literal
 
 __all__ = ["ClusterSubsystem", "install"]
 
@@ -106,8 +108,7 @@ class ClusterSubsystem:
         host.provide_script("cluster-layout", self.layout.layout_script())
         text = "@load base/frameworks/cluster\n@load policy/frameworks/cluster/backend/zeromq\n"
         if node:
-            quoted = node.replace("\\", "\\\\").replace('"', '\\"')
-            text = f'redef Cluster::node = "{quoted}";\n' + text
+            text = f"redef Cluster::node = {string_literal(node)};\n" + text
         host.load_source(SourceFile("<cluster-node>", text))
         host.load_source(SourceFile("<cluster-config>", self.layout.config_script()))
 
@@ -254,8 +255,10 @@ class ClusterSubsystem:
         self._stats.events_in += 1
         h = self._handlers.get(name)
         if h is None:
-            h = self._handlers[name] = self.host.loop.handler(name, self._lookup(name))
+            h = self._handlers[name] = self._handler(name)
         if not h.handlers:
+            if h is _REFUSED:
+                self._refuse_local(name)
             return
         hwm = self.onloop_hwm
         if hwm and len(self._queue) >= hwm:
@@ -266,6 +269,20 @@ class ClusterSubsystem:
             )
             return
         self._post(h, args if type(args) is tuple else tuple(args))
+
+    def _handler(self, name: str):
+        """The handler received events of ``name`` go to (:data:`_REFUSED` for local ones)."""
+        if name in LOCAL_EVENTS:
+            return _REFUSED
+        return self.host.loop.handler(name, self._lookup(name))
+
+    def _refuse_local(self, name: str) -> None:
+        be = self.backend
+        be.stats.local_events += 1
+        be.warn_once(
+            "local:" + name,
+            f"cluster: dropped '{name}' from the network (only this node raises it)",
+        )
 
     def _other_format(self, topic: bytes, fmt: bytes, payload: bytes) -> None:
         h = self.format_handlers.get(fmt)
@@ -328,6 +345,7 @@ class ClusterSubsystem:
             "updated": time.time(),
             "up": self.backend is not None,
             "peers_up": peers,
+            "messages_suppressed": self.host.reporter.suppressed,
             **st,
         }
 
@@ -345,6 +363,15 @@ class ClusterSubsystem:
         loop = self.host.loop
         if up and not loop.terminating:
             loop.timers.add(loop.clock.now() + STATUS_INTERVAL, self._write_status)
+
+
+class _Refused:
+    """The handler of events only the node itself raises (see :mod:`.access`)."""
+
+    handlers = ()
+
+
+_REFUSED = _Refused()
 
 
 def install(host) -> ClusterSubsystem:
