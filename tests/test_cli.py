@@ -385,3 +385,80 @@ def test_a_running_node_ignores_sigpipe(tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
         proc.stdout.close()
+
+
+# ------------------------------------------------- no internal errors (issue 12)
+
+_NO_INTERNAL_ERRORS = [
+    (
+        "local-compound-init",
+        "event zeek_init() { local n: count += 1; print n; }\n",
+        1,
+        "can't use += / -= for initializations of local variables",
+    ),
+    ("huge-count-literal", "global x = " + "9" * 4500 + ";\n", 1, "integer constant out of range"),
+    ("huge-port-literal", "global p = " + "9" * 4500 + "/tcp;\n", 1, "bad port number"),
+    ("zero-padded-literal", "global x = " + "0" * 5000 + "7;\nprint x;\n", 0, ""),
+    ("long-load-name", "@load " + "a" * 300 + "\n", 1, "can't find aaaa"),
+    (
+        "missing-return-value",
+        "function f(): count { if ( F ) return 1; }\nevent zeek_init() { print f() + 1; print 2; }\n",
+        0,
+        "warning: non-void function returning without a value: f",
+    ),
+    (
+        "fmt-without-format-string",
+        "event zeek_init() { print fmt(3735928559); }\n",
+        1,
+        "first argument to util::fmt() needs to be a format string",
+    ),
+    (
+        "fmt-called-indirectly",
+        "event zeek_init() { local f = fmt; print f(12); print 3; }\n",
+        0,
+        "first argument to util::fmt() needs to be a format string",
+    ),
+    (
+        "to-count-of-5000-digits",
+        'event zeek_init() { print to_count("' + "9" * 5000 + '"); }\n',
+        0,
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "status", "message"),
+    _NO_INTERNAL_ERRORS,
+    ids=[c[0] for c in _NO_INTERNAL_ERRORS],
+)
+def test_inputs_that_were_internal_errors(tmp_path, name, text, status, message):
+    write(tmp_path, "t.zs", text)
+    proc = run_cli("run", "standalone", "t.zs", cwd=tmp_path)
+    assert "internal error" not in proc.stderr, proc.stderr
+    assert proc.returncode == status, proc.stderr
+    assert message in proc.stderr
+    if status == 0 and name != "missing-return-value":
+        assert proc.stdout.strip() != ""
+
+
+def test_loading_a_file_that_is_no_script_does_not_echo_it(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("password: hunter2 # not a script\n")
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    write(sub, "s.zs", "@load ../../secret\n")
+    proc = run_cli("check", "a/b/s.zs", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "hunter2" not in proc.stderr
+    assert "a/b/../../secret is not a zscript file" in proc.stderr
+    if Path("/etc/passwd").is_file():
+        up = "../" * (len(tmp_path.resolve().parts) + 2)
+        write(sub, "p.zs", f"@load {up}etc/passwd\n")
+        proc = run_cli("check", "a/b/p.zs", cwd=tmp_path)
+        assert proc.returncode == 1 and "is not a zscript file" in proc.stderr
+        assert "root:" not in proc.stderr
+    # A script without a suffix that parses still loads.
+    (tmp_path / "plain").write_text('print "plain loaded";\n')
+    write(tmp_path, "ok.zs", "@load ./plain\n")
+    assert run_cli("run", "standalone", "ok.zs", cwd=tmp_path).stdout == "plain loaded\n"

@@ -137,6 +137,24 @@ class _BifContext(bifs_mod.BifContext):
             out.write(text)
 
 
+#: Names of script files; other files ``@load`` finds must parse as scripts.
+_SCRIPT_SUFFIXES = (".zs", ".zeek", ".bro")
+
+
+def _parses(source: SourceFile) -> bool:
+    """Whether ``source`` is free of syntax errors (directives not followed)."""
+    if "\x00" in source.text:
+        return False
+    parser = UnitParser(source, lambda d, lexer: None)
+    try:
+        for _ in parser.units():
+            if parser.errors:
+                return False
+    except IncompleteInput:
+        return False
+    return not parser.errors
+
+
 class Host:
     """One zscript process: its scripts, their namespace and the event loop.
 
@@ -260,6 +278,7 @@ class Host:
         ns = self.ns
         ns.update(ops.HELPERS)
         ops.WARNINGS[0] = self.reporter.warning_here
+        ops.WARNINGS[1] = self.reporter.script_warning
         out = self.stdout
         if out is None:
             write = sys.stdout.write
@@ -624,7 +643,16 @@ class Host:
             self.failed = True
             return
         self.loaded.add(real)
-        self.load_source(SourceFile(display or path, text))
+        source = SourceFile(display or path, text)
+        if span is not None and not path.endswith(_SCRIPT_SUFFIXES) and not _parses(source):
+            # ``@load`` of any file is the user's right, but a file that is
+            # no script gets one error, without quoting what it holds.
+            self.diagnostics.append(
+                Diagnostic("error", f"{source.display} is not a zscript file", span)
+            )
+            self.failed = True
+            return
+        self.load_source(source)
 
     def provide_script(self, name: str, text: str) -> None:
         """Make ``@load name`` load ``text`` (generated scripts such as

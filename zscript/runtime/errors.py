@@ -16,6 +16,7 @@ __all__ = [
     "AssertionFailure",
     "FieldMissing",
     "InvalidCast",
+    "NoReturnValue",
     "ScriptError",
     "UninitializedValue",
     "ZeekExit",
@@ -58,6 +59,18 @@ class AssertionFailure(ScriptError):
     def __init__(self, message: str, detail: str | None = None, silent: bool = False):
         super().__init__(message, detail)
         self.silent = silent
+
+
+class NoReturnValue(ScriptError):
+    """A function that must return a value ended without one.
+
+    Zeek warns ("non-void function returning without a value") and the null
+    result makes the statement that used it do nothing; here the warning is
+    printed where the function ended and the rest of the calling handler is
+    skipped, without a second message (``silent``).
+    """
+
+    silent = True
 
 
 class ZeekExit(BaseException):

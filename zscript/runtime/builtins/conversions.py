@@ -52,7 +52,9 @@ def c_strtol(s: str, base: int) -> tuple[int, str] | None:
         j += 1
     if j == i:
         return None
-    n = int(s[i:j], base)
+    digits = s[i:j].lstrip("0") or "0"
+    # strtol saturates; Python refuses to convert more than 4300 decimal digits.
+    n = int(digits, base) if len(digits) <= 100 else 1 << 512
     return (-n if neg else n), s[j:]
 
 
