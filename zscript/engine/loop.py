@@ -132,6 +132,7 @@ class EventLoop:
     def drain(self) -> None:
         self.queue.drain()
         self.triggers.process()
+        self.queue.run_after_handlers()  # what `when` bodies (or I/O callbacks) left
 
     def drain_all(self) -> None:
         while True:

@@ -21,7 +21,7 @@ every store (a table whose role changes is re-bound: a new clone takes the
 master's snapshot).
 
 It also serves as the services object replicated stores use (``now``,
-``schedule``, ``report``, ``call_soon``).
+``schedule``, ``report``, ``call_soon``, ``after_handlers``).
 """
 
 from __future__ import annotations
@@ -122,6 +122,11 @@ class StorageSubsystem:
 
     def call_soon(self, fn: Callable, *args) -> None:
         self.bridge.call_soon(fn, *args)
+
+    def after_handlers(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` once the running event handlers return (the stores' commit point)."""
+        self.loop.queue.after_handlers(fn)
+        self.loop.wake()  # when called from I/O, outside any handler
 
     def global_value(self, name: str, default=None):
         v = self.host.global_value(name, default)
