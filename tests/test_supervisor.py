@@ -564,3 +564,29 @@ def test_status_shows_each_nodes_drops_as_its_metrics_do(tmp_path, run_dirs):
 
     stop = zscript("cluster", "stop", "--run-dir", rd, cwd=tmp_path)
     assert stop.returncode == 0, stop.stdout + stop.stderr
+
+
+def test_clean_stop_loses_no_log_record(tmp_path, run_dirs):
+    """Everything every node logs, before and during zeek_done, is in the
+    logger's file after ``zscript cluster stop`` (the loggers stop last, and
+    drain what was sent to them first)."""
+    layout = write_layout(tmp_path / "cluster.toml", DEFAULT_NODES)
+    rd = run_dirs()
+    script = ROOT / "tests" / "cluster" / "log_at_stop.zs"
+    r = zscript("cluster", "start", "--run-dir", rd, script, "--layout", layout, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    time.sleep(2)  # everyone logs for a while
+    stop = zscript("cluster", "stop", "--run-dir", rd, cwd=tmp_path)
+    assert stop.returncode == 0, stop.stdout + stop.stderr
+    rows: dict[tuple[str, str], set[int]] = {}
+    for line in (rd / "logger-1" / "stop.log").read_text().splitlines():
+        if line.startswith("#"):
+            continue
+        node, phase, n = line.split("\t")
+        rows.setdefault((node, phase), set()).add(int(n))
+    for node in DEFAULT_NODES:
+        out = (rd / node / "stdout").read_text()
+        logged = int(re.findall(r"^logged (\d+)$", out, re.M)[-1])
+        assert logged > 10, (node, out)
+        assert rows.get((node, "run"), set()) == set(range(logged)), node
+        assert rows.get((node, "done"), set()) == set(range(50)), node

@@ -23,9 +23,11 @@ Policy, in the spirit of zeekctl (which restarts crashed nodes from cron):
   not restarted.  When the manager is done the supervisor stops the other
   nodes and exits: this is how a demo ends by itself.
 * Stopping (SIGTERM or SIGINT to the supervisor, ``zscript cluster stop``)
-  sends SIGTERM to the workers and proxies, waits for them, then the loggers,
-  then the manager, so that ``zeek_done`` runs everywhere while the nodes it
-  may still talk to are up.  A group still running after the stop timeout
+  sends SIGTERM to the workers and proxies, waits for them, then the manager,
+  then the loggers, so that ``zeek_done`` runs everywhere while the nodes it
+  may still talk to are up, and every log record written before or during a
+  node's ``zeek_done`` reaches a logger that is still there to write it
+  (logs go straight to the loggers, not through the manager's proxy).  A group still running after the stop timeout
   (20 s) is killed with SIGKILL and the state says so.
 
 Run as ``python -m zscript.cluster.supervisor`` (what ``zscript cluster
@@ -67,15 +69,16 @@ STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
 POLL = 0.1
 
-#: Which node types are stopped together, first to last.
-STOP_ORDER = (("worker", "proxy"), ("logger",), ("manager",))
+#: Which node types are stopped together, first to last (the loggers last:
+#: they write what the others log until those are gone).
+STOP_ORDER = (("worker", "proxy"), ("manager",), ("logger",))
 
 
 # ------------------------------------------------------------------ helpers
 
 
 def stop_groups(layout: Layout) -> list[list[str]]:
-    """Node names in stop order: workers and proxies, loggers, the manager."""
+    """Node names in stop order: workers and proxies, the manager, the loggers."""
     return [[n.name for n in layout.nodes.values() if n.type in types] for types in STOP_ORDER]
 
 
