@@ -209,7 +209,7 @@ def test_start_status_restart_and_clean_stop(tmp_path, run_dirs):
     for pid in pids | {old}:
         assert not alive(pid), pid
     log = (rd / "supervisor.log").read_text()
-    order = [log.index(f"stopping {what}") for what in ("proxy-1, worker-1", "logger-1", "manager")]
+    order = [log.index(f"stopping {what}") for what in ("proxy-1, worker-1", "manager", "logger-1")]
     assert order == sorted(order), log
 
     after = zscript("cluster", "status", "--run-dir", rd, cwd=tmp_path)
