@@ -462,3 +462,31 @@ def test_loading_a_file_that_is_no_script_does_not_echo_it(tmp_path):
     (tmp_path / "plain").write_text('print "plain loaded";\n')
     write(tmp_path, "ok.zs", "@load ./plain\n")
     assert run_cli("run", "standalone", "ok.zs", cwd=tmp_path).stdout == "plain loaded\n"
+
+
+# ------------------------------------------------ bounded output (issue 12)
+
+
+def test_thousands_of_errors_on_one_long_line_stay_readable(tmp_path):
+    names = ", ".join(f"u{i}" for i in range(8000))  # a line of ~60 KB
+    write(tmp_path, "t.zs", f"event zeek_init() {{ print {names}; }}\n")
+    proc = run_cli("check", "t.zs", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert len(proc.stderr) < 60_000, len(proc.stderr)
+    assert proc.stderr.count("unknown identifier") == 100
+    assert proc.stderr.rstrip().endswith("(7900 more errors not shown)")
+    # Each excerpt is a window around the caret, not the whole line.
+    lines = proc.stderr.splitlines()
+    assert max(len(ln) for ln in lines) < 400
+    tenth = next(j for j, ln in enumerate(lines) if ln.endswith("'u9'"))
+    assert "u9" in lines[tenth + 1] and lines[tenth + 2].strip().startswith("^~")
+
+
+def test_overlong_messages_and_patterns(tmp_path):
+    write(tmp_path, "t.zs", "global p = /" + "a" * (5 << 20) + "/;\n")
+    proc = run_cli("check", "t.zs", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "bad pattern: pattern too long (5242880 characters; at most 1048576)" in proc.stderr
+    assert len(proc.stderr) < 3000
+    write(tmp_path, "ok.zs", "global p = /" + "ab" * 300_000 + "/;\nprint |p|;\n")
+    assert run_cli("check", "ok.zs", cwd=tmp_path).returncode == 0

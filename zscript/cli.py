@@ -38,10 +38,9 @@ __all__ = ["main"]
 
 
 def _print_diagnostics(diags) -> None:
-    from .diagnostics import render
+    from .diagnostics import render_all
 
-    for d in diags:
-        sys.stderr.write(render(d))
+    sys.stderr.write(render_all(diags))
 
 
 def _load(host, files: list[str], code: str | None) -> bool:

@@ -13,6 +13,12 @@ caret under the span::
 
 Runtime errors use Zeek's runtime header (``expression error in FILE, line N:``)
 without a caret; see :func:`render_runtime`.
+
+Output stays bounded whatever the input: the excerpt shows at most
+:data:`MAX_EXCERPT` columns of the line around the caret (``...`` marks what
+is cut), a message or hint longer than :data:`MAX_MESSAGE` characters is
+cut, and :func:`render_all` prints at most :data:`MAX_REPORTED` diagnostics,
+then how many more there were.
 """
 
 from __future__ import annotations
@@ -22,14 +28,25 @@ import os
 import attrs
 
 __all__ = [
+    "MAX_EXCERPT",
+    "MAX_MESSAGE",
+    "MAX_REPORTED",
     "Diagnostic",
     "SourceFile",
     "Span",
     "ZScriptError",
     "display_path",
     "render",
+    "render_all",
     "render_runtime",
 ]
+
+#: Columns of a source line shown in an excerpt.
+MAX_EXCERPT = 160
+#: Characters of a message or hint.
+MAX_MESSAGE = 500
+#: Diagnostics :func:`render_all` prints before it only counts.
+MAX_REPORTED = 100
 
 
 @attrs.define(eq=False)
@@ -120,7 +137,7 @@ class ZScriptError(Exception):
         return [d for d in self.diagnostics if d.severity == "error"]
 
     def render(self) -> str:
-        return "".join(render(d) for d in self.diagnostics)
+        return render_all(self.diagnostics)
 
 
 def render(diag: Diagnostic) -> str:
@@ -129,10 +146,11 @@ def render(diag: Diagnostic) -> str:
     if span is None or span.file is None:
         return f"{diag.severity}: {diag.message}\n"
     head = (
-        f"{diag.severity} in {span.filename}, line {span.line}, column {span.col}: {diag.message}"
+        f"{diag.severity} in {span.filename}, line {span.line}, column {span.col}: "
+        f"{_clip(diag.message)}"
     )
     if diag.hint:
-        head += f" ({diag.hint})"
+        head += f" ({_clip(diag.hint)})"
     src = span.file.line(span.line).expandtabs(8)
     raw = span.file.line(span.line)
     col = len(raw[: span.col - 1].expandtabs(8)) + 1
@@ -141,8 +159,47 @@ def render(diag: Diagnostic) -> str:
         width = max(1, end - col)
     else:
         width = max(1, len(src) - col + 1)
+    src, col, width = _window(src, col, width)
     caret = " " * (col - 1) + "^" + "~" * (width - 1)
     return f"{head}\n    {src}\n    {caret}\n"
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return text[:MAX_MESSAGE] + f"... ({len(text) - MAX_MESSAGE} more characters)"
+
+
+def _window(src: str, col: int, width: int) -> tuple[str, int, int]:
+    """At most :data:`MAX_EXCERPT` columns of ``src`` around the caret at ``col``
+    (1-based) that spans ``width`` columns; returns the shown text and the
+    caret's column and width in it."""
+    if len(src) <= MAX_EXCERPT:
+        return src, col, width
+    start = max(0, col - 1 - MAX_EXCERPT // 3)
+    text = src[start : start + MAX_EXCERPT]
+    prefix = "..." if start > 0 else ""
+    suffix = "..." if start + MAX_EXCERPT < len(src) else ""
+    col = col - start + len(prefix)
+    width = max(1, min(width, len(text) + len(prefix) - col + 1))
+    return prefix + text + suffix, col, width
+
+
+def render_all(diags, limit: int = MAX_REPORTED) -> str:
+    """:func:`render` each diagnostic, at most ``limit`` of them, then a count of the rest."""
+    diags = list(diags)
+    out = [render(d) for d in diags[:limit]]
+    rest = diags[limit:]
+    if rest:
+        errors = sum(d.severity == "error" for d in rest)
+        parts = []
+        if errors:
+            parts.append(f"{errors} more error{'s' if errors != 1 else ''}")
+        if len(rest) > errors:
+            n = len(rest) - errors
+            parts.append(f"{n} more warning{'s' if n != 1 else ''}")
+        out.append(f"({' and '.join(parts)} not shown)\n")
+    return "".join(out)
 
 
 def render_runtime(kind: str, message: str, span: Span | None, detail: str | None = None) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from ..diagnostics import Diagnostic, Span
+from ..diagnostics import MAX_REPORTED, Diagnostic, Span
 from ..syntax import ast as A
 from ..types import (
     BASIC_TYPES,
@@ -101,6 +101,8 @@ class Checker(ExprChecks, StmtChecks):
         self.in_when_cond = False
         self.top = FuncInfo("top", "<global statements>", None, None, GLOBAL)
         self.diags: list[Diagnostic] = []
+        #: Errors reported so far (past MAX_REPORTED, nobody reads the hints).
+        self.errors_seen = 0
         self._py_counter = 0
         #: Event names raised, with the first span, and names with handlers.
         self.events_raised: dict[str, Span] = {}
@@ -117,6 +119,7 @@ class Checker(ExprChecks, StmtChecks):
     # ------------------------------------------------------------- diagnostics
 
     def error(self, span: Span | None, msg: str, hint: str | None = None) -> None:
+        self.errors_seen += 1
         self.diags.append(Diagnostic("error", msg, span, hint))
 
     def warn(self, span: Span | None, msg: str, hint: str | None = None) -> None:
@@ -222,7 +225,10 @@ class Checker(ExprChecks, StmtChecks):
         return full_name(self.module, name)
 
     def suggest(self, name: str) -> str | None:
-        """A 'did you mean' hint for an unknown name."""
+        """A 'did you mean' hint for an unknown name (none once more errors
+        were found than are shown: the search is costly on big inputs)."""
+        if self.errors_seen >= MAX_REPORTED:
+            return None
         cands: set[str] = set()
         f = self.func
         while f is not None:

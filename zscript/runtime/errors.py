@@ -12,6 +12,8 @@ The classes here are raised where Python would not raise on its own.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "AssertionFailure",
     "FieldMissing",
@@ -99,4 +101,6 @@ def message_for(exc: BaseException) -> tuple[str, str, bool]:
         return "runtime error", "maximum recursion depth exceeded", False
     if isinstance(exc, OverflowError):
         return "expression error", "numeric overflow", True
+    if isinstance(exc, re.error):  # a pattern built at run time (too long, invalid)
+        return "expression error", f"invalid pattern: {str(exc)[:200]}", True
     return "internal error", f"{type(exc).__name__}: {exc}", False

@@ -288,5 +288,6 @@ def string_to_pattern(ctx, s, convert):
     try:
         return make_pattern(text)
     except re.error as e:
-        reporter_error(ctx, f"invalid pattern {text}: {e}")
+        shown = text if len(text) <= 200 else text[:200] + "..."
+        reporter_error(ctx, f"invalid pattern {shown}: {e}")
         return make_pattern("(?!)")
