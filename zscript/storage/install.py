@@ -96,11 +96,13 @@ class StorageSubsystem:
             h.store.flush()
 
     def close(self) -> None:
-        """Close every replicated store (their files are complete afterwards).
+        """Close every replicated store (their files are complete afterwards)
+        and every backend the scripts left open.
 
         Runs when the host exits (``EventLoop.on_exit``)."""
         self.tables.close_all()
         self.stores.close_all()
+        self.manager.close_all()
 
     def metric_samples(self):
         """Zeek's ``zeek_storage_*`` metrics: a telemetry metric source (the host wires it)."""
