@@ -29,7 +29,7 @@ import pytest
 from clusterutil import free_ports
 from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
 from websockets.sync.client import connect
-from wsutil import run_zeekpy, self_signed_cert
+from wsutil import http_status, raw_handshake, run_zeekpy, self_signed_cert, send_text_frame
 
 from zscript.cluster.scriptgen import string_literal
 from zscript.cluster.websocket import (
@@ -1137,36 +1137,6 @@ def test_layout_settings_and_config_script(local_cluster):
 
 
 # ------------------------------------------------------------ hostile clients
-
-
-def raw_handshake(port: int, extra: bytes = b"", *, timeout: float = WAIT) -> socket.socket:
-    """A TCP connection that has sent a WebSocket upgrade request (``extra``: more headers)."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    sock.sendall(
-        b"GET /v1/messages/json HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-        b"Sec-WebSocket-Version: 13\r\n" + extra + b"\r\n"
-    )
-    return sock
-
-
-def send_text_frame(sock: socket.socket, text: str) -> None:
-    """One masked text frame, as a client sends it (payloads under 64 KiB)."""
-    data = text.encode()
-    mask = os.urandom(4)
-    n = len(data)
-    head = bytes([0x81, 0x80 | n]) if n < 126 else bytes([0x81, 0xFE]) + struct.pack("!H", n)
-    sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
-
-
-def http_status(sock: socket.socket) -> int:
-    head = b""
-    while b"\r\n" not in head:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        head += chunk
-    return int(head.split(b" ", 2)[1])
 
 
 def test_non_ascii_credentials_are_refused_not_an_error(ws_cluster):
