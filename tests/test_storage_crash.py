@@ -47,14 +47,14 @@ event zeek_init() {
 """
 
 
-@pytest.mark.parametrize("journal", ["wal", "delete"])
-def test_kill_9_loses_nothing_acknowledged(tmp_path, journal):
-    (tmp_path / "writer.zs").write_text(WRITER.replace("JOURNAL", journal))
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+def run_and_kill(directory, script: str, n: int) -> tuple[list[int], int]:
+    """Run ``script``, read the numbers it prints (acknowledgements) until there
+    are ``n``, kill it with SIGKILL; return every number it printed, and its
+    exit status."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "zscript", "run", "standalone", "writer.zs"],
-        cwd=tmp_path,
-        env=env,
+        [sys.executable, "-m", "zscript", "run", "standalone", script],
+        cwd=directory,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -62,7 +62,7 @@ def test_kill_9_loses_nothing_acknowledged(tmp_path, journal):
     acked: list[int] = []
     try:
         deadline = time.monotonic() + 60
-        while len(acked) < 300 and time.monotonic() < deadline:
+        while len(acked) < n and time.monotonic() < deadline:
             line = proc.stdout.readline()
             if not line:
                 break
@@ -75,8 +75,15 @@ def test_kill_9_loses_nothing_acknowledged(tmp_path, journal):
             proc.kill()
             proc.wait()
     acked += [int(x) for x in rest.split()]
-    assert len(acked) >= 300, err
-    assert proc.returncode == -signal.SIGKILL
+    assert len(acked) >= n, err
+    return acked, proc.returncode
+
+
+@pytest.mark.parametrize("journal", ["wal", "delete"])
+def test_kill_9_loses_nothing_acknowledged(tmp_path, journal):
+    (tmp_path / "writer.zs").write_text(WRITER.replace("JOURNAL", journal))
+    acked, returncode = run_and_kill(tmp_path, "writer.zs", 300)
+    assert returncode == -signal.SIGKILL
 
     db = sqlite3.connect(tmp_path / "crash.sqlite")
     assert db.execute("pragma integrity_check").fetchall() == [("ok",)]
@@ -143,32 +150,8 @@ def test_backend_table_keeps_every_write_whose_handler_returned(tmp_path):
     table: every write acknowledged after its handler returned is in the file,
     and the next run starts from there."""
     (tmp_path / "writer.zs").write_text(BACKEND_WRITER)
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
     for run in range(2):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "zscript", "run", "standalone", "writer.zs"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        acked: list[int] = []
-        try:
-            deadline = time.monotonic() + 60
-            while len(acked) < 500 and time.monotonic() < deadline:
-                line = proc.stdout.readline()
-                if not line:
-                    break
-                acked.append(int(line))
-            os.kill(proc.pid, signal.SIGKILL)
-            rest, err = proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        acked += [int(x) for x in rest.split()]
-        assert len(acked) >= 500, err
+        acked, _ = run_and_kill(tmp_path, "writer.zs", 500)
         stored = _stored_keys(tmp_path / "___sync_store_t.sqlite")
         missing = sorted(set(acked) - stored)
         assert missing == [], f"run {run}: {len(missing)} acknowledged writes lost: {missing[:20]}"
