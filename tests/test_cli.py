@@ -390,3 +390,164 @@ def test_run_option_positions(tmp_path, layout):
     proc = run_cli(*args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "hello, world\n"
+
+
+# ------------------------------------------------------------- SIGPIPE
+
+
+def test_output_reader_going_away_ends_the_run_quietly(tmp_path):
+    """``zscript run ... | head -1``: the end of the pipe stops zscript as SIGPIPE would."""
+    write(
+        tmp_path,
+        "many.zs",
+        "event zeek_init() { local i = 0; while ( i < 1000000 ) { print i; ++i; } }\n",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zscript", "run", "standalone", "many.zs"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    try:
+        assert proc.stdout.readline() == b"0\n"
+        proc.stdout.close()  # the reader goes away
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == -13  # SIGPIPE
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+    assert err == ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_running_node_ignores_sigpipe(tmp_path):
+    """Writes to sockets whose peer left are errors handled where they happen
+    (metrics, WebSocket clients), never a SIGPIPE that kills the node."""
+    write(
+        tmp_path,
+        "wait.zs",
+        'redef exit_only_after_terminate = T;\nevent zeek_init() { print "up"; }\n',
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zscript", "run", "standalone", "wait.zs"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        env=_env(),
+    )
+    try:
+        assert proc.stdout.readline() == b"up\n"
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        ignored = int(re.search(r"^SigIgn:\s*([0-9a-f]+)$", status, re.M).group(1), 16)
+        assert ignored & (1 << (13 - 1)), "SIGPIPE is not ignored"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+
+
+# ------------------------------------------------- no internal errors (issue 12)
+
+_NO_INTERNAL_ERRORS = [
+    (
+        "local-compound-init",
+        "event zeek_init() { local n: count += 1; print n; }\n",
+        1,
+        "can't use += / -= for initializations of local variables",
+    ),
+    ("huge-count-literal", "global x = " + "9" * 4500 + ";\n", 1, "integer constant out of range"),
+    ("huge-port-literal", "global p = " + "9" * 4500 + "/tcp;\n", 1, "bad port number"),
+    ("zero-padded-literal", "global x = " + "0" * 5000 + "7;\nprint x;\n", 0, ""),
+    ("long-load-name", "@load " + "a" * 300 + "\n", 1, "can't find aaaa"),
+    (
+        "missing-return-value",
+        "function f(): count { if ( F ) return 1; }\nevent zeek_init() { print f() + 1; print 2; }\n",
+        0,
+        "warning: non-void function returning without a value: f",
+    ),
+    (
+        "fmt-without-format-string",
+        "event zeek_init() { print fmt(3735928559); }\n",
+        1,
+        "first argument to util::fmt() needs to be a format string",
+    ),
+    (
+        "fmt-called-indirectly",
+        "event zeek_init() { local f = fmt; print f(12); print 3; }\n",
+        0,
+        "first argument to util::fmt() needs to be a format string",
+    ),
+    (
+        "to-count-of-5000-digits",
+        'event zeek_init() { print to_count("' + "9" * 5000 + '"); }\n',
+        0,
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "status", "message"),
+    _NO_INTERNAL_ERRORS,
+    ids=[c[0] for c in _NO_INTERNAL_ERRORS],
+)
+def test_inputs_that_were_internal_errors(tmp_path, name, text, status, message):
+    write(tmp_path, "t.zs", text)
+    proc = run_cli("run", "standalone", "t.zs", cwd=tmp_path)
+    assert "internal error" not in proc.stderr, proc.stderr
+    assert proc.returncode == status, proc.stderr
+    assert message in proc.stderr
+    if status == 0 and name != "missing-return-value":
+        assert proc.stdout.strip() != ""
+
+
+def test_loading_a_file_that_is_no_script_does_not_echo_it(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("password: hunter2 # not a script\n")
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    write(sub, "s.zs", "@load ../../secret\n")
+    proc = run_cli("check", "a/b/s.zs", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "hunter2" not in proc.stderr
+    assert "a/b/../../secret is not a zscript file" in proc.stderr
+    if Path("/etc/passwd").is_file():
+        up = "../" * (len(tmp_path.resolve().parts) + 2)
+        write(sub, "p.zs", f"@load {up}etc/passwd\n")
+        proc = run_cli("check", "a/b/p.zs", cwd=tmp_path)
+        assert proc.returncode == 1 and "is not a zscript file" in proc.stderr
+        assert "root:" not in proc.stderr
+    # A script without a suffix that parses still loads.
+    (tmp_path / "plain").write_text('print "plain loaded";\n')
+    write(tmp_path, "ok.zs", "@load ./plain\n")
+    assert run_cli("run", "standalone", "ok.zs", cwd=tmp_path).stdout == "plain loaded\n"
+
+
+# ------------------------------------------------ bounded output (issue 12)
+
+
+def test_thousands_of_errors_on_one_long_line_stay_readable(tmp_path):
+    names = ", ".join(f"u{i}" for i in range(8000))  # a line of ~60 KB
+    write(tmp_path, "t.zs", f"event zeek_init() {{ print {names}; }}\n")
+    proc = run_cli("check", "t.zs", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert len(proc.stderr) < 60_000, len(proc.stderr)
+    assert proc.stderr.count("unknown identifier") == 100
+    assert proc.stderr.rstrip().endswith("(7900 more errors not shown)")
+    # Each excerpt is a window around the caret, not the whole line.
+    lines = proc.stderr.splitlines()
+    assert max(len(ln) for ln in lines) < 400
+    tenth = next(j for j, ln in enumerate(lines) if ln.endswith("'u9'"))
+    assert "u9" in lines[tenth + 1] and lines[tenth + 2].strip().startswith("^~")
+
+
+def test_overlong_messages_and_patterns(tmp_path):
+    write(tmp_path, "t.zs", "global p = /" + "a" * (5 << 20) + "/;\n")
+    proc = run_cli("check", "t.zs", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "bad pattern: pattern too long (5242880 characters; at most 1048576)" in proc.stderr
+    assert len(proc.stderr) < 3000
+    write(tmp_path, "ok.zs", "global p = /" + "ab" * 300_000 + "/;\nprint |p|;\n")
+    assert run_cli("check", "ok.zs", cwd=tmp_path).returncode == 0

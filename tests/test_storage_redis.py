@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -329,3 +330,35 @@ def test_python_api_operation_timeout(redis_server):
     finally:
         os.kill(server.proc.pid, 18)  # SIGCONT
     b.close()
+
+
+def test_backend_left_open_is_closed_quietly_at_exit(redis_server, tmp_path):
+    """A script that never closes its Redis backend: the process ends without a
+    Python traceback (the storage subsystem closes what is open at exit)."""
+    srv = redis_server()
+    script = tmp_path / "open.zs"
+    script.write_text(
+        HEADER
+        + textwrap.dedent(
+            f"""
+            event zeek_init()
+                {{
+                local opts: Storage::BackendOptions;
+                opts$redis = [$server_host="127.0.0.1", $server_port={srv.port}/tcp, $key_prefix="t"];
+                local r = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string);
+                print r$code, Storage::Sync::put(r$value, [$key="k", $value="v"])$code;
+                }}
+            """
+        )
+    )
+    for _ in range(3):
+        proc = subprocess.run(
+            [sys.executable, "-m", "zscript", "run", "standalone", str(script)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == "Storage::SUCCESS, Storage::SUCCESS\n"
+        assert proc.stderr == "", proc.stderr

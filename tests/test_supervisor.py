@@ -209,7 +209,7 @@ def test_start_status_restart_and_clean_stop(tmp_path, run_dirs):
     for pid in pids | {old}:
         assert not alive(pid), pid
     log = (rd / "supervisor.log").read_text()
-    order = [log.index(f"stopping {what}") for what in ("proxy-1, worker-1", "logger-1", "manager")]
+    order = [log.index(f"stopping {what}") for what in ("proxy-1, worker-1", "manager", "logger-1")]
     assert order == sorted(order), log
 
     after = zscript("cluster", "status", "--run-dir", rd, cwd=tmp_path)
@@ -305,6 +305,9 @@ def test_demo_ends_by_itself_in_the_foreground(tmp_path, run_dirs):
     assert "all 60 connections from 2 workers were counted exactly once by 1 proxy" in out
     assert "supervisor | the manager finished: stopping the cluster" in out
     assert "MISMATCH" not in out and "did not finish" not in out
+    # A clean run warns about nothing (nodes once saw their own subscriptions
+    # withdrawn when the manager's proxy went, and called themselves unknown).
+    assert "warning" not in out + r.stderr and "unknown node" not in out + r.stderr, r.stderr
     # The output went to the run directory as well.
     assert "counted exactly once" in (rd / "manager" / "stdout").read_text()
     st = json.loads((rd / "supervisor.json").read_text())
@@ -426,11 +429,27 @@ def test_a_killed_supervisor_leaves_nodes_that_stop_can_still_stop(tmp_path, run
             '[cluster]\nwebsocket = true\nwebsocket_cert_file = "c.pem"\n',
             "websocket_cert_file: must be an absolute path",
         ),
+        # Script code in a host: the generated cluster-layout must not run it.
+        (
+            '[nodes.m]\ntype = "manager"\nport = 5000\n'
+            'host = \'127.0.0.1"], ["evil"] = [$node_type=Cluster::WORKER, $ip=127.0.0.1\'\n',
+            "[nodes.m] host: not an IP address",
+        ),
+        ('[nodes.m]\ntype = "manager"\nport = 5000\nhost = "example.org"\n', "not an IP address"),
+        ("a = " + "[" * 1000 + "]" * 1000 + "\n", "nested too deeply"),
+        (b'[cluster]\nserializer = "\xff"\n', "not UTF-8"),
+        (
+            f'[nodes.m]\ntype = "manager"\nport = 5000\n[nodes.{"w" * 500}]\ntype = "worker"\n',
+            "a node name may have at most 100 characters",
+        ),
     ],
 )
 def test_bad_layout_is_a_clear_error(tmp_path, text, message):
     layout = tmp_path / "bad.toml"
-    layout.write_text(text)
+    if isinstance(text, bytes):
+        layout.write_bytes(text)
+    else:
+        layout.write_text(text)
     script = tmp_path / "s.zs"
     script.write_text(SCRIPT)
     rd = tmp_path / "run"
@@ -545,3 +564,29 @@ def test_status_shows_each_nodes_drops_as_its_metrics_do(tmp_path, run_dirs):
 
     stop = zscript("cluster", "stop", "--run-dir", rd, cwd=tmp_path)
     assert stop.returncode == 0, stop.stdout + stop.stderr
+
+
+def test_clean_stop_loses_no_log_record(tmp_path, run_dirs):
+    """Everything every node logs, before and during zeek_done, is in the
+    logger's file after ``zscript cluster stop`` (the loggers stop last, and
+    drain what was sent to them first)."""
+    layout = write_layout(tmp_path / "cluster.toml", DEFAULT_NODES)
+    rd = run_dirs()
+    script = ROOT / "tests" / "cluster" / "log_at_stop.zs"
+    r = zscript("cluster", "start", "--run-dir", rd, script, "--layout", layout, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    time.sleep(2)  # everyone logs for a while
+    stop = zscript("cluster", "stop", "--run-dir", rd, cwd=tmp_path)
+    assert stop.returncode == 0, stop.stdout + stop.stderr
+    rows: dict[tuple[str, str], set[int]] = {}
+    for line in (rd / "logger-1" / "stop.log").read_text().splitlines():
+        if line.startswith("#"):
+            continue
+        node, phase, n = line.split("\t")
+        rows.setdefault((node, phase), set()).add(int(n))
+    for node in DEFAULT_NODES:
+        out = (rd / node / "stdout").read_text()
+        logged = int(re.findall(r"^logged (\d+)$", out, re.M)[-1])
+        assert logged > 10, (node, out)
+        assert rows.get((node, "run"), set()) == set(range(logged)), node
+        assert rows.get((node, "done"), set()) == set(range(50)), node

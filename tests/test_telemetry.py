@@ -869,3 +869,56 @@ def test_log_batches_to_a_missing_logger_are_counted(local_cluster, tmp_path):
             assert time.monotonic() < deadline, (node, got, st)
             time.sleep(0.2)
         assert value(smp, "zscript_cluster_log_msg_errors_total", node=node) == 0.0
+
+
+# ------------------------------------------------------------ hostile clients
+
+
+def _hang_up_before_reading(port: int) -> None:
+    """GET /metrics, then close at once (FIN, no RST): the answer hits a closed socket."""
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as s:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.shutdown(socket.SHUT_RDWR)
+
+
+def test_client_hanging_up_before_the_answer_does_not_kill_the_node(standalone):
+    (port,) = free_ports(1)
+    p = standalone(f"redef Telemetry::metrics_port = {port}/tcp;")
+    p.wait_for("tick 2")
+    assert get(port)[0] == 200
+    for _ in range(5):
+        _hang_up_before_reading(port)
+        time.sleep(0.1)
+    n = p.ticks()
+    p.wait_for(f"tick {n + 2}")
+    assert p.proc.poll() is None
+    assert get(port)[0] == 200  # still serving
+    assert "Traceback" not in p.text(err=True)
+    assert p.stop() == 0
+
+
+def _threads(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_idle_connections_hold_no_thread_each(standalone):
+    (port,) = free_ports(1)
+    p = standalone(f"redef Telemetry::metrics_port = {port}/tcp;")
+    p.wait_for("tick 2")
+    assert get(port)[0] == 200
+    before = _threads(p.proc.pid)
+    idle = []
+    try:
+        for _ in range(150):
+            idle.append(socket.create_connection(("127.0.0.1", port), timeout=WAIT))
+        # Half of them send part of a request and stop.
+        for s in idle[::2]:
+            s.sendall(b"GET /metr")
+        time.sleep(1.0)
+        assert _threads(p.proc.pid) <= before + 4
+        assert get(port)[0] == 200  # a well-behaved scraper is still served
+    finally:
+        for s in idle:
+            s.close()
+    assert p.stop() == 0

@@ -19,6 +19,9 @@ import os
 import re
 import socket
 import ssl
+import struct
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,8 +29,9 @@ import pytest
 from clusterutil import free_ports
 from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
 from websockets.sync.client import connect
-from wsutil import run_zeekpy, self_signed_cert
+from wsutil import http_status, raw_handshake, run_zeekpy, self_signed_cert, send_text_frame
 
+from zscript.cluster.scriptgen import string_literal
 from zscript.cluster.websocket import (
     WebSocketSettings,
     layout_websocket_settings,
@@ -1107,7 +1111,8 @@ def test_layout_settings_and_config_script(local_cluster):
             layout_websocket_settings(bad, "cluster.toml [cluster]")
     script = websocket_config_script(WebSocketSettings("::1", 9, '/a "b".pem', "/k.pem"))
     assert "$listen_addr=[::1], $listen_port=9/tcp" in script
-    assert '$cert_file="/a \\"b\\".pem", $key_file="/k.pem"' in script
+    cert = string_literal('/a "b".pem')
+    assert f'$cert_file={cert}, $key_file="/k.pem"' in script
 
     # A layout with websocket_port: the manager (only) listens there, with
     # the token from its environment.
@@ -1129,3 +1134,187 @@ def test_layout_settings_and_config_script(local_cluster):
         assert recv_json(ws)["data"][2]["data"][1]["data"] == [s("l"), c(2)]
     cl.wait_for("manager", "lost ")
     assert "error" not in cl.output("worker-1") and "added" not in cl.output("worker-1")
+
+
+# ------------------------------------------------------------ hostile clients
+
+
+def test_non_ascii_credentials_are_refused_not_an_error(ws_cluster):
+    srv = ws_cluster(worker=False, WS_TOKEN="tok")
+    for value in (b"Bearer \xff\xfe", "Bearer t\u00f6k".encode(), b"Basic \x80\x81", b"\xc3("):
+        with raw_handshake(srv.port, b"Authorization: " + value + b"\r\n") as sock:
+            assert http_status(sock) == 403, value
+    with raw_handshake(srv.port, b"Authorization: Bearer tok\r\n") as sock:
+        assert http_status(sock) == 101
+    assert "handshake check failed" not in srv.output()
+
+
+def test_clients_cannot_raise_a_nodes_own_events(ws_cluster):
+    """zeek_init, zeek_done, node_up, hello ... from a client: refused, never run."""
+    srv = ws_cluster()
+    topic = "zscript.test.ws.manager"
+    with srv.connect() as ws:
+        srv.subscribe(ws, ["zscript.test.ws.client.pong"])
+        for name, args in (
+            ("zeek_init", []),
+            ("zeek_done", []),
+            ("Cluster::node_up", [s("fake"), s("x")]),
+            ("Cluster::node_down", [s("worker-1"), s("x")]),
+            ("Cluster::hello", [s("fake"), s("x")]),
+        ):
+            ws.send(json.dumps(data_message(topic, name, args)))
+            reply = recv_json(ws)
+            assert reply["type"] == "error" and reply["code"] == "not_allowed", (name, reply)
+            assert name in reply["context"]
+        # The connection is fine, and so is an ordinary event.
+        ws.send(json.dumps(data_message(topic, "Test::ping", [s("after"), c(1)])))
+        assert recv_json(ws)["data"][2]["data"][1]["data"] == [s("after"), c(2)]
+    out = srv.output()
+    assert out.count("listen T") == 1  # zeek_init ran once
+    assert "zeek_done ran" not in out and "node_up fake" not in out
+    assert srv.cluster.procs["manager"].poll() is None
+    assert wait_stats(srv, lambda st: st["refused_messages"] >= 5)["refused_messages"] == 5
+
+    # The same events straight onto the cluster's sockets (a raw ZeroMQ peer):
+    # every node drops them, counted.
+    import zmq
+
+    from zscript.cluster.serializers import get_serializer
+
+    ser = get_serializer("broker-bin-v1")
+    ctx = zmq.Context()
+    pub = ctx.socket(zmq.XPUB)
+    try:
+        pub.connect(f"tcp://127.0.0.1:{srv.cluster.xsub_port}")
+        deadline = time.monotonic() + WAIT
+        seen = b""
+        while not seen.startswith(b"\x01zscript.test.ws.manager"):
+            assert time.monotonic() < deadline, "no subscription from the manager"
+            if pub.poll(100):
+                seen = pub.recv()
+        for name in ("zeek_init", "zeek_done"):
+            payload = ser.serialize_event(name, [], [])
+            pub.send_multipart([topic.encode(), b"raw-peer", b"broker-bin-v1", payload])
+        st = srv.cluster.wait_status("manager", lambda st: st.get("local_events", 0) >= 2)
+        assert st["local_events"] == 2
+    finally:
+        pub.close(0)
+        ctx.term()
+    out = srv.output()
+    assert out.count("listen T") == 1 and "zeek_done ran" not in out
+
+
+def test_token_access_limits_topics_and_events(ws_cluster):
+    srv = ws_cluster(worker=False, WS_TOKEN="full", WS_LIMITED_TOKEN="lim")
+    lim = {"additional_headers": {"Authorization": "Bearer lim"}}
+    with srv.connect(**lim) as ws:
+        ws.send('["zscript.test.ws.client.pong", "zscript.test.ws.worker"]')
+        reply = recv_json(ws)
+        assert reply["code"] == "not_allowed"
+        assert reply["context"] == "subscription to 'zscript.test.ws.worker' not allowed"
+        assert closed_with(ws)[0] == 1008
+    with srv.connect(**lim) as ws:
+        # An allowed prefix, and one below it.
+        srv.subscribe(ws, ["zscript.test.ws.client.pong", "zscript.test.ws.client.pong.x"])
+        for topic, name, args in (
+            ("zscript.test.ws.manager", "Test::pong", [s("no"), c(1)]),
+            ("zscript.test.ws.worker", "Test::ping", [s("no"), c(1)]),
+            ("zscript.test.ws.manager", "zeek_init", []),
+        ):
+            ws.send(json.dumps(data_message(topic, name, args)))
+            reply = recv_json(ws)
+            assert reply["code"] == "not_allowed", reply
+        ws.send(json.dumps(data_message("zscript.test.ws.manager", "Test::ping", [s("ok"), c(1)])))
+        assert recv_json(ws)["data"][2]["data"][1]["data"] == [s("ok"), c(2)]
+    # The full token may do what the limited one may not (but no node's own events).
+    with srv.connect(additional_headers={"Authorization": "Bearer full"}) as ws:
+        srv.subscribe(ws, ["zscript.test.ws.worker"])
+        ws.send(json.dumps(data_message("zscript.test.ws.manager", "Test::pong", [s("x"), c(1)])))
+        ws.send(json.dumps(data_message("zscript.test.ws.manager", "zeek_init", [])))
+        assert recv_json(ws)["code"] == "not_allowed"
+    out = srv.output()
+    assert "got ping no" not in out and out.count("got ping ok 1") == 1
+    assert out.count("listen T") == 1
+
+
+def test_idle_clients_lose_their_slot(ws_cluster):
+    """Connections that never subscribe are closed after the deadline; their slots come back."""
+    from zscript.cluster.websocket.client import SUBSCRIBE_DEADLINE
+    from zscript.cluster.websocket.server import MAX_CLIENTS
+
+    srv = ws_cluster(worker=False)
+    idle = []
+    try:
+        for _ in range(MAX_CLIENTS):
+            sock = raw_handshake(srv.port)
+            assert http_status(sock) == 101
+            idle.append(sock)
+        # Every slot is taken...
+        with raw_handshake(srv.port) as sock:
+            assert http_status(sock) == 503
+        # ... until the deadline closes the idle ones (close frames arrive).
+        t0 = time.monotonic()
+        for sock in idle:
+            sock.settimeout(SUBSCRIBE_DEADLINE + WAIT)
+            assert sock.recv(64)[:1] == b"\x88"  # a close frame
+        assert time.monotonic() - t0 < SUBSCRIBE_DEADLINE + WAIT
+    finally:
+        for sock in idle:
+            sock.close()
+    with srv.connect() as ws:
+        assert srv.subscribe(ws, [])["type"] == "ack"
+    st = wait_stats(srv, lambda st: st["subscribe_timeouts"] >= MAX_CLIENTS)
+    assert st["subscribe_timeouts"] == MAX_CLIENTS
+
+
+def test_oversized_topics_are_refused_and_the_proxy_survives(ws_cluster):
+    srv = ws_cluster()
+    # As a client's first message (no token): a 150 KB subscription.
+    with srv.connect() as ws:
+        ws.send(json.dumps(["A" * 150_000]))
+        reply = recv_json(ws)
+        assert reply["code"] == "limit_exceeded"
+        assert closed_with(ws)[0] == 1008
+    with srv.connect() as ws:
+        ws.send(json.dumps([f"t{i}" for i in range(1001)]))
+        assert recv_json(ws)["code"] == "limit_exceeded"
+    with srv.connect() as ws:
+        srv.subscribe(ws, ["zscript.test.ws.client.pong"])
+        ws.send(json.dumps(data_message("B" * 150_000, "Test::ping", [s("x"), c(1)])))
+        assert recv_json(ws)["code"] == "limit_exceeded"
+    # As a raw ZeroMQ subscriber of the central proxy, from another process
+    # (a subscription that long crashes libzmq in whichever process holds it).
+    evil = (
+        "import os, time, zmq\n"
+        "ctx = zmq.Context(); s = ctx.socket(zmq.XSUB)\n"
+        f"s.connect('tcp://127.0.0.1:{srv.cluster.xpub_port}')\n"
+        "s.send(b'\\x01' + b'A' * 200000); time.sleep(1); os._exit(0)\n"
+    )
+    for _ in range(2):
+        r = subprocess.run([sys.executable, "-c", evil], timeout=60, capture_output=True)
+        assert r.returncode == 0, r.stderr
+    time.sleep(1)
+    assert srv.cluster.procs["manager"].poll() is None, srv.output()
+    with srv.connect() as ws:
+        srv.subscribe(ws, ["zscript.test.ws.client.pong"])
+        ws.send(json.dumps(data_message("zscript.test.ws.manager", "Test::ping", [s("y"), c(1)])))
+        assert recv_json(ws)["data"][2]["data"][1]["data"] == [s("y"), c(2)]
+    assert srv.cluster.procs["worker-1"].poll() is None
+
+
+def test_subscribers_that_reset_mid_stream_do_not_flood_stderr(ws_cluster):
+    srv = ws_cluster(worker=False)
+    for _ in range(4):
+        sock = raw_handshake(srv.port)
+        assert http_status(sock) == 101
+        send_text_frame(sock, '["zscript.test.ws.client.slow"]')  # the manager floods it
+        got = 0
+        while got < 200_000:  # the ack and the first events
+            got += len(sock.recv(65536))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # RST, while the manager keeps writing
+    srv.wait_for("lost ", count=4)
+    time.sleep(2)
+    err = srv.output()
+    assert err.count("socket.send() raised exception") <= 6, err[-3000:]
+    assert srv.cluster.procs["manager"].poll() is None

@@ -1,11 +1,14 @@
-"""Helpers for the WebSocket tests (``test_websocket.py``, ``test_supervisor.py``).
+"""Helpers for the WebSocket tests (``test_websocket.py``, ``test_supervisor.py``,
+``adversarial/test_network.py``).
 
 :func:`self_signed_cert` makes a certificate for 127.0.0.1 at test time
 (with the ``cryptography`` package if it is installed, else the ``openssl``
 command; the test is skipped, saying why, when neither is there).
 :func:`run_zeekpy` runs ``tests/websocket/zeekpy_client.py``, the unmodified
 zeekpy client from PyPI, in a subprocess with ``TZ=UTC`` and returns what it
-printed (one JSON object).
+printed (one JSON object).  :func:`raw_handshake`, :func:`send_text_frame`
+and :func:`http_status` speak the protocol by hand, for clients that
+misbehave.
 """
 
 from __future__ import annotations
@@ -13,13 +16,22 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-__all__ = ["ZEEKPY_CLIENT", "run_zeekpy", "self_signed_cert"]
+__all__ = [
+    "ZEEKPY_CLIENT",
+    "http_status",
+    "raw_handshake",
+    "run_zeekpy",
+    "self_signed_cert",
+    "send_text_frame",
+]
 
 ZEEKPY_CLIENT = Path(__file__).parent / "websocket" / "zeekpy_client.py"
 
@@ -100,3 +112,36 @@ def run_zeekpy(url: str, *, env: dict | None = None, timeout: float = 60) -> dic
     )
     assert p.returncode == 0, f"zeekpy client failed ({p.returncode}):\n{p.stderr}"
     return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------ raw WebSocket clients
+
+
+def raw_handshake(port: int, extra: bytes = b"", *, timeout: float = 20.0) -> socket.socket:
+    """A TCP connection that has sent a WebSocket upgrade request (``extra``: more headers)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    sock.sendall(
+        b"GET /v1/messages/json HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n" + extra + b"\r\n"
+    )
+    return sock
+
+
+def send_text_frame(sock: socket.socket, text: str) -> None:
+    """One masked text frame, as a client sends it (payloads under 64 KiB)."""
+    data = text.encode()
+    mask = os.urandom(4)
+    n = len(data)
+    head = bytes([0x81, 0x80 | n]) if n < 126 else bytes([0x81, 0xFE]) + struct.pack("!H", n)
+    sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+
+def http_status(sock: socket.socket) -> int:
+    head = b""
+    while b"\r\n" not in head:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        head += chunk
+    return int(head.split(b" ", 2)[1])

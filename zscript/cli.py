@@ -23,7 +23,14 @@ the event loop running in between.
 Static errors print with file, line, column and a caret, and exit with
 status 1; ``--error-format zeek`` (or ``ZSCRIPT_ERROR_FORMAT=zeek``) prints
 every error and warning in Zeek's one-line form instead (see
-:mod:`zscript.diagnostics`).  No input makes the command print a Python traceback: an
+:mod:`zscript.diagnostics`).
+
+SIGPIPE stays ignored (Python's default), so a write to a socket whose peer
+has gone (a metrics scraper, a WebSocket client hanging up) is an error the
+code handles, never the end of the process.  Only the standard streams end
+the process when their reader goes away (``zscript run ... | head``), quietly
+and with the status SIGPIPE gives, like other Unix tools (and Zeek):
+:func:`_end_quietly_when_output_closes`.  No input makes the command print a Python traceback: an
 unexpected internal failure is reported in one line, with a request to
 file a bug, and exit status 70 (``ZSCRIPT_DEBUG=1`` shows the traceback).
 """
@@ -31,6 +38,7 @@ file a bug, and exit status 70 (``ZSCRIPT_DEBUG=1`` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import signal
 import sys
@@ -61,10 +69,9 @@ _keep_bytecode()
 
 
 def _print_diagnostics(diags) -> None:
-    from .diagnostics import render
+    from .diagnostics import render_all
 
-    for d in diags:
-        sys.stderr.write(render(d))
+    sys.stderr.write(render_all(diags))
 
 
 def _load(host, files: list[str], code: str | None) -> bool:
@@ -303,12 +310,66 @@ def _options_first(argv: list[str]) -> list[str]:
     return [argv[0], *opts, *rest]
 
 
+def _reader_gone() -> None:
+    """The reader of stdout or stderr went away: end as SIGPIPE's default action does."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+    os._exit(141)  # 128 + SIGPIPE, should the signal not end the process first
+
+
+class _StreamEnd(io.RawIOBase):
+    """File descriptor ``fd`` (1 or 2) as a raw stream that ends the process
+    quietly when the reader of the pipe has gone, instead of raising."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, b) -> int:
+        try:
+            return os.write(self._fd, b)
+        except BrokenPipeError:
+            _reader_gone()
+            raise
+
+
+def _end_quietly_when_output_closes() -> None:
+    """Route ``sys.stdout`` and ``sys.stderr`` through :class:`_StreamEnd` (their
+    encoding and buffering kept), see the module docstring."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            fd = stream.fileno()
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            continue  # not a real file (captured output): leave it alone
+        raw = _StreamEnd(fd)
+        buffered = isinstance(getattr(stream, "buffer", None), io.BufferedIOBase)
+        wrapped = io.TextIOWrapper(
+            io.BufferedWriter(raw) if buffered else raw,
+            encoding=stream.encoding,
+            errors=stream.errors,
+            line_buffering=stream.line_buffering,
+            write_through=getattr(stream, "write_through", False),
+        )
+        setattr(sys, name, wrapped)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the real command, not a test calling main([...])
+        _end_quietly_when_output_closes()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(cluster=argv[:1] == ["cluster"]).parse_args(_options_first(argv))
-    if hasattr(signal, "SIGPIPE"):
-        # Like other Unix tools (and Zeek), stop quietly when the reader goes away.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     from .runtime.errors import ZeekExit
     from .runtime.zeekhash import SeedError
 

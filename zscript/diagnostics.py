@@ -24,6 +24,14 @@ about two objects (``Obj::DoMsg``), and DETAIL is Zeek's description of the
 offending expression (``Obj::PinPoint``).  A diagnostic may carry Zeek's own
 wording (``zeek``) when it differs from ours, and its own location
 (``zeek_span``) when Zeek places the message elsewhere than our caret.
+
+Run-time errors use the same two formats (:func:`render_runtime`).
+
+Output stays bounded whatever the input: the excerpt shows at most
+:data:`MAX_EXCERPT` columns of the line around the caret (``...`` marks what
+is cut), a message or hint longer than :data:`MAX_MESSAGE` characters is
+cut, and :func:`render_all` prints at most :data:`MAX_REPORTED` diagnostics,
+then how many more there were.
 """
 
 from __future__ import annotations
@@ -34,6 +42,9 @@ import attrs
 
 __all__ = [
     "ERROR_FORMATS",
+    "MAX_EXCERPT",
+    "MAX_MESSAGE",
+    "MAX_REPORTED",
     "Diagnostic",
     "SourceFile",
     "Span",
@@ -41,6 +52,7 @@ __all__ = [
     "display_path",
     "error_format",
     "render",
+    "render_all",
     "render_runtime",
     "set_error_format",
 ]
@@ -70,6 +82,14 @@ def error_format() -> str:
         except ValueError:
             _FORMAT[:] = [ERROR_FORMATS[0]]
     return _FORMAT[0]
+
+
+#: Columns of a source line shown in an excerpt.
+MAX_EXCERPT = 160
+#: Characters of a message or hint.
+MAX_MESSAGE = 500
+#: Diagnostics :func:`render_all` prints before it only counts.
+MAX_REPORTED = 100
 
 
 @attrs.define(eq=False)
@@ -192,7 +212,7 @@ class ZScriptError(Exception):
         return [d for d in self.diagnostics if d.severity == "error"]
 
     def render(self) -> str:
-        return "".join(render(d) for d in self.diagnostics)
+        return render_all(self.diagnostics)
 
 
 def render(diag: Diagnostic, fmt: str | None = None) -> str:
@@ -224,9 +244,9 @@ def _render_zeek(diag: Diagnostic) -> str:
 
 def _render_rich(diag: Diagnostic) -> str:
     span = diag.span
-    text = diag.message if diag.detail is None else f"{diag.message} ({diag.detail})"
+    text = _clip(diag.message if diag.detail is None else f"{diag.message} ({diag.detail})")
     if diag.hint:
-        text += f" ({diag.hint})"
+        text += f" ({_clip(diag.hint)})"
     if span is None or span.file is None:
         return f"{diag.severity}: {text}\n"
     head = f"{diag.severity} in {span.filename}, line {span.line}, column {span.col}: {text}"
@@ -234,7 +254,8 @@ def _render_rich(diag: Diagnostic) -> str:
 
 
 def _excerpt(span: Span) -> str:
-    """The span's first source line and a caret under it (tabs expanded)."""
+    """The span's first source line and a caret under it (tabs expanded; at
+    most :data:`MAX_EXCERPT` columns around the caret)."""
     raw = span.file.line(span.line) if span.file is not None else ""
     src = raw.expandtabs(8)
     col = len(raw[: span.col - 1].expandtabs(8)) + 1
@@ -243,8 +264,47 @@ def _excerpt(span: Span) -> str:
         width = max(1, end - col)
     else:
         width = max(1, len(src) - col + 1)
+    src, col, width = _window(src, col, width)
     caret = " " * (col - 1) + "^" + "~" * (width - 1)
     return f"    {src}\n    {caret}\n"
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return text[:MAX_MESSAGE] + f"... ({len(text) - MAX_MESSAGE} more characters)"
+
+
+def _window(src: str, col: int, width: int) -> tuple[str, int, int]:
+    """At most :data:`MAX_EXCERPT` columns of ``src`` around the caret at ``col``
+    (1-based) that spans ``width`` columns; returns the shown text and the
+    caret's column and width in it."""
+    if len(src) <= MAX_EXCERPT:
+        return src, col, width
+    start = max(0, col - 1 - MAX_EXCERPT // 3)
+    text = src[start : start + MAX_EXCERPT]
+    prefix = "..." if start > 0 else ""
+    suffix = "..." if start + MAX_EXCERPT < len(src) else ""
+    col = col - start + len(prefix)
+    width = max(1, min(width, len(text) + len(prefix) - col + 1))
+    return prefix + text + suffix, col, width
+
+
+def render_all(diags, limit: int = MAX_REPORTED) -> str:
+    """:func:`render` each diagnostic, at most ``limit`` of them, then a count of the rest."""
+    diags = list(diags)
+    out = [render(d) for d in diags[:limit]]
+    rest = diags[limit:]
+    if rest:
+        errors = sum(d.severity == "error" for d in rest)
+        parts = []
+        if errors:
+            parts.append(f"{errors} more error{'s' if errors != 1 else ''}")
+        if len(rest) > errors:
+            n = len(rest) - errors
+            parts.append(f"{n} more warning{'s' if n != 1 else ''}")
+        out.append(f"({' and '.join(parts)} not shown)\n")
+    return "".join(out)
 
 
 def render_runtime(

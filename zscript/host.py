@@ -272,6 +272,7 @@ class Host(ScriptLoading):
         ns = self.ns
         ns.update(ops.HELPERS)
         ops.WARNINGS[0] = self.reporter.warning_here
+        ops.WARNINGS[1] = self.reporter.script_warning
         out = self.stdout
         if out is None:
             write = sys.stdout.write

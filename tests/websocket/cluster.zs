@@ -6,7 +6,10 @@
 ##! WS_TOKEN (auth_token), WS_CERT and WS_KEY (TLS), WS_CA (client
 ##! certificates signed by it are required), WS_MAX_MESSAGE
 ##! (max_message_size), WS_MAX_QUEUE (max_outgoing_queue_size), WS_PING
-##! (ping_interval in seconds).  It prints every client added and lost.
+##! (ping_interval in seconds), WS_LIMITED_TOKEN (a token whose clients may
+##! only subscribe below zscript.test.ws.client.pong and publish Test::ping
+##! on zscript.test.ws.manager).  It prints every client added and lost, and
+##! "zeek_done ran" in zeek_done.
 ##!
 ##! Topics: the worker subscribes to zscript.test.ws.worker, the manager to
 ##! zscript.test.ws.manager; clients subscribe below zscript.test.ws.client.
@@ -80,6 +83,11 @@ event Cluster::node_up(name: string, id: string)
 	print fmt("node_up %s", name);
 	}
 
+event zeek_done()
+	{
+	print "zeek_done ran";
+	}
+
 # ------------------------------------------------------------------ manager
 
 function env_count(name: string, dflt: count): count
@@ -105,6 +113,12 @@ event zeek_init()
 
 	if ( getenv("WS_TOKEN") != "" )
 		opts$auth_token = getenv("WS_TOKEN");
+
+	if ( getenv("WS_LIMITED_TOKEN") != "" )
+		opts$auth_tokens = table([getenv("WS_LIMITED_TOKEN")] = Cluster::WebSocketAccess(
+			$subscribe_topics=set("zscript.test.ws.client.pong"),
+			$publish_topics=set("zscript.test.ws.manager"),
+			$publish_events=set("Test::ping")));
 
 	if ( getenv("WS_CERT") != "" )
 		opts$tls_options = Cluster::WebSocketTLSOptions($cert_file=getenv("WS_CERT"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..diagnostics import Diagnostic, Span
+from ..diagnostics import MAX_REPORTED, Diagnostic, Span
 from ..syntax import ast as A
 from ..syntax.printer import attrs_text
 from ..types import (
@@ -166,6 +166,8 @@ class Checker(ExprChecks, StmtChecks):
         self.in_when_cond = False
         self.top = FuncInfo("top", "<global statements>", None, None, GLOBAL)
         self.diags: list[Diagnostic] = []
+        #: Errors reported so far (past MAX_REPORTED, nobody reads the hints).
+        self.errors_seen = 0
         self._py_counter = 0
         #: Event names raised, with the first span, and names with handlers.
         self.events_raised: dict[str, Span] = {}
@@ -188,6 +190,7 @@ class Checker(ExprChecks, StmtChecks):
     def error(self, span: Span | None, msg: str, hint: str | None = None, **zeek) -> None:
         """Record an error; ``zeek`` holds :class:`Diagnostic`'s ``detail``, ``zeek``,
         ``related`` and ``zeek_span``."""
+        self.errors_seen += 1
         self.diags.append(Diagnostic("error", msg, span, hint, **zeek))
 
     def warn(self, span: Span | None, msg: str, hint: str | None = None, **zeek) -> None:
@@ -305,7 +308,10 @@ class Checker(ExprChecks, StmtChecks):
         return full_name(self.module, name)
 
     def suggest(self, name: str) -> str | None:
-        """A 'did you mean' hint for an unknown name."""
+        """A 'did you mean' hint for an unknown name (none once more errors
+        were found than are shown: the search is costly on big inputs)."""
+        if self.errors_seen >= MAX_REPORTED:
+            return None
         cands: set[str] = set()
         f = self.func
         while f is not None:

@@ -446,6 +446,13 @@ class ExprChecks:
 
     # ------------------------------------------------------------------ calls
 
+    def _check_fmt_string(self, e: A.Call) -> None:
+        """Zeek's ``check_built_in_call`` (``src/Func.cc``): fmt's first argument is a string."""
+        first = e.args[0]
+        t = first.expr.type if isinstance(first, A.Coerce) else first.type
+        if t.tag not in ("string", "error"):
+            self.error(first.span, "first argument to util::fmt() needs to be a format string")
+
     def expr_Call(self, e: A.Call, expected):
         callee = e.func
         if isinstance(callee, A.Name):
@@ -484,6 +491,8 @@ class ExprChecks:
             )
         if fid is not None and fid.value == "bif":
             e.call_kind = "bif"
+            if fid.name == "fmt" and e.args:
+                self._check_fmt_string(e)
         else:
             e.call_kind = "value"
         result_fn = getattr(ft, "result_fn", None)

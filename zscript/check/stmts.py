@@ -365,10 +365,11 @@ class StmtChecks:
                 init.type = ERROR
             if t is None:
                 t = self.infer_type(init)
-            if s.init_op == "=":
-                init = self.coerce(init, t, "initialization")
-            else:
-                init = self.check_compound_rhs(s.init_op, t, init, s.span)
+            if s.init_op != "=":
+                # A local has no value to add to (Zeek's add_local, src/Var.cc).
+                self.error(s.span, "can't use += / -= for initializations of local variables")
+                s.init_op = "="
+            init = self.coerce(init, t, "initialization")
             s.init = init
         elif t is None:
             self.error(s.span, f"no type given for local '{s.name}'")

@@ -16,11 +16,17 @@ node) and call the ``_do_*`` hooks a concrete backend implements:
 Incoming traffic is handed to :meth:`ClusterBackend.deliver` (an event to
 queue) and :meth:`ClusterBackend.topic_seen` (another node's subscription or
 unsubscription), which the subsystem connects to the event loop.
+
+Topics and subscription prefixes longer than :data:`~.access.MAX_TOPIC`
+bytes are refused here, before any transport sees them: ``publish`` and
+``subscribe`` return False and count ``refused_topics``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from .access import MAX_TOPIC
 
 __all__ = ["BackendStats", "ClusterBackend"]
 
@@ -32,9 +38,11 @@ class BackendStats:
         "events_in",
         "events_out",
         "format_mismatches",
+        "local_events",
         "malformed",
         "proxy_disconnects",
         "recv_drops",
+        "refused_topics",
         "send_drops",
         "unknown_events",
     )
@@ -54,6 +62,10 @@ class BackendStats:
         self.unknown_events = 0
         #: Times the connection to the central proxy broke (the manager went away).
         self.proxy_disconnects = 0
+        #: Events this node raises itself that arrived from the network (dropped).
+        self.local_events = 0
+        #: Publishes and subscriptions refused for a topic over ``MAX_TOPIC`` bytes.
+        self.refused_topics = 0
 
     def as_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -95,9 +107,12 @@ class ClusterBackend:
     def publish(self, topic: str, fmt: bytes, payload: bytes) -> bool:
         raw = self._topics.get(topic)
         if raw is None:
+            raw = topic.encode("utf-8", "surrogateescape")
+            if not self._topic_fits(raw):
+                return False
             if len(self._topics) >= 1024:
                 self._topics.clear()
-            raw = self._topics[topic] = topic.encode("utf-8", "surrogateescape")
+            self._topics[topic] = raw
         if self._do_publish(raw, fmt, payload):
             self.stats.events_out += 1
             return True
@@ -116,12 +131,25 @@ class ClusterBackend:
         return self._do_publish(topic, fmt, payload)
 
     def subscribe(self, prefix: str) -> bool:
+        raw = prefix.encode("utf-8", "surrogateescape")
+        if not self._topic_fits(raw):
+            return False
         self.subscriptions.add(prefix)
-        return self._do_subscribe(prefix.encode("utf-8", "surrogateescape"))
+        return self._do_subscribe(raw)
 
     def unsubscribe(self, prefix: str) -> bool:
         self.subscriptions.discard(prefix)
         return self._do_unsubscribe(prefix.encode("utf-8", "surrogateescape"))
+
+    def _topic_fits(self, raw: bytes) -> bool:
+        if len(raw) <= MAX_TOPIC:
+            return True
+        self.stats.refused_topics += 1
+        self.warn_once(
+            "long-topic",
+            f"cluster: refused a topic of {len(raw)} bytes (at most {MAX_TOPIC})",
+        )
+        return False
 
     def terminate(self) -> None:
         if self.initialized:

@@ -29,7 +29,7 @@
     same counters.
 
 ``zscript cluster stop [--run-dir DIR] [--timeout S]``
-    stop the nodes in order (workers and proxies, loggers, the manager) with
+    stop the nodes in order (workers and proxies, the manager, the loggers) with
     SIGTERM so ``zeek_done`` runs everywhere; SIGKILL only for nodes still
     running after the timeout (default 20 s per group), which is reported.
 

@@ -36,11 +36,14 @@ Cluster::nodes`` script Zeek's zeekctl generates (``cluster-layout.zeek``),
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .curve import CurveKeys, curve_config_script, curve_toml, layout_curve_keys
+from .scriptgen import addr_literal, string_literal
 from .websocket.config import WebSocketSettings, layout_websocket_settings, websocket_config_script
 
 __all__ = ["Layout", "LayoutError", "NodeSpec", "default_layout", "load_layout"]
@@ -115,14 +118,14 @@ class Layout:
         lines.append("redef Cluster::nodes = {")
         mgr = self.manager.name
         for n in self.nodes.values():
-            fields = [f"$node_type={n.enum_name}", f"$ip={n.host}"]
+            fields = [f"$node_type={n.enum_name}", f"$ip={addr_literal(n.host)}"]
             if n.port:
                 fields.append(f"$p={n.port}/tcp")
             if n.type in ("proxy", "worker"):
-                fields.append(f"$manager={_q(mgr)}")
+                fields.append(f"$manager={string_literal(mgr)}")
             if n.metrics_port:
                 fields.append(f"$metrics_port={n.metrics_port}/tcp")
-            lines.append(f"\t[{_q(n.name)}] = [{', '.join(fields)}],")
+            lines.append(f"\t[{string_literal(n.name)}] = [{', '.join(fields)}],")
         lines.append("};")
         return "\n".join(lines) + "\n"
 
@@ -135,10 +138,10 @@ class Layout:
         return "".join(
             [
                 f"redef Cluster::event_serializer = Cluster::{tag};\n",
-                f"redef {z}listen_xpub_endpoint = {_q(sub)};\n",
-                f"redef {z}listen_xsub_endpoint = {_q(pub)};\n",
-                f"redef {z}connect_xpub_endpoint = {_q(pub)};\n",
-                f"redef {z}connect_xsub_endpoint = {_q(sub)};\n",
+                f"redef {z}listen_xpub_endpoint = {string_literal(sub)};\n",
+                f"redef {z}listen_xsub_endpoint = {string_literal(pub)};\n",
+                f"redef {z}connect_xpub_endpoint = {string_literal(pub)};\n",
+                f"redef {z}connect_xsub_endpoint = {string_literal(sub)};\n",
             ]
         ) + (
             (websocket_config_script(self.websocket) if self.websocket else "")
@@ -164,8 +167,8 @@ class Layout:
                 f"websocket_port = {ws.port}",
             ]
             if ws.cert_file:
-                out.append(f"websocket_cert_file = {_q(ws.cert_file)}")
-                out.append(f"websocket_key_file = {_q(ws.key_file or '')}")
+                out.append(f"websocket_cert_file = {_toml_string(ws.cert_file)}")
+                out.append(f"websocket_key_file = {_toml_string(ws.key_file or '')}")
         if self.encryption:
             out.append("encryption = true")
             if self.curve:
@@ -184,8 +187,9 @@ class Layout:
         return "\n".join(out) + "\n"
 
 
-def _q(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _toml_string(s: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(s, ensure_ascii=False)
 
 
 def default_layout() -> Layout:
@@ -200,6 +204,8 @@ def default_layout() -> Layout:
 
 
 _NODE_NAME = re.compile(r"[A-Za-z0-9_-]+")
+#: Characters of a node name (it names a directory, files and topics).
+MAX_NODE_NAME = 100
 
 
 def _port(value, where: str) -> int | None:
@@ -221,8 +227,12 @@ def load_layout(path: str | Path | None) -> Layout:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except OSError as e:
         raise LayoutError(f"can't read layout {p}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise LayoutError(f"{p}: not UTF-8 text (byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
         raise LayoutError(f"{p}: {e}") from None
+    except RecursionError:
+        raise LayoutError(f"{p}: arrays or tables nested too deeply") from None
     cl = data.get("cluster", {})
     if not isinstance(cl, dict):
         raise LayoutError(f"{p}: [cluster] must be a table, not {cl!r}")
@@ -249,15 +259,25 @@ def load_layout(path: str | Path | None) -> Layout:
                 f"{where}: a node name may use only letters, digits, '_' and '-' "
                 "(it becomes part of topics and file names)"
             )
+        if len(name) > MAX_NODE_NAME:
+            raise LayoutError(
+                f"{p} [nodes.{name[:20]}...]: a node name may have at most {MAX_NODE_NAME} "
+                "characters (it becomes part of topics and file names)"
+            )
         if not isinstance(spec, dict):
             raise LayoutError(f"{where}: must be a table (type, host, port, ...), not {spec!r}")
         t = spec.get("type")
         if t not in NODE_TYPES:
             raise LayoutError(f"{where}: type must be one of {', '.join(NODE_TYPES)}, not {t!r}")
+        host = spec.get("host", "127.0.0.1")
+        try:
+            host = str(ipaddress.ip_address(host))
+        except (TypeError, ValueError):
+            raise LayoutError(f"{where} host: not an IP address: {host!r}") from None
         layout.nodes[name] = NodeSpec(
             name,
             t,
-            str(spec.get("host", "127.0.0.1")),
+            host,
             _port(spec.get("port"), f"{where} port"),
             _port(spec.get("metrics_port"), f"{where} metrics_port"),
         )

@@ -23,12 +23,20 @@ the high-water mark).  On the receiving side, messages that are not log
 batches in our format are counted in :attr:`LogTransport.malformed` and
 dropped.
 
+At a clean stop nothing logged is lost: a logger reads everything that
+reached it before its ``zeek_done`` runs and again before it closes
+(:meth:`LogTransport.drain_all`), and the supervisor stops the loggers last
+(:mod:`.supervisor`), so the batches of every other node, its ``zeek_done``
+included, arrive while a logger still reads.  A sender closes its PUSH
+socket with ``linger_ms`` to get its last batches out.
+
 ``Cluster::init()`` starts it (:meth:`.subsystem.ClusterSubsystem.init_backend`),
 as Zeek's backend sets up its log sockets in ``DoInit``.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from .curve import CurveError, CurveKeys, start_authenticator
@@ -183,6 +191,32 @@ class LogTransport:
         if self._aloop is not None:
             self._aloop.call_soon(self._drain)
 
+    def drain_all(self, quiet: float = 0.2, limit: float = 5.0) -> None:
+        """Read every batch that has reached this node, until none arrives for
+        ``quiet`` seconds (at most ``limit`` seconds): at shutdown."""
+        import zmq
+
+        sock = self.pull
+        if sock is None:
+            return
+        deadline = time.monotonic() + limit
+        try:
+            while time.monotonic() < deadline:
+                if not sock.poll(int(quiet * 1000)):
+                    return
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+                if len(frames) != 4 or frames[0] != _TOPIC or frames[2] != LOG_FORMAT:
+                    self._bad(f"a message that is not a log batch in format {LOG_FORMAT.decode()}")
+                    continue
+                try:
+                    self.accept(frames[3])
+                except ValueError as e:
+                    self._bad(f"an undecodable log batch ({e})")
+                    continue
+                self.received += 1
+        except zmq.ZMQError:
+            return
+
     def _bad(self, what: str) -> None:
         self.malformed += 1
         if self.malformed == 1:
@@ -263,6 +297,12 @@ class LogTransportSubsystem:
         t.accept = self.accept
         self.transport = t
         host.loop.add_io(t.start_io)
+        if listen:
+            # What other nodes sent before they stopped is written before our
+            # zeek_done, and what came during it before the writers close.
+            host.loop.on_shutdown.append(t.drain_all)
+            host.loop.on_exit.insert(0, lambda: t.drain_all(quiet=0.05))
+        # After the logging framework sent its last batches (registered earlier).
         host.loop.on_exit.append(self.stop)
         if connect:
             self.connect_sink(t)

@@ -134,9 +134,18 @@ def tail(path: Path, lines: int = TAIL_LINES) -> str:
 
 #: Status counters of messages a node dropped: events it could not send
 #: (send queue full), events received but not run (local queue full, another
-#: serialization format, an event it does not declare), and log batches it
-#: could not hand to a logger.  The node's metrics have the same counters.
-DROP_KEYS = ("send_drops", "recv_drops", "format_mismatches", "unknown_events", "log_send_drops")
+#: serialization format, an event it does not declare, an event only the node
+#: itself raises), publishes and subscriptions refused for an overlong topic,
+#: and log batches it could not hand to a logger.  The node's metrics have the same counters.
+DROP_KEYS = (
+    "send_drops",
+    "recv_drops",
+    "format_mismatches",
+    "unknown_events",
+    "local_events",
+    "refused_topics",
+    "log_send_drops",
+)
 #: Status counters of received messages that could not be decoded (events, log batches).
 MALFORMED_KEYS = ("malformed", "log_malformed")
 

@@ -36,11 +36,13 @@ import time
 from collections.abc import Callable
 
 from ..runtime.errors import ZeekExit
+from .access import LOCAL_EVENTS
 from .backend import ClusterBackend
 from .bifs import register_bifs
 from .curve import ENV_PREFIX, CurveError, CurveKeys, environment_keys, load_curve_keys
 from .layout import Layout, LayoutError, load_layout
 from .publish_on_change import PublishOnChange
+from .scriptgen import string_literal
 from .telemetry import EventTelemetry
 
 __all__ = ["ClusterSubsystem", "install"]
@@ -153,8 +155,9 @@ class ClusterSubsystem:
     def _declare_node(self, node: str) -> None:
         from ..diagnostics import SourceFile
 
-        quoted = node.replace("\\", "\\\\").replace('"', '\\"')
-        text = f'@load base/frameworks/cluster/types\nredef Cluster::node = "{quoted}";\n'
+        text = (
+            f"@load base/frameworks/cluster/types\nredef Cluster::node = {string_literal(node)};\n"
+        )
         self.host.load_source(SourceFile("<cluster-node>", text))
 
     @property
@@ -390,8 +393,10 @@ class ClusterSubsystem:
             self._verbose.count("in", name, topic.decode("utf-8", "surrogateescape"))
         h = self._handlers.get(name)
         if h is None:
-            h = self._handlers[name] = self.host.loop.handler(name, self._lookup(name))
+            h = self._handlers[name] = self._handler(name)
         if not h.handlers:
+            if h is _REFUSED:
+                self._refuse_local(name)
             return
         hwm = self.onloop_hwm
         if hwm and len(self._queue) >= hwm:
@@ -402,6 +407,20 @@ class ClusterSubsystem:
             )
             return
         self._post(h, args if type(args) is tuple else tuple(args))
+
+    def _handler(self, name: str):
+        """The handler received events of ``name`` go to (:data:`_REFUSED` for local ones)."""
+        if name in LOCAL_EVENTS:
+            return _REFUSED
+        return self.host.loop.handler(name, self._lookup(name))
+
+    def _refuse_local(self, name: str) -> None:
+        be = self.backend
+        be.stats.local_events += 1
+        be.warn_once(
+            "local:" + name,
+            f"cluster: dropped '{name}' from the network (only this node raises it)",
+        )
 
     def _other_format(self, topic: bytes, fmt: bytes, payload: bytes) -> None:
         h = self.format_handlers.get(fmt)
@@ -463,6 +482,7 @@ class ClusterSubsystem:
             "updated": time.time(),
             "up": self.backend is not None,
             "peers_up": peers,
+            "messages_suppressed": self.host.reporter.suppressed,
             **st,
         }
 
@@ -482,6 +502,15 @@ class ClusterSubsystem:
         loop = self.host.loop
         if up and not loop.terminating:
             loop.timers.add(loop.clock.now() + STATUS_INTERVAL, self._write_status)
+
+
+class _Refused:
+    """The handler of events only the node itself raises (see :mod:`.access`)."""
+
+    handlers = ()
+
+
+_REFUSED = _Refused()
 
 
 def install(host) -> ClusterSubsystem:

@@ -18,14 +18,19 @@ Policy, in the spirit of zeekctl (which restarts crashed nodes from cron):
 * Afterwards a node that dies (non-zero exit status or a signal) is restarted
   after a back-off of 0.5 s, doubled on every consecutive crash up to 30 s;
   a run that lasted at least a minute resets the back-off.  Restarts are
-  counted and never given up on.
+  counted and never given up on.  The logs the dead run wrote
+  (``<node>/*.log``) are moved to ``<node>/crashed-<N>/`` first, as zeekctl
+  archives a crashed node's logs: the new run would start its files afresh
+  and destroy them.
 * A node that exits with status 0 by itself (``terminate()``) is done and is
   not restarted.  When the manager is done the supervisor stops the other
   nodes and exits: this is how a demo ends by itself.
 * Stopping (SIGTERM or SIGINT to the supervisor, ``zscript cluster stop``)
-  sends SIGTERM to the workers and proxies, waits for them, then the loggers,
-  then the manager, so that ``zeek_done`` runs everywhere while the nodes it
-  may still talk to are up.  A group still running after the stop timeout
+  sends SIGTERM to the workers and proxies, waits for them, then the manager,
+  then the loggers, so that ``zeek_done`` runs everywhere while the nodes it
+  may still talk to are up, and every log record written before or during a
+  node's ``zeek_done`` reaches a logger that is still there to write it
+  (logs go straight to the loggers, not through the manager's proxy).  A group still running after the stop timeout
   (20 s) is killed with SIGKILL and the state says so.
 
 Run as ``python -m zscript.cluster.supervisor`` (what ``zscript cluster
@@ -68,15 +73,16 @@ STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
 POLL = 0.1
 
-#: Which node types are stopped together, first to last.
-STOP_ORDER = (("worker", "proxy"), ("logger",), ("manager",))
+#: Which node types are stopped together, first to last (the loggers last:
+#: they write what the others log until those are gone).
+STOP_ORDER = (("worker", "proxy"), ("manager",), ("logger",))
 
 
 # ------------------------------------------------------------------ helpers
 
 
 def stop_groups(layout: Layout) -> list[list[str]]:
-    """Node names in stop order: workers and proxies, loggers, the manager."""
+    """Node names in stop order: workers and proxies, the manager, the loggers."""
     return [[n.name for n in layout.nodes.values() if n.type in types] for types in STOP_ORDER]
 
 
@@ -399,12 +405,32 @@ class Supervisor:
                 self._say(
                     f"{n.name} died ({n.last_exit}) after {ran:.1f} s; restarting in {delay:g} s"
                 )
+                self._keep_logs(n)
             self._write_state(force=True)
         if self.phase != "finished" and all(
             n.state in ("done", "failed") for n in self.nodes.values()
         ):
             self._say("every node finished")
             self.phase = "finished"
+
+    def _keep_logs(self, n: NodeProcess) -> None:
+        """Move the log files of a node's dead run out of the way of the next run."""
+        d = self.run_dir / n.name
+        try:
+            logs = [p for p in d.iterdir() if p.is_file() and p.name.endswith((".log", ".log.gz"))]
+        except OSError:
+            return
+        if not logs:
+            return
+        keep = d / f"crashed-{n.restarts + 1}"
+        try:
+            keep.mkdir(exist_ok=True)
+            for p in logs:
+                p.rename(keep / p.name)
+        except OSError as e:
+            self._say(f"cannot keep the logs of {n.name}'s crashed run: {e.strerror or e}")
+            return
+        self._say(f"kept the logs of {n.name}'s crashed run in {keep}")
 
     def _restart_due(self) -> None:
         now = time.monotonic()

@@ -45,6 +45,7 @@ import threading
 
 import zmq
 
+from .access import MAX_TOPIC
 from .backend import ClusterBackend
 from .curve import CurveKeys, start_authenticator
 from .monitor import SocketMonitor
@@ -117,6 +118,10 @@ class CentralProxy:
     Publishers connect to the XSUB side, subscribers to the XPUB side;
     ``XPUB_VERBOSER`` forwards every subscription and unsubscription to the
     publishers, so that every node learns about every other node's topics.
+    What subscribers send is subscriptions only: ``ZMQ_MAXMSGSIZE`` makes
+    libzmq disconnect a peer whose message is longer than a subscription of
+    :data:`~.access.MAX_TOPIC` bytes, before it reaches the subscription
+    trie (whose recursion a ~150 KB topic overflows).
     """
 
     def __init__(
@@ -135,6 +140,7 @@ class CentralProxy:
         front = _tune(self.ctx.socket(zmq.XSUB), linger_ms, ipv6)
         back = _tune(self.ctx.socket(zmq.XPUB), linger_ms, ipv6)
         back.setsockopt(zmq.XPUB_VERBOSER, 1)
+        back.setsockopt(zmq.MAXMSGSIZE, MAX_TOPIC + 1)
         if nodrop:
             back.setsockopt(zmq.XPUB_NODROP, 1)
         self._auth = None

@@ -133,6 +133,9 @@ class CodeGen(ExprGen):
             else:
                 for s in body:
                     self.stmt(s)
+            if kind == "function" and _needs_value_at_end(info, fc.lines):
+                # Falling off the end of a function that returns a value.
+                self.emit(f"return _z_noval({info.name!r})", span)
         finally:
             self.fn = saved
         zname = info.name if info is not None and kind != "when" else kind
@@ -743,6 +746,14 @@ class _NameOf:
 
 
 _MUTATING = (A.Call, A.HookCall, A.AddStmt, A.DeleteStmt, A.WhenStmt, A.LambdaExpr)
+
+
+def _needs_value_at_end(info: FuncInfo | None, lines: list) -> bool:
+    """Whether a function body may reach its end although it must return a value."""
+    ftype = info.ftype if info is not None else None
+    if ftype is None or ftype.ret is None or ftype.ret.tag in ("void", "error"):
+        return False
+    return not lines or lines[-1][0] != 0 or not lines[-1][1].startswith(("return", "raise"))
 
 
 def _may_modify_tables(body) -> bool:

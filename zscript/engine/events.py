@@ -11,6 +11,13 @@ A runtime error in one body is reported and the remaining bodies still run,
 as in Zeek (``ScriptFunc::Invoke`` continues with the next body of events
 and hooks).
 
+Work that must be done once the handlers that caused it have returned, and
+before anything else runs (committing the changes of ``&backend`` tables to
+disk, then sending what depends on that), registers with
+:meth:`EventQueue.after_handlers`; it runs after the handlers of the event
+being dispatched, or at the end of :meth:`EventQueue.drain` when it was
+registered outside a handler.  The check costs one list test per event.
+
 Every dispatch of an event adds one to its handler's :attr:`EventHandler.calls`
 (Zeek's ``zeek_event_handler_invocations_total{name}``).  It is a plain
 integer, read by the telemetry subsystem when metrics are scraped, so that
@@ -105,6 +112,24 @@ class EventQueue:
         #: Network time at which the event being dispatched was raised.
         self.current_time = 0.0
         self.dispatched = 0
+        #: Callbacks waiting for the current handlers to return (see the module docstring).
+        self._after: list[Callable[[], None]] = []
+
+    def after_handlers(self, fn: Callable[[], None]) -> None:
+        """Run ``fn()`` once the handlers now running have returned (once per call)."""
+        self._after.append(fn)
+
+    def run_after_handlers(self) -> None:
+        """Run the callbacks registered with :meth:`after_handlers` (in order)."""
+        after = self._after
+        while after:
+            fns = after[:]
+            after.clear()
+            for fn in fns:
+                try:
+                    fn()
+                except Exception as exc:  # noqa: BLE001 - reported; the others still run
+                    self.report(exc)
 
     def push(self, handler: EventHandler, args: tuple) -> None:
         self.queue.append((handler, args))
@@ -117,7 +142,10 @@ class EventQueue:
         q = self.queue
         popleft = q.popleft
         report = self.report
+        after = self._after
         n_total = 0
+        if after:
+            self.run_after_handlers()
         for _ in range(rounds):
             n = len(q)
             if not n:
@@ -131,5 +159,7 @@ class EventQueue:
                         fn(*args)
                     except Exception as exc:  # noqa: BLE001 - one handler aborts, the rest run
                         report(exc)
+                if after:
+                    self.run_after_handlers()
         self.dispatched += n_total
         return n_total

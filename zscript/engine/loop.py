@@ -132,6 +132,7 @@ class EventLoop:
     def drain(self) -> None:
         self.queue.drain()
         self.triggers.process()
+        self.queue.run_after_handlers()  # what `when` bodies (or I/O callbacks) left
 
     def drain_all(self) -> None:
         while True:
@@ -201,6 +202,7 @@ class EventLoop:
 
         self._aloop = asyncio.get_running_loop()
         self._install_signals()
+        unroute = self.reporter.route_library_logs()
         pending, self._io_pending = self._io_pending, []
         for start in pending:
             start(self._aloop)
@@ -217,6 +219,7 @@ class EventLoop:
             self._remove_signals()
             self.shutdown(True)
             self._aloop = None
+            unroute()
 
     async def _wait(self) -> None:
         import asyncio

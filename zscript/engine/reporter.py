@@ -9,18 +9,58 @@ script (see :mod:`zscript.runtime.linemap`) and printed like Zeek does::
 Exceptions the runtime does not recognise are printed as ``internal error``
 with the Python details, so a bug in zscript is visible as such and not
 mistaken for a script error.
+
+Messages of zscript itself (:meth:`Reporter.warning`, :meth:`Reporter.error`:
+a dropped connection, a full queue, a library's log record) are rate-limited,
+so that a flood of one cause cannot flood stderr: the same text is printed
+at most :data:`BURST` times per :data:`WINDOW` seconds, then once more saying
+that the rest are left out; the repeats after that are counted in :attr:`Reporter.suppressed` (shown in a cluster node's
+status and metrics) and the next one printed after the window says how many
+were left out.  What scripts report (runtime errors, ``Reporter::warning``)
+is never limited: Zeek prints every one.
+
+:meth:`Reporter.route_library_logs` sends the records of Python libraries
+that log on their own (asyncio's "socket.send() raised exception.") through
+the same limit, as one-line warnings.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
 import traceback
 
 from ..diagnostics import render_runtime
 from ..runtime.errors import ScriptError, message_for
 from ..runtime.linemap import caller_location, describe_node, locate
 
-__all__ = ["Reporter"]
+__all__ = ["BURST", "WINDOW", "Reporter"]
+
+#: Times the same message of zscript itself is printed per window.
+BURST = 5
+#: Seconds of a rate-limiting window.
+WINDOW = 60.0
+#: Distinct messages tracked before the oldest are forgotten.
+_MAX_TRACKED = 1000
+
+
+class _LibraryLogs(logging.Handler):
+    """Library log records (warnings and worse) as rate-limited reporter warnings."""
+
+    def __init__(self, reporter: Reporter):
+        super().__init__(logging.WARNING)
+        self.reporter = reporter
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            msg = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                exc = record.exc_info[1]
+                msg += f": {type(exc).__name__}: {exc}"
+            self.reporter.warning(f"{record.name}: {msg}")
+        except Exception:  # noqa: BLE001 - logging must never raise
+            pass
 
 
 class Reporter:
@@ -28,8 +68,12 @@ class Reporter:
         self.stream = stream
         self.errors = 0
         self.warnings = 0
+        #: Messages of zscript itself left out by the rate limit.
+        self.suppressed = 0
         #: Set to re-raise internal errors (tests of zscript itself).
         self.debug = False
+        #: text -> [window start, printed in the window, left out in the window]
+        self._seen: dict[str, list] = {}
 
     def write(self, text: str) -> None:
         # Keep the order of print output and messages when both go to one file.
@@ -67,13 +111,60 @@ class Reporter:
         self.warnings += 1
         self.write(render_runtime("expression warning", message, span, detail))
 
+    def script_warning(self, message: str) -> None:
+        """A warning about the script's run, without a location (never limited)."""
+        self.warnings += 1
+        self.write(f"warning: {message}\n")
+
     def error(self, message: str, span=None) -> None:
         self.errors += 1
-        self.write(render_runtime("error", message, span))
+        self._limited(render_runtime("error", message, span))
 
     def warning(self, message: str, span=None) -> None:
         self.warnings += 1
-        self.write(render_runtime("warning", message, span))
+        self._limited(render_runtime("warning", message, span))
+
+    def _limited(self, text: str) -> None:
+        """Write ``text`` unless it was written :data:`BURST` times this window."""
+        now = time.monotonic()
+        seen = self._seen
+        st = seen.get(text)
+        if st is None or now - st[0] >= WINDOW:
+            left_out = st[2] if st is not None else 0
+            if st is None and len(seen) >= _MAX_TRACKED:
+                seen.pop(next(iter(seen)))
+            seen[text] = [now, 1, 0]
+            if left_out:
+                text = text.rstrip("\n") + f" (and {left_out} more like it, left out)\n"
+            self.write(text)
+        elif st[1] < BURST:
+            st[1] += 1
+            self.write(text)
+        elif st[1] == BURST:
+            st[1] += 1
+            self.write(
+                text.rstrip("\n") + f" (repeated; more like it are left out for {WINDOW:.0f} s)\n"
+            )
+        else:
+            st[2] += 1
+            self.suppressed += 1
+
+    def route_library_logs(self, names=("asyncio",)):
+        """Send the named loggers' records through :meth:`warning` until the
+        returned function is called (which undoes it)."""
+        handler = _LibraryLogs(self)
+        loggers = [logging.getLogger(n) for n in names]
+        saved = [(lg, lg.propagate) for lg in loggers]
+        for lg in loggers:
+            lg.addHandler(handler)
+            lg.propagate = False
+
+        def undo() -> None:
+            for lg, propagate in saved:
+                lg.removeHandler(handler)
+                lg.propagate = propagate
+
+        return undo
 
     def info(self, message: str) -> None:
         self.write(message + "\n")

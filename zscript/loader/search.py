@@ -26,17 +26,25 @@ _SUFFIXES = ("", ".zs", ".zeek")
 _PACKAGE_FILES = ("__load__.zs", "__load__.zeek")
 
 
+def _is(test, path: Path) -> bool:
+    """``path.is_file()`` or ``is_dir()``, false for names the system refuses (too long ...)."""
+    try:
+        return test(path)
+    except (OSError, ValueError):
+        return False
+
+
 def _candidates(base: Path, name: str):
     p = base / name
     for suffix in _SUFFIXES:
         if suffix and not p.name:
             continue
         q = p.with_name(p.name + suffix) if suffix else p
-        if q.is_file():
+        if _is(Path.is_file, q):
             yield q
-        if not suffix and q.is_dir():
+        if not suffix and _is(Path.is_dir, q):
             for pkg in _PACKAGE_FILES:
-                if (q / pkg).is_file():
+                if _is(Path.is_file, q / pkg):
                     yield q / pkg
 
 

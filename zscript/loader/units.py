@@ -36,6 +36,25 @@ from .search import Conditionals, resolve_load
 
 __all__ = ["ScriptLoading"]
 
+#: Names of script files; other files ``@load`` finds must parse as scripts.
+_SCRIPT_SUFFIXES = (".zs", ".zeek", ".bro")
+
+
+def _parses(source: SourceFile) -> bool:
+    """Whether ``source`` is free of syntax errors (directives not followed)."""
+    if "\x00" in source.text:
+        return False
+    from ..syntax.parser import UnitParser  # Lark: only for such files
+
+    parser = UnitParser(source, lambda d, lexer: None)
+    try:
+        for _ in parser.units():
+            if parser.errors:
+                return False
+    except IncompleteInput:
+        return False
+    return not parser.errors
+
 
 class ScriptLoading:
     """Loading scripts into a host (see the module docstring)."""
@@ -44,9 +63,18 @@ class ScriptLoading:
         opened = self.open_once(path, span)
         if opened is None:
             return
+        source = SourceFile(display or path, opened[1])
+        if span is not None and not path.endswith(_SCRIPT_SUFFIXES) and not _parses(source):
+            # ``@load`` of any file is the user's right, but a file that is
+            # no script gets one error, without quoting what it holds.
+            self.diagnostics.append(
+                Diagnostic("error", f"{source.display} is not a zscript file", span)
+            )
+            self.failed = True
+            return
         self._loaded_from.append(span)
         try:
-            self.load_source(SourceFile(display or path, opened[1]))
+            self.load_source(source)
         finally:
             self._loaded_from.pop()
 

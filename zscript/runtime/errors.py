@@ -12,10 +12,13 @@ The classes here are raised where Python would not raise on its own.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "AssertionFailure",
     "FieldMissing",
     "InvalidCast",
+    "NoReturnValue",
     "ScriptError",
     "UninitializedValue",
     "ZeekExit",
@@ -60,6 +63,18 @@ class AssertionFailure(ScriptError):
         self.silent = silent
 
 
+class NoReturnValue(ScriptError):
+    """A function that must return a value ended without one.
+
+    Zeek warns ("non-void function returning without a value") and the null
+    result makes the statement that used it do nothing; here the warning is
+    printed where the function ended and the rest of the calling handler is
+    skipped, without a second message (``silent``).
+    """
+
+    silent = True
+
+
 class ZeekExit(BaseException):
     """``exit(code)``: leave the process at once."""
 
@@ -86,4 +101,6 @@ def message_for(exc: BaseException) -> tuple[str, str, bool]:
         return "runtime error", "maximum recursion depth exceeded", False
     if isinstance(exc, OverflowError):
         return "expression error", "numeric overflow", True
+    if isinstance(exc, re.error):  # a pattern built at run time (too long, invalid)
+        return "expression error", f"invalid pattern: {str(exc)[:200]}", True
     return "internal error", f"{type(exc).__name__}: {exc}", False

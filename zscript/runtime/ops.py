@@ -18,7 +18,7 @@ from . import zeekorder
 from .containers import Set, Table, Vector, vector_assign
 from .copying import deep_copy
 from .describe import escape_bytes
-from .errors import AssertionFailure, InvalidCast, ScriptError
+from .errors import AssertionFailure, InvalidCast, NoReturnValue, ScriptError
 from .values import Record, TypeVal, box, field_attr, record_class, type_of, unbox
 
 __all__ = ["HELPERS", "Frame", "WARNINGS"]
@@ -35,8 +35,9 @@ class Frame:
         self._cache = {}
 
 
-#: Sink for runtime warnings: a callable(kind, message, detail) set by the host.
-WARNINGS: list = [None]
+#: Sinks for runtime warnings, set by the host: ``[0](message, depth)`` reports
+#: at the calling script expression, ``[1](message)`` without a location.
+WARNINGS: list = [None, None]
 
 
 def _warn(message: str) -> None:
@@ -512,6 +513,14 @@ def any_eq(a, b) -> bool:
     return unbox(a) == unbox(b)
 
 
+def no_return_value(name: str):
+    """The end of a non-void function reached without ``return``: warn, then stop the caller."""
+    sink = WARNINGS[1]
+    if sink is not None:  # Zeek's reporter->Warning in ScriptFunc::Invoke: no location
+        sink(f"non-void function returning without a value: {name}")
+    raise NoReturnValue(f"{name} returned no value")
+
+
 def assert_fail(cond_text: str, msg) -> None:
     detail = msg if msg is not None else None
     raise AssertionFailure(f"assertion failure: {cond_text}", detail)
@@ -583,6 +592,7 @@ HELPERS = {
     "_z_box": box,
     "_z_copy": deep_copy,
     "_z_assert_fail": assert_fail,
+    "_z_noval": no_return_value,
     "_z_setdefault": setdefault_,
     "_z_esc": escape_bytes,
     "_z_Vector": Vector,

@@ -8,10 +8,12 @@ A pattern prints as Zeek shows it: ``/^?(foo)$?/``.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
 __all__ = [
+    "MAX_PATTERN",
     "Addr",
     "Pattern",
     "compile_pattern",
@@ -43,18 +45,31 @@ _POSIX_CLASSES = {
 _POSIX_RE = re.compile(r"\[:(\w+):\]")
 
 
+#: The characters :func:`translate` looks at; everything else is copied in runs.
+_SPECIAL = re.compile(r'[\\\[\]$"]')
+
+
+@functools.lru_cache(maxsize=512)
 def translate(text: str) -> str:
     """Zeek (flex-style) regular expression to Python ``re`` syntax.
 
     Handles POSIX classes (``[[:digit:]]``), quoted literal text
     (``"foo"``, case-sensitive even under ``/i``) and a literal ``[`` inside
     a bracket expression, which Python would warn about as a nested set.
+    Text between those characters is copied in one step (long patterns).
     """
     text = _POSIX_RE.sub(lambda m: _POSIX_CLASSES.get(m.group(1), m.group(0)), text)
     out = []
     in_class = False
     i = 0
+    search = _SPECIAL.search
     while i < len(text):
+        m = search(text, i)
+        j = m.start() if m is not None else len(text)
+        if j > i:
+            out.append(text[i:j])
+            i = j
+            continue
         c = text[i]
         if c == "\\" and i + 1 < len(text):
             out.append(text[i : i + 2])
@@ -92,7 +107,18 @@ def translate(text: str) -> str:
     return "".join(out)
 
 
+#: Characters of a pattern's text.  Python's regex compiler takes about a
+#: second per million characters and much memory; longer patterns are refused.
+MAX_PATTERN = 1 << 20
+
+
+class PatternTooLong(re.error):
+    pass
+
+
 def compile_pattern(text: str, flags: str = "") -> re.Pattern:
+    if len(text) > MAX_PATTERN:
+        raise PatternTooLong(f"pattern too long ({len(text)} characters; at most {MAX_PATTERN})")
     rflags = re.DOTALL if "s" in flags else 0
     if "i" in flags:
         rflags |= re.IGNORECASE

@@ -216,16 +216,23 @@ class StorageBackend(ABC):
         raise NotImplementedError(f"{type(self).__name__} cannot list its entries")
 
     def _do_batch(self, ops: list[tuple], now: float) -> None:
-        """Apply ``("put", key, value, expire_at)``, ``("erase", key)`` and
-        ``("clear",)`` operations in order; backends may make this one transaction."""
+        """Apply ``("put", key, value, expire_at)``, ``("erase", key)``,
+        ``("clear",)`` and ``("meta", name, value)`` operations in order;
+        backends may make this one transaction.  Meta entries (the replication's
+        own bookkeeping, beside the data) are kept by backends that implement
+        :meth:`_do_meta_items`; others ignore them."""
         for op in ops:
             if op[0] == "put":
                 self._do_put(op[1], op[2], True, op[3], now)
             elif op[0] == "erase":
                 self._do_erase(op[1])
-            else:
+            elif op[0] == "clear":
                 for key, _v, _x in list(self._do_items(now)):
                     self._do_erase(key)
+
+    def _do_meta_items(self) -> dict[bytes, bytes]:
+        """The meta entries written by :meth:`_do_batch` (none by default)."""
+        return {}
 
     # -------------------------------------------------------- public methods
 
@@ -259,6 +266,13 @@ class StorageBackend(ABC):
     def items(self, now: float = 0.0) -> list[tuple[bytes, bytes, float]]:
         """Every live entry as stored bytes (for loading replicated stores)."""
         r = self._call_sync(_Call("items", lambda n: list(self._do_items(n)), (now,), _identity))
+        if not r.ok:
+            raise OSError(r.error_str)
+        return r.value
+
+    def meta(self) -> dict[bytes, bytes]:
+        """The meta entries (see :meth:`_do_batch`)."""
+        r = self._call_sync(_Call("meta", self._do_meta_items, (), _identity))
         if not r.ok:
             raise OSError(r.error_str)
         return r.value

@@ -21,7 +21,7 @@ every store (a table whose role changes is re-bound: a new clone takes the
 master's snapshot).
 
 It also serves as the services object replicated stores use (``now``,
-``schedule``, ``report``, ``call_soon``).
+``schedule``, ``report``, ``call_soon``, ``after_handlers``).
 """
 
 from __future__ import annotations
@@ -96,11 +96,13 @@ class StorageSubsystem:
             h.store.flush()
 
     def close(self) -> None:
-        """Close every replicated store (their files are complete afterwards).
+        """Close every replicated store (their files are complete afterwards)
+        and every backend the scripts left open.
 
         Runs when the host exits (``EventLoop.on_exit``)."""
         self.tables.close_all()
         self.stores.close_all()
+        self.manager.close_all()
 
     def metric_samples(self):
         """Zeek's ``zeek_storage_*`` metrics: a telemetry metric source (the host wires it)."""
@@ -122,6 +124,11 @@ class StorageSubsystem:
 
     def call_soon(self, fn: Callable, *args) -> None:
         self.bridge.call_soon(fn, *args)
+
+    def after_handlers(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` once the running event handlers return (the stores' commit point)."""
+        self.loop.queue.after_handlers(fn)
+        self.loop.wake()  # when called from I/O, outside any handler
 
     def global_value(self, name: str, default=None):
         v = self.host.global_value(name, default)

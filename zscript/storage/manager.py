@@ -25,6 +25,7 @@ the latency buckets are ``Storage::latency_metric_bounds``' defaults.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
 from collections.abc import Callable, Iterator
@@ -155,6 +156,22 @@ class StorageManager:
     def unregister(self, handle: BackendHandle) -> None:
         if handle in self.handles:
             self.handles.remove(handle)
+
+    def close_all(self) -> None:
+        """Close every backend the scripts left open (at exit: Zeek's storage
+        manager does the same), so that no connection or background task is
+        torn down half-way when the process ends."""
+        for h in list(self.handles):
+            b = h.backend
+            b.on_lost = None  # no Storage::backend_lost after the end
+            if b.is_open:
+                try:
+                    b.close()
+                except Exception:  # noqa: BLE001 - best effort on the way out
+                    pass
+            with contextlib.suppress(Exception):
+                b.shutdown_executor()
+        self.handles.clear()
 
     def _schedule(self) -> None:
         self._timer = self.timers.add(self.now() + self.expire_interval(), self._sweep)

@@ -40,12 +40,36 @@ removal to the clones, where ``&on_change`` sees ``TABLE_ELEMENT_EXPIRED``.
 For ``&backend`` tables the interval comes from ``&create_expire`` (kept
 from the first write) or ``&write_expire`` (restarted by each write).
 
-**Persistence.**  A master may be backed by a storage backend (SQLite for
-``Broker::SQLITE``): it is loaded when the store starts, and every change
-is written behind, in batches of one transaction each, by a worker thread,
-so scripts never wait for the disk.  Changes not yet written when the
-process is killed are lost; a normal shutdown writes them all.  The whole
-store is kept in memory (as with Broker).
+**Persistence and the durability promise.**  A master may be backed by a
+storage backend (SQLite for ``Broker::SQLITE``): it is loaded when the store
+starts, and changes are committed in *groups*: every change made by the
+handlers of one event is committed in one transaction as soon as they have
+returned, before the next event runs (``after_handlers`` of the host's
+services, see :mod:`zscript.engine.events`); changes made outside handlers
+(from the network, timers, ``when`` bodies) are committed at the end of that
+round of the event loop.  So a change is durable once the handler that made
+it returns: ``kill -9`` of the process after that loses nothing.  (With
+SQLite's WAL and ``synchronous=normal`` a power loss may still take the last
+commits, never the file's integrity.)  A master with persistence sends its
+updates to the clones only after they are committed.  The whole store is
+kept in memory (as with Broker).
+
+**Writes of clones are not lost when the master dies.**  A clone numbers the
+writes it forwards (``w``, per clone) and keeps each until the master
+confirms it: the master's update for that write names its origin and number
+(``o``, ``w``), and is sent only once committed.  The master applies each
+clone's writes in order, once: it remembers the last number applied per
+clone (persisted with the data, in the same transaction), acknowledges
+duplicates without applying them (``ack``), and asks a clone whose numbers
+skip (messages lost in transit) to send them again (``replay``).  A clone
+sends its unconfirmed writes again (after ``base``, the number it starts
+from) whenever it adopts a snapshot (the master restarted, or it lost
+updates) and whenever the master asks; it also applies them to the adopted
+data again, so that a script keeps reading its own writes.  So a write made
+on a clone is lost only when that clone dies before the master confirmed it
+(or more than :data:`MAX_UNCONFIRMED` wait, which is reported).  With a
+master without persistence (``Broker::MEMORY``) the data is gone when the
+master's process ends, as with Broker.
 
 Message format: JSON objects (UTF-8), keys and values encoded by the
 store's codec (:mod:`.codec`).
@@ -53,9 +77,8 @@ store's codec (:mod:`.codec`).
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import json
-import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -70,6 +93,11 @@ RESYNC_INTERVAL = 10.0
 #: :data:`RESYNC_INTERVAL`): its reply is lost when the master does not know
 #: the clone's subscription yet.
 FIRST_RESYNC = 0.5
+#: Writes a clone keeps waiting for the master's confirmation; beyond, the
+#: oldest are given up (and counted in ``lost_writes``).
+MAX_UNCONFIRMED = 200_000
+#: Name of the persisted "last write applied" of each clone (meta entries).
+_APPLIED = b"applied:"
 
 
 def _new_id() -> str:
@@ -93,8 +121,9 @@ class ReplicatedStore:
     :param host: the services the store needs: ``now()``, ``schedule(delay, fn)``
         (a network-time timer, returning an object with ``cancel()``),
         ``terminating()`` (no new timers once true),
-        ``report(message)`` (a reporter error) and ``call_soon(fn, *args)``
-        (run on the event-loop thread; callable from any thread).
+        ``report(message)`` (a reporter error) and ``after_handlers(fn)``
+        (run ``fn`` once the event handlers now running have returned, or
+        soon when none runs: the commit point).
     :param data: the dict to keep the data in (a table's own dict), else a new one.
     :param sink: told about changes that did not come from the local script.
     :param expire: ``(kind, interval_thunk)`` of an ``&backend`` table, kind
@@ -146,10 +175,22 @@ class ReplicatedStore:
         self._sweep_timer = None
         self._resync_timer = None
         self._beat_timer = None
-        self._writer: cf.ThreadPoolExecutor | None = None
-        self._wlock = threading.Lock()
+        #: Master with persistence: changes and updates waiting for the commit.
         self._wqueue: list[tuple] = []
-        self._flush_queued = False
+        self._outbox: list[bytes] = []
+        self._commit_queued = False
+        #: Master: clone node id -> number of the last write of it applied.
+        self.applied: dict[str, int] = {}
+        self._applied_dirty: set[str] = set()
+        self._replay_asked: dict[str, int] = {}
+        #: Master: (origin, write number) of the clone write being applied.
+        self._origin: tuple[str, int] | None = None
+        self._origin_sent = False
+        #: Clone: number of the last write forwarded, and those not confirmed yet.
+        self._wseq = 0
+        self.unconfirmed: OrderedDict[int, dict] = OrderedDict()
+        #: Clone: writes given up because too many waited for confirmation.
+        self.lost_writes = 0
 
     # ------------------------------------------------------------- topics
 
@@ -179,6 +220,12 @@ class ReplicatedStore:
             if x:
                 self.expiry[sk] = x
             loaded.add(sk)
+        for name, value in backend.meta().items():
+            if name.startswith(_APPLIED):
+                try:
+                    self.applied[name[len(_APPLIED) :].decode("latin-1")] = int(value)
+                except ValueError:
+                    continue
         self._arm_sweep()
         return loaded
 
@@ -211,10 +258,7 @@ class ReplicatedStore:
             if t is not None:
                 t.cancel()
         self._sweep_timer = self._resync_timer = self._beat_timer = None
-        if self._writer is not None:
-            self._writer.shutdown(wait=True)
-            self._writer = None
-        self._flush()
+        self.commit()
         if self.persist is not None:
             self.persist.close()
             self.persist.shutdown_executor()
@@ -241,14 +285,16 @@ class ReplicatedStore:
         if self.master:
             self._master_put(sk, value, self._expiry_for(sk, expire_in), notify=False)
         else:
-            self._forward({"op": "put", "k": self._k(sk), "v": self._v(value), "e": expire_in})
+            self._forward(
+                {"op": "put", "k": self._k(sk), "v": self._v(value), "e": expire_in}, True
+            )
 
     def table_put(self, sk, value) -> None:
         """An ``&backend`` table already holds ``value`` at ``sk``: replicate it."""
         if self.master:
             self._record_put(sk, value, self._expiry_for(sk, None))
         else:
-            self._forward({"op": "put", "k": self._k(sk), "v": self._v(value), "e": None})
+            self._forward({"op": "put", "k": self._k(sk), "v": self._v(value), "e": None}, True)
 
     def erase(self, sk) -> None:
         if self.master:
@@ -256,7 +302,7 @@ class ReplicatedStore:
         else:
             if self.optimistic:
                 self.expiry.pop(sk, None)
-            self._forward({"op": "erase", "k": self._k(sk)})
+            self._forward({"op": "erase", "k": self._k(sk)}, True)
 
     def clear(self) -> None:
         if self.master:
@@ -264,7 +310,7 @@ class ReplicatedStore:
         else:
             if self.optimistic:
                 self.expiry.clear()
-            self._forward({"op": "clear"})
+            self._forward({"op": "clear"}, True)
 
     def mutate(self, op: str, sk, args: tuple, expire_in: float) -> None:
         """The read-modify-write ``op`` (one of :attr:`mutators`), run by the master."""
@@ -279,7 +325,7 @@ class ReplicatedStore:
         else:
             msg = {"op": op, "k": self._k(sk), "e": expire_in}
             msg["a"] = [self.codec.dump_value(a) for a in args]
-            self._forward(msg)
+            self._forward(msg, True)
 
     def put_unique(self, sk, value, expire_in: float, reply: Callable[[bool], None]) -> None:
         """Insert ``sk`` only if absent; ``reply(inserted)`` is called (maybe later)."""
@@ -289,7 +335,8 @@ class ReplicatedStore:
         req = _new_id()
         self._replies[req] = reply
         self._forward(
-            {"op": "put_unique", "k": self._k(sk), "v": self._v(value), "e": expire_in, "req": req}
+            {"op": "put_unique", "k": self._k(sk), "v": self._v(value), "e": expire_in, "req": req},
+            True,
         )
 
     # ------------------------------------------------------- master side
@@ -362,32 +409,81 @@ class ReplicatedStore:
             return
         try:
             msg = json.loads(raw)
-            if msg.get("from") == self.node_id:
+            origin = msg.get("from")
+            if origin == self.node_id:
                 return
             op = msg.get("op")
             if op == "sync":
-                self._send_snapshot(msg.get("from"))
+                self._send_snapshot(origin)
                 return
-            if op == "clear":
-                self._master_clear(notify=True)
+            if op == "base":
+                self._base(origin, int(msg["w"]))
                 return
-            sk = self.codec.load_key(msg["k"])
-            if op == "put":
-                v = self.codec.load_value(msg["v"])
-                self._master_put(sk, v, self._expiry_for(sk, msg.get("e")), notify=True)
-            elif op == "erase":
-                self._master_erase(sk, "erase", notify=True)
-            elif op == "put_unique":
-                v = self.codec.load_value(msg["v"])
-                ok = self._master_put_unique(sk, v, msg.get("e") or 0.0)
-                self._broadcast(
-                    {"op": "reply", "to": msg.get("from"), "req": msg.get("req"), "r": ok}
-                )
-            elif op in self.mutators:
-                args = tuple(self.codec.load_value(a) for a in msg.get("a", ()))
-                self.mutate(op, sk, args, msg.get("e") or 0.0)
+            w = msg.get("w")
+            if w is not None and not self._in_order(origin, int(w)):
+                return
+            self._origin, self._origin_sent = (origin, int(w)) if w is not None else None, False
+            try:
+                self._apply_clone_write(op, msg)
+            finally:
+                if self._origin is not None and not self._origin_sent:
+                    self._broadcast({"op": "ack"})  # applied, but nothing to send
+                self._origin = None
         except (ValueError, KeyError, TypeError, CodecError) as e:
             self.host.report(f"store {self.name}: bad message from a clone: {e}")
+
+    def _base(self, origin, w: int) -> None:
+        """A clone's replay starts after write ``w`` (earlier ones were confirmed)."""
+        if not isinstance(origin, str):
+            return
+        if w > self.applied.get(origin, 0):
+            self._set_applied(origin, w)
+        self._replay_asked.pop(origin, None)
+
+    def _in_order(self, origin, w: int) -> bool:
+        """Whether clone write ``w`` of ``origin`` is the next one to apply.
+
+        A duplicate (a replay of what was applied) is acknowledged; a gap
+        (writes lost on the way) makes the clone send its writes again.
+        """
+        if not isinstance(origin, str):
+            raise ValueError("a write without its origin")
+        last = self.applied.get(origin, 0)
+        if w <= last:
+            self._broadcast({"op": "ack", "o": origin, "w": last})
+            return False
+        if w != last + 1:
+            if self._replay_asked.get(origin) != last:
+                self._replay_asked[origin] = last
+                self._broadcast({"op": "replay", "to": origin})
+            return False
+        self._replay_asked.pop(origin, None)
+        self._set_applied(origin, w)
+        return True
+
+    def _set_applied(self, origin: str, w: int) -> None:
+        self.applied[origin] = w
+        if self.persist is not None:
+            self._applied_dirty.add(origin)
+            self._request_commit()
+
+    def _apply_clone_write(self, op, msg: dict) -> None:
+        if op == "clear":
+            self._master_clear(notify=True)
+            return
+        sk = self.codec.load_key(msg["k"])
+        if op == "put":
+            v = self.codec.load_value(msg["v"])
+            self._master_put(sk, v, self._expiry_for(sk, msg.get("e")), notify=True)
+        elif op == "erase":
+            self._master_erase(sk, "erase", notify=True)
+        elif op == "put_unique":
+            v = self.codec.load_value(msg["v"])
+            ok = self._master_put_unique(sk, v, msg.get("e") or 0.0)
+            self._broadcast({"op": "reply", "to": msg.get("from"), "req": msg.get("req"), "r": ok})
+        elif op in self.mutators:
+            args = tuple(self.codec.load_value(a) for a in msg.get("a", ()))
+            self.mutate(op, sk, args, msg.get("e") or 0.0)
 
     def _send_snapshot(self, to: str | None) -> None:
         now = self.host.now()
@@ -438,15 +534,67 @@ class ReplicatedStore:
         msg["epoch"] = self.epoch
         msg["seq"] = self.seq
         msg["from"] = self.node_id
-        self.transport.publish(self.clones_topic, json.dumps(msg).encode())
+        if self._origin is not None and "o" not in msg:
+            msg["o"], msg["w"] = self._origin
+            self._origin_sent = True
+        raw = json.dumps(msg).encode()
+        if self.persist is not None:
+            # Confirms what was committed only: sent by commit().
+            self._outbox.append(raw)
+            self._request_commit()
+        else:
+            self.transport.publish(self.clones_topic, raw)
 
     # -------------------------------------------------------- clone side
 
-    def _forward(self, msg: dict) -> None:
+    def _forward(self, msg: dict, track: bool = False) -> None:
+        """Send ``msg`` to the master; a ``track``-ed write is kept until confirmed."""
         if self.transport is None or getattr(self.transport, "local_only", False):
             return
         msg["from"] = self.node_id
+        if track:
+            self._wseq += 1
+            msg["w"] = self._wseq
+            self.unconfirmed[self._wseq] = msg
+            if len(self.unconfirmed) > MAX_UNCONFIRMED:
+                self.unconfirmed.popitem(last=False)
+                self.lost_writes += 1
+                if self.lost_writes == 1:
+                    self.host.report(
+                        f"store {self.name}: more than {MAX_UNCONFIRMED} writes wait for the "
+                        "master's confirmation; giving up the oldest (counted in lost_writes)"
+                    )
         self.transport.publish(self.master_topic, json.dumps(msg).encode())
+
+    def _confirmed(self, w) -> None:
+        """The master applied (and committed) this clone's writes up to ``w``."""
+        u = self.unconfirmed
+        while u and next(iter(u)) <= w:
+            u.popitem(last=False)
+
+    def _replay(self) -> None:
+        """Send the unconfirmed writes again, in order (see the module docstring)."""
+        u = self.unconfirmed
+        if not u or self.transport is None:
+            return
+        self._forward({"op": "base", "w": next(iter(u)) - 1})
+        for msg in u.values():
+            self.transport.publish(self.master_topic, json.dumps(msg).encode())
+
+    def _reapply_unconfirmed(self) -> None:
+        """Apply the clone's unconfirmed table writes to freshly adopted data."""
+        for msg in self.unconfirmed.values():
+            op = msg.get("op")
+            if op == "clear":
+                dict.clear(self.data)
+                self.expiry.clear()
+            elif op in ("put", "erase"):
+                sk = self.codec.load_key(msg["k"])
+                if op == "put":
+                    dict.__setitem__(self.data, sk, self.codec.load_value(msg["v"]))
+                else:
+                    dict.pop(self.data, sk, None)
+                    self.expiry.pop(sk, None)
 
     def _request_sync(self) -> None:
         self._sync_pending = True
@@ -487,6 +635,14 @@ class ReplicatedStore:
         try:
             msg = json.loads(raw)
             op = msg.get("op")
+            if msg.get("o") == self.node_id:
+                self._confirmed(msg.get("w", 0))
+            if op == "ack":
+                return
+            if op == "replay":
+                if msg.get("to") == self.node_id:
+                    self._replay()
+                return
             if op == "reply":
                 if msg.get("to") == self.node_id:
                     cb = self._replies.pop(msg.get("req"), None)
@@ -566,37 +722,45 @@ class ReplicatedStore:
         self.synced = True
         self._sync_pending = False
         self._resync_delay = RESYNC_INTERVAL
+        if self.unconfirmed:
+            # The snapshot may lack them (a restarted master, lost messages).
+            if self.optimistic:
+                self._reapply_unconfirmed()
+            self._replay()
 
     # ------------------------------------------------------- persistence
 
     def flush(self) -> None:
-        """Write every pending change now (waits for the writer thread)."""
-        if self._writer is not None:
-            self._writer.submit(self._flush).result()
-        else:
-            self._flush()
+        """Commit every pending change now (and send what waited for it)."""
+        self.commit()
 
     def _persist(self, op: tuple) -> None:
-        with self._wlock:
-            self._wqueue.append(op)
-            if self._flush_queued or self.closed:
-                return
-            self._flush_queued = True
-        if self._writer is None:
-            self._writer = cf.ThreadPoolExecutor(1, thread_name_prefix=f"zscript-store-{self.name}")
-        self._writer.submit(self._flush)
+        self._wqueue.append(op)
+        self._request_commit()
 
-    def _flush(self) -> None:
-        with self._wlock:
-            ops, self._wqueue = self._wqueue, []
-            self._flush_queued = False
-        if not ops or self.persist is None:
-            return
-        r = self.persist.batch(ops)
-        if not r.ok:
-            self.host.call_soon(
-                self.host.report, f"store {self.name}: writing to disk failed: {r.error_str}"
-            )
+    def _request_commit(self) -> None:
+        if not self._commit_queued and not self.closed:
+            self._commit_queued = True
+            self.host.after_handlers(self.commit)
+
+    def commit(self) -> None:
+        """Write the pending changes in one transaction, then send the updates
+        that waited for them (see the module docstring)."""
+        self._commit_queued = False
+        ops, self._wqueue = self._wqueue, []
+        if self._applied_dirty:
+            for origin in sorted(self._applied_dirty):
+                value = str(self.applied[origin]).encode()
+                ops.append(("meta", _APPLIED + origin.encode("latin-1", "replace"), value))
+            self._applied_dirty.clear()
+        if ops and self.persist is not None:
+            r = self.persist.batch(ops)
+            if not r.ok:
+                self.host.report(f"store {self.name}: writing to disk failed: {r.error_str}")
+        out, self._outbox = self._outbox, []
+        if out and self._publishing:
+            for raw in out:
+                self.transport.publish(self.clones_topic, raw)
 
     # ---------------------------------------------------------- encoding
 

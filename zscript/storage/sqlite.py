@@ -282,6 +282,8 @@ class SQLiteBackend(StorageBackend):
         db = self._db
         if db is None:
             raise OSError("backend is closed")
+        if any(op[0] == "meta" for op in ops):
+            self._meta_table()
         db.execute("begin")
         try:
             for op in ops:
@@ -289,12 +291,29 @@ class SQLiteBackend(StorageBackend):
                     db.execute(self._sql["put_overwrite"], (op[1], op[2], op[3]))
                 elif op[0] == "erase":
                     db.execute(self._sql["erase"], (op[1],))
-                else:
+                elif op[0] == "clear":
                     db.execute(self._sql["clear"])
+                elif op[0] == "meta":
+                    db.execute(self._sql["meta_put"], (op[1], op[2]))
             db.execute("commit")
         except sqlite3.Error:
             db.execute("rollback")
             raise
+
+    def _meta_table(self) -> None:
+        """``<table>_zscript_meta``: replication bookkeeping beside Zeek's table."""
+        if "meta_put" in self._sql:
+            return
+        t = _ident(self.config.get("table_name", "") + "_zscript_meta")
+        self._db.execute(f"create table if not exists {t} (name blob primary key, value blob)")
+        self._sql["meta_put"] = f"insert or replace into {t} (name, value) values (?, ?)"
+        self._sql["meta_items"] = f"select name, value from {t}"
+
+    def _do_meta_items(self) -> dict[bytes, bytes]:
+        if self._db is None:
+            raise OSError("backend is closed")
+        self._meta_table()
+        return {bytes(k): bytes(v) for k, v in self._db.execute(self._sql["meta_items"])}
 
 
 def _ident(name: str) -> str:

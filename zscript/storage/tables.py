@@ -6,7 +6,11 @@ lives on the node whose transport says ``is_master`` (the manager, or a
 standalone process); every other node holds a clone.  With
 ``Broker::SQLITE`` the master keeps the data in
 ``<Broker::table_store_db_directory>/___sync_store_<id>.sqlite`` and loads
-it again at the next start, so the table survives restarts.
+it again at the next start, so the table survives restarts.  A write is
+durable once the handler that made it returns (the master's changes are
+committed in one transaction per event, and a clone's writes are kept until
+the master confirms them): see "Persistence and the durability promise" in
+:mod:`.replication`.
 
 The table *is* the store's data: reads are plain dict reads served from
 the local copy, and only mutations go through the store (see

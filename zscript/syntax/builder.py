@@ -42,6 +42,19 @@ _SIMPLE_ESCAPES = {
 }
 
 
+#: Decimal digits converted exactly; longer literals are far out of any range
+#: (Python refuses to convert more than 4300 digits at all).
+_MAX_DIGITS = 100
+#: What a longer literal becomes: larger than every count, int and port.
+_HUGE = 1 << 128
+
+
+def _decimal(text: str) -> int:
+    """The value of a decimal literal (:data:`_HUGE` when absurdly long)."""
+    digits = text.lstrip("0")
+    return int(digits or "0") if len(digits) <= _MAX_DIGITS else _HUGE
+
+
 def _bytes_of(text: str) -> str:
     """UTF-8 text (undecodable bytes kept as surrogate escapes) as byte characters."""
     return text.encode("utf-8", "surrogateescape").decode("latin-1")
@@ -236,7 +249,7 @@ class AstBuilder(Transformer):
     def enum_elem(self, c):
         value = None
         if len(c) >= 3 and _is_tok(c[1], "="):
-            value = int(c[2].value, 0) if not c[2].value.isdigit() else int(c[2].value)
+            value = int(c[2].value, 0) if not c[2].value.isdigit() else _decimal(c[2].value)
         return A.EnumElem(c[0].value, value, self._attrs(c), span=self._span(c))
 
     def attr(self, c):
@@ -462,7 +475,7 @@ class AstBuilder(Transformer):
         return A.Const(kind, value, c[0].value, span=self._span(c))
 
     def const_count(self, c):
-        return self._const("count", int(c[0].value), c)
+        return self._const("count", _decimal(c[0].value), c)
 
     def const_hex(self, c):
         return self._const("count", int(c[0].value, 16), c)
@@ -493,7 +506,7 @@ class AstBuilder(Transformer):
 
     def const_port(self, c):
         num, proto = c[0].value.split("/")
-        return self._const("port", (int(num), proto), c)
+        return self._const("port", (_decimal(num), proto), c)
 
     def const_addr(self, c):
         return self._const("addr", c[0].value.strip("[]"), c)

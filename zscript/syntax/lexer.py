@@ -159,8 +159,11 @@ _TOKEN_RE = re.compile(
             r"(?P<ws>[ \t\r\f\v]+)",
             r"(?P<comment>\#[^\n]*)",
             r"(?P<directive>@[A-Za-z_][A-Za-z_\-]*)",
-            r'(?P<string>"(?:[^"\\\n]|\\.)*")',
-            r'(?P<badstring>"(?:[^"\\\n]|\\.)*)',
+            # Runs of plain characters in one step: a per-character alternation
+            # backtracks through every character (seconds and gigabytes for a
+            # megabyte-long literal).
+            r'(?P<string>"[^"\\\n]*(?:\\.[^"\\\n]*)*")',
+            r'(?P<badstring>"[^"\\\n]*(?:\\.[^"\\\n]*)*)',
             # IPv6 address (needs at least two colons) optionally with a prefix length.
             rf"(?P<addr6>\[(?:{_HEX4}:){{2,7}}(?:{_HEX4}|\d+\.\d+\.\d+\.\d+)\](?:/\d+)?)",
             r"(?P<addr4>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:/\d+)?(?![\d.]))",
@@ -176,7 +179,7 @@ _TOKEN_RE = re.compile(
         ]
     )
 )
-_PATTERN_RE = re.compile(r"/((?:\\.|[^/\\\n])*)/([is]*)")
+_PATTERN_RE = re.compile(r"/([^/\\\n]*(?:\\.[^/\\\n]*)*)/([is]*)")
 
 #: Token types after which an operand has ended (so `/` divides and `|` closes or ors).
 OPERAND_END = frozenset(

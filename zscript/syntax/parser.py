@@ -101,6 +101,10 @@ def _describe_token(tok: Token) -> str:
     return f'"{tok.value}"'
 
 
+#: Syntax errors after which the rest of a file is skipped.
+MAX_SYNTAX_ERRORS = 50
+
+
 class UnitParser:
     """Parses a source file unit by unit.
 
@@ -270,6 +274,11 @@ class UnitParser:
                 self._lex_errors()
                 return
             if ip is None:
+                if tok.type == "SEMICOLON":
+                    # An empty statement: nothing to run (and a unit costs a compile).
+                    self.mode = "stmt"
+                    last_tok = tok
+                    continue
                 ip = self.grammar.lark.parse_interactive(start=self._start_for(tok))
             builder.source = self.source
             try:
@@ -289,6 +298,18 @@ class UnitParser:
                 self._syntax_error(tok, e, ip)
                 ip = None
                 if not self.recover:
+                    return
+                if len(self.errors) >= MAX_SYNTAX_ERRORS:
+                    # Nobody reads further, and recovering through a huge
+                    # broken file costs time.
+                    self.errors.append(
+                        Diagnostic(
+                            "error",
+                            f"more than {MAX_SYNTAX_ERRORS} syntax errors; "
+                            "the rest of the file is not read",
+                            self._span(tok),
+                        )
+                    )
                     return
                 self._recover()
 

@@ -21,6 +21,7 @@ metric                                             kind     from
 ``zeek_timers_pending{type}``                      gauge    the loop's timer queue
 ``zeek_triggers_total``                            counter  ``TriggerManager.total``
 ``zeek_pending_triggers``                          gauge    waiting ``when`` triggers
+``zscript_messages_suppressed_total``              counter  ``Reporter.suppressed``
 ``process_resident_memory_bytes``                  gauge    ``/proc/self/statm``
 ``process_virtual_memory_bytes``                   gauge    ``/proc/self/statm``
 ``process_cpu_user_seconds_total``                 counter  ``os.times()``
@@ -36,6 +37,8 @@ metric                                             kind     from
 ``zeek_cluster_zeromq_msg_errors_total``           counter  backend ``malformed``
 ``zscript_cluster_format_mismatches_total``        counter  backend ``format_mismatches``
 ``zscript_cluster_unknown_events_total``           counter  backend ``unknown_events``
+``zscript_cluster_local_events_total``             counter  backend ``local_events``
+``zscript_cluster_refused_topics_total``           counter  backend ``refused_topics``
 ``zscript_cluster_log_drops_total``                counter  log transport ``log_send_drops``
 ``zscript_cluster_log_msg_errors_total``           counter  log transport ``log_malformed``
 ``zeek_log_stream_writes_total{module,stream}``    counter  ``LogManager.write_counts``
@@ -119,6 +122,14 @@ def engine_source(loop) -> Callable[[], Iterator[Sample]]:
             "Number of pending triggers",
             {},
             len(triggers.waiting),
+        )
+        yield (
+            "zscript_messages_suppressed_total",
+            "counter",
+            "Number of repeated warnings and errors of zscript itself left out of stderr "
+            "by the rate limit.",
+            {},
+            loop.reporter.suppressed,
         )
 
     return samples
@@ -232,6 +243,15 @@ _CLUSTER = {
     "unknown_events": (
         "zscript_cluster_unknown_events_total",
         "Number of received events dropped because this node does not declare them.",
+    ),
+    "local_events": (
+        "zscript_cluster_local_events_total",
+        "Number of received events dropped because only this node may raise them "
+        "(zeek_init, Cluster::node_up, ...).",
+    ),
+    "refused_topics": (
+        "zscript_cluster_refused_topics_total",
+        "Number of publishes and subscriptions refused for a topic that is too long.",
     ),
 }
 

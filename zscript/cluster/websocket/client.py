@@ -6,14 +6,19 @@
    and close 1008; an ``X-Application-Name`` outside Zeek's character set
    gets ``invalid_application_name`` and close 1008.  No backend is made,
    and ``Cluster::websocket_client_lost`` is not raised for these.
-2. The client gets its own cluster backend (a ZeroMQ connection to the
+2. The first message must come within :data:`SUBSCRIBE_DEADLINE` seconds
+   (zscript: Zeek waits forever, so idle connections could hold every client
+   slot), else the connection is closed with 1008 and the slot freed.  It
+   must be the JSON array of topic prefixes, at most
+   :data:`MAX_SUBSCRIPTIONS` of them, each at most
+   :data:`~..access.MAX_TOPIC` bytes (``limit_exceeded``) and allowed by
+   the client's access (``not_allowed``).  If it is not, the client gets the
+   error reply and, unlike Zeek (which keeps such a connection open but never
+   acknowledges it), close 1008 with the error's context as reason.
+3. The client gets its own cluster backend (a ZeroMQ connection to the
    central proxy) with the id ``<hosting node id>-websocket-<n>``: what it
    publishes reaches every subscriber, the hosting node included, and it
-   never receives its own publishes.
-3. The first message must be the JSON array of topic prefixes.  If it is
-   not, the client gets the error reply and, unlike Zeek (which keeps such a
-   connection open but never acknowledges it), close 1008 with the error's
-   context as reason.  Otherwise the backend subscribes, plus a throw-away
+   never receives its own publishes.  The backend subscribes, plus a throw-away
    "ready" topic; once that shows up on the backend's own XPUB, every
    earlier subscription has reached the proxy and the other nodes'
    subscriptions are known (Zeek's ready-to-publish heuristic).  Then
@@ -22,12 +27,17 @@
    after the ack, in order; cluster events that arrive before it are not
    forwarded.  No readiness within :data:`READY_TIMEOUT` closes with 1011.
 4. After the ack, each message is a data message: published on its topic,
-   or answered with an error reply (the connection stays open).  Binary
+   or answered with an error reply (the connection stays open).  What the
+   client's access does not allow (:class:`~..access.ClientAccess`: topics,
+   events, and never the events a node raises about itself, such as
+   ``zeek_init``) gets ``not_allowed``.  Binary
    frames are read like text frames holding the same bytes (as Zeek's
    server does).  Events arriving on the client's topics are sent to it.
 
 Outgoing messages (events, error replies) are written at once while the
-client keeps up (the kernel's socket buffer and at most
+client keeps up and its connection is open (once the transport is closing,
+say after a reset, nothing more is written: no write is attempted on a dead
+socket) (the kernel's socket buffer and at most
 :data:`WRITE_BUFFER_LIMIT` bytes of the connection's write buffer hold
 them).  Beyond that they wait in a queue of at most
 ``max_outgoing_queue_size`` messages that a writer task drains at the
@@ -57,6 +67,7 @@ from websockets.asyncio.server import broadcast
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import OPEN
 
+from ..access import FULL_ACCESS, MAX_TOPIC
 from .protocol import (
     CTX_INVALID_APP,
     CTX_INVALID_URI,
@@ -64,6 +75,8 @@ from .protocol import (
     DESERIALIZATION_FAILED,
     INVALID_APPLICATION_NAME,
     INVALID_URI,
+    LIMIT_EXCEEDED,
+    NOT_ALLOWED,
     PATH,
     ProtocolError,
     ack_message,
@@ -73,12 +86,24 @@ from .protocol import (
     zeek_string,
 )
 
-__all__ = ["CLOSE_TIMEOUT", "READY_TIMEOUT", "SLOW_CLIENT_REASON", "WebSocketClient"]
+__all__ = [
+    "CLOSE_TIMEOUT",
+    "MAX_SUBSCRIPTIONS",
+    "READY_TIMEOUT",
+    "SLOW_CLIENT_REASON",
+    "SUBSCRIBE_DEADLINE",
+    "WebSocketClient",
+]
 
 #: Seconds a close (or a send before the ack) may take before the connection is aborted.
 CLOSE_TIMEOUT = 5.0
 #: Seconds to wait for the client's subscriptions to become active.
 READY_TIMEOUT = 30.0
+#: Seconds a client has, after the handshake, to send its subscriptions.
+SUBSCRIBE_DEADLINE = 5.0
+SUBSCRIBE_TIMEOUT_REASON = "No subscriptions received in time"
+#: Topic prefixes one client may subscribe to.
+MAX_SUBSCRIPTIONS = 1000
 #: Bytes waiting in the connection's write buffer before messages are queued instead.
 WRITE_BUFFER_LIMIT = 1 << 16
 SLOW_CLIENT_CODE = 1013
@@ -109,6 +134,8 @@ class WebSocketClient:
         #: Topic prefixes as zscript strings, sorted, without duplicates.
         self.subscriptions: list[str] = []
         self.acked = False
+        #: Past the URI and application name checks (``websocket_client_lost`` follows).
+        self.opened = False
         #: No more messages go out (closing, closed or shutting down).
         self.closing = False
         self.terminating = False
@@ -121,6 +148,8 @@ class WebSocketClient:
         self._ready: asyncio.Future | None = None
         self._probe = ""
         self._tasks: set[asyncio.Task] = set()
+        #: What the client may do (decided by the token it presented).
+        self.access = getattr(ws, "zscript_access", FULL_ACCESS)
         if hasattr(type(ws), "on_overflow"):  # the server's connection class
             ws.on_overflow = self._overflow
 
@@ -152,23 +181,32 @@ class WebSocketClient:
                 return
             self.application_name = names[0]
         self.endpoint_id = f"{self.sub.node_id()}-websocket-{self.number}"
+        # From here on the client is one Zeek keeps a backend for: its loss is
+        # reported (our backend comes once it has subscribed).
+        self.opened = True
+        if self.options.ping_interval > 0:
+            self._spawn(self._keepalive(self.options.ping_interval))
+        try:
+            async with asyncio.timeout(SUBSCRIBE_DEADLINE):
+                first = await ws.recv()
+        except TimeoutError:
+            self.sub.stats.subscribe_timeouts += 1
+            await self._close(1008, SUBSCRIBE_TIMEOUT_REASON)
+            return
+        self.sub.stats.messages_in += 1
+        try:
+            prefixes = self._check_subscriptions(parse_subscriptions(first))
+        except ProtocolError as e:
+            self.sub.stats.errors_sent += 1
+            await self._send_now(error_message(e.code, e.context))
+            await self._close(1008, e.context[:120])
+            return
         try:
             self.backend = self.sub.make_backend(self)
         except Exception as e:  # noqa: BLE001 - Zeek closes such clients with "Internal error"
             self.sub.host.reporter.error(f"Failed to instantiate backend for WebSocket client: {e}")
+            self.opened = False
             await self._close(1001, "Internal error")
-            return
-        if self.options.ping_interval > 0:
-            self._spawn(self._keepalive(self.options.ping_interval))
-
-        first = await ws.recv()
-        self.sub.stats.messages_in += 1
-        try:
-            prefixes = parse_subscriptions(first)
-        except ProtocolError as e:
-            self.sub.stats.errors_sent += 1
-            await self._send_now(error_message(e.code, e.context))
-            await self._close(1008, e.context)
             return
         await self._subscribe(prefixes)
         if self.closing:
@@ -179,6 +217,20 @@ class WebSocketClient:
         self._enqueue(ack_message(self.endpoint_id, self.sub.version), True)
         async for frame in ws:
             self._handle(frame)
+
+    def _check_subscriptions(self, prefixes: list[str]) -> list[str]:
+        """``prefixes`` if the client may have them, else :class:`ProtocolError`."""
+        if len(prefixes) > MAX_SUBSCRIPTIONS:
+            self.sub.stats.refused_messages += 1
+            raise ProtocolError(LIMIT_EXCEEDED, f"more than {MAX_SUBSCRIPTIONS} subscriptions")
+        for p in prefixes:
+            if len(p.encode("utf-8", "surrogateescape")) > MAX_TOPIC:
+                self.sub.stats.refused_messages += 1
+                raise ProtocolError(LIMIT_EXCEEDED, f"subscription longer than {MAX_TOPIC} bytes")
+            if not self.access.may_subscribe(p):
+                self.sub.stats.refused_messages += 1
+                raise ProtocolError(NOT_ALLOWED, f"subscription to '{p[:200]}' not allowed")
+        return prefixes
 
     async def _subscribe(self, prefixes: list[str]) -> None:
         backend = self.backend
@@ -203,6 +255,7 @@ class WebSocketClient:
         stats.messages_in += 1
         try:
             msg = self.sub.decode(frame)
+            self._check_publish(msg)
             if not self.sub.publish(self.backend, msg):
                 stats.publish_drops += 1
             return
@@ -215,6 +268,16 @@ class WebSocketClient:
             # Zeek reports why an event could not be created (once per reason here).
             self.sub.client_error(self.endpoint_id, detail)
         self._enqueue(error_message(code, context), True)
+
+    def _check_publish(self, msg) -> None:
+        """Raise :class:`ProtocolError` if the client may not publish ``msg``."""
+        if len(msg.topic.encode("utf-8", "surrogateescape")) > MAX_TOPIC:
+            self.sub.stats.refused_messages += 1
+            raise ProtocolError(LIMIT_EXCEEDED, f"topic longer than {MAX_TOPIC} bytes")
+        why = self.access.refuse_publish(msg.topic, msg.name)
+        if why is not None:
+            self.sub.stats.refused_messages += 1
+            raise ProtocolError(NOT_ALLOWED, why)
 
     # ------------------------------------------------------------- from the cluster
 
@@ -239,11 +302,16 @@ class WebSocketClient:
         if self.closing:
             return
         q = self._outq
-        if not q and not self._sending:
-            transport = self.ws.transport
-            if transport is not None and transport.get_write_buffer_size() < WRITE_BUFFER_LIMIT:
-                broadcast((self.ws,), data, text=text)
-                return
+        transport = self.ws.transport
+        if transport is None or transport.is_closing():
+            # The connection broke (a reset): the library learns it a little
+            # later; writing meanwhile only makes asyncio log every write.
+            self.closing = True
+            q.clear()
+            return
+        if not q and not self._sending and transport.get_write_buffer_size() < WRITE_BUFFER_LIMIT:
+            broadcast((self.ws,), data, text=text)
+            return
         if len(q) >= self.options.max_outgoing_queue_size:
             self.sub.stats.slow_clients += 1
             q.clear()
@@ -357,9 +425,9 @@ class WebSocketClient:
                 self.backend.terminate()
             except Exception as e:  # noqa: BLE001
                 self.sub.internal_error(f"WebSocket client {self.number}: terminate: {e}")
-            if not self.terminating:
-                self.sub.client_lost(self, *self.lost_code())
             self.backend = None
+        if self.opened and not self.terminating:
+            self.sub.client_lost(self, *self.lost_code())
 
     def _closed_for_bad_input(self) -> bool:
         """Whether this node closed the connection over what the client sent: a

@@ -34,6 +34,8 @@ import ipaddress
 import os
 from dataclasses import dataclass
 
+from ..scriptgen import addr_literal, string_literal
+
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
@@ -124,19 +126,14 @@ def layout_websocket_settings(cluster: dict, where: str = "[cluster]") -> WebSoc
     )
 
 
-def _q(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def websocket_config_script(settings: WebSocketSettings) -> str:
     """The script that makes the manager listen as ``settings`` say (see the module docstring)."""
-    ip = ipaddress.ip_address(settings.host)
-    addr = f"[{ip}]" if ip.version == 6 else str(ip)
+    addr = addr_literal(settings.host)
     tls = ""
     if settings.cert_file:
         tls = (
             "\topts$tls_options = Cluster::WebSocketTLSOptions("
-            f"$cert_file={_q(settings.cert_file)}, $key_file={_q(settings.key_file or '')});\n"
+            f"$cert_file={string_literal(settings.cert_file)}, $key_file={string_literal(settings.key_file or '')});\n"
         )
     return (
         "@load base/frameworks/cluster/websocket\n"

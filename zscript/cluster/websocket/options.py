@@ -4,9 +4,12 @@
 value into :class:`ServerOptions` with Zeek's checks and errors: TLS needs
 both ``cert_file`` and ``key_file`` ("Invalid tls_options: No key_file
 field"); ``ping_interval`` counts whole seconds, zero or less disabling
-pings.  The zscript extensions must make sense: ``auth_token`` not empty,
-``max_message_size`` and ``max_outgoing_queue_size`` positive (a bounded
-server is the point of them).  Options compare by value: listening again
+pings.  The zscript extensions must make sense: ``auth_token`` and the
+keys of ``auth_tokens`` not empty, ``max_message_size`` and
+``max_outgoing_queue_size`` positive (a bounded server is the point of
+them).  Each token comes with the :class:`~..access.ClientAccess` of its
+clients: ``auth_token`` with full access, those of ``auth_tokens`` with
+their ``Cluster::WebSocketAccess``.  Options compare by value: listening again
 with equal options is not an error.
 
 Kept apart from the server so that a process which never listens does not
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+
+from ..access import FULL_ACCESS, ClientAccess
 
 __all__ = ["OptionsError", "ServerOptions", "TLSOptions", "options_from_record"]
 
@@ -61,6 +66,8 @@ class ServerOptions:
     auth_token: bytes | None = None
     max_message_size: int = 1 << 20
     max_outgoing_queue_size: int = 1000
+    #: ``(token, access)`` of every token clients may present (empty: none needed).
+    tokens: tuple[tuple[bytes, ClientAccess], ...] = ()
 
     def where(self) -> str:
         return f"{self.listen_addr}:{self.listen_port}"
@@ -108,6 +115,11 @@ def options_from_record(rec) -> ServerOptions:
     token = _field(rec, "auth_token")
     if token is not None and token == "":
         raise OptionsError("auth_token must not be empty")
+    tokens = [] if token is None else [(token.encode("latin-1", "replace"), FULL_ACCESS)]
+    for key, acc in (_field(rec, "auth_tokens") or {}).items():
+        if key == "":
+            raise OptionsError("auth_tokens: a token must not be empty")
+        tokens.append((key.encode("latin-1", "replace"), _access(acc)))
     max_message = int(_field(rec, "max_message_size", 1 << 20))
     max_out = int(_field(rec, "max_outgoing_queue_size", 1000))
     if max_message < 1 or max_out < 1:
@@ -121,4 +133,20 @@ def options_from_record(rec) -> ServerOptions:
         auth_token=None if token is None else token.encode("latin-1", "replace"),
         max_message_size=max_message,
         max_outgoing_queue_size=max_out,
+        tokens=tuple(tokens),
     )
+
+
+def _access(rec) -> ClientAccess:
+    """The :class:`ClientAccess` of a ``Cluster::WebSocketAccess`` value."""
+
+    def names(field: str):
+        v = _field(rec, field)
+        return None if v is None else [_text(x) for x in v]
+
+    return ClientAccess(names("subscribe_topics"), names("publish_topics"), names("publish_events"))
+
+
+def _text(s: str) -> str:
+    # A zscript string (one byte per character) as the JSON text clients send.
+    return s.encode("latin-1", "replace").decode("utf-8", "surrogateescape")

@@ -14,7 +14,10 @@ envelope::
 
 Problems are reported with :func:`error_message` (``{"type":"error",
 "code":...,"context":...}``) using Zeek's codes and texts, which
-:class:`ProtocolError` carries.
+:class:`ProtocolError` carries.  zscript adds two codes: :data:`NOT_ALLOWED`
+(what the client's token does not allow, or an event only the node raises)
+and :data:`LIMIT_EXCEEDED` (a topic over :data:`~..access.MAX_TOPIC` bytes,
+more than ``MAX_SUBSCRIPTIONS`` subscriptions).
 
 Incoming data messages (:func:`decode_data_message`) are checked in Zeek's
 order: the JSON text and the whole data model first ("failed to decode JSON
@@ -64,6 +67,8 @@ __all__ = [
     "DESERIALIZATION_FAILED",
     "INVALID_APPLICATION_NAME",
     "INVALID_URI",
+    "LIMIT_EXCEEDED",
+    "NOT_ALLOWED",
     "PATH",
     "DataMessage",
     "ProtocolError",
@@ -83,6 +88,10 @@ PATH = "/v1/messages/json"
 DESERIALIZATION_FAILED = "deserialization_failed"
 INVALID_URI = "invalid_uri"
 INVALID_APPLICATION_NAME = "invalid_application_name"
+#: zscript: refused by the client's access (or a node's own event).
+NOT_ALLOWED = "not_allowed"
+#: zscript: over a size or count limit.
+LIMIT_EXCEEDED = "limit_exceeded"
 
 CTX_SUBSCRIPTIONS_NOT_ARRAY = "subscriptions not an array"
 CTX_SUBSCRIPTION_NOT_STRING = "individual subscription not a string"

@@ -9,11 +9,15 @@ a :class:`~.client.WebSocketClient`.
 Checks at the HTTP handshake, before any WebSocket traffic:
 
 * more than :data:`MAX_CLIENTS` clients: ``503`` (Zeek's IXWebSocket limit);
-* with an ``auth_token`` (a zscript extension; Zeek has no authentication):
-  no ``Authorization`` header is ``401`` (with ``WWW-Authenticate: Bearer``),
-  a wrong one ``403``.  Accepted are ``Bearer <token>`` and HTTP Basic
-  credentials whose password is the token (what a ``ws://user:token@host``
-  URI makes a client send).  Tokens are compared in constant time.
+* with tokens (``auth_token``, ``auth_tokens``: a zscript extension; Zeek
+  has no authentication): no ``Authorization`` header is ``401`` (with
+  ``WWW-Authenticate: Bearer``), a wrong one ``403``, and so is one that is
+  not even text (bytes outside ASCII).  Accepted are ``Bearer <token>`` and
+  HTTP Basic credentials whose password is the token (what a
+  ``ws://user:token@host`` URI makes a client send).  Tokens are compared in
+  constant time; the token presented decides the client's access
+  (:class:`~..access.ClientAccess`, kept on the connection as
+  ``zscript_access``).
 
 The path and ``X-Application-Name`` are checked after the handshake, as
 Zeek does, because those errors are reported in WebSocket messages.
@@ -45,6 +49,7 @@ import socket
 from websockets.asyncio.server import ServerConnection, serve
 
 from ...version import __version__
+from ..access import FULL_ACCESS
 from .client import CLOSE_TIMEOUT, WRITE_BUFFER_LIMIT, WebSocketClient
 from .options import ServerOptions
 
@@ -90,6 +95,8 @@ class _Connection(ServerConnection):
 
     auto_bytes = 0
     on_overflow = None
+    #: What the client may do (set at the handshake from the token it presented).
+    zscript_access = FULL_ACCESS
 
     def data_received(self, data: bytes) -> None:
         transport = self.transport
@@ -199,8 +206,8 @@ class WebSocketServer:
                 return connection.respond(
                     http.HTTPStatus.SERVICE_UNAVAILABLE, "Too many WebSocket clients\n"
                 )
-            token = self.options.auth_token
-            if token is None:
+            tokens = self.options.tokens
+            if not tokens:
                 return None
             values = request.headers.get_all("Authorization")
             if not values:
@@ -208,10 +215,12 @@ class WebSocketServer:
                 resp = connection.respond(http.HTTPStatus.UNAUTHORIZED, "Missing credentials\n")
                 resp.headers["WWW-Authenticate"] = 'Bearer realm="zscript"'
                 return resp
-            if not any(_credential_matches(v, token) for v in values):
-                self.sub.stats.refused += 1
-                return connection.respond(http.HTTPStatus.FORBIDDEN, "Invalid credentials\n")
-            return None
+            for token, access in tokens:
+                if any(_credential_matches(v, token) for v in values):
+                    connection.zscript_access = access
+                    return None
+            self.sub.stats.refused += 1
+            return connection.respond(http.HTTPStatus.FORBIDDEN, "Invalid credentials\n")
         except Exception as e:  # noqa: BLE001 - refuse rather than crash
             self.sub.host.reporter.warning(f"WebSocket: handshake check failed: {e}")
             return connection.respond(http.HTTPStatus.INTERNAL_SERVER_ERROR, "Internal error\n")
@@ -227,8 +236,12 @@ class WebSocketServer:
 
 def _credential_matches(header: str, token: bytes) -> bool:
     """Whether one ``Authorization`` value carries ``token`` (Bearer, or Basic's password)."""
-    # websockets keeps undecodable header bytes as surrogate escapes.
-    raw = header.strip().encode("ascii", "surrogateescape")
+    # websockets decodes header bytes as ISO-8859-1 (or keeps them as
+    # surrogate escapes); either way they come back as the bytes sent.
+    try:
+        raw = header.strip().encode("latin-1", "surrogateescape")
+    except UnicodeEncodeError:
+        return False
     scheme, _, cred = raw.partition(b" ")
     scheme = scheme.lower()
     cred = cred.strip()

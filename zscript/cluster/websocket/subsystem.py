@@ -63,6 +63,10 @@ class WebSocketStats:
     URI, application name or subscriptions: 1008; protocol errors 1002/1003,
     text that is not UTF-8 1007, messages over ``max_message_size`` 1009);
     ``refused``: handshakes refused (401/403 without the token, 503 when full);
+    ``refused_messages``: subscriptions and events refused by the client's
+    access (``not_allowed``: another token's topics or events, a node's own
+    events) or a limit (``limit_exceeded``); ``subscribe_timeouts``: clients
+    closed for not sending their subscriptions in time;
     ``slow_clients``: clients cut off for not reading (1013);
     ``ping_timeouts``: clients that stopped answering pings (1011);
     ``events_published`` / ``publish_drops``: client events sent to the
@@ -83,7 +87,9 @@ class WebSocketStats:
         "ping_timeouts",
         "publish_drops",
         "refused",
+        "refused_messages",
         "slow_clients",
+        "subscribe_timeouts",
         "undeliverable",
     )
 

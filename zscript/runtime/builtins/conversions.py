@@ -52,7 +52,9 @@ def c_strtol(s: str, base: int) -> tuple[int, str] | None:
         j += 1
     if j == i:
         return None
-    n = int(s[i:j], base)
+    digits = s[i:j].lstrip("0") or "0"
+    # strtol saturates; Python refuses to convert more than 4300 decimal digits.
+    n = int(digits, base) if len(digits) <= 100 else 1 << 512
     return (-n if neg else n), s[j:]
 
 
@@ -286,5 +288,6 @@ def string_to_pattern(ctx, s, convert):
     try:
         return make_pattern(text)
     except re.error as e:
-        reporter_error(ctx, f"invalid pattern {text}: {e}")
+        shown = text if len(text) <= 200 else text[:200] + "..."
+        reporter_error(ctx, f"invalid pattern {shown}: {e}")
         return make_pattern("(?!)")

@@ -458,6 +458,9 @@ def fmt(ctx, *args):
     if not args:
         return ""
     f = unbox(args[0])
+    if not isinstance(f, str):  # the checker refuses this unless fmt is called indirectly
+        builtin_error(ctx, "first argument to util::fmt() needs to be a format string")
+        return ""
     out: list[str] = []
     pos = n = 0
     while True:

@@ -48,6 +48,20 @@ export {
 		ciphers: string &default="";
 	};
 
+	## zscript: what the WebSocket clients of one token may do.  An unset
+	## field allows everything; an empty set allows nothing.  Whatever the
+	## access, no client may publish the events a node raises about itself
+	## (``zeek_init``, ``zeek_done``, ``Cluster::node_up``, ...) nor
+	## ``Cluster::hello``.
+	type WebSocketAccess: record {
+		## Topic prefixes each subscription must start with.
+		subscribe_topics: set[string] &optional;
+		## Topic prefixes the topic of a published event must start with.
+		publish_topics: set[string] &optional;
+		## Names of the events clients may publish.
+		publish_events: set[string] &optional;
+	};
+
 	## What :zeek:see:`Cluster::listen_websocket` is given.
 	type WebSocketServerOptions: record {
 		## The address to listen on.
@@ -67,6 +81,11 @@ export {
 		## refused at the HTTP handshake (401 without credentials, 403 with
 		## wrong ones), before they can subscribe or publish.
 		auth_token: string &optional;
+		## zscript: more tokens, each with what its clients may do.  A client
+		## presenting one of them gets its access; one presenting
+		## ``auth_token`` may do everything.  Setting either requires every
+		## client to present a token.
+		auth_tokens: table[string] of WebSocketAccess &optional;
 		## zscript: the largest message a client may send, in bytes; a larger
 		## one closes its connection with code 1009.
 		max_message_size: count &default=default_websocket_max_message_size;

@@ -140,7 +140,9 @@ event Cluster::Backend::ZeroMQ::unsubscription(topic: string)
 	{
 	local id = topic_nodeid(topic);
 
-	if ( id == "" )
+	# Our own topic is withdrawn too when the central proxy goes away (the
+	# manager stops or dies): we have not gone anywhere.
+	if ( id == "" || id == Cluster::node_id() )
 		return;
 
 	for ( name, n in Cluster::nodes )
