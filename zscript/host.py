@@ -40,13 +40,11 @@ from .logs.install import install as install_logs
 from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
 from .runtime import linemap, ops, patterns, zeekorder
+from .runtime.addresses import make_addr, make_port, make_subnet
 from .runtime.containers import Set, Table, Vector, expire_entry, new_set, new_table
 from .runtime.errors import AssertionFailure, ZeekExit
 from .runtime.patterns import (
-    make_addr,
     make_pattern,
-    make_port,
-    make_subnet,
     pattern_problem,
     pmatch,
     psearch,

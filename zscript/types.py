@@ -44,6 +44,8 @@ __all__ = [
     "Type",
     "TypeType",
     "VectorType",
+    "can_cast",
+    "is_index_vec",
     "is_numeric",
     "max_numeric",
     "same_type",
@@ -391,3 +393,44 @@ def same_type(a: Type | None, b: Type | None, *, match_names: bool = False) -> b
     if isinstance(a, OpaqueType) and isinstance(b, OpaqueType):
         return a.opaque_name == b.opaque_name
     return isinstance(a, FileType)
+
+
+def is_index_vec(t: Type) -> bool:
+    """``vector of count`` (Zeek's ``index_vec``, what an address converts to)."""
+    return isinstance(t, VectorType) and t.elem is not None and t.elem.tag == "count"
+
+
+def _set_vector_pair(s: Type, t: Type) -> bool:
+    """A one-index set and a vector of the same element type, either way round."""
+    if isinstance(s, VectorType) and isinstance(t, TableType):
+        s, t = t, s
+    if not (isinstance(s, TableType) and s.is_set and isinstance(t, VectorType)):
+        return False
+    return len(s.indices) == 1 and t.elem is not None and same_type(s.indices[0], t.elem)
+
+
+#: Target tags of the value conversions ``as`` allows, by source tag
+#: (``can_cast_basic_types`` in Zeek's src/Val.cc).
+_BASIC_CASTS = {
+    "string": {"double", "time", "interval", "int", "count", "addr", "subnet", "port"},
+    "int": {"count", "double", "time", "interval"},
+    "double": {"int", "count", "time", "interval"},
+    "count": {"int", "double", "time", "interval", "addr"},
+    "enum": {"count", "int"},
+    "interval": {"double"},
+    "time": {"double"},
+    "subnet": {"addr", "count"},
+    "port": {"count"},
+}
+
+
+def can_cast(s: Type, t: Type) -> bool:
+    """Whether ``x as t`` is allowed for ``x`` of static type ``s``
+    (``can_cast_type_to_type`` in Zeek's src/Val.cc)."""
+    if same_type(s, t) or _set_vector_pair(s, t):
+        return True
+    if t.tag in _BASIC_CASTS.get(s.tag, ()):
+        return True
+    if s.tag == "addr":
+        return t.tag == "subnet" or is_index_vec(t)
+    return is_index_vec(s) and t.tag == "addr"

@@ -35,6 +35,7 @@ from ..types import (
     Type,
     TypeType,
     VectorType,
+    can_cast,
     is_numeric,
     max_numeric,
     same_type,
@@ -833,21 +834,7 @@ class ExprChecks:
             e.type = BOOL
             return e
         if e.op == "as" and src.tag not in ("any", "error") and t.tag != "error":
-            ok = (
-                assignable(t, src)
-                or (is_numeric(t) and is_numeric(src))
-                or (
-                    src.tag == "string"
-                    and t.tag
-                    in ("count", "int", "double", "addr", "subnet", "port", "interval", "time")
-                )
-                or (src.tag in ("count", "double", "int") and t.tag in ("time", "interval", "addr"))
-                or (src.tag == "enum" and t.tag in ("count", "int"))
-                or (src.tag in ("interval", "time") and is_numeric(t))
-                or (src.tag == "port" and t.tag in ("count", "int"))
-                or (src.tag == "subnet" and t.tag == "addr")
-                or (src.tag == "addr" and t.tag == "subnet")
-            )
+            ok = can_cast(src, t)
             if not ok:
                 self.error(
                     e.span, f"cannot cast value of type {src} to type {t}", self.describe_expr(e)

@@ -157,17 +157,17 @@ def size_result(t: Type) -> Type | None:
         "enum",
         "addr",
         "port",
-        "subnet",
         "pattern",
         "record",
     ):
         return COUNT
     if tag == "int":
         return COUNT
-    if tag in ("double", "time", "interval"):
-        # Zeek sizes every double-valued type as a double (``|-3 min|`` is 180.0).
+    if tag in ("double", "time", "interval", "subnet", "file"):
+        # Zeek sizes every double-valued type as a double (``|-3 min|`` is 180.0),
+        # a subnet by its number of addresses and a file by its size in bytes.
         return DOUBLE
-    if tag in ("any", "error", "file", "func", "opaque"):
+    if tag in ("any", "error", "func", "opaque"):
         return COUNT if tag != "any" else DOUBLE
     return None
 

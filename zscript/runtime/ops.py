@@ -15,11 +15,13 @@ import sys
 
 from ..types import FuncType, RecordType, TableType, Type, VectorType, same_type
 from . import zeekorder
+from .addresses import Addr, Port, Subnet, subnet_bits
+from .casts import can_cast_value, cast_value
 from .containers import Set, Table, Vector, vector_assign
 from .copying import deep_copy
 from .describe import escape_bytes
-from .errors import AssertionFailure, InvalidCast, ScriptError
-from .values import Record, TypeVal, box, field_attr, record_class, type_of, unbox
+from .errors import AssertionFailure, ScriptError
+from .values import EnumVal, Record, TypeVal, box, field_attr, record_class, type_of, unbox
 
 __all__ = ["HELPERS", "Frame", "WARNINGS"]
 
@@ -326,16 +328,35 @@ def contains(container, x) -> bool:
     return x in container
 
 
+#: The protocol bits of a port's number (Zeek's ``TCP_PORT_MASK`` ...), which ``|p|`` includes.
+_PORT_MASKS = {"tcp": 0x10000, "udp": 0x20000, "icmp": 0x30000}
+
+
 def size(v):
+    """``|v|`` for the types whose size is not ``len`` (Zeek's ``Val::SizeVal``)."""
     v = unbox(v)
-    if isinstance(v, bool):
+    t = type(v)
+    if t is bool:
         return int(v)
-    if isinstance(v, int | float):
+    if t is int or t is float:
         return abs(v)
+    if t is Addr:
+        return 32 if v.ip.version == 4 else 128
+    if t is Subnet:
+        return 2.0 ** (128 - subnet_bits(v)[1])
+    if t is Port:
+        return v.num | _PORT_MASKS.get(v.proto, 0)
+    if t is EnumVal:
+        return v.value
+    if isinstance(v, Record):
+        return len(v._rtype.fields)
+    ft = getattr(v, "_ztype", None)
+    if isinstance(ft, FuncType):
+        return len(ft.params)
     try:
         return len(v)
     except TypeError:
-        raise ScriptError("|...| not defined for this value") from None
+        return 0
 
 
 def rcoerce(r, cls):
@@ -369,114 +390,6 @@ def _compatible(actual: Type | None, target: Type) -> bool:
 
 def is_(v, t: Type) -> bool:
     return _compatible(type_of(v), t)
-
-
-def as_(v, src: Type, dst: Type):
-    """``v as dst``: unwrap an ``any`` or convert between compatible types."""
-    if src.tag == "any":
-        actual = type_of(v)
-        if _compatible(actual, dst):
-            return unbox(v)
-        if (
-            actual is not None
-            and actual.tag in ("count", "int", "double")
-            and dst.tag in ("count", "int", "double")
-        ):
-            return convert(unbox(v), actual, dst)
-        raise InvalidCast(f"invalid cast of value with type '{actual}' to type '{dst}'")
-    return convert(v, src, dst)
-
-
-def convert(v, src: Type, dst: Type):
-    """Zeek's ``as`` between concrete types (numbers, strings, addresses ...)."""
-    st, dt = src.tag, dst.tag
-    if dt == "any":
-        return box(v, src)
-    if st == dt:
-        return v
-    if st == "port" and dt in ("count", "int"):
-        return v.num
-    if dt in ("addr", "subnet", "port"):
-        return _to_net(v, st, dt)
-    if dt == "count":
-        if st == "enum":
-            return v.value
-        if st == "string":
-            try:
-                n = int(v)
-            except ValueError:
-                raise InvalidCast(f"invalid conversion of '{v}' to count") from None
-            if n < 0:
-                raise InvalidCast(f"invalid conversion of '{v}' to count")
-            return n
-        if isinstance(v, float):
-            if v < 0:
-                raise InvalidCast(f"invalid conversion of {v} to count")
-            return int(v)
-        if v < 0:
-            raise InvalidCast(f"invalid conversion of {v} to count")
-        return int(v)
-    if dt == "int":
-        if st == "enum":
-            return v.value
-        if st == "string":
-            try:
-                return int(v)
-            except ValueError:
-                raise InvalidCast(f"invalid conversion of '{v}' to int") from None
-        if isinstance(v, float):
-            return int(round(v))
-        return int(v)
-    if dt in ("double", "time", "interval"):
-        if st == "string":
-            try:
-                return float(v)
-            except ValueError:
-                raise InvalidCast(f"invalid conversion of '{v}' to {dt}") from None
-        return float(v)
-    if dt == "string":
-        from .describe import formatter
-
-        return formatter(src)(v)
-    raise InvalidCast(f"invalid cast of value with type '{src}' to type '{dst}'")
-
-
-def _to_net(v, st: str, dt: str):
-    from .patterns import Addr, Port, Subnet, make_addr, make_port, make_subnet
-
-    try:
-        if dt == "addr":
-            if st == "string":
-                return make_addr(
-                    ".".join(str(int(x)) for x in v.split(".")) if v.count(".") == 3 else v
-                )
-            if st == "count":
-                import ipaddress
-
-                return Addr(ipaddress.ip_address(v))
-            if st == "subnet":
-                return Addr(v.net.network_address)
-        if dt == "subnet":
-            if st == "string":
-                return make_subnet(v)
-            if st == "addr":
-                return Subnet(__import__("ipaddress").ip_network(v.ip))
-        if dt == "port" and st == "string":
-            num, proto = v.split("/")
-            return make_port(int(num), proto)
-        if dt == "port" and st == "count":
-            return Port(v, "unknown")
-    except (ValueError, TypeError):
-        pass
-    raise InvalidCast(f"invalid conversion of '{v}' to {dt}")
-
-
-def can_as(v, src: Type, dst: Type) -> bool:
-    try:
-        as_(v, src, dst)
-    except ScriptError:
-        return False
-    return True
 
 
 def typecase(v, cases, default: int) -> int:
@@ -554,8 +467,8 @@ HELPERS = {
     "_z_size": size,
     "_z_rcoerce": rcoerce,
     "_z_is": is_,
-    "_z_as": as_,
-    "_z_can_as": can_as,
+    "_z_as": cast_value,
+    "_z_can_as": can_cast_value,
     "_z_typecase": typecase,
     "_z_any_eq": any_eq,
     "_z_unbox": unbox,

@@ -91,8 +91,9 @@ _TOKEN_RE = re.compile(
             r"(?P<comment>\#[^\n]*)",
             r"(?P<directive>@[A-Za-z_][A-Za-z_\-]*)",
             r'(?P<string>"(?:[^"\\\n]|\\.)*")',
-            # IPv6 address (needs at least two colons) optionally with a prefix length.
-            rf"(?P<addr6>\[(?:{_HEX4}:){{2,7}}(?:{_HEX4}|\d+\.\d+\.\d+\.\d+)\](?:/\d+)?)",
+            # IPv6 address (needs at least two colons) optionally with a prefix
+            # length; Zeek's scanner also takes a "0x" before the first group.
+            rf"(?P<addr6>\[(?:0x)?(?:{_HEX4}:){{2,7}}(?:{_HEX4}|\d+\.\d+\.\d+\.\d+)\](?:/\d+)?)",
             r"(?P<addr4>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:/\d+)?(?![\d.]))",
             r"(?P<port>\d+/(?:tcp|udp|icmp|unknown)\b)",
             r"(?P<interval>(?:\d+\.\d*|\d*\.\d+|\d+)(?:[eE][+-]?\d+)?[ \t]*"

@@ -40,9 +40,9 @@ import asyncio
 import ssl
 from typing import TYPE_CHECKING
 
+from ...runtime.addresses import Port
 from ...runtime.bifs import ZEEK_LANGUAGE_VERSION
 from ...runtime.containers import Vector
-from ...runtime.patterns import Port
 from ...runtime.values import record_class
 from .options import OptionsError, options_from_record
 
