@@ -329,8 +329,15 @@ class ExprChecks:
         out = []
         for x, t in zip(indices, tt.indices, strict=True):
             x = self.check_expr(x, t)
-            out.append(self.coerce(x, t, "index"))
+            out.append(self.index_value(x, t) if len(indices) == 1 else self.coerce(x, t, "index"))
         return out
+
+    def index_value(self, x: A.Expr, t: Type) -> A.Expr:
+        """One index value; a table indexed by one subnet also takes an
+        address (Zeek's ``IndexType::MatchesIndex``)."""
+        if t.tag == "subnet" and x.type is not None and x.type.tag == "addr":
+            return x
+        return self.coerce(x, t, "index")
 
     def expr_Slice(self, e: A.Slice, expected):
         e.base = self.check_expr(e.base)
@@ -684,7 +691,7 @@ class ExprChecks:
                 return e
             if len(items) == 1 and len(rt.indices) == 1:
                 x = self.check_expr(items[0], rt.indices[0])
-                e.left = self.coerce(x, rt.indices[0], "index")
+                e.left = self.index_value(x, rt.indices[0])
                 return e
             lst = A.ListCtor(self.check_index_list(items, rt, e), None, span=left.span)
             lst.type = ListType([x.type for x in lst.items])

@@ -9,6 +9,7 @@ error message at the right span.
 from __future__ import annotations
 
 from ..types import (
+    ADDR,
     ANY,
     BOOL,
     COUNT,
@@ -17,6 +18,7 @@ from ..types import (
     INT,
     INTERVAL,
     STRING,
+    SUBNET,
     TIME,
     EnumType,
     FuncType,
@@ -81,6 +83,9 @@ def arith_result(op: str, a: Type, b: Type) -> tuple[Type, Type] | None:
         if is_numeric(a) and tb == "interval":
             return INTERVAL, INTERVAL
     elif op == "/":
+        if ta == "addr" and tb in ("count", "int"):
+            # Zeek's MaskExpr: ``1.2.3.4 / 24`` is a subnet.
+            return SUBNET, ADDR
         if ta == "interval" and is_numeric(b):
             return INTERVAL, INTERVAL
         if ta == "interval" and tb == "interval":

@@ -15,7 +15,15 @@ import sys
 
 from ..types import FuncType, RecordType, TableType, Type, VectorType, same_type
 from . import zeekorder
-from .addresses import Addr, Port, Subnet, subnet_bits
+from .addresses import (
+    Addr,
+    Port,
+    Subnet,
+    addr_bits,
+    mask_bits,
+    subnet_bits,
+    subnet_from_bits,
+)
 from .casts import can_cast_value, cast_value
 from .containers import Set, Table, Vector, vector_assign
 from .copying import deep_copy
@@ -359,6 +367,44 @@ def size(v):
         return 0
 
 
+def mask_addr(a, width: int):
+    """``a / width`` (Zeek's ``MaskExpr``): the subnet of ``a``'s top ``width`` bits."""
+    if a.ip.version == 4:
+        if not 0 <= width <= 32:
+            raise ScriptError(f"bad IPv4 subnet prefix length: {width & 0xFFFFFFFF}")
+        width += 96
+    elif not 0 <= width <= 128:
+        raise ScriptError(f"bad IPv6 subnet prefix length: {width & 0xFFFFFFFF}")
+    return subnet_from_bits(addr_bits(a), width)
+
+
+def subnet_match(container, k):
+    """The most specific subnet key of ``container`` that contains ``k`` (an
+    addr or a subnet), or None: how Zeek looks up tables indexed by one
+    subnet (a ``PrefixTable``)."""
+    prefix, length = (addr_bits(k), 128) if type(k) is Addr else subnet_bits(k)
+    best, best_len = None, -1
+    for key in container:
+        kp, kl = subnet_bits(key)
+        if best_len < kl <= length and prefix & mask_bits(kl) == kp:
+            best, best_len = key, kl
+    return best
+
+
+def subnet_in(k, container) -> bool:
+    """``k in t`` for a table or set indexed by one subnet."""
+    return k in container or subnet_match(container, k) is not None
+
+
+def subnet_get(container, k):
+    """``t[k]`` for a table indexed by one subnet: the longest matching prefix."""
+    if k not in container:
+        m = subnet_match(container, k)
+        if m is not None:
+            k = m
+    return container[k]
+
+
 def rcoerce(r, cls):
     """Coerce a record to another record type with the same field names."""
     if r is None:
@@ -466,6 +512,9 @@ HELPERS = {
     "_z_contains": contains,
     "_z_size": size,
     "_z_rcoerce": rcoerce,
+    "_z_mask_addr": mask_addr,
+    "_z_subnet_in": subnet_in,
+    "_z_subnet_get": subnet_get,
     "_z_is": is_,
     "_z_as": cast_value,
     "_z_can_as": can_cast_value,

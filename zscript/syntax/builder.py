@@ -497,7 +497,7 @@ class AstBuilder(Transformer):
 
     def const_subnet(self, c):
         ip, _, length = c[0].value.partition("/")
-        return self._const("subnet", f"{_ip_text(ip)}/{length}", c)
+        return self._const("subnet", f"{_ip_text(ip)}/{length.strip()}", c)
 
     def list_ctor(self, c):
         if len(c) == 2:
