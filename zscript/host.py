@@ -258,6 +258,7 @@ class Host:
         ns = self.ns
         ns.update(ops.HELPERS)
         ops.WARNINGS[0] = self.reporter.warning_here
+        ops.PLAIN_WARNINGS[0] = self.reporter.warning
         out = self.stdout
         if out is None:
             write = sys.stdout.write
@@ -448,11 +449,19 @@ class Host:
     def _sweep(self) -> None:
         self._sweep_timer = None
         now = self.loop.network_time
-        for ref in list(self._expiring.values()):
+        for ident, ref in list(self._expiring.items()):
             tbl = ref()
             if tbl is None:
                 continue
-            for key in tbl.expired_keys(now):
+            try:
+                expired = tbl.expired_keys(now)
+            except Exception as exc:  # noqa: BLE001
+                # As Zeek's TableVal::GetExpireTime: an interval that fails to
+                # evaluate is reported and the table stops expiring.
+                self.reporter.exception(exc)
+                self._expiring.pop(ident, None)
+                continue
+            for key in expired:
                 fn = tbl.expire_func() if tbl.expire_func is not None else None
                 if fn is not None:
                     try:

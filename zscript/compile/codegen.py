@@ -144,6 +144,8 @@ class CodeGen(ExprGen):
         if not fc.lines:
             lines.append((1, "pass", span))
         lines.extend((ind + 1, text, sp) for ind, text, sp in fc.lines)
+        if kind in ("function", "lambda") and _may_fall_off(info, body):
+            lines.append((1, f"return _z_noreturn({zname!r})", span))
         return lines
 
     def hoist(self, lines: list) -> None:
@@ -292,6 +294,7 @@ class CodeGen(ExprGen):
             self.hoist(lines)
             self.emit(f"{ident.py_name}._ztype = {self.tconst(ident.type)}", d.header_span)
             self.emit(f"{ident.py_name}._zname = {ident.name!r}", d.header_span)
+            self.emit(f"{ident.py_name}._zspan = {self.const(d.span, 'span')}", d.header_span)
             return
         self.ensure_handler(ident)
         fname = f"_h{self.site()}"
@@ -737,6 +740,15 @@ class _NameOf:
 
 
 _MUTATING = (A.Call, A.HookCall, A.AddStmt, A.DeleteStmt, A.WhenStmt, A.LambdaExpr)
+
+
+def _may_fall_off(info: FuncInfo | None, body) -> bool:
+    """Whether a function with a result may end without ``return`` (Zeek then
+    warns: "non-void function returning without a value")."""
+    ft = info.ftype if info is not None else None
+    if ft is None or ft.ret is None or ft.ret.tag == "void" or callable(body):
+        return False
+    return not body or not isinstance(body[-1], A.ReturnStmt)
 
 
 def _may_modify_tables(body) -> bool:

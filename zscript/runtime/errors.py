@@ -24,14 +24,22 @@ __all__ = [
 
 
 class ScriptError(Exception):
-    """A runtime error with a message of its own (``expression error`` unless ``kind``)."""
+    """A runtime error with a message of its own (``expression error`` unless ``kind``).
+
+    ``span``, when given, is where the error is reported instead of the
+    expression that was running (Zeek reports some errors at a function's
+    body); such an error shows no expression.
+    """
 
     kind = "expression error"
 
-    def __init__(self, message: str, detail: str | None = None):
+    def __init__(self, message: str, detail: str | None = None, *, kind=None, span=None):
         super().__init__(message)
         self.message = message
         self.detail = detail
+        if kind is not None:
+            self.kind = kind
+        self.span = span
 
 
 class FieldMissing(AttributeError):
@@ -73,7 +81,7 @@ def message_for(exc: BaseException) -> tuple[str, str, bool]:
     if isinstance(exc, AssertionFailure):
         return exc.kind, exc.message, False
     if isinstance(exc, ScriptError):
-        return exc.kind, exc.message, exc.detail is None
+        return exc.kind, exc.message, exc.detail is None and exc.span is None
     if isinstance(exc, FieldMissing):
         return "expression error", "field value missing", True
     if isinstance(exc, KeyError | IndexError):

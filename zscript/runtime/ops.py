@@ -31,7 +31,7 @@ from .describe import escape_bytes
 from .errors import AssertionFailure, ScriptError
 from .values import EnumVal, Record, TypeVal, box, field_attr, record_class, type_of, unbox
 
-__all__ = ["HELPERS", "Frame", "WARNINGS"]
+__all__ = ["HELPERS", "PLAIN_WARNINGS", "Frame", "WARNINGS"]
 
 M64 = 0xFFFFFFFFFFFFFFFF
 
@@ -53,6 +53,17 @@ def _warn(message: str) -> None:
     sink = WARNINGS[0]
     if sink is not None:
         sink(message, 3)
+
+
+#: Sink for location-less runtime warnings: a callable(message) set by the host.
+PLAIN_WARNINGS: list = [None]
+
+
+def noreturn(name: str) -> None:
+    """A function with a result ended without ``return`` (src/Func.cc)."""
+    sink = PLAIN_WARNINGS[0]
+    if sink is not None:
+        sink(f"non-void function returning without a value: {name}")
 
 
 def csub(a: int, b: int) -> int:
@@ -146,7 +157,8 @@ def vmask(vec, idx):
         if len(idx) != len(vec):
             raise ScriptError("size mismatch, boolean index and vector")
         return Vector(vec.ztype, [x for x, keep in zip(vec, idx, strict=True) if keep])
-    return Vector(vec.ztype, [vec[i] for i in idx])
+    # A hole in the index vector gives a hole in the result.
+    return Vector(vec.ztype, [None if i is None else vec[i] for i in idx])
 
 
 def vindices(vec):
@@ -513,6 +525,7 @@ HELPERS = {
     "_z_size": size,
     "_z_rcoerce": rcoerce,
     "_z_mask_addr": mask_addr,
+    "_z_noreturn": noreturn,
     "_z_subnet_in": subnet_in,
     "_z_subnet_get": subnet_get,
     "_z_is": is_,
