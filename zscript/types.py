@@ -325,7 +325,7 @@ class FileType(Type):
         self.elem = elem
 
     def describe(self) -> str:
-        return "file"
+        return f"file of {self.elem.describe()}"
 
 
 _NUMERIC_RANK = {"count": 0, "int": 1, "double": 2}

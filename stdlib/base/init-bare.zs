@@ -55,6 +55,14 @@ type record_field: record {
 ## What :zeek:id:`record_fields` returns: fields by name.
 type record_field_table: table[string] of record_field;
 
+## What :zeek:id:`rotate_file` and :zeek:id:`rotate_file_by_name` report.
+type rotate_info: record {
+	old_name: string;	##< The name the file had.
+	new_name: string;	##< The name it was moved to.
+	open: time;	##< When the file was opened.
+	close: time;	##< When it was rotated.
+};
+
 ## A function mapping a string to a string (:zeek:id:`from_json` key mappers).
 type string_mapper: function(s: string): string;
 

@@ -421,6 +421,12 @@ class CodeGen(ExprGen):
         self.emit(self.expr(e), s.span)
 
     def stmt_PrintStmt(self, s: A.PrintStmt) -> None:
+        exprs = s.exprs
+        if exprs and exprs[0].type is not None and exprs[0].type.tag == "file":
+            # ``print f, ...`` writes the line into the file.
+            text = self.print_code(exprs[1:]) if len(exprs) > 1 else "''"
+            self.emit(f"_z_fprint({self.expr(exprs[0])}, {text})", s.span)
+            return
         self.emit(f"_z_print({self.print_code(s.exprs)})", s.span)
 
     def stmt_EventStmt(self, s: A.EventStmt) -> None:

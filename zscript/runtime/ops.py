@@ -29,6 +29,7 @@ from .containers import Set, Table, Vector, vector_assign
 from .copying import deep_copy
 from .describe import escape_bytes
 from .errors import AssertionFailure, ScriptError
+from .files import ScriptFile, print_to
 from .values import EnumVal, Record, TypeVal, box, field_attr, record_class, type_of, unbox
 
 __all__ = ["HELPERS", "PLAIN_WARNINGS", "Frame", "WARNINGS"]
@@ -370,6 +371,8 @@ def size(v):
         return v.value
     if isinstance(v, Record):
         return len(v._rtype.fields)
+    if t is ScriptFile:
+        return v.size()
     ft = getattr(v, "_ztype", None)
     if isinstance(ft, FuncType):
         return len(ft.params)
@@ -526,6 +529,7 @@ HELPERS = {
     "_z_rcoerce": rcoerce,
     "_z_mask_addr": mask_addr,
     "_z_noreturn": noreturn,
+    "_z_fprint": print_to,
     "_z_subnet_in": subnet_in,
     "_z_subnet_get": subnet_get,
     "_z_is": is_,
