@@ -193,6 +193,9 @@ _BASIC = {
 
 def _convert(v, src: Type, dst: Type):
     """``attempt_to_cast_value_to_type``: the converted value, or _NoConversion."""
+    f = _BASIC.get((src.tag, dst.tag))
+    if f is not None:
+        return f(v)
     if same_type(src, dst):
         return box(v, src) if dst.tag == "any" else v
     if isinstance(v, Set) and dst.tag == "vector":
@@ -203,9 +206,6 @@ def _convert(v, src: Type, dst: Type):
         if len(dst.indices) != 1:
             raise _NoConversion
         return Set(dst, (x for x in v if x is not None))
-    f = _BASIC.get((src.tag, dst.tag))
-    if f is not None:
-        return f(v)
     if src.tag == "addr" and is_index_vec(dst):
         return Vector(dst, addr_words(v))
     raise _NoConversion
