@@ -56,7 +56,7 @@ from .syntax.lexer import Directive, Lexer
 from .syntax.parser import IncompleteInput, UnitParser, parse_expression
 from .telemetry import sources as telemetry_sources
 from .telemetry.subsystem import install as install_telemetry
-from .types import FuncType, RecordType, TableType
+from .types import FuncType, RecordType, TableType, container_type_name
 
 __all__ = ["Host"]
 
@@ -462,6 +462,8 @@ class Host:
                 self._expiring.pop(ident, None)
                 continue
             for key in expired:
+                if not dict.__contains__(tbl, key):
+                    continue  # removed by an earlier &expire_func (clear_table ...)
                 fn = tbl.expire_func() if tbl.expire_func is not None else None
                 if fn is not None:
                     try:
@@ -492,7 +494,7 @@ class Host:
         for f in rt.fields:
             # Zeek reports a field with a &default as optional too.
             given = {
-                "f_type_name": str(f.type.display()),
+                "f_type_name": container_type_name(f.type),
                 "f_log": f.log,
                 "f_optional": f.optional or f.has_default,
             }
@@ -501,7 +503,7 @@ class Host:
                     given["f_value"] = box(getattr(rec, "f_" + f.name), f.type)
                 except AttributeError:
                     pass
-            if f.default is not None and not f.creation:
+            if f.default is not None and f.has_default:
                 try:
                     given["f_default_val"] = box(f.default(), f.type)
                 except Exception:  # noqa: BLE001

@@ -45,6 +45,7 @@ __all__ = [
     "TypeType",
     "VectorType",
     "can_cast",
+    "container_type_name",
     "is_index_vec",
     "is_numeric",
     "max_numeric",
@@ -434,3 +435,20 @@ def can_cast(s: Type, t: Type) -> bool:
     if s.tag == "addr":
         return t.tag == "subnet" or is_index_vec(t)
     return is_index_vec(s) and t.tag == "addr"
+
+
+def container_type_name(t: Type) -> str:
+    """A type as ``record_fields`` names it: enums and records with their kind
+    (``enum color``, ``set[double,record tt]``; Zeek's ``container_type_name``)."""
+    if isinstance(t, RecordType):
+        return f"record {t.name}" if t.name else t.describe()
+    if isinstance(t, EnumType):
+        return f"enum {t.name}" if t.name else "enum"
+    if isinstance(t, TableType):
+        idx = ",".join(container_type_name(x) for x in t.indices)
+        if t.is_set:
+            return f"set[{idx}]"
+        return f"table[{idx}] of {container_type_name(t.yield_)}"
+    if isinstance(t, VectorType) and t.elem is not None:
+        return f"vector of {container_type_name(t.elem)}"
+    return t.display()

@@ -30,7 +30,7 @@ import random
 import time
 from collections.abc import Callable
 
-from ..types import COUNT, STRING, TableType, Type, VectorType
+from ..types import COUNT, STRING, RecordType, TableType, Type, VectorType
 from .containers import Vector
 from .describe import formatter
 from .errors import ScriptError
@@ -431,12 +431,21 @@ RECORD_FIELDS_HOOK: dict[str, Callable] = {}
 @bif("record_fields", "function(rec: any): record_field_table", context=True)
 def record_fields(ctx, rec):
     build = RECORD_FIELDS_HOOK.get("build")
-    if type(rec) is TypeVal:
+    if type(rec) is str:
+        # A type given by name (src/zeek.bif).
+        rt = ctx.types_by_name(rec)
+        if not isinstance(rt, RecordType):
+            ctx.reporter_error("record_fields string argument does not name a record type")
+            rt = RecordType([])
+    elif type(rec) is TypeVal:
         rt = rec.type
     elif isinstance(rec, Record):
         rt = rec._rtype
     else:
-        raise ScriptError("record_fields() requires a record value or type")
+        rt = None
+    if not isinstance(rt, RecordType):
+        ctx.reporter_error("non-record value/type passed to record_fields")
+        rt = RecordType([])
     return build(ctx, rt, rec if isinstance(rec, Record) else None)
 
 

@@ -74,6 +74,17 @@ def translate(text: str) -> str:
             out.append("(?-i:" + re.escape(text[i + 1 : end]) + ")")
             i = end + 1
             continue
+        elif c == "{":
+            # flex takes "{" only to start a repetition ("{2}", "{1,3}"); any
+            # other brace is a syntax error (Python would match it literally).
+            end = text.find("}", i)
+            if not text[i + 1 : i + 2].isdigit() or end < 0:
+                raise re.error("syntax error")
+            out.append(text[i : end + 1])
+            i = end + 1
+            continue
+        elif c == "}":
+            raise re.error("syntax error")
         elif c == "[":
             in_class = True
             if text[i + 1 : i + 2] == "^":
