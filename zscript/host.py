@@ -54,6 +54,7 @@ from .storage.install import install as install_storage
 from .syntax import ast as A
 from .syntax.lexer import Directive, Lexer
 from .syntax.parser import IncompleteInput, UnitParser, parse_expression
+from .syntax.printer import expr_text
 from .telemetry import sources as telemetry_sources
 from .telemetry.subsystem import install as install_telemetry
 from .types import FuncType, RecordType, TableType, container_type_name
@@ -74,6 +75,31 @@ class _Services:
 
     def handler(self, name: str, ztype: FuncType):
         return self.host.loop.handler(name, ztype)
+
+
+def _script_id(host: Host, gid):
+    """A global identifier as the introspection bifs see it."""
+    kind = gid.kind
+    t = gid.value if kind == "type" else gid.type
+    if kind == "type":
+        value = None
+    elif kind == "enum":
+        value = functools.partial(host.enum_value, gid.name)
+    else:
+        ns, py = host.ns, gid.py_name
+        value = functools.partial(lambda: ns.get(py))
+    attrs = [(name, None if e is None else expr_text(e)) for name, e in gid.attrs.items()]
+    return bifs_mod.ScriptId(
+        gid.name,
+        kind,
+        t,
+        t.describe() if t is not None else "",
+        exported=gid.is_export,
+        redef=gid.is_redef,
+        backend="&backend" in gid.attrs,
+        attrs=[a for a in attrs if a[0].startswith("&")],
+        value=value,
+    )
 
 
 class _BifContext(bifs_mod.BifContext):
@@ -119,6 +145,36 @@ class _BifContext(bifs_mod.BifContext):
 
     def reporter_error(self, message: str) -> None:
         self.host.reporter.error(message)
+
+    def script_ids(self) -> list:
+        host = self.host
+        out = [_script_id(host, gid) for gid in host.checker.globals.values()]
+        for m in sorted(host.checker.modules):
+            out.append(
+                bifs_mod.ScriptId(
+                    f"module {m}",
+                    "module",
+                    None,
+                    "module",
+                    exported=False,
+                    redef=False,
+                    backend=False,
+                    attrs=[],
+                    value=None,
+                )
+            )
+        return out
+
+    def script_id(self, name: str):
+        gid = self.host.checker.globals.get(name)
+        return _script_id(self.host, gid) if gid is not None else None
+
+    def event_handled(self, name: str) -> bool:
+        h = self.host.loop.registry.lookup(name)
+        return h is not None and bool(h.handlers)
+
+    def in_script_function(self) -> bool:
+        return self.host._running
 
     def reporter_warning(self, message: str) -> None:
         self.host.reporter.warnings += 1
@@ -825,6 +881,11 @@ class Host:
         if gid is not None:
             name = gid.py_name
             self.loop.exit_only_after_terminate = lambda: self.ns.get(name, False)
+        if self.reporter.errors:
+            # As Zeek (zeek-setup.cc): an error reported while the scripts
+            # were loading (a failed global initializer ...) ends the run.
+            sys.stdout.flush()
+            return 1
         self._running = True
         try:
             for cb in self.on_start:

@@ -36,7 +36,7 @@ from .describe import formatter
 from .errors import ScriptError
 from .values import Boxed, EnumVal, Record, TypeVal, type_of, unbox
 
-__all__ = ["BIFS", "Bif", "BifContext", "bif"]
+__all__ = ["BIFS", "Bif", "BifContext", "ScriptId", "bif"]
 
 
 class Bif:
@@ -97,6 +97,58 @@ class BifContext:
     def raise_event(self, name: str, args: tuple) -> bool:  # pragma: no cover - interface
         """Queue script event ``name`` if it has handlers."""
         raise NotImplementedError
+
+    def script_ids(self) -> list[ScriptId]:  # pragma: no cover - interface
+        """Every global identifier and module, for ``global_ids``."""
+        raise NotImplementedError
+
+    def script_id(self, name: str) -> ScriptId | None:  # pragma: no cover - interface
+        """The global identifier ``name`` (``lookup_ID``)."""
+        raise NotImplementedError
+
+    def event_handled(self, name: str) -> bool:  # pragma: no cover - interface
+        """Whether event ``name`` has a handler body."""
+        raise NotImplementedError
+
+    def in_script_function(self) -> bool:  # pragma: no cover - interface
+        """False while the scripts are still being loaded (global initializers)."""
+        raise NotImplementedError
+
+
+class ScriptId:
+    """What the bifs may know about one global identifier (Zeek's ``ID``).
+
+    :param kind: ``var``, ``const``, ``option``, ``type``, ``enum``, ``func`` or ``module``.
+    :param attrs: (attribute name, text of its expression or None), in declaration order.
+    :param value: a function returning the identifier's current value.
+    """
+
+    __slots__ = (
+        "attrs",
+        "backend",
+        "exported",
+        "key",
+        "kind",
+        "redef",
+        "type",
+        "type_name",
+        "value",
+    )
+
+    def __init__(self, key, kind, type, type_name, *, exported, redef, backend, attrs, value):
+        self.key = key
+        self.kind = kind
+        self.type = type
+        self.type_name = type_name
+        self.exported = exported
+        self.redef = redef
+        self.backend = backend
+        self.attrs = attrs
+        self.value = value
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not None
 
 
 def _arg_type(v) -> Type | None:
