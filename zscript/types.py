@@ -153,6 +153,9 @@ class TableType(Type):
         return not self.indices
 
     def describe(self) -> str:
+        if not self.indices:
+            # The type of an empty ``set()`` / ``table()`` constructor.
+            return "set()" if self.yield_ is None else "table()"
         idx = ",".join(str(t) for t in self.indices)
         if self.yield_ is None:
             return f"set[{idx}]"
@@ -166,7 +169,7 @@ class VectorType(Type):
         self.elem = elem  # None for an unspecified ``vector()``
 
     def describe(self) -> str:
-        return f"vector of {self.elem if self.elem is not None else 'void'}"
+        return f"vector of {self.elem}" if self.elem is not None else "vector()"
 
 
 class Field:

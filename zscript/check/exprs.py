@@ -822,6 +822,14 @@ class ExprChecks:
                 and same_type(tt.elem, vt.elem)
             ):
                 return value
+            if (
+                isinstance(vt, VectorType)
+                and vt.elem is None
+                and not isinstance(tt.elem, VectorType)
+            ):
+                # ``v += vector()``: appends nothing (unless v holds vectors).
+                value.type = tt
+                return value
             return self.coerce(value, tt.elem, "vector append") if tt.elem is not None else value
         if is_numeric(tt) and is_numeric(vt):
             if tt.tag != "double" and vt.tag == "double":

@@ -29,6 +29,7 @@ from ..runtime.values import field_attr
 from ..syntax import ast as A
 from ..syntax.printer import expr_text
 from ..types import FuncType, RecordType, TableType, VectorType
+from . import funcdesc  # noqa: F401 - installs the function describer
 from .exprgen import M64, ExprGen, is_backend_global
 
 __all__ = ["CodeGen", "CompiledUnit"]
@@ -295,6 +296,7 @@ class CodeGen(ExprGen):
             self.emit(f"{ident.py_name}._ztype = {self.tconst(ident.type)}", d.header_span)
             self.emit(f"{ident.py_name}._zname = {ident.name!r}", d.header_span)
             self.emit(f"{ident.py_name}._zspan = {self.const(d.span, 'span')}", d.header_span)
+            self.emit(f"{ident.py_name}._zdecl = {self.const(d, 'decl')}", d.header_span)
             return
         self.ensure_handler(ident)
         fname = f"_h{self.site()}"
@@ -733,6 +735,7 @@ class CodeGen(ExprGen):
         lines.append((1, f"{inner}._ztype = {self.tconst(e.type)}", e.span))
         lines.append((1, f"{inner}._zname = 'lambda_<{n}>'", e.span))
         lines.append((1, f"{inner}._zlambda = True", e.span))
+        lines.append((1, f"{inner}._zdecl = {self.const(e, 'decl')}", e.span))
         lines.append((1, f"return {inner}", e.span))
         self.hoist(lines)
         return factory

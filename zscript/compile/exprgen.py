@@ -430,7 +430,7 @@ class ExprGen:
                 and left.type.tag == "string"
             ):
                 return f"_z_pattern_in({self.expr(left)}, {r})"
-            if isinstance(left, A.ListCtor):
+            if isinstance(left, A.ListCtor) and not isinstance(left.type, RecordType):
                 k = (
                     "("
                     + ", ".join(self.expr(x) for x in left.items)

@@ -326,15 +326,14 @@ def join_string_vec(vec, sep):
 
 @bif("str_split_indices", "function(s: string, idx: vector of count): vector of string")
 def str_split_indices(s, idx):
-    out = []
-    prev = 0
-    for i in sorted(i for i in idx if i is not None):
-        if i > len(s):
-            break
-        out.append(s[prev:i])
-        prev = i
-    out.append(s[prev:])
-    return Vector(_STRING_VEC, out)
+    """Zeek's ``String::Split``: the pieces starting at 0 and at each index
+    (indices out of range count as 0; duplicates are used once)."""
+    if not idx:
+        return Vector(_STRING_VEC)
+    n = len(s)
+    starts = sorted({0} | {i if i is not None and 0 <= i < n else 0 for i in idx})
+    ends = starts[1:] + [n]
+    return Vector(_STRING_VEC, [s[a:b] for a, b in zip(starts, ends, strict=True)])
 
 
 @bif("md5_hash", "function(): string", varargs=True)

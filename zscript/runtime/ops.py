@@ -199,10 +199,27 @@ def vneg(vec, t):
 
 
 def varith(op: str, a, b, t: VectorType):
+    """Element-wise ``a op b``; a hole in either operand gives a hole."""
     if len(a) != len(b):
         raise ScriptError("vector operands are of different sizes")
     f = _ARITH[op]
-    return Vector(t, [f(x, y) for x, y in zip(a, b, strict=True)])
+    elem = t.elem.tag if t.elem is not None else ""
+    if elem == "int":
+        if op in ("/", "%"):
+            f = idiv if op == "/" else imod
+        # A count too large for an int does not promote (Zeek's check_and_promote).
+        a, b = _int_promoted(a), _int_promoted(b)
+    out = [None if x is None or y is None else f(x, y) for x, y in zip(a, b, strict=True)]
+    if elem == "count":
+        out = [x & M64 if x is not None and not 0 <= x <= M64 else x for x in out]
+    return Vector(t, out)
+
+
+_INT_MAX = (1 << 63) - 1
+
+
+def _int_promoted(vec) -> list:
+    return [None if type(x) is int and x > _INT_MAX else x for x in vec]
 
 
 _ARITH = {
