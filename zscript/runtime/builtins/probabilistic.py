@@ -1,4 +1,4 @@
-"""Probabilistic data structures: HyperLogLog cardinality counters.
+"""Probabilistic data structures: HyperLogLog cardinality counters and top-k.
 
 ``opaque of cardinality`` is Zeek's ``CardinalityCounter``
 (src/probabilistic/CardinalityCounter.cc, after Flajolet et al.): ``m``
@@ -16,8 +16,14 @@ value, so large estimates are close to Zeek's but not bit-identical (Zeek
 hashes with its seeded keyed hash).  A counter takes the type of the first
 element added; elements of another type are refused with Zeek's error.
 
+``opaque of topk`` is Zeek's ``TopkVal``: space-saving counters in buckets
+of equal count; ``topk_get_top`` returns whole buckets, largest first, so it
+may return more than asked for, as Zeek does.
+
 Provides: hll_cardinality_init, hll_cardinality_add,
-hll_cardinality_merge_into, hll_cardinality_estimate, hll_cardinality_copy.
+hll_cardinality_merge_into, hll_cardinality_estimate, hll_cardinality_copy,
+topk_init, topk_add, topk_get_top, topk_count, topk_epsilon, topk_size,
+topk_sum, topk_merge, topk_merge_prune.
 """
 
 from __future__ import annotations
@@ -25,11 +31,12 @@ from __future__ import annotations
 import hashlib
 import math
 
-from ...types import OpaqueType, Type, same_type
+from ...types import OpaqueType, Type, VectorType, same_type
 from ..addresses import Addr, addr_bits
 from ..bifs import bif
-from ..values import type_of
-from ._support import reporter_error
+from ..containers import Vector
+from ..values import type_of, unbox
+from ._support import reporter_error, reporter_warning
 from .hashing import binary_describe
 
 __all__ = []
@@ -176,3 +183,202 @@ def hll_cardinality_estimate(handle):
 )
 def hll_cardinality_copy(handle):
     return handle.copy()
+
+
+# ------------------------------------------------------------ top-k
+
+
+class _Bucket:
+    __slots__ = ("count", "elements")
+
+    def __init__(self, count: int):
+        self.count = count
+        self.elements: list[_Element] = []
+
+
+class _Element:
+    __slots__ = ("bucket", "epsilon", "key", "value")
+
+    def __init__(self, key, value, epsilon: int = 0):
+        self.key = key
+        self.value = value
+        self.epsilon = epsilon
+        self.bucket: _Bucket | None = None
+
+
+class TopK:
+    """Zeek's ``TopkVal`` (src/probabilistic/Topk.cc): Metwally's space-saving
+    counters, ``size`` elements in buckets of equal count, smallest first."""
+
+    __slots__ = ("buckets", "elements", "elem_type", "pruned", "size")
+
+    ztype = OpaqueType("topk")
+
+    def __init__(self, size: int):
+        self.size = size
+        self.buckets: list[_Bucket] = []
+        self.elements: dict = {}
+        self.elem_type: Type | None = None
+        self.pruned = False
+
+    def _increment(self, e: _Element, by: int = 1) -> None:
+        cur = e.bucket
+        target = cur.count + by
+        i = self.buckets.index(cur) + 1
+        while i < len(self.buckets) and self.buckets[i].count < target:
+            i += 1
+        if i < len(self.buckets) and self.buckets[i].count == target:
+            nxt = self.buckets[i]
+        else:
+            nxt = _Bucket(target)
+            self.buckets.insert(i, nxt)
+        cur.elements.remove(e)
+        nxt.elements.append(e)
+        e.bucket = nxt
+        if not cur.elements:
+            self.buckets.remove(cur)
+
+    def encountered(self, ctx, v) -> None:
+        t = type_of(v)
+        if not self.elements:
+            self.elem_type = t
+        elif not same_type(self.elem_type, t):
+            reporter_error(
+                ctx, "Trying to add element to topk with differing type from other elements"
+            )
+            return
+        key = unbox(v)
+        e = self.elements.get(key)
+        if e is None:
+            e = _Element(key, v)
+            if len(self.elements) < self.size:
+                if not self.buckets or self.buckets[0].count > 1:
+                    self.buckets.insert(0, _Bucket(1))
+                b = self.buckets[0]
+                b.elements.append(e)
+                e.bucket = b
+                self.elements[key] = e
+                return
+            # Replace the oldest element of the smallest bucket.
+            b = self.buckets[0]
+            old = b.elements.pop(0)
+            del self.elements[old.key]
+            e.epsilon = b.count
+            b.elements.append(e)
+            e.bucket = b
+            self.elements[key] = e
+        self._increment(e)
+
+    def merge(self, ctx, other: TopK, prune: bool) -> None:
+        if other.elem_type is None:
+            return
+        if self.elem_type is None:
+            self.elem_type = other.elem_type
+        elif not same_type(self.elem_type, other.elem_type):
+            reporter_error(ctx, "Cannot merge top-k elements of differing types.")
+            return
+        for ob in list(other.buckets):
+            for oe in list(ob.elements):
+                e = self.elements.get(oe.key)
+                if e is None:
+                    e = _Element(oe.key, oe.value)
+                    b = _Bucket(0)
+                    self.buckets.insert(0, b)
+                    b.elements.append(e)
+                    e.bucket = b
+                    self.elements[oe.key] = e
+                e.epsilon += oe.epsilon
+                self._increment(e, ob.count)
+        if not prune:
+            return
+        while len(self.elements) > self.size:
+            self.pruned = True
+            b = self.buckets[0]
+            old = b.elements.pop(0)
+            del self.elements[old.key]
+            if not b.elements:
+                self.buckets.pop(0)
+
+    def top(self, k: int) -> list:
+        """At least ``k`` elements, whole buckets at a time, largest counts first."""
+        out: list = []
+        for b in reversed(self.buckets):
+            if len(out) >= k:
+                break
+            out.extend(unbox(e.value) for e in b.elements)
+        return out
+
+    def __deepcopy__(self, memo):
+        c = TopK(self.size)
+        c.merge(None, self, False)
+        return c
+
+    def __str__(self) -> str:
+        return "topk"
+
+
+@bif("topk_init", "function(size: count): opaque of topk")
+def topk_init(size):
+    return TopK(size)
+
+
+@bif("topk_add", "function(handle: opaque of topk, value: any): any", context=True)
+def topk_add(ctx, handle, value):
+    handle.encountered(ctx, value)
+
+
+@bif("topk_get_top", "function(handle: opaque of topk, k: count): any_vec", context=True)
+def topk_get_top(ctx, handle, k):
+    if not handle.elements:
+        reporter_error(ctx, "Cannot return topk of empty")
+        return None
+    return Vector(VectorType(handle.elem_type), handle.top(k))
+
+
+def _element(ctx, handle, value, what: str):
+    e = handle.elements.get(unbox(value))
+    if e is None:
+        reporter_error(ctx, f"{what} for element that is not in top-k")
+    return e
+
+
+@bif("topk_count", "function(handle: opaque of topk, value: any): count", context=True)
+def topk_count(ctx, handle, value):
+    e = _element(ctx, handle, value, "GetCount")
+    return 0 if e is None else e.bucket.count
+
+
+@bif("topk_epsilon", "function(handle: opaque of topk, value: any): count", context=True)
+def topk_epsilon(ctx, handle, value):
+    e = _element(ctx, handle, value, "GetEpsilon")
+    return 0 if e is None else e.epsilon
+
+
+@bif("topk_size", "function(handle: opaque of topk): count")
+def topk_size(handle):
+    return handle.size
+
+
+@bif("topk_sum", "function(handle: opaque of topk): count", context=True)
+def topk_sum(ctx, handle):
+    if handle.pruned:
+        reporter_warning(
+            ctx,
+            "TopkVal::GetSum() was used on a pruned data structure. "
+            "Result values do not represent total element count",
+        )
+    return sum(len(b.elements) * b.count for b in handle.buckets)
+
+
+@bif("topk_merge", "function(handle1: opaque of topk, handle2: opaque of topk): any", context=True)
+def topk_merge(ctx, handle1, handle2):
+    handle1.merge(ctx, handle2, False)
+
+
+@bif(
+    "topk_merge_prune",
+    "function(handle1: opaque of topk, handle2: opaque of topk): any",
+    context=True,
+)
+def topk_merge_prune(ctx, handle1, handle2):
+    handle1.merge(ctx, handle2, True)
