@@ -13,6 +13,7 @@ Directives in the script's leading comment lines:
 ``# @wall-clock``      use real time (the default is ``--virtual-time``)
 ``# @load-first: F``   load file ``F`` (relative to the script) before it
 ``# @node: NAME``      run as node NAME instead of ``standalone``
+``# @env: NAME=VALUE`` set an environment variable for the run
 
 Files whose name starts with ``_`` are helpers loaded by other tests, not
 tests themselves.  ``pytest --update-golden`` rewrites the expected files.
@@ -64,6 +65,7 @@ def run_script(script: Path) -> tuple[int, str, str]:
     cmd.append(script.name)
     # Like Zeek's btest setup: runtime errors during initialization are not fatal.
     env = dict(os.environ, TZ="UTC", LC_ALL="C", ZEEK_ALLOW_INIT_ERRORS="1")
+    env.update(item.split("=", 1) for item in d.get("env", []))
     env.pop("ZSCRIPTPATH", None)
     # Tables iterate in insertion order unless a test asks for Zeek's (-G).
     env.pop("ZEEK_SEED_FILE", None)

@@ -41,6 +41,7 @@ from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
 from .runtime import linemap, ops, patterns, zeekorder
 from .runtime.addresses import make_addr, make_port, make_subnet
+from .runtime.asyncval import Pending
 from .runtime.containers import Set, Table, Vector, expire_entry, new_set, new_table
 from .runtime.errors import AssertionFailure, ZeekExit
 from .runtime.patterns import (
@@ -175,6 +176,20 @@ class _BifContext(bifs_mod.BifContext):
 
     def in_script_function(self) -> bool:
         return self.host._running
+
+    def run_blocking(self, fn):
+        loop = self.host.loop
+        pending = Pending()
+        loop.sources += 1
+
+        def done(fut) -> None:
+            loop.sources -= 1
+            exc = fut.exception()
+            pending.resolve(None if exc is not None else fut.result())
+            loop.wake()
+
+        loop.add_io(lambda aloop: aloop.run_in_executor(None, fn).add_done_callback(done))
+        return pending
 
     def reporter_warning(self, message: str) -> None:
         self.host.reporter.warnings += 1

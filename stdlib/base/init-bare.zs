@@ -80,6 +80,18 @@ type script_id: record {
 ## What :zeek:id:`global_ids` returns: identifiers (and ``module NAME``) by name.
 type id_table: table[string] of script_id;
 
+## What :zeek:id:`get_dns_stats` reports about DNS lookups.
+type DNSStats: record {
+	requests: count;	##< Lookups made.
+	successful: count;	##< Lookups answered.
+	failed: count;	##< Lookups that failed.
+	pending: count;	##< Lookups in flight.
+	cached_hosts: count;	##< Cached host names (zscript keeps no cache).
+	cached_addresses: count;	##< Cached addresses.
+	cached_texts: count;	##< Cached TXT answers.
+	cached_total: count;	##< All cached entries.
+};
+
 ## What :zeek:id:`rotate_file` and :zeek:id:`rotate_file_by_name` report.
 type rotate_info: record {
 	old_name: string;	##< The name the file had.

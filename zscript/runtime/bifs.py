@@ -65,9 +65,17 @@ class Bif:
 BIFS: dict[str, Bif] = {}
 
 
-def bif(name: str, signature: str, *, varargs: bool = False, result=None, context: bool = False):
+def bif(
+    name: str,
+    signature: str,
+    *,
+    varargs: bool = False,
+    result=None,
+    context: bool = False,
+    is_async: bool = False,
+):
     def deco(func):
-        BIFS[name] = Bif(name, signature, func, varargs, result, context)
+        BIFS[name] = Bif(name, signature, func, varargs, result, context, is_async)
         return func
 
     return deco
@@ -112,6 +120,11 @@ class BifContext:
 
     def in_script_function(self) -> bool:  # pragma: no cover - interface
         """False while the scripts are still being loaded (global initializers)."""
+        raise NotImplementedError
+
+    def run_blocking(self, fn: Callable[[], object]):  # pragma: no cover - interface
+        """Run ``fn`` in a worker thread; a :class:`~.asyncval.Pending` that
+        the event loop resolves with its result (the loop stays alive meanwhile)."""
         raise NotImplementedError
 
 
