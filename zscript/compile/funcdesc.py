@@ -85,6 +85,15 @@ def _body(d: _Desc, s) -> None:
     d.pop()
 
 
+def _guarded(d: _Desc, tag: str, cond, body) -> None:
+    """``if``, ``while``, ``when``: the condition in parentheses, the body further in."""
+    d.add(tag)
+    d.sp()
+    d.add(f"({expr_text(cond)})")
+    d.sp()
+    _body(d, body)
+
+
 def _simple(d: _Desc, tag: str, text: str = "") -> None:
     d.add(tag)
     d.sp()
@@ -104,20 +113,12 @@ def _stmt(d: _Desc, s) -> None:
     elif t is A.EventStmt:
         _simple(d, "event", expr_text(s.call))
     elif t is A.IfStmt:
-        d.add("if")
-        d.sp()
-        d.add(f"({expr_text(s.cond)})")
-        d.sp()
-        _body(d, s.then)
+        _guarded(d, "if", s.cond, s.then)
         if s.orelse is not None:
             d.add("else")
             _body(d, s.orelse)
     elif t is A.WhileStmt:
-        d.add("while")
-        d.sp()
-        d.add(f"({expr_text(s.cond)})")
-        d.sp()
-        _body(d, s.body)
+        _guarded(d, "while", s.cond, s.body)
     elif t is A.ForStmt:
         _for(d, s)
     elif t is A.ReturnStmt:
@@ -140,11 +141,7 @@ def _stmt(d: _Desc, s) -> None:
     elif t is A.SwitchStmt:
         _switch(d, s)
     elif t is A.WhenStmt:
-        d.add("when")
-        d.sp()
-        d.add(f"({expr_text(s.cond)})")
-        d.sp()
-        _body(d, s.body)
+        _guarded(d, "when", s.cond, s.body)
     else:
         d.add(";")
 

@@ -55,13 +55,31 @@ V4_MAPPED = 0xFFFF << 32
 _ALL = (1 << 128) - 1
 
 
+class _Ordered:
+    """Ordering by ``_key()`` (ports and addresses compare as Zeek orders them)."""
+
+    __slots__ = ()
+
+    def __lt__(self, other) -> bool:
+        return self._key() < other._key()
+
+    def __le__(self, other) -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other) -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other) -> bool:
+        return self._key() >= other._key()
+
+
 # ------------------------------------------------------------------ ports
 
 #: Zeek's TransportProto numbering (src/net_util.h), which orders ports.
 _PROTO_ORDER = {"unknown": 0, "tcp": 1, "udp": 2, "icmp": 3}
 
 
-class Port:
+class Port(_Ordered):
     __slots__ = ("num", "proto")
 
     def __init__(self, num: int, proto: str):
@@ -76,18 +94,6 @@ class Port:
 
     def _key(self) -> tuple[int, int]:
         return _PROTO_ORDER.get(self.proto, 0), self.num
-
-    def __lt__(self, other) -> bool:
-        return self._key() < other._key()
-
-    def __le__(self, other) -> bool:
-        return self._key() <= other._key()
-
-    def __gt__(self, other) -> bool:
-        return self._key() > other._key()
-
-    def __ge__(self, other) -> bool:
-        return self._key() >= other._key()
 
     def __hash__(self) -> int:
         return hash((self.num, self.proto))
@@ -117,7 +123,7 @@ def parse_port(s: str) -> Port | None:
 # ------------------------------------------------------------------ addresses
 
 
-class Addr:
+class Addr(_Ordered):
     __slots__ = ("ip",)
 
     def __init__(self, ip):
@@ -135,18 +141,6 @@ class Addr:
     def _key(self) -> int:
         ip = self.ip
         return int(ip) | V4_MAPPED if ip.version == 4 else int(ip)
-
-    def __lt__(self, other) -> bool:
-        return self._key() < other._key()
-
-    def __le__(self, other) -> bool:
-        return self._key() <= other._key()
-
-    def __gt__(self, other) -> bool:
-        return self._key() > other._key()
-
-    def __ge__(self, other) -> bool:
-        return self._key() >= other._key()
 
     def __hash__(self) -> int:
         return hash(self.ip)
