@@ -8,7 +8,7 @@ string ``"5"`` gives 5:
 
 * same types (``same_type``): the value itself;
 * a one-index set to a vector of its element type and back (in the set's
-  iteration order; a vector's holes are skipped);
+  iteration order, :mod:`.zeekorder`; a vector's holes are skipped);
 * strings to numbers as the C library reads them (``strtoull``, ``strtoll``,
   ``strtod``: leading white space and a sign are accepted, trailing white
   space only for integers, ``"-5" as count`` wraps around), to addresses,
@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from ..types import Type, TypeType, is_index_vec, same_type
+from . import zeekorder
 from .addresses import (
     V4_MAPPED,
     addr_bits,
@@ -201,7 +202,7 @@ def _convert(v, src: Type, dst: Type):
     if isinstance(v, Set) and dst.tag == "vector":
         if len(src.indices) != 1:
             raise _NoConversion
-        return Vector(dst, list(v))
+        return Vector(dst, list(zeekorder.keys(v)))
     if isinstance(v, Vector) and getattr(dst, "is_set", False):
         if len(dst.indices) != 1:
             raise _NoConversion

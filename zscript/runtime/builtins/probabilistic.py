@@ -11,10 +11,10 @@ estimate is the raw HyperLogLog value, replaced by linear counting
 near 2**64; so small sets come out as Zeek's (13 elements estimate as
 13.00129 with 2**16 buckets).
 
-Elements are hashed with BLAKE2b over Zeek's binary description of the
-value, so large estimates are close to Zeek's but not bit-identical (Zeek
-hashes with its seeded keyed hash).  A counter takes the type of the first
-element added; elements of another type are refused with Zeek's error.
+Elements are hashed as Zeek hashes them (their table key bytes under the
+process's seeded SipHash), so with Zeek's seed file the estimates are
+Zeek's.  A counter takes the type of the first element added; elements of
+another type are refused with Zeek's error.
 
 ``opaque of topk`` is Zeek's ``TopkVal``: space-saving counters in buckets
 of equal count; ``topk_get_top`` returns whole buckets, largest first, so it
@@ -28,11 +28,11 @@ topk_sum, topk_merge, topk_merge_prune.
 
 from __future__ import annotations
 
-import hashlib
 import math
+import struct
 
 from ...types import OpaqueType, Type, VectorType, same_type
-from ..addresses import Addr, addr_bits
+from .. import zeekhash
 from ..bifs import bif
 from ..containers import Vector
 from ..values import type_of, unbox
@@ -121,18 +121,15 @@ class CardinalityCounter:
         return "cardinality"
 
 
-def _key(v) -> bytes:
-    """The bytes an element is hashed by; cheap forms for the common types."""
-    tv = type(v)
-    if tv is str:
-        return v.encode("latin-1")
-    if tv is Addr:
-        return addr_bits(v).to_bytes(16, "big")
-    return binary_describe(v)
-
-
 def _hash64(v) -> int:
-    return int.from_bytes(hashlib.blake2b(_key(v), digest_size=8).digest(), "little")
+    """Zeek's hash of an element: its hash key bytes (as a one-index table's
+    key) under the process's keyed SipHash (:mod:`..zeekhash`)."""
+    t = type_of(v)
+    try:
+        data = zeekhash.key_bytes([t], unbox(v))
+    except (zeekhash.UnhashableIndex, AttributeError, TypeError, struct.error):
+        data = binary_describe(v)
+    return zeekhash.hash_bytes(data)
 
 
 @bif("hll_cardinality_init", "function(err: double, confidence: double): opaque of cardinality")
