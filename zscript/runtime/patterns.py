@@ -5,15 +5,24 @@ Python's ``re`` syntax (character classes and repetition are the same for
 the common subset).  ``p == s`` is an exact match, ``p in s`` a search.
 A pattern prints as Zeek shows it: ``/^?(foo)$?/``.
 
-The network types (addr, subnet, port) are in :mod:`.addresses`.
+The network types (addr, subnet, port) are in :mod:`.addresses`; they are
+also importable from here, where they used to live.
 """
 
 from __future__ import annotations
 
 import re
 
+from .addresses import Addr, Port, Subnet, make_addr, make_port, make_subnet
+
 __all__ = [
+    "Addr",
     "Pattern",
+    "Port",
+    "Subnet",
+    "make_addr",
+    "make_port",
+    "make_subnet",
     "compile_pattern",
     "pattern_problem",
     "translate",
