@@ -51,7 +51,7 @@ from pathlib import Path
 
 from zscript.diagnostics import SourceFile
 from zscript.host import Host
-from zscript.runtime.patterns import make_port
+from zscript.runtime.addresses import make_port
 
 SCRIPT = """
 @load base/frameworks/storage/sync

@@ -17,6 +17,7 @@ Directives in the script's leading comment lines:
 ``# @mode: M``         ``bare`` (the default: ``--bare``) or ``default``
                        (``base/init-default`` loaded too, as without ``--bare``)
 ``# @error-format: F`` print diagnostics in format F (``zeek``: Zeek's one-line form)
+``# @env: NAME=VALUE`` set an environment variable for the run
 
 Files whose name starts with ``_`` are helpers loaded by other tests, not
 tests themselves.  ``pytest --update-golden`` rewrites the expected files.
@@ -74,6 +75,7 @@ def run_script(script: Path) -> tuple[int, str, str]:
     cmd.append(script.name)
     # Like Zeek's btest setup: runtime errors during initialization are not fatal.
     env = dict(os.environ, TZ="UTC", LC_ALL="C", ZEEK_ALLOW_INIT_ERRORS="1")
+    env.update(item.split("=", 1) for item in d.get("env", []))
     for var in ("ZSCRIPTPATH", "ZEEKPATH", "CLUSTER_NODE"):
         env.pop(var, None)
     # Tables iterate in insertion order unless a test asks for Zeek's (-G).

@@ -35,8 +35,8 @@ from zscript.logs.writers.formatters import (
     format_log_double,
     json_double,
 )
+from zscript.runtime.addresses import make_addr, make_port
 from zscript.runtime.errors import ScriptError
-from zscript.runtime.patterns import make_addr, make_port
 from zscript.runtime.values import record_class
 from zscript.types import ADDR, COUNT, PORT, STRING, TIME, Field, RecordType, TableType
 

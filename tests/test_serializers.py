@@ -38,8 +38,9 @@ from zscript.cluster.serializers.json_v1 import (
 )
 from zscript.diagnostics import SourceFile
 from zscript.host import Host
+from zscript.runtime.addresses import Addr, Port, Subnet
 from zscript.runtime.containers import Set, Table, Vector
-from zscript.runtime.patterns import Addr, Pattern, Port, Subnet
+from zscript.runtime.patterns import Pattern
 from zscript.runtime.values import Boxed, record_class
 from zscript.types import (
     ADDR,

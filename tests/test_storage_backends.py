@@ -13,8 +13,8 @@ import threading
 
 import pytest
 
+from zscript.runtime.addresses import make_addr, make_port, make_subnet
 from zscript.runtime.containers import Set, Table, Vector
-from zscript.runtime.patterns import make_addr, make_port, make_subnet
 from zscript.runtime.values import Boxed, box, record_class, unbox
 from zscript.storage.backend import OperationResult, ReturnCode
 from zscript.storage.manager import load_plugin

@@ -22,7 +22,8 @@ import pytest
 from zscript.diagnostics import SourceFile
 from zscript.host import Host
 from zscript.runtime import zeekhash, zeekorder
-from zscript.runtime.patterns import make_addr, make_pattern, make_port, make_subnet
+from zscript.runtime.addresses import make_addr, make_port, make_subnet
+from zscript.runtime.patterns import make_pattern
 from zscript.runtime.zeekdict import ZeekDict, bucket_of
 from zscript.types import (
     ADDR,

@@ -37,13 +37,12 @@ from .logs.install import install as install_logs
 from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
 from .runtime import linemap, ops, patterns, zeekorder
+from .runtime.addresses import make_addr, make_port, make_subnet
+from .runtime.asyncval import Pending
 from .runtime.containers import Set, Table, Vector, expire_entry, new_set, new_table
 from .runtime.errors import AssertionFailure, ZeekExit
 from .runtime.patterns import (
-    make_addr,
     make_pattern,
-    make_port,
-    make_subnet,
     pattern_problem,
     pmatch,
     psearch,
@@ -53,9 +52,10 @@ from .storage.install import install as install_storage
 from .syntax import ast as A
 from .syntax.lexer import IncompleteInput
 from .syntax.pragmas import Pragmas
+from .syntax.printer import expr_text
 from .telemetry import sources as telemetry_sources
 from .telemetry.subsystem import install as install_telemetry
-from .types import FuncType, RecordType, TableType
+from .types import FuncType, RecordType, TableType, container_type_name
 
 __all__ = ["Host"]
 
@@ -73,6 +73,31 @@ class _Services:
 
     def handler(self, name: str, ztype: FuncType):
         return self.host.loop.handler(name, ztype)
+
+
+def _script_id(host: Host, gid):
+    """A global identifier as the introspection bifs see it."""
+    kind = gid.kind
+    t = gid.value if kind == "type" else gid.type
+    if kind == "type":
+        value = None
+    elif kind == "enum":
+        value = functools.partial(host.enum_value, gid.name)
+    else:
+        ns, py = host.ns, gid.py_name
+        value = functools.partial(lambda: ns.get(py))
+    attrs = [(name, None if e is None else expr_text(e)) for name, e in gid.attrs.items()]
+    return bifs_mod.ScriptId(
+        gid.name,
+        kind,
+        t,
+        t.describe() if t is not None else "",
+        exported=gid.is_export,
+        redef=gid.is_redef,
+        backend="&backend" in gid.attrs,
+        attrs=[a for a in attrs if a[0].startswith("&")],
+        value=value,
+    )
 
 
 class _BifContext(bifs_mod.BifContext):
@@ -118,6 +143,50 @@ class _BifContext(bifs_mod.BifContext):
 
     def reporter_error(self, message: str) -> None:
         self.host.reporter.error(message)
+
+    def script_ids(self) -> list:
+        host = self.host
+        out = [_script_id(host, gid) for gid in host.checker.globals.values()]
+        for m in sorted(host.checker.modules):
+            out.append(
+                bifs_mod.ScriptId(
+                    f"module {m}",
+                    "module",
+                    None,
+                    "module",
+                    exported=False,
+                    redef=False,
+                    backend=False,
+                    attrs=[],
+                    value=None,
+                )
+            )
+        return out
+
+    def script_id(self, name: str):
+        gid = self.host.checker.globals.get(name)
+        return _script_id(self.host, gid) if gid is not None else None
+
+    def event_handled(self, name: str) -> bool:
+        h = self.host.loop.registry.lookup(name)
+        return h is not None and bool(h.handlers)
+
+    def in_script_function(self) -> bool:
+        return self.host._running
+
+    def run_blocking(self, fn):
+        loop = self.host.loop
+        pending = Pending()
+        loop.sources += 1
+
+        def done(fut) -> None:
+            loop.sources -= 1
+            exc = fut.exception()
+            pending.resolve(None if exc is not None else fut.result())
+            loop.wake()
+
+        loop.add_io(lambda aloop: aloop.run_in_executor(None, fn).add_done_callback(done))
+        return pending
 
     def reporter_warning(self, message: str) -> None:
         self.host.reporter.warnings += 1
@@ -272,7 +341,7 @@ class Host(ScriptLoading):
         ns = self.ns
         ns.update(ops.HELPERS)
         ops.WARNINGS[0] = self.reporter.warning_here
-        ops.WARNINGS[1] = self.reporter.script_warning
+        ops.PLAIN_WARNINGS[0] = self.reporter.script_warning
         out = self.stdout
         if out is None:
             write = sys.stdout.write
@@ -487,11 +556,21 @@ class Host(ScriptLoading):
     def _sweep(self) -> None:
         self._sweep_timer = None
         now = self.loop.network_time
-        for ref in list(self._expiring.values()):
+        for ident, ref in list(self._expiring.items()):
             tbl = ref()
             if tbl is None:
                 continue
-            for key in tbl.expired_keys(now):
+            try:
+                expired = tbl.expired_keys(now)
+            except Exception as exc:  # noqa: BLE001
+                # As Zeek's TableVal::GetExpireTime: an interval that fails to
+                # evaluate is reported and the table stops expiring.
+                self.reporter.exception(exc)
+                self._expiring.pop(ident, None)
+                continue
+            for key in expired:
+                if not dict.__contains__(tbl, key):
+                    continue  # removed by an earlier &expire_func (clear_table ...)
                 fn = tbl.expire_func() if tbl.expire_func is not None else None
                 if fn is not None:
                     try:
@@ -522,7 +601,7 @@ class Host(ScriptLoading):
         for f in rt.fields:
             # Zeek reports a field with a &default as optional too.
             given = {
-                "f_type_name": str(f.type.display()),
+                "f_type_name": container_type_name(f.type),
                 "f_log": f.log,
                 "f_optional": f.optional or f.has_default,
             }
@@ -531,7 +610,7 @@ class Host(ScriptLoading):
                     given["f_value"] = box(getattr(rec, "f_" + f.name), f.type)
                 except AttributeError:
                     pass
-            if f.default is not None and not f.creation:
+            if f.default is not None and f.has_default:
                 try:
                     given["f_default_val"] = box(f.default(), f.type)
                 except Exception:  # noqa: BLE001
@@ -660,6 +739,11 @@ class Host(ScriptLoading):
         if gid is not None:
             name = gid.py_name
             self.loop.exit_only_after_terminate = lambda: self.ns.get(name, False)
+        if self.reporter.errors:
+            # As Zeek (zeek-setup.cc): an error reported while the scripts
+            # were loading (a failed global initializer ...) ends the run.
+            sys.stdout.flush()
+            return 1
         self._running = True
         try:
             for cb in self.on_start:

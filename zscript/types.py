@@ -44,6 +44,9 @@ __all__ = [
     "Type",
     "TypeType",
     "VectorType",
+    "can_cast",
+    "container_type_name",
+    "is_index_vec",
     "is_numeric",
     "max_numeric",
     "same_type",
@@ -150,6 +153,9 @@ class TableType(Type):
         return not self.indices
 
     def describe(self) -> str:
+        if not self.indices:
+            # The type of an empty ``set()`` / ``table()`` constructor.
+            return "set()" if self.yield_ is None else "table()"
         idx = ",".join(str(t) for t in self.indices)
         if self.yield_ is None:
             return f"set[{idx}]"
@@ -163,7 +169,7 @@ class VectorType(Type):
         self.elem = elem  # None for an unspecified ``vector()``
 
     def describe(self) -> str:
-        return f"vector of {self.elem if self.elem is not None else 'void'}"
+        return f"vector of {self.elem}" if self.elem is not None else "vector()"
 
 
 class Field:
@@ -323,7 +329,7 @@ class FileType(Type):
         self.elem = elem
 
     def describe(self) -> str:
-        return "file"
+        return f"file of {self.elem.describe()}"
 
 
 _NUMERIC_RANK = {"count": 0, "int": 1, "double": 2}
@@ -391,3 +397,61 @@ def same_type(a: Type | None, b: Type | None, *, match_names: bool = False) -> b
     if isinstance(a, OpaqueType) and isinstance(b, OpaqueType):
         return a.opaque_name == b.opaque_name
     return isinstance(a, FileType)
+
+
+def is_index_vec(t: Type) -> bool:
+    """``vector of count`` (Zeek's ``index_vec``, what an address converts to)."""
+    return isinstance(t, VectorType) and t.elem is not None and t.elem.tag == "count"
+
+
+def _set_vector_pair(s: Type, t: Type) -> bool:
+    """A one-index set and a vector of the same element type, either way round."""
+    if isinstance(s, VectorType) and isinstance(t, TableType):
+        s, t = t, s
+    if not (isinstance(s, TableType) and s.is_set and isinstance(t, VectorType)):
+        return False
+    return len(s.indices) == 1 and t.elem is not None and same_type(s.indices[0], t.elem)
+
+
+#: Target tags of the value conversions ``as`` allows, by source tag
+#: (``can_cast_basic_types`` in Zeek's src/Val.cc).
+_BASIC_CASTS = {
+    "string": {"double", "time", "interval", "int", "count", "addr", "subnet", "port"},
+    "int": {"count", "double", "time", "interval"},
+    "double": {"int", "count", "time", "interval"},
+    "count": {"int", "double", "time", "interval", "addr"},
+    "enum": {"count", "int"},
+    "interval": {"double"},
+    "time": {"double"},
+    "subnet": {"addr", "count"},
+    "port": {"count"},
+}
+
+
+def can_cast(s: Type, t: Type) -> bool:
+    """Whether ``x as t`` is allowed for ``x`` of static type ``s``
+    (``can_cast_type_to_type`` in Zeek's src/Val.cc)."""
+    if same_type(s, t) or _set_vector_pair(s, t):
+        return True
+    if t.tag in _BASIC_CASTS.get(s.tag, ()):
+        return True
+    if s.tag == "addr":
+        return t.tag == "subnet" or is_index_vec(t)
+    return is_index_vec(s) and t.tag == "addr"
+
+
+def container_type_name(t: Type) -> str:
+    """A type as ``record_fields`` names it: enums and records with their kind
+    (``enum color``, ``set[double,record tt]``; Zeek's ``container_type_name``)."""
+    if isinstance(t, RecordType):
+        return f"record {t.name}" if t.name else t.describe()
+    if isinstance(t, EnumType):
+        return f"enum {t.name}" if t.name else "enum"
+    if isinstance(t, TableType):
+        idx = ",".join(container_type_name(x) for x in t.indices)
+        if t.is_set:
+            return f"set[{idx}]"
+        return f"table[{idx}] of {container_type_name(t.yield_)}"
+    if isinstance(t, VectorType) and t.elem is not None:
+        return f"vector of {container_type_name(t.elem)}"
+    return t.display()

@@ -55,6 +55,51 @@ type record_field: record {
 ## What :zeek:id:`record_fields` returns: fields by name.
 type record_field_table: table[string] of record_field;
 
+## One attribute of a global identifier, as :zeek:id:`global_ids` reports it.
+type script_id_attr: record {
+	name: string;	##< The attribute, e.g. ``&redef``.
+	expr: string &optional;	##< The text of its expression, if it has one.
+};
+
+## The attributes of a global identifier, in declaration order.
+type script_id_attrs: vector of script_id_attr;
+
+## What :zeek:id:`global_ids` knows about one global identifier or module.
+type script_id: record {
+	type_name: string;	##< The identifier's type (``module`` for a module).
+	exported: bool;	##< Declared in an ``export`` block.
+	constant: bool;	##< A constant (``const`` or an enumerator).
+	enum_constant: bool;	##< An enumerator.
+	option_value: bool;	##< An ``option``.
+	redefinable: bool;	##< Declared with ``&redef``.
+	broker_backend: bool;	##< A table with a ``&backend``.
+	value: any &optional;	##< The current value, if it has one.
+	attributes: script_id_attrs &optional;	##< Its attributes, if any.
+};
+
+## What :zeek:id:`global_ids` returns: identifiers (and ``module NAME``) by name.
+type id_table: table[string] of script_id;
+
+## What :zeek:id:`get_dns_stats` reports about DNS lookups.
+type DNSStats: record {
+	requests: count;	##< Lookups made.
+	successful: count;	##< Lookups answered.
+	failed: count;	##< Lookups that failed.
+	pending: count;	##< Lookups in flight.
+	cached_hosts: count;	##< Cached host names (zscript keeps no cache).
+	cached_addresses: count;	##< Cached addresses.
+	cached_texts: count;	##< Cached TXT answers.
+	cached_total: count;	##< All cached entries.
+};
+
+## What :zeek:id:`rotate_file` and :zeek:id:`rotate_file_by_name` report.
+type rotate_info: record {
+	old_name: string;	##< The name the file had.
+	new_name: string;	##< The name it was moved to.
+	open: time;	##< When the file was opened.
+	close: time;	##< When it was rotated.
+};
+
 ## A function mapping a string to a string (:zeek:id:`from_json` key mappers).
 type string_mapper: function(s: string): string;
 

@@ -35,6 +35,7 @@ from ..types import (
     Type,
     TypeType,
     VectorType,
+    can_cast,
     is_numeric,
     max_numeric,
     same_type,
@@ -375,8 +376,15 @@ class ExprChecks:
         out = []
         for x, t in zip(indices, tt.indices, strict=True):
             x = self.check_expr(x, t)
-            out.append(self.coerce(x, t, "index"))
+            out.append(self.index_value(x, t) if len(indices) == 1 else self.coerce(x, t, "index"))
         return out
+
+    def index_value(self, x: A.Expr, t: Type) -> A.Expr:
+        """One index value; a table indexed by one subnet also takes an
+        address (Zeek's ``IndexType::MatchesIndex``)."""
+        if t.tag == "subnet" and x.type is not None and x.type.tag == "addr":
+            return x
+        return self.coerce(x, t, "index")
 
     def expr_Slice(self, e: A.Slice, expected):
         e.base = self.check_expr(e.base)
@@ -766,7 +774,7 @@ class ExprChecks:
                 return e
             if len(items) == 1 and len(rt.indices) == 1:
                 x = self.check_expr(items[0], rt.indices[0])
-                e.left = self.coerce(x, rt.indices[0], "index")
+                e.left = self.index_value(x, rt.indices[0])
                 return e
             lst = A.ListCtor(self.check_index_list(items, rt, e), None, span=left.span)
             lst.type = ListType([x.type for x in lst.items])
@@ -906,6 +914,14 @@ class ExprChecks:
                 and same_type(tt.elem, vt.elem)
             ):
                 return value
+            if (
+                isinstance(vt, VectorType)
+                and vt.elem is None
+                and not isinstance(tt.elem, VectorType)
+            ):
+                # ``v += vector()``: appends nothing (unless v holds vectors).
+                value.type = tt
+                return value
             return self.coerce(value, tt.elem, "vector append") if tt.elem is not None else value
         if is_numeric(tt) and is_numeric(vt):
             if tt.tag != "double" and vt.tag == "double":
@@ -925,21 +941,7 @@ class ExprChecks:
             e.type = BOOL
             return e
         if e.op == "as" and src.tag not in ("any", "error") and t.tag != "error":
-            ok = (
-                assignable(t, src)
-                or (is_numeric(t) and is_numeric(src))
-                or (
-                    src.tag == "string"
-                    and t.tag
-                    in ("count", "int", "double", "addr", "subnet", "port", "interval", "time")
-                )
-                or (src.tag in ("count", "double", "int") and t.tag in ("time", "interval", "addr"))
-                or (src.tag == "enum" and t.tag in ("count", "int"))
-                or (src.tag in ("interval", "time") and is_numeric(t))
-                or (src.tag == "port" and t.tag in ("count", "int"))
-                or (src.tag == "subnet" and t.tag == "addr")
-                or (src.tag == "addr" and t.tag == "subnet")
-            )
+            ok = can_cast(src, t)
             if not ok:
                 self.error(
                     e.span,

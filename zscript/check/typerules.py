@@ -9,6 +9,7 @@ error message at the right span.
 from __future__ import annotations
 
 from ..types import (
+    ADDR,
     ANY,
     BOOL,
     COUNT,
@@ -17,6 +18,7 @@ from ..types import (
     INT,
     INTERVAL,
     STRING,
+    SUBNET,
     TIME,
     EnumType,
     FuncType,
@@ -81,6 +83,9 @@ def arith_result(op: str, a: Type, b: Type) -> tuple[Type, Type] | None:
         if is_numeric(a) and tb == "interval":
             return INTERVAL, INTERVAL
     elif op == "/":
+        if ta == "addr" and tb in ("count", "int"):
+            # Zeek's MaskExpr: ``1.2.3.4 / 24`` is a subnet.
+            return SUBNET, ADDR
         if ta == "interval" and is_numeric(b):
             return INTERVAL, INTERVAL
         if ta == "interval" and tb == "interval":
@@ -157,17 +162,17 @@ def size_result(t: Type) -> Type | None:
         "enum",
         "addr",
         "port",
-        "subnet",
         "pattern",
         "record",
     ):
         return COUNT
     if tag == "int":
         return COUNT
-    if tag in ("double", "time", "interval"):
-        # Zeek sizes every double-valued type as a double (``|-3 min|`` is 180.0).
+    if tag in ("double", "time", "interval", "subnet", "file"):
+        # Zeek sizes every double-valued type as a double (``|-3 min|`` is 180.0),
+        # a subnet by its number of addresses and a file by its size in bytes.
         return DOUBLE
-    if tag in ("any", "error", "file", "func", "opaque"):
+    if tag in ("any", "error", "func", "opaque"):
         return COUNT if tag != "any" else DOUBLE
     return None
 

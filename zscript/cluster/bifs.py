@@ -13,9 +13,10 @@ live in script, as in Zeek) and publish there.
 
 from __future__ import annotations
 
+from ..runtime.addresses import Addr, Port, Subnet
 from ..runtime.containers import Table, Vector
 from ..runtime.linemap import caller_location
-from ..runtime.patterns import Addr, Pattern, Port, Subnet
+from ..runtime.patterns import Pattern
 from ..runtime.values import Boxed, EnumVal, Record, box, type_of, unbox
 from ..types import ANY, FuncType, Type, VectorType, same_type
 

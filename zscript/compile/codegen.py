@@ -29,6 +29,7 @@ from ..runtime.values import field_attr
 from ..syntax import ast as A
 from ..syntax.printer import expr_text
 from ..types import FuncType, RecordType, TableType, VectorType
+from . import funcdesc  # noqa: F401 - installs the function describer
 from .exprgen import M64, ExprGen, is_backend_global
 
 __all__ = ["CodeGen", "CompiledUnit"]
@@ -133,9 +134,6 @@ class CodeGen(ExprGen):
             else:
                 for s in body:
                     self.stmt(s)
-            if kind == "function" and _needs_value_at_end(info, fc.lines):
-                # Falling off the end of a function that returns a value.
-                self.emit(f"return _z_noval({info.name!r})", span)
         finally:
             self.fn = saved
         zname = info.name if info is not None and kind != "when" else kind
@@ -150,6 +148,8 @@ class CodeGen(ExprGen):
         if not fc.lines:
             lines.append((1, "pass", span))
         lines.extend((ind + 1, text, sp) for ind, text, sp in fc.lines)
+        if kind in ("function", "lambda") and _may_fall_off(info, body):
+            lines.append((1, f"return _z_noreturn({zname!r})", span))
         return lines
 
     def hoist(self, lines: list) -> None:
@@ -298,6 +298,8 @@ class CodeGen(ExprGen):
             self.hoist(lines)
             self.emit(f"{ident.py_name}._ztype = {self.tconst(ident.type)}", d.header_span)
             self.emit(f"{ident.py_name}._zname = {ident.name!r}", d.header_span)
+            self.emit(f"{ident.py_name}._zspan = {self.const(d.span, 'span')}", d.header_span)
+            self.emit(f"{ident.py_name}._zdecl = {self.const(d, 'decl')}", d.header_span)
             return
         self.ensure_handler(ident)
         fname = f"_h{self.site()}"
@@ -424,6 +426,12 @@ class CodeGen(ExprGen):
         self.emit(self.expr(e), s.span)
 
     def stmt_PrintStmt(self, s: A.PrintStmt) -> None:
+        exprs = s.exprs
+        if exprs and exprs[0].type is not None and exprs[0].type.tag == "file":
+            # ``print f, ...`` writes the line into the file.
+            text = self.print_code(exprs[1:]) if len(exprs) > 1 else "''"
+            self.emit(f"_z_fprint({self.expr(exprs[0])}, {text})", s.span)
+            return
         self.emit(f"_z_print({self.print_code(s.exprs)})", s.span)
 
     def stmt_EventStmt(self, s: A.EventStmt) -> None:
@@ -733,6 +741,7 @@ class CodeGen(ExprGen):
         lines.append((1, f"{inner}._ztype = {self.tconst(e.type)}", e.span))
         lines.append((1, f"{inner}._zname = 'lambda_<{n}>'", e.span))
         lines.append((1, f"{inner}._zlambda = True", e.span))
+        lines.append((1, f"{inner}._zdecl = {self.const(e, 'decl')}", e.span))
         lines.append((1, f"return {inner}", e.span))
         self.hoist(lines)
         return factory
@@ -748,12 +757,13 @@ class _NameOf:
 _MUTATING = (A.Call, A.HookCall, A.AddStmt, A.DeleteStmt, A.WhenStmt, A.LambdaExpr)
 
 
-def _needs_value_at_end(info: FuncInfo | None, lines: list) -> bool:
-    """Whether a function body may reach its end although it must return a value."""
-    ftype = info.ftype if info is not None else None
-    if ftype is None or ftype.ret is None or ftype.ret.tag in ("void", "error"):
+def _may_fall_off(info: FuncInfo | None, body) -> bool:
+    """Whether a function with a result may end without ``return`` (Zeek then
+    warns: "non-void function returning without a value")."""
+    ft = info.ftype if info is not None else None
+    if ft is None or ft.ret is None or ft.ret.tag == "void" or callable(body):
         return False
-    return not lines or lines[-1][0] != 0 or not lines[-1][1].startswith(("return", "raise"))
+    return not body or not isinstance(body[-1], A.ReturnStmt)
 
 
 def _may_modify_tables(body) -> bool:

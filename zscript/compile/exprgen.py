@@ -45,6 +45,12 @@ def is_backend_global(ident) -> bool:
     )
 
 
+def _subnet_indexed(t: TableType) -> bool:
+    """Tables and sets indexed by one subnet look addresses and subnets up by
+    longest prefix, as Zeek's ``PrefixTable`` does."""
+    return len(t.indices) == 1 and t.indices[0].tag == "subnet"
+
+
 def _is_simple(code: str) -> bool:
     """Can ``code`` be evaluated twice without side effects or much cost?"""
     return _MARKS.sub("", code).replace("_", "").replace(".", "").isalnum()
@@ -153,6 +159,8 @@ class ExprGen:
                     f"_z_pattern_lookup({base}, {self.expr(e.indices[0])}, {self.tconst(e.type)})",
                     e,
                 )
+            if _subnet_indexed(bt):
+                return mark(f"_z_subnet_get({base}, {self.key(e.indices)})", e)
             return mark(f"{base}[{self.key(e.indices)}]", e)
         if isinstance(bt, VectorType):
             idx = e.indices[0]
@@ -367,6 +375,8 @@ class ExprGen:
                 return self.count_wrap(f"{a} * {b}")
             return f"({a} * {b})"
         if op == "/":
+            if tag == "addr":
+                return mark(f"_z_mask_addr({a}, {b})", e)
             if tag == "count":
                 return mark(f"({a} // {b})", e)
             if tag == "int":
@@ -420,7 +430,7 @@ class ExprGen:
                 and left.type.tag == "string"
             ):
                 return f"_z_pattern_in({self.expr(left)}, {r})"
-            if isinstance(left, A.ListCtor):
+            if isinstance(left, A.ListCtor) and not isinstance(left.type, RecordType):
                 k = (
                     "("
                     + ", ".join(self.expr(x) for x in left.items)
@@ -431,6 +441,8 @@ class ExprGen:
                     k = self.expr(left.items[0])
             else:
                 k = self.expr(left)
+            if _subnet_indexed(rt):
+                return f"_z_subnet_in({k}, {r})"
             return f"({k} in {r})"
         l_ = self.expr(left)
         if isinstance(rt, VectorType):

@@ -87,6 +87,7 @@ class Reporter:
             return
         kind, message, show_expr = message_for(exc)
         span, node = locate(exc)
+        span = getattr(exc, "span", None) or span
         if isinstance(exc, ZeroDivisionError) and getattr(node, "op", None) == "%":
             message = "modulo by zero"
         detail = None

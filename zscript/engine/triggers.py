@@ -12,8 +12,10 @@ A timeout is a network-time timer that runs the timeout body instead.
 Asynchronous calls: a function containing ``return when`` returns a
 :class:`Pending`.  Inside a condition, such a call goes through
 :meth:`TriggerManager.async_call`: the first evaluation suspends the
-condition (:class:`Suspend`); when the result arrives it is cached per call
-site in the frame and the trigger is re-evaluated, now seeing the value.
+condition (:class:`Suspend`), even when the answer is already known (as
+Zeek's ``Frame::SetDelayed``); the result is cached per call site in the
+frame and the trigger is re-evaluated, now seeing the value, when the
+triggers are next processed.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class TriggerManager:
         #: ``when`` triggers that ever started waiting (``zeek_triggers_total``).
         self.total = 0
         self._current: Trigger | None = None
+        #: Set when an asynchronous call answered at once (see :meth:`process`).
+        self._ready = False
 
     def when(self, cond, body, timeout, timeout_body, frame, is_return: bool):
         pending = Pending() if is_return else None
@@ -107,14 +111,17 @@ class TriggerManager:
         self._finish(trig, trig.timeout_body)
 
     def process(self) -> None:
-        """Re-evaluate every waiting trigger (after a drain)."""
-        if not self.waiting:
-            return
-        waiting = self.waiting
-        self.waiting = []
-        for trig in waiting:
-            if not trig.done and not self.evaluate(trig):
-                self.waiting.append(trig)
+        """Re-evaluate every waiting trigger (after a drain); again while an
+        asynchronous call answered at once during the pass."""
+        while self.waiting:
+            self._ready = False
+            waiting = self.waiting
+            self.waiting = []
+            for trig in waiting:
+                if not trig.done and not self.evaluate(trig):
+                    self.waiting.append(trig)
+            if not self._ready:
+                return
 
     def async_call(self, frame, site: int, fn, args: tuple):
         """Call ``fn`` from a condition; suspend until its result is known.
@@ -130,12 +137,14 @@ class TriggerManager:
                     raise Suspend()
                 return r.value
             return r
+        # As in Zeek, the condition waits even when the answer is there at
+        # once (a fake DNS answer, a storage operation that completed): the
+        # body runs when the triggers are next processed, not inside the
+        # statement that started it.
         result = fn(*args)
         cache[site] = result
-        if type(result) is not Pending:
-            return result
-        if result.done:
-            return result.value
+        if type(result) is not Pending or result.done:
+            self._ready = True
         raise Suspend()
 
     def clear(self) -> None:

@@ -30,13 +30,13 @@ import random
 import time
 from collections.abc import Callable
 
-from ..types import COUNT, STRING, TableType, Type, VectorType
+from ..types import COUNT, STRING, RecordType, TableType, Type, VectorType
 from .containers import Vector
 from .describe import formatter
 from .errors import ScriptError
 from .values import Boxed, EnumVal, Record, TypeVal, type_of, unbox
 
-__all__ = ["BIFS", "Bif", "BifContext", "bif"]
+__all__ = ["BIFS", "Bif", "BifContext", "ScriptId", "bif"]
 
 
 class Bif:
@@ -65,9 +65,17 @@ class Bif:
 BIFS: dict[str, Bif] = {}
 
 
-def bif(name: str, signature: str, *, varargs: bool = False, result=None, context: bool = False):
+def bif(
+    name: str,
+    signature: str,
+    *,
+    varargs: bool = False,
+    result=None,
+    context: bool = False,
+    is_async: bool = False,
+):
     def deco(func):
-        BIFS[name] = Bif(name, signature, func, varargs, result, context)
+        BIFS[name] = Bif(name, signature, func, varargs, result, context, is_async)
         return func
 
     return deco
@@ -97,6 +105,63 @@ class BifContext:
     def raise_event(self, name: str, args: tuple) -> bool:  # pragma: no cover - interface
         """Queue script event ``name`` if it has handlers."""
         raise NotImplementedError
+
+    def script_ids(self) -> list[ScriptId]:  # pragma: no cover - interface
+        """Every global identifier and module, for ``global_ids``."""
+        raise NotImplementedError
+
+    def script_id(self, name: str) -> ScriptId | None:  # pragma: no cover - interface
+        """The global identifier ``name`` (``lookup_ID``)."""
+        raise NotImplementedError
+
+    def event_handled(self, name: str) -> bool:  # pragma: no cover - interface
+        """Whether event ``name`` has a handler body."""
+        raise NotImplementedError
+
+    def in_script_function(self) -> bool:  # pragma: no cover - interface
+        """False while the scripts are still being loaded (global initializers)."""
+        raise NotImplementedError
+
+    def run_blocking(self, fn: Callable[[], object]):  # pragma: no cover - interface
+        """Run ``fn`` in a worker thread; a :class:`~.asyncval.Pending` that
+        the event loop resolves with its result (the loop stays alive meanwhile)."""
+        raise NotImplementedError
+
+
+class ScriptId:
+    """What the bifs may know about one global identifier (Zeek's ``ID``).
+
+    :param kind: ``var``, ``const``, ``option``, ``type``, ``enum``, ``func`` or ``module``.
+    :param attrs: (attribute name, text of its expression or None), in declaration order.
+    :param value: a function returning the identifier's current value.
+    """
+
+    __slots__ = (
+        "attrs",
+        "backend",
+        "exported",
+        "key",
+        "kind",
+        "redef",
+        "type",
+        "type_name",
+        "value",
+    )
+
+    def __init__(self, key, kind, type, type_name, *, exported, redef, backend, attrs, value):
+        self.key = key
+        self.kind = kind
+        self.type = type
+        self.type_name = type_name
+        self.exported = exported
+        self.redef = redef
+        self.backend = backend
+        self.attrs = attrs
+        self.value = value
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not None
 
 
 def _arg_type(v) -> Type | None:
@@ -274,15 +339,14 @@ def join_string_vec(vec, sep):
 
 @bif("str_split_indices", "function(s: string, idx: vector of count): vector of string")
 def str_split_indices(s, idx):
-    out = []
-    prev = 0
-    for i in sorted(i for i in idx if i is not None):
-        if i > len(s):
-            break
-        out.append(s[prev:i])
-        prev = i
-    out.append(s[prev:])
-    return Vector(_STRING_VEC, out)
+    """Zeek's ``String::Split``: the pieces starting at 0 and at each index
+    (indices out of range count as 0; duplicates are used once)."""
+    if not idx:
+        return Vector(_STRING_VEC)
+    n = len(s)
+    starts = sorted({0} | {i if i is not None and 0 <= i < n else 0 for i in idx})
+    ends = starts[1:] + [n]
+    return Vector(_STRING_VEC, [s[a:b] for a, b in zip(starts, ends, strict=True)])
 
 
 @bif("md5_hash", "function(): string", varargs=True)
@@ -431,12 +495,21 @@ RECORD_FIELDS_HOOK: dict[str, Callable] = {}
 @bif("record_fields", "function(rec: any): record_field_table", context=True)
 def record_fields(ctx, rec):
     build = RECORD_FIELDS_HOOK.get("build")
-    if type(rec) is TypeVal:
+    if type(rec) is str:
+        # A type given by name (src/zeek.bif).
+        rt = ctx.types_by_name(rec)
+        if not isinstance(rt, RecordType):
+            ctx.reporter_error("record_fields string argument does not name a record type")
+            rt = RecordType([])
+    elif type(rec) is TypeVal:
         rt = rec.type
     elif isinstance(rec, Record):
         rt = rec._rtype
     else:
-        raise ScriptError("record_fields() requires a record value or type")
+        rt = None
+    if not isinstance(rt, RecordType):
+        ctx.reporter_error("non-record value/type passed to record_fields")
+        rt = RecordType([])
     return build(ctx, rt, rec if isinstance(rec, Record) else None)
 
 

@@ -27,6 +27,7 @@ from . import zeekorder
 from .values import Boxed, EnumVal, Record, TypeVal, field_attr, type_of
 
 __all__ = [
+    "FUNCTION_TEXT",
     "describe",
     "describe_raw",
     "escape_bytes",
@@ -160,8 +161,16 @@ def _vector_formatter(vt: VectorType, esc: bool) -> Callable:
     return fmt
 
 
+#: Zeek's text of a script function with its body (installed by the compiler,
+#: which knows the declarations): a callable(function) -> str or None.
+FUNCTION_TEXT: list = [lambda f: None]
+
+
 def _func_formatter(ft: FuncType) -> Callable:
     def fmt(f) -> str:
+        text = FUNCTION_TEXT[0](f)
+        if text is not None:
+            return text
         name = getattr(f, "_zname", None) or getattr(f, "name", None) or "<function>"
         return str(name)
 

@@ -18,7 +18,6 @@ __all__ = [
     "AssertionFailure",
     "FieldMissing",
     "InvalidCast",
-    "NoReturnValue",
     "ScriptError",
     "UninitializedValue",
     "ZeekExit",
@@ -27,14 +26,22 @@ __all__ = [
 
 
 class ScriptError(Exception):
-    """A runtime error with a message of its own (``expression error`` unless ``kind``)."""
+    """A runtime error with a message of its own (``expression error`` unless ``kind``).
+
+    ``span``, when given, is where the error is reported instead of the
+    expression that was running (Zeek reports some errors at a function's
+    body); such an error shows no expression.
+    """
 
     kind = "expression error"
 
-    def __init__(self, message: str, detail: str | None = None):
+    def __init__(self, message: str, detail: str | None = None, *, kind=None, span=None):
         super().__init__(message)
         self.message = message
         self.detail = detail
+        if kind is not None:
+            self.kind = kind
+        self.span = span
 
 
 class FieldMissing(AttributeError):
@@ -63,18 +70,6 @@ class AssertionFailure(ScriptError):
         self.silent = silent
 
 
-class NoReturnValue(ScriptError):
-    """A function that must return a value ended without one.
-
-    Zeek warns ("non-void function returning without a value") and the null
-    result makes the statement that used it do nothing; here the warning is
-    printed where the function ended and the rest of the calling handler is
-    skipped, without a second message (``silent``).
-    """
-
-    silent = True
-
-
 class ZeekExit(BaseException):
     """``exit(code)``: leave the process at once."""
 
@@ -88,7 +83,7 @@ def message_for(exc: BaseException) -> tuple[str, str, bool]:
     if isinstance(exc, AssertionFailure):
         return exc.kind, exc.message, False
     if isinstance(exc, ScriptError):
-        return exc.kind, exc.message, exc.detail is None
+        return exc.kind, exc.message, exc.detail is None and exc.span is None
     if isinstance(exc, FieldMissing):
         return "expression error", "field value missing", True
     if isinstance(exc, KeyError | IndexError):

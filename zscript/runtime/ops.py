@@ -15,13 +15,24 @@ import sys
 
 from ..types import FuncType, RecordType, TableType, Type, VectorType, same_type
 from . import zeekorder
+from .addresses import (
+    Addr,
+    Port,
+    Subnet,
+    addr_bits,
+    mask_bits,
+    subnet_bits,
+    subnet_from_bits,
+)
+from .casts import can_cast_value, cast_value
 from .containers import Set, Table, Vector, vector_assign
 from .copying import deep_copy
 from .describe import escape_bytes
-from .errors import AssertionFailure, InvalidCast, NoReturnValue, ScriptError
-from .values import Record, TypeVal, box, field_attr, record_class, type_of, unbox
+from .errors import AssertionFailure, ScriptError
+from .files import ScriptFile, print_to
+from .values import EnumVal, Record, TypeVal, box, field_attr, record_class, type_of, unbox
 
-__all__ = ["HELPERS", "Frame", "WARNINGS"]
+__all__ = ["HELPERS", "PLAIN_WARNINGS", "Frame", "WARNINGS"]
 
 M64 = 0xFFFFFFFFFFFFFFFF
 
@@ -35,15 +46,26 @@ class Frame:
         self._cache = {}
 
 
-#: Sinks for runtime warnings, set by the host: ``[0](message, depth)`` reports
-#: at the calling script expression, ``[1](message)`` without a location.
-WARNINGS: list = [None, None]
+#: Sink for runtime warnings at the calling script expression: a
+#: callable(message, depth) set by the host.
+WARNINGS: list = [None]
 
 
 def _warn(message: str) -> None:
     sink = WARNINGS[0]
     if sink is not None:
         sink(message, 3)
+
+
+#: Sink for location-less runtime warnings: a callable(message) set by the host.
+PLAIN_WARNINGS: list = [None]
+
+
+def noreturn(name: str) -> None:
+    """A function with a result ended without ``return`` (src/Func.cc)."""
+    sink = PLAIN_WARNINGS[0]
+    if sink is not None:
+        sink(f"non-void function returning without a value: {name}")
 
 
 def csub(a: int, b: int) -> int:
@@ -137,7 +159,8 @@ def vmask(vec, idx):
         if len(idx) != len(vec):
             raise ScriptError("size mismatch, boolean index and vector")
         return Vector(vec.ztype, [x for x, keep in zip(vec, idx, strict=True) if keep])
-    return Vector(vec.ztype, [vec[i] for i in idx])
+    # A hole in the index vector gives a hole in the result.
+    return Vector(vec.ztype, [None if i is None else vec[i] for i in idx])
 
 
 def vindices(vec):
@@ -177,10 +200,27 @@ def vneg(vec, t):
 
 
 def varith(op: str, a, b, t: VectorType):
+    """Element-wise ``a op b``; a hole in either operand gives a hole."""
     if len(a) != len(b):
         raise ScriptError("vector operands are of different sizes")
     f = _ARITH[op]
-    return Vector(t, [f(x, y) for x, y in zip(a, b, strict=True)])
+    elem = t.elem.tag if t.elem is not None else ""
+    if elem == "int":
+        if op in ("/", "%"):
+            f = idiv if op == "/" else imod
+        # A count too large for an int does not promote (Zeek's check_and_promote).
+        a, b = _int_promoted(a), _int_promoted(b)
+    out = [None if x is None or y is None else f(x, y) for x, y in zip(a, b, strict=True)]
+    if elem == "count":
+        out = [x & M64 if x is not None and not 0 <= x <= M64 else x for x in out]
+    return Vector(t, out)
+
+
+_INT_MAX = (1 << 63) - 1
+
+
+def _int_promoted(vec) -> list:
+    return [None if type(x) is int and x > _INT_MAX else x for x in vec]
 
 
 _ARITH = {
@@ -327,16 +367,75 @@ def contains(container, x) -> bool:
     return x in container
 
 
+#: The protocol bits of a port's number (Zeek's ``TCP_PORT_MASK`` ...), which ``|p|`` includes.
+_PORT_MASKS = {"tcp": 0x10000, "udp": 0x20000, "icmp": 0x30000}
+
+
 def size(v):
+    """``|v|`` for the types whose size is not ``len`` (Zeek's ``Val::SizeVal``)."""
     v = unbox(v)
-    if isinstance(v, bool):
+    t = type(v)
+    if t is bool:
         return int(v)
-    if isinstance(v, int | float):
+    if t is int or t is float:
         return abs(v)
+    if t is Addr:
+        return 32 if v.ip.version == 4 else 128
+    if t is Subnet:
+        return 2.0 ** (128 - subnet_bits(v)[1])
+    if t is Port:
+        return v.num | _PORT_MASKS.get(v.proto, 0)
+    if t is EnumVal:
+        return v.value
+    if isinstance(v, Record):
+        return len(v._rtype.fields)
+    if t is ScriptFile:
+        return v.size()
+    ft = getattr(v, "_ztype", None)
+    if isinstance(ft, FuncType):
+        return len(ft.params)
     try:
         return len(v)
     except TypeError:
-        raise ScriptError("|...| not defined for this value") from None
+        return 0
+
+
+def mask_addr(a, width: int):
+    """``a / width`` (Zeek's ``MaskExpr``): the subnet of ``a``'s top ``width`` bits."""
+    if a.ip.version == 4:
+        if not 0 <= width <= 32:
+            raise ScriptError(f"bad IPv4 subnet prefix length: {width & 0xFFFFFFFF}")
+        width += 96
+    elif not 0 <= width <= 128:
+        raise ScriptError(f"bad IPv6 subnet prefix length: {width & 0xFFFFFFFF}")
+    return subnet_from_bits(addr_bits(a), width)
+
+
+def subnet_match(container, k):
+    """The most specific subnet key of ``container`` that contains ``k`` (an
+    addr or a subnet), or None: how Zeek looks up tables indexed by one
+    subnet (a ``PrefixTable``)."""
+    prefix, length = (addr_bits(k), 128) if type(k) is Addr else subnet_bits(k)
+    best, best_len = None, -1
+    for key in container:
+        kp, kl = subnet_bits(key)
+        if best_len < kl <= length and prefix & mask_bits(kl) == kp:
+            best, best_len = key, kl
+    return best
+
+
+def subnet_in(k, container) -> bool:
+    """``k in t`` for a table or set indexed by one subnet."""
+    return k in container or subnet_match(container, k) is not None
+
+
+def subnet_get(container, k):
+    """``t[k]`` for a table indexed by one subnet: the longest matching prefix."""
+    if k not in container:
+        m = subnet_match(container, k)
+        if m is not None:
+            k = m
+    return container[k]
 
 
 def rcoerce(r, cls):
@@ -385,122 +484,6 @@ def is_(v, t: Type) -> bool:
     return _compatible(type_of(v), t)
 
 
-def as_(v, src: Type, dst: Type):
-    """``v as dst``: unwrap an ``any`` or convert between compatible types."""
-    if src.tag == "any":
-        data = _received_data(v)
-        if data is not None and dst.tag != "any" and getattr(dst, "name", None) != "Broker::Data":
-            try:
-                return data.cast_to(dst)
-            except ValueError:
-                raise InvalidCast(
-                    f"invalid cast of value with type 'Broker::Data' to type '{dst}'"
-                ) from None
-        actual = type_of(v)
-        if _compatible(actual, dst):
-            return unbox(v)
-        if (
-            actual is not None
-            and actual.tag in ("count", "int", "double")
-            and dst.tag in ("count", "int", "double")
-        ):
-            return convert(unbox(v), actual, dst)
-        raise InvalidCast(f"invalid cast of value with type '{actual}' to type '{dst}'")
-    return convert(v, src, dst)
-
-
-def convert(v, src: Type, dst: Type):
-    """Zeek's ``as`` between concrete types (numbers, strings, addresses ...)."""
-    st, dt = src.tag, dst.tag
-    if dt == "any":
-        return box(v, src)
-    if st == dt:
-        return v
-    if st == "port" and dt in ("count", "int"):
-        return v.num
-    if dt in ("addr", "subnet", "port"):
-        return _to_net(v, st, dt)
-    if dt == "count":
-        if st == "enum":
-            return v.value
-        if st == "string":
-            try:
-                n = int(v)
-            except ValueError:
-                raise InvalidCast(f"invalid conversion of '{v}' to count") from None
-            if n < 0:
-                raise InvalidCast(f"invalid conversion of '{v}' to count")
-            return n
-        if isinstance(v, float):
-            if v < 0:
-                raise InvalidCast(f"invalid conversion of {v} to count")
-            return int(v)
-        if v < 0:
-            raise InvalidCast(f"invalid conversion of {v} to count")
-        return int(v)
-    if dt == "int":
-        if st == "enum":
-            return v.value
-        if st == "string":
-            try:
-                return int(v)
-            except ValueError:
-                raise InvalidCast(f"invalid conversion of '{v}' to int") from None
-        if isinstance(v, float):
-            return int(round(v))
-        return int(v)
-    if dt in ("double", "time", "interval"):
-        if st == "string":
-            try:
-                return float(v)
-            except ValueError:
-                raise InvalidCast(f"invalid conversion of '{v}' to {dt}") from None
-        return float(v)
-    if dt == "string":
-        from .describe import formatter
-
-        return formatter(src)(v)
-    raise InvalidCast(f"invalid cast of value with type '{src}' to type '{dst}'")
-
-
-def _to_net(v, st: str, dt: str):
-    from .patterns import Addr, Port, Subnet, make_addr, make_port, make_subnet
-
-    try:
-        if dt == "addr":
-            if st == "string":
-                return make_addr(
-                    ".".join(str(int(x)) for x in v.split(".")) if v.count(".") == 3 else v
-                )
-            if st == "count":
-                import ipaddress
-
-                return Addr(ipaddress.ip_address(v))
-            if st == "subnet":
-                return Addr(v.net.network_address)
-        if dt == "subnet":
-            if st == "string":
-                return make_subnet(v)
-            if st == "addr":
-                return Subnet(__import__("ipaddress").ip_network(v.ip))
-        if dt == "port" and st == "string":
-            num, proto = v.split("/")
-            return make_port(int(num), proto)
-        if dt == "port" and st == "count":
-            return Port(v, "unknown")
-    except (ValueError, TypeError):
-        pass
-    raise InvalidCast(f"invalid conversion of '{v}' to {dt}")
-
-
-def can_as(v, src: Type, dst: Type) -> bool:
-    try:
-        as_(v, src, dst)
-    except ScriptError:
-        return False
-    return True
-
-
 def typecase(v, cases, default: int) -> int:
     t = type_of(v)
     for ct, i in cases:
@@ -511,14 +494,6 @@ def typecase(v, cases, default: int) -> int:
 
 def any_eq(a, b) -> bool:
     return unbox(a) == unbox(b)
-
-
-def no_return_value(name: str):
-    """The end of a non-void function reached without ``return``: warn, then stop the caller."""
-    sink = WARNINGS[1]
-    if sink is not None:  # Zeek's reporter->Warning in ScriptFunc::Invoke: no location
-        sink(f"non-void function returning without a value: {name}")
-    raise NoReturnValue(f"{name} returned no value")
 
 
 def assert_fail(cond_text: str, msg) -> None:
@@ -583,16 +558,20 @@ HELPERS = {
     "_z_contains": contains,
     "_z_size": size,
     "_z_rcoerce": rcoerce,
+    "_z_mask_addr": mask_addr,
+    "_z_noreturn": noreturn,
+    "_z_fprint": print_to,
+    "_z_subnet_in": subnet_in,
+    "_z_subnet_get": subnet_get,
     "_z_is": is_,
-    "_z_as": as_,
-    "_z_can_as": can_as,
+    "_z_as": cast_value,
+    "_z_can_as": can_cast_value,
     "_z_typecase": typecase,
     "_z_any_eq": any_eq,
     "_z_unbox": unbox,
     "_z_box": box,
     "_z_copy": deep_copy,
     "_z_assert_fail": assert_fail,
-    "_z_noval": no_return_value,
     "_z_setdefault": setdefault_,
     "_z_esc": escape_bytes,
     "_z_Vector": Vector,

@@ -1,30 +1,34 @@
-"""Patterns (``/regex/``) and the network types (addr, subnet, port).
+"""Patterns (``/regex/``).
 
 Zeek patterns are POSIX-style regular expressions; they are translated to
 Python's ``re`` syntax (character classes and repetition are the same for
 the common subset).  ``p == s`` is an exact match, ``p in s`` a search.
 A pattern prints as Zeek shows it: ``/^?(foo)$?/``.
+
+The network types (addr, subnet, port) are in :mod:`.addresses`; they are
+also importable from here, where they used to live.
 """
 
 from __future__ import annotations
 
 import functools
-import ipaddress
 import re
+
+from .addresses import Addr, Port, Subnet, make_addr, make_port, make_subnet
 
 __all__ = [
     "MAX_PATTERN",
     "Addr",
     "Pattern",
-    "compile_pattern",
-    "pattern_problem",
-    "translate",
     "Port",
     "Subnet",
     "make_addr",
-    "make_pattern",
     "make_port",
     "make_subnet",
+    "compile_pattern",
+    "pattern_problem",
+    "translate",
+    "make_pattern",
 ]
 
 
@@ -94,6 +98,17 @@ def translate(text: str) -> str:
             out.append("(?-i:" + re.escape(text[i + 1 : end]) + ")")
             i = end + 1
             continue
+        elif c == "{":
+            # flex takes "{" only to start a repetition ("{2}", "{1,3}"); any
+            # other brace is a syntax error (Python would match it literally).
+            end = text.find("}", i)
+            if not text[i + 1 : i + 2].isdigit() or end < 0:
+                raise re.error("syntax error")
+            out.append(text[i : end + 1])
+            i = end + 1
+            continue
+        elif c == "}":
+            raise re.error("syntax error")
         elif c == "[":
             in_class = True
             if text[i + 1 : i + 2] == "^":
@@ -199,95 +214,3 @@ def pmatch(p: Pattern, s: str) -> bool:
 
 def psearch(p: Pattern, s: str) -> bool:
     return p.search(s)
-
-
-class Port:
-    __slots__ = ("num", "proto")
-
-    def __init__(self, num: int, proto: str):
-        self.num = num
-        self.proto = proto
-
-    def __str__(self) -> str:
-        return f"{self.num}/{self.proto}"
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Port) and other.num == self.num and other.proto == self.proto
-
-    def __lt__(self, other) -> bool:
-        return (self.proto, self.num) < (other.proto, other.num)
-
-    def __hash__(self) -> int:
-        return hash((self.num, self.proto))
-
-
-def make_port(num: int, proto: str) -> Port:
-    return Port(num, proto)
-
-
-class Addr:
-    __slots__ = ("ip",)
-
-    def __init__(self, ip):
-        self.ip = ip
-
-    def __str__(self) -> str:
-        return str(self.ip)
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Addr) and other.ip == self.ip
-
-    # Ordered as Zeek orders them: as 16-byte IPv6 addresses, IPv4 mapped
-    # into ::ffff:0:0/96 (so IPv4 and IPv6 addresses compare).
-    def _key(self) -> int:
-        ip = self.ip
-        return int(ip) | 0xFFFF00000000 if ip.version == 4 else int(ip)
-
-    def __lt__(self, other) -> bool:
-        return self._key() < other._key()
-
-    def __le__(self, other) -> bool:
-        return self._key() <= other._key()
-
-    def __gt__(self, other) -> bool:
-        return self._key() > other._key()
-
-    def __ge__(self, other) -> bool:
-        return self._key() >= other._key()
-
-    def __hash__(self) -> int:
-        return hash(self.ip)
-
-
-def _normal(ip):
-    """Zeek keeps IPv4-mapped IPv6 addresses as IPv4 (``[::ffff:1.2.3.4]`` is ``1.2.3.4``)."""
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
-
-
-def make_addr(text: str) -> Addr:
-    return Addr(_normal(ipaddress.ip_address(text)))
-
-
-class Subnet:
-    __slots__ = ("net",)
-
-    def __init__(self, net):
-        self.net = net
-
-    def __str__(self) -> str:
-        return str(self.net)
-
-    def __contains__(self, a) -> bool:
-        return isinstance(a, Addr) and a.ip.version == self.net.version and a.ip in self.net
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Subnet) and other.net == self.net
-
-    def __hash__(self) -> int:
-        return hash(self.net)
-
-
-def make_subnet(text: str) -> Subnet:
-    return Subnet(ipaddress.ip_network(text, strict=False))

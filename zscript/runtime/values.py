@@ -171,15 +171,51 @@ class Record:
     def __eq__(self, other) -> bool:
         if self is other:
             return True
-        if not isinstance(other, Record) or other._rtype is not self._rtype:
+        if not isinstance(other, Record):
             return NotImplemented
+        if other._rtype is not self._rtype and not _same_field_names(self._rtype, other._rtype):
+            return False
+        # Records of structurally equal types (a ``[$a=...]`` constructor and
+        # the named type it matches) are the same index, as in Zeek.
         return self._zkey() == other._zkey()
 
+    def _zhkey(self) -> tuple:
+        """The part of the key that is hashed: the fields the type had when
+        its records were first hashed (a later ``redef record`` adds fields
+        to keys already stored in tables, whose hash must not change)."""
+        cls = type(self)
+        n = cls._zhash_width
+        if n is None:
+            n = cls._zhash_width = len(self._rtype.fields)
+        out = []
+        for f in self._rtype.fields[:n]:
+            try:
+                out.append(_hash_key(getattr(self, field_attr(f.name))))
+            except AttributeError:
+                out.append(_UNSET)
+        return tuple(out)
+
     def __hash__(self) -> int:
-        return hash(self._zkey())
+        return hash(self._zhkey())
 
 
 _UNSET = ("<unset>",)
+
+
+def _same_field_names(a: RecordType, b: RecordType) -> bool:
+    fa, fb = a.fields, b.fields
+    return len(fa) == len(fb) and all(x.name == y.name for x, y in zip(fa, fb, strict=True))
+
+
+def _hash_key(v):
+    """Like :func:`freeze`, with nested records reduced to their hashed fields."""
+    if isinstance(v, Record):
+        return v._zhkey()
+    if isinstance(v, list):
+        return tuple(_hash_key(x) for x in v)
+    if isinstance(v, dict):
+        return frozenset((_hash_key(k), _hash_key(x)) for k, x in v.items())
+    return v
 
 
 def freeze(v):
@@ -228,6 +264,7 @@ def record_class(rt: RecordType) -> type:
                 "__slots__": (),
                 "_rtype": rt,
                 "_creation": [],
+                "_zhash_width": None,
                 "_zmake": classmethod(_zmake),
                 "refresh": classmethod(_refresh),
             },

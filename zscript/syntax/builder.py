@@ -509,10 +509,11 @@ class AstBuilder(Transformer):
         return self._const("port", (_decimal(num), proto), c)
 
     def const_addr(self, c):
-        return self._const("addr", c[0].value.strip("[]"), c)
+        return self._const("addr", _ip_text(c[0].value), c)
 
     def const_subnet(self, c):
-        return self._const("subnet", c[0].value.replace("[", "").replace("]", ""), c)
+        ip, _, length = c[0].value.partition("/")
+        return self._const("subnet", f"{_ip_text(ip)}/{length.strip()}", c)
 
     def list_ctor(self, c):
         if len(c) == 2:
@@ -598,3 +599,9 @@ class AstBuilder(Transformer):
         if len(c) == 2:
             return A.Capture(c[1].value, True, span=self._span(c))
         return A.Capture(c[0].value, False, span=self._span(c))
+
+
+def _ip_text(lit: str) -> str:
+    """The address of an address literal: no brackets, no "0x" (Zeek's ``extract_ip``)."""
+    text = lit.strip().removeprefix("[").removesuffix("]")
+    return text.removeprefix("0x")

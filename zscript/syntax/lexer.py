@@ -164,9 +164,10 @@ _TOKEN_RE = re.compile(
             # megabyte-long literal).
             r'(?P<string>"[^"\\\n]*(?:\\.[^"\\\n]*)*")',
             r'(?P<badstring>"[^"\\\n]*(?:\\.[^"\\\n]*)*)',
-            # IPv6 address (needs at least two colons) optionally with a prefix length.
-            rf"(?P<addr6>\[(?:{_HEX4}:){{2,7}}(?:{_HEX4}|\d+\.\d+\.\d+\.\d+)\](?:/\d+)?)",
-            r"(?P<addr4>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:/\d+)?(?![\d.]))",
+            # IPv6 address (needs at least two colons) optionally with a prefix
+            # length; Zeek's scanner also takes a "0x" before the first group.
+            rf"(?P<addr6>\[(?:0x)?(?:{_HEX4}:){{2,7}}(?:{_HEX4}|\d+\.\d+\.\d+\.\d+)\](?:[ \t]*/[ \t]*\d+)?)",
+            r"(?P<addr4>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:[ \t]*/[ \t]*\d+)?(?![\d.]))",
             r"(?P<port>\d+/(?:tcp|udp|icmp|unknown)\b)",
             r"(?P<interval>(?:\d+\.\d*|\d*\.\d+|\d+)(?:[eE][+-]?\d+)?[ \t]*"
             r"(?:usec|msec|sec|min|hr|day)s?\b)",
@@ -315,7 +316,7 @@ class Lexer:
         if kind == "addr4":
             return self._token("SUBNET_LIT" if "/" in value else "ADDR_LIT", value, start, end)
         if kind == "addr6":
-            return self._token("SUBNET_LIT" if "]/" in value else "ADDR_LIT", value, start, end)
+            return self._token("SUBNET_LIT" if "/" in value else "ADDR_LIT", value, start, end)
         return self._token(kind.upper() + "_LIT", value, start, end)
 
     def _operator(self, value: str, start: int, end: int) -> Token:

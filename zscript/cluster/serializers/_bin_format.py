@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import struct
 
-from ...runtime.patterns import Addr
+from ...runtime.addresses import Addr
 from ._values import (
     MAX_DEPTH,
     NONE_NODE,

@@ -53,7 +53,7 @@ import re
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
-from ...runtime.patterns import Addr, Port, Subnet
+from ...runtime.addresses import Addr, Port, Subnet
 from ._values import (
     I64_MAX,
     I64_MIN,

@@ -19,8 +19,9 @@ import ipaddress
 import math
 import re
 
+from ...runtime.addresses import Addr, Port, Subnet
 from ...runtime.containers import Set, Table, Vector
-from ...runtime.patterns import Addr, Pattern, Port, Subnet
+from ...runtime.patterns import Pattern
 from ...runtime.values import Boxed, EnumVal, Record, record_class, type_of
 from ...types import (
     ANY,

@@ -38,9 +38,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...runtime.addresses import Port
 from ...runtime.bifs import ZEEK_LANGUAGE_VERSION
 from ...runtime.containers import Vector
-from ...runtime.patterns import Port
 from ...runtime.values import record_class
 from .options import OptionsError, options_from_record
 

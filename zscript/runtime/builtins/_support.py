@@ -32,6 +32,7 @@ __all__ = [
     "describe_arg",
     "enum_value",
     "find_matches",
+    "located_error",
     "match_at",
     "reporter_error",
     "reporter_warning",
@@ -47,8 +48,7 @@ def describe_arg(v) -> str:
 
 
 def _reporter(ctx):
-    # BifContext has no reporting method yet (see /work/scratch/bif-requests.md);
-    # the host's context carries the reporter.
+    # BifContext has no reporting method; the host's context carries the reporter.
     return getattr(getattr(ctx, "host", None), "reporter", None)
 
 
@@ -75,6 +75,13 @@ def builtin_error(ctx, message: str, arg=None) -> None:
         text = arg if isinstance(arg, str) else describe_arg(arg)
         detail = f"{detail} and {text}" if detail else text
     _emit(ctx, "error", message, span, detail)
+
+
+def located_error(ctx, message: str) -> None:
+    """Zeek's ``reporter->Error`` while a script line runs: the location of
+    the calling expression, without the expression."""
+    span, _node = caller_location(2)
+    _emit(ctx, "error", message, span)
 
 
 def reporter_error(ctx, message: str) -> None:

@@ -21,6 +21,7 @@ from ...types import COUNT, TableType, VectorType
 from .. import zeekorder
 from ..bifs import bif
 from ..containers import Set, Table, Vector
+from ..errors import ScriptError
 from ._support import builtin_error, static_arg_type
 
 __all__ = []
@@ -76,12 +77,24 @@ def _sort_key(ctx, name: str, v, rest):
         if not callable(cmp):
             builtin_error(ctx, f"second argument to {name}() needs to be comparison function")
             return None
-        return functools.cmp_to_key(lambda a, b: int(cmp(a, b)))
+        return functools.cmp_to_key(lambda a, b: _compare(cmp, a, b))
     elem = v.ztype.elem
     if elem is None or elem.tag not in _NUMERIC:
         builtin_error(ctx, f"comparison function required for {name}() with non-numeric types")
         return None
     return _numeric_key
+
+
+def _compare(cmp, a, b) -> int:
+    r = cmp(a, b)
+    if r is None:
+        # Zeek reports this at the comparison function (src/Val.cc).
+        raise ScriptError(
+            "comparison function did not return a value",
+            kind="runtime error",
+            span=getattr(cmp, "_zspan", None),
+        )
+    return r
 
 
 def _numeric_key(x):

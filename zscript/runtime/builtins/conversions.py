@@ -18,82 +18,35 @@ import struct
 
 from ...types import DOUBLE, INT
 from ..bifs import bif
+from ..casts import read_count, read_double, read_int
 from ..patterns import make_pattern
 from ..values import Boxed
 from ._support import builtin_error, reporter_error
 
 __all__ = []
 
-_M64 = (1 << 64) - 1
-_INT_MAX = (1 << 63) - 1
-_C_SPACE = " \t\n\v\f\r"
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
-
-def c_strtol(s: str, base: int) -> tuple[int, str] | None:
-    """Parse like C ``strtol``: (value, rest of the text), or None without digits."""
-    i = len(s) - len(s.lstrip(_C_SPACE))
-    neg = False
-    if s[i : i + 1] in ("+", "-"):
-        neg = s[i] == "-"
-        i += 1
-    if (
-        base in (0, 16)
-        and s[i : i + 2].lower() == "0x"
-        and s[i + 2 : i + 3].lower() in _DIGITS[:16]
-    ):
-        i += 2
-        base = 16
-    elif base == 0:
-        base = 8 if s[i : i + 1] == "0" else 10
-    valid = _DIGITS[:base] if 2 <= base <= 36 else ""
-    j = i
-    while j < len(s) and s[j].lower() in valid:
-        j += 1
-    if j == i:
-        return None
-    digits = s[i:j].lstrip("0") or "0"
-    # strtol saturates; Python refuses to convert more than 4300 decimal digits.
-    n = int(digits, base) if len(digits) <= 100 else 1 << 512
-    return (-n if neg else n), s[j:]
-
-
-def _parse_integer(ctx, s: str, base: int, what: str):
-    parsed = c_strtol(s, base)
-    value, rest = parsed if parsed is not None else (0, s)
-    if s == "" or rest.strip(_C_SPACE) != "":
+def _parse(ctx, reader, s: str, *args, what: str):
+    n = reader(s, *args)
+    if n is None:
         builtin_error(ctx, f"bad conversion to {what}", s)
-        return None
-    return value
+        return 0
+    return n
 
 
 @bif("to_int", "function(str: string, base: count &default=10): int", context=True)
 def to_int(ctx, s, base=10):
-    n = _parse_integer(ctx, s, base, "integer")
-    return 0 if n is None else max(-_INT_MAX - 1, min(_INT_MAX, n))
+    return _parse(ctx, read_int, s, base, what="integer")
 
 
 @bif("to_count", "function(str: string, base: count &default=10): count", context=True)
 def to_count(ctx, s, base=10):
-    n = _parse_integer(ctx, s, base, "count")
-    if n is None:
-        return 0
-    # strtoull negates negative input in unsigned arithmetic and saturates.
-    return _M64 if abs(n) > _M64 else n & _M64
-
-
-_FLOAT = re.compile(
-    r"[ \t\n\v\f\r]*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)",
-    re.IGNORECASE,
-)
+    return _parse(ctx, read_count, s, base, what="count")
 
 
 @bif("to_double", "function(str: string): double", context=True)
 def to_double(ctx, s):
-    if _FLOAT.fullmatch(s) is None:
-        builtin_error(ctx, "bad conversion to double", s)
-        return 0.0
-    return float(s.strip(_C_SPACE))
+    return float(_parse(ctx, read_double, s, what="double"))
 
 
 @bif("int_to_count", "function(n: int): count", context=True)
@@ -109,7 +62,7 @@ def double_to_count(ctx, d):
     if d < 0.0:
         builtin_error(ctx, "bad conversion to count", Boxed(DOUBLE, d))
         return 0
-    return round(d) & _M64
+    return round(d) & 0xFFFFFFFFFFFFFFFF
 
 
 @bif("double_to_int", "function(d: double): int")

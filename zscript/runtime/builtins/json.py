@@ -27,13 +27,13 @@ import re
 
 from ...types import RecordType, TableType, Type, VectorType
 from .. import zeekorder
+from ..addresses import Port, addr_bits, parse_addr, subnet_from_bits
 from ..bifs import bif
 from ..containers import Set, Table, Vector
 from ..describe import formatter
-from ..patterns import Port, make_pattern
+from ..patterns import make_pattern
 from ..values import Boxed, EnumVal, Record, TypeVal, box, field_attr, record_class, type_of
 from ._support import builtin_error, find_matches, reporter_error, script_type
-from .net import addr_bits, parse_addr, subnet_from_bits
 
 __all__ = ["FromJSONError", "escape_utf8", "json_string", "value_from_json", "value_to_json"]
 

@@ -18,11 +18,11 @@ import sys
 import time
 
 from ...types import STRING, EnumType, TableType
+from ..addresses import addr_bits, addr_from_bits
 from ..bifs import bif, describe_any
 from ..containers import Set
 from ..values import TypeVal
 from ._support import reporter_warning
-from .net import addr_bits, addr_from_bits
 
 __all__ = []
 

@@ -1,11 +1,9 @@
 """Built-in functions on addresses, subnets and ports.
 
-Zeek stores every address in 128 bits, IPv4 ones as IPv4-mapped IPv6
-addresses (``::ffff:a.b.c.d``), and subnet lengths relative to 128 bits.
-The helpers here convert between that model and zscript's values
-(:class:`~zscript.runtime.patterns.Addr` over ``ipaddress`` objects), so
-masks and conversions behave as in Zeek: ``to_subnet("::ffff:0:0/96")`` is
-``0.0.0.0/0`` and ``remask_addr`` counts bits from the top of 128.
+They compute in Zeek's 128-bit model of addresses and subnets (see
+:mod:`zscript.runtime.addresses`), so masks and conversions behave as in
+Zeek: ``to_subnet("::ffff:0:0/96")`` is ``0.0.0.0/0`` and ``remask_addr``
+counts bits from the top of 128.
 
 Provides: is_v4_addr, is_v6_addr, is_v4_subnet, is_v6_subnet,
 addr_to_counts, counts_to_addr, count_to_v4_addr, raw_bytes_to_v4_addr,
@@ -18,109 +16,35 @@ check_subnet, matching_subnets, filter_subnet_table.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from ...types import COUNT, SUBNET, VectorType
 from .. import zeekorder
+from ..addresses import (
+    V4_MAPPED,
+    Port,
+    Subnet,
+    addr_bits,
+    addr_from_bits,
+    addr_is_v4,
+    addr_words,
+    mask_bits,
+    parse_addr,
+    parse_subnet,
+    subnet_bits,
+    subnet_from_bits,
+)
 from ..bifs import bif
 from ..containers import Set, Table, Vector
-from ..patterns import Addr, Port, Subnet
 from ._support import builtin_error, enum_value
 
 __all__ = []
 
-_V4_MAPPED = 0xFFFF << 32
-_ALL = (1 << 128) - 1
+_V4_MAPPED = V4_MAPPED
 _INDEX_VEC = VectorType(COUNT)
 _SUBNET_VEC = VectorType(SUBNET)
-
-
-# ------------------------------------------------------------ the 128-bit model
-
-
-def addr_bits(a: Addr) -> int:
-    """The 128-bit value of ``a`` (IPv4 as IPv4-mapped)."""
-    ip = a.ip
-    return _V4_MAPPED | int(ip) if ip.version == 4 else int(ip)
-
-
-def addr_from_bits(n: int) -> Addr:
-    if n >> 32 == 0xFFFF:
-        return Addr(ipaddress.IPv4Address(n & 0xFFFFFFFF))
-    return Addr(ipaddress.IPv6Address(n))
-
-
-def _mask(length: int) -> int:
-    return _ALL ^ (_ALL >> length)
-
-
-def subnet_from_bits(n: int, length: int) -> Subnet:
-    """The subnet of 128-bit prefix ``n`` and 128-relative ``length`` (masked)."""
-    n &= _mask(length)
-    if length >= 96 and n >> 32 == 0xFFFF:
-        return Subnet(ipaddress.IPv4Network((n & 0xFFFFFFFF, length - 96)))
-    return Subnet(ipaddress.IPv6Network((n, length)))
-
-
-def subnet_bits(sn: Subnet) -> tuple[int, int]:
-    """(128-bit prefix, 128-relative length) of ``sn``."""
-    net = sn.net
-    if net.version == 4:
-        return _V4_MAPPED | int(net.network_address), net.prefixlen + 96
-    return int(net.network_address), net.prefixlen
-
-
-def _is_v4(a: Addr) -> bool:
-    return addr_bits(a) >> 32 == 0xFFFF
-
-
-# ------------------------------------------------------------ parsing
-
-
-_V4_TEXT = re.compile(r"\s*[+-]?\d+\.\s*[+-]?\d+\.\s*[+-]?\d+\.\s*[+-]?\d+")
-
-
-def parse_addr(s: str) -> Addr | None:
-    """Zeek's address syntax: IPv6 when the text has a colon, else dotted quad.
-
-    The dotted quad accepts leading zeros (``010.1.1.1`` is 10.1.1.1).
-    """
-    if ":" in s:
-        try:
-            ip = ipaddress.IPv6Address(s)
-        except ValueError:
-            return None
-        return addr_from_bits(int(ip)) if ip.scope_id is None else None
-    if _V4_TEXT.fullmatch(s) is None:
-        return None
-    parts = [int(x) for x in s.split(".")]
-    if any(not 0 <= x <= 255 for x in parts):
-        return None
-    return Addr(ipaddress.IPv4Address(bytes(parts)))
-
-
-_LEADING_INT = re.compile(r"\s*([+-]?\d+)")
-
-
-def parse_subnet(s: str) -> Subnet | None:
-    """Zeek's ``a.b.c.d/n`` or ``v6/n``; the length is relative to 128 if the text has a colon."""
-    ip_text, slash, len_text = s.partition("/")
-    if not slash:
-        return None
-    a = parse_addr(ip_text)
-    if a is None:
-        return None
-    m = _LEADING_INT.match(len_text)
-    length = (int(m.group(1)) if m else 0) & 0xFF
-    v6_relative = ":" in s
-    if _is_v4(a) and not v6_relative:
-        if length > 32:
-            return None
-        length += 96
-    elif length > 128:
-        return None
-    return subnet_from_bits(addr_bits(a), length)
+_is_v4 = addr_is_v4
+_mask = mask_bits
 
 
 # ------------------------------------------------------------ addresses
@@ -148,10 +72,7 @@ def is_v6_subnet(s):
 
 @bif("addr_to_counts", "function(a: addr): index_vec")
 def addr_to_counts(a):
-    n = addr_bits(a)
-    if _is_v4(a):
-        return Vector(_INDEX_VEC, [n & 0xFFFFFFFF])
-    return Vector(_INDEX_VEC, [(n >> shift) & 0xFFFFFFFF for shift in (96, 64, 32, 0)])
+    return Vector(_INDEX_VEC, addr_words(a))
 
 
 @bif("counts_to_addr", "function(v: index_vec): addr", context=True)
@@ -251,7 +172,7 @@ def mask_addr(ctx, a, top_bits_to_keep):
 @bif("remask_addr", "function(a1: addr, a2: addr, top_bits_from_a1: count): addr")
 def remask_addr(a1, a2, top_bits_from_a1):
     mask = _mask(min(top_bits_from_a1, 128))
-    return addr_from_bits((addr_bits(a1) & mask) | (addr_bits(a2) & ~mask & _ALL))
+    return addr_from_bits((addr_bits(a1) & mask) | (addr_bits(a2) & ~mask & mask_bits(128)))
 
 
 _PTR_V4 = re.compile(r"\s*([+-]?\d+)\.\s*([+-]?\d+)\.\s*([+-]?\d+)\.\s*([+-]?\d+)\.in-addr\.arpa")

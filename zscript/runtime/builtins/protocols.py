@@ -11,11 +11,10 @@ import base64
 import hashlib
 import re
 
+from ..addresses import Port, addr_bits, addr_from_bits, parse_addr
 from ..bifs import bif
-from ..patterns import Port
 from ..values import record_class
 from ._support import builtin_error, script_type
-from .net import addr_bits, addr_from_bits, parse_addr
 
 __all__ = []
 

@@ -21,12 +21,12 @@ import re
 import time
 
 from ...types import STRING, TableType, VectorType
+from ..addresses import addr_bits
 from ..bifs import bif, describe_any
 from ..containers import Set, Vector
 from ..describe import escape_bytes
 from ..values import type_of, unbox
 from ._support import builtin_error, find_matches, match_at, reporter_error
-from .net import addr_bits
 
 __all__ = []
 
