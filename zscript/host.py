@@ -34,12 +34,14 @@ from .diagnostics import Diagnostic, SourceFile, Span, ZScriptError
 from .engine.loop import EventLoop
 from .engine.reporter import Reporter
 from .engine.timers import VirtualClock, WallClock
+from .input.install import install as install_input
 from .loader import Conditionals, resolve_load
 from .logs.batch import LogBatch
 from .logs.install import install as install_logs
 from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
 from .runtime import linemap, ops, patterns, zeekorder
+from .runtime.builtins.files import fprint
 from .runtime.containers import Set, Table, Vector, expire_entry, new_set, new_table
 from .runtime.errors import AssertionFailure, ZeekExit
 from .runtime.patterns import (
@@ -273,6 +275,7 @@ class Host:
                 out.write(s + "\n")
 
         ns["_z_print"] = _print
+        ns["_z_fprint"] = fprint
         loop = self.loop
         ns["_z_event"] = loop.event
         ns["_z_qappend"] = loop.queue.queue.append
@@ -1283,6 +1286,7 @@ _SUBSYSTEMS: list[tuple[str, object]] = [
 _SUBSYSTEMS.append(("storage", install_storage))
 _SUBSYSTEMS.append(("telemetry", install_telemetry))
 _SUBSYSTEMS.append(("websocket", websocket_install))
+_SUBSYSTEMS.append(("input", install_input))
 
 
 def _allow_init_errors() -> bool:

@@ -418,7 +418,13 @@ class CodeGen(ExprGen):
         self.emit(self.expr(e), s.span)
 
     def stmt_PrintStmt(self, s: A.PrintStmt) -> None:
-        self.emit(f"_z_print({self.print_code(s.exprs)})", s.span)
+        exprs = s.exprs
+        if exprs and exprs[0].type.tag == "file":
+            # ``print f, ...``: the same line, into the file.
+            rest = self.print_code(exprs[1:]) if len(exprs) > 1 else "''"
+            self.emit(f"_z_fprint({self.expr(exprs[0])}, {rest})", s.span)
+            return
+        self.emit(f"_z_print({self.print_code(exprs)})", s.span)
 
     def stmt_EventStmt(self, s: A.EventStmt) -> None:
         call = s.call
