@@ -19,7 +19,8 @@ L2      runtime                                          L0
 L2      check                                            L0, syntax
 L3      compile                                          L0, syntax, runtime, check
 L3      engine                                           L0, runtime
-L4      cluster, storage, logs, telemetry, input         L0, runtime, engine
+L4      cluster, storage, logs, telemetry, input,    L0, runtime, engine
+        config
 L5      loader                                           L0-L4
 L5      host                                             L0-L4, loader
 L6      cli, __main__, repl, testing, the facade         everything
@@ -49,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "zscript"
 
 L0 = {"diagnostics", "resources", "types", "numfmt", "version", "asciifmt"}
-L4 = {"cluster", "storage", "logs", "telemetry", "input"}
+L4 = {"cluster", "storage", "logs", "telemetry", "input", "config"}
 L6 = {"cli", "__main__", "repl", "testing", "__init__"}
 
 #: unit -> level number (for messages and the "upward" wording).

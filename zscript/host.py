@@ -31,6 +31,7 @@ from .cluster.subsystem import install as cluster_install
 from .cluster.websocket import install as websocket_install
 from .compile.codegen import CodeGen
 from .diagnostics import Diagnostic, SourceFile, Span, ZScriptError
+from .config.install import install as install_config
 from .engine.loop import EventLoop
 from .engine.reporter import Reporter
 from .engine.timers import VirtualClock, WallClock
@@ -1287,6 +1288,7 @@ _SUBSYSTEMS.append(("storage", install_storage))
 _SUBSYSTEMS.append(("telemetry", install_telemetry))
 _SUBSYSTEMS.append(("websocket", websocket_install))
 _SUBSYSTEMS.append(("input", install_input))
+_SUBSYSTEMS.append(("config", install_config))
 
 
 def _allow_init_errors() -> bool:

@@ -200,6 +200,14 @@ module GLOBAL;
 # process (Zeek loads base/frameworks/broker even with -b).
 @load base/frameworks/broker
 
+module Threading;
+
+export {
+	## How often (network time) threads such as input readers get a
+	## heartbeat; readers look for changed files on it.
+	const heartbeat_interval = 1.0 sec &redef;
+}
+
 module Reporter;
 
 export {

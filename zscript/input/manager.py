@@ -429,7 +429,12 @@ class InputManager:
         options = {
             opt: self.host.global_value(opt, default) for opt, default in reader_cls.options.items()
         }
-        info = ReaderInfo(source, name, mode, config, options)
+        script_options = {}
+        if reader_cls.wants_script_options:
+            script_options = {
+                n: gid.type for n, gid in self.host.checker.globals.items() if gid.kind == "option"
+            }
+        info = ReaderInfo(source, name, mode, config, options, script_options)
         conv = Converter(name, source, lambda msg: self._report("warning", msg), self._make_set)
         thread = ReaderThread(
             f"{source}/{reader.name}",

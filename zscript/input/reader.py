@@ -64,6 +64,8 @@ class ReaderInfo:
     :param mode: ``MANUAL``, ``REREAD`` or ``STREAM``.
     :param config: the stream's ``$config`` table.
     :param options: the values of the script options the reader class lists.
+    :param script_options: for readers that set ``wants_script_options``:
+        every ``option`` of the scripts, name -> type.
     """
 
     source: str
@@ -71,6 +73,7 @@ class ReaderInfo:
     mode: str = MODE_MANUAL
     config: dict = attrs.Factory(dict)
     options: dict = attrs.Factory(dict)
+    script_options: dict = attrs.Factory(dict)
 
 
 class ReaderBackend:
@@ -83,6 +86,8 @@ class ReaderBackend:
 
     #: Script options the reader reads: option name -> default if undeclared.
     options: dict = {}
+    #: True: ``info.script_options`` lists every option of the scripts.
+    wants_script_options = False
 
     def __init__(self, info: ReaderInfo, send):
         self.info = info
