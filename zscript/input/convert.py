@@ -70,11 +70,12 @@ class Converter:
                 self.warn(f"{self.source}, line {line}: {text}" if line is not None else text)
                 raise SkipLine
             return ev
+        # Elements of sets and vectors carry no line number in Zeek.
         if isinstance(t, TableType):
             elem_t = t.indices[0]
-            return self.make_set(t, [self.value(x, elem_t, line) for x in v])
+            return self.make_set(t, [self.value(x, elem_t, None, what) for x in v])
         if tag == "vector":
-            return Vector(t, [self.value(x, t.elem, line) for x in v])
+            return Vector(t, [self.value(x, t.elem, None, what) for x in v])
         return v
 
     def record(self, vals: list, rt: RecordType, pos: int, line: int | None) -> tuple:

@@ -46,8 +46,6 @@ _BUILTIN = {
     "raw": "zscript.input.readers.raw:RawReader",
     "config": "zscript.input.readers.config:ConfigReader",
     "sqlite": "zscript.input.readers.sqlite:SQLiteReader",
-    "binary": "zscript.input.readers.binary:BinaryReader",
-    "benchmark": "zscript.input.readers.benchmark:BenchmarkReader",
 }
 
 
@@ -138,6 +136,8 @@ class InputManager:
             return False
 
     def _report(self, level: str, message: str) -> None:
+        """Zeek's ``reporter->Info/Warning/Error``: printed, and raised as
+        ``reporter_info/warning/error(t, msg, location)`` if handled."""
         rep = self.reporter
         if level == "info":
             rep.info(message)
@@ -146,6 +146,7 @@ class InputManager:
             rep.write(f"warning: {message}\n")
         else:
             rep.error(message)
+        self.loop.raise_by_name(f"reporter_{level}", (self.loop.network_time, message, ""))
 
     def _error_event(self, stream: Stream, level: str, message: str) -> None:
         if stream.error_event is not None:
@@ -555,7 +556,7 @@ class InputManager:
         for i, (v, t) in enumerate(args):
             if t is not None:
                 try:
-                    v = conv.value(v, t, None, what="source")
+                    v = conv.value(v, t, None, "source")
                 except SkipLine:
                     self.reporter.error(f"SendEvent for event {name} failed")
                     return

@@ -97,6 +97,8 @@ class AsciiReader(ReaderBackend):
     def _do_update(self) -> bool:
         if not self._open():
             return not self.fail_on_file_problem
+        self.line_no = 0
+        self._set_location()
         mode = self.info.mode
         if mode == MODE_REREAD:
             try:
