@@ -215,11 +215,11 @@ def test_run_missing_second_file_runs_nothing(tmp_path):
 
 
 def test_run_static_error_runs_nothing(tmp_path):
-    write(tmp_path, "bad.zs", HELLO + "global x: count = nope;\n")
+    write(tmp_path, "bad.zs", HELLO + "global x: count = no_such_name;\n")
     proc = run_cli("run", "standalone", "bad.zs", cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stdout == ""
-    assert parse_static_errors(proc.stderr)[0]["msg"] == "unknown identifier 'nope'"
+    assert parse_static_errors(proc.stderr)[0]["msg"] == "unknown identifier 'no_such_name'"
 
 
 RUNTIME_ERROR = """\

@@ -30,8 +30,8 @@ from .cluster.storetransport import ClusterStoreTransport
 from .cluster.subsystem import install as cluster_install
 from .cluster.websocket import install as websocket_install
 from .compile.codegen import CodeGen
-from .diagnostics import Diagnostic, SourceFile, Span, ZScriptError
 from .config.install import install as install_config
+from .diagnostics import Diagnostic, SourceFile, Span, ZScriptError
 from .engine.loop import EventLoop
 from .engine.reporter import Reporter
 from .engine.timers import VirtualClock, WallClock

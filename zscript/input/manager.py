@@ -234,12 +234,7 @@ class InputManager:
             self._fail(f"Input stream {name}: 'idx' field is not a record type")
         want_record = bool(_field(desc, "want_record"))
         ev = _field(desc, "ev")
-        ft = _func_type(ev)
-        if ft is None:
-            self._fail(f"Input stream {name}: 'ev' field is not an event")
-        if ft.flavor != "event":
-            self._fail(f"Input stream {name}: Stream event is a function, not an event")
-        args = [p.type for p in ft.params]
+        args = self._event_args(name, ev)
         if len(args) < 2:
             self._fail(f"Input stream {name}: Event does not take enough arguments")
         if not same_type(args[1], self.host.script_type("Input::Event")):
@@ -378,13 +373,17 @@ class InputManager:
         self._start(stream, unrolled)
         return True
 
-    def _check_table_event(self, name, ev, idx, val, is_set, want_record) -> None:
+    def _event_args(self, name: str, ev) -> list[Type]:
+        """The parameter types of a stream's ``$ev``, which must be an event."""
         ft = _func_type(ev)
         if ft is None:
             self._fail(f"Input stream {name}: 'ev' field is not an event")
         if ft.flavor != "event":
             self._fail(f"Input stream {name}: Stream event is a function, not an event")
-        args = [p.type for p in ft.params]
+        return [p.type for p in ft.params]
+
+    def _check_table_event(self, name, ev, idx, val, is_set, want_record) -> None:
+        args = self._event_args(name, ev)
         required = 3 if is_set else 4
         if len(args) != required:
             self._fail(f"Input stream {name}: Table event must take {required} arguments")
@@ -449,7 +448,7 @@ class InputManager:
     def _start(self, stream: Stream, unrolled: list) -> None:
         self.streams[stream.name] = stream
         self._by_thread[stream.thread] = stream
-        stream.thread.send_in("init", unrolled)
+        self._command(stream.thread, "init", unrolled)
         if self._heartbeat is None and not self.loop.terminating:
             self._schedule_heartbeat()
 
@@ -481,10 +480,23 @@ class InputManager:
                 f"Stream {name} is already queued for removal. Ignoring force update."
             )
             return False
-        stream.thread.send_in("update")
+        self._command(stream.thread, "update")
         return True
 
     # ------------------------------------------------------ reader messages
+
+    def _command(self, thread: ReaderThread, command: str, *args) -> None:
+        """Send a command to a reader.  With a virtual clock the loop waits
+        for the reader to be done with it (time would otherwise run ahead of
+        the reading); in real time readers never keep the process alive."""
+        if thread.send_in(command, *args) and self.loop.clock.virtual:
+            self.loop.sources += 1
+            thread.busy += 1
+
+    def _idle(self, thread: ReaderThread, all_done: bool = False) -> None:
+        n = thread.busy if all_done else min(thread.busy, 1)
+        thread.busy -= n
+        self.loop.sources -= n
 
     def _capture(self, aloop) -> None:
         self._aloop = aloop
@@ -537,7 +549,10 @@ class InputManager:
         elif kind == "disable":
             if not stream.removed:
                 self._remove(stream)
+        elif kind == "idle":
+            self._idle(thread)
         elif kind == "closed":
+            self._idle(thread, all_done=True)
             del self._by_thread[thread]
             if self.streams.get(stream.name) is stream:
                 del self.streams[stream.name]
@@ -581,7 +596,7 @@ class InputManager:
 
         for stream in list(self.streams.values()):
             if not stream.removed:
-                stream.thread.send_in("heartbeat", self.loop.network_time, time.time())
+                self._command(stream.thread, "heartbeat", self.loop.network_time, time.time())
         self._schedule_heartbeat()
 
     def terminate(self) -> None:

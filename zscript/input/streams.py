@@ -214,15 +214,20 @@ class TableStream(Stream):
         old_value = self._lookup(key) if updated else None
         self._store(key, value)
         self.curr[idx_hash] = (val_hash, key)
-        if self.handler is not None:
-            try:
-                ev_idx = self._index_record(vals, line)
-            except SkipLine:
-                return
-            if updated:
-                self._event(self.enum("Input::EVENT_CHANGED"), ev_idx, old_value)
-            else:
-                self._event(self.enum("Input::EVENT_NEW"), ev_idx, value)
+        self._stored_event(vals, line, updated, value, old_value)
+
+    def _stored_event(self, vals: list, line, updated: bool, value, old_value) -> None:
+        """``$ev`` for an entry just stored: NEW with its value, CHANGED with the old one."""
+        if self.handler is None:
+            return
+        try:
+            idx_rec = self._index_record(vals, line)
+        except SkipLine:
+            return
+        if updated:
+            self._event(self.enum("Input::EVENT_CHANGED"), idx_rec, old_value)
+        else:
+            self._event(self.enum("Input::EVENT_NEW"), idx_rec, value)
 
     def end_current_send(self) -> None:
         removed = self.enum("Input::EVENT_REMOVED")
@@ -279,15 +284,7 @@ class TableStream(Stream):
             if idx_rec is not None and not self._pred(self._changed(updated), idx_rec, value):
                 return
         self._store(key, value)
-        if self.handler is not None:
-            try:
-                idx_rec = self._index_record(vals, line)
-            except SkipLine:
-                return
-            if updated:
-                self._event(self.enum("Input::EVENT_CHANGED"), idx_rec, old_value)
-            else:
-                self._event(self.enum("Input::EVENT_NEW"), idx_rec, value)
+        self._stored_event(vals, line, updated, value, old_value)
 
     def delete(self, vals: list, line) -> None:
         try:

@@ -9,8 +9,9 @@ therefore arrive in the order it sent them, and events enter the event
 queue in that order.
 
 A command whose method returns False (a failed ``init``) ends the thread
-with the error ``terminating thread``, as in Zeek.  ``finish`` closes the
-reader and sends ``closed``, the last message of a thread.
+with the error ``terminating thread``, as in Zeek.  Every other command
+ends with an ``idle`` message; ``finish`` closes the reader and sends
+``closed``, the last message of a thread.
 """
 
 from __future__ import annotations
@@ -72,14 +73,19 @@ class ReaderThread:
         #: Set when the process shuts down: later messages are dropped.
         self.terminating = False
         self.failed = False
+        #: Commands sent and not yet done (counted by the manager in virtual time).
+        self.busy = 0
         self._thread = threading.Thread(target=self._run, name=f"zk.{name}", daemon=True)
         self._thread.start()
 
     # --------------------------------------------------------- loop thread
 
-    def send_in(self, command: str, *args) -> None:
-        if not self._finish_sent:
-            self._inbox.put((command, args))
+    def send_in(self, command: str, *args) -> bool:
+        """Queue a command; False once the reader was told to finish."""
+        if self._finish_sent:
+            return False
+        self._inbox.put((command, args))
+        return True
 
     def stop(self) -> None:
         """Let the reader finish what it was asked, then close (``SignalStop``)."""
@@ -111,6 +117,7 @@ class ReaderThread:
                     self._send("closed")
                 return
             if self.failed:
+                self._send("idle")
                 continue
             try:
                 if command == "init":
@@ -126,3 +133,4 @@ class ReaderThread:
                 # MsgThread::Error: for the reporter only, not the stream's $error_ev.
                 self._send("message", "error", None, backend.where("terminating thread"))
                 self.failed = True
+            self._send("idle")

@@ -162,6 +162,7 @@ class AsciiReader(ReaderBackend):
                 f"Could not read input data file {self.fname}; first line could not be read",
                 True,
             )
+        if header is None or not self._set_columns(header):
             self.fail_warn(
                 self.fail_on_file_problem,
                 f"Init: cannot open {self.fname}; problem reading file header",
@@ -170,14 +171,6 @@ class AsciiReader(ReaderBackend):
             self._close()
             return False
         self.header = header
-        if not self._set_columns(header):
-            self.fail_warn(
-                self.fail_on_file_problem,
-                f"Init: cannot open {self.fname}; problem reading file header",
-                True,
-            )
-            self._close()
-            return False
         if not self._located:
             self._located = True
             self._set_location()
