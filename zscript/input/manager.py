@@ -606,6 +606,10 @@ class InputManager:
                 stream.removed = True
                 stream.thread.stop()
         for thread in list(self._by_thread):
-            thread.join(2.0)
+            if not thread.join(0.5):
+                # Stuck (a command that does not end): what it says now is dropped.
+                thread.terminating = True
+                thread.backend.abort()
+                thread.join(1.0)
             thread.terminating = True
         self.process()

@@ -15,6 +15,9 @@ public method          hook
 ``heartbeat(nt, now)`` ``_do_heartbeat(network_time, now)``: periodic
                        check (once a second by default)
 ``finish()``           ``_do_close()``: release the source
+``abort()``            ``_do_abort()``: called on the loop thread when the
+                       process exits and the reader did not finish in
+                       time: unblock it (stop a command it waits for)
 =====================  ==================================================
 
 A hook returning False disables the stream.  Hooks report what they read
@@ -135,6 +138,10 @@ class ReaderBackend:
         finally:
             self.disabled = True
 
+    def abort(self) -> None:
+        """Unblock a reader stuck in a hook (called from the loop thread at exit)."""
+        self._do_abort()
+
     # ---------------------------------------------------------------- hooks
 
     def _do_init(self, info: ReaderInfo, fields: list[Field]) -> bool:
@@ -147,6 +154,9 @@ class ReaderBackend:
         return True
 
     def _do_close(self) -> None:
+        pass
+
+    def _do_abort(self) -> None:
         pass
 
     # ------------------------------------------------------- output methods

@@ -154,8 +154,20 @@ class RawReader(ReaderBackend):
 
     def _do_close(self) -> None:
         self._close_input()
+        self._stop_child()
+
+    def _do_abort(self) -> None:
+        # A blocking read of the command's output ends when the command does.
+        self.forcekill = True
+        self._stop_child()
+
+    def _stop_child(self) -> None:
+        """End the command's process group (SIGTERM, then SIGKILL with
+        ``force_kill``) and reap the command."""
         proc = self.proc
-        if self.execute and proc is not None and proc.poll() is None:
+        if not self.execute or proc is None:
+            return
+        if proc.poll() is None:
             with contextlib.suppress(OSError):
                 os.killpg(proc.pid, signal.SIGTERM)
             if self.forcekill:
@@ -163,6 +175,8 @@ class RawReader(ReaderBackend):
                 if proc.poll() is None:
                     with contextlib.suppress(OSError):
                         os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(1.0)
 
     # -------------------------------------------------------------- input
 
