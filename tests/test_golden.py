@@ -1,8 +1,9 @@
 """Golden-file tests: run each ``tests/golden/**/*.zs`` and compare its output.
 
 Each script runs through the real command line (``python -m zscript run
---bare standalone NAME.zs``) in its own directory, so messages show the bare
-file name.  Golden scripts run in Zeek's bare mode (``zeek -b``, what Zeek's
+--bare standalone NAME.zs``) in a temporary copy of its directory, so
+messages show the bare file name and what the script writes (logs) stays out
+of the tree.  Golden scripts run in Zeek's bare mode (``zeek -b``, what Zeek's
 own language tests use) unless they say ``# @mode: default``.  ``NAME.out`` holds the expected stdout and ``NAME.err`` the expected
 stderr (a missing ``.err`` means stderr must be empty).  Timestamps
 (10-digit epoch values) are canonicalized to ``XXXXXXXXXX.XXXXXX``.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,8 +58,14 @@ def canonicalize(text: str) -> str:
     return _TIMESTAMP.sub("XXXXXXXXXX.XXXXXX", text)
 
 
-def run_script(script: Path) -> tuple[int, str, str]:
+def run_script(script: Path, workdir: Path | None = None) -> tuple[int, str, str]:
+    """Run ``script`` in a copy of its directory made in ``workdir``, or
+    where it is."""
     d = _directives(script)
+    cwd = script.parent
+    if workdir is not None:
+        cwd = workdir / script.parent.name
+        shutil.copytree(script.parent, cwd, ignore=shutil.ignore_patterns("*.out", "*.err"))
     cmd = [sys.executable, "-m", "zscript"]
     mode = d.get("mode", ["bare"])[0]
     assert mode in ("bare", "default"), f"{script.name}: unknown @mode {mode!r}"
@@ -82,15 +90,13 @@ def run_script(script: Path) -> tuple[int, str, str]:
     env.pop("ZEEK_SEED_FILE", None)
     env.pop("ZSCRIPT_ZEEK_ORDER", None)
     env.pop("ZSCRIPT_ERROR_FORMAT", None)
-    proc = subprocess.run(
-        cmd, cwd=script.parent, capture_output=True, text=True, timeout=60, env=env
-    )
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60, env=env)
     return proc.returncode, canonicalize(proc.stdout), canonicalize(proc.stderr)
 
 
 @pytest.mark.parametrize("script", _cases(), ids=lambda p: str(p.relative_to(GOLDEN)))
-def test_golden(script: Path, request):
-    rc, out, err = run_script(script)
+def test_golden(script: Path, request, tmp_path):
+    rc, out, err = run_script(script, tmp_path)
     expect_fail = "expect-fail" in _directives(script)
     out_file = script.with_suffix(".out")
     err_file = script.with_suffix(".err")

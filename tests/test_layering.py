@@ -12,14 +12,15 @@ is still a dependency.
 ======  ===============================================  ==========================
 level   units                                            may import
 ======  ===============================================  ==========================
-L0      diagnostics, resources, types, numfmt, version          stdlib only (types may use
-                                                         diagnostics)
+L0      diagnostics, resources, types, numfmt, version,  stdlib only (types may use
+        asciifmt                                         diagnostics)
 L1      syntax                                           L0 (+ lark, attrs)
 L2      runtime                                          L0
 L2      check                                            L0, syntax
 L3      compile                                          L0, syntax, runtime, check
 L3      engine                                           L0, runtime
-L4      cluster, storage, logs, telemetry                L0, runtime, engine
+L4      cluster, storage, logs, telemetry, input,    L0, runtime, engine
+        config
 L5      loader                                           L0-L4
 L5      host                                             L0-L4, loader
 L6      cli, __main__, repl, testing, the facade         everything
@@ -48,8 +49,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "zscript"
 
-L0 = {"diagnostics", "resources", "types", "numfmt", "version"}
-L4 = {"cluster", "storage", "logs", "telemetry"}
+L0 = {"diagnostics", "resources", "types", "numfmt", "version", "asciifmt"}
+L4 = {"cluster", "storage", "logs", "telemetry", "input", "config"}
 L6 = {"cli", "__main__", "repl", "testing", "__init__"}
 
 #: unit -> level number (for messages and the "upward" wording).

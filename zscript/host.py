@@ -23,10 +23,12 @@ from .cluster.storetransport import ClusterStoreTransport
 from .cluster.subsystem import install as cluster_install
 from .cluster.websocket import install as websocket_install
 from .compile.codegen import CodeGen
+from .config.install import install as install_config
 from .diagnostics import Diagnostic, SourceFile, Span
 from .engine.loop import EventLoop
 from .engine.reporter import Reporter
 from .engine.timers import VirtualClock, WallClock
+from .input.install import install as install_input
 from .loader import Conditionals, resolve_load
 from .loader.cache import UnitCache
 from .loader.codecache import CodeCache
@@ -1206,6 +1208,8 @@ _SUBSYSTEMS: list[tuple[str, object]] = [
 _SUBSYSTEMS.append(("storage", install_storage))
 _SUBSYSTEMS.append(("telemetry", install_telemetry))
 _SUBSYSTEMS.append(("websocket", websocket_install))
+_SUBSYSTEMS.append(("input", install_input))
+_SUBSYSTEMS.append(("config", install_config))
 
 
 def _allow_init_errors() -> bool:

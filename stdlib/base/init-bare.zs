@@ -244,3 +244,25 @@ module GLOBAL;
 # Broker data stores and the options of &backend tables exist in every
 # process (Zeek loads base/frameworks/broker even with -b).
 @load base/frameworks/broker
+
+module Threading;
+
+export {
+	## How often (network time) threads such as input readers get a
+	## heartbeat; readers look for changed files on it.
+	const heartbeat_interval = 1.0 sec &redef;
+}
+
+module Reporter;
+
+export {
+	## The severity of a message (in :zeek:see:`Input::TableDescription`
+	## ``$error_ev`` events, among others).
+	type Level: enum {
+		INFO = 0,	##< Informational.
+		WARNING = 1,	##< A problem that was worked around.
+		ERROR = 2,	##< A problem that stopped something.
+	};
+}
+
+module GLOBAL;

@@ -1240,6 +1240,7 @@ class ExprChecks:
         outer = self.func
         ft = self.func_type("function", e.sig)
         info = FuncInfo("lambda", "lambda", ft, outer, self.module)
+        info.infer_return = e.infer_return and ft.ret.tag == "void"
         e.info = info
         for cap in e.captures or []:
             ident = self.lookup(cap.name, cap.span, report=False)

@@ -338,6 +338,12 @@ class StmtChecks:
                     self.coerce(s.value, BOOL, "return")
                 s.value = None
             return
+        if getattr(target, "infer_return", False) and s.value is not None:
+            # The first ``return e`` of a ``$field(args) = { ... }`` lambda sets its type.
+            target.infer_return = False
+            s.value = self.check_expr(s.value)
+            ft.ret = s.value.type
+            return
         rt = ft.ret if ft is not None else ERROR
         if s.value is None:
             if rt.tag not in ("void", "error"):

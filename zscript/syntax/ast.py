@@ -352,6 +352,9 @@ class LambdaExpr(Expr):
     captures: list[Capture] | None
     sig: FuncSig
     body: Block
+    #: ``$field(args) = { ... }`` in a record constructor: without a declared
+    #: result type, the first ``return`` decides it (Zeek's ``SetInferReturnType``).
+    infer_return: bool = False
     #: Set by the checker: the lambda's scope information.
     info: Any = _ann()
 

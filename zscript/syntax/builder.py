@@ -578,7 +578,7 @@ class AstBuilder(Transformer):
     def field_lambda(self, c):
         caps = c[2] if isinstance(c[2], list) else None
         sig = c[-3]
-        lam = A.LambdaExpr(caps, sig, c[-1], span=self._span(c[2:]))
+        lam = A.LambdaExpr(caps, sig, c[-1], infer_return=True, span=self._span(c[2:]))
         return A.FieldAssign(c[1].value, lam, span=self._span(c))
 
     def event_call(self, c):

@@ -41,6 +41,8 @@ import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from ...asciifmt import escape_header, split_type
+from ...asciifmt import hex_escape as _hex
 from ..schema import LogField
 
 __all__ = [
@@ -52,10 +54,6 @@ __all__ = [
 ]
 
 _PRINTABLE = re.compile(r"[\x20-\x7e]*\Z")
-
-
-def _hex(s: str) -> str:
-    return "".join("\\x%02x" % ord(c) for c in s)
 
 
 def _utf8_ok(seg: str, keep: str = "") -> bool:
@@ -80,12 +78,6 @@ def _escape_utf8(seg: str, keep: str = "") -> str:
     if _PRINTABLE.match(seg) or _utf8_ok(seg, keep):
         return seg
     return "".join(c if " " <= c <= "~" or c in keep else "\\x%02x" % ord(c) for c in seg)
-
-
-def escape_header(s: str) -> str:
-    """``util::get_escaped_string(s, false)``: hex-escape whitespace and
-    unprintable bytes (header values such as ``#separator \\x09``)."""
-    return "".join(c if "!" <= c <= "~" else "\\x%02x" % ord(c) for c in s)
 
 
 def make_escaper(sequences: tuple[str, ...], utf8: bool) -> Callable[[str], str]:
@@ -201,14 +193,6 @@ _TSV_INLINE: dict[str, tuple[str, Callable | None]] = {
 }
 
 
-def _split_type(type_name: str) -> tuple[str | None, str]:
-    """``"set[string]"`` -> ``("set", "string")``; ``"count"`` -> ``(None, "count")``."""
-    if type_name.endswith("]") and "[" in type_name:
-        kind, _, elem = type_name[:-1].partition("[")
-        return kind, elem
-    return None, type_name
-
-
 class TsvFormatter:
     """Zeek's ASCII log line format for one set of columns."""
 
@@ -291,7 +275,7 @@ class TsvFormatter:
         return fmt
 
     def _column(self, type_name: str) -> Callable:
-        kind, elem = _split_type(type_name)
+        kind, elem = split_type(type_name)
         if kind is None:
             return self._atom(elem, self._escape_top)
         efmt = self._atom(elem, self._escape_elem)
@@ -478,7 +462,7 @@ class JsonFormatter:
         return _ATOM_JSON.get(type_name, _json_text)
 
     def _column(self, type_name: str) -> Callable:
-        kind, elem = _split_type(type_name)
+        kind, elem = split_type(type_name)
         atom = self._atom(elem)
         if kind is None:
             return atom

@@ -1,0 +1,3 @@
+##! Connection logging declarations (Zeek's ``base/protocols/conn``).
+
+@load ./main

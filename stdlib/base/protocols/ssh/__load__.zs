@@ -1,0 +1,3 @@
+##! SSH logging declarations (Zeek's ``base/protocols/ssh``).
+
+@load ./main

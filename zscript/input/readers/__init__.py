@@ -1,0 +1,1 @@
+"""The built-in input readers (entry point group ``zscript.input_readers``)."""
