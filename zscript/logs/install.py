@@ -80,6 +80,13 @@ class HostServices(LogServices):
         rep.warnings += 1
         rep.write(f"warning: {message}\n")
 
+    def info(self, message: str) -> None:
+        self.host.reporter.info(message)
+
+    def writer_error(self, message: str) -> None:
+        # Printed as an error, not counted: it cannot make initialization fail.
+        self.host.reporter.write(f"error: {message}\n")
+
     # -------------------------------------------------------------- rotation
 
     def _record(self, type_name: str, fields: dict):

@@ -430,7 +430,7 @@ class LogManager:
             if cls.options_module:
                 for key, default in cls.OPTIONS.items():
                     options[key] = svc.option(f"{cls.options_module}::{key}", default)
-            backend = cls(info, options, report=svc.error)
+            backend = cls(info, options, report=svc.writer_error, notify=svc.info)
             backend.init()
         limit = 1 if self._shutting_down else int(svc.option("Log::write_buffer_size", 1000))
         fe = WriterFrontend(

@@ -37,6 +37,7 @@ class LogServices:
         self.terminating = False
         self.errors: list[str] = []
         self.warnings: list[str] = []
+        self.infos: list[str] = []
         #: Events raised through :meth:`raise_event`, as ``(event, args)``.
         self.events: list[tuple] = []
 
@@ -79,6 +80,16 @@ class LogServices:
 
     def warning(self, message: str) -> None:
         self.warnings.append(message)
+
+    def info(self, message: str) -> None:
+        """An informational message (Zeek's ``Reporter::Info``)."""
+        self.infos.append(message)
+
+    def writer_error(self, message: str) -> None:
+        """An error of a writer.  Zeek's writers run in threads whose messages
+        reach the reporter later, from the main loop: they are reported like
+        :meth:`error` but are never errors of the script's initialization."""
+        self.error(message)
 
     # -------------------------------------------------------------- rotation
 

@@ -49,6 +49,7 @@ __all__ = [
     "escape_header",
     "format_log_double",
     "json_double",
+    "split_type",
 ]
 
 _PRINTABLE = re.compile(r"[\x20-\x7e]*\Z")
@@ -201,7 +202,7 @@ _TSV_INLINE: dict[str, tuple[str, Callable | None]] = {
 }
 
 
-def _split_type(type_name: str) -> tuple[str | None, str]:
+def split_type(type_name: str) -> tuple[str | None, str]:
     """``"set[string]"`` -> ``("set", "string")``; ``"count"`` -> ``(None, "count")``."""
     if type_name.endswith("]") and "[" in type_name:
         kind, _, elem = type_name[:-1].partition("[")
@@ -248,7 +249,7 @@ class TsvFormatter:
                     env[helper.__name__] = helper
                 exprs.append(f"(U if {c} is None else {expr.format(c)})")
             else:
-                env[f"f{i}"] = self._column(type_name)
+                env[f"f{i}"] = self.column_formatter(type_name)
                 exprs.append(f"f{i}({c})")
         if not exprs:
             return lambda row: "\n"
@@ -290,8 +291,9 @@ class TsvFormatter:
 
         return fmt
 
-    def _column(self, type_name: str) -> Callable:
-        kind, elem = _split_type(type_name)
+    def column_formatter(self, type_name: str) -> Callable:
+        """The text of a value of column type ``type_name`` (``None``: unset)."""
+        kind, elem = split_type(type_name)
         if kind is None:
             return self._atom(elem, self._escape_top)
         efmt = self._atom(elem, self._escape_elem)
@@ -478,7 +480,7 @@ class JsonFormatter:
         return _ATOM_JSON.get(type_name, _json_text)
 
     def _column(self, type_name: str) -> Callable:
-        kind, elem = _split_type(type_name)
+        kind, elem = split_type(type_name)
         atom = self._atom(elem)
         if kind is None:
             return atom
