@@ -87,6 +87,9 @@ class HostServices(LogServices):
         # Printed as an error, not counted: it cannot make initialization fail.
         self.host.reporter.write(f"error: {message}\n")
 
+    def fatal(self, message: str) -> None:
+        self.host.fail(message, fatal=True)
+
     # -------------------------------------------------------------- rotation
 
     def _record(self, type_name: str, fields: dict):
@@ -96,6 +99,12 @@ class HostServices(LogServices):
         if postprocessor is not None:
             return postprocessor
         return self.host.global_value("Log::__default_rotation_postprocessor")
+
+    def postprocessor_named(self, name: str):
+        fn = self.host.global_value(name)
+        ft = _ftype(fn)
+        dt = _ftype(self.host.global_value("Log::__default_rotation_postprocessor"))
+        return fn if ft is not None and dt is not None and same_type(ft, dt) else None
 
     def rotation_path(self, writer, path, open_time, close_time, terminating, postprocessor) -> str:
         """``Log::rotation_format_func``, then directory handling as in Zeek."""
@@ -266,10 +275,19 @@ def _register_bifs(host, mgr: LogManager) -> None:
     )
 
 
+def _rotate_leftover_logs(services: HostServices) -> None:
+    """Before ``zeek_init`` (Zeek: the ASCII writer plugin's ``InitPostScript``)."""
+    if services.option("LogAscii::enable_leftover_log_rotation", False):
+        from .writers.leftover import rotate_leftover_logs  # noqa: PLC0415 - rarely used
+
+        rotate_leftover_logs(services)
+
+
 def install(host) -> LogManager:
     """Create the host's log manager and register the logging bifs."""
     mgr = LogManager(HostServices(host))
     _register_bifs(host, mgr)
+    host.on_start.append(lambda: _rotate_leftover_logs(mgr.services))
     host.loop.on_shutdown.append(mgr.begin_shutdown)
     host.loop.on_exit.append(mgr.terminate)
     return mgr

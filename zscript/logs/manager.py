@@ -417,8 +417,10 @@ class LogManager:
             writer=writer,
             config=dict(config),
             rotation_interval=float(interval),
+            rotation_base=parse_base_time(str(svc.option("log_rotate_base_time", "0:00"))),
             network_time=svc.network_time(),
             logdir=str(svc.option("Log::default_logdir", "")),
+            post_proc_func=getattr(postprocessor, "_zname", None) or "",
         )
         backend = None
         if local:

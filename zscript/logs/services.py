@@ -85,6 +85,11 @@ class LogServices:
         """An informational message (Zeek's ``Reporter::Info``)."""
         self.infos.append(message)
 
+    def fatal(self, message: str) -> None:
+        """An error that ends the process (Zeek's ``Reporter::FatalError``)."""
+        self.errors.append(message)
+        raise RuntimeError(message)
+
     def writer_error(self, message: str) -> None:
         """An error of a writer.  Zeek's writers run in threads whose messages
         reach the reporter later, from the main loop: they are reported like
@@ -111,6 +116,12 @@ class LogServices:
         base = f"{path}.{time.strftime(fmt, time.localtime(open_time))}"
         logdir = str(self.option("Log::default_logdir", ""))
         return os.path.join(logdir, base) if logdir else base
+
+    def postprocessor_named(self, name: str):
+        """The rotation postprocessor function called ``name``, or None if there
+        is no such function or it has the wrong type (leftover logs name theirs)."""
+        fn = self.options.get(name)
+        return fn if callable(fn) else None
 
     def rotation_finished(
         self,

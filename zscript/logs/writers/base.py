@@ -65,10 +65,14 @@ class WriterInfo:
     config: Mapping[str, str] = field(default_factory=dict)
     #: Rotation interval in seconds (0: no rotation).
     rotation_interval: float = 0.0
+    #: ``log_rotate_base_time`` in seconds after midnight (-1: none).
+    rotation_base: float = -1.0
     #: Network time when the writer was created.
     network_time: float = 0.0
     #: ``Log::default_logdir``: where relative paths are written ("" = cwd).
     logdir: str = ""
+    #: Name of the filter's rotation postprocessor function ("" for none).
+    post_proc_func: str = ""
 
 
 class WriterBackend:
