@@ -376,8 +376,9 @@ def test_log_write_counts_follow_zeek(tmp_path, monkeypatch):
     streams, writers = host.subsystems["logs"].write_counts()
     assert streams == [("Foo::LOG", 5)]  # OFF is disabled: never counted, no series
     assert sorted(writers) == [
-        ("Log::WRITER_ASCII", "Foo::LOG", "default", "foo", 4),  # n=0 vetoed by the stream hook
-        ("Log::WRITER_ASCII", "Foo::LOG", "evens", "foo-evens", 2),  # and odd ones by its filter
+        # n=0 vetoed by the stream hook, and odd ones by its filter; nothing truncated
+        ("Log::WRITER_ASCII", "Foo::LOG", "default", "foo", 4, 0, 0),
+        ("Log::WRITER_ASCII", "Foo::LOG", "evens", "foo-evens", 2, 0, 0),
     ]
     smp = samples(host.subsystems["telemetry"].exposition().decode())
     assert value(smp, "zeek_log_stream_writes_total", module="Foo", stream="Foo::LOG") == 5.0

@@ -26,6 +26,7 @@ import subprocess
 
 from ..runtime.values import EnumVal, TypeVal, record_class
 from ..types import FuncType, RecordType, same_type
+from .limits import Limits
 from .manager import FilterSpec, LogManager, StreamSpec
 from .services import LogServices
 
@@ -89,6 +90,10 @@ class HostServices(LogServices):
 
     def fatal(self, message: str) -> None:
         self.host.fail(message, fatal=True)
+
+    def weird(self, name: str, addl: str) -> None:
+        # Zeek's Reporter::Weird without a connection: net_weird(name, addl, source).
+        self.host.raise_event("net_weird", (name, addl, ""))
 
     # -------------------------------------------------------------- rotation
 
@@ -194,7 +199,9 @@ def _stream_spec(mgr: LogManager, stream) -> StreamSpec | None:
         if not same_type(ft.params[0].type, columns):
             err("stream event's argument type does not match column record type")
             return None
-    return StreamSpec(columns, ev, _opt(stream, "policy"), _opt(stream, "path"))
+    given = [_opt(stream, "max_" + name) for name in Limits._fields]
+    limits = Limits(*map(int, given)) if None not in given else None
+    return StreamSpec(columns, ev, _opt(stream, "policy"), _opt(stream, "path"), limits)
 
 
 def _filter_spec(fval) -> FilterSpec:

@@ -38,6 +38,7 @@ class LogServices:
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.infos: list[str] = []
+        self.weirds: list[tuple[str, str]] = []
         #: Events raised through :meth:`raise_event`, as ``(event, args)``.
         self.events: list[tuple] = []
 
@@ -84,6 +85,10 @@ class LogServices:
     def info(self, message: str) -> None:
         """An informational message (Zeek's ``Reporter::Info``)."""
         self.infos.append(message)
+
+    def weird(self, name: str, addl: str) -> None:
+        """A weird (Zeek's ``Reporter::Weird``): in a host, the ``net_weird`` event."""
+        self.weirds.append((name, addl))
 
     def fatal(self, message: str) -> None:
         """An error that ends the process (Zeek's ``Reporter::FatalError``)."""
