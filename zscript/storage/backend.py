@@ -149,6 +149,14 @@ class BackendMetrics:
         self.latency_sum[op] = self.latency_sum.get(op, 0.0) + seconds
 
 
+def record_field(rec, name: str, default=None):
+    """Field ``name`` of a script record, or ``default`` when unset."""
+    try:
+        return getattr(rec, "f_" + name)
+    except AttributeError:
+        return default
+
+
 class StorageBackend(ABC):
     """Base class of storage backends; see the module docstring for the contract.
 

@@ -27,9 +27,8 @@ from __future__ import annotations
 from ..runtime.asyncval import Pending
 from ..runtime.builtins._support import reporter_warning
 from ..runtime.values import TypeVal, record_class
-from .backend import ConfigError, OperationResult, ReturnCode
+from .backend import ConfigError, OperationResult, ReturnCode, record_field
 from .manager import BackendHandle
-from .sqlite import record_field
 
 __all__ = ["StorageBifs"]
 

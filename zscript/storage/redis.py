@@ -29,8 +29,13 @@ import asyncio
 import contextlib
 import uuid
 
-from .backend import AsyncStorageBackend, ConfigError, OperationResult, ReturnCode
-from .sqlite import record_field
+from .backend import (
+    AsyncStorageBackend,
+    ConfigError,
+    OperationResult,
+    ReturnCode,
+    record_field,
+)
 
 __all__ = ["REQUIRED_VERSION", "RedisBackend"]
 

@@ -39,7 +39,7 @@ import os
 import sqlite3
 import time
 
-from .backend import ConfigError, OperationResult, ReturnCode, StorageBackend
+from .backend import ConfigError, OperationResult, ReturnCode, StorageBackend, record_field
 
 __all__ = ["DEFAULT_PRAGMAS", "SQLiteBackend", "record_field"]
 
@@ -52,14 +52,6 @@ DEFAULT_PRAGMAS = {
 }
 
 _CHECKS = ("quick_check", "integrity_check")
-
-
-def record_field(rec, name: str, default=None):
-    """Field ``name`` of a script record, or ``default`` when unset."""
-    try:
-        return getattr(rec, "f_" + name)
-    except AttributeError:
-        return default
 
 
 class SQLiteBackend(StorageBackend):
