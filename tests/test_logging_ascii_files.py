@@ -14,12 +14,10 @@
 from __future__ import annotations
 
 import gzip
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from logutil import manager, run_script
 
 from zscript.logs import FilterSpec, LogManager, LogServices, StreamSpec
 from zscript.logs.writers.leftover import find_leftover_logs, rotate_leftover_logs
@@ -36,29 +34,9 @@ def rec(**fields):
     return record_class(INFO)._zmake({"f_" + k: v for k, v in fields.items()})
 
 
-def manager(tmp_path: Path, **options) -> LogManager:
-    opts = {"Log::default_logdir": str(tmp_path), "Log::flush_interval": 0.0}
-    opts.update(options)
-    return LogManager(LogServices(opts, now=1700000000.0))
-
-
 def stream(mgr: LogManager, **filter_kw) -> None:
     mgr.create_stream("Test::LOG", StreamSpec(INFO, path="test"))
     mgr.add_filter("Test::LOG", FilterSpec("default", **filter_kw))
-
-
-def run_script(cwd: Path, text: str) -> subprocess.CompletedProcess:
-    (cwd / "t.zeek").write_text(text)
-    env = dict(os.environ)
-    env.pop("ZSCRIPTPATH", None)
-    return subprocess.run(
-        [sys.executable, "-m", "zscript", "run", "standalone", "t.zeek"],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
 
 
 # ------------------------------------------------------------------ devices

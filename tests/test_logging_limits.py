@@ -12,14 +12,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from logutil import manager, run_script
 
-from zscript.logs import FilterSpec, LogManager, LogServices, StreamSpec
+from zscript.logs import FilterSpec, StreamSpec
 from zscript.logs.limits import Limits, RowLimiter, allowed
 from zscript.runtime.values import record_class
 from zscript.types import COUNT, STRING, Field, RecordType, VectorType
@@ -79,12 +77,7 @@ def rec(**fields):
 
 
 def test_manager_cuts_reports_and_counts(tmp_path):
-    opts = {
-        "Log::default_logdir": str(tmp_path),
-        "Log::flush_interval": 0.0,
-        "Log::default_max_field_string_bytes": 3,
-    }
-    mgr = LogManager(LogServices(opts, now=1700000000.0))
+    mgr = manager(tmp_path, **{"Log::default_max_field_string_bytes": 3})
     mgr.create_stream("Test::LOG", StreamSpec(INFO, path="test"))
     mgr.add_filter("Test::LOG", FilterSpec("default"))
     mgr.write("Test::LOG", rec(s="abcdef", v=["xy", "zzzz"], n=1))
@@ -131,17 +124,7 @@ event zeek_init()
 
 
 def test_from_a_script(tmp_path: Path):
-    (tmp_path / "t.zeek").write_text(SCRIPT)
-    env = dict(os.environ)
-    env.pop("ZSCRIPTPATH", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "zscript", "run", "standalone", "t.zeek"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    proc = run_script(tmp_path, SCRIPT)
     assert proc.returncode == 0, proc.stderr
 
     def rows(name):

@@ -10,15 +10,15 @@ script that never uses the writer never imports :mod:`sqlite3` for it.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from logutil import manager, run_script
 
-from zscript.logs import FilterSpec, LogManager, LogServices, StreamSpec
+from zscript.logs import FilterSpec, LogManager, StreamSpec
 from zscript.logs.writers import find_writer
 from zscript.logs.writers.base import WriterError
 from zscript.logs.writers.sqlite import SQLiteWriter, column_type
@@ -60,12 +60,6 @@ def rec(**fields):
     return record_class(ROW)._zmake({"f_" + k: v for k, v in fields.items()})
 
 
-def manager(tmp_path: Path, **options) -> LogManager:
-    opts = {"Log::default_logdir": str(tmp_path), "Log::flush_interval": 0.0}
-    opts.update(options)
-    return LogManager(LogServices(opts, now=1700000000.0))
-
-
 def sqlite_stream(mgr: LogManager, path="test", **filter_kw) -> None:
     mgr.create_stream("Test::LOG", StreamSpec(ROW, path=path))
     mgr.add_filter("Test::LOG", FilterSpec("db", writer="Log::WRITER_SQLITE", **filter_kw))
@@ -77,20 +71,6 @@ def select(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
-
-
-def run_script(tmp_path: Path, text: str, *args: str) -> subprocess.CompletedProcess:
-    (tmp_path / "t.zeek").write_text(text)
-    env = dict(os.environ)
-    env.pop("ZSCRIPTPATH", None)
-    return subprocess.run(
-        [sys.executable, "-m", "zscript", "run", "standalone", "t.zeek", *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
 
 
 # ------------------------------------------------------------- the writer
@@ -352,19 +332,7 @@ def test_script_writer_error_is_not_an_initialization_error(tmp_path):
     con.execute("create table ssh (b boolean)")
     con.commit()
     con.close()
-    env_script = SCRIPT
-    (tmp_path / "t.zeek").write_text(env_script)
-    env = dict(os.environ)
-    env.pop("ZSCRIPTPATH", None)
-    env.pop("ZEEK_ALLOW_INIT_ERRORS", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "zscript", "run", "standalone", "t.zeek"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    proc = run_script(tmp_path, SCRIPT, unset=("ZEEK_ALLOW_INIT_ERRORS",))
     # As in Zeek, where writers report from their threads once the loop runs.
     assert proc.returncode == 0
     assert proc.stdout == "written\n"
