@@ -441,3 +441,28 @@ def test_collected_metrics_as_zeek_lists_them():
         f"Storage::STORAGE_BACKEND_SQLITE], {1.0 if outcome == 'success' else 0.0}"
         for outcome in ("error", "fail", "success", "timeout")
     ]
+
+
+def test_default_pragmas_keep_their_order_in_zeek_order_mode(tmp_path):
+    # The default pragma_commands table is &ordered (the order the pragmas run
+    # and print in), also when tables otherwise iterate in Zeek's hash order.
+    import subprocess
+    import sys
+
+    (tmp_path / "t.zs").write_text(
+        HEADER
+        + "event zeek_init() {\n"
+        + '    local o: Storage::Backend::SQLite::Options = [$database_path="x", $table_name="t"];\n'
+        + "    for ( k in o$pragma_commands ) print k;\n"
+        + "}\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "zscript", "run", "standalone", "--zeek-order", "t.zs"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.stdout.split() == ["quick_check", "journal_mode", "synchronous", "temp_store"], (
+        proc.stderr
+    )
