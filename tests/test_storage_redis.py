@@ -343,3 +343,15 @@ def test_metrics_config_label():
     # Zeek leaves the address out under test (running_under_test): ports vary from run to run.
     b.config["running_under_test"] = True
     assert b.config_label() == "server_addr-testing"
+
+
+def test_expiry_counts_from_the_put_by_the_servers_clock():
+    import time as _time
+
+    from zscript.storage.redis import _pxat
+
+    # Network time 10 s behind the clock (a long handler): an entry with a
+    # 2 s lifetime must still live 2 s from now, not expire at once.
+    lagging = _time.time() - 10.0
+    at = _pxat(lagging + 2.0, lagging) / 1000
+    assert 1.5 < at - _time.time() <= 2.0

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 
 from .backend import (
@@ -219,7 +220,7 @@ class RedisBackend(AsyncStorageBackend):
             return _not_connected()
         kw = {"nx": not overwrite}
         if expire_at > 0:
-            kw["pxat"] = max(int(expire_at * 1000), 1)
+            kw["pxat"] = _pxat(expire_at, now)
         try:
             r = await self._client.set(self._prefix + key, value, **kw)
         except Exception as e:  # noqa: BLE001 - mapped to a return code
@@ -266,7 +267,7 @@ class RedisBackend(AsyncStorageBackend):
             return _not_connected()
         kw = {"nx": not overwrite}
         if expire_at > 0:
-            kw["pxat"] = max(int(expire_at * 1000), 1)
+            kw["pxat"] = _pxat(expire_at, now)
         try:
             r = self._sync_client().set(self._prefix + key, value, **kw)
         except Exception as e:  # noqa: BLE001 - mapped to a return code
@@ -328,6 +329,16 @@ def _version(text: str) -> tuple[int, ...]:
         digits = "".join(c for c in p if c.isdigit())
         parts.append(int(digits or 0))
     return tuple(parts)
+
+
+def _pxat(expire_at: float, now: float) -> int:
+    """``PXAT`` (milliseconds since the epoch) for an entry expiring at network
+    time ``expire_at``, put at network time ``now``.  Redis expires by its own
+    clock, so the entry's lifetime ``expire_at - now`` is counted from the
+    wall-clock time of the put: network time can lag behind the clock while a
+    handler runs (Zeek sends network time + lifetime, the same while network
+    time follows the clock)."""
+    return max(int((time.time() + (expire_at - now)) * 1000), 1)
 
 
 def _server_reply(exc) -> str:
