@@ -520,8 +520,10 @@ def test_logdir_must_exist(tmp_path):
     mgr.add_filter("Test::LOG", FilterSpec("default"))
     mgr.set_buf("Test::LOG", False)
     mgr.write("Test::LOG", rec(ts=1.0, n=1))
-    assert len(mgr.services.errors) == 1
-    assert mgr.services.errors[0].startswith("test/ascii: cannot open ")
+    # Zeek's wording: the writer thread's name, its error, then its end.
+    assert len(mgr.services.errors) == 2
+    assert mgr.services.errors[0].startswith("test/Log::WRITER_ASCII: cannot open ")
+    assert mgr.services.errors[1] == "test/Log::WRITER_ASCII: terminating thread"
 
 
 # ------------------------------------------------------------ writer plugins

@@ -405,3 +405,64 @@ def test_metrics_are_telemetry_samples():
     assert samples["zeek_storage_backend_data_written_bytes_total", base] == 18
     assert samples["zeek_storage_backend_data_read_bytes_total", base] == 18
     assert {f.name for f in fams} >= {"zeek_storage_backend_operation_latency_seconds"}
+
+
+def test_collected_metrics_as_zeek_lists_them():
+    # Telemetry::collect_metrics: labels sorted by name (as prometheus-cpp keeps
+    # them), families by name length then name, and the SQLite backend's own
+    # size gauges (a fresh WAL database: one page on disk, five in the database).
+    out, err, rc = run(
+        f"""
+        @load base/frameworks/telemetry
+        event zeek_init() {{
+            {OPTS}
+            local b = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_SQLITE, opts, string, string)$value;
+            Storage::Sync::put(b, [$key="key1234", $value="value5678"]);
+            for ( _, m in Telemetry::collect_metrics("zeek", "storage*") )
+                if ( m$opts$name == "zeek_storage_backends_opened_total" ||
+                     /sqlite/ in m$opts$name ||
+                     /operation_results/ in m$opts$name && m$label_values[1] == "put" )
+                    print m$opts$metric_type, m$opts$name, m$label_names, m$label_values, m$value;
+            Storage::Sync::close_backend(b);
+        }}
+        """
+    )
+    assert rc == 0, err
+    lines = out.splitlines()
+    label = "test.sqlite-testing"
+    results = "zeek_storage_backend_operation_results_total"
+    names = "[config, operation, result, type]"
+    assert lines == [
+        "Telemetry::COUNTER, zeek_storage_backends_opened_total, [], [], 1.0",
+        f"Telemetry::GAUGE, zeek_storage_sqlite_database_size_bytes, [config], [{label}], 4096.0",
+        f"Telemetry::GAUGE, zeek_storage_sqlite_database_size_pages, [config], [{label}], 5.0",
+    ] + [
+        f"Telemetry::COUNTER, {results}, {names}, [{label}, put, {outcome}, "
+        f"Storage::STORAGE_BACKEND_SQLITE], {1.0 if outcome == 'success' else 0.0}"
+        for outcome in ("error", "fail", "success", "timeout")
+    ]
+
+
+def test_default_pragmas_keep_their_order_in_zeek_order_mode(tmp_path):
+    # The default pragma_commands table is &ordered (the order the pragmas run
+    # and print in), also when tables otherwise iterate in Zeek's hash order.
+    import subprocess
+    import sys
+
+    (tmp_path / "t.zs").write_text(
+        HEADER
+        + "event zeek_init() {\n"
+        + '    local o: Storage::Backend::SQLite::Options = [$database_path="x", $table_name="t"];\n'
+        + "    for ( k in o$pragma_commands ) print k;\n"
+        + "}\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "zscript", "run", "standalone", "--zeek-order", "t.zs"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.stdout.split() == ["quick_check", "journal_mode", "synchronous", "temp_store"], (
+        proc.stderr
+    )

@@ -268,7 +268,7 @@ def test_cluster_and_log_sources():
 
     counts = (
         [("Conn::LOG", 3), ("plain", 1)],
-        [("Log::WRITER_ASCII", "Conn::LOG", "default", "conn", 3)],
+        [("Log::WRITER_ASCII", "Conn::LOG", "default", "conn", 3, 2, 1)],
     )
     rows = list(log_source(lambda: counts)())
     assert rows[0][0] == "zeek_log_stream_writes_total"
@@ -282,6 +282,11 @@ def test_cluster_and_log_sources():
         "filter_name": "default",
         "path": "conn",
     }
+    # Values cut to the stream's limits, per writer, with the same labels.
+    assert [(r[0], r[3], r[4]) for r in rows[3:]] == [
+        ("zeek_log_writer_truncated_string_fields_total", rows[2][3], 2),
+        ("zeek_log_writer_truncated_containers_total", rows[2][3], 1),
+    ]
     assert module_of("A::B::LOG") == "A::B"
 
 
@@ -376,8 +381,9 @@ def test_log_write_counts_follow_zeek(tmp_path, monkeypatch):
     streams, writers = host.subsystems["logs"].write_counts()
     assert streams == [("Foo::LOG", 5)]  # OFF is disabled: never counted, no series
     assert sorted(writers) == [
-        ("Log::WRITER_ASCII", "Foo::LOG", "default", "foo", 4),  # n=0 vetoed by the stream hook
-        ("Log::WRITER_ASCII", "Foo::LOG", "evens", "foo-evens", 2),  # and odd ones by its filter
+        # n=0 vetoed by the stream hook, and odd ones by its filter; nothing truncated
+        ("Log::WRITER_ASCII", "Foo::LOG", "default", "foo", 4, 0, 0),
+        ("Log::WRITER_ASCII", "Foo::LOG", "evens", "foo-evens", 2, 0, 0),
     ]
     smp = samples(host.subsystems["telemetry"].exposition().decode())
     assert value(smp, "zeek_log_stream_writes_total", module="Foo", stream="Foo::LOG") == 5.0

@@ -223,6 +223,15 @@ global reporter_warning: event(t: time, msg: string, location: string);
 ## Raised by ``Reporter::error``.
 global reporter_error: event(t: time, msg: string, location: string);
 
+## Something unusual that is not tied to a connection (Zeek's weirds, e.g.
+## ``log_string_field_truncated`` from the logging framework): ``name`` says
+## what, ``addl`` gives details, ``source`` where it was seen ("" if unknown).
+## ``base/frameworks/notice/weird`` logs them to ``weird.log``.
+global net_weird: event(name: string, addl: string, source: string);
+
+## How this process names itself in logs (the ``peer`` of ``weird.log``).
+const peer_description = "zeek" &redef;
+
 module Broker;
 
 export {

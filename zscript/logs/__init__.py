@@ -7,7 +7,7 @@ Layout:
 * :mod:`.schema` -- record types unrolled into columns, records into rows;
 * :mod:`.frontend` -- per-path buffers handing rows to writers and sinks;
 * :mod:`.batch` -- :class:`LogBatch` and its byte encoding, :class:`LogSink`;
-* :mod:`.writers` -- the writer plugin interface and the ASCII and none writers;
+* :mod:`.writers` -- the writer plugin interface and the ASCII, SQLite and none writers;
 * :mod:`.services` -- what the manager needs from its host;
 * :mod:`.install` -- the bifs and host wiring (``host.subsystems["logs"]``).
 

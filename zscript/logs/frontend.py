@@ -50,6 +50,8 @@ class WriterFrontend:
         "send",
         "sending",
         "stopped",
+        "truncated_containers",
+        "truncated_strings",
         "writes",
     )
 
@@ -85,6 +87,9 @@ class WriterFrontend:
         self.stopped = False
         #: Rows ``LogManager.write`` passed to this writer (not those from other nodes).
         self.writes = 0
+        #: Strings and containers of those rows cut to the stream's limits.
+        self.truncated_strings = 0
+        self.truncated_containers = 0
 
     @property
     def local(self) -> bool:

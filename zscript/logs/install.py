@@ -26,6 +26,7 @@ import subprocess
 
 from ..runtime.values import EnumVal, TypeVal, record_class
 from ..types import FuncType, RecordType, same_type
+from .limits import Limits
 from .manager import FilterSpec, LogManager, StreamSpec
 from .services import LogServices
 
@@ -80,6 +81,20 @@ class HostServices(LogServices):
         rep.warnings += 1
         rep.write(f"warning: {message}\n")
 
+    def info(self, message: str) -> None:
+        self.host.reporter.info(message)
+
+    def writer_error(self, message: str) -> None:
+        # Printed as an error, not counted: it cannot make initialization fail.
+        self.host.reporter.write(f"error: {message}\n")
+
+    def fatal(self, message: str) -> None:
+        self.host.fail(message, fatal=True)
+
+    def weird(self, name: str, addl: str) -> None:
+        # Zeek's Reporter::Weird without a connection: net_weird(name, addl, source).
+        self.host.raise_event("net_weird", (name, addl, ""))
+
     # -------------------------------------------------------------- rotation
 
     def _record(self, type_name: str, fields: dict):
@@ -89,6 +104,12 @@ class HostServices(LogServices):
         if postprocessor is not None:
             return postprocessor
         return self.host.global_value("Log::__default_rotation_postprocessor")
+
+    def postprocessor_named(self, name: str):
+        fn = self.host.global_value(name)
+        ft = _ftype(fn)
+        dt = _ftype(self.host.global_value("Log::__default_rotation_postprocessor"))
+        return fn if ft is not None and dt is not None and same_type(ft, dt) else None
 
     def rotation_path(self, writer, path, open_time, close_time, terminating, postprocessor) -> str:
         """``Log::rotation_format_func``, then directory handling as in Zeek."""
@@ -178,7 +199,9 @@ def _stream_spec(mgr: LogManager, stream) -> StreamSpec | None:
         if not same_type(ft.params[0].type, columns):
             err("stream event's argument type does not match column record type")
             return None
-    return StreamSpec(columns, ev, _opt(stream, "policy"), _opt(stream, "path"))
+    given = [_opt(stream, "max_" + name) for name in Limits._fields]
+    limits = Limits(*map(int, given)) if None not in given else None
+    return StreamSpec(columns, ev, _opt(stream, "policy"), _opt(stream, "path"), limits)
 
 
 def _filter_spec(fval) -> FilterSpec:
@@ -259,10 +282,19 @@ def _register_bifs(host, mgr: LogManager) -> None:
     )
 
 
+def _rotate_leftover_logs(services: HostServices) -> None:
+    """Before ``zeek_init`` (Zeek: the ASCII writer plugin's ``InitPostScript``)."""
+    if services.option("LogAscii::enable_leftover_log_rotation", False):
+        from .writers.leftover import rotate_leftover_logs  # noqa: PLC0415 - rarely used
+
+        rotate_leftover_logs(services)
+
+
 def install(host) -> LogManager:
     """Create the host's log manager and register the logging bifs."""
     mgr = LogManager(HostServices(host))
     _register_bifs(host, mgr)
+    host.on_start.append(lambda: _rotate_leftover_logs(mgr.services))
     host.loop.on_shutdown.append(mgr.begin_shutdown)
     host.loop.on_exit.append(mgr.terminate)
     return mgr

@@ -44,6 +44,7 @@ from ..runtime.values import record_class
 from ..types import RecordType
 from .batch import LogBatch, LogSink
 from .frontend import WriterFrontend
+from .limits import STRING_CUT, Limits, RowLimiter
 from .rotation import next_rotation_delay, parse_base_time
 from .schema import Column, LogField, coerce_record, row_extractor, unroll
 from .services import LogServices
@@ -65,6 +66,8 @@ class StreamSpec:
     policy: Callable | None = None
     #: Path inherited by filters without their own (``$path``).
     path: str | None = None
+    #: Limits on strings and containers (``$max_*``); None: ``Log::default_max_*``.
+    limits: Limits | None = None
 
 
 @dataclass
@@ -103,14 +106,18 @@ class FilterSpec:
 class _Filter:
     """A filter ready for writing: its columns and row extractors."""
 
-    __slots__ = ("ext", "extract", "fields", "last", "path", "policy", "spec", "writer")
+    __slots__ = ("ext", "extract", "fields", "last", "limiter", "path", "policy", "spec", "writer")
 
-    def __init__(self, spec: FilterSpec, columns: list[Column], ext: list[Column], policy):
+    def __init__(
+        self, spec: FilterSpec, columns: list[Column], ext: list[Column], policy, limits: Limits
+    ):
         self.spec = spec
         self.writer = spec.writer
         self.path = spec.path
         self.policy = policy
         self.fields = tuple(c.field for c in ext + columns)
+        #: Cuts strings and containers to the stream's limits (None: nothing to cut).
+        self.limiter = RowLimiter.build([f.type for f in self.fields], limits)
         #: record -> row of the stream's columns.
         self.extract = row_extractor(columns)
         #: path -> row head of the extension columns, or None.
@@ -137,6 +144,7 @@ class _Stream:
         "event",
         "filters",
         "id",
+        "limits",
         "name",
         "path",
         "policy",
@@ -153,6 +161,7 @@ class _Stream:
         self.event = spec.event if spec else None
         self.policy = spec.policy if spec else None
         self.path = spec.path if spec else None
+        self.limits = spec.limits if spec else None
         self.enabled = True
         self.buf = True
         self.filters: tuple[_Filter, ...] = ()
@@ -212,6 +221,13 @@ class LogManager:
         if stream_id in self._streams:
             self.remove_stream(stream_id)
         st = _Stream(stream_id, stream_name(stream_id), spec)
+        if st.limits is None:
+            st.limits = Limits(
+                *(
+                    int(svc.option(f"Log::default_max_{name}", default))
+                    for name, default in zip(Limits._fields, Limits(), strict=True)
+                )
+            )
         self._streams[stream_id] = st
         self._by_name[st.name] = st
         if self._flush_timer is None:
@@ -278,7 +294,7 @@ class LogManager:
                 self.services.error(f"filter '{spec.name}' has neither a path nor a path_func")
                 return False
             spec.path = st.path
-        f = _Filter(spec, columns, ext, spec.policy or st.policy)
+        f = _Filter(spec, columns, ext, spec.policy or st.policy, st.limits)
         st.filters = (*(x for x in st.filters if x.spec.name != spec.name), f)
         return True
 
@@ -338,9 +354,23 @@ class LogManager:
             row = f.extract(rec)
             if f.ext is not None:
                 row = f.ext(fe.info.path) + row
+            if f.limiter is not None:
+                row, cuts = f.limiter.limit(row)
+                if cuts:
+                    self._truncated(st, fe, cuts)
             fe.writes += 1
             fe.write(row)
         return True
+
+    def _truncated(self, st: _Stream, fe: WriterFrontend, cuts: list[str]) -> None:
+        """Count and report values cut to the stream's limits (a weird each, as Zeek)."""
+        for cut in cuts:
+            if cut == STRING_CUT:
+                fe.truncated_strings += 1
+                self.services.weird("log_string_field_truncated", st.name)
+            else:
+                fe.truncated_containers += 1
+                self.services.weird("log_container_field_truncated", st.name)
 
     def _call_path_func(self, st: _Stream, f: _Filter, rec) -> str:
         spec = f.spec
@@ -417,8 +447,10 @@ class LogManager:
             writer=writer,
             config=dict(config),
             rotation_interval=float(interval),
+            rotation_base=parse_base_time(str(svc.option("log_rotate_base_time", "0:00"))),
             network_time=svc.network_time(),
             logdir=str(svc.option("Log::default_logdir", "")),
+            post_proc_func=getattr(postprocessor, "_zname", None) or "",
         )
         backend = None
         if local:
@@ -430,7 +462,7 @@ class LogManager:
             if cls.options_module:
                 for key, default in cls.OPTIONS.items():
                     options[key] = svc.option(f"{cls.options_module}::{key}", default)
-            backend = cls(info, options, report=svc.error)
+            backend = cls(info, options, report=svc.writer_error, notify=svc.info)
             backend.init()
         limit = 1 if self._shutting_down else int(svc.option("Log::write_buffer_size", 1000))
         fe = WriterFrontend(
@@ -655,15 +687,17 @@ class LogManager:
 
     def write_counts(
         self,
-    ) -> tuple[list[tuple[str, int]], list[tuple[str, str, str, str, int]]]:
+    ) -> tuple[list[tuple[str, int]], list[tuple[str, str, str, str, int, int, int]]]:
         """Write counters for telemetry (``zeek_log_stream_writes_total``,
-        ``zeek_log_writer_writes_total``).
+        ``zeek_log_writer_writes_total``,
+        ``zeek_log_writer_truncated_{string_fields,containers}_total``).
 
         ``(stream name, writes)`` per local stream written at least once (Zeek
         creates the stream's counter on its first write), and ``(writer enum
-        name, stream name, instantiating filter, path, writes)`` per writer
-        frontend of those streams, including frontends made for rows from other
-        nodes (filter "", never counted, as Zeek's ``WriteFromRemote``).
+        name, stream name, instantiating filter, path, writes, truncated
+        strings, truncated containers)`` per writer frontend of those streams,
+        including frontends made for rows from other nodes (filter "", never
+        counted, as Zeek's ``WriteFromRemote``).
         """
         streams, writers = [], []
         for st in list(self._streams.values()):
@@ -672,8 +706,9 @@ class LogManager:
             for fe in list(st.writers.values()):
                 info = fe.info
                 writers.append(
-                    (info.writer, st.name, fe.instantiating_filter, info.path, fe.writes)
-                )
+                    (info.writer, st.name, fe.instantiating_filter, info.path, fe.writes,
+                     fe.truncated_strings, fe.truncated_containers)
+                )  # fmt: skip
         return streams, writers
 
     def stats(self) -> dict[str, int]:

@@ -34,6 +34,7 @@ from ipaddress import IPv4Address
 from typing import NamedTuple
 
 from ..runtime import zeekorder
+from ..runtime.describe import formatter
 from ..runtime.errors import ScriptError
 from ..runtime.values import EnumVal, Record, field_attr, record_class
 from ..types import RecordType, TableType, Type, VectorType
@@ -105,10 +106,6 @@ def _enum_name(v) -> str:
     return v.name if type(v) is EnumVal else str(v)
 
 
-def _func_name(v) -> str:
-    return getattr(v, "_zname", None) or getattr(v, "name", None) or str(v)
-
-
 def _port_num(v) -> int:
     return v.num
 
@@ -127,17 +124,22 @@ _ATOM_CONVERTERS: dict[str, Callable] = {
     "port": _port_num,
     "addr": _addr_text,
     "subnet": str,
-    "func": _func_name,
     "file": str,
 }
+
+
+def _atom_converter(t: Type) -> Callable | None:
+    # A function is logged as its description, as ``print`` shows it (Zeek's
+    # ``Func::Describe``); the writers do their own escaping.
+    return formatter(t) if t.tag == "func" else _ATOM_CONVERTERS.get(t.tag)
 
 
 def value_converter(t: Type) -> Callable:
     """A function from a value of type ``t`` to its log value (not ``None``)."""
     elem = _element_type(t)
     if elem is None:
-        return _ATOM_CONVERTERS.get(t.tag, _identity)
-    conv = _ATOM_CONVERTERS.get(elem.tag)
+        return _atom_converter(t) or _identity
+    conv = _atom_converter(elem)
     if isinstance(t, VectorType):
         if conv is None:
             return list

@@ -37,6 +37,8 @@ class LogServices:
         self.terminating = False
         self.errors: list[str] = []
         self.warnings: list[str] = []
+        self.infos: list[str] = []
+        self.weirds: list[tuple[str, str]] = []
         #: Events raised through :meth:`raise_event`, as ``(event, args)``.
         self.events: list[tuple] = []
 
@@ -80,6 +82,25 @@ class LogServices:
     def warning(self, message: str) -> None:
         self.warnings.append(message)
 
+    def info(self, message: str) -> None:
+        """An informational message (Zeek's ``Reporter::Info``)."""
+        self.infos.append(message)
+
+    def weird(self, name: str, addl: str) -> None:
+        """A weird (Zeek's ``Reporter::Weird``): in a host, the ``net_weird`` event."""
+        self.weirds.append((name, addl))
+
+    def fatal(self, message: str) -> None:
+        """An error that ends the process (Zeek's ``Reporter::FatalError``)."""
+        self.errors.append(message)
+        raise RuntimeError(message)
+
+    def writer_error(self, message: str) -> None:
+        """An error of a writer.  Zeek's writers run in threads whose messages
+        reach the reporter later, from the main loop: they are reported like
+        :meth:`error` but are never errors of the script's initialization."""
+        self.error(message)
+
     # -------------------------------------------------------------- rotation
 
     def rotation_path(
@@ -100,6 +121,12 @@ class LogServices:
         base = f"{path}.{time.strftime(fmt, time.localtime(open_time))}"
         logdir = str(self.option("Log::default_logdir", ""))
         return os.path.join(logdir, base) if logdir else base
+
+    def postprocessor_named(self, name: str):
+        """The rotation postprocessor function called ``name``, or None if there
+        is no such function or it has the wrong type (leftover logs name theirs)."""
+        fn = self.options.get(name)
+        return fn if callable(fn) else None
 
     def rotation_finished(
         self,

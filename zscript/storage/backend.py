@@ -148,6 +148,14 @@ class BackendMetrics:
         self.latency_sum[op] = self.latency_sum.get(op, 0.0) + seconds
 
 
+def record_field(rec, name: str, default=None):
+    """Field ``name`` of a script record, or ``default`` when unset."""
+    try:
+        return getattr(rec, "f_" + name)
+    except AttributeError:
+        return default
+
+
 class StorageBackend(ABC):
     """Base class of storage backends; see the module docstring for the contract.
 
@@ -161,6 +169,9 @@ class StorageBackend(ABC):
     blocking: ClassVar[bool] = True
     #: The server expires entries itself; the framework's periodic sweep skips it.
     native_expiry: ClassVar[bool] = False
+    #: ``data_written_bytes`` counts the serialized key as well as the value
+    #: (Zeek's Redis backend counts both, its SQLite backend the value only).
+    written_counts_key: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.is_open = False
@@ -188,6 +199,11 @@ class StorageBackend(ABC):
     def config_label(self) -> str:
         """The ``config`` label of this backend's metrics."""
         return ""
+
+    def metric_samples(self) -> Iterable[tuple]:
+        """The backend's own metrics, as telemetry samples
+        ``(name, kind, help, labels, value)`` (none by default)."""
+        return ()
 
     @abstractmethod
     def _do_open(self, config: dict) -> OperationResult: ...
@@ -331,7 +347,7 @@ class StorageBackend(ABC):
             v = self.serializer.serialize(unbox(value), self.val_type)
         except SerializationError as e:
             return self._early("put", ReturnCode.SERIALIZATION_FAILED, str(e))
-        self.metrics.bytes_written += len(v)
+        self.metrics.bytes_written += len(v) + (len(k) if self.written_counts_key else 0)
         expire_at = now + expire_time if expire_time > 0 else 0.0
         return _Call("put", self._do_put, (k, v, bool(overwrite), expire_at, now), _identity)
 

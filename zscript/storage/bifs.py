@@ -11,7 +11,9 @@ A handle opened with ``forced_sync=T`` makes the asynchronous functions
 synchronous, as in Zeek.
 
 Error strings are Zeek's: a failed open is ``Failed to open backend
-<tag>: <reason>``, a closed handle ``Backend is closed``; a key or value of
+<tag>: <reason>`` (only the reason when a backend with its own connection,
+such as Redis, finds the failure after the open call, as Zeek's
+asynchronous backends do), a closed handle ``Backend is closed``; a key or value of
 the wrong type also gets one (Zeek leaves it unset).  Opening raises
 ``Storage::backend_opened``; a backend that loses its server raises
 ``Storage::backend_lost``.  Faults (a failed open, a lost connection, an
@@ -25,9 +27,8 @@ from __future__ import annotations
 from ..runtime.asyncval import Pending
 from ..runtime.builtins._support import reporter_warning
 from ..runtime.values import TypeVal, record_class
-from .backend import ConfigError, OperationResult, ReturnCode
+from .backend import ConfigError, OperationResult, ReturnCode, record_field
 from .manager import BackendHandle
-from .sqlite import record_field
 
 __all__ = ["StorageBifs"]
 
@@ -109,19 +110,21 @@ class StorageBifs:
         except ConfigError as e:
             return handle, OperationResult(e.code, str(e))
         config["expire_interval"] = self.sub.expire_interval()
+        config["running_under_test"] = bool(self.host.global_value("running_under_test", False))
         kt = key_type.type if type(key_type) is TypeVal else None
         vt = val_type.type if type(val_type) is TypeVal else None
         backend.on_lost = lambda reason: self.sub.bridge.call_soon(self._lost, handle, reason)
         return handle, (config, kt, vt, ser)
 
-    def _opened(self, handle: BackendHandle, r: OperationResult):
+    def _opened(self, handle: BackendHandle, r: OperationResult, *, later: bool = False):
         if r.ok:
             self.sub.manager.register(handle)
             self.host.raise_event("Storage::backend_opened", (handle.tag, handle.options))
         else:
-            r = OperationResult(
-                r.code, f"Failed to open backend Storage::{handle.backend.tag}: {r.error_str}"
-            )
+            if not later:  # Zeek's storage manager words a failed open call so
+                r = OperationResult(
+                    r.code, f"Failed to open backend Storage::{handle.backend.tag}: {r.error_str}"
+                )
             self._warn(r.error_str)
         r.value = handle
         return self.result(r)
@@ -152,13 +155,17 @@ class StorageBifs:
         handle, args = prep
         if isinstance(args, OperationResult):
             return self._opened(handle, args)
+        # A backend with its own connection (not blocking) completes its open
+        # later, as Zeek's asynchronous backends do (their open call says
+        # IN_PROGRESS): what fails then is reported as it is.
+        later = not handle.backend.blocking
         if asynchronous:
             fut = handle.backend.open_async(*args)
-            return self._later(fut, lambda r: self._opened(handle, r))
+            return self._later(fut, lambda r: self._opened(handle, r, later=later))
         r = handle.backend.open(*args)
         # A backend with its own connection may report later (backend_lost).
         self.sub.bridge.arm()
-        return self._opened(handle, r)
+        return self._opened(handle, r, later=later)
 
     # ----------------------------------------------------------- operations
 

@@ -33,9 +33,9 @@ from ..runtime.asyncval import Pending
 from ..runtime.containers import Set, Table, Vector
 from ..runtime.values import box, record_class, type_of, unbox
 from ..types import COUNT, STRING, OpaqueType, TableType, same_type
+from .backend import record_field
 from .codec import AnyCodec
 from .replication import ReplicatedStore
-from .sqlite import DEFAULT_PRAGMAS, SQLiteBackend, record_field
 
 __all__ = ["MUTATORS", "BrokerStores", "StoreHandle"]
 
@@ -209,6 +209,8 @@ class BrokerStores:
         if kind == "SQLITE":
             sq = record_field(options, "sqlite") if options is not None else None
             path = (record_field(sq, "path", "") if sq is not None else "") or f"{name}.sqlite"
+            from .sqlite import SQLiteBackend  # noqa: PLC0415 - sqlite3 when used
+
             be = SQLiteBackend()
             r = be.open(
                 {"database_path": path, "table_name": "store", "pragma_commands": _pragmas(sq)},
@@ -396,6 +398,8 @@ def _one():
 def _pragmas(sq) -> dict:
     """Pragmas for a ``Broker::SQLiteOptions`` record (SQLite's own defaults when unset)."""
     if sq is None:
+        from .sqlite import DEFAULT_PRAGMAS  # noqa: PLC0415 - sqlite3 when used
+
         return dict(DEFAULT_PRAGMAS)
     out = {"integrity_check": ""} if record_field(sq, "integrity_check", False) else {}
     sync = record_field(sq, "synchronous")

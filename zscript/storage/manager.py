@@ -235,3 +235,4 @@ class StorageManager:
                  m.expired_entries),
             ):  # fmt: skip
                 yield (f"zeek_storage_backend_{name}", "counter", help_, base, value)
+            yield from b.metric_samples()

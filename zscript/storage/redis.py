@@ -27,10 +27,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 
-from .backend import AsyncStorageBackend, ConfigError, OperationResult, ReturnCode
-from .sqlite import record_field
+from .backend import (
+    AsyncStorageBackend,
+    ConfigError,
+    OperationResult,
+    ReturnCode,
+    record_field,
+)
 
 __all__ = ["REQUIRED_VERSION", "RedisBackend"]
 
@@ -41,6 +47,7 @@ REQUIRED_VERSION = (6, 2, 0)
 class RedisBackend(AsyncStorageBackend):
     tag = "STORAGE_BACKEND_REDIS"
     native_expiry = True
+    written_counts_key = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -83,7 +90,12 @@ class RedisBackend(AsyncStorageBackend):
         }
 
     def config_label(self) -> str:
+        """``<host>:<port>-<key_prefix>`` (or the socket path); under test
+        (``running_under_test``) ``server_addr-<key_prefix>``, as Zeek
+        keeps the port, which differs from run to run, out of it."""
         c = self.config
+        if c.get("running_under_test"):
+            return f"server_addr-{c.get('key_prefix', '')}"
         where = c.get("server_unix_socket") or f"{c.get('server_host')}:{c.get('server_port')}"
         return f"{where}-{c.get('key_prefix', '')}"
 
@@ -128,7 +140,8 @@ class RedisBackend(AsyncStorageBackend):
         except rexc.AuthenticationError as e:
             await _close_client(client)
             return OperationResult(
-                ReturnCode.CONNECTION_FAILED, f"AUTH command failed to authenticate: {e}"
+                ReturnCode.CONNECTION_FAILED,
+                f"AUTH command failed to authenticate: {_server_reply(e)}",
             )
         except (TimeoutError, rexc.RedisError, OSError) as e:
             await _close_client(client)
@@ -207,7 +220,7 @@ class RedisBackend(AsyncStorageBackend):
             return _not_connected()
         kw = {"nx": not overwrite}
         if expire_at > 0:
-            kw["pxat"] = max(int(expire_at * 1000), 1)
+            kw["pxat"] = _pxat(expire_at, now)
         try:
             r = await self._client.set(self._prefix + key, value, **kw)
         except Exception as e:  # noqa: BLE001 - mapped to a return code
@@ -254,7 +267,7 @@ class RedisBackend(AsyncStorageBackend):
             return _not_connected()
         kw = {"nx": not overwrite}
         if expire_at > 0:
-            kw["pxat"] = max(int(expire_at * 1000), 1)
+            kw["pxat"] = _pxat(expire_at, now)
         try:
             r = self._sync_client().set(self._prefix + key, value, **kw)
         except Exception as e:  # noqa: BLE001 - mapped to a return code
@@ -316,6 +329,31 @@ def _version(text: str) -> tuple[int, ...]:
         digits = "".join(c for c in p if c.isdigit())
         parts.append(int(digits or 0))
     return tuple(parts)
+
+
+def _pxat(expire_at: float, now: float) -> int:
+    """``PXAT`` (milliseconds since the epoch) for an entry expiring at network
+    time ``expire_at``, put at network time ``now``.  Redis expires by its own
+    clock, so the entry's lifetime ``expire_at - now`` is counted from the
+    wall-clock time of the put: network time can lag behind the clock while a
+    handler runs (Zeek sends network time + lifetime, the same while network
+    time follows the clock)."""
+    return max(int((time.time() + (expire_at - now)) * 1000), 1)
+
+
+def _server_reply(exc) -> str:
+    """The server's error reply of an authentication failure.  redis-py cuts
+    the error code off (``WRONGPASS``, ``NOAUTH``, ``ERR``); Zeek reports the
+    reply as the server sent it, so the code is put back."""
+    from redis.asyncio.connection import DefaultParser
+
+    msg = str(exc)
+    for code, cls in DefaultParser.EXCEPTION_CLASSES.items():
+        if isinstance(cls, dict) and msg in cls:
+            return f"{code} {msg}"
+    if msg == "Authentication required.":
+        return f"NOAUTH {msg}"
+    return f"WRONGPASS {msg}"
 
 
 async def _close_client(client) -> None:

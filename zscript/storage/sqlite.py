@@ -26,14 +26,20 @@ when it has expired (otherwise ``KEY_EXISTS``); a get only sees entries
 that have not expired; the expiration sweep records its last run in
 ``zeek_storage_expiry_runs`` so that processes sharing a file do not sweep
 more often than ``Storage::expire_interval``.
+
+Besides the framework's metrics, an SQLite backend has Zeek's two gauges
+``zeek_storage_sqlite_database_size_pages`` (``pragma page_count``) and
+``zeek_storage_sqlite_database_size_bytes`` (the file's size), labelled
+with ``config``; they keep their last values once the backend is closed.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 
-from .backend import ConfigError, OperationResult, ReturnCode, StorageBackend
+from .backend import ConfigError, OperationResult, ReturnCode, StorageBackend, record_field
 
 __all__ = ["DEFAULT_PRAGMAS", "SQLiteBackend", "record_field"]
 
@@ -48,14 +54,6 @@ DEFAULT_PRAGMAS = {
 _CHECKS = ("quick_check", "integrity_check")
 
 
-def record_field(rec, name: str, default=None):
-    """Field ``name`` of a script record, or ``default`` when unset."""
-    try:
-        return getattr(rec, "f_" + name)
-    except AttributeError:
-        return default
-
-
 class SQLiteBackend(StorageBackend):
     tag = "STORAGE_BACKEND_SQLITE"
 
@@ -63,6 +61,9 @@ class SQLiteBackend(StorageBackend):
         super().__init__()
         self._db: sqlite3.Connection | None = None
         self._sql: dict[str, str] = {}
+        #: Last values of the size gauges.
+        self._pages = 0.0
+        self._bytes = 0.0
 
     # ------------------------------------------------------------ configure
 
@@ -84,6 +85,35 @@ class SQLiteBackend(StorageBackend):
 
     def config_label(self) -> str:
         return f"{self.config.get('database_path', '')}-{self.config.get('table_name', '')}"
+
+    def metric_samples(self):
+        labels = {"config": self.config_label()}
+        if self._db is not None and self._lock.acquire(timeout=2.0):
+            try:  # skipped if a worker holds the connection that long: the last value stays
+                if self._db is not None:
+                    self._pages = float(self._db.execute("pragma page_count").fetchone()[0])
+            except sqlite3.Error:
+                pass
+            finally:
+                self._lock.release()
+        try:
+            self._bytes = float(os.stat(self.config.get("database_path", "")).st_size)
+        except OSError:
+            pass
+        yield (
+            "zeek_storage_sqlite_database_size_pages",
+            "gauge",
+            "Storage sqlite backend value of page_count pragma",
+            labels,
+            self._pages,
+        )
+        yield (
+            "zeek_storage_sqlite_database_size_bytes",
+            "gauge",
+            "Storage sqlite backend database file size on disk",
+            labels,
+            self._bytes,
+        )
 
     # ----------------------------------------------------------------- open
 

@@ -47,7 +47,6 @@ from ..runtime.containers import ObservedSet, ObservedTable, Set, Table
 from ..types import TableType
 from .codec import TypedCodec
 from .replication import ReplicatedStore
-from .sqlite import DEFAULT_PRAGMAS, SQLiteBackend
 
 __all__ = [
     "BackendObservedSet",
@@ -298,6 +297,8 @@ class BackendTables:
         svc = self.services
         directory = svc.global_value("Broker::table_store_db_directory", ".") or "."
         path = os.path.join(directory, _sanitize(name) + ".sqlite")
+        from .sqlite import DEFAULT_PRAGMAS, SQLiteBackend  # noqa: PLC0415 - sqlite3 when used
+
         be = SQLiteBackend()
         config = {
             "database_path": path,

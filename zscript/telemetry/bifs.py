@@ -160,7 +160,12 @@ class _Bifs:
             if (f.kind == "histogram") == histograms and fnmatch.fnmatchcase(f.name, pattern)
         ]
         rows = [(f, key, v) for f in fams for key, v in f.samples.items()]
-        rows.sort(key=lambda r: (len(r[0].name), r[0].name, r[1]))
+
+        def order(row):  # Zeek's order under test: name length, name, label values
+            f, key, _ = row
+            return len(f.name), f.name, [v for _, v in sorted(zip(f.label_names, key, strict=True))]
+
+        rows.sort(key=order)
         return rows
 
     def _opts(self, f, cache: dict):
@@ -180,23 +185,28 @@ class _Bifs:
     def _strings(self, items) -> Vector:
         return Vector(self.host.script_type("string_vec"), [str(x) for x in items])
 
+    def _labels(self, names, values) -> dict:
+        """``f_label_names``/``f_label_values`` sorted by label name, as Zeek's
+        (prometheus-cpp keeps a metric's labels in a map ordered by name)."""
+        pairs = sorted(zip(names, values, strict=True))
+        return {
+            "f_label_names": self._strings(n for n, _ in pairs),
+            "f_label_values": self._strings(v for _, v in pairs),
+        }
+
     def collect_metrics(self, prefix: str, name: str) -> Vector:
         cls = record_class(self.host.script_type("Telemetry::Metric"))
         cache: dict = {}
-        out = []
-        for f, key, v in self._matching(prefix, name, False):
-            # Zeek reports the labels sorted by name (prometheus-cpp keeps them in a map).
-            labels = sorted(zip(f.label_names, key, strict=True))
-            out.append(
-                cls._zmake(
-                    {
-                        "f_opts": self._opts(f, cache),
-                        "f_label_names": self._strings(k for k, _ in labels),
-                        "f_label_values": self._strings(x for _, x in labels),
-                        "f_value": float(v),
-                    }
-                )
+        out = [
+            cls._zmake(
+                {
+                    "f_opts": self._opts(f, cache),
+                    **self._labels(f.label_names, key),
+                    "f_value": float(v),
+                }
             )
+            for f, key, v in self._matching(prefix, name, False)
+        ]
         return Vector(self.host.script_type("Telemetry::MetricVector"), out)
 
     def collect_histogram_metrics(self, prefix: str, name: str) -> Vector:
@@ -215,8 +225,7 @@ class _Bifs:
             )
             given = {
                 "f_opts": opts,
-                "f_label_names": self._strings(f.label_names),
-                "f_label_values": self._strings(key),
+                **self._labels(f.label_names, key),
                 "f_values": Vector(doubles, values),
                 "f_observations": float(last),
                 "f_sum": float(total),

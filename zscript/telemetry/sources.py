@@ -44,6 +44,8 @@ metric                                             kind     from
 ``zeek_log_stream_writes_total{module,stream}``    counter  ``LogManager.write_counts``
 ``zeek_log_writer_writes_total{writer,module,      counter  ``LogManager.write_counts``
 stream,filter_name,path}``
+``zeek_log_writer_truncated_string_fields_total``  counter  ``LogManager.write_counts``
+``zeek_log_writer_truncated_containers_total``     counter  ``LogManager.write_counts``
 =================================================  =======  ==========================
 
 The ``zscript_cluster_`` counters have no Zeek equivalent.  Zeek logs
@@ -310,8 +312,8 @@ def module_of(stream: str) -> str:
 
 def log_source(write_counts: Callable[[], tuple]):
     """Log write counters; ``write_counts()`` returns ``(streams, writers)``:
-    ``(stream, writes)`` pairs and ``(writer, stream, filter_name, path, writes)``
-    tuples (``LogManager.write_counts``)."""
+    ``(stream, writes)`` pairs and ``(writer, stream, filter_name, path, writes,
+    truncated strings, truncated containers)`` tuples (``LogManager.write_counts``)."""
 
     def samples() -> Iterator[Sample]:
         streams, writers = write_counts()
@@ -323,7 +325,7 @@ def log_source(write_counts: Callable[[], tuple]):
                 {"module": module_of(stream), "stream": stream},
                 n,
             )
-        for writer, stream, filter_name, path, n in writers:
+        for writer, stream, filter_name, path, n, cut_strings, cut_containers in writers:
             labels = {
                 "writer": writer,
                 "module": module_of(stream),
@@ -338,6 +340,20 @@ def log_source(write_counts: Callable[[], tuple]):
                 "stream or filter policies.",
                 labels,
                 n,
+            )
+            yield (
+                "zeek_log_writer_truncated_string_fields_total",
+                "counter",
+                "Total number of string fields truncated by a log writer.",
+                labels,
+                cut_strings,
+            )
+            yield (
+                "zeek_log_writer_truncated_containers_total",
+                "counter",
+                "Total number of containers truncated by a log writer.",
+                labels,
+                cut_containers,
             )
 
     return samples

@@ -11,14 +11,16 @@ uses the entry point ``<name>`` (lower-cased), so a package adding a writer
 ships the class, the entry point and a script with
 ``redef enum Log::Writer += { WRITER_<NAME> };``.  The writers that come with
 zscript are also known without their entry points, so a source checkout
-works before it is installed.
+works before it is installed; their modules are imported when first used
+(the SQLite writer's :mod:`sqlite3` costs nothing to scripts that never use
+it).
 """
 
 from __future__ import annotations
 
-from .ascii import AsciiWriter
+from importlib import import_module
+
 from .base import WriterBackend, WriterError, WriterInfo
-from .none import NoneWriter
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -32,7 +34,12 @@ __all__ = [
 #: The entry point group naming writer classes.
 ENTRY_POINT_GROUP = "zscript.log_writers"
 
-_BUILTIN: dict[str, type[WriterBackend]] = {"ascii": AsciiWriter, "none": NoneWriter}
+#: The writers that come with zscript: entry point name -> "module:class".
+_BUILTIN: dict[str, str] = {
+    "ascii": "zscript.logs.writers.ascii:AsciiWriter",
+    "none": "zscript.logs.writers.none:NoneWriter",
+    "sqlite": "zscript.logs.writers.sqlite:SQLiteWriter",
+}
 _FOUND: dict[str, type[WriterBackend] | None] = {}
 
 
@@ -47,11 +54,15 @@ def find_writer(name: str) -> type[WriterBackend] | None:
     ``Log::Writer`` enumerator name), or None."""
     key = writer_key(name)
     if key not in _FOUND:
-        from importlib.metadata import entry_points  # slow to import: not at start-up
-
         cls = None
-        for ep in entry_points(group=ENTRY_POINT_GROUP, name=key):
-            cls = ep.load()
-            break
-        _FOUND[key] = cls or _BUILTIN.get(key)
+        if key in _BUILTIN:  # ours first: entry points are slow to look up
+            module, _, attr = _BUILTIN[key].partition(":")
+            cls = getattr(import_module(module), attr)
+        else:
+            from importlib.metadata import entry_points  # slow to import: not at start-up
+
+            for ep in entry_points(group=ENTRY_POINT_GROUP, name=key):
+                cls = ep.load()
+                break
+        _FOUND[key] = cls
     return _FOUND[key]

@@ -16,7 +16,19 @@ truncated) on the first write.  Layout, as Zeek writes it::
     #close<TAB>2025-01-02-03-04-09
 
 ``#open``/``#close`` carry the wall-clock time, local time, in
-``%Y-%m-%d-%H-%M-%S``.  With ``LogAscii::use_json`` (or the filter config
+``%Y-%m-%d-%H-%M-%S``.  A path starting with ``/dev/`` (or
+``LogAscii::output_to_stdout``, which makes it ``/dev/stdout``) is written
+to as it is: no extension, no log directory, no rotation.
+
+With ``LogAscii::gzip_level`` above 0 the file is gzip-compressed at that
+level and named ``<path>.log.gz`` (``LogAscii::gzip_file_extension``).
+
+With ``LogAscii::enable_leftover_log_rotation`` and a rotation interval,
+opening ``conn.log`` also writes a *shadow file* ``.shadow.conn.log`` naming
+the extension and the filter's postprocessor; rotation removes it.  A
+shadow file left behind by a process that ended without rotating marks its
+log as leftover: the next process rotates and postprocesses it when it
+starts (:mod:`.leftover`).  With ``LogAscii::use_json`` (or the filter config
 ``use_json=T``) each row is a JSON object and there is no header; with
 ``include_meta=F`` neither; with the config ``tsv=T`` the header is a single
 line of column names and there is no ``#close``.
@@ -33,6 +45,7 @@ Rotation closes the file (writing ``#close``) and renames it to
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -40,7 +53,10 @@ from collections.abc import Sequence
 from .base import WriterBackend, WriterError
 from .formatters import JsonFormatter, TsvFormatter, escape_header
 
-__all__ = ["AsciiWriter", "log_extension", "open_timestamp"]
+__all__ = ["SHADOW_PREFIX", "AsciiWriter", "is_special", "log_extension", "open_timestamp"]
+
+#: Prefix of the shadow file of a log being written (``.shadow.conn.log``).
+SHADOW_PREFIX = ".shadow."
 
 _BOOL_OPTIONS = ("use_json", "enable_utf_8", "output_to_stdout", "json_include_unset_fields", "tsv")
 _TEXT_OPTIONS = (
@@ -51,12 +67,24 @@ _TEXT_OPTIONS = (
     "meta_prefix",
     "json_timestamps",
     "json_string_escape_policy",
+    "gzip_file_extension",
 )
 
 
 def log_extension() -> str:
     """The log file extension (``ZEEK_LOG_SUFFIX`` or ``log``)."""
     return os.environ.get("ZEEK_LOG_SUFFIX", "log")
+
+
+def is_special(path: str) -> bool:
+    """Whether ``path`` is written to as it is (a device such as ``/dev/stdout``)."""
+    return path.startswith("/dev/")
+
+
+def shadow_name(fname: str) -> str:
+    """The shadow file of log file ``fname`` (``logs/conn.log`` -> ``logs/.shadow.conn.log``)."""
+    head, tail = os.path.split(fname)
+    return os.path.join(head, SHADOW_PREFIX + tail)
 
 
 def open_timestamp() -> str:
@@ -83,6 +111,9 @@ class AsciiWriter(WriterBackend):
         "empty_field": "(empty)",
         "unset_field": "-",
         "tsv": False,
+        "gzip_level": 0,
+        "gzip_file_extension": "gz",
+        "enable_leftover_log_rotation": False,
     }
 
     def _do_init(self) -> None:
@@ -96,6 +127,12 @@ class AsciiWriter(WriterBackend):
                 opts[key] = value == "T"
             elif key in _TEXT_OPTIONS:
                 opts[key] = value
+            elif key == "gzip_level":
+                opts[key] = _leading_int(value)
+                if not 0 <= opts[key] <= 9:
+                    raise WriterError(
+                        "invalid value for 'gzip_level', must be a number between 0 and 9."
+                    )
         fields = self.info.fields
         if opts["use_json"]:
             try:
@@ -120,31 +157,75 @@ class AsciiWriter(WriterBackend):
             )
             self._meta = bool(opts["include_meta"])
         self._tsv = bool(opts["tsv"])
+        self._gzip = int(opts["gzip_level"])
         self._file = None
+        #: The path as written in ``#path`` (``/dev/stdout`` for output_to_stdout).
+        self._path = "/dev/stdout" if opts["output_to_stdout"] else self.info.path
+        self._ext = ""
+        if not is_special(self._path):
+            self._ext = "." + log_extension()
+            if self._gzip > 0:
+                self._ext += "." + (str(opts["gzip_file_extension"]) or "gz")
         self.fname = self._file_name()
+        self._shadow = (
+            shadow_name(self.fname)
+            if opts["enable_leftover_log_rotation"]
+            and self.info.rotation_interval > 0
+            and not is_special(self._path)
+            else None
+        )
 
     # ------------------------------------------------------------- the file
 
     def _special(self) -> bool:
-        return bool(self.options["output_to_stdout"])
+        return is_special(self._path)
 
     def _file_name(self) -> str:
-        if self._special():
-            return "/dev/stdout"
-        path = self.info.path
+        path = self._path
+        if is_special(path):
+            return path
         if not path.startswith("/") and self.info.logdir:
             path = os.path.join(self.info.logdir, path)
-        return f"{path}.{log_extension()}"
+        return path + self._ext
 
     def _open(self) -> None:
-        if self._special():
+        if not 0 <= self._gzip <= 9:
+            raise WriterError("invalid value for 'gzip_level', must be a number between 0 and 9.")
+        if self._shadow is not None:
+            self._write_shadow()
+        if self.fname == "/dev/stdout":
             self._file = _StdoutFile()
         else:
             try:
-                self._file = open(self.fname, "wb")  # noqa: SIM115 - kept open across batches
+                if self._gzip > 0:
+                    import gzip  # noqa: PLC0415 - only compressed logs need it
+
+                    self._file = gzip.open(self.fname, "wb", compresslevel=self._gzip)  # noqa: SIM115
+                else:
+                    self._file = open(self.fname, "wb")  # noqa: SIM115 - kept open across batches
             except OSError as e:
                 raise WriterError(f"cannot open {self.fname}: {e.strerror}") from None
         self._write_text(self._header())
+
+    def _write_shadow(self) -> None:
+        """Write the shadow file (atomically: a temporary file, then a rename)."""
+        head, tail = os.path.split(self._shadow)
+        tmp = os.path.join(head, ".tmp" + tail)
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(f"{self._ext}\n{self.info.post_proc_func}\n")
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as e:
+            raise WriterError(f"cannot open {tmp}: {e.strerror}") from None
+        try:
+            os.rename(tmp, self._shadow)
+        except OSError as e:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise WriterError(f"Unable to rename {tmp} to {self._shadow}: {e.strerror}") from None
 
     def _header(self) -> str:
         if not self._meta:
@@ -159,7 +240,7 @@ class AsciiWriter(WriterBackend):
             ("set_separator", escape_header(self.options["set_separator"])),
             ("empty_field", escape_header(self.options["empty_field"])),
             ("unset_field", escape_header(self.options["unset_field"])),
-            ("path", escape_header(self.info.path)),
+            ("path", escape_header(self._path)),
             ("open", open_timestamp()),
             ("fields", sep.join(names)),
             ("types", sep.join(f.type for f in self.info.fields)),
@@ -201,17 +282,28 @@ class AsciiWriter(WriterBackend):
         if self._file is None or self._special():
             return None
         self._close_file()
-        new_name = f"{rotated_path}.{log_extension()}"
+        new_name = rotated_path + self._ext
         try:
             os.rename(self.fname, new_name)
         except OSError as e:
             raise WriterError(
                 f"failed to rename {self.fname} to {new_name}: {e.strerror}"
             ) from None
+        if self._shadow is not None:
+            try:
+                os.unlink(self._shadow)
+            except OSError as e:
+                raise WriterError(f"cannot unlink {self._shadow}: {e.strerror}") from None
         return new_name
 
     def _do_finish(self, network_time: float) -> None:
         self._close_file()
+
+
+def _leading_int(text: str) -> int:
+    """C's ``atoi``: the leading decimal number of ``text``, 0 if none."""
+    m = re.match(r"\s*[+-]?\d+", text)
+    return int(m.group(0)) if m else 0
 
 
 class _StdoutFile:

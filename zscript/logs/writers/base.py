@@ -21,7 +21,10 @@ constants in its :attr:`~WriterBackend.options_module` named in
 :attr:`~WriterBackend.OPTIONS` (``LogAscii::separator`` ...), read by the
 manager when the writer is created.  A hook that fails raises
 :class:`WriterError` (or ``OSError``); the writer is then disabled and the
-message reported, as Zeek does with a failing writer thread.
+message reported, followed by ``terminating thread``, as Zeek does with a
+failing writer thread.  Messages carry the writer's name as Zeek's thread
+name: ``<path>/<Log::Writer enumerator>: ...`` (``ssh/Log::WRITER_SQLITE:``);
+informational ones (:meth:`WriterBackend._note`) go to ``notify``.
 
 Writers are found by name through the entry point group
 ``zscript.log_writers`` (see :mod:`zscript.logs.writers`); the name is the
@@ -62,10 +65,14 @@ class WriterInfo:
     config: Mapping[str, str] = field(default_factory=dict)
     #: Rotation interval in seconds (0: no rotation).
     rotation_interval: float = 0.0
+    #: ``log_rotate_base_time`` in seconds after midnight (-1: none).
+    rotation_base: float = -1.0
     #: Network time when the writer was created.
     network_time: float = 0.0
     #: ``Log::default_logdir``: where relative paths are written ("" = cwd).
     logdir: str = ""
+    #: Name of the filter's rotation postprocessor function ("" for none).
+    post_proc_func: str = ""
 
 
 class WriterBackend:
@@ -75,6 +82,7 @@ class WriterBackend:
     :param options: the writer's option values, by name without module
         (defaults from :attr:`OPTIONS` fill the gaps).
     :param report: called with an error message when the writer fails.
+    :param notify: called with informational messages (Zeek's ``Info``).
     """
 
     #: Name in the ``zscript.log_writers`` entry point group.
@@ -89,10 +97,12 @@ class WriterBackend:
         info: WriterInfo,
         options: Mapping[str, object] | None = None,
         report: Callable[[str], None] | None = None,
+        notify: Callable[[str], None] | None = None,
     ):
         self.info = info
         self.options = {**self.OPTIONS, **(options or {})}
         self._report = report
+        self._notify = notify
         #: True once a hook failed; the writer then ignores everything.
         self.disabled = False
         #: Whether output may be buffered (``Log::set_buf``).
@@ -176,6 +186,16 @@ class WriterBackend:
 
     # --------------------------------------------------------------- helpers
 
+    @property
+    def thread_name(self) -> str:
+        """The name messages carry (Zeek's writer thread name: ``ssh/Log::WRITER_ASCII``)."""
+        return f"{self.info.path}/{self.info.writer or self.name}"
+
+    def _note(self, message: str) -> None:
+        """Report an informational message."""
+        if self._notify is not None:
+            self._notify(f"{self.thread_name}: {message}")
+
     def _run(self, hook, *args) -> bool:
         try:
             hook(*args)
@@ -183,6 +203,7 @@ class WriterBackend:
             self.disabled = True
             msg = e.args[0] if isinstance(e, WriterError) else f"{e.strerror or e}"
             if self._report is not None:
-                self._report(f"{self.info.path}/{self.name}: {msg}")
+                self._report(f"{self.thread_name}: {msg}")
+                self._report(f"{self.thread_name}: terminating thread")
             return False
         return True

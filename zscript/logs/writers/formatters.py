@@ -51,6 +51,7 @@ __all__ = [
     "escape_header",
     "format_log_double",
     "json_double",
+    "split_type",
 ]
 
 _PRINTABLE = re.compile(r"[\x20-\x7e]*\Z")
@@ -232,7 +233,7 @@ class TsvFormatter:
                     env[helper.__name__] = helper
                 exprs.append(f"(U if {c} is None else {expr.format(c)})")
             else:
-                env[f"f{i}"] = self._column(type_name)
+                env[f"f{i}"] = self.column_formatter(type_name)
                 exprs.append(f"f{i}({c})")
         if not exprs:
             return lambda row: "\n"
@@ -274,7 +275,8 @@ class TsvFormatter:
 
         return fmt
 
-    def _column(self, type_name: str) -> Callable:
+    def column_formatter(self, type_name: str) -> Callable:
+        """The text of a value of column type ``type_name`` (``None``: unset)."""
         kind, elem = split_type(type_name)
         if kind is None:
             return self._atom(elem, self._escape_top)

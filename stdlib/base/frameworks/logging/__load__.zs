@@ -3,4 +3,5 @@
 
 @load ./main
 @load ./writers/ascii
+@load ./writers/sqlite
 @load ./writers/none

@@ -84,6 +84,24 @@ export {
 	## Records a writer buffers before handing them on (one batch).
 	const write_buffer_size = 1000 &redef;
 
+	## Default limits on what one record may log (the ``max_*`` fields of
+	## :zeek:type:`Log::Stream`; 0 means no limit).  A string longer than
+	## the limit is cut; once a record's strings reach the total, further
+	## strings are logged empty.  Containers likewise, by elements.  Each
+	## cut is reported as a weird (``log_string_field_truncated`` or
+	## ``log_container_field_truncated``, with the stream's name) and counted
+	## in the metrics ``zeek_log_writer_truncated_{string_fields,containers}``.
+	const default_max_field_string_bytes = 4096 &redef;
+
+	## See :zeek:see:`Log::default_max_field_string_bytes`.
+	const default_max_total_string_bytes = 256000 &redef;
+
+	## See :zeek:see:`Log::default_max_field_string_bytes`.
+	const default_max_field_container_elements = 100 &redef;
+
+	## See :zeek:see:`Log::default_max_field_string_bytes`.
+	const default_max_total_container_elements = 500 &redef;
+
 	## Computes the path of filters that set neither ``path`` nor
 	## ``path_func``.  The default derives it from the stream's ID:
 	## ``Foo::LOG`` gives "foo", ``FooBar::LOG`` "foo_bar", ``Foo::BAR_LOG``
@@ -252,6 +270,18 @@ export {
 
 		## The policy hook of filters that set none.
 		policy: PolicyHook &optional;
+
+		## Longest string logged (bytes).
+		max_field_string_bytes: count &default=Log::default_max_field_string_bytes;
+
+		## Most string bytes logged per record.
+		max_total_string_bytes: count &default=Log::default_max_total_string_bytes;
+
+		## Most elements logged per set or vector.
+		max_field_container_elements: count &default=Log::default_max_field_container_elements;
+
+		## Most set and vector elements logged per record.
+		max_total_container_elements: count &default=Log::default_max_total_container_elements;
 	};
 
 	## What :zeek:id:`Log::get_filter` returns for an unknown filter.

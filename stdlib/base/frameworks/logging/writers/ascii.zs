@@ -46,6 +46,19 @@ export {
 	## Write JSON lines instead of TSV (no header lines then).
 	const use_json = F &redef;
 
+	## Rotate, when starting, the logs a previous process left behind
+	## without rotating them (it crashed or was killed).  Logs written with
+	## a rotation interval have a shadow file (``.shadow.conn.log``) while
+	## they are open; a shadow file found at start-up marks a leftover log,
+	## which is renamed as a rotation would and handed to its postprocessor.
+	const enable_leftover_log_rotation = F &redef;
+
+	## Compress logs with gzip at this level (1-9); 0 writes plain text.
+	const gzip_level = 0 &redef;
+
+	## Extension of compressed logs, after the log extension (``conn.log.gz``).
+	const gzip_file_extension = "gz" &redef;
+
 	## Keep valid UTF-8 in TSV strings instead of escaping it.
 	const enable_utf_8 = T &redef;
 

@@ -34,7 +34,7 @@ export {
 			["journal_mode"] = "WAL",
 			["synchronous"] = "normal",
 			["temp_store"] = "memory"
-		);
+		) &ordered;
 
 		## How long to retry a pragma while the database is busy (0 = forever).
 		pragma_timeout: interval &default=500 msec;

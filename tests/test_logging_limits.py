@@ -1,0 +1,145 @@
+"""Tests of the limits on logged strings and containers and of weird.log.
+
+* :func:`zscript.logs.limits.allowed` and :class:`RowLimiter`: field and
+  total limits for strings, containers and strings inside containers, in
+  column order, 0 meaning no limit; only ``string`` columns count;
+* the manager: a stream's limits (or the ``Log::default_max_*`` options)
+  cut the rows, each cut is a weird and counted per writer;
+* from a script: ``Log::Stream``'s ``max_*`` fields, the weird.log entry
+  (``base/frameworks/notice/weird``: repeats of a weird are logged once)
+  and the ``zeek_log_writer_truncated_*`` metrics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from logutil import manager, run_script
+
+from zscript.logs import FilterSpec, StreamSpec
+from zscript.logs.limits import Limits, RowLimiter, allowed
+from zscript.runtime.values import record_class
+from zscript.types import COUNT, STRING, Field, RecordType, VectorType
+
+
+@pytest.mark.parametrize(
+    ("size", "field", "total", "so_far", "expected"),
+    [
+        (10, 0, 0, 0, 10),  # no limits
+        (10, 5, 0, 0, 5),
+        (10, 0, 15, 8, 7),
+        (10, 0, 15, 15, 0),
+        (10, 4, 15, 8, 4),
+    ],
+)
+def test_allowed(size, field, total, so_far, expected):
+    assert allowed(size, field, total, so_far) == expected
+
+
+def test_no_limiter_without_limits_or_candidate_columns():
+    assert RowLimiter.build(["string"], Limits(0, 0, 0, 0)) is None
+    assert RowLimiter.build(["count", "enum", "func"], Limits()) is None
+
+
+def test_strings_in_column_order():
+    lim = RowLimiter.build(["string", "count", "string", "string"], Limits(4, 10, 0, 0))
+    row = ("abcdef", 7, "ghijkl", "mnop")
+    # first cut to 4 (field limit), second to 4, third gets the 2 bytes left of 10
+    assert lim.limit(row) == (("abcd", 7, "ghij", "mn"), ["string"] * 3)
+    same = ("ab", 1, None, "cd")
+    assert lim.limit(same)[0] is same
+
+
+def test_containers_and_their_strings():
+    lim = RowLimiter.build(["vector[string]", "set[count]"], Limits(0, 12, 3, 4))
+    row = (["aaaaa", "bbbbb", "ccccc", "ddddd"], [1, 2, 3])
+    # the vector keeps 3 elements (field limit), their strings 5 + 5 + 2 bytes (total 12);
+    # the set keeps 1 element (total 4); a container's cut comes before its elements'
+    assert lim.limit(row) == (
+        (["aaaaa", "bbbbb", "cc"], [1]),
+        ["container", "string", "container"],
+    )
+
+
+INFO = RecordType(
+    [
+        Field("s", STRING, {"&log": None}),
+        Field("v", VectorType(STRING), {"&log": None}),
+        Field("n", COUNT, {"&log": None}),
+    ],
+    "Test::Info",
+)
+
+
+def rec(**fields):
+    return record_class(INFO)._zmake({"f_" + k: v for k, v in fields.items()})
+
+
+def test_manager_cuts_reports_and_counts(tmp_path):
+    mgr = manager(tmp_path, **{"Log::default_max_field_string_bytes": 3})
+    mgr.create_stream("Test::LOG", StreamSpec(INFO, path="test"))
+    mgr.add_filter("Test::LOG", FilterSpec("default"))
+    mgr.write("Test::LOG", rec(s="abcdef", v=["xy", "zzzz"], n=1))
+    mgr.write("Test::LOG", rec(s="ab", v=[], n=2))
+    mgr.create_stream("Test::OWN", StreamSpec(INFO, path="own", limits=Limits(0, 0, 1, 0)))
+    mgr.add_filter("Test::OWN", FilterSpec("default"))
+    mgr.write("Test::OWN", rec(s="abcdef", v=["xy", "zzzz"], n=3))
+    mgr.terminate()
+    rows = [line for line in (tmp_path / "test.log").read_text().splitlines() if line[0] != "#"]
+    assert rows == ["abc\txy,zzz\t1", "ab\t(empty)\t2"]
+    rows = [line for line in (tmp_path / "own.log").read_text().splitlines() if line[0] != "#"]
+    assert rows == ["abcdef\txy\t3"]
+    assert mgr.services.weirds == [
+        ("log_string_field_truncated", "Test::LOG"),
+        ("log_string_field_truncated", "Test::LOG"),
+        ("log_container_field_truncated", "Test::OWN"),
+    ]
+    _, writers = mgr.write_counts()
+    assert sorted((w[1], w[5], w[6]) for w in writers) == [("Test::LOG", 2, 0), ("Test::OWN", 0, 1)]
+
+
+SCRIPT = """
+@load base/frameworks/telemetry
+@load base/frameworks/notice/weird
+module Test;
+export {
+    redef enum Log::ID += { LOG };
+    type Info: record { strings: vector of string &log; } &log;
+}
+event report()
+    {
+    for ( _, m in Telemetry::collect_metrics("zeek", "log_writer_truncated*") )
+        if ( m$label_values[3] == "Test::LOG" )
+            print m$opts$name, m$value;
+    }
+event zeek_init()
+    {
+    Log::create_stream(LOG, [$columns=Info, $path="test", $max_field_string_bytes=4,
+                             $max_total_container_elements=3]);
+    Log::write(LOG, [$strings=vector("abcdef", "ghijkl", "mn", "op")]);
+    event report();
+    }
+"""
+
+
+def test_from_a_script(tmp_path: Path):
+    proc = run_script(tmp_path, SCRIPT)
+    assert proc.returncode == 0, proc.stderr
+
+    def rows(name):
+        text = (tmp_path / name).read_text()
+        return [line.split("\t") for line in text.splitlines() if not line.startswith("#")]
+
+    assert rows("test.log") == [["abcd,ghij,mn"]]
+    # The container's weird, then two string weirds of which the repeat is not
+    # logged (the same weird for the same subject is ignored for 10 minutes).
+    weirds = rows("weird.log")
+    assert [w[1:] for w in weirds] == [
+        ["-"] * 5 + [name, "Test::LOG", "F", "zeek", "-"]
+        for name in ("log_container_field_truncated", "log_string_field_truncated")
+    ]
+    assert sorted(proc.stdout.splitlines()) == [
+        "zeek_log_writer_truncated_containers_total, 1.0",
+        "zeek_log_writer_truncated_string_fields_total, 2.0",
+    ]
