@@ -1,7 +1,8 @@
 """Wiring the option machinery into a host: ``install(host)``.
 
 Registers ``Option::set``, ``Option::set_change_handler``,
-``Option::any_set_to_any_vec``, ``global_options`` and ``lookup_ID``; the
+``Option::any_set_to_any_vec`` and ``global_options`` (``lookup_ID`` is
+:mod:`zscript.runtime.builtins.introspection`'s); the
 :class:`~.options.Options` object behind them is created on first use.
 """
 
@@ -36,7 +37,6 @@ class ConfigSubsystem:
             lambda v: self.options.any_set_to_any_vec(v),
         )
         add("global_options", "function(): string_set", lambda: self.options.global_options())
-        add("lookup_ID", "function(id: string): any", lambda name: self.options.lookup_id(name))
 
     @property
     def options(self):

@@ -10,7 +10,7 @@ parameters, the location of the change.  Nothing changes while the
 process shuts down, as in Zeek.
 
 Also here: the introspection the config framework needs,
-``global_options()``, ``lookup_ID()`` and ``Option::any_set_to_any_vec()``.
+``global_options()`` and ``Option::any_set_to_any_vec()``.
 """
 
 from __future__ import annotations
@@ -148,14 +148,6 @@ class Options:
         t = self.host.script_type("string_set")
         names = [n for n, gid in self.host.checker.globals.items() if gid.kind == "option"]
         return self.host.make_set(t, names)
-
-    def lookup_id(self, name: str):
-        """``lookup_ID()``: a global's value, ``"<unknown id>"`` if there is none."""
-        gid = self.host.checker.globals.get(name)
-        if gid is None or gid.kind not in ("var", "const", "option"):
-            return "<unknown id>"
-        v = self.host.global_value(name)
-        return box(v, gid.type) if v is not None else "<unknown id>"
 
     def any_set_to_any_vec(self, v):
         """``Option::any_set_to_any_vec``: a set's elements as a ``vector of any``."""

@@ -47,6 +47,17 @@ class Outbox:
             self._notified = True
         self.notify()
 
+    def put_all(self, items: list) -> None:
+        """Queue ``items`` together: the loop sees all of them or none."""
+        if not items:
+            return
+        with self._lock:
+            self._items.extend(items)
+            if self._notified:
+                return
+            self._notified = True
+        self.notify()
+
     def drain(self) -> list:
         """Every queued message, oldest first (call on the loop thread)."""
         with self._lock:
@@ -70,6 +81,8 @@ class ReaderThread:
         self.backend: ReaderBackend = make_backend(self._send)
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._finish_sent = False
+        #: Messages of the command being run (see :meth:`_command`).
+        self._batch: list | None = None
         #: Set when the process shuts down: later messages are dropped.
         self.terminating = False
         self.failed = False
@@ -103,7 +116,22 @@ class ReaderThread:
     def _send(self, kind: str, *args) -> None:
         if self.terminating and kind != "closed":
             return
-        self.outbox.put((self, kind, *args))
+        if self._batch is not None:
+            self._batch.append((self, kind, *args))
+        else:
+            self.outbox.put((self, kind, *args))
+
+    def _command(self, fn, *args) -> bool:
+        """Run one command of the reader; the messages it sends reach the loop
+        together when it is done, so the loop handles a whole reading (its
+        entries and its end) in one go, as Zeek's main loop does with the
+        messages a fast reader queued, and never runs events in between."""
+        self._batch = []
+        try:
+            return fn(*args)
+        finally:
+            batch, self._batch = self._batch, None
+            self.outbox.put_all(batch)
 
     def _run(self) -> None:
         backend = self.backend
@@ -121,11 +149,11 @@ class ReaderThread:
                 continue
             try:
                 if command == "init":
-                    ok = backend.init(*args)
+                    ok = self._command(backend.init, *args)
                 elif command == "update":
-                    ok = backend.update()
+                    ok = self._command(backend.update)
                 else:
-                    ok = backend.heartbeat(*args)
+                    ok = self._command(backend.heartbeat, *args)
             except Exception as exc:  # noqa: BLE001 - a reader bug ends the reader, not the process
                 backend.error(f"internal error: {type(exc).__name__}: {exc}")
                 ok = False

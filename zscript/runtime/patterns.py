@@ -50,7 +50,7 @@ _POSIX_RE = re.compile(r"\[:(\w+):\]")
 
 
 #: The characters :func:`translate` looks at; everything else is copied in runs.
-_SPECIAL = re.compile(r'[\\\[\]$"]')
+_SPECIAL = re.compile(r'[\\\[\]$"{}]')
 
 
 @functools.lru_cache(maxsize=512)
