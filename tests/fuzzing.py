@@ -118,6 +118,7 @@ event hits(i: Info) &priority=5
 		fallthrough;
 	default:
 		print "done";
+		break;
 	}
 	}
 
@@ -597,7 +598,7 @@ def new_host() -> Host:
 
 
 def _diagnostic_problems(err: ZScriptError) -> list[str]:
-    errors = [d for d in err.diagnostics if d.severity == "error"]
+    errors = [d for d in err.diagnostics if d.severity in ("error", "fatal error")]
     if not errors:
         return ["ZScriptError without any error diagnostic"]
     problems = []

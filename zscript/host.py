@@ -790,6 +790,7 @@ class Host(ScriptLoading):
         statements loaded so far, and count the REPL as an I/O source so the
         loop keeps running (:meth:`~.engine.loop.EventLoop.run_async`)."""
         self._running = True
+        self.checker.interactive = True
         for cb in self.on_start:
             cb()
         self.loop.start(self.global_statements)

@@ -184,6 +184,9 @@ class Checker(ExprChecks, StmtChecks):
         self.record_end: Span | None = None
         #: True while deprecation warnings are off (set by the host's pragmas).
         self.ignore_deprecations: Callable[[], bool] = lambda: False
+        #: An interactive session (the REPL): declaring a global again
+        #: replaces it, as entering a definition again should.
+        self.interactive = False
 
     # ------------------------------------------------------------- diagnostics
 
@@ -759,6 +762,8 @@ class Checker(ExprChecks, StmtChecks):
             d.id = gid
             return False
         func = isinstance(gid.type, FuncType)
+        if self.interactive and not func:
+            return True
         if gid.is_redef or (d.init is None and d.attrs and not func):
             where = d.init.span if d.init is not None else d.span
             self.warn(

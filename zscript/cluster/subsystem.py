@@ -143,8 +143,10 @@ class ClusterSubsystem:
         the ZeroMQ backend and the layout's settings, as zeekctl's generated
         scripts select them.  With a ``cluster-layout`` script of the user's,
         the user's scripts choose, as in Zeek."""
-        if not self.enabled or self.layout is None:
-            return
+        if self.enabled and self.layout is not None:
+            self._load_cluster_scripts()
+
+    def _load_cluster_scripts(self) -> None:
         from ..diagnostics import SourceFile
 
         host = self.host

@@ -43,9 +43,17 @@ from .addresses import (
 )
 from .containers import Set, Vector
 from .errors import InvalidCast
-from .values import box, type_of, unbox
+from .values import Record, box, type_of, unbox
 
-__all__ = ["c_strtol", "can_cast_value", "cast_value", "read_count", "read_double", "read_int"]
+__all__ = [
+    "c_strtol",
+    "can_cast_value",
+    "cast_value",
+    "read_count",
+    "read_double",
+    "read_int",
+    "received_data",
+]
 
 _M64 = (1 << 64) - 1
 _INT_MAX = (1 << 63) - 1
@@ -227,8 +235,30 @@ def _type_text(t: Type | None) -> str:
     return t.describe() if not isinstance(t, TypeType) else str(t)
 
 
+def received_data(v):
+    """The opaque of a ``Broker::Data`` record (a value received from the
+    network in an ``any`` slot, which converts itself: ``cast_to``), else None."""
+    if isinstance(v, Record) and v._rtype.name == "Broker::Data":
+        d = getattr(v, "f_data", None)
+        if hasattr(d, "cast_to"):
+            return d
+    return None
+
+
+def _wants_conversion(dst: Type) -> bool:
+    return dst.tag != "any" and getattr(dst, "name", None) != "Broker::Data"
+
+
 def cast_value(v, src: Type, dst: Type):
     """``v as dst`` for ``v`` of static type ``src``; raises :class:`InvalidCast`."""
+    data = received_data(v) if src.tag == "any" else None
+    if data is not None and _wants_conversion(dst):
+        try:
+            return data.cast_to(dst)
+        except ValueError:
+            raise InvalidCast(
+                f"invalid cast of value with type 'Broker::Data' to type '{_type_text(dst)}'"
+            ) from None
     val, actual = _dynamic(v, src)
     if actual is not None:
         try:
@@ -242,6 +272,9 @@ def cast_value(v, src: Type, dst: Type):
 
 def can_cast_value(v, src: Type, dst: Type) -> bool:
     """``v ?as dst``."""
+    data = received_data(v) if src.tag == "any" else None
+    if data is not None and _wants_conversion(dst):
+        return data.can_cast_to(dst)
     val, actual = _dynamic(v, src)
     if actual is None:
         return False

@@ -18,6 +18,8 @@ __all__ = [
     "AssertionFailure",
     "FieldMissing",
     "InvalidCast",
+    "NO_VALUE",
+    "NoReturnValue",
     "ScriptError",
     "UninitializedValue",
     "ZeekExit",
@@ -58,6 +60,50 @@ class InvalidCast(ScriptError):
 
 class UninitializedValue(ScriptError):
     pass
+
+
+class NoReturnValue(ScriptError):
+    """A value that a function ended without was used.
+
+    Zeek warns ("non-void function returning without a value") and the null
+    result makes the statement that uses it do nothing; here the warning is
+    printed where the function ended and the use ends the handler, without a
+    second message (``silent``).
+    """
+
+    silent = True
+
+
+class _NoValue:
+    """What a call of a function that ended without ``return`` gives
+    (:data:`NO_VALUE`): discarding it is fine, using it raises
+    :class:`NoReturnValue` (never a Python ``TypeError``)."""
+
+    __slots__ = ()
+
+    def _use(self, *args, **kwargs):
+        raise NoReturnValue("function returned no value")
+
+    def __repr__(self) -> str:
+        return "<no value>"
+
+    __bool__ = __str__ = __len__ = __iter__ = __hash__ = __getitem__ = __contains__ = _use
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _use
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _use
+    __lt__ = __le__ = __gt__ = __ge__ = __neg__ = __pos__ = __abs__ = __invert__ = _use
+    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _use
+    __lshift__ = __rlshift__ = __rshift__ = __rrshift__ = __index__ = __int__ = _use
+    __float__ = __call__ = __getattr__ = _use
+
+    def __eq__(self, other):
+        return self._use() if other is not self else True
+
+    def __ne__(self, other):
+        return self._use() if other is not self else False
+
+
+#: The result of a function that ended without ``return`` (see :class:`_NoValue`).
+NO_VALUE = _NoValue()
 
 
 class AssertionFailure(ScriptError):

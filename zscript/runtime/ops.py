@@ -24,11 +24,11 @@ from .addresses import (
     subnet_bits,
     subnet_from_bits,
 )
-from .casts import can_cast_value, cast_value
+from .casts import can_cast_value, cast_value, received_data
 from .containers import Set, Table, Vector, vector_assign
 from .copying import deep_copy
 from .describe import escape_bytes
-from .errors import AssertionFailure, ScriptError
+from .errors import NO_VALUE, AssertionFailure, ScriptError
 from .files import ScriptFile, print_to
 from .values import EnumVal, Record, TypeVal, box, field_attr, record_class, type_of, unbox
 
@@ -61,11 +61,13 @@ def _warn(message: str) -> None:
 PLAIN_WARNINGS: list = [None]
 
 
-def noreturn(name: str) -> None:
-    """A function with a result ended without ``return`` (src/Func.cc)."""
+def noreturn(name: str):
+    """A function with a result ended without ``return`` (src/Func.cc): warn,
+    and give :data:`~.errors.NO_VALUE`, which the caller may discard but not use."""
     sink = PLAIN_WARNINGS[0]
     if sink is not None:
         sink(f"non-void function returning without a value: {name}")
+    return NO_VALUE
 
 
 def csub(a: int, b: int) -> int:
@@ -467,18 +469,8 @@ def _compatible(actual: Type | None, target: Type) -> bool:
     return True
 
 
-def _received_data(v):
-    """The opaque of a ``Broker::Data`` record (a value received in an
-    ``any`` slot, which converts itself: ``cast_to``), else None."""
-    if isinstance(v, Record) and v._rtype.name == "Broker::Data":
-        d = getattr(v, "f_data", None)
-        if hasattr(d, "cast_to"):
-            return d
-    return None
-
-
 def is_(v, t: Type) -> bool:
-    data = _received_data(v)
+    data = received_data(v)
     if data is not None and t.tag != "any" and getattr(t, "name", None) != "Broker::Data":
         return data.can_cast_to(t)
     return _compatible(type_of(v), t)

@@ -63,16 +63,22 @@ def load_plugin(group: str, tag: str):
     if not tag.startswith(prefix):
         return None
     name = tag[len(prefix) :].lower()
-    from importlib.metadata import entry_points  # slow to import: not at start-up
-
+    target = _BUILTIN[group].get(name)
+    if target is not None:  # ours first: entry points are slow to look up
+        module, _, attr = target.partition(":")
+        return getattr(importlib.import_module(module), attr)
     for ep in entry_points(group=group):
         if ep.name == name:
             return ep.load()
-    target = _BUILTIN[group].get(name)
-    if target is None:
-        return None
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return None
+
+
+def entry_points(*, group: str):
+    """The installed entry points of ``group`` (importlib.metadata is slow to
+    import: only when a plugin that is not built in is asked for)."""
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group)
 
 
 class BackendHandle:

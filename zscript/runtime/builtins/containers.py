@@ -21,7 +21,7 @@ from ...types import COUNT, TableType, VectorType
 from .. import zeekorder
 from ..bifs import bif
 from ..containers import Set, Table, Vector
-from ..errors import ScriptError
+from ..errors import NO_VALUE, ScriptError
 from ._support import builtin_error, static_arg_type
 
 __all__ = []
@@ -87,7 +87,7 @@ def _sort_key(ctx, name: str, v, rest):
 
 def _compare(cmp, a, b) -> int:
     r = cmp(a, b)
-    if r is None:
+    if r is None or r is NO_VALUE:
         # Zeek reports this at the comparison function (src/Val.cc).
         raise ScriptError(
             "comparison function did not return a value",
