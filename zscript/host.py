@@ -552,8 +552,12 @@ class Host(ScriptLoading):
     def _schedule_sweep(self) -> None:
         interval = self._global_value("table_expire_interval", 10.0)
         self._sweep_timer = self.loop.timers.add(
-            self.loop.network_time + interval, self._sweep, "TableValTimer"
+            self.loop.network_time + interval, self._sweep, "TableValTimer", self._nothing_expires
         )
+
+    def _nothing_expires(self) -> bool:
+        """The expiry sweep only keeps itself going while every expiring table is empty."""
+        return not any(len(ref() or ()) for ref in self._expiring.values())
 
     def _sweep(self) -> None:
         self._sweep_timer = None
@@ -573,9 +577,10 @@ class Host(ScriptLoading):
             for key in expired:
                 if not dict.__contains__(tbl, key):
                     continue  # removed by an earlier &expire_func (clear_table ...)
-                fn = tbl.expire_func() if tbl.expire_func is not None else None
+                fn = tbl.expire_func
                 if fn is not None:
                     try:
+                        fn = fn()  # the &expire_func expression, evaluated now
                         extra = fn(tbl, *key) if type(key) is tuple else fn(tbl, key)
                     except Exception as exc:  # noqa: BLE001
                         self.reporter.exception(exc)

@@ -53,6 +53,8 @@ class EventLoop:
         self.terminate_requested = False
         #: Set by :meth:`stop`.
         self.stop_requested = False
+        #: Rounds of virtual time advanced straight to the next timer.
+        self._virtual_rounds = 0
         #: Number of I/O sources that keep the loop alive (Zeek's counting sources).
         self.sources = 0
         self.exit_only_after_terminate: Callable[[], bool] = lambda: False
@@ -228,12 +230,17 @@ class EventLoop:
             return
         nt = self.timers.next_time()
         if self.clock.virtual and self.sources == 0:
-            if nt is None:
+            if nt is None or self.timers.only_background():
                 if self.triggers.waiting or self.exit_only_after_terminate():
                     # Nothing can ever happen: stop rather than hang.
                     self.terminate_requested = True
-                return
+                    return
+                if nt is None:
+                    return
             self.clock.advance_to(nt)
+            self._virtual_rounds += 1
+            if self._virtual_rounds % 64 == 0:
+                await asyncio.sleep(0)  # let signal handlers (SIGTERM) run
             return
         if len(self.queue):
             # Events left after two generations (or queued since): no waiting.

@@ -32,7 +32,7 @@ import time
 import traceback
 
 from ..diagnostics import render_runtime
-from ..runtime.errors import ScriptError, message_for
+from ..runtime.errors import ScriptError, message_for, used_no_value
 from ..runtime.linemap import caller_location, describe_node, locate
 
 __all__ = ["BURST", "WINDOW", "Reporter"]
@@ -83,7 +83,7 @@ class Reporter:
         out.flush()
 
     def exception(self, exc: BaseException) -> None:
-        if getattr(exc, "silent", False):
+        if getattr(exc, "silent", False) or used_no_value(exc):
             return
         kind, message, show_expr = message_for(exc)
         span, node = locate(exc)

@@ -19,21 +19,47 @@ import heapq
 import time
 from collections.abc import Callable
 
-__all__ = ["MAX_TIMER_EXPIRES", "Timer", "TimerQueue", "VirtualClock", "WallClock"]
+__all__ = [
+    "BACKGROUND_KINDS",
+    "MAX_TIMER_EXPIRES",
+    "Timer",
+    "TimerQueue",
+    "VirtualClock",
+    "WallClock",
+]
 
 MAX_TIMER_EXPIRES = 300
 
+#: Timer kinds that only keep the process's own machinery going (they re-arm
+#: themselves and never make script code run): with nothing else pending,
+#: virtual time does not run on for them (see ``EventLoop._wait``).
+BACKGROUND_KINDS = frozenset({"LogFlushWriteBufferTimer"})
+
 
 class Timer:
-    __slots__ = ("callback", "cancelled", "kind", "when")
+    __slots__ = ("background", "callback", "cancelled", "kind", "when")
 
-    def __init__(self, when: float, callback: Callable[[], None], kind: str = ""):
+    def __init__(
+        self,
+        when: float,
+        callback: Callable[[], None],
+        kind: str = "",
+        background: Callable[[], bool] | None = None,
+    ):
         self.when = when
         self.callback = callback
         self.cancelled = False
         #: Zeek's timer type name ("ScheduleTimer", "TriggerTimer", ...; "" if none
         #: applies), the ``type`` label of ``zeek_timers_pending``.
         self.kind = kind
+        #: Whether the timer, now, only keeps the process's machinery going
+        #: (see :meth:`TimerQueue.only_background`); None: by its kind.
+        self.background = background
+
+    def is_background(self) -> bool:
+        if self.background is not None:
+            return self.background()
+        return self.kind in BACKGROUND_KINDS
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -46,11 +72,20 @@ class TimerQueue:
         #: Timers ever added (Zeek's cumulative ``zeek_timers_total``).
         self.added = 0
 
-    def add(self, when: float, callback: Callable[[], None], kind: str = "") -> Timer:
-        """Run ``callback`` at ``when``; ``kind`` is Zeek's timer type name, if one applies."""
+    def add(
+        self,
+        when: float,
+        callback: Callable[[], None],
+        kind: str = "",
+        background: Callable[[], bool] | None = None,
+    ) -> Timer:
+        """Run ``callback`` at ``when``; ``kind`` is Zeek's timer type name, if
+        one applies; ``background()`` says whether the timer, when asked, only
+        keeps machinery going (default: whether ``kind`` is in
+        :data:`BACKGROUND_KINDS`)."""
         self._seq += 1
         self.added += 1
-        t = Timer(when, callback, kind)
+        t = Timer(when, callback, kind, background)
         heapq.heappush(self._heap, (when, self._seq, t))
         return t
 
@@ -59,6 +94,15 @@ class TimerQueue:
         while h and h[0][2].cancelled:
             heapq.heappop(h)
         return h[0][0] if h else None
+
+    def only_background(self) -> bool:
+        """Whether every pending timer only keeps machinery going (a
+        :data:`BACKGROUND_KINDS` kind, or its ``background()`` says so);
+        False when none is pending."""
+        h = self._heap
+        if not h or not h[0][2].is_background():
+            return False  # the common case: decided by the next timer
+        return all(t.cancelled or t.is_background() for _, _, t in h)
 
     def __len__(self) -> int:
         return sum(1 for _, _, t in self._heap if not t.cancelled)

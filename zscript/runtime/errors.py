@@ -24,6 +24,7 @@ __all__ = [
     "UninitializedValue",
     "ZeekExit",
     "message_for",
+    "used_no_value",
 ]
 
 
@@ -104,6 +105,13 @@ class _NoValue:
 
 #: The result of a function that ended without ``return`` (see :class:`_NoValue`).
 NO_VALUE = _NoValue()
+
+
+def used_no_value(exc: BaseException) -> bool:
+    """Whether ``exc`` is a library's complaint about :data:`NO_VALUE` (a
+    function given it where it checks types itself, such as :mod:`re`): the
+    same quiet end of the handler as :class:`NoReturnValue`."""
+    return isinstance(exc, TypeError) and "'_NoValue'" in str(exc)
 
 
 class AssertionFailure(ScriptError):

@@ -35,6 +35,7 @@ from ...types import OpaqueType, Type, VectorType, same_type
 from .. import zeekhash
 from ..bifs import bif
 from ..containers import Vector
+from ..errors import NO_VALUE
 from ..values import type_of, unbox
 from ._support import reporter_error, reporter_warning
 from .hashing import binary_describe
@@ -328,7 +329,7 @@ def topk_add(ctx, handle, value):
 def topk_get_top(ctx, handle, k):
     if not handle.elements:
         reporter_error(ctx, "Cannot return topk of empty")
-        return None
+        return NO_VALUE  # Zeek returns a null value
     return Vector(VectorType(handle.elem_type), handle.top(k))
 
 
