@@ -173,17 +173,8 @@ class LogTransport:
         n = 0
         try:
             while n < 200:
-                frames = sock.recv_multipart(zmq.NOBLOCK)
+                self._take(sock.recv_multipart(zmq.NOBLOCK))
                 n += 1
-                if len(frames) != 4 or frames[0] != _TOPIC or frames[2] != LOG_FORMAT:
-                    self._bad(f"a message that is not a log batch in format {LOG_FORMAT.decode()}")
-                    continue
-                try:
-                    self.accept(frames[3])
-                except ValueError as e:
-                    self._bad(f"an undecodable log batch ({e})")
-                    continue
-                self.received += 1
         except zmq.Again:
             return
         except zmq.ZMQError:
@@ -204,18 +195,21 @@ class LogTransport:
             while time.monotonic() < deadline:
                 if not sock.poll(int(quiet * 1000)):
                     return
-                frames = sock.recv_multipart(zmq.NOBLOCK)
-                if len(frames) != 4 or frames[0] != _TOPIC or frames[2] != LOG_FORMAT:
-                    self._bad(f"a message that is not a log batch in format {LOG_FORMAT.decode()}")
-                    continue
-                try:
-                    self.accept(frames[3])
-                except ValueError as e:
-                    self._bad(f"an undecodable log batch ({e})")
-                    continue
-                self.received += 1
+                self._take(sock.recv_multipart(zmq.NOBLOCK))
         except zmq.ZMQError:
             return
+
+    def _take(self, frames: list[bytes]) -> None:
+        """One received message: a log batch is accepted, anything else counted."""
+        if len(frames) != 4 or frames[0] != _TOPIC or frames[2] != LOG_FORMAT:
+            self._bad(f"a message that is not a log batch in format {LOG_FORMAT.decode()}")
+            return
+        try:
+            self.accept(frames[3])
+        except ValueError as e:
+            self._bad(f"an undecodable log batch ({e})")
+            return
+        self.received += 1
 
     def _bad(self, what: str) -> None:
         self.malformed += 1

@@ -35,7 +35,7 @@ from ..diagnostics import render_runtime
 from ..runtime.errors import ScriptError, message_for, used_no_value
 from ..runtime.linemap import caller_location, describe_node, locate
 
-__all__ = ["BURST", "WINDOW", "Reporter"]
+__all__ = ["BURST", "WINDOW", "LibraryLogHandler", "Reporter"]
 
 #: Times the same message of zscript itself is printed per window.
 BURST = 5
@@ -45,12 +45,15 @@ WINDOW = 60.0
 _MAX_TRACKED = 1000
 
 
-class _LibraryLogs(logging.Handler):
-    """Library log records (warnings and worse) as rate-limited reporter warnings."""
+class LibraryLogHandler(logging.Handler):
+    """Library log records (warnings and worse) as one-line warnings:
+    ``warn(prefix + message)``, where ``prefix`` is fixed or, if None, the
+    logger's name and a colon."""
 
-    def __init__(self, reporter: Reporter):
+    def __init__(self, warn, prefix: str | None = None):
         super().__init__(logging.WARNING)
-        self.reporter = reporter
+        self._warn = warn
+        self._prefix = prefix
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -58,7 +61,8 @@ class _LibraryLogs(logging.Handler):
             if record.exc_info and record.exc_info[1] is not None:
                 exc = record.exc_info[1]
                 msg += f": {type(exc).__name__}: {exc}"
-            self.reporter.warning(f"{record.name}: {msg}")
+            prefix = self._prefix if self._prefix is not None else f"{record.name}: "
+            self._warn(prefix + msg)
         except Exception:  # noqa: BLE001 - logging must never raise
             pass
 
@@ -153,7 +157,7 @@ class Reporter:
     def route_library_logs(self, names=("asyncio",)):
         """Send the named loggers' records through :meth:`warning` until the
         returned function is called (which undoes it)."""
-        handler = _LibraryLogs(self)
+        handler = LibraryLogHandler(self.warning)
         loggers = [logging.getLogger(n) for n in names]
         saved = [(lg, lg.propagate) for lg in loggers]
         for lg in loggers:

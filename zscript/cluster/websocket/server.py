@@ -48,6 +48,7 @@ import socket
 
 from websockets.asyncio.server import ServerConnection, serve
 
+from ...engine.reporter import LibraryLogHandler
 from ...version import __version__
 from ..access import FULL_ACCESS
 from .client import CLOSE_TIMEOUT, WRITE_BUFFER_LIMIT, WebSocketClient
@@ -61,24 +62,6 @@ MAX_CLIENTS = 100
 HANDSHAKE_TIMEOUT = 10.0
 #: Bytes of automatic replies (pongs) a client may leave unread.
 AUTO_REPLY_LIMIT = 1 << 20
-
-
-class _ReporterHandler(logging.Handler):
-    """Library log records as one-line reporter warnings."""
-
-    def __init__(self, warn):
-        super().__init__(logging.WARNING)
-        self._warn = warn
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            msg = record.getMessage()
-            if record.exc_info and record.exc_info[1] is not None:
-                exc = record.exc_info[1]
-                msg += f": {type(exc).__name__}: {exc}"
-            self._warn(f"WebSocket: {msg}")
-        except Exception:  # noqa: BLE001 - logging must never raise
-            pass
 
 
 class _Connection(ServerConnection):
@@ -134,7 +117,7 @@ class WebSocketServer:
         self._terminated = False
         logger = logging.Logger("zscript.cluster.websocket")
         logger.propagate = False
-        logger.addHandler(_ReporterHandler(sub.host.reporter.warning))
+        logger.addHandler(LibraryLogHandler(sub.host.reporter.warning, "WebSocket: "))
         self._logger = logger
 
     # ------------------------------------------------------------ lifecycle
