@@ -29,6 +29,7 @@ import re
 import select
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -756,6 +757,18 @@ def _child(proto: Host, text: str, fd: int, run: bool) -> None:
 def run_cases(texts: list[str], jobs: int = JOBS, *, run: bool = False) -> list[dict]:
     """Check (and with ``run``, run) every text; each in a forked copy of one
     prepared Host."""
+    # Scripts that run may write files (logs, file bifs): in a scratch
+    # directory, never the caller's.
+    with tempfile.TemporaryDirectory(prefix="zscript-fuzz-") as scratch:
+        old_cwd = os.getcwd()
+        os.chdir(scratch)
+        try:
+            return _run_cases(texts, jobs, run)
+        finally:
+            os.chdir(old_cwd)
+
+
+def _run_cases(texts: list[str], jobs: int, run: bool) -> list[dict]:
     if not hasattr(os, "fork"):
         return [check_text(t, run=run) for t in texts]
     proto = new_host()
