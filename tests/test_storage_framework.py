@@ -74,13 +74,8 @@ def test_sync_api_and_errors():
         """
     )
     assert rc == 0
-    # Faults and bad input are also reported (Zeek only returns the codes).
-    assert err.splitlines() == [
-        "warning: Failed to open backend Storage::STORAGE_BACKEND_SQLITE: SQLite call failed: "
-        "unable to open database file",
-        "warning: Storage::STORAGE_BACKEND_SQLITE put failed: key of type count where the "
-        "backend stores string",
-    ]
+    # Faults and bad input are only returned as codes, as in Zeek: nothing on stderr.
+    assert err == ""
     u = "<uninitialized>"
     h = "<opaque of BackendHandleVal>"
     assert out.splitlines() == [
@@ -89,8 +84,7 @@ def test_sync_api_and_errors():
         f"value={h}]",
         f"Open result 2, [code=Storage::SUCCESS, error_str={u}, value={h}]",
         "Opened handle is open, T",
-        "Put result with bad key type, [code=Storage::KEY_TYPE_MISMATCH, error_str=key of type "
-        f"count where the backend stores string, value={u}]",
+        f"Put result with bad key type, [code=Storage::KEY_TYPE_MISMATCH, error_str={u}, value={u}]",
         f"[code=Storage::SUCCESS, error_str={u}, value={u}]",
         f"[code=Storage::KEY_EXISTS, error_str={u}, value={u}]",
         f"[code=Storage::SUCCESS, error_str={u}, value=value7890]",
@@ -219,10 +213,7 @@ def test_compound_types_roundtrip():
         """
     )
     assert rc == 0
-    assert err == (
-        "warning: Storage::STORAGE_BACKEND_SQLITE put failed: value of type string where the "
-        "backend stores table[count] of string\n"
-    )
+    assert err == ""
     assert out.splitlines() == [
         "Storage::SUCCESS",
         "[code=Storage::SUCCESS, error_str=<uninitialized>, value={",

@@ -229,6 +229,10 @@ global reporter_error: event(t: time, msg: string, location: string);
 ## ``base/frameworks/notice/weird`` logs them to ``weird.log``.
 global net_weird: event(name: string, addl: string, source: string);
 
+## Whether the process runs under a test suite: a few outputs (metric
+## labels, for one) are made deterministic when it is set.
+const running_under_test: bool = F &redef;
+
 ## How this process names itself in logs (the ``peer`` of ``weird.log``).
 const peer_description = "zeek" &redef;
 

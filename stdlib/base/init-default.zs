@@ -11,6 +11,8 @@
 @load base/utils/numbers
 
 @load base/frameworks/cluster
+@load base/frameworks/config
+@load base/frameworks/reporter
 @load base/frameworks/telemetry
 @load base/frameworks/storage
 

@@ -15,14 +15,16 @@ Asynchronous calls: a function containing ``return when`` returns a
 condition (:class:`Suspend`), even when the answer is already known (as
 Zeek's ``Frame::SetDelayed``); the result is cached per call site in the
 frame and the trigger is re-evaluated, now seeing the value, when the
-triggers are next processed.
+triggers are next processed.  A call that gives a
+:class:`~zscript.runtime.asyncval.Ready` does not suspend the condition (it is
+made again when the condition is re-evaluated, as a Zeek script function is).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..runtime.asyncval import Pending
+from ..runtime.asyncval import Pending, Ready
 from .timers import TimerQueue
 
 __all__ = ["Pending", "Suspend", "Trigger", "TriggerManager"]
@@ -142,6 +144,8 @@ class TriggerManager:
         # body runs when the triggers are next processed, not inside the
         # statement that started it.
         result = fn(*args)
+        if type(result) is Ready:  # answered without waiting: not delayed, not cached
+            return result.value
         cache[site] = result
         if type(result) is not Pending or result.done:
             self._ready = True

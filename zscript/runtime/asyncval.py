@@ -6,13 +6,18 @@ storage operation, a DNS lookup ...) return a :class:`Pending`.  Inside a
 suspends the condition until :meth:`Pending.resolve` is called, then
 re-evaluates it.  Whoever resolves a Pending from outside the event loop's
 thread must hand the call to the loop (``call_soon_threadsafe``).
+
+An asynchronous built-in that answers without waiting, the way a Zeek
+script wrapper answers by calling the synchronous built-in (the
+``Storage::Async`` functions on a ``forced_sync`` handle), returns a
+:class:`Ready`: the condition goes on with the value at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["Pending"]
+__all__ = ["Pending", "Ready"]
 
 
 class Pending:
@@ -33,3 +38,14 @@ class Pending:
         cbs, self.callbacks = self.callbacks, []
         for cb in cbs:
             cb(value)
+
+
+class Ready:
+    """The value of an asynchronous built-in that did not wait: a ``when``
+    condition that calls it is not delayed (unlike one whose call gave a
+    :class:`Pending`, even an already resolved one)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value

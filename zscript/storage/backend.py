@@ -339,9 +339,9 @@ class StorageBackend(ABC):
         if not self.is_open:
             return _not_open()
         if not self._same(key, self.key_type):
-            return self._mismatch("put", "key", key, self.key_type)
+            return self._mismatch("put", "key")
         if not self._same(value, self.val_type):
-            return self._mismatch("put", "value", value, self.val_type)
+            return self._mismatch("put", "value")
         try:
             k = self.serializer.serialize(unbox(key), self.key_type)
             v = self.serializer.serialize(unbox(value), self.val_type)
@@ -356,7 +356,7 @@ class StorageBackend(ABC):
             return _not_open()
         kt = self.key_type
         if type_of(key) is not kt and not self._same(key, kt):
-            return self._mismatch("get", "key", key, kt)
+            return self._mismatch("get", "key")
         try:
             k = self.serializer.serialize(unbox(key), kt)
         except SerializationError as e:
@@ -378,7 +378,7 @@ class StorageBackend(ABC):
         if not self.is_open:
             return _not_open()
         if not self._same(key, self.key_type):
-            return self._mismatch("erase", "key", key, self.key_type)
+            return self._mismatch("erase", "key")
         try:
             k = self.serializer.serialize(unbox(key), self.key_type)
         except SerializationError as e:
@@ -392,9 +392,9 @@ class StorageBackend(ABC):
         vt = type_of(v)
         return vt is t or (vt is not None and same_type(vt, t))
 
-    def _mismatch(self, op: str, what: str, v, t: Type) -> OperationResult:
+    def _mismatch(self, op: str, what: str) -> OperationResult:
         code = ReturnCode.KEY_TYPE_MISMATCH if what == "key" else ReturnCode.VAL_TYPE_MISMATCH
-        return self._early(op, code, f"{what} of type {type_of(v)} where the backend stores {t}")
+        return self._early(op, code)  # Zeek gives no error string here
 
     def _early(self, op: str, code: str, err: str = "") -> OperationResult:
         self.metrics.record(op, code, 0.0)

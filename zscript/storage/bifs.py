@@ -8,24 +8,24 @@ asynchronous ones may only be called in a ``when`` condition that has a
 :class:`~zscript.runtime.asyncval.Pending` that the event loop resolves
 when the operation completes, and the event loop keeps running meanwhile.
 A handle opened with ``forced_sync=T`` makes the asynchronous functions
-synchronous, as in Zeek.
+synchronous, as in Zeek: they answer with a
+:class:`~zscript.runtime.asyncval.Ready`, so the ``when`` body runs at once.
 
 Error strings are Zeek's: a failed open is ``Failed to open backend
 <tag>: <reason>`` (only the reason when a backend with its own connection,
 such as Redis, finds the failure after the open call, as Zeek's
 asynchronous backends do), a closed handle ``Backend is closed``; a key or value of
-the wrong type also gets one (Zeek leaves it unset).  Opening raises
+the wrong type gets none (as in Zeek).  Opening raises
 ``Storage::backend_opened``; a backend that loses its server raises
 ``Storage::backend_lost``.  Faults (a failed open, a lost connection, an
 operation failing for any reason but a missing or existing key or a closed
-handle) are also reported as reporter warnings, so they reach the logs
-even when a script ignores the result.
+handle) are not reported otherwise: as in Zeek (``src/storage/``), the
+result and the ``Storage::backend_lost`` event are all a script gets.
 """
 
 from __future__ import annotations
 
-from ..runtime.asyncval import Pending
-from ..runtime.builtins._support import reporter_warning
+from ..runtime.asyncval import Pending, Ready
 from ..runtime.values import TypeVal, record_class
 from .backend import ConfigError, OperationResult, ReturnCode, record_field
 from .manager import BackendHandle
@@ -67,10 +67,8 @@ class StorageBifs:
 
     # ------------------------------------------------------------- results
 
-    def result(self, r: OperationResult, handle: BackendHandle | None = None, op: str = ""):
-        """A ``Storage::OperationResult`` record for ``r`` (a fault is also reported)."""
-        if r.code not in _NOT_FAULTS and handle is not None:
-            self._warn(f"Storage::{handle.backend.tag} {op} failed: {r.error_str or r.code}")
+    def result(self, r: OperationResult):
+        """A ``Storage::OperationResult`` record for ``r``."""
         cls = self._result_cls
         if cls is None:
             cls = self._result_cls = record_class(self.host.script_type(_R))
@@ -125,16 +123,10 @@ class StorageBifs:
                 r = OperationResult(
                     r.code, f"Failed to open backend Storage::{handle.backend.tag}: {r.error_str}"
                 )
-            self._warn(r.error_str)
         r.value = handle
         return self.result(r)
 
-    def _warn(self, message: str) -> None:
-        reporter_warning(self.sub, message)
-
     def _lost(self, handle: BackendHandle, reason: str) -> None:
-        if reason != "Client disconnected":
-            self._warn(f"Storage::{handle.backend.tag} lost its connection: {reason}")
         self.host.raise_event("Storage::backend_lost", (handle.tag, handle.options, reason))
 
     def sync_open_backend(self, btype, options, key_type, val_type):
@@ -142,7 +134,7 @@ class StorageBifs:
 
     def async_open_backend(self, btype, options, key_type, val_type):
         if record_field(options, "forced_sync", False):
-            return self.sync_open_backend(btype, options, key_type, val_type)
+            return Ready(self.sync_open_backend(btype, options, key_type, val_type))
         if not self._check_when():
             return Pending()
         return self._open(btype, options, key_type, val_type, asynchronous=True)
@@ -150,7 +142,6 @@ class StorageBifs:
     def _open(self, btype, options, key_type, val_type, *, asynchronous: bool):
         prep = self._prepare_open(btype, options, key_type, val_type)
         if isinstance(prep, OperationResult):
-            self._warn(prep.error_str)
             return self.result(prep)
         handle, args = prep
         if isinstance(args, OperationResult):
@@ -175,7 +166,7 @@ class StorageBifs:
         self.sub.manager.unregister(handle)
         r = handle.backend.close()
         self.sub.bridge.arm()
-        return self.result(r, handle, "close")
+        return self.result(r)
 
     def sync_put(self, handle: BackendHandle, args):
         b = handle.backend
@@ -183,53 +174,59 @@ class StorageBifs:
             return self.result(_closed())
         key, value, overwrite, expire = _put_args(args)
         r = b.put(key, value, overwrite, expire, self.sub.loop.network_time)
-        return self.result(r, handle, "put")
+        return self.result(r)
 
     def sync_get(self, handle: BackendHandle, key):
         b = handle.backend
         if not b.is_open:
             return self.result(_closed())
-        return self.result(b.get(key, self.sub.loop.network_time), handle, "get")
+        return self.result(b.get(key, self.sub.loop.network_time))
 
     def sync_erase(self, handle: BackendHandle, key):
         b = handle.backend
         if not b.is_open:
             return self.result(_closed())
-        return self.result(b.erase(key), handle, "erase")
+        return self.result(b.erase(key))
 
     def async_close_backend(self, handle: BackendHandle):
-        if handle.forced_sync or not handle.is_open:
+        if handle.forced_sync:  # Zeek's wrapper calls the synchronous built-in
+            return Ready(self.sync_close_backend(handle))
+        if not handle.is_open:
             return self.sync_close_backend(handle)
         if not self._check_when():
             return Pending()
         self.sub.manager.unregister(handle)
-        return self._later(handle.backend.close_async(), lambda r: self.result(r, handle, "close"))
+        return self._later(handle.backend.close_async(), self.result)
 
     def async_put(self, handle: BackendHandle, args):
-        if handle.forced_sync or not handle.is_open:
+        if handle.forced_sync:  # Zeek's wrapper calls the synchronous built-in
+            return Ready(self.sync_put(handle, args))
+        if not handle.is_open:
             return self.sync_put(handle, args)
         if not self._check_when():
             return Pending()
         key, value, overwrite, expire = _put_args(args)
         fut = handle.backend.put_async(key, value, overwrite, expire, self.sub.loop.network_time)
-        return self._later(fut, lambda r: self.result(r, handle, "put"))
+        return self._later(fut, self.result)
 
     def async_get(self, handle: BackendHandle, key):
-        if handle.forced_sync or not handle.is_open:
+        if handle.forced_sync:  # Zeek's wrapper calls the synchronous built-in
+            return Ready(self.sync_get(handle, key))
+        if not handle.is_open:
             return self.sync_get(handle, key)
         if not self._check_when():
             return Pending()
         fut = handle.backend.get_async(key, self.sub.loop.network_time)
-        return self._later(fut, lambda r: self.result(r, handle, "get"))
+        return self._later(fut, self.result)
 
     def async_erase(self, handle: BackendHandle, key):
-        if handle.forced_sync or not handle.is_open:
+        if handle.forced_sync:  # Zeek's wrapper calls the synchronous built-in
+            return Ready(self.sync_erase(handle, key))
+        if not handle.is_open:
             return self.sync_erase(handle, key)
         if not self._check_when():
             return Pending()
-        return self._later(
-            handle.backend.erase_async(key), lambda r: self.result(r, handle, "erase")
-        )
+        return self._later(handle.backend.erase_async(key), self.result)
 
     def is_open(self, handle: BackendHandle) -> bool:
         return isinstance(handle, BackendHandle) and handle.is_open
@@ -250,18 +247,6 @@ class StorageBifs:
     def _check_when(self) -> bool:
         """Zeek's ``init_trigger``: an asynchronous call needs a ``when`` with a timeout."""
         return self.sub.check_when("Asynchronous storage operations must specify a timeout block")
-
-
-#: Codes that are answers, not faults: not reported.
-_NOT_FAULTS = frozenset(
-    (
-        ReturnCode.SUCCESS,
-        ReturnCode.KEY_NOT_FOUND,
-        ReturnCode.KEY_EXISTS,
-        ReturnCode.NOT_CONNECTED,
-        ReturnCode.IN_PROGRESS,
-    )
-)
 
 
 def _closed() -> OperationResult:
