@@ -360,6 +360,10 @@ event zeek_init()
 	print table_keys(t);
 	print "-- copy";
 	print copy(t);
+	print "-- any_set_to_any_vec";
+	local av = Option::any_set_to_any_vec(s);
+	for ( i in av )
+		print av[i];
 	}
 """
 
@@ -381,7 +385,12 @@ def test_without_zeek_order_tables_iterate_in_insertion_order():
     o = _sections(run(WALKS, zeek_order=False))
     keys = [str(i * 7) for i in range(12) if i != 2]
     assert o["for k"] == o["for k, v"] == o["print t"] == o["copy"] == keys
-    assert o["for e"] == o["print s"] == [f"k{i}" for i in range(12) if i != 3]
+    assert (
+        o["for e"]
+        == o["print s"]
+        == o["any_set_to_any_vec"]
+        == [f"k{i}" for i in range(12) if i != 3]
+    )
 
 
 def test_zeek_order_is_the_models_order_everywhere(tmp_path):
@@ -399,7 +408,7 @@ def test_zeek_order_is_the_models_order_everywhere(tmp_path):
     want_t = [str(k) for k in d.order()]
     assert want_t != sorted(want_t, key=int)  # the hash order is not insertion order
     assert o["for k"] == o["for k, v"] == o["print t"] == want_t
-    assert o["for e"] == o["print s"] == e.order()
+    assert o["for e"] == o["print s"] == o["any_set_to_any_vec"] == e.order()
     assert o["to_json"] == [",".join(f'"{k}"' for k in e.order())]  # (brackets stripped)
     # table_keys and copy build new tables by inserting in the source's order.
     f = ZeekDict()

@@ -10,5 +10,7 @@
 
 @load base/frameworks/logging
 @load base/frameworks/broker
+@load base/frameworks/input
 @load base/frameworks/cluster
+@load base/frameworks/config
 @load base/frameworks/telemetry/options

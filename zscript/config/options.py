@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 
+from ..runtime import zeekorder
 from ..runtime.builtins._support import builtin_error
 from ..runtime.containers import Vector
 from ..runtime.copying import deep_copy
@@ -158,7 +159,7 @@ class Options:
             builtin_error(self, "argument is not a set")
             return out
         elem_t = t.indices[0] if len(t.indices) == 1 else None
-        for k in s:
+        for k in zeekorder.keys(s):  # in the set's iteration order (Zeek's, in that mode)
             out.append(box(k, elem_t) if elem_t is not None else k)
         return out
 
