@@ -20,6 +20,7 @@ current message, in the order the lines were read.
 from __future__ import annotations
 
 from .convert import Converter, SkipLine, freeze_values
+from .hashes import new_hashes
 
 __all__ = ["AnalysisStream", "EventStream", "Stream", "TableStream"]
 
@@ -132,8 +133,8 @@ class TableStream(Stream):
         self.handler = handler
         self.is_set = table.ztype.is_set
         #: index hash -> (value hash, table key) of the current and the last reading.
-        self.curr: dict = {}
-        self.last: dict = {}
+        self.curr: dict = new_hashes()
+        self.last: dict = new_hashes()
 
     # ----------------------------------------------------------- helpers
 
@@ -242,7 +243,7 @@ class TableStream(Stream):
                     self._event(removed, idx_rec, value)
             self.table.zdelete(key)
         self.last = self.curr
-        self.curr = {}
+        self.curr = new_hashes()
         self.send_end_of_data()
 
     def _index_record_of_key(self, key):

@@ -122,7 +122,8 @@ class AsciiReader(ReaderBackend):
             self._open()
         if self.file is None:
             return True
-        self._read_lines()
+        if not self._read_lines():
+            return False  # an invalid line with fail_on_invalid_lines
         if mode != MODE_STREAM:
             self.end_current_send()
         self.stop_warning_suppression()
