@@ -815,3 +815,16 @@ event zeek_init()
     assert len(rotated_o) == 1 and "o.log" not in names
     assert rows_of(tmp_path / rotated_o[0]) == ["2"]
     assert out == "postprocessor, Log::WRITER_ASCII, o, F, T\n"
+
+
+def test_a_file_is_logged_as_its_name(tmp_path):
+    # Zeek's ValToLogVal logs a file value as the file's name (print shows
+    # ``file "NAME" of string``).
+    from zscript.logs.schema import value_converter
+    from zscript.runtime.files import ScriptFile
+
+    f = ScriptFile(str(tmp_path / "Foo.log"), "w", 0.0)
+    try:
+        assert value_converter(ScriptFile.ztype)(f) == str(tmp_path / "Foo.log")
+    finally:
+        f.close()

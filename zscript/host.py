@@ -112,6 +112,9 @@ class _BifContext(bifs_mod.BifContext):
     def current_event_time(self) -> float:
         return self.host.loop.network_time
 
+    def set_network_time(self, t: float) -> None:
+        self.host.loop.set_network_time(t)
+
     def terminate(self) -> bool:
         return self.host.loop.terminate()
 
@@ -742,10 +745,13 @@ class Host(ScriptLoading):
 
     def run(self) -> int:
         """Run the event loop to completion; return the process exit code."""
-        gid = self.checker.globals.get("exit_only_after_terminate")
-        if gid is not None:
-            name = gid.py_name
-            self.loop.exit_only_after_terminate = lambda: self.ns.get(name, False)
+        for option, attr, default in (
+            ("exit_only_after_terminate", "exit_only_after_terminate", False),
+            ("allow_network_time_forward", "time_forward", True),
+        ):
+            gid = self.checker.globals.get(option)
+            if gid is not None:
+                setattr(self.loop, attr, functools.partial(self.ns.get, gid.py_name, default))
         if self.reporter.errors:
             # As Zeek (zeek-setup.cc): an error reported while the scripts
             # were loading (a failed global initializer ...) ends the run.

@@ -229,6 +229,11 @@ global reporter_error: event(t: time, msg: string, location: string);
 ## ``base/frameworks/notice/weird`` logs them to ``weird.log``.
 global net_weird: event(name: string, addl: string, source: string);
 
+## Whether network time follows the clock when no packets are read (Zeek's
+## option of that name).  With F it stays where it is until
+## :zeek:see:`set_network_time` moves it (for tests that control time).
+const allow_network_time_forward = T &redef;
+
 ## Whether the process runs under a test suite: a few outputs (metric
 ## labels, for one) are made deterministic when it is set.
 const running_under_test: bool = F &redef;

@@ -58,6 +58,9 @@ class EventLoop:
         #: Number of I/O sources that keep the loop alive (Zeek's counting sources).
         self.sources = 0
         self.exit_only_after_terminate: Callable[[], bool] = lambda: False
+        #: Zeek's ``allow_network_time_forward``: when it says no, network
+        #: time moves only by ``set_network_time`` (timers wait for that).
+        self.time_forward: Callable[[], bool] = lambda: True
         #: The future the loop awaits while waiting (see :meth:`wake`), else None.
         self._waiter = None
         self._aloop = None  # the asyncio loop while running
@@ -77,8 +80,13 @@ class EventLoop:
 
     def update_time(self) -> None:
         t = self.clock.now()
-        if t > self.network_time:
+        if t > self.network_time and self.time_forward():
             self.network_time = t
+
+    def set_network_time(self, t: float) -> None:
+        """``set_network_time``: network time is ``t`` (also backwards), as Zeek's
+        ``run_state::detail::update_network_time``."""
+        self.network_time = t
 
     # ---------------------------------------------------------------- events
 
@@ -229,6 +237,10 @@ class EventLoop:
         if self.terminate_requested:
             return
         nt = self.timers.next_time()
+        if nt is not None and not self.time_forward():
+            if nt <= self.network_time:
+                return  # due: set_network_time moved network time past it
+            nt = None  # only set_network_time, in some handler, can bring it
         if self.clock.virtual and self.sources == 0:
             if nt is None or self.timers.only_background():
                 if self.triggers.waiting or self.exit_only_after_terminate():

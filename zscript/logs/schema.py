@@ -124,7 +124,7 @@ _ATOM_CONVERTERS: dict[str, Callable] = {
     "port": _port_num,
     "addr": _addr_text,
     "subnet": str,
-    "file": str,
+    "file": lambda f: f.name,  # a file is logged as its name (Zeek's ValToLogVal)
 }
 
 

@@ -87,6 +87,9 @@ class BifContext:
     def network_time(self) -> float:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def set_network_time(self, t: float) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
     def terminate(self) -> bool:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -430,6 +433,13 @@ def current_time():
 @bif("network_time", "function(): time", context=True)
 def network_time(ctx):
     return ctx.network_time()
+
+
+@bif("set_network_time", "function(nt: time): bool", context=True)
+def set_network_time(ctx, nt):
+    """Network time becomes ``nt``; meant for ``allow_network_time_forward=F``."""
+    ctx.set_network_time(nt)
+    return True
 
 
 @bif("current_event_time", "function(): time", context=True)
