@@ -228,3 +228,62 @@ event zeek_init() { print "zeek_init"; }
     assert proc.stderr == (
         f"Rotated/postprocessed leftover log '{tmp_path}/conn.log' -> '{rotated}' \n"
     )
+
+
+# ---------------------------------------------------------------- print log
+
+PRINTS = """
+redef Log::print_to_log = Log::%s;
+event zeek_init()
+    {
+    local f = open("other");
+    print f, "into, a file";
+    print "to stdout,", 2;
+    print f, T;
+    close(f);
+    print f, "closed";
+    }
+"""
+
+# (With REDIRECT_ALL this print would be logged too, raising the event again.)
+EVENTS = """
+event Log::log_print(rec: Log::PrintLogInfo)
+    {
+    print open_for_append("events"), |rec$vals|;
+    }
+"""
+
+
+def _rows(path) -> list[str]:
+    return [ln.split("\t", 1)[1] for ln in path.read_text().splitlines() if ln[0] != "#"]
+
+
+def test_print_to_log_stdout(tmp_path):
+    proc = run_script(tmp_path, PRINTS % "REDIRECT_STDOUT" + EVENTS)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    # Each value of a print is one element (a comma inside one is escaped).
+    assert _rows(tmp_path / "print.log") == ["to stdout\\x2c,2"]
+    assert (tmp_path / "other").read_text() == "into, a file\nT\n"
+    assert (tmp_path / "events").read_text() == "2\n"
+
+
+def test_print_to_log_all(tmp_path):
+    proc = run_script(
+        tmp_path, PRINTS.replace("\n", '\nredef Log::print_log_path = "p";', 1) % "REDIRECT_ALL"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert _rows(tmp_path / "p.log") == [
+        'file "other" of string,into\\x2c a file',
+        "to stdout\\x2c,2",
+        'file "other" of string,T',
+    ]
+    assert (tmp_path / "other").read_text() == ""
+
+
+def test_print_without_redirect(tmp_path):
+    proc = run_script(tmp_path, PRINTS % "REDIRECT_NONE")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "to stdout,, 2\n"
+    assert not (tmp_path / "print.log").exists()

@@ -351,13 +351,13 @@ class Host(ScriptLoading):
         if out is None:
             write = sys.stdout.write
 
-            def _print(s: str) -> None:
-                write(s + "\n")
+            def _print(*parts: str) -> None:
+                write(", ".join(parts) + "\n")
 
         else:
 
-            def _print(s: str) -> None:
-                out.write(s + "\n")
+            def _print(*parts: str) -> None:
+                out.write(", ".join(parts) + "\n")
 
         ns["_z_print"] = _print
         loop = self.loop

@@ -429,10 +429,12 @@ class CodeGen(ExprGen):
         exprs = s.exprs
         if exprs and exprs[0].type is not None and exprs[0].type.tag == "file":
             # ``print f, ...`` writes the line into the file.
-            text = self.print_code(exprs[1:]) if len(exprs) > 1 else "''"
-            self.emit(f"_z_fprint({self.expr(exprs[0])}, {text})", s.span)
+            # The values go separately: a redirect to the print log
+            # (``Log::print_to_log``) logs each of them.
+            parts = ", ".join(self.print_parts(exprs[1:]))
+            self.emit(f"_z_fprint({self.expr(exprs[0])}, {parts})", s.span)
             return
-        self.emit(f"_z_print({self.print_code(s.exprs)})", s.span)
+        self.emit(f"_z_print({', '.join(self.print_parts(s.exprs))})", s.span)
 
     def stmt_EventStmt(self, s: A.EventStmt) -> None:
         call = s.call

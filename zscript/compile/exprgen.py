@@ -721,7 +721,8 @@ class ExprGen:
 
     # -------------------------------------------------------------- printing
 
-    def print_code(self, exprs: list[A.Expr]) -> str:
+    def print_parts(self, exprs: list[A.Expr]) -> list[str]:
+        """Code for each value of a ``print``, formatted as ``print`` shows it."""
         parts = []
         for x in exprs:
             t = x.type
@@ -735,9 +736,7 @@ class ExprGen:
                 parts.append(f"('T' if {self.expr(x)} else 'F')")
             else:
                 parts.append(f"{self.const(formatter(t, True), 'f')}({self.expr(x)})")
-        if len(parts) == 1:
-            return parts[0]
-        return " + ', ' + ".join(parts)
+        return parts
 
     def describe_node(self, e: A.Expr) -> str:
         return expr_text(e)

@@ -28,6 +28,7 @@ from ..runtime.values import EnumVal, TypeVal, record_class
 from ..types import FuncType, RecordType, same_type
 from .limits import Limits
 from .manager import FilterSpec, LogManager, StreamSpec
+from .printlog import install_redirect
 from .services import LogServices
 
 __all__ = ["HostServices", "install"]
@@ -295,6 +296,7 @@ def install(host) -> LogManager:
     mgr = LogManager(HostServices(host))
     _register_bifs(host, mgr)
     host.on_start.append(lambda: _rotate_leftover_logs(mgr.services))
+    host.on_start.append(lambda: install_redirect(host, mgr))
     host.loop.on_shutdown.append(mgr.begin_shutdown)
     host.loop.on_exit.append(mgr.terminate)
     return mgr

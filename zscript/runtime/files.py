@@ -123,9 +123,10 @@ def rotate_path(name: str, now: float) -> str | None:
     return new_name
 
 
-def print_to(f: ScriptFile, text: str) -> None:
-    """``print f, ...``: one line of print output into ``f`` (nothing if closed)."""
-    f.write(text + "\n")
+def print_to(f: ScriptFile, *parts: str) -> None:
+    """``print f, ...``: one line of print output (the values, formatted) into
+    ``f`` (nothing if closed)."""
+    f.write(", ".join(parts) + "\n")
 
 
 def flush_all() -> None:

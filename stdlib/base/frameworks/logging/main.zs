@@ -36,7 +36,7 @@ export {
 	type Log::ID: enum {
 		## Placeholder.
 		UNKNOWN,
-		## Reserved for redirected ``print`` output (not implemented).
+		## ``print`` output redirected to a log (see :zeek:see:`Log::print_to_log`).
 		PRINTLOG,
 	};
 
@@ -348,6 +348,28 @@ export {
 	## Runs for every write before the filters' hooks; a ``break`` vetoes the
 	## write (filter hooks still run but cannot undo the veto).
 	global log_stream_policy: Log::StreamPolicyHook;
+
+	## One line of the print log: a redirected ``print``.
+	type PrintLogInfo: record {
+		ts: time &log;	##< When it was printed (network time).
+		vals: string_vec &log;	##< The printed values, as ``print`` shows each.
+	};
+
+	## Which ``print`` statements write to the print log instead.
+	type PrintLogType: enum {
+		REDIRECT_NONE,	##< None: ``print`` prints.
+		REDIRECT_STDOUT,	##< Those that would print to standard output.
+		REDIRECT_ALL,	##< Every one, also into files (the file is the first value).
+	};
+
+	## Whether ``print`` output goes to the print log (read when the run starts).
+	const print_to_log: PrintLogType = REDIRECT_NONE &redef;
+
+	## The path of the print log.
+	const print_log_path = "print" &redef;
+
+	## Raised for each line of the print log.
+	global log_print: event(rec: PrintLogInfo);
 }
 
 # All streams, also disabled ones.
@@ -547,4 +569,10 @@ function add_default_filter(id: ID) : bool
 function remove_default_filter(id: ID) : bool
 	{
 	return remove_filter(id, "default");
+	}
+
+event zeek_init() &priority=5
+	{
+	if ( print_to_log != REDIRECT_NONE )
+		create_stream(PRINTLOG, Stream($columns=PrintLogInfo, $ev=log_print, $path=print_log_path));
 	}
