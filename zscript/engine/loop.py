@@ -216,6 +216,7 @@ class EventLoop:
         pending, self._io_pending = self._io_pending, []
         for start in pending:
             start(self._aloop)
+        aborted = True
         try:
             while self.should_run():
                 await self._wait()
@@ -225,9 +226,17 @@ class EventLoop:
                 if self.terminate_requested:
                     self.reporter.write("received termination signal\n")
                     break
+            aborted = False
         finally:
             self._remove_signals()
-            self.shutdown(True)
+            if aborted:
+                # A fatal error (or exit()) ends the process at once, as
+                # Zeek's FatalError does: no events queued behind it, no
+                # net_done or zeek_done; only the machinery is closed.
+                self.terminating = True
+                self._run_on_exit()
+            else:
+                self.shutdown(True)
             self._aloop = None
             unroute()
 
@@ -308,6 +317,9 @@ class EventLoop:
         self.timers.expire(None, None)
         self.drain_all()
         self.triggers.clear()
+        self._run_on_exit()
+
+    def _run_on_exit(self) -> None:
         for cb in self.on_exit:
             try:
                 cb()
