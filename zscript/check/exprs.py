@@ -111,6 +111,16 @@ class ExprChecks:
         if src.tag == "void":
             self.error(e.span, f"value of type void used in {what}")
             return e
+        if (
+            t.tag == "time"
+            and what in ("assignment", "initialization")
+            and is_numeric(src)
+            and isinstance(e, A.Const)
+            and e.value == 0
+        ):
+            # Zeek's AssignExpr::TypeCheck: a constant zero may be assigned to
+            # a time ("allow assignments to zero as a special case").
+            return self.numeric_coerce(e, t)
         if is_numeric(t) and is_numeric(src):
             if assignable(t, src):
                 return self.numeric_coerce(e, t)

@@ -91,7 +91,12 @@ class StmtChecks:
         finally:
             self.func.loop_depth -= 1
 
-    def declare_local(self, name: str, t: Type, span, kind: str = "local") -> ID:
+    def declare_local(
+        self, name: str, t: Type, span, kind: str = "local", *, loop: bool = False
+    ) -> ID:
+        """A new local, or the existing one of that name.  A loop variable
+        (``loop``) may be an existing parameter, as in Zeek (parse.y's
+        ``for_head`` reuses any local identifier)."""
         f: FuncInfo = self.func
         if name == "_":
             # The blank identifier: may be "declared" any number of times, never read.
@@ -102,7 +107,7 @@ class StmtChecks:
         full = full_name(self.module, name)
         existing = f.locals.get(full)
         if existing is not None:
-            if existing.kind == "param" and kind == "local":
+            if existing.kind == "param" and kind == "local" and not loop:
                 self.error(span, f"'{name}' redeclared (it is a parameter)")
             elif existing.type is not None and t.tag != "error" and not same_type(existing.type, t):
                 self.error(
@@ -161,12 +166,14 @@ class StmtChecks:
             key_types = [ERROR] * len(s.keys)
             val_type = ERROR if s.value is not None else None
         s.key_ids = [
-            None if k == "_" else self.declare_local(k, t, s.span)
+            None if k == "_" else self.declare_local(k, t, s.span, loop=True)
             for k, t in zip(s.keys, key_types, strict=False)
         ]
         if s.value is not None:
             s.value_id = (
-                None if s.value == "_" else self.declare_local(s.value, val_type or ERROR, s.span)
+                None
+                if s.value == "_"
+                else self.declare_local(s.value, val_type or ERROR, s.span, loop=True)
             )
         self.func.loop_depth += 1
         try:
