@@ -62,6 +62,7 @@ class LogTransport:
         sndhwm: int = 1000,
         rcvhwm: int = 1000,
         linger_ms: int = 500,
+        ipv6: bool = False,
         curve: CurveKeys | None = None,
         socket_event: Callable[[int, int, str], None] | None = None,
     ):
@@ -89,6 +90,7 @@ class LogTransport:
             self.push = s
             s.setsockopt(zmq.LINGER, linger_ms)
             s.setsockopt(zmq.SNDHWM, sndhwm)
+            s.setsockopt(zmq.IPV6, int(ipv6))
             s.setsockopt(zmq.HEARTBEAT_IVL, 500)
             s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 1500)
             s.setsockopt(zmq.RECONNECT_IVL, 100)
@@ -115,6 +117,7 @@ class LogTransport:
             self.pull = s
             s.setsockopt(zmq.LINGER, 0)
             s.setsockopt(zmq.RCVHWM, rcvhwm)
+            s.setsockopt(zmq.IPV6, int(ipv6))
             try:
                 curve.configure_server(s)
                 self._auth = start_authenticator(self.ctx, curve)
@@ -278,6 +281,7 @@ class LogTransportSubsystem:
                 sndhwm=int(self._option("log_sndhwm", 1000)),
                 rcvhwm=int(self._option("log_rcvhwm", 1000)),
                 linger_ms=int(self._option("linger_ms", 500)),
+                ipv6=bool(self._option("ipv6", False)),
                 curve=cluster.curve if cluster is not None else None,
                 socket_event=cluster.socket_event if cluster is not None else None,
             )

@@ -38,7 +38,7 @@ event zeek_init() &priority=100
 
 		if ( n$node_type == Cluster::LOGGER ||
 		     (n$node_type == Cluster::MANAGER && Cluster::manager_is_logger) )
-			connect_log_endpoints += fmt("tcp://%s:%d", n$ip, port_to_count(n$p));
+			connect_log_endpoints += fmt("tcp://%s:%d", addr_to_uri(n$ip), port_to_count(n$p));
 		}
 
 	if ( |connect_log_endpoints| == 0 && |Cluster::nodes| > 1 )

@@ -4,6 +4,7 @@
 ##! endpoints from the cluster layout after loading it.
 
 @load base/frameworks/cluster
+@load base/utils/addrs
 
 module Cluster::Backend::ZeroMQ;
 
@@ -130,6 +131,6 @@ redef Cluster::worker_pool_spec = Cluster::PoolSpec($topic="zeek.cluster.pool.wo
 # A node that writes logs listens for them on its layout port.
 @if ( Cluster::local_node_type() == Cluster::LOGGER || (Cluster::manager_is_logger && Cluster::local_node_type() == Cluster::MANAGER) )
 @if ( Cluster::nodes[Cluster::node]$p != 0/unknown )
-redef listen_log_endpoint = fmt("tcp://%s:%d", Cluster::nodes[Cluster::node]$ip, port_to_count(Cluster::nodes[Cluster::node]$p));
+redef listen_log_endpoint = fmt("tcp://%s:%d", addr_to_uri(Cluster::nodes[Cluster::node]$ip), port_to_count(Cluster::nodes[Cluster::node]$p));
 @endif
 @endif
