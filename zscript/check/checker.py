@@ -593,7 +593,7 @@ class Checker(ExprChecks, StmtChecks):
             self.error(
                 a.span,
                 "&publish_on_change only applicable to global sets/tables",
-                f"&publish_on_change={self.describe_expr(a.value)}",
+                detail=f"&publish_on_change={self.describe_expr(a.value)}",
             )
             return e
         if rt is None or e.type.tag == "error":
@@ -604,7 +604,7 @@ class Checker(ExprChecks, StmtChecks):
             self.error(
                 a.value.span,
                 "&publish_on_change expects a record value of type PublishOnChangeAttr",
-                self.describe_expr(a.value),
+                detail=self.describe_expr(a.value),
             )
         return e
 

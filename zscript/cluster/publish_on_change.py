@@ -37,6 +37,7 @@ from ..runtime.containers import Vector
 from ..runtime.copying import deep_copy
 from ..runtime.describe import describe_raw
 from ..runtime.linemap import caller_location
+from ..runtime import zeekorder
 from ..runtime.values import Boxed, box, record_class, type_of, unbox
 from ..types import FuncType, TableType, same_type
 from .serializers._data import unwrap_data
@@ -357,7 +358,12 @@ class PublishOnChange:
         now = self.loop.network_time
         header = self.header(state.name, now)
         batch = []
-        items = table.items() if not table.ztype.is_set else ((k, None) for k in table)
+        # In the table's iteration order (Zeek's, in Zeek order mode), as
+        # Zeek's __publish_table walks it.
+        if table.ztype.is_set:
+            items = ((k, None) for k in zeekorder.keys(table))
+        else:
+            items = zeekorder.items(table)
         for key, value in items:
             batch.append(self.change_info(NEW, now, key, value, None, table))
             if len(batch) == n:
