@@ -33,11 +33,11 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 
+from ..runtime import zeekorder
 from ..runtime.containers import Vector
 from ..runtime.copying import deep_copy
 from ..runtime.describe import describe_raw
 from ..runtime.linemap import caller_location
-from ..runtime import zeekorder
 from ..runtime.values import Boxed, box, record_class, type_of, unbox
 from ..types import FuncType, TableType, same_type
 from .serializers._data import unwrap_data
