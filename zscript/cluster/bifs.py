@@ -14,11 +14,11 @@ live in script, as in Zeek) and publish there.
 from __future__ import annotations
 
 from ..runtime.addresses import Addr, Port, Subnet
-from ..runtime.containers import Table, Vector
+from ..runtime.containers import Table, Vector, new_set, new_table
 from ..runtime.linemap import caller_location
 from ..runtime.patterns import Pattern
 from ..runtime.values import Boxed, EnumVal, Record, box, type_of, unbox
-from ..types import ANY, FuncType, Type, VectorType, same_type
+from ..types import ANY, FuncType, TableType, Type, VectorType, same_type
 
 __all__ = ["register_bifs"]
 
@@ -96,6 +96,17 @@ def _check_args(name: str, ft: FuncType, args: tuple) -> list:
         pt = p.type
         if pt.tag == "any":
             out.append(a if type(a) is Boxed else box(v, actual) if actual is not None else v)
+            continue
+        if (
+            isinstance(actual, TableType)
+            and actual.is_unspecified
+            and isinstance(pt, TableType)
+            and actual.is_set == pt.is_set
+            and not len(v)
+        ):
+            # ``table()`` / ``set()``: coerced to the parameter's type, as
+            # Zeek's check_and_promote does for an unspecified table.
+            out.append(new_set(pt) if pt.is_set else new_table(pt))
             continue
         if actual is None or not _compatible(actual, pt):
             got = actual if actual is not None else "unknown"
@@ -216,7 +227,8 @@ def register_bifs(host, sub) -> None:
         try:
             payload = sub.serializer.serialize_event(ev.name, args, types)
         except sub.serialization_error as e:
-            report(_PublishError(str(e), with_call=True))
+            reported = getattr(e, "reported", None)
+            report(_PublishError(reported) if reported else _PublishError(str(e), with_call=True))
             return False
         if not backend.publish(topic, sub.fmt, payload):
             return False

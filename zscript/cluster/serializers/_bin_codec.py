@@ -38,6 +38,7 @@ from ._values import (
     MISSING,
     Mismatch,
     TypeCodec,
+    Unsupported,
     any_type_of,
     enum_by_name,
     field_layout,
@@ -80,7 +81,7 @@ class BinCodec(TypeCodec):
             write_varbyte(out, len(v))
             for x in v:
                 if x is None:
-                    raise Mismatch("serialization of vectors with holes is unsupported")
+                    raise Unsupported("serialization of vectors with holes is unsupported")
                 elem(x, out)
 
         return enc

@@ -30,6 +30,7 @@ from ._values import (
     MISSING,
     Mismatch,
     TypeCodec,
+    Unsupported,
     any_type_of,
     enum_by_name,
     field_layout,
@@ -65,7 +66,7 @@ class JsonCodec(TypeCodec):
 
             def enc_vector(v):
                 if None in v:
-                    raise Mismatch("serialization of vectors with holes is unsupported")
+                    raise Unsupported("serialization of vectors with holes is unsupported")
                 return {DT: "vector", "data": [elem(x) for x in v]}
 
             return enc_vector

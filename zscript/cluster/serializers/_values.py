@@ -91,6 +91,11 @@ class Mismatch(Exception):
     """Well-formed Broker data that does not convert to the declared type."""
 
 
+class Unsupported(Mismatch):
+    """A value Zeek's Broker conversion refuses with an error of its own
+    (``src/broker/Data.cc``: a vector with holes): reported as it is."""
+
+
 class Malformed(Exception):
     """A payload that is not valid Broker data (truncated, bad tag, bad length...)."""
 

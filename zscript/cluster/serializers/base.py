@@ -59,7 +59,21 @@ EventLookup = Callable[[str], FuncType | None]
 
 
 class SerializationError(Exception):
-    """An event could not be serialized or deserialized; ``str()`` is Zeek-like."""
+    """An event could not be serialized or deserialized; ``str()`` is Zeek-like.
+    ``reported`` is set when Zeek itself reports the cause as an error of its
+    own (then shown alone, without the publishing call)."""
+
+    reported: str | None = None
+
+
+def argument_error(i: int, name: str, t, e: Exception) -> SerializationError:
+    """Argument ``i`` (0-based) of event ``name`` did not encode as ``t``."""
+    from ._values import Unsupported
+
+    err = SerializationError(f"failed to serialize argument {i + 1} of event '{name}' as {t}: {e}")
+    if isinstance(e, Unsupported):
+        err.reported = str(e)
+    return err
 
 
 class UnknownEventError(SerializationError):

@@ -43,7 +43,7 @@ from ._bin_format import (
     write_varbyte,
 )
 from ._values import Malformed, Mismatch, render
-from .base import EventLookup, EventSerializer, SerializationError
+from .base import EventLookup, EventSerializer, SerializationError, argument_error
 
 __all__ = ["BrokerBinV1Serializer", "decode_data", "encode_data"]
 
@@ -96,9 +96,7 @@ class BrokerBinV1Serializer(EventSerializer):
             try:
                 (encoders.get(t) or self.codec.encoder(t))(args[i], out)
             except _ENCODE_ERRORS as e:
-                raise SerializationError(
-                    f"failed to serialize argument {i + 1} of event '{name}' as {t}: {e}"
-                ) from e
+                raise argument_error(i, name, t, e) from e
         if entry is None or entry[0] != arg_types:
             if len(self._enc_fast) >= 1024:
                 self._enc_fast.clear()

@@ -34,7 +34,7 @@ from ...types import Type
 from ._json_codec import JsonCodec
 from ._json_format import DT, latin1_to_text, node_from_json, text_to_latin1
 from ._values import Malformed, Mismatch, render
-from .base import EventLookup, EventSerializer, SerializationError
+from .base import EventLookup, EventSerializer, SerializationError, argument_error
 
 __all__ = [
     "BrokerJsonV1Serializer",
@@ -143,9 +143,7 @@ class BrokerJsonV1Serializer(EventSerializer):
             try:
                 encoded.append((encoders.get(t) or self.codec.encoder(t))(args[i]))
             except _ENCODE_ERRORS as e:
-                raise SerializationError(
-                    f"failed to serialize argument {i + 1} of event '{name}' as {t}: {e}"
-                ) from e
+                raise argument_error(i, name, t, e) from e
         content = [{DT: "string", "data": latin1_to_text(name)}, {DT: "vector", "data": encoded}]
         message = {DT: "vector", "data": [_ONE, _ONE, {DT: "vector", "data": content}]}
         try:
