@@ -160,6 +160,17 @@ function set_alive(pool: Pool, name: string, alive: bool): bool
 	return T;
 	}
 
+# Zeek's names for marking a member up or down (scripts and tests use them).
+function mark_pool_node_alive(pool: Pool, name: string): bool
+	{
+	return set_alive(pool, name, T);
+	}
+
+function mark_pool_node_dead(pool: Pool, name: string): bool
+	{
+	return set_alive(pool, name, F);
+	}
+
 event Cluster::node_up(name: string, id: string) &priority=10
 	{
 	for ( _, p in registered_pools )
@@ -181,7 +192,7 @@ function site_id_taken(pool: Pool, id: count): bool
 	return F;
 	}
 
-function add_member(pool: Pool, name: string): bool
+function init_pool_node(pool: Pool, name: string): bool
 	{
 	if ( name in pool$nodes )
 		return F;
@@ -283,7 +294,7 @@ event zeek_init() &priority=-5
 		for ( i, name in el$names )
 			{
 			if ( i < p$spec$max_nodes )
-				add_member(p, name);
+				init_pool_node(p, name);
 			else
 				rest += name;
 			}
@@ -307,7 +318,7 @@ event zeek_init() &priority=-5
 
 		while ( added < want )
 			{
-			add_member(p, el$names[el$next_idx]);
+			init_pool_node(p, el$names[el$next_idx]);
 			++added;
 			el$next_idx = (el$next_idx + 1) % |el$names|;
 			}
