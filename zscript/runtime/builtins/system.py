@@ -4,7 +4,9 @@ The command runs in the background through ``/bin/sh`` with its standard
 output sent to standard error, as ``(cmd) 1>&2 &``; the result is the shell's
 status for starting it (0), not the command's exit status, as in Zeek.
 ``system_env`` adds ``ZEEK_ARG_<NAME>`` variables (names upper-cased) to the
-command's environment only.
+command's environment only.  ``piped_exec`` runs a command with the given
+string on its standard input and waits for it (Zeek's ``popen``/``pclose``);
+the command's output goes where the script's goes.
 """
 
 from __future__ import annotations
@@ -40,3 +42,17 @@ def system_env(s, env):
     for k, v in env.items():
         full["ZEEK_ARG_" + str(k).upper()] = v
     return _run(s, full)
+
+
+@bif("piped_exec", "function(program: string, to_write: string): bool")
+def piped_exec(program, to_write):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    data = to_write.encode("latin-1", "replace") if isinstance(to_write, str) else bytes(to_write)
+    try:
+        subprocess.run(
+            [b"/bin/sh", b"-c", program.encode("latin-1", "replace")], input=data, check=False
+        )
+    except OSError:
+        return False
+    return True
