@@ -202,6 +202,15 @@ def test_run_bundled_example(tmp_path):
     assert "all ticks seen" in proc.stdout
 
 
+def test_run_script_named_without_suffix(tmp_path):
+    # As zeek: ``./boot`` on the command line is boot.zeek (or boot.zs).
+    write(tmp_path, "boot.zeek", 'print "boot";\n')
+    write(tmp_path, "main.zs", 'print "main";\n')
+    proc = run_cli("run", "standalone", "./boot", "./main", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "boot\nmain\n"
+
+
 def test_run_missing_file(tmp_path):
     proc = run_cli("run", "standalone", "nope.zs", cwd=tmp_path)
     assert proc.returncode == 1

@@ -81,7 +81,9 @@ def _load(host, files: list[str], code: str | None) -> bool:
         if not os.path.exists(f):
             from .loader import resolve_load
 
-            found = resolve_load(f, None)
+            # As Zeek: a script named on the command line is found as an
+            # @load would be from the working directory (``./x`` is x.zeek).
+            found = resolve_load(f, os.getcwd())
             if found is None:
                 sys.stderr.write(f"error: can't find {f}\n")
                 return False
