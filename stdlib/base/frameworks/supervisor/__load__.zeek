@@ -1,0 +1,2 @@
+@load ./control
+@load ./main
