@@ -138,9 +138,9 @@ class _BifContext(bifs_mod.BifContext):
     def builtin_error(self, message: str, detail: str | None = None) -> None:
         """Zeek's non-fatal builtin error, at the calling script expression."""
         from .diagnostics import render_runtime
-        from .runtime.linemap import caller_location, describe_node
+        from .runtime.linemap import builtin_call_location, describe_node
 
-        span, node = caller_location(3)
+        span, node = builtin_call_location(3)
         call = describe_node(node) or None
         text = f"{call} and {detail}" if call and detail is not None else (call or detail)
         self.host.reporter.errors += 1

@@ -179,20 +179,48 @@ def script_frames(depth: int = 1) -> list[tuple[str, Span | None]]:
     return out
 
 
+def _frame_location(f, lm):
+    idx = f.f_lasti // 2
+    pos = None
+    for i, p in enumerate(f.f_code.co_positions()):
+        if i == idx:
+            pos = p
+            break
+    if pos is None:
+        return lm.lookup(f.f_lineno, None, None)
+    return lm.lookup(pos[0] or f.f_lineno, pos[2], pos[3])
+
+
 def caller_location(depth: int = 2):
     """(span, node) of the script expression calling the current runtime helper."""
     f = sys._getframe(depth)
     while f is not None:
-        fn = f.f_code.co_filename
-        if fn in _MAPS:
-            idx = f.f_lasti // 2
-            pos = None
-            for i, p in enumerate(f.f_code.co_positions()):
-                if i == idx:
-                    pos = p
-                    break
-            if pos is None:
-                return _MAPS[fn].lookup(f.f_lineno, None, None)
-            return _MAPS[fn].lookup(pos[0] or f.f_lineno, pos[2], pos[3])
+        lm = _MAPS.get(f.f_code.co_filename)
+        if lm is not None:
+            return _frame_location(f, lm)
         f = f.f_back
     return None, None
+
+
+def builtin_call_location(depth: int = 2):
+    """Where a built-in function's error is reported: :func:`caller_location`,
+    except that a built-in named ``M::__f`` called by its script wrapper
+    ``M::f`` reports at the wrapper's call (Zeek's emit_builtin_error, in
+    src/Func.cc, does the same, so users see their own call)."""
+    f = sys._getframe(depth)
+    first = None
+    while f is not None:
+        lm = _MAPS.get(f.f_code.co_filename)
+        if lm is not None:
+            loc = _frame_location(f, lm)
+            if first is not None:
+                return loc
+            first = loc
+            callee = getattr(getattr(getattr(loc[1], "func", None), "id", None), "name", "")
+            mod, sep, short = callee.rpartition("::")
+            if not short.startswith("__") or len(short) <= 2:
+                return loc
+            if FUNC_NAMES.get(f.f_code.co_name) != mod + sep + short[2:]:
+                return loc
+        f = f.f_back
+    return first if first is not None else (None, None)

@@ -130,25 +130,22 @@ class WebSocketSubsystem:
     def listen(self, rec) -> bool:
         """``Cluster::__listen_websocket(options)``."""
         reporter = self.host.reporter
+        # Usage errors are Zeek's builtin errors: at the call, which is shown.
         try:
             opts = options_from_record(rec)
         except OptionsError as e:
-            reporter.error(str(e))
+            self.host.builtin_error(str(e))
             return False
         key = (opts.listen_addr, opts.listen_port)
         old = self.servers.get(key)
         if old is not None:
             if old.options == opts:
                 return True
-            reporter.error(f"Already listening on {opts.where()}")
+            self.host.builtin_error(f"Already listening on {opts.where()}")
             return False
-        backend = str(self.host.global_value("Cluster::backend", ""))
-        if backend != "Cluster::CLUSTER_BACKEND_ZEROMQ":
-            reporter.error(
-                "Cluster::listen_websocket: no cluster backend selected "
-                "(load policy/frameworks/cluster/backend/zeromq)"
-            )
-            return False
+        # As Zeek, the server listens whatever Cluster::backend is: a client
+        # that connects gets a backend of that kind (make_backend), or an
+        # error when there is none.
         from .server import WebSocketServer  # the WebSocket library loads on first use
 
         server = WebSocketServer(opts, self)

@@ -24,7 +24,7 @@ from ...diagnostics import render_runtime
 from ...types import Type
 from ..describe import describe_raw
 from ..errors import ScriptError
-from ..linemap import caller_location, describe_node
+from ..linemap import builtin_call_location, caller_location, describe_node
 from ..values import EnumVal, type_of, unbox
 
 __all__ = [
@@ -69,7 +69,7 @@ def builtin_error(ctx, message: str, arg=None) -> None:
     The detail names the call and, when given, the offending argument:
     ``error in f.zs, line 3: bad PTR name (ptr_name_to_addr(x) and x.y)``.
     """
-    span, node = caller_location(2)
+    span, node = builtin_call_location(2)
     detail = describe_node(node) or None
     if arg is not None:
         text = arg if isinstance(arg, str) else describe_arg(arg)
