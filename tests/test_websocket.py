@@ -459,6 +459,72 @@ def test_standalone_server_script(tmp_path):
     assert proc.returncode == 0, out.read_text()
 
 
+NONE_BACKEND = """
+redef exit_only_after_terminate = T;
+event Cluster::websocket_client_added(info: Cluster::EndpointInfo, subscriptions: string_vec)
+	{
+	print "added", subscriptions;
+	}
+event zeek_init()
+	{
+	local p = count_to_port(to_count(getenv("WS_PORT")), tcp);
+	print "listen", Cluster::listen_websocket([$listen_addr=127.0.0.1, $listen_port=p]);
+	}
+"""
+
+
+def test_clients_served_without_a_cluster_backend(tmp_path):
+    """With Cluster::backend NONE (bare mode, no backend loaded) the server still
+    listens and a client gets its ack, as with Zeek's None backend: its events
+    go nowhere, nothing fails."""
+    import signal
+    import subprocess
+    import sys
+
+    (ws_port,) = free_ports(1)
+    script = tmp_path / "none.zs"
+    script.write_text(NONE_BACKEND)
+    env = dict(os.environ, WS_PORT=str(ws_port), PYTHONUNBUFFERED="1")
+    out = tmp_path / "out"
+    with open(out, "wb") as f:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zscript", "run", "--bare", "standalone", str(script)],
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+        )
+    try:
+        url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
+        deadline = time.monotonic() + WAIT
+        while True:
+            try:
+                ws = connect(url, open_timeout=WAIT)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, out.read_text()
+                assert proc.poll() is None, out.read_text()
+                time.sleep(0.1)
+        with ws:
+            ws.send('["/test/topic"]')
+            assert recv_json(ws)["type"] == "ack"
+            ws.send(json.dumps(data_message("/test/topic", "ping", [s("x")])))
+            ws.send("[]")  # still open: a second handshake message is an error reply
+            assert recv_json(ws)["type"] == "error"
+        text = out.read_text()
+        assert "listen, T" in text
+        assert "added, [/test/topic]" in text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out.read_text()
+    assert "Traceback" not in out.read_text()
+
+
 def test_listen_checks_options(local_cluster):
     port, port2 = free_ports(2)
     cl = local_cluster({"manager": "manager"})

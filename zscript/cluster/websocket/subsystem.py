@@ -13,7 +13,8 @@ It is also the clients' link to the hosting node's cluster subsystem
 attributes and its event lookup):
 
 * :meth:`make_backend` gives a client its own ``ZeroMQBackend`` with the
-  hosting node's socket settings;
+  hosting node's socket settings (a :class:`NoneBackend` when
+  ``Cluster::backend`` is ``CLUSTER_BACKEND_NONE``, as Zeek's ``None``);
 * :meth:`decode` turns a client's data message into an event *as the
   hosting node declares it* (an event it does not declare, or arguments of
   other types, are "failed to create Zeek event");
@@ -186,6 +187,9 @@ class WebSocketSubsystem:
         from ..zeromq import ZeroMQBackend, ZeroMQOptions
 
         cl = self.cluster
+        backend_kind = str(self.host.global_value("Cluster::backend", ""))
+        if backend_kind == "Cluster::CLUSTER_BACKEND_NONE":
+            return NoneBackend(client.topic_seen)
         if cl.backend is None or cl.serializer is None:
             raise RuntimeError("this node's cluster backend is not running")
         opts = ZeroMQOptions(**vars(cl.backend.opts))
@@ -226,6 +230,9 @@ class WebSocketSubsystem:
     def publish(self, backend, msg) -> bool:
         """Publish a client's event through its backend; False if it was dropped."""
         cl = self.cluster
+        if isinstance(backend, NoneBackend):
+            self.stats.events_published += 1
+            return True
         payload = cl.serializer.serialize_event(msg.name, msg.args, msg.types)
         if backend.publish(msg.topic, cl.fmt, payload):
             self.stats.events_published += 1
@@ -320,3 +327,26 @@ class WebSocketSubsystem:
 
 def install(host) -> WebSocketSubsystem:
     return WebSocketSubsystem(host)
+
+
+class NoneBackend:
+    """A client's backend on a node whose ``Cluster::backend`` is
+    ``CLUSTER_BACKEND_NONE`` (Zeek's ``None`` backend plugin,
+    src/cluster/backend/none): subscriptions take effect at once, published
+    events go nowhere and nothing arrives.  The client is served (its ack,
+    pings, limits) without a cluster behind it."""
+
+    def __init__(self, topic_seen):
+        self._topic_seen = topic_seen
+
+    def subscribe(self, prefix: str) -> None:
+        self._topic_seen(prefix, True)
+
+    def unsubscribe(self, prefix: str) -> None:
+        pass
+
+    def publish(self, topic: str, fmt: bytes, payload: bytes) -> bool:
+        return True
+
+    def terminate(self) -> None:
+        pass
