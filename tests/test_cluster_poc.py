@@ -98,7 +98,7 @@ def test_publish_table_of_a_plain_table_is_an_error(tmp_path):
     )
     assert r.stdout == "F\n"
     assert re.search(
-        r"error in \S+publish-on-change\.zs, line \d+, column \d+: "
+        r"error in \S+publish-on-change\.zeek, line \d+, column \d+: "
         r"__publish_table: missing PublishOnChange state for table!",
         r.stderr,
     ), r.stderr
