@@ -185,6 +185,10 @@ class Diagnostic:
         (``yyerror`` in Zeek's ``src/parse.y``, or a fatal error).
     :param zeek_only: Zeek's follow-up message that the rich format leaves out
         (``fatal error: invalid definition ... (see previous errors)``).
+    :param unit_head: for a syntax error, the first tokens of the declaration
+        it is in, as ``(type, text, span)``: Zeek's parser knows what a name
+        is while it parses, so the loader may reword the error with what the
+        checker knows (``redef`` of a type name).
     """
 
     severity: str
@@ -198,6 +202,7 @@ class Diagnostic:
     zeek_where: str | None = None
     syntax: bool = False
     zeek_only: bool = False
+    unit_head: tuple = ()
 
 
 class ZScriptError(Exception):

@@ -426,7 +426,12 @@ class Checker(ExprChecks, StmtChecks):
             return
         attrs = self.check_attrs(fd.attrs, ft, "field")
         if redef and not ("&optional" in attrs or "&default" in attrs):
-            self.error(fd.span, f"extension field '{fd.name}' needs &optional or &default")
+            # Zeek: RecordType::AddFields (src/Type.cc), reported on the record's ID.
+            self.error(
+                fd.span,
+                f"extension field '{fd.name}' needs &optional or &default",
+                zeek=f"extension field must be &optional or have &default ({rt.name})",
+            )
         f = Field(fd.name, ft, attrs)
         rt.add_field(f)
         if rt not in self.touched_records:
@@ -661,6 +666,13 @@ class Checker(ExprChecks, StmtChecks):
             d.type.resolved = existing.value
             return
         t = self.resolve_type(d.type, type_name=full)
+        if t.tag == "error" and d.type.kind == "named":
+            # Zeek's add_type (src/Var.cc) refuses to alias a type that failed.
+            self.error(
+                d.span.first_line(),
+                "Error trying to create alias to nonexistent type",
+                zeek_only=True,
+            )
         if isinstance(t, BasicType) and t.tag != "error":
             alias = BasicType(t.tag)
             alias.name = full
@@ -807,7 +819,8 @@ class Checker(ExprChecks, StmtChecks):
             return
         d.id = gid
         if gid.kind == "type":
-            self.error(d.span, "use 'redef record' or 'redef enum' to extend a type")
+            self.diags.append(self.redef_of_type(d.name, gid, d.span.first_line()))
+            self.errors_seen += 1
             return
         if not gid.is_redef and gid.kind != "func":
             self.error(d.span, f"'{d.name}' is not a redef-able variable (add &redef)")
@@ -825,10 +838,40 @@ class Checker(ExprChecks, StmtChecks):
             d.init = init
         gid.attrs.update(self.check_attrs(d.attrs, t, "global"))
 
+    def redef_of_type(self, name: str, gid: ID, span: Span) -> Diagnostic:
+        """The error for ``redef NAME ...`` where NAME is a type; Zeek's parser
+        gives it as soon as it has read the name (``TOK_REDEF global_id`` in
+        ``src/parse.y``) and parses no further."""
+        tag = gid.value.tag if gid.value is not None else "error"
+        if tag in ("record", "enum"):
+            zeek = f"redef of {tag} type {name} is missing {tag} keyword"
+            hint = f"write 'redef {tag} {name} += {{ ... }};'"
+        else:
+            zeek = f"can not redef {tag} type {name}"
+            hint = "only record and enum types can be extended"
+        zeek += f', at or near "{name}"'
+        return Diagnostic("error", zeek, span, hint, syntax=True)
+
     def decl_RedefEnum(self, d: A.RedefEnum) -> None:
         tid = self.lookup(d.name, d.span)
         if tid is None or tid.kind != "type" or not isinstance(tid.value, EnumType):
-            self.error(d.span, f"'{d.name}' is not an enum type")
+            # Zeek's parse_redef_enum (src/parse.y) gives up at once: a fatal error.
+            self.errors_seen += 1
+            zeek = (
+                f'unknown enum identifier "{d.name}"'
+                if tid is None
+                else f'identifier "{d.name}" is not an enum'
+            )
+            self.diags.append(
+                Diagnostic(
+                    "fatal error",
+                    f"'{d.name}' is not an enum type",
+                    d.span.first_line(),
+                    self.suggest(d.name) if tid is None else None,
+                    zeek=zeek,
+                    syntax=True,
+                )
+            )
             return
         self.add_enum_names(tid.value, d.elems)
 

@@ -407,8 +407,12 @@ class ExprChecks:
             e.type = ERROR
             return e
         if not isinstance(bt, RecordType):
+            # Zeek: FieldExpr's constructor (src/Expr.cc), "not a record (r$a)".
             self.error(
-                e.span, f"'$' applied to a value of type {bt}", detail=self.describe_expr(e.base)
+                e.span,
+                f"'$' applied to a value of type {bt}",
+                detail=self.describe_expr(e.base),
+                zeek=f"not a record ({self.describe_expr(e)})",
             )
             e.type = ERROR
             return e
@@ -418,6 +422,7 @@ class ExprChecks:
                 e.span,
                 f"no field '{e.field}' in record type {bt.display()}",
                 self.field_hint(bt, e.field),
+                zeek=f"no such field in record ({self.describe_expr(e)})",
             )
             e.type = ERROR
             return e
@@ -597,6 +602,9 @@ class ExprChecks:
             self.error(
                 callee.span,
                 f'local identifier "{callee.name}" cannot be used to reference an event',
+                # Zeek's parser (src/parse.y, event_hdr) reports it when it has read the ')'.
+                zeek=f'local identifier "{callee.name}" cannot be used to reference an event'
+                ', at or near ")"',
             )
             self.check_exprs(call.args)
             call.type = ERROR

@@ -138,6 +138,8 @@ class UnitParser:
         self.mode = "decl"
         self._pending: list[Token | Directive | None] = []
         self._open_braces: list[Token] = []
+        #: The first two tokens of the current unit (see Diagnostic.unit_head).
+        self._head: list[Token] = []
 
     # ------------------------------------------------------------------ tokens
 
@@ -280,6 +282,9 @@ class UnitParser:
                     last_tok = tok
                     continue
                 ip = self.grammar.lark.parse_interactive(start=self._start_for(tok))
+                self._head = []
+            if len(self._head) < 2:
+                self._head.append(tok)
             builder.source = self.source
             try:
                 if self._accepts_end(ip) and not self._would_accept(ip, tok.type):
@@ -335,7 +340,10 @@ class UnitParser:
         expected = getattr(exc, "expected", None) or set()
         hint = self._hint(ip, tok, expected)
         msg = f"syntax error, at or near {_describe_token(tok)}"
-        self.errors.append(Diagnostic("error", msg, self._span(tok), hint, syntax=True))
+        head = tuple((t.type, t.value, self._span(t)) for t in self._head)
+        self.errors.append(
+            Diagnostic("error", msg, self._span(tok), hint, syntax=True, unit_head=head)
+        )
 
     def _eof_error(self, last_tok: Token | None) -> None:
         self._lex_errors()
