@@ -253,7 +253,7 @@ class Host(ScriptLoading):
         #: Loading stopped where Zeek's parser would stop (Zeek's format only).
         self.parse_stopped = False
         self.pragmas = Pragmas()
-        self.checker.ignore_deprecations = lambda: self.pragmas.ignore_deprecations
+        self.checker.ignore_deprecations = self.pragmas.quiet_at
         #: Where each file being loaded was loaded from (None: command line).
         self._loaded_from: list[Span | None] = []
         #: Set when :meth:`run` starts the event loop.

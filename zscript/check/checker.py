@@ -183,7 +183,7 @@ class Checker(ExprChecks, StmtChecks):
         #: The end of the record type being declared (Zeek's location for its errors).
         self.record_end: Span | None = None
         #: True while deprecation warnings are off (set by the host's pragmas).
-        self.ignore_deprecations: Callable[[], bool] = lambda: False
+        self.ignore_deprecations: Callable[[Span | None], bool] = lambda span: False
         #: An interactive session (the REPL): declaring a global again
         #: replaces it, as entering a definition again should.
         self.interactive = False
@@ -204,7 +204,7 @@ class Checker(ExprChecks, StmtChecks):
     ) -> None:
         """Zeek's deprecation warning for using ``what`` (an ID, or ``R$f``),
         unless ``@pragma push ignore-deprecations`` is in effect."""
-        if "&deprecated" not in attrs or self.ignore_deprecations():
+        if "&deprecated" not in attrs or self.ignore_deprecations(span):
             return
         advice = attrs["&deprecated"]
         advice = advice.value if isinstance(advice, A.Const) else None

@@ -40,7 +40,7 @@ from ..types import (
     max_numeric,
     same_type,
 )
-from .scope import ID, FuncInfo, full_name
+from .scope import ID, FuncInfo, full_name, short_name
 from .typerules import arith_result, assignable, bitwise_result, comparable, size_result
 
 __all__ = ["ExprChecks"]
@@ -287,14 +287,29 @@ class ExprChecks:
         """A local of an enclosing body used inside a lambda must be captured."""
         f = self.func
         while f is not None and f is not ident.func:
+            f.outer_refs[ident] = None
             if f.kind == "lambda":
-                self.error(
-                    e.span, f"no such local identifier: {e.name} (not captured by the lambda)"
-                )
-                return
-            if f.kind == "when":
-                f.outer_refs[ident] = None
+                return  # the lambda reports it (capture_error)
             f = f.parent
+
+    @staticmethod
+    def capture_error(desc: str, captured: list[tuple[str, ID]], used: dict[ID, str]) -> str | None:
+        """Zeek's ``LambdaExpr::CheckCaptures`` (``src/Expr.cc``): the first
+        problem of a capture list (names and the outer IDs they capture)
+        against the outer IDs the body uses (``desc``: what has the list)."""
+        matched: set[ID] = set()
+        for name, ident in captured:
+            if ident in matched:
+                return f"{name} listed multiple times in capture"
+            if ident in used:
+                matched.add(ident)
+        for ident, name in used.items():
+            if ident not in matched:
+                return f"{name} is used inside {desc} but not captured"
+        for name, ident in captured:
+            if ident not in matched:
+                return f"{name} is captured but not used inside {desc}"
+        return None
 
     # ------------------------------------------------------- index and fields
 
@@ -1250,6 +1265,7 @@ class ExprChecks:
         info = FuncInfo("lambda", "lambda", ft, outer, self.module)
         info.infer_return = e.infer_return and ft.ret.tag == "void"
         e.info = info
+        captured: list[tuple[str, ID, ID]] = []  # name, outer ID, the lambda's copy
         for cap in e.captures or []:
             ident = self.lookup(cap.name, cap.span, report=False)
             if ident is None:
@@ -1264,13 +1280,17 @@ class ExprChecks:
                 self.error(cap.span, f"cannot specify global in capture: {cap.name}")
                 continue
             if any(c[0] is ident for c in info.captures):
-                self.error(cap.span, f"{cap.name} listed multiple times in capture")
+                captured.append((cap.name, ident, None))
                 continue
-            cid = ID(ident.name, "local", ident.type, cap.span, is_global=False)
+            # The lambda's copy is the same variable to Zeek (a local of the
+            # same name in the body is "already defined" where it first was).
+            cid = ID(ident.name, "local", ident.type, ident.span or cap.span, is_global=False)
+            info.block_names[0].add(cap.name)
             cid.py_name = "c_" + cap.name
             cid.func = info
             info.locals[ident.name] = cid
             info.captures.append((ident, cap.deep))
+            captured.append((cap.name, ident, cid))
             cap.id = ident
         for p in ft.params:
             pid = ID(full_name(self.module, p.name), "param", p.type, e.sig.span, is_global=False)
@@ -1280,7 +1300,28 @@ class ExprChecks:
             info.params.append(pid)
         self.check_body(info, e.body)
         e.type = ft
+        self.check_lambda_captures(e, captured)
         return e
+
+    def check_lambda_captures(self, e: A.LambdaExpr, captured: list) -> None:
+        used = {ident: short_name(ident.name) for ident in e.info.outer_refs}
+        cids = {ident: cid for _, ident, cid in captured if cid is not None}
+        for ident, cid in cids.items():
+            if cid.used:
+                used[ident] = short_name(ident.name)
+        if e.captures is None:
+            if used:
+                names = list(used.values())
+                self.error(
+                    e.span,
+                    "lambda uses outer identifiers without [] captures: "
+                    + ("e.g., " if len(names) > 1 else "")
+                    + names[0],
+                )
+            return
+        problem = self.capture_error("lambda", [(n, i) for n, i, _ in captured], used)
+        if problem is not None:
+            self.error(e.span, problem, detail=self.describe_expr(e))
 
     def expr_ScheduleExpr(self, e: A.ScheduleExpr, expected):
         e.delay = self.check_expr(e.delay)

@@ -10,6 +10,7 @@ the trigger, as Zeek evaluates conditions and bodies on a copy of the frame.
 
 from __future__ import annotations
 
+from ..diagnostics import Span
 from ..syntax import ast as A
 from ..syntax.printer import stmt_text
 from ..types import (
@@ -387,6 +388,8 @@ class StmtChecks:
             if any(s.name in names for names in scopes):
                 prev = self.func.locals.get(full_name(self.module, s.name))
                 self.local_redeclared(s, prev, t)
+                if prev is not None:
+                    prev.used = True  # Zeek assigns to the one it has
             elif scopes:
                 scopes[-1].add(s.name)
         lid = self.declare_local(s.name, t, s.span, "const" if s.kind == "const" else "local")
@@ -494,7 +497,6 @@ class StmtChecks:
                     self.error(cap.span, f"no such local identifier: {cap.name}")
                     continue
                 cap.id = ident
-                info.outer_refs[ident] = None
                 info.captures.append((ident, cap.deep))
         self.func = info
         saved_cond = self.in_when_cond
@@ -520,11 +522,22 @@ class StmtChecks:
                     self.check_stmt(x)
             finally:
                 self.func = outer
-        if info.explicit_captures:
-            captured = {c[0] for c in info.captures}
-            for ref in info.outer_refs:
-                if ref not in captured and ref.func is not None and ref.func.kind != "top":
-                    self.error(s.span, f"'{short(ref.name)}' is used inside when but not captured")
+        used = {
+            ref: short(ref.name)
+            for ref in info.outer_refs
+            if ref.func is not None and ref.func.kind != "top"
+        }
+        captured = [(short(ident.name), ident) for ident, _ in info.captures]
+        problem = self.capture_error('"when" statement', captured, used)
+        if problem is not None:
+            # Zeek locates it from the end of the body when there is a timeout.
+            where = s.span
+            if s.timeout is not None:
+                where = Span(s.span.file, s.body.span.end_line, 1, s.span.end_line, s.span.end_col)
+            self.error(s.span, problem, detail=stmt_text(s), zeek_span=where)
+        # The code of the statement copies every captured local.
+        for ident, _ in info.captures:
+            info.outer_refs[ident] = None
 
 
 _IMPURE = (A.Call, A.HookCall, A.Assign, A.ScheduleExpr, A.LambdaExpr, A.WhenLocal)

@@ -126,7 +126,7 @@ class ScriptLoading:
         zeek = error_format() == "zeek"
         parser = self.unit_cache.parser(source, handler, recover=not zeek)
         self.code_cache.begin(self.unit_cache.key(source.text))
-        self.pragmas.enter_file()
+        self.pragmas.enter_file(source)
         taken = 0  # parser.errors taken so far (the recorder checks them all)
         try:
             for unit in parser.units():
