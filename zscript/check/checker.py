@@ -649,6 +649,8 @@ class Checker(ExprChecks, StmtChecks):
         try:
             for sub in d.decls:
                 self.check_decl(sub)
+                if self.diags and self.diags[-1].syntax:
+                    break  # Zeek's parser stopped there
         finally:
             self.in_export = was
 
@@ -717,6 +719,19 @@ class Checker(ExprChecks, StmtChecks):
 
     def decl_GlobalDecl(self, d: A.GlobalDecl) -> None:
         kind = {"global": "var", "const": "const", "option": "option"}[d.kind]
+        if self.in_export and d.name.startswith("::"):
+            # Zeek's lookup_identifier (src/parse.y): an error, then YYERROR.
+            self.errors_seen += 1
+            self.diags.append(
+                Diagnostic(
+                    "error",
+                    f"cannot use :: prefix in export section: {d.name}",
+                    d.span.first_line(),
+                    "an exported name belongs to the module; leave out the '::'",
+                    syntax=True,
+                )
+            )
+            return
         if kind == "option" and d.name.rpartition("::")[2] == "_":
             self.error(
                 d.span,

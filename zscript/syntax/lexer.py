@@ -306,6 +306,13 @@ class Lexer:
                 elif value == "local" and self.when_depths and self.depth >= self.when_depths[-1]:
                     lit = "WHEN_LOCAL"
                 return self._token(lit, value, start, end)
+            if value.startswith("::"):
+                # Zeek's scanner: GLOBAL_ID is "::" and one component only.
+                second = value.find("::", 2)
+                if second != -1:
+                    end = self.pos = start + second
+                    value = value[:second]
+                return self._token("GLOBAL_ID", value, start, end)
             return self._token("ID", value, start, end)
         if kind == "op":
             return self._operator(value, start, end)

@@ -173,7 +173,8 @@ class UnitParser:
             return "start_decl"
         if t == "FUNCTION":
             nxt = self._peek()
-            return "start_decl" if isinstance(nxt, Token) and nxt.type == "ID" else "start_stmt"
+            named = isinstance(nxt, Token) and nxt.type in ("ID", "GLOBAL_ID")
+            return "start_decl" if named else "start_stmt"
         if self.mode == "decl" and t in ("EVENT", "HOOK", "CONST"):
             return "start_decl"
         self.mode = "stmt"
