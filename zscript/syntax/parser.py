@@ -49,6 +49,8 @@ class _NoLexer(LarkLexer):
         raise NotImplementedError
 
 
+#: Directives that Zeek's scanner passes to its parser as tokens.
+_CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "else", "endif"})
 _DECL_STARTS = frozenset({"MODULE", "EXPORT", "GLOBAL", "OPTION", "REDEF", "TYPE"})
 _PUNCT_NAMES = {";": "';'", "}": "'}'", ")": "')'", "]": "']'"}
 
@@ -234,6 +236,13 @@ class UnitParser:
             self.errors.append(diag)
         return semi
 
+    def _flush_late_error(self, line: int | None) -> None:
+        """Report the pending error, located (for Zeek) at the next token's line."""
+        if line is not None:
+            self._late_error.zeek_span = Span(self.source, line, 1, line, 1)
+        self.errors.append(self._late_error)
+        self._late_error = None
+
     def _track_brace(self, tok: Token) -> None:
         if tok.type == "LBRACE":
             self._open_braces.append(tok)
@@ -252,6 +261,10 @@ class UnitParser:
         while True:
             tok = self._next()
             if isinstance(tok, Directive):
+                conditional = tok.name in _CONDITIONALS
+                if conditional and self._late_error is not None:
+                    # Zeek's scanner hands @if/@else ... to its parser as tokens.
+                    self._flush_late_error(tok.span.line)
                 if ip is not None and self._is_body_position(ip):
                     last_tok = self._misplaced_directive(tok, ip)
                 if ip is not None and self._accepts_end(ip):
@@ -261,12 +274,12 @@ class UnitParser:
                     yield result
                 if self.on_directive is not None:
                     self.on_directive(tok, self.lexer)
+                if conditional and self._late_error is not None and self.lexer.line > tok.span.line:
+                    # A skipped branch: its closing @else/@endif is Zeek's next token.
+                    self._flush_late_error(self.lexer.line)
                 continue
             if self._late_error is not None:
-                if tok is not None:
-                    self._late_error.zeek_span = Span(self.source, tok.line, 1, tok.line, 1)
-                self.errors.append(self._late_error)
-                self._late_error = None
+                self._flush_late_error(tok.line if tok is not None else None)
             if tok is None:
                 if ip is not None:
                     if self._accepts_end(ip):
