@@ -956,6 +956,10 @@ class Checker(ExprChecks, StmtChecks):
                     f"{t} and {canon}",
                 )
                 return
+        # Where it was declared and whether it is deprecated, for a handler
+        # that uses it (match_prototype).
+        t.decl_span = here
+        t.deprecation = next((_advice(a.value) for a in d.attrs if a.name == "&deprecated"), None)
         canon.prototypes.append(t)
 
     def decl_FuncDecl(self, d: A.FuncDecl) -> None:
@@ -1061,6 +1065,7 @@ class Checker(ExprChecks, StmtChecks):
             if [p.name for p in proto.params] == names and all(
                 same_type(p.type, q.type) for p, q in zip(proto.params, t.params, strict=True)
             ):
+                self.prototype_deprecations(gid, proto, t, d)
                 mapping = {}
                 for j, p in enumerate(t.params):
                     i = next(k for k, q in enumerate(canon.params) if q.name == p.name)
@@ -1072,6 +1077,36 @@ class Checker(ExprChecks, StmtChecks):
             return {i: i for i in range(len(t.params))}
         self.error(d.header_span, f"use of undeclared alternate prototype ({t} and {canon})")
         return None
+
+    def prototype_deprecations(self, gid: ID, proto: FuncType, t: FuncType, d) -> None:
+        """Zeek's warnings for a handler of a prototype with a deprecated
+        parameter or that is deprecated itself (``func_type_check`` and
+        ``get_prototype`` in ``src/Var.cc``), located at the handler and at
+        the prototype's declaration."""
+        if self.ignore_deprecations(d.header_span):
+            return
+        here = _line(d.header_span)
+        decl_span = getattr(proto, "decl_span", None) or _line(gid.span)
+        for p in proto.params:
+            if "&deprecated" in p.attrs:
+                advice = _advice(p.attrs["&deprecated"])
+                self.warn(
+                    d.header_span,
+                    f"use of deprecated parameter '{p.name}'" + (f": {advice}" if advice else ""),
+                    detail=str(t),
+                    zeek_span=here,
+                    related=decl_span,
+                )
+        deprecation = getattr(proto, "deprecation", None)
+        if deprecation is not None:
+            self.warn(
+                d.header_span,
+                f"use of deprecated '{short_name(gid.name)}' prototype"
+                + (f": {deprecation}" if deprecation else ""),
+                detail=str(t),
+                zeek_span=here,
+                related=decl_span,
+            )
 
     def check_body(self, info: FuncInfo, body: A.Block) -> None:
         saved = self.func
@@ -1120,3 +1155,8 @@ def ctor_decl_attrs(init) -> dict:
 # Constants used by sibling modules.
 COUNT_T = COUNT
 INTERVAL_T = INTERVAL
+
+
+def _advice(value) -> str:
+    """The text of ``&deprecated="..."`` ("" when it has none)."""
+    return value.value if isinstance(value, A.Const) and isinstance(value.value, str) else ""
