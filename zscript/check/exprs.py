@@ -1054,6 +1054,7 @@ class ExprChecks:
     def ctor_to_record(self, e, rt: RecordType, text: str | None = None) -> A.Expr:
         """Coerce an untyped record constructor to record type ``rt``; ``text``
         describes the constructor as Zeek does (default: the coercion)."""
+        coercion = text is None
         if text is None:
             text = f"(coerce {self.describe_expr(e)} to {rt.display()})"
         if isinstance(e, A.ListCtor) and e.fields is None:
@@ -1064,13 +1065,13 @@ class ExprChecks:
         for fa in e.fields:
             f = rt.field(fa.name)
             if f is None:
-                self.error(
-                    fa.span,
-                    f'orphaned field "{fa.name}" in record coercion',
-                    detail=self.describe_expr(e),
-                )
+                self.error(fa.span, f'orphaned field "{fa.name}" in record coercion', detail=text)
                 continue
+            before = len(self.diags)
+            vt = fa.value.type
             fa.value = self.coerce(fa.value, f.type, f"field '{fa.name}'")
+            if len(self.diags) > before and self.diags[-1].severity == "error":
+                self.zeek_field_clash(self.diags[-1], e, fa, f.type, vt, text if coercion else None)
             if f.attrs:
                 self.deprecated(e.span, f"{rt.display()}${f.name}", f.attrs, text)
         given = {fa.name for fa in e.fields}
@@ -1093,6 +1094,25 @@ class ExprChecks:
                 )
         e.type = rt
         return e
+
+    def zeek_field_clash(self, diag, e, fa, ft: Type, vt: Type, coercion: str | None) -> None:
+        """Zeek's wording for a field value of the wrong type: a coerced
+        ``[$f=...]`` fails in RecordCoerceExpr ("type clash for field"), a
+        named constructor in check_and_promote (``src/Expr.cc``), whose
+        messages are about the field's type and the value."""
+        if coercion is not None:
+            diag.zeek = f'type clash for field "{fa.name}" ({coercion} and {vt})'
+            diag.zeek_where = f"{e.span.location()} and {vt}"
+            return
+        value = self.describe_expr(fa.value)
+        arith = ("count", "int", "double")
+        if (ft.tag in arith) != (vt.tag in arith):
+            diag.zeek = f"arithmetic mixed with non-arithmetic ({ft} and {value})"
+        elif ft.tag != vt.tag:
+            diag.zeek = f"type clash ({ft} and {value})"
+        else:
+            return
+        diag.zeek_where = f"{ft} and {fa.value.span.location()}"
 
     def expr_SetCtor(self, e: A.SetCtor, expected):
         tt = expected if isinstance(expected, TableType) and expected.is_set else None
