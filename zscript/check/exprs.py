@@ -276,6 +276,7 @@ class ExprChecks:
             return te
         if not ident.is_global:
             self.check_capture(ident, e)
+            self.check_local_in_scope(ident, e)
         elif ident.attrs:
             self.deprecated(e.span, ident.name, ident.attrs)
         ident.used = True
@@ -291,6 +292,23 @@ class ExprChecks:
             if f.kind == "lambda":
                 return  # the lambda reports it (capture_error)
             f = f.parent
+
+    def check_local_in_scope(self, ident: ID, e: A.Name) -> None:
+        """A local used after the block that declared it ended: Zeek's
+        "use of out-of-scope local" (reported once, at the declaration)."""
+        block = ident.block
+        if block is None or ident.func is not self.func:
+            return
+        if any(b is block for b in self.func.block_names):
+            return
+        ident.block = None
+        self.error(
+            e.span,
+            f"'{e.name}' is used outside the block that declares it"
+            f" (line {ident.span.line}); declare it before that block",
+            zeek=f"use of out-of-scope local; move declaration to outer scope ({e.name})",
+            zeek_span=ident.span.first_line(),
+        )
 
     @staticmethod
     def capture_error(desc: str, captured: list[tuple[str, ID]], used: dict[ID, str]) -> str | None:
@@ -672,6 +690,14 @@ class ExprChecks:
         elif op == "-":
             if t.tag == "count":
                 e.type = INT
+                c = e.operand
+                if isinstance(c, A.Const) and isinstance(c.value, int) and c.value > 2**63:
+                    # Zeek's parser folds '-' and a count literal (src/parse.y).
+                    self.error(
+                        e.span,
+                        "literal is outside range of 'int' values",
+                        detail=f"-{c.value}",
+                    )
             elif t.tag in ("int", "double", "interval"):
                 e.type = t
             elif isinstance(t, VectorType) and t.elem is not None and is_numeric(t.elem):

@@ -161,6 +161,8 @@ class StmtChecks:
                 )
             key_types = [ERROR] * len(s.keys)
             val_type = ERROR if s.value is not None else None
+        for name in [*s.keys, *([s.value] if s.value is not None else [])]:
+            self.check_loop_variable(name, s)
         s.key_ids = [
             None if k == "_" else self.declare_local(k, t, s.span)
             for k, t in zip(s.keys, key_types, strict=False)
@@ -174,6 +176,36 @@ class StmtChecks:
             self.check_stmt(s.body)
         finally:
             self.func.loop_depth -= 1
+
+    def check_loop_variable(self, name: str, s: A.ForStmt) -> None:
+        """Zeek's for statement (``src/parse.y``): a loop variable must not be
+        a global or a constant; the error is at that ID's declaration, and
+        the loop then fails its type check."""
+        if name == "_":
+            return
+        ident = self.lookup(name, s.span, report=False)
+        if ident is None or ident.span is None:
+            return
+        problems = []
+        if ident.is_global and ident.kind in ("var", "const", "option", "func"):
+            problems.append("global variable")
+        if ident.kind == "const":
+            problems.append("constant")
+        for what in problems:
+            self.error(
+                s.span,
+                f"{what} '{name}' used as a 'for' loop variable",
+                zeek=f"{what} used in 'for' loop ({name})",
+                zeek_span=ident.span.first_line(),
+            )
+        if problems:
+            self.error(
+                s.span,
+                "the loop variable has no type of its own",
+                zeek=f"type clash in iteration ({self.describe_expr(s.iterable)} and error)",
+                zeek_where=f"{s.span.first_line().location()} and error",
+                zeek_only=True,
+            )
 
     def stmt_NextStmt(self, s) -> None:
         if self.func.loop_depth == 0:
@@ -393,6 +425,8 @@ class StmtChecks:
             elif scopes:
                 scopes[-1].add(s.name)
         lid = self.declare_local(s.name, t, s.span, "const" if s.kind == "const" else "local")
+        if scopes and not lid.is_global:
+            lid.block = scopes[-1]
         lid.attrs.update(self.check_attrs(s.attrs, t, "local"))
         lid.attrs.update(getattr(init, "attr_map", None) or {})
         s.id = lid
