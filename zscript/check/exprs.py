@@ -1201,6 +1201,14 @@ class ExprChecks:
                 if isinstance(x.target, A.ListCtor) and x.target.fields is None
                 else [x.target]
             )
+            if isinstance(x.target, A.ListCtor) and x.target.trailing_comma:
+                # Zeek's parser (src/parse.y, index lists before '=').
+                self.error(
+                    x.target.span,
+                    "no trailing comma in the index list of a table constructor",
+                    zeek="incorrect syntax for list expression on left-hand side of"
+                    f" assignment: trailing comma not allowed ({_args_text(keys)})",
+                )
             if tt is not None and not tt.is_unspecified:
                 keys = self.check_index_list(keys, tt, x)
                 val = self.coerce(self.check_expr(x.value, tt.yield_), tt.yield_, "table value")
@@ -1400,3 +1408,7 @@ class ExprChecks:
 
 # Re-exported for sibling modules.
 ENUM_T = EnumType
+
+
+def _args_text(es: list[A.Expr]) -> str:
+    return ", ".join(expr_text(x) for x in es)

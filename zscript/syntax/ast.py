@@ -307,6 +307,8 @@ class ListCtor(Expr):
 
     items: list[Expr]
     fields: list[FieldAssign] | None = None
+    #: Written with a comma after the last item (``[a, b, ]``).
+    trailing_comma: bool = False
 
 
 @node

@@ -455,7 +455,7 @@ class AstBuilder(Transformer):
         return A.HasField(c[0], c[2].value, span=self._span(c))
 
     def call(self, c):
-        args = c[2] if len(c) == 4 else ("exprs", [])
+        args = c[2] if len(c) == 4 else ("exprs", [])  # "exprs,": with a trailing comma
         if args[0] == "fields":
             return A.Call(c[0], [], args[1], span=self._span(c))
         return A.Call(c[0], args[1], span=self._span(c))
@@ -521,7 +521,7 @@ class AstBuilder(Transformer):
         kind, items = c[1]
         if kind == "fields":
             return A.ListCtor([], items, span=self._span(c))
-        return A.ListCtor(items, None, span=self._span(c))
+        return A.ListCtor(items, None, kind == "exprs,", span=self._span(c))
 
     def record_ctor(self, c):
         kind, items = c[2]
@@ -558,7 +558,9 @@ class AstBuilder(Transformer):
         return A.ScheduleExpr(c[1], c[3], span=self._span(c))
 
     def ctor_args(self, c):
-        return ("exprs", c[0]) if isinstance(c[0], list) else c[0]
+        if isinstance(c[0], list):
+            return ("exprs," if len(c) > 1 else "exprs", c[0])
+        return c[0]
 
     def expr_list(self, c):
         if len(c) == 1:
