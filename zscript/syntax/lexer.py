@@ -99,11 +99,13 @@ class IncompleteInput(Exception):
 class LexError(Exception):
     """A lexical error; ``zeek`` is Zeek's wording where it differs."""
 
-    def __init__(self, message: str, span: Span, zeek: str | None = None):
+    def __init__(self, message: str, span: Span, zeek: str | None = None, severity: str = "error"):
         super().__init__(message)
         self.message = message
         self.span = span
         self.zeek = zeek
+        #: "fatal error": Zeek's scanner gives up there.
+        self.severity = severity
 
 
 @attrs.define
@@ -357,6 +359,16 @@ class Lexer:
         if kind == "op":
             return self._operator(value, start, end)
         if kind == "string":
+            if "\x00" in value:
+                # Zeek's scanner (src/scan.l): a fatal error.
+                self.errors.append(
+                    LexError(
+                        "a string cannot contain a NUL byte; write \\x00 instead",
+                        self._span(start, end, self.line, self.line_start),
+                        "strings cannot contain NUL bytes - use a \\x00 escape sequence instead",
+                        "fatal error",
+                    )
+                )
             return self._token("STRING_LIT", value, start, end)
         if kind == "attr":
             return self._token("ATTR", value, start, end)

@@ -334,7 +334,10 @@ class UnitParser:
 
     def _lex_errors(self) -> None:
         for err in self.lexer.errors:
-            self.errors.append(Diagnostic("error", err.message, err.span, zeek=err.zeek))
+            fatal = err.severity != "error"
+            self.errors.append(
+                Diagnostic(err.severity, err.message, err.span, zeek=err.zeek, syntax=fatal)
+            )
         self.lexer.errors.clear()
 
     def _hint(self, ip, tok: Token, expected: set[str]) -> str | None:
