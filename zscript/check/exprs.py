@@ -1192,6 +1192,17 @@ class ExprChecks:
         items = []
         idx_types = None
         yield_t = None
+        if tt is None and any(
+            isinstance(x, A.Assign) and not isinstance(x.target, A.ListCtor) for x in e.items
+        ):
+            # Zeek's TableConstructorExpr (src/Expr.cc): without a type, each
+            # key must be an index list.
+            self.error(
+                e.span,
+                "write each key of an untyped table constructor in brackets ([key] = value)",
+                zeek="cannot determine type for table; ensure square brackets are around each"
+                f" key ({self.describe_expr(e)})",
+            )
         for x in e.items:
             if not isinstance(x, A.Assign) or x.op != "=":
                 self.error(x.span, "table constructor items must be [index] = value")
