@@ -540,6 +540,8 @@ class Checker(ExprChecks, StmtChecks):
                 out[name] = e
             elif name == "&publish_on_change":
                 out[name] = self.check_publish_on_change(a, t, context)
+            elif name == "&expire_func":
+                out[name] = self.check_expire_func(a, t)
             else:
                 out[name] = self.check_expr(a.value)
         self.check_container_attrs(out, t, attrs)
@@ -612,6 +614,50 @@ class Checker(ExprChecks, StmtChecks):
                 self.describe_expr(a.value),
             )
         return e
+
+    def check_expire_func(self, a: A.Attr, t: Type) -> A.Expr:
+        """Zeek's ``TableType::DoExpireCheck`` (``src/Type.cc``): a function
+        yielding an interval, called with the table and its index values
+        (or with the table and one ``any``)."""
+        e = self.check_expr(a.value)
+        ft = e.type
+        if ft.tag == "error" or not isinstance(t, TableType):
+            return e
+        what = f"&expire_func={self.describe_expr(a.value)}"
+
+        def fail(msg: str) -> A.Expr:
+            self.error(a.span, msg, zeek=f"{msg} ({what})")
+            return e
+
+        if not isinstance(ft, FuncType) or ft.flavor != "function":
+            return fail("&expire_func attribute is not a function")
+        if ft.ret is None or ft.ret.tag != "interval":
+            return fail("&expire_func must yield a value of type interval")
+        params = [p.type for p in ft.params]
+        if t.is_unspecified or (len(params) == 2 and params[1].tag == "any"):
+            return e
+        expected = [t, *t.indices]
+        # Zeek's FuncType::CheckArgs warns at the function's declaration.
+        decl = e.id.span if isinstance(e, A.Name) and e.id is not None else None
+        where = decl.first_line() if decl is not None else None
+        problems = []
+        if len(params) != len(expected):
+            problems.append(
+                f"Wrong number of arguments for function. Expected {len(expected)},"
+                f" got {len(params)}."
+            )
+        else:
+            for i, (want, got) in enumerate(zip(expected, params, strict=True)):
+                if not same_type(want, got):
+                    problems.append(
+                        f"Type mismatch in function argument #{i}. Expected {want.tag},"
+                        f" got {got.tag}."
+                    )
+        if not problems:
+            return e
+        for p in problems:
+            self.warn(a.span, p, detail=str(ft), zeek_span=where)
+        return fail("&expire_func argument type clash")
 
     def check_container_attrs(self, out: dict, t: Type, attrs: list[A.Attr]) -> None:
         for name in ("&on_change", "&expire_func"):
