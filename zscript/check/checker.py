@@ -182,6 +182,9 @@ class Checker(ExprChecks, StmtChecks):
         self.touched_records: list[RecordType] = []
         #: The end of the record type being declared (Zeek's location for its errors).
         self.record_end: Span | None = None
+        #: Where each record type was declared (Zeek's location of a type),
+        #: by id: (the type, its span).
+        self.type_spans: dict[int, tuple[Type, Span]] = {}
         #: True while deprecation warnings are off (set by the host's pragmas).
         self.ignore_deprecations: Callable[[Span | None], bool] = lambda span: False
         #: An interactive session (the REPL): declaring a global again
@@ -369,9 +372,11 @@ class Checker(ExprChecks, StmtChecks):
             return tid.value
         if k == "table":
             idx = [self.resolve_type(x) for x in tn.args[0]]
-            return TableType(idx, self.resolve_type(tn.args[1]))
+            return self.check_index_types(TableType(idx, self.resolve_type(tn.args[1])), tn)
         if k == "set":
-            return TableType([self.resolve_type(x) for x in tn.args[0]], None)
+            return self.check_index_types(
+                TableType([self.resolve_type(x) for x in tn.args[0]], None), tn
+            )
         if k == "vector":
             return VectorType(self.resolve_type(tn.args[0]))
         if k == "record":
@@ -379,6 +384,9 @@ class Checker(ExprChecks, StmtChecks):
             self.record_end = _last_line(tn.span)
             for fd in tn.args:
                 self.add_record_field(rt, fd)
+            # Zeek's location of a record type: from 'record {' to its last field.
+            last = tn.args[-1].span.line if tn.args else tn.span.line
+            self.type_spans[id(rt)] = (rt, Span(tn.span.file, tn.span.line, 1, last, 1))
             return rt
         if k == "enum":
             et = EnumType(type_name)
@@ -393,6 +401,23 @@ class Checker(ExprChecks, StmtChecks):
             return FileType(self.resolve_type(tn.args[0]) if tn.args else BASIC_TYPES["string"])
         self.error(tn.span, f"unsupported type '{k}'")
         return ERROR
+
+    def check_index_types(self, tt: TableType, tn: A.TypeNode) -> TableType:
+        """Zeek's TableType constructor (``src/Type.cc``): no index type may
+        contain ``any`` (its hash of keys cannot)."""
+        for it in tt.indices:
+            if _contains_any(it, set()):
+                where = self.type_spans.get(id(it))
+                it_loc = where[1].location() if where is not None else str(it)
+                here = tn.span.first_line().location()
+                self.error(
+                    tn.span,
+                    f"an index type cannot contain 'any' ({it})",
+                    zeek=f"index type containing 'any' is not supported ({tt} and {it})",
+                    zeek_where=f"{here} and {it_loc}",
+                )
+                return tt
+        return tt
 
     def func_type(self, flavor: str, sig: A.FuncSig) -> FuncType:
         params = []
@@ -1206,3 +1231,21 @@ INTERVAL_T = INTERVAL
 def _advice(value) -> str:
     """The text of ``&deprecated="..."`` ("" when it has none)."""
     return value.value if isinstance(value, A.Const) and isinstance(value.value, str) else ""
+
+
+def _contains_any(t: Type, seen: set[int]) -> bool:
+    """Does ``t`` contain ``any`` (in a record's fields, a vector or table)?"""
+    if id(t) in seen:
+        return False
+    seen.add(id(t))
+    if t.tag == "any":
+        return True
+    if isinstance(t, RecordType):
+        return any(_contains_any(f.type, seen) for f in t.fields)
+    if isinstance(t, VectorType):
+        return t.elem is not None and _contains_any(t.elem, seen)
+    if isinstance(t, TableType):
+        return any(_contains_any(x, seen) for x in t.indices) or (
+            t.yield_ is not None and _contains_any(t.yield_, seen)
+        )
+    return False
