@@ -1344,6 +1344,11 @@ class ExprChecks:
             ):
                 self.error(cap.span, f"cannot specify global in capture: {cap.name}")
                 continue
+            # Capturing it uses it in the enclosing body (a nested lambda's
+            # capture of an outer lambda's capture, or of what that one must capture).
+            ident.used = True
+            if not ident.is_global:
+                self.check_capture(ident, cap)
             if any(c[0] is ident for c in info.captures):
                 captured.append((cap.name, ident, None))
                 continue

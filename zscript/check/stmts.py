@@ -531,6 +531,8 @@ class StmtChecks:
                     self.error(cap.span, f"no such local identifier: {cap.name}")
                     continue
                 cap.id = ident
+                ident.used = True
+                self.check_capture(ident, cap)
                 info.captures.append((ident, cap.deep))
         self.func = info
         saved_cond = self.in_when_cond

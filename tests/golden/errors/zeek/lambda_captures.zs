@@ -14,4 +14,5 @@ event zeek_init()
 	local f6 = function() { print a; };
 	local f9 = function[a]() { local a = 4; };
 	local ok = function[a, b]() { print a, b; };
+	local nested = function[a]() { local inner = function[a]() { print a; }; inner(); };
 	}
