@@ -1146,7 +1146,14 @@ class Checker(ExprChecks, StmtChecks):
             same_type(p.type, q.type) for p, q in zip(canon.params, t.params, strict=True)
         ):
             return {i: i for i in range(len(t.params))}
-        self.error(d.header_span, f"use of undeclared alternate prototype ({t} and {canon})")
+        # Zeek's get_prototype (src/Var.cc): about the handler's type and the ID.
+        self.error(
+            d.header_span,
+            f"use of undeclared alternate prototype ({t} and {canon})",
+            zeek=f"use of undeclared alternate prototype ({t} and {_zeek_name(gid.name)})",
+            zeek_span=_line(d.header_span),
+            related=_line(gid.span),
+        )
         return None
 
     def prototype_deprecations(self, gid: ID, proto: FuncType, t: FuncType, d) -> None:
@@ -1172,7 +1179,7 @@ class Checker(ExprChecks, StmtChecks):
         if deprecation is not None:
             self.warn(
                 d.header_span,
-                f"use of deprecated '{short_name(gid.name)}' prototype"
+                f"use of deprecated '{_zeek_name(gid.name)}' prototype"
                 + (f": {deprecation}" if deprecation else ""),
                 detail=str(t),
                 zeek_span=here,
@@ -1249,3 +1256,8 @@ def _contains_any(t: Type, seen: set[int]) -> bool:
             t.yield_ is not None and _contains_any(t.yield_, seen)
         )
     return False
+
+
+def _zeek_name(name: str) -> str:
+    """An ID's name as Zeek's ``ID::Name`` gives it (no ``GLOBAL::``)."""
+    return name.removeprefix(GLOBAL + "::")
