@@ -464,6 +464,13 @@ class Checker(ExprChecks, StmtChecks):
 
     def add_enum_names(self, et: EnumType, elems: list[A.EnumElem]) -> None:
         for el in elems:
+            # Zeek's enum_body_elem (src/parse.y) and EnumType::AddName (src/Type.cc).
+            if el.not_count:
+                self.error(el.span, "enumerator is not a count constant")
+                continue
+            if el.value is not None and el.value >= 2**63:
+                self.error(el.span, "enumerator value cannot be negative")
+                continue
             full = full_name(self.module, el.name)
             existing = self.globals.get(full)
             if full in et.values and el.value is not None and et.values[full] == el.value:

@@ -152,6 +152,8 @@ class EnumElem(Node):
     name: str
     value: int | None = None
     attrs: list[Attr] = attrs.field(factory=list)
+    #: The value written is no count constant (``-1``, ``1.5``, ``"x"``).
+    not_count: bool = False
 
 
 # ----------------------------------------------------------------- expressions

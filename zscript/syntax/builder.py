@@ -249,7 +249,10 @@ class AstBuilder(Transformer):
     def enum_elem(self, c):
         value = None
         if len(c) >= 3 and _is_tok(c[1], "="):
-            value = int(c[2].value, 0) if not c[2].value.isdigit() else _decimal(c[2].value)
+            v = c[2]
+            if _is_tok(v, "-") or v.type in ("DOUBLE_LIT", "STRING_LIT"):
+                return A.EnumElem(c[0].value, None, self._attrs(c), True, span=self._span(c))
+            value = int(v.value, 0) if not v.value.isdigit() else _decimal(v.value)
         return A.EnumElem(c[0].value, value, self._attrs(c), span=self._span(c))
 
     def attr(self, c):
