@@ -610,9 +610,9 @@ class ExprChecks:
                 "hook operator needs a hook call",
                 zeek=f"not a valid hook call expression ({self.describe_expr(call)})",
             )
-            e.call = self.check_expr(call)
-            e.type = BOOL
-            return e
+            # Zeek goes on with the operand alone (a statement of it is then
+            # an ignored value).
+            return self.check_expr(call)
         call.in_hook = True
         call = self.expr_Call(call, None)
         e.call = call

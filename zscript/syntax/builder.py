@@ -439,6 +439,11 @@ class AstBuilder(Transformer):
     def unary(self, c):
         return A.UnaryOp(c[0].value, c[1], span=self._span(c))
 
+    def unary_hook(self, c):
+        """``! hook h(...)``: an operator before ``hook``."""
+        call = A.HookCall(c[2], span=self._span(c[1:]))
+        return A.UnaryOp(c[0].value, call, span=self._span(c))
+
     def cast(self, c):
         return A.Cast(c[1].value, c[0], c[2], span=self._span(c))
 
