@@ -1118,6 +1118,14 @@ class ExprChecks:
                     f"required field '{f.name}' missing in record constructor",
                     zeek=f'mandatory field "{f.name}" missing ({text})',
                 )
+                if not coercion:
+                    # Zeek's constructor is in error now: it describes itself
+                    # without its type's name (RecordConstructorExpr).
+                    text = (
+                        "["
+                        + ", ".join(f"${fa.name}={self.describe_expr(fa.value)}" for fa in e.fields)
+                        + "]"
+                    )
         e.type = rt
         return e
 
