@@ -618,8 +618,24 @@ class Checker(ExprChecks, StmtChecks):
             return e
         if t.tag == "error":
             return self.check_expr(a.value)
-        e = self.check_expr(a.value, t)
-        return self.coerce(e, t, "&default value")
+        before = len(self.diags)
+        e = self.coerce(self.check_expr(a.value, t), t, "&default value")
+        new = [d for d in self.diags[before:] if d.severity == "error"]
+        if new:
+            # Zeek checks the value as a whole (Attributes::CheckAttr):
+            # one message in its format, ours name each element.
+            for d in new:
+                d.rich_only = True
+            self.diags.append(
+                Diagnostic(
+                    "error",
+                    f"{name} value has inconsistent type",
+                    a.span.first_line(),
+                    zeek=f"{name} value has inconsistent type ({listed})",
+                    zeek_only=True,
+                )
+            )
+        return e
 
     def check_publish_on_change(self, a: A.Attr, t: Type, context: str):
         """``&publish_on_change=<Cluster::PublishOnChangeAttr>`` on a global
