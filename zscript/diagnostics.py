@@ -185,6 +185,12 @@ class Diagnostic:
         (``yyerror`` in Zeek's ``src/parse.y``, or a fatal error).
     :param zeek_only: Zeek's follow-up message that the rich format leaves out
         (``fatal error: invalid definition ... (see previous errors)``).
+    :param rich_only: our detail that Zeek's format leaves out (Zeek gives
+        one ``zeek_only`` message for several of ours).
+    :param unit_head: for a syntax error, the first tokens of the declaration
+        it is in, as ``(type, text, span)``: Zeek's parser knows what a name
+        is while it parses, so the loader may reword the error with what the
+        checker knows (``redef`` of a type name).
     """
 
     severity: str
@@ -198,6 +204,8 @@ class Diagnostic:
     zeek_where: str | None = None
     syntax: bool = False
     zeek_only: bool = False
+    rich_only: bool = False
+    unit_head: tuple = ()
 
 
 class ZScriptError(Exception):
@@ -225,6 +233,8 @@ def render(diag: Diagnostic, fmt: str | None = None) -> str:
 
 
 def _render_zeek(diag: Diagnostic) -> str:
+    if diag.rich_only:
+        return ""
     if diag.zeek is not None:
         text = diag.zeek
     elif diag.detail is not None:

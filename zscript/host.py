@@ -256,7 +256,7 @@ class Host(ScriptLoading):
         #: Loading stopped where Zeek's parser would stop (Zeek's format only).
         self.parse_stopped = False
         self.pragmas = Pragmas()
-        self.checker.ignore_deprecations = lambda: self.pragmas.ignore_deprecations
+        self.checker.ignore_deprecations = self.pragmas.quiet_at
         #: Where each file being loaded was loaded from (None: command line).
         self._loaded_from: list[Span | None] = []
         #: Set when :meth:`run` starts the event loop.
@@ -804,7 +804,7 @@ class Host(ScriptLoading):
         self.checker.interactive = True
         for cb in self.on_start:
             cb()
-        self.loop.start(self.global_statements)
+        self.loop.start(self.global_statements, fatal=False)
         self.global_statements.clear()
         self.loop.sources += 1
         self._repl_started = True

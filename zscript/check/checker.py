@@ -182,8 +182,11 @@ class Checker(ExprChecks, StmtChecks):
         self.touched_records: list[RecordType] = []
         #: The end of the record type being declared (Zeek's location for its errors).
         self.record_end: Span | None = None
+        #: Where each record type was declared (Zeek's location of a type),
+        #: by id: (the type, its span).
+        self.type_spans: dict[int, tuple[Type, Span]] = {}
         #: True while deprecation warnings are off (set by the host's pragmas).
-        self.ignore_deprecations: Callable[[], bool] = lambda: False
+        self.ignore_deprecations: Callable[[Span | None], bool] = lambda span: False
         #: An interactive session (the REPL): declaring a global again
         #: replaces it, as entering a definition again should.
         self.interactive = False
@@ -204,7 +207,7 @@ class Checker(ExprChecks, StmtChecks):
     ) -> None:
         """Zeek's deprecation warning for using ``what`` (an ID, or ``R$f``),
         unless ``@pragma push ignore-deprecations`` is in effect."""
-        if "&deprecated" not in attrs or self.ignore_deprecations():
+        if "&deprecated" not in attrs or self.ignore_deprecations(span):
             return
         advice = attrs["&deprecated"]
         advice = advice.value if isinstance(advice, A.Const) else None
@@ -369,9 +372,11 @@ class Checker(ExprChecks, StmtChecks):
             return tid.value
         if k == "table":
             idx = [self.resolve_type(x) for x in tn.args[0]]
-            return TableType(idx, self.resolve_type(tn.args[1]))
+            return self.check_index_types(TableType(idx, self.resolve_type(tn.args[1])), tn)
         if k == "set":
-            return TableType([self.resolve_type(x) for x in tn.args[0]], None)
+            return self.check_index_types(
+                TableType([self.resolve_type(x) for x in tn.args[0]], None), tn
+            )
         if k == "vector":
             return VectorType(self.resolve_type(tn.args[0]))
         if k == "record":
@@ -379,6 +384,9 @@ class Checker(ExprChecks, StmtChecks):
             self.record_end = _last_line(tn.span)
             for fd in tn.args:
                 self.add_record_field(rt, fd)
+            # Zeek's location of a record type: from 'record {' to its last field.
+            last = tn.args[-1].span.line if tn.args else tn.span.line
+            self.type_spans[id(rt)] = (rt, Span(tn.span.file, tn.span.line, 1, last, 1))
             return rt
         if k == "enum":
             et = EnumType(type_name)
@@ -393,6 +401,23 @@ class Checker(ExprChecks, StmtChecks):
             return FileType(self.resolve_type(tn.args[0]) if tn.args else BASIC_TYPES["string"])
         self.error(tn.span, f"unsupported type '{k}'")
         return ERROR
+
+    def check_index_types(self, tt: TableType, tn: A.TypeNode) -> TableType:
+        """Zeek's TableType constructor (``src/Type.cc``): no index type may
+        contain ``any`` (its hash of keys cannot)."""
+        for it in tt.indices:
+            if _contains_any(it, set()):
+                where = self.type_spans.get(id(it))
+                it_loc = where[1].location() if where is not None else str(it)
+                here = tn.span.first_line().location()
+                self.error(
+                    tn.span,
+                    f"an index type cannot contain 'any' ({it})",
+                    zeek=f"index type containing 'any' is not supported ({tt} and {it})",
+                    zeek_where=f"{here} and {it_loc}",
+                )
+                return tt
+        return tt
 
     def func_type(self, flavor: str, sig: A.FuncSig) -> FuncType:
         params = []
@@ -426,7 +451,12 @@ class Checker(ExprChecks, StmtChecks):
             return
         attrs = self.check_attrs(fd.attrs, ft, "field")
         if redef and not ("&optional" in attrs or "&default" in attrs):
-            self.error(fd.span, f"extension field '{fd.name}' needs &optional or &default")
+            # Zeek: RecordType::AddFields (src/Type.cc), reported on the record's ID.
+            self.error(
+                fd.span,
+                f"extension field '{fd.name}' needs &optional or &default",
+                zeek=f"extension field must be &optional or have &default ({rt.name})",
+            )
         f = Field(fd.name, ft, attrs)
         rt.add_field(f)
         if rt not in self.touched_records:
@@ -434,6 +464,13 @@ class Checker(ExprChecks, StmtChecks):
 
     def add_enum_names(self, et: EnumType, elems: list[A.EnumElem]) -> None:
         for el in elems:
+            # Zeek's enum_body_elem (src/parse.y) and EnumType::AddName (src/Type.cc).
+            if el.not_count:
+                self.error(el.span, "enumerator is not a count constant")
+                continue
+            if el.value is not None and el.value >= 2**63:
+                self.error(el.span, "enumerator value cannot be negative")
+                continue
             full = full_name(self.module, el.name)
             existing = self.globals.get(full)
             if full in et.values and el.value is not None and et.values[full] == el.value:
@@ -535,6 +572,8 @@ class Checker(ExprChecks, StmtChecks):
                 out[name] = e
             elif name == "&publish_on_change":
                 out[name] = self.check_publish_on_change(a, t, context)
+            elif name == "&expire_func":
+                out[name] = self.check_expire_func(a, t)
             else:
                 out[name] = self.check_expr(a.value)
         self.check_container_attrs(out, t, attrs)
@@ -579,8 +618,24 @@ class Checker(ExprChecks, StmtChecks):
             return e
         if t.tag == "error":
             return self.check_expr(a.value)
-        e = self.check_expr(a.value, t)
-        return self.coerce(e, t, "&default value")
+        before = len(self.diags)
+        e = self.coerce(self.check_expr(a.value, t), t, "&default value")
+        new = [d for d in self.diags[before:] if d.severity == "error"]
+        if new:
+            # Zeek checks the value as a whole (Attributes::CheckAttr):
+            # one message in its format, ours name each element.
+            for d in new:
+                d.rich_only = True
+            self.diags.append(
+                Diagnostic(
+                    "error",
+                    f"{name} value has inconsistent type",
+                    a.span.first_line(),
+                    zeek=f"{name} value has inconsistent type ({listed})",
+                    zeek_only=True,
+                )
+            )
+        return e
 
     def check_publish_on_change(self, a: A.Attr, t: Type, context: str):
         """``&publish_on_change=<Cluster::PublishOnChangeAttr>`` on a global
@@ -607,6 +662,50 @@ class Checker(ExprChecks, StmtChecks):
                 detail=self.describe_expr(a.value),
             )
         return e
+
+    def check_expire_func(self, a: A.Attr, t: Type) -> A.Expr:
+        """Zeek's ``TableType::DoExpireCheck`` (``src/Type.cc``): a function
+        yielding an interval, called with the table and its index values
+        (or with the table and one ``any``)."""
+        e = self.check_expr(a.value)
+        ft = e.type
+        if ft.tag == "error" or not isinstance(t, TableType):
+            return e
+        what = f"&expire_func={self.describe_expr(a.value)}"
+
+        def fail(msg: str) -> A.Expr:
+            self.error(a.span, msg, zeek=f"{msg} ({what})")
+            return e
+
+        if not isinstance(ft, FuncType) or ft.flavor != "function":
+            return fail("&expire_func attribute is not a function")
+        if ft.ret is None or ft.ret.tag != "interval":
+            return fail("&expire_func must yield a value of type interval")
+        params = [p.type for p in ft.params]
+        if t.is_unspecified or (len(params) == 2 and params[1].tag == "any"):
+            return e
+        expected = [t, *t.indices]
+        # Zeek's FuncType::CheckArgs warns at the function's declaration.
+        decl = e.id.span if isinstance(e, A.Name) and e.id is not None else None
+        where = decl.first_line() if decl is not None else None
+        problems = []
+        if len(params) != len(expected):
+            problems.append(
+                f"Wrong number of arguments for function. Expected {len(expected)},"
+                f" got {len(params)}."
+            )
+        else:
+            for i, (want, got) in enumerate(zip(expected, params, strict=True)):
+                if not same_type(want, got):
+                    problems.append(
+                        f"Type mismatch in function argument #{i}. Expected {want.tag},"
+                        f" got {got.tag}."
+                    )
+        if not problems:
+            return e
+        for p in problems:
+            self.warn(a.span, p, detail=str(ft), zeek_span=where)
+        return fail("&expire_func argument type clash")
 
     def check_container_attrs(self, out: dict, t: Type, attrs: list[A.Attr]) -> None:
         for name in ("&on_change", "&expire_func"):
@@ -644,6 +743,8 @@ class Checker(ExprChecks, StmtChecks):
         try:
             for sub in d.decls:
                 self.check_decl(sub)
+                if self.diags and self.diags[-1].syntax:
+                    break  # Zeek's parser stopped there
         finally:
             self.in_export = was
 
@@ -661,6 +762,13 @@ class Checker(ExprChecks, StmtChecks):
             d.type.resolved = existing.value
             return
         t = self.resolve_type(d.type, type_name=full)
+        if t.tag == "error" and d.type.kind == "named":
+            # Zeek's add_type (src/Var.cc) refuses to alias a type that failed.
+            self.error(
+                d.span.first_line(),
+                "Error trying to create alias to nonexistent type",
+                zeek_only=True,
+            )
         if isinstance(t, BasicType) and t.tag != "error":
             alias = BasicType(t.tag)
             alias.name = full
@@ -705,6 +813,19 @@ class Checker(ExprChecks, StmtChecks):
 
     def decl_GlobalDecl(self, d: A.GlobalDecl) -> None:
         kind = {"global": "var", "const": "const", "option": "option"}[d.kind]
+        if self.in_export and d.name.startswith("::"):
+            # Zeek's lookup_identifier (src/parse.y): an error, then YYERROR.
+            self.errors_seen += 1
+            self.diags.append(
+                Diagnostic(
+                    "error",
+                    f"cannot use :: prefix in export section: {d.name}",
+                    d.span.first_line(),
+                    "an exported name belongs to the module; leave out the '::'",
+                    syntax=True,
+                )
+            )
+            return
         if kind == "option" and d.name.rpartition("::")[2] == "_":
             self.error(
                 d.span,
@@ -807,7 +928,8 @@ class Checker(ExprChecks, StmtChecks):
             return
         d.id = gid
         if gid.kind == "type":
-            self.error(d.span, "use 'redef record' or 'redef enum' to extend a type")
+            self.diags.append(self.redef_of_type(d.name, gid, d.span.first_line()))
+            self.errors_seen += 1
             return
         if not gid.is_redef and gid.kind != "func":
             self.error(d.span, f"'{d.name}' is not a redef-able variable (add &redef)")
@@ -825,10 +947,40 @@ class Checker(ExprChecks, StmtChecks):
             d.init = init
         gid.attrs.update(self.check_attrs(d.attrs, t, "global"))
 
+    def redef_of_type(self, name: str, gid: ID, span: Span) -> Diagnostic:
+        """The error for ``redef NAME ...`` where NAME is a type; Zeek's parser
+        gives it as soon as it has read the name (``TOK_REDEF global_id`` in
+        ``src/parse.y``) and parses no further."""
+        tag = gid.value.tag if gid.value is not None else "error"
+        if tag in ("record", "enum"):
+            zeek = f"redef of {tag} type {name} is missing {tag} keyword"
+            hint = f"write 'redef {tag} {name} += {{ ... }};'"
+        else:
+            zeek = f"can not redef {tag} type {name}"
+            hint = "only record and enum types can be extended"
+        zeek += f', at or near "{name}"'
+        return Diagnostic("error", zeek, span, hint, syntax=True)
+
     def decl_RedefEnum(self, d: A.RedefEnum) -> None:
         tid = self.lookup(d.name, d.span)
         if tid is None or tid.kind != "type" or not isinstance(tid.value, EnumType):
-            self.error(d.span, f"'{d.name}' is not an enum type")
+            # Zeek's parse_redef_enum (src/parse.y) gives up at once: a fatal error.
+            self.errors_seen += 1
+            zeek = (
+                f'unknown enum identifier "{d.name}"'
+                if tid is None
+                else f'identifier "{d.name}" is not an enum'
+            )
+            self.diags.append(
+                Diagnostic(
+                    "fatal error",
+                    f"'{d.name}' is not an enum type",
+                    d.span.first_line(),
+                    self.suggest(d.name) if tid is None else None,
+                    zeek=zeek,
+                    syntax=True,
+                )
+            )
             return
         self.add_enum_names(tid.value, d.elems)
 
@@ -898,6 +1050,10 @@ class Checker(ExprChecks, StmtChecks):
                     f"{t} and {canon}",
                 )
                 return
+        # Where it was declared and whether it is deprecated, for a handler
+        # that uses it (match_prototype).
+        t.decl_span = here
+        t.deprecation = next((_advice(a.value) for a in d.attrs if a.name == "&deprecated"), None)
         canon.prototypes.append(t)
 
     def decl_FuncDecl(self, d: A.FuncDecl) -> None:
@@ -1003,6 +1159,7 @@ class Checker(ExprChecks, StmtChecks):
             if [p.name for p in proto.params] == names and all(
                 same_type(p.type, q.type) for p, q in zip(proto.params, t.params, strict=True)
             ):
+                self.prototype_deprecations(gid, proto, t, d)
                 mapping = {}
                 for j, p in enumerate(t.params):
                     i = next(k for k, q in enumerate(canon.params) if q.name == p.name)
@@ -1012,8 +1169,45 @@ class Checker(ExprChecks, StmtChecks):
             same_type(p.type, q.type) for p, q in zip(canon.params, t.params, strict=True)
         ):
             return {i: i for i in range(len(t.params))}
-        self.error(d.header_span, f"use of undeclared alternate prototype ({t} and {canon})")
+        # Zeek's get_prototype (src/Var.cc): about the handler's type and the ID.
+        self.error(
+            d.header_span,
+            f"use of undeclared alternate prototype ({t} and {canon})",
+            zeek=f"use of undeclared alternate prototype ({t} and {_zeek_name(gid.name)})",
+            zeek_span=_line(d.header_span),
+            related=_line(gid.span),
+        )
         return None
+
+    def prototype_deprecations(self, gid: ID, proto: FuncType, t: FuncType, d) -> None:
+        """Zeek's warnings for a handler of a prototype with a deprecated
+        parameter or that is deprecated itself (``func_type_check`` and
+        ``get_prototype`` in ``src/Var.cc``), located at the handler and at
+        the prototype's declaration."""
+        if self.ignore_deprecations(d.header_span):
+            return
+        here = _line(d.header_span)
+        decl_span = getattr(proto, "decl_span", None) or _line(gid.span)
+        for p in proto.params:
+            if "&deprecated" in p.attrs:
+                advice = _advice(p.attrs["&deprecated"])
+                self.warn(
+                    d.header_span,
+                    f"use of deprecated parameter '{p.name}'" + (f": {advice}" if advice else ""),
+                    detail=str(t),
+                    zeek_span=here,
+                    related=decl_span,
+                )
+        deprecation = getattr(proto, "deprecation", None)
+        if deprecation is not None:
+            self.warn(
+                d.header_span,
+                f"use of deprecated '{_zeek_name(gid.name)}' prototype"
+                + (f": {deprecation}" if deprecation else ""),
+                detail=str(t),
+                zeek_span=here,
+                related=decl_span,
+            )
 
     def check_body(self, info: FuncInfo, body: A.Block) -> None:
         saved = self.func
@@ -1062,3 +1256,31 @@ def ctor_decl_attrs(init) -> dict:
 # Constants used by sibling modules.
 COUNT_T = COUNT
 INTERVAL_T = INTERVAL
+
+
+def _advice(value) -> str:
+    """The text of ``&deprecated="..."`` ("" when it has none)."""
+    return value.value if isinstance(value, A.Const) and isinstance(value.value, str) else ""
+
+
+def _contains_any(t: Type, seen: set[int]) -> bool:
+    """Does ``t`` contain ``any`` (in a record's fields, a vector or table)?"""
+    if id(t) in seen:
+        return False
+    seen.add(id(t))
+    if t.tag == "any":
+        return True
+    if isinstance(t, RecordType):
+        return any(_contains_any(f.type, seen) for f in t.fields)
+    if isinstance(t, VectorType):
+        return t.elem is not None and _contains_any(t.elem, seen)
+    if isinstance(t, TableType):
+        return any(_contains_any(x, seen) for x in t.indices) or (
+            t.yield_ is not None and _contains_any(t.yield_, seen)
+        )
+    return False
+
+
+def _zeek_name(name: str) -> str:
+    """An ID's name as Zeek's ``ID::Name`` gives it (no ``GLOBAL::``)."""
+    return name.removeprefix(GLOBAL + "::")

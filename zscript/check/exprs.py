@@ -40,7 +40,7 @@ from ..types import (
     max_numeric,
     same_type,
 )
-from .scope import ID, FuncInfo, full_name
+from .scope import ID, FuncInfo, full_name, short_name
 from .typerules import arith_result, assignable, bitwise_result, comparable, size_result
 
 __all__ = ["ExprChecks"]
@@ -286,6 +286,7 @@ class ExprChecks:
             return te
         if not ident.is_global:
             self.check_capture(ident, e)
+            self.check_local_in_scope(ident, e)
         elif ident.attrs:
             self.deprecated(e.span, ident.name, ident.attrs)
         ident.used = True
@@ -297,14 +298,46 @@ class ExprChecks:
         """A local of an enclosing body used inside a lambda must be captured."""
         f = self.func
         while f is not None and f is not ident.func:
+            f.outer_refs[ident] = None
             if f.kind == "lambda":
-                self.error(
-                    e.span, f"no such local identifier: {e.name} (not captured by the lambda)"
-                )
-                return
-            if f.kind == "when":
-                f.outer_refs[ident] = None
+                return  # the lambda reports it (capture_error)
             f = f.parent
+
+    def check_local_in_scope(self, ident: ID, e: A.Name) -> None:
+        """A local used after the block that declared it ended: Zeek's
+        "use of out-of-scope local" (reported once, at the declaration)."""
+        block = ident.block
+        if block is None or ident.func is not self.func:
+            return
+        if any(b is block for b in self.func.block_names):
+            return
+        ident.block = None
+        self.error(
+            e.span,
+            f"'{e.name}' is used outside the block that declares it"
+            f" (line {ident.span.line}); declare it before that block",
+            zeek=f"use of out-of-scope local; move declaration to outer scope ({e.name})",
+            zeek_span=ident.span.first_line(),
+        )
+
+    @staticmethod
+    def capture_error(desc: str, captured: list[tuple[str, ID]], used: dict[ID, str]) -> str | None:
+        """Zeek's ``LambdaExpr::CheckCaptures`` (``src/Expr.cc``): the first
+        problem of a capture list (names and the outer IDs they capture)
+        against the outer IDs the body uses (``desc``: what has the list)."""
+        matched: set[ID] = set()
+        for name, ident in captured:
+            if ident in matched:
+                return f"{name} listed multiple times in capture"
+            if ident in used:
+                matched.add(ident)
+        for ident, name in used.items():
+            if ident not in matched:
+                return f"{name} is used inside {desc} but not captured"
+        for name, ident in captured:
+            if ident not in matched:
+                return f"{name} is captured but not used inside {desc}"
+        return None
 
     # ------------------------------------------------------- index and fields
 
@@ -417,8 +450,12 @@ class ExprChecks:
             e.type = ERROR
             return e
         if not isinstance(bt, RecordType):
+            # Zeek: FieldExpr's constructor (src/Expr.cc), "not a record (r$a)".
             self.error(
-                e.span, f"'$' applied to a value of type {bt}", detail=self.describe_expr(e.base)
+                e.span,
+                f"'$' applied to a value of type {bt}",
+                detail=self.describe_expr(e.base),
+                zeek=f"not a record ({self.describe_expr(e)})",
             )
             e.type = ERROR
             return e
@@ -428,6 +465,7 @@ class ExprChecks:
                 e.span,
                 f"no field '{e.field}' in record type {bt.display()}",
                 self.field_hint(bt, e.field),
+                zeek=f"no such field in record ({self.describe_expr(e)})",
             )
             e.type = ERROR
             return e
@@ -582,9 +620,9 @@ class ExprChecks:
                 "hook operator needs a hook call",
                 zeek=f"not a valid hook call expression ({self.describe_expr(call)})",
             )
-            e.call = self.check_expr(call)
-            e.type = BOOL
-            return e
+            # Zeek goes on with the operand alone (a statement of it is then
+            # an ignored value).
+            return self.check_expr(call)
         call.in_hook = True
         call = self.expr_Call(call, None)
         e.call = call
@@ -607,6 +645,9 @@ class ExprChecks:
             self.error(
                 callee.span,
                 f'local identifier "{callee.name}" cannot be used to reference an event',
+                # Zeek's parser (src/parse.y, event_hdr) reports it when it has read the ')'.
+                zeek=f'local identifier "{callee.name}" cannot be used to reference an event'
+                ', at or near ")"',
             )
             self.check_exprs(call.args)
             call.type = ERROR
@@ -659,6 +700,14 @@ class ExprChecks:
         elif op == "-":
             if t.tag == "count":
                 e.type = INT
+                c = e.operand
+                if isinstance(c, A.Const) and isinstance(c.value, int) and c.value > 2**63:
+                    # Zeek's parser folds '-' and a count literal (src/parse.y).
+                    self.error(
+                        e.span,
+                        "literal is outside range of 'int' values",
+                        detail=f"-{c.value}",
+                    )
             elif t.tag in ("int", "double", "interval"):
                 e.type = t
             elif isinstance(t, VectorType) and t.elem is not None and is_numeric(t.elem):
@@ -1041,6 +1090,7 @@ class ExprChecks:
     def ctor_to_record(self, e, rt: RecordType, text: str | None = None) -> A.Expr:
         """Coerce an untyped record constructor to record type ``rt``; ``text``
         describes the constructor as Zeek does (default: the coercion)."""
+        coercion = text is None
         if text is None:
             text = f"(coerce {self.describe_expr(e)} to {rt.display()})"
         if isinstance(e, A.ListCtor) and e.fields is None:
@@ -1051,13 +1101,13 @@ class ExprChecks:
         for fa in e.fields:
             f = rt.field(fa.name)
             if f is None:
-                self.error(
-                    fa.span,
-                    f'orphaned field "{fa.name}" in record coercion',
-                    detail=self.describe_expr(e),
-                )
+                self.error(fa.span, f'orphaned field "{fa.name}" in record coercion', detail=text)
                 continue
+            before = len(self.diags)
+            vt = fa.value.type
             fa.value = self.coerce(fa.value, f.type, f"field '{fa.name}'")
+            if len(self.diags) > before and self.diags[-1].severity == "error":
+                self.zeek_field_clash(self.diags[-1], e, fa, f.type, vt, text if coercion else None)
             if f.attrs:
                 self.deprecated(e.span, f"{rt.display()}${f.name}", f.attrs, text)
         given = {fa.name for fa in e.fields}
@@ -1078,8 +1128,35 @@ class ExprChecks:
                     f"required field '{f.name}' missing in record constructor",
                     zeek=f'mandatory field "{f.name}" missing ({text})',
                 )
+                if not coercion:
+                    # Zeek's constructor is in error now: it describes itself
+                    # without its type's name (RecordConstructorExpr).
+                    text = (
+                        "["
+                        + ", ".join(f"${fa.name}={self.describe_expr(fa.value)}" for fa in e.fields)
+                        + "]"
+                    )
         e.type = rt
         return e
+
+    def zeek_field_clash(self, diag, e, fa, ft: Type, vt: Type, coercion: str | None) -> None:
+        """Zeek's wording for a field value of the wrong type: a coerced
+        ``[$f=...]`` fails in RecordCoerceExpr ("type clash for field"), a
+        named constructor in check_and_promote (``src/Expr.cc``), whose
+        messages are about the field's type and the value."""
+        if coercion is not None:
+            diag.zeek = f'type clash for field "{fa.name}" ({coercion} and {vt})'
+            diag.zeek_where = f"{e.span.location()} and {vt}"
+            return
+        value = self.describe_expr(fa.value)
+        arith = ("count", "int", "double")
+        if (ft.tag in arith) != (vt.tag in arith):
+            diag.zeek = f"arithmetic mixed with non-arithmetic ({ft} and {value})"
+        elif ft.tag != vt.tag:
+            diag.zeek = f"type clash ({ft} and {value})"
+        else:
+            return
+        diag.zeek_where = f"{ft} and {fa.value.span.location()}"
 
     def expr_SetCtor(self, e: A.SetCtor, expected):
         tt = expected if isinstance(expected, TableType) and expected.is_set else None
@@ -1133,6 +1210,17 @@ class ExprChecks:
         items = []
         idx_types = None
         yield_t = None
+        if tt is None and any(
+            isinstance(x, A.Assign) and not isinstance(x.target, A.ListCtor) for x in e.items
+        ):
+            # Zeek's TableConstructorExpr (src/Expr.cc): without a type, each
+            # key must be an index list.
+            self.error(
+                e.span,
+                "write each key of an untyped table constructor in brackets ([key] = value)",
+                zeek="cannot determine type for table; ensure square brackets are around each"
+                f" key ({self.describe_expr(e)})",
+            )
         for x in e.items:
             if not isinstance(x, A.Assign) or x.op != "=":
                 self.error(x.span, "table constructor items must be [index] = value")
@@ -1142,6 +1230,14 @@ class ExprChecks:
                 if isinstance(x.target, A.ListCtor) and x.target.fields is None
                 else [x.target]
             )
+            if isinstance(x.target, A.ListCtor) and x.target.trailing_comma:
+                # Zeek's parser (src/parse.y, index lists before '=').
+                self.error(
+                    x.target.span,
+                    "no trailing comma in the index list of a table constructor",
+                    zeek="incorrect syntax for list expression on left-hand side of"
+                    f" assignment: trailing comma not allowed ({_args_text(keys)})",
+                )
             if tt is not None and not tt.is_unspecified:
                 keys = self.check_index_list(keys, tt, x)
                 val = self.coerce(self.check_expr(x.value, tt.yield_), tt.yield_, "table value")
@@ -1252,6 +1348,7 @@ class ExprChecks:
         info = FuncInfo("lambda", "lambda", ft, outer, self.module)
         info.infer_return = e.infer_return and ft.ret.tag == "void"
         e.info = info
+        captured: list[tuple[str, ID, ID]] = []  # name, outer ID, the lambda's copy
         for cap in e.captures or []:
             ident = self.lookup(cap.name, cap.span, report=False)
             if ident is None:
@@ -1265,14 +1362,23 @@ class ExprChecks:
             ):
                 self.error(cap.span, f"cannot specify global in capture: {cap.name}")
                 continue
+            # Capturing it uses it in the enclosing body (a nested lambda's
+            # capture of an outer lambda's capture, or of what that one must capture).
+            ident.used = True
+            if not ident.is_global:
+                self.check_capture(ident, cap)
             if any(c[0] is ident for c in info.captures):
-                self.error(cap.span, f"{cap.name} listed multiple times in capture")
+                captured.append((cap.name, ident, None))
                 continue
-            cid = ID(ident.name, "local", ident.type, cap.span, is_global=False)
+            # The lambda's copy is the same variable to Zeek (a local of the
+            # same name in the body is "already defined" where it first was).
+            cid = ID(ident.name, "local", ident.type, ident.span or cap.span, is_global=False)
+            info.block_names[0].add(cap.name)
             cid.py_name = "c_" + cap.name
             cid.func = info
             info.locals[ident.name] = cid
             info.captures.append((ident, cap.deep))
+            captured.append((cap.name, ident, cid))
             cap.id = ident
         for p in ft.params:
             pid = ID(full_name(self.module, p.name), "param", p.type, e.sig.span, is_global=False)
@@ -1282,7 +1388,28 @@ class ExprChecks:
             info.params.append(pid)
         self.check_body(info, e.body)
         e.type = ft
+        self.check_lambda_captures(e, captured)
         return e
+
+    def check_lambda_captures(self, e: A.LambdaExpr, captured: list) -> None:
+        used = {ident: short_name(ident.name) for ident in e.info.outer_refs}
+        cids = {ident: cid for _, ident, cid in captured if cid is not None}
+        for ident, cid in cids.items():
+            if cid.used:
+                used[ident] = short_name(ident.name)
+        if e.captures is None:
+            if used:
+                names = list(used.values())
+                self.error(
+                    e.span,
+                    "lambda uses outer identifiers without [] captures: "
+                    + ("e.g., " if len(names) > 1 else "")
+                    + names[0],
+                )
+            return
+        problem = self.capture_error("lambda", [(n, i) for n, i, _ in captured], used)
+        if problem is not None:
+            self.error(e.span, problem, detail=self.describe_expr(e))
 
     def expr_ScheduleExpr(self, e: A.ScheduleExpr, expected):
         e.delay = self.check_expr(e.delay)
@@ -1315,3 +1442,7 @@ class ExprChecks:
 
 # Re-exported for sibling modules.
 ENUM_T = EnumType
+
+
+def _args_text(es: list[A.Expr]) -> str:
+    return ", ".join(expr_text(x) for x in es)

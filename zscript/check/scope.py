@@ -76,6 +76,7 @@ class ID:
         "assigned",
         "used",
         "info",
+        "block",
     )
 
     def __init__(
@@ -99,6 +100,9 @@ class ID:
         self.used = False
         #: For functions: the FuncInfo of the (last) body, once defined.
         self.info: FuncInfo | None = None
+        #: For locals declared in a block: the block's set of names (while the
+        #: block is being checked it is in ``FuncInfo.block_names``).
+        self.block: set[str] | None = None
 
     @property
     def is_const(self) -> bool:

@@ -10,6 +10,7 @@ the trigger, as Zeek evaluates conditions and bodies on a copy of the frame.
 
 from __future__ import annotations
 
+from ..diagnostics import Span
 from ..syntax import ast as A
 from ..syntax.printer import stmt_text
 from ..types import (
@@ -165,6 +166,8 @@ class StmtChecks:
                 )
             key_types = [ERROR] * len(s.keys)
             val_type = ERROR if s.value is not None else None
+        for name in [*s.keys, *([s.value] if s.value is not None else [])]:
+            self.check_loop_variable(name, s)
         s.key_ids = [
             None if k == "_" else self.declare_local(k, t, s.span, loop=True)
             for k, t in zip(s.keys, key_types, strict=False)
@@ -180,6 +183,36 @@ class StmtChecks:
             self.check_stmt(s.body)
         finally:
             self.func.loop_depth -= 1
+
+    def check_loop_variable(self, name: str, s: A.ForStmt) -> None:
+        """Zeek's for statement (``src/parse.y``): a loop variable must not be
+        a global or a constant; the error is at that ID's declaration, and
+        the loop then fails its type check."""
+        if name == "_":
+            return
+        ident = self.lookup(name, s.span, report=False)
+        if ident is None or ident.span is None:
+            return
+        problems = []
+        if ident.is_global and ident.kind in ("var", "const", "option", "func"):
+            problems.append("global variable")
+        if ident.kind == "const":
+            problems.append("constant")
+        for what in problems:
+            self.error(
+                s.span,
+                f"{what} '{name}' used as a 'for' loop variable",
+                zeek=f"{what} used in 'for' loop ({name})",
+                zeek_span=ident.span.first_line(),
+            )
+        if problems:
+            self.error(
+                s.span,
+                "the loop variable has no type of its own",
+                zeek=f"type clash in iteration ({self.describe_expr(s.iterable)} and error)",
+                zeek_where=f"{s.span.first_line().location()} and error",
+                zeek_only=True,
+            )
 
     def stmt_NextStmt(self, s) -> None:
         if self.func.loop_depth == 0:
@@ -394,9 +427,13 @@ class StmtChecks:
             if any(s.name in names for names in scopes):
                 prev = self.func.locals.get(full_name(self.module, s.name))
                 self.local_redeclared(s, prev, t)
+                if prev is not None:
+                    prev.used = True  # Zeek assigns to the one it has
             elif scopes:
                 scopes[-1].add(s.name)
         lid = self.declare_local(s.name, t, s.span, "const" if s.kind == "const" else "local")
+        if scopes and not lid.is_global:
+            lid.block = scopes[-1]
         lid.attrs.update(self.check_attrs(s.attrs, t, "local"))
         lid.attrs.update(getattr(init, "attr_map", None) or {})
         s.id = lid
@@ -501,7 +538,8 @@ class StmtChecks:
                     self.error(cap.span, f"no such local identifier: {cap.name}")
                     continue
                 cap.id = ident
-                info.outer_refs[ident] = None
+                ident.used = True
+                self.check_capture(ident, cap)
                 info.captures.append((ident, cap.deep))
         self.func = info
         saved_cond = self.in_when_cond
@@ -527,11 +565,22 @@ class StmtChecks:
                     self.check_stmt(x)
             finally:
                 self.func = outer
-        if info.explicit_captures:
-            captured = {c[0] for c in info.captures}
-            for ref in info.outer_refs:
-                if ref not in captured and ref.func is not None and ref.func.kind != "top":
-                    self.error(s.span, f"'{short(ref.name)}' is used inside when but not captured")
+        used = {
+            ref: short(ref.name)
+            for ref in info.outer_refs
+            if ref.func is not None and ref.func.kind != "top"
+        }
+        captured = [(short(ident.name), ident) for ident, _ in info.captures]
+        problem = self.capture_error('"when" statement', captured, used)
+        if problem is not None:
+            # Zeek locates it from the end of the body when there is a timeout.
+            where = s.span
+            if s.timeout is not None:
+                where = Span(s.span.file, s.body.span.end_line, 1, s.span.end_line, s.span.end_col)
+            self.error(s.span, problem, detail=stmt_text(s), zeek_span=where)
+        # The code of the statement copies every captured local.
+        for ident, _ in info.captures:
+            info.outer_refs[ident] = None
 
 
 _IMPURE = (A.Call, A.HookCall, A.Assign, A.ScheduleExpr, A.LambdaExpr, A.WhenLocal)

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from ..runtime import zeekorder
 from ..runtime.containers import Vector
 from ..runtime.copying import deep_copy
-from ..runtime.describe import describe_raw
+from ..runtime.describe import describe_raw, one_line
 from ..runtime.linemap import caller_location
 from ..runtime.values import Boxed, box, record_class, type_of, unbox
 from ..types import FuncType, TableType, same_type
@@ -376,6 +376,11 @@ class PublishOnChange:
 
 def _describe_attr(attr) -> str:
     """The attribute's value on one line, as Zeek's error messages show it."""
+    with one_line():
+        return _describe_fields(attr)
+
+
+def _describe_fields(attr) -> str:
     parts = []
     for f in attr._rtype.fields:
         v = getattr(attr, "f_" + f.name, None)

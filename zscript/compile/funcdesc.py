@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from ..runtime import describe as _describe
 from ..syntax import ast as A
-from ..syntax.printer import expr_text
+from ..syntax.printer import expr_text, stmt_text
 
 __all__ = ["function_text"]
 
@@ -187,11 +187,14 @@ def _switch(d: _Desc, s: A.SwitchStmt) -> None:
     d.nl()
 
 
-def function_text(f) -> str | None:
-    """``name: type`` and the body of a compiled script function, or None."""
+def function_text(f, one_line: bool = False) -> str | None:
+    """``name: type`` and the body of a compiled script function, or None;
+    ``one_line``: the short form of Zeek's messages (``{ return (k)}``)."""
     decl = getattr(f, "_zdecl", None)
     if decl is None:
         return None
+    if one_line:
+        return f"{f._zname}: {f._ztype.describe()}{stmt_text(decl.body)}"
     d = _Desc()
     d.add(f"{f._zname}: {f._ztype.describe()}")
     d.nl()

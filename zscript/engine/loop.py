@@ -25,6 +25,7 @@ import signal
 import sys
 from collections.abc import Callable
 
+from ..runtime.errors import ZeekExit
 from .events import EventHandler, EventQueue, HandlerRegistry
 from .reporter import Reporter
 from .timers import TimerQueue, WallClock
@@ -175,7 +176,11 @@ class EventLoop:
             return False
         return self.sources > 0 or bool(self.exit_only_after_terminate())
 
-    def start(self, global_statements: list[Callable[[], None]]) -> None:
+    def start(self, global_statements: list[Callable[[], None]], *, fatal: bool = True) -> None:
+        """Queue ``zeek_init`` and run the top-level statements.  As in Zeek
+        (``src/zeek-setup.cc``), a run-time error in a top-level statement is
+        fatal: nothing after it runs and the process ends with status 1
+        (``fatal``: False for an interactive session, which goes on)."""
         self.update_time()
         h = self.registry.lookup("zeek_init")
         if h is not None:
@@ -187,8 +192,13 @@ class EventLoop:
         for fn in global_statements:
             try:
                 fn()
-            except Exception as exc:  # noqa: BLE001 - reported, next statement runs
+            except Exception as exc:  # noqa: BLE001 - reported; fatal as in Zeek
                 self.reporter.exception(exc)
+                if fatal:
+                    self.reporter.write(
+                        "fatal error: failed to execute script statements at top-level scope\n"
+                    )
+                    raise ZeekExit(1) from None
         self.drain()
 
     def run(self) -> int:

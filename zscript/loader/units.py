@@ -126,7 +126,7 @@ class ScriptLoading:
         zeek = error_format() == "zeek"
         parser = self.unit_cache.parser(source, handler, recover=not zeek)
         self.code_cache.begin(self.unit_cache.key(source.text))
-        self.pragmas.enter_file()
+        self.pragmas.enter_file(source)
         taken = 0  # parser.errors taken so far (the recorder checks them all)
         try:
             for unit in parser.units():
@@ -181,11 +181,22 @@ class ScriptLoading:
             # Zeek locates "at end of file" only when earlier errors stopped
             # its scanner in that file; otherwise the message has no location.
             eof.zeek_span = NO_SPAN
+        new = [self._reword_syntax_error(d) for d in new]
         self.diagnostics.extend(new)
         if any(d.syntax for d in new):
             self.parse_stopped = error_format() == "zeek"
         self.failed = True
         return len(parser.errors)
+
+    def _reword_syntax_error(self, diag: Diagnostic) -> Diagnostic:
+        """A syntax error in ``redef NAME ...`` where NAME is a type is Zeek's
+        "missing record keyword" error (see :meth:`Checker.redef_of_type`)."""
+        head = diag.unit_head
+        if len(head) == 2 and head[0][0] == "REDEF" and head[1][0] == "ID":
+            gid = self.checker.lookup(head[1][1], report=False)
+            if gid is not None and gid.kind == "type":
+                return self.checker.redef_of_type(head[1][1], gid, head[1][2])
+        return diag
 
     def process_unit(self, unit: A.Node) -> None:
         ch = self.checker
@@ -207,7 +218,7 @@ class ScriptLoading:
         diags = ch.take_diagnostics()
         if diags:
             self.diagnostics.extend(diags)
-            if any(d.severity == "error" for d in diags):
+            if any(d.severity != "warning" for d in diags):
                 self.failed = True
             if any(d.syntax for d in diags) and error_format() == "zeek":
                 self.parse_stopped = True

@@ -18,6 +18,7 @@ that type to its text; formatters are built once per type and cached, so
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 
@@ -34,6 +35,7 @@ __all__ = [
     "format_double",
     "format_interval",
     "formatter",
+    "one_line",
 ]
 
 _NEEDS_ESCAPE = re.compile(r"[^\x20-\x7e]")
@@ -162,13 +164,28 @@ def _vector_formatter(vt: VectorType, esc: bool) -> Callable:
 
 
 #: Zeek's text of a script function with its body (installed by the compiler,
-#: which knows the declarations): a callable(function) -> str or None.
-FUNCTION_TEXT: list = [lambda f: None]
+#: which knows the declarations): a callable(function, one_line) -> str or None.
+FUNCTION_TEXT: list = [lambda f, one_line=False: None]
+
+#: True while a message is being written (see :func:`one_line`).
+_ONE_LINE = [False]
+
+
+@contextlib.contextmanager
+def one_line():
+    """Describe values as Zeek's messages do: a function's body on one line
+    (``f: function(k:string) : string{ return (k)}``, Zeek's short ``ODesc``)."""
+    saved = _ONE_LINE[0]
+    _ONE_LINE[0] = True
+    try:
+        yield
+    finally:
+        _ONE_LINE[0] = saved
 
 
 def _func_formatter(ft: FuncType) -> Callable:
     def fmt(f) -> str:
-        text = FUNCTION_TEXT[0](f)
+        text = FUNCTION_TEXT[0](f, _ONE_LINE[0])
         if text is not None:
             return text
         name = getattr(f, "_zname", None) or getattr(f, "name", None) or "<function>"

@@ -152,6 +152,8 @@ class EnumElem(Node):
     name: str
     value: int | None = None
     attrs: list[Attr] = attrs.field(factory=list)
+    #: The value written is no count constant (``-1``, ``1.5``, ``"x"``).
+    not_count: bool = False
 
 
 # ----------------------------------------------------------------- expressions
@@ -307,6 +309,8 @@ class ListCtor(Expr):
 
     items: list[Expr]
     fields: list[FieldAssign] | None = None
+    #: Written with a comma after the last item (``[a, b, ]``).
+    trailing_comma: bool = False
 
 
 @node

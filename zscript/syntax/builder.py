@@ -249,7 +249,10 @@ class AstBuilder(Transformer):
     def enum_elem(self, c):
         value = None
         if len(c) >= 3 and _is_tok(c[1], "="):
-            value = int(c[2].value, 0) if not c[2].value.isdigit() else _decimal(c[2].value)
+            v = c[2]
+            if _is_tok(v, "-") or v.type in ("DOUBLE_LIT", "STRING_LIT"):
+                return A.EnumElem(c[0].value, None, self._attrs(c), True, span=self._span(c))
+            value = int(v.value, 0) if not v.value.isdigit() else _decimal(v.value)
         return A.EnumElem(c[0].value, value, self._attrs(c), span=self._span(c))
 
     def attr(self, c):
@@ -436,6 +439,11 @@ class AstBuilder(Transformer):
     def unary(self, c):
         return A.UnaryOp(c[0].value, c[1], span=self._span(c))
 
+    def unary_hook(self, c):
+        """``! hook h(...)``: an operator before ``hook``."""
+        call = A.HookCall(c[2], span=self._span(c[1:]))
+        return A.UnaryOp(c[0].value, call, span=self._span(c))
+
     def cast(self, c):
         return A.Cast(c[1].value, c[0], c[2], span=self._span(c))
 
@@ -455,7 +463,7 @@ class AstBuilder(Transformer):
         return A.HasField(c[0], c[2].value, span=self._span(c))
 
     def call(self, c):
-        args = c[2] if len(c) == 4 else ("exprs", [])
+        args = c[2] if len(c) == 4 else ("exprs", [])  # "exprs,": with a trailing comma
         if args[0] == "fields":
             return A.Call(c[0], [], args[1], span=self._span(c))
         return A.Call(c[0], args[1], span=self._span(c))
@@ -521,7 +529,7 @@ class AstBuilder(Transformer):
         kind, items = c[1]
         if kind == "fields":
             return A.ListCtor([], items, span=self._span(c))
-        return A.ListCtor(items, None, span=self._span(c))
+        return A.ListCtor(items, None, kind == "exprs,", span=self._span(c))
 
     def record_ctor(self, c):
         kind, items = c[2]
@@ -558,7 +566,9 @@ class AstBuilder(Transformer):
         return A.ScheduleExpr(c[1], c[3], span=self._span(c))
 
     def ctor_args(self, c):
-        return ("exprs", c[0]) if isinstance(c[0], list) else c[0]
+        if isinstance(c[0], list):
+            return ("exprs," if len(c) > 1 else "exprs", c[0])
+        return c[0]
 
     def expr_list(self, c):
         if len(c) == 1:

@@ -99,11 +99,13 @@ class IncompleteInput(Exception):
 class LexError(Exception):
     """A lexical error; ``zeek`` is Zeek's wording where it differs."""
 
-    def __init__(self, message: str, span: Span, zeek: str | None = None):
+    def __init__(self, message: str, span: Span, zeek: str | None = None, severity: str = "error"):
         super().__init__(message)
         self.message = message
         self.span = span
         self.zeek = zeek
+        #: "fatal error": Zeek's scanner gives up there.
+        self.severity = severity
 
 
 @attrs.define
@@ -181,6 +183,8 @@ _TOKEN_RE = re.compile(
     )
 )
 _PATTERN_RE = re.compile(r"/([^/\\\n]*(?:\\.[^/\\\n]*)*)/([is]*)")
+#: A pattern running over lines (an error, see Lexer._unterminated_pattern).
+_PATTERN_ANY_LINES = re.compile(r"/(?:[^/\\]|\\.)*/[is]*", re.S)
 
 #: Token types after which an operand has ended (so `/` divides and `|` closes or ors).
 OPERAND_END = frozenset(
@@ -291,9 +295,47 @@ class Lexer:
                 if pm:
                     self.pos = pm.end()
                     return self._token("PATTERN_LIT", pm.group(0), start, pm.end())
+                tok = self._unterminated_pattern(start)
+                if tok is True:
+                    continue
+                if tok is not None:
+                    return tok
             self.pos = end
             return self._classify(kind, value, start, end)
         return None
+
+    def _unterminated_pattern(self, start: int):
+        """A pattern without its closing ``/`` on the line.  Zeek's scanner
+        (its ``RE`` state, src/scan.l) reports each end of line and reads on
+        to the next ``/`` (then the pattern is a token), or to the end of the
+        file; so do we.  None if the file ends on this line (``/`` is then
+        an operator, and a syntax error)."""
+        text = self.text
+        pos = text.find("\n", start)
+        if pos == -1:
+            return None
+        m = _PATTERN_ANY_LINES.match(text, start)
+        stop = m.end() if m else len(text)
+        first_line, first_start = self.line, self.line_start
+        seg = start
+        while pos != -1 and pos < stop:
+            self.errors.append(
+                LexError(
+                    "unterminated pattern (no closing '/' on the line)",
+                    self._span(seg, pos, self.line, self.line_start),
+                    "pattern not terminated before end of line",
+                )
+            )
+            self.line += 1
+            seg = self.line_start = pos + 1
+            pos = text.find("\n", seg)
+        self.pos = stop
+        if m is None:
+            return True
+        tok = self._token("PATTERN_LIT", m.group(0), start, stop)
+        tok.line, tok.column = first_line, start - first_start + 1
+        tok.end_column = stop - self.line_start + 1
+        return tok
 
     def _classify(self, kind: str, value: str, start: int, end: int) -> Token:
         if kind == "ident":
@@ -306,10 +348,27 @@ class Lexer:
                 elif value == "local" and self.when_depths and self.depth >= self.when_depths[-1]:
                     lit = "WHEN_LOCAL"
                 return self._token(lit, value, start, end)
+            if value.startswith("::"):
+                # Zeek's scanner: GLOBAL_ID is "::" and one component only.
+                second = value.find("::", 2)
+                if second != -1:
+                    end = self.pos = start + second
+                    value = value[:second]
+                return self._token("GLOBAL_ID", value, start, end)
             return self._token("ID", value, start, end)
         if kind == "op":
             return self._operator(value, start, end)
         if kind == "string":
+            if "\x00" in value:
+                # Zeek's scanner (src/scan.l): a fatal error.
+                self.errors.append(
+                    LexError(
+                        "a string cannot contain a NUL byte; write \\x00 instead",
+                        self._span(start, end, self.line, self.line_start),
+                        "strings cannot contain NUL bytes - use a \\x00 escape sequence instead",
+                        "fatal error",
+                    )
+                )
             return self._token("STRING_LIT", value, start, end)
         if kind == "attr":
             return self._token("ATTR", value, start, end)

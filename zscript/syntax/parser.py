@@ -49,6 +49,8 @@ class _NoLexer(LarkLexer):
         raise NotImplementedError
 
 
+#: Directives that Zeek's scanner passes to its parser as tokens.
+_CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "else", "endif"})
 _DECL_STARTS = frozenset({"MODULE", "EXPORT", "GLOBAL", "OPTION", "REDEF", "TYPE"})
 _PUNCT_NAMES = {";": "';'", "}": "'}'", ")": "')'", "]": "']'"}
 
@@ -138,6 +140,8 @@ class UnitParser:
         self.mode = "decl"
         self._pending: list[Token | Directive | None] = []
         self._open_braces: list[Token] = []
+        #: The first two tokens of the current unit (see Diagnostic.unit_head).
+        self._head: list[Token] = []
 
     # ------------------------------------------------------------------ tokens
 
@@ -171,7 +175,8 @@ class UnitParser:
             return "start_decl"
         if t == "FUNCTION":
             nxt = self._peek()
-            return "start_decl" if isinstance(nxt, Token) and nxt.type == "ID" else "start_stmt"
+            named = isinstance(nxt, Token) and nxt.type in ("ID", "GLOBAL_ID")
+            return "start_decl" if named else "start_stmt"
         if self.mode == "decl" and t in ("EVENT", "HOOK", "CONST"):
             return "start_decl"
         self.mode = "stmt"
@@ -231,6 +236,13 @@ class UnitParser:
             self.errors.append(diag)
         return semi
 
+    def _flush_late_error(self, line: int | None) -> None:
+        """Report the pending error, located (for Zeek) at the next token's line."""
+        if line is not None:
+            self._late_error.zeek_span = Span(self.source, line, 1, line, 1)
+        self.errors.append(self._late_error)
+        self._late_error = None
+
     def _track_brace(self, tok: Token) -> None:
         if tok.type == "LBRACE":
             self._open_braces.append(tok)
@@ -249,6 +261,10 @@ class UnitParser:
         while True:
             tok = self._next()
             if isinstance(tok, Directive):
+                conditional = tok.name in _CONDITIONALS
+                if conditional and self._late_error is not None:
+                    # Zeek's scanner hands @if/@else ... to its parser as tokens.
+                    self._flush_late_error(tok.span.line)
                 if ip is not None and self._is_body_position(ip):
                     last_tok = self._misplaced_directive(tok, ip)
                 if ip is not None and self._accepts_end(ip):
@@ -258,12 +274,12 @@ class UnitParser:
                     yield result
                 if self.on_directive is not None:
                     self.on_directive(tok, self.lexer)
+                if conditional and self._late_error is not None and self.lexer.line > tok.span.line:
+                    # A skipped branch: its closing @else/@endif is Zeek's next token.
+                    self._flush_late_error(self.lexer.line)
                 continue
             if self._late_error is not None:
-                if tok is not None:
-                    self._late_error.zeek_span = Span(self.source, tok.line, 1, tok.line, 1)
-                self.errors.append(self._late_error)
-                self._late_error = None
+                self._flush_late_error(tok.line if tok is not None else None)
             if tok is None:
                 if ip is not None:
                     if self._accepts_end(ip):
@@ -280,6 +296,9 @@ class UnitParser:
                     last_tok = tok
                     continue
                 ip = self.grammar.lark.parse_interactive(start=self._start_for(tok))
+                self._head = []
+            if len(self._head) < 2:
+                self._head.append(tok)
             builder.source = self.source
             try:
                 if self._accepts_end(ip) and not self._would_accept(ip, tok.type):
@@ -315,7 +334,10 @@ class UnitParser:
 
     def _lex_errors(self) -> None:
         for err in self.lexer.errors:
-            self.errors.append(Diagnostic("error", err.message, err.span, zeek=err.zeek))
+            fatal = err.severity != "error"
+            self.errors.append(
+                Diagnostic(err.severity, err.message, err.span, zeek=err.zeek, syntax=fatal)
+            )
         self.lexer.errors.clear()
 
     def _hint(self, ip, tok: Token, expected: set[str]) -> str | None:
@@ -335,7 +357,10 @@ class UnitParser:
         expected = getattr(exc, "expected", None) or set()
         hint = self._hint(ip, tok, expected)
         msg = f"syntax error, at or near {_describe_token(tok)}"
-        self.errors.append(Diagnostic("error", msg, self._span(tok), hint, syntax=True))
+        head = tuple((t.type, t.value, self._span(t)) for t in self._head)
+        self.errors.append(
+            Diagnostic("error", msg, self._span(tok), hint, syntax=True, unit_head=head)
+        )
 
     def _eof_error(self, last_tok: Token | None) -> None:
         self._lex_errors()

@@ -13,11 +13,18 @@ Zeek's:
 
 :class:`Pragmas` returns the diagnostics; the caller reports them (a fatal
 one stops loading).
+
+A script is checked a declaration at a time after the declaration was
+parsed, so a pragma inside a function body has already changed the stack
+when the body is checked; :meth:`Pragmas.quiet_at` therefore answers for a
+place in a file, from the changes recorded while reading it.
 """
 
 from __future__ import annotations
 
-from ..diagnostics import Diagnostic, Span
+import bisect
+
+from ..diagnostics import Diagnostic, SourceFile, Span
 
 __all__ = ["Pragmas"]
 
@@ -30,13 +37,36 @@ class Pragmas:
         self.stack: list[str] = []
         #: Depth of the stack when each file being read was entered.
         self._entry: list[int] = []
+        #: Per file read: the lines where ignore-deprecations went on or off,
+        #: and its state from that line on.
+        self._changes: dict[SourceFile, tuple[list[int], list[bool]]] = {}
 
     @property
     def ignore_deprecations(self) -> bool:
         return "ignore-deprecations" in self.stack
 
-    def enter_file(self) -> None:
+    def quiet_at(self, span: Span | None) -> bool:
+        """True if ignore-deprecations was pushed at ``span`` when it was read."""
+        changes = self._changes.get(span.file) if span is not None else None
+        if not changes:
+            return self.ignore_deprecations
+        lines, states = changes
+        i = bisect.bisect_right(lines, span.line) - 1
+        return states[max(i, 0)]
+
+    def _note(self, file: SourceFile | None, line: int) -> None:
+        if file is None:
+            return
+        lines, states = self._changes.setdefault(file, ([], []))
+        if lines and lines[-1] == line:
+            states[-1] = self.ignore_deprecations
+        else:
+            lines.append(line)
+            states.append(self.ignore_deprecations)
+
+    def enter_file(self, source: SourceFile | None = None) -> None:
         self._entry.append(len(self.stack))
+        self._note(source, 0)
 
     def leave_file(self, eof: Span) -> Diagnostic | None:
         """The file ended at ``eof``; a push left over is fatal."""
@@ -55,6 +85,7 @@ class Pragmas:
             if len(parts) < 2:
                 return _fatal("@pragma push without value", span)
             self.stack.append(parts[1])
+            self._note(span.file, span.line)
             if parts[1] not in KNOWN:
                 return Diagnostic("warning", f"pushing unknown @pragma value '{parts[1]}'", span)
             return None
@@ -63,6 +94,7 @@ class Pragmas:
             if len(self.stack) <= entry:
                 return _fatal("@pragma pop without active pragma", span)
             top = self.stack.pop()
+            self._note(span.file, span.line)
             if len(parts) > 1 and parts[1] != top:
                 return Diagnostic(
                     "error", f"@pragma pop with unexpected '{parts[1]}', expected '{top}'", span

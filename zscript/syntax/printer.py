@@ -306,7 +306,12 @@ def _if(s: A.IfStmt) -> str:
 def _when(s: A.WhenStmt) -> str:
     caps = ""
     if s.captures:
-        caps = "[" + ", ".join(("copy " if c.deep else "") + c.name for c in s.captures) + "]"
+        # A capture the checker could not resolve is "<error>" to Zeek.
+        names = [
+            ("copy " if c.deep else "") + (c.name if c.id is not None else "<error>")
+            for c in s.captures
+        ]
+        caps = "[" + ", ".join(names) + "]"
     out = f"when {caps}({expr_text(s.cond)}) {stmt_text(s.body)}"
     if s.timeout is not None:
         out += f" timeout {expr_text(s.timeout)} {_block(s.timeout_body or [])}"
