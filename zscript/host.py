@@ -256,6 +256,9 @@ class Host(ScriptLoading):
         self.checker.ignore_deprecations = lambda: self.pragmas.ignore_deprecations
         #: Where each file being loaded was loaded from (None: command line).
         self._loaded_from: list[Span | None] = []
+        #: Script files in the order they were loaded, with how deeply each was
+        #: nested in ``@load`` (Zeek's ``files_scanned``), for ``zeek_script_loaded``.
+        self.scripts_loaded: list[tuple[str, int]] = []
         #: Set when :meth:`run` starts the event loop.
         self._running = False
         #: Tables with expiration attributes, by id (their hash follows their content).
@@ -755,7 +758,7 @@ class Host(ScriptLoading):
         try:
             for cb in self.on_start:
                 cb()
-            self.loop.start(self.global_statements)
+            self.loop.start([*self.global_statements, self._raise_script_loaded])
             if self.reporter.errors and not _allow_init_errors():
                 # As Zeek: a runtime error while initializing is fatal.
                 self.reporter.write("fatal error: errors occurred while initializing\n")
@@ -764,6 +767,14 @@ class Host(ScriptLoading):
         except ZeekExit as e:
             sys.stdout.flush()
             return e.code
+
+    def _raise_script_loaded(self) -> None:
+        # As Zeek (zeek-setup.cc): after zeek_init is queued and the top-level
+        # statements ran, one zeek_script_loaded per script file loaded.
+        h = self.loop.registry.lookup("zeek_script_loaded")
+        if h is not None:
+            for path, level in self.scripts_loaded:
+                self.loop.event(h, (path, level))
 
     # ------------------------------------------------------------ REPL support
     #

@@ -555,7 +555,8 @@ class ExprGen:
 
     def gen_CopyExpr(self, e: A.CopyExpr) -> str:
         x = self.expr(e.expr)
-        if e.type.tag in ("table", "vector", "record", "func", "any"):
+        # Strings and patterns too: their copy is a new object (same_object).
+        if e.type.tag in ("table", "vector", "record", "func", "any", "string", "pattern"):
             return f"_z_copy({x})"
         return x
 

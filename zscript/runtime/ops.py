@@ -26,7 +26,7 @@ from .addresses import (
 )
 from .casts import can_cast_value, cast_value, received_data
 from .containers import Set, Table, Vector, vector_assign
-from .copying import deep_copy
+from .copying import copy_value, deep_copy
 from .describe import escape_bytes
 from .errors import NO_VALUE, AssertionFailure, ScriptError
 from .files import ScriptFile, print_to
@@ -562,7 +562,7 @@ HELPERS = {
     "_z_any_eq": any_eq,
     "_z_unbox": unbox,
     "_z_box": box,
-    "_z_copy": deep_copy,
+    "_z_copy": copy_value,
     "_z_assert_fail": assert_fail,
     "_z_setdefault": setdefault_,
     "_z_esc": escape_bytes,
