@@ -26,7 +26,7 @@ from .addresses import (
 )
 from .casts import can_cast_value, cast_value, received_data
 from .containers import Set, Table, Vector, vector_assign
-from .copying import copy_value, deep_copy
+from .copying import copy_value
 from .describe import escape_bytes
 from .errors import NO_VALUE, AssertionFailure, ScriptError
 from .files import ScriptFile, print_to
