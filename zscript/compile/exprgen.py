@@ -26,6 +26,14 @@ from ..types import FuncType, RecordType, TableType, Type, VectorType
 __all__ = ["ExprGen"]
 
 M64 = "0xFFFFFFFFFFFFFFFF"
+
+
+def _any_elem(t) -> bool:
+    """Whether ``t`` is ``vector of any`` (whose value may be a more specific
+    vector: see the ``vector of any`` helpers in runtime/ops.py)."""
+    return isinstance(t, VectorType) and t.elem is not None and t.elem.tag == "any"
+
+
 _NEEDS_BOX = frozenset(("count", "int", "double", "time", "interval"))
 _CMP = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
@@ -145,6 +153,10 @@ class ExprGen:
         if isinstance(dst, RecordType):
             return mark(f"_z_rcoerce({inner}, {self.rclass(dst)})", e)
         if isinstance(dst, VectorType):
+            if _any_elem(dst) and isinstance(src, VectorType):
+                # The same vector (Zeek's same_type lets ``any`` match): see
+                # the ``vector of any`` helpers in runtime/ops.py.
+                return inner
             return f"_z_vcoerce({inner}, {self.tconst(src)}, {self.tconst(dst)})"
         return inner
 
@@ -166,7 +178,8 @@ class ExprGen:
             idx = e.indices[0]
             if isinstance(idx.type, VectorType):
                 return mark(f"_z_vmask({base}, {self.expr(idx)})", e)
-            return mark(f"_z_vget({base}, {self.expr(idx)})", e)
+            vget = "_z_vget_any" if _any_elem(bt) else "_z_vget"
+            return mark(f"{vget}({base}, {self.expr(idx)})", e)
         if bt.tag == "string":
             return mark(f"_z_strindex({base}, {self.expr(e.indices[0])})", e)
         return mark(f"{base}[{self.key(e.indices)}]", e)
@@ -511,7 +524,15 @@ class ExprGen:
             vt = value.type
             # For a vector of vectors, += appends the vector as one element.
             if isinstance(vt, VectorType) and not isinstance(tt.elem, VectorType):
+                if _any_elem(tt) or _any_elem(vt):
+                    return mark(f"_z_vextend_typed({cur}, {v})", value)
                 return f"_z_vextend({cur}, {v})"
+            if _any_elem(tt):
+                # Zeek reports a failed append as the whole ``v += x``.
+                shown_value = value.expr if isinstance(value, A.Coerce) else value
+                shown = A.Assign(op, target, shown_value, span=getattr(target, "span", None))
+                shown.type = tt
+                return mark(f"_z_vappend_any({cur}, {v})", shown)
             return f"_z_vappend({cur}, {v})"
         return f"({cur} {op[0]} {v})"
 

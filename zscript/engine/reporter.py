@@ -33,7 +33,7 @@ import traceback
 
 from ..diagnostics import render_runtime
 from ..runtime.errors import ScriptError, message_for, used_no_value
-from ..runtime.linemap import caller_location, describe_node, locate
+from ..runtime.linemap import caller_location, describe_node, locate, locate_function
 
 __all__ = ["BURST", "WINDOW", "LibraryLogHandler", "Reporter"]
 
@@ -92,6 +92,8 @@ class Reporter:
         kind, message, show_expr = message_for(exc)
         span, node = locate(exc)
         span = getattr(exc, "span", None) or span
+        if isinstance(exc, RecursionError):
+            span = locate_function(exc) or span
         if isinstance(exc, ZeroDivisionError) and getattr(node, "op", None) == "%":
             message = "modulo by zero"
         detail = None

@@ -192,6 +192,74 @@ def vextend(vec, other):
     return vec
 
 
+# A ``vector of any`` can be the very vector of a more specific type (Zeek
+# passes ``vector of count`` as ``vector of any`` without converting it:
+# ``same_type`` lets ``any`` match).  Code whose static type is ``vector of
+# any`` therefore reads through the helpers below: an element read is boxed
+# with the vector's own element type, and a stored value must have that type
+# (as Zeek's VectorVal::CheckElementType), stored unboxed.
+
+
+def _any_elem(vec):
+    """The element type of ``vec`` if it is more specific than ``any``."""
+    elem = vec.ztype.elem
+    return None if elem is None or elem.tag == "any" else elem
+
+
+def _checked_elem(elem, x, what: str):
+    t = type_of(x)
+    if t is not None and not same_type(t, elem):
+        raise ScriptError(what)
+    return unbox(x)
+
+
+def vget_any(vec, i):
+    x = vget(vec, i)
+    elem = _any_elem(vec)
+    return x if elem is None else box(x, elem)
+
+
+def vitems_any(vec):
+    elem = _any_elem(vec)
+    if elem is None:
+        return vitems(vec)
+    return [(i, box(x, elem)) for i, x in enumerate(vec) if x is not None]
+
+
+def vappend_any(vec, x):
+    elem = _any_elem(vec)
+    if elem is not None:
+        x = _checked_elem(elem, x, "type-checking failed in vector append")
+    vec.append(x)
+    return vec
+
+
+def vset_any(vec, i, x):
+    elem = _any_elem(vec)
+    if elem is not None:
+        x = _checked_elem(elem, x, "type-checking failed in vector assignment")
+    vector_assign(vec, i, x)
+
+
+def vextend_typed(vec, other):
+    """``v += w`` of vectors whose element types differ only by ``any``:
+    each element of ``w`` is boxed for, or checked against, ``v``'s element
+    type; the first that does not fit ends the append (Zeek's VectorVal::AddTo)."""
+    src = other.ztype.elem
+    dst = vec.ztype.elem
+    for x in other:
+        if x is not None:
+            if src is not None and src.tag != "any":
+                x = box(x, src)
+            if dst is not None and dst.tag != "any":
+                t = type_of(x)
+                if t is not None and not same_type(t, dst):
+                    break
+                x = unbox(x)
+        vec.append(x)
+    return vec
+
+
 def vcoerce(vec, src: VectorType, dst: VectorType):
     elem = src.elem
     return Vector(dst, [box(x, elem) if x is not None else None for x in vec])
@@ -532,6 +600,11 @@ HELPERS = {
     "_z_vdelete": vdelete,
     "_z_vappend": vappend,
     "_z_vextend": vextend,
+    "_z_vextend_typed": vextend_typed,
+    "_z_vget_any": vget_any,
+    "_z_vitems_any": vitems_any,
+    "_z_vappend_any": vappend_any,
+    "_z_vset_any": vset_any,
     "_z_vcoerce": vcoerce,
     "_z_vneg": vneg,
     "_z_varith": varith,
