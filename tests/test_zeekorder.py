@@ -360,6 +360,8 @@ event zeek_init()
 	print table_keys(t);
 	print "-- copy";
 	print copy(t);
+	print "-- join_string_set";
+	print join_string_set(s, ":");
 	}
 """
 
@@ -382,6 +384,7 @@ def test_without_zeek_order_tables_iterate_in_insertion_order():
     keys = [str(i * 7) for i in range(12) if i != 2]
     assert o["for k"] == o["for k, v"] == o["print t"] == o["copy"] == keys
     assert o["for e"] == o["print s"] == [f"k{i}" for i in range(12) if i != 3]
+    assert o["join_string_set"] == [":".join(o["for e"])]
 
 
 def test_zeek_order_is_the_models_order_everywhere(tmp_path):
@@ -400,6 +403,7 @@ def test_zeek_order_is_the_models_order_everywhere(tmp_path):
     assert want_t != sorted(want_t, key=int)  # the hash order is not insertion order
     assert o["for k"] == o["for k, v"] == o["print t"] == want_t
     assert o["for e"] == o["print s"] == e.order()
+    assert o["join_string_set"] == [":".join(e.order())]
     assert o["to_json"] == [",".join(f'"{k}"' for k in e.order())]  # (brackets stripped)
     # table_keys and copy build new tables by inserting in the source's order.
     f = ZeekDict()

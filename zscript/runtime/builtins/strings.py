@@ -21,6 +21,7 @@ import re
 import time
 
 from ...types import STRING, TableType, VectorType
+from .. import zeekorder
 from ..addresses import addr_bits
 from ..bifs import bif, describe_any
 from ..containers import Set, Vector
@@ -378,7 +379,7 @@ def find_last(s, pat, offset=0):
 
 @bif("join_string_set", "function(ss: string_set, sep: string): string")
 def join_string_set(ss, sep):
-    return sep.join(ss)
+    return sep.join(zeekorder.keys(ss))
 
 
 # ------------------------------------------------------------ formatting
