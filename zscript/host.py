@@ -809,7 +809,7 @@ class Host(ScriptLoading):
         self.checker.interactive = True
         for cb in self.on_start:
             cb()
-        self.loop.start(self.global_statements)
+        self.loop.start(self.global_statements, fatal=False)
         self.global_statements.clear()
         self.loop.sources += 1
         self._repl_started = True

@@ -25,6 +25,7 @@ import signal
 import sys
 from collections.abc import Callable
 
+from ..runtime.errors import NoReturnValue, ZeekExit, used_no_value
 from .events import EventHandler, EventQueue, HandlerRegistry
 from .reporter import Reporter
 from .timers import TimerQueue, WallClock
@@ -36,6 +37,11 @@ __all__ = ["EventLoop"]
 def _resolve(fut) -> None:
     if not fut.done():
         fut.set_result(None)
+
+
+def _quiet(exc: BaseException) -> bool:
+    """A use of a function's missing value: Zeek's null value, no error."""
+    return isinstance(exc, NoReturnValue) or used_no_value(exc)
 
 
 class EventLoop:
@@ -167,7 +173,12 @@ class EventLoop:
             return False
         return self.sources > 0 or bool(self.exit_only_after_terminate())
 
-    def start(self, global_statements: list[Callable[[], None]]) -> None:
+    def start(self, global_statements: list[Callable[[], None]], *, fatal: bool = True) -> None:
+        """Queue ``zeek_init`` (and ``network_time_init``), run the top-level
+        statements, drain the queue.  As Zeek (zeek-setup.cc), a run-time error
+        in the top-level statements ends the process with a fatal error unless
+        not ``fatal`` (the REPL); using a function's missing value ends only
+        that statement."""
         self.update_time()
         h = self.registry.lookup("zeek_init")
         if h is not None:
@@ -179,8 +190,13 @@ class EventLoop:
         for fn in global_statements:
             try:
                 fn()
-            except Exception as exc:  # noqa: BLE001 - reported, next statement runs
+            except Exception as exc:  # noqa: BLE001 - reported, then fatal
                 self.reporter.exception(exc)
+                if fatal and not _quiet(exc):
+                    self.reporter.write(
+                        "fatal error: failed to execute script statements at top-level scope\n"
+                    )
+                    raise ZeekExit(1) from None
         self.drain()
 
     def run(self) -> int:
