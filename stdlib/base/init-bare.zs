@@ -275,3 +275,16 @@ export {
 }
 
 module GLOBAL;
+
+## Joins interface names with a space (the ``&add_func`` of Zeek's
+## ``interfaces``): the new name alone when there is none yet.
+function add_interface(iold: string, inew: string): string
+	{
+	return iold == "" ? inew : fmt("%s %s", iold, inew);
+	}
+
+## Joins signature file names with a space, as :zeek:id:`add_interface`.
+function add_signature_file(sold: string, snew: string): string
+	{
+	return sold == "" ? snew : cat(sold, " ", snew);
+	}
