@@ -346,6 +346,7 @@ class Host(ScriptLoading):
         ns = self.ns
         ns.update(ops.HELPERS)
         ops.WARNINGS[0] = self.reporter.warning_here
+        ops.ERRORS[0] = self.reporter.error_here
         ops.PLAIN_WARNINGS[0] = self.reporter.script_warning
         out = self.stdout
         if out is None:

@@ -34,6 +34,14 @@ def _any_elem(t) -> bool:
     return isinstance(t, VectorType) and t.elem is not None and t.elem.tag == "any"
 
 
+def _shown(op: str, target: A.Expr, value: A.Expr, t) -> A.Assign:
+    """``target op value`` as a node to report errors at (Zeek reports a
+    failed vector append as the whole ``v += x``)."""
+    shown = A.Assign(op, target, value, span=getattr(target, "span", None))
+    shown.type = t
+    return shown
+
+
 _NEEDS_BOX = frozenset(("count", "int", "double", "time", "interval"))
 _CMP = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
@@ -525,14 +533,11 @@ class ExprGen:
             # For a vector of vectors, += appends the vector as one element.
             if isinstance(vt, VectorType) and not isinstance(tt.elem, VectorType):
                 if _any_elem(tt) or _any_elem(vt):
-                    return mark(f"_z_vextend_typed({cur}, {v})", value)
+                    return mark(f"_z_vextend_typed({cur}, {v})", _shown(op, target, value, tt))
                 return f"_z_vextend({cur}, {v})"
             if _any_elem(tt):
-                # Zeek reports a failed append as the whole ``v += x``.
                 shown_value = value.expr if isinstance(value, A.Coerce) else value
-                shown = A.Assign(op, target, shown_value, span=getattr(target, "span", None))
-                shown.type = tt
-                return mark(f"_z_vappend_any({cur}, {v})", shown)
+                return mark(f"_z_vappend_any({cur}, {v})", _shown(op, target, shown_value, tt))
             return f"_z_vappend({cur}, {v})"
         return f"({cur} {op[0]} {v})"
 

@@ -118,6 +118,20 @@ class Reporter:
         self.warnings += 1
         self.write(render_runtime("expression warning", message, span, detail))
 
+    def error_here(self, message: str, value=None, depth: int = 3) -> None:
+        """A non-fatal runtime error at the script expression calling the
+        current helper (Zeek's ``Expr::Error(msg, val)``): the expression and,
+        when given, the value are described after the message."""
+        span, node = caller_location(depth)
+        detail = describe_node(node) if node is not None else None
+        if value is not None:
+            from ..runtime.builtins._support import describe_arg
+
+            text = describe_arg(value)
+            detail = f"{detail} and {text}" if detail else text
+        self.errors += 1
+        self.write(render_runtime("error", message, span, detail))
+
     def script_warning(self, message: str) -> None:
         """A warning about the script's run, without a location (never limited)."""
         self.warnings += 1

@@ -32,7 +32,7 @@ from .errors import NO_VALUE, AssertionFailure, ScriptError
 from .files import ScriptFile, print_to
 from .values import EnumVal, Record, TypeVal, box, field_attr, record_class, type_of, unbox
 
-__all__ = ["HELPERS", "PLAIN_WARNINGS", "Frame", "WARNINGS"]
+__all__ = ["ERRORS", "HELPERS", "PLAIN_WARNINGS", "Frame", "WARNINGS"]
 
 M64 = 0xFFFFFFFFFFFFFFFF
 
@@ -55,6 +55,11 @@ def _warn(message: str) -> None:
     sink = WARNINGS[0]
     if sink is not None:
         sink(message, 3)
+
+
+#: Sink for non-fatal runtime errors at the calling script expression: a
+#: callable(message, value, depth) set by the host.
+ERRORS: list = [None]
 
 
 #: Sink for location-less runtime warnings: a callable(message) set by the host.
@@ -244,7 +249,8 @@ def vset_any(vec, i, x):
 def vextend_typed(vec, other):
     """``v += w`` of vectors whose element types differ only by ``any``:
     each element of ``w`` is boxed for, or checked against, ``v``'s element
-    type; the first that does not fit ends the append (Zeek's VectorVal::AddTo)."""
+    type; the first that does not fit ends the append (Zeek's VectorVal::AddTo)
+    with a non-fatal error (Zeek's "incompatible vector element assignment")."""
     src = other.ztype.elem
     dst = vec.ztype.elem
     for x in other:
@@ -254,6 +260,9 @@ def vextend_typed(vec, other):
             if dst is not None and dst.tag != "any":
                 t = type_of(x)
                 if t is not None and not same_type(t, dst):
+                    sink = ERRORS[0]
+                    if sink is not None:
+                        sink("incompatible vector element assignment", other, 3)
                     break
                 x = unbox(x)
         vec.append(x)

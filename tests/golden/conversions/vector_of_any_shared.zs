@@ -1,6 +1,8 @@
 # A vector of count passed as a vector of any is the same vector: what the
 # function stores is seen by the caller, an element read through it has type
-# count, and a value of another type is refused (the handler ends).
+# count, and a value of another type is refused (the handler ends).  Adding
+# a vector of any to a vector of count stops at the first element that is no
+# count, with a non-fatal error.
 function add_size(v: vector of any)
 	{
 	v[|v|] = |v|;
@@ -30,9 +32,11 @@ event zeek_init()
 
 	local c: vector of count = vector(7);
 	local b: vector of any;
+	b += 8;
 	b += "x";
+	b += 9;
 	c += b;
-	print c;
+	print c, "the handler goes on";
 
 	add_string(v);
 	}
