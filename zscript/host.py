@@ -608,7 +608,8 @@ class Host(ScriptLoading):
         cls = record_class(field_rt)
         from .runtime.values import box
 
-        out = self.make_table(table_t)
+        # &ordered: the fields in declaration order (Zeek's GetRecordFieldsVal).
+        out = self.make_table(table_t, ordered=True)
         for f in rt.fields:
             # Zeek reports a field with a &default as optional too.
             given = {
