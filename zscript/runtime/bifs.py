@@ -463,14 +463,6 @@ def srand(seed):
     random.seed(seed)
 
 
-@bif("unique_id", "function(prefix: string): string")
-def unique_id(prefix):
-    import secrets
-
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(18))
-
-
 @bif("enum_to_int", "function(e: any): int")
 def enum_to_int(e):
     if type(e) is not EnumVal:

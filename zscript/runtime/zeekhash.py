@@ -313,12 +313,21 @@ def key_bytes(index_types: list[Type], key) -> bytes:
 #: The process's seed and the SipHash key words taken from it (see :func:`set_seed`).
 _SEED: list[bytes] = [random_seed()]
 _KEY: list[tuple[int, int]] = [siphash_key(_SEED[0])]
+_FROM_FILE: list[bool] = [False]
 
 
-def set_seed(seed: bytes) -> None:
-    """Make ``seed`` (80 bytes) the process's hash seed."""
+def set_seed(seed: bytes, *, from_file: bool = False) -> None:
+    """Make ``seed`` (80 bytes) the process's hash seed; ``from_file``: it
+    was asked for (Zeek's ``have_random_seed``), so output that Zeek makes
+    deterministic then (UIDs) is deterministic here too."""
     _SEED[0] = seed
     _KEY[0] = siphash_key(seed)
+    _FROM_FILE[0] = from_file
+
+
+def seed_from_file() -> bool:
+    """Whether the seed came from a seed file (``-G``, ``ZEEK_SEED_FILE``)."""
+    return _FROM_FILE[0]
 
 
 def current_seed() -> bytes:
