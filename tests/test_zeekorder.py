@@ -52,6 +52,22 @@ def test_siphash24_reference_outputs():
     assert zeekhash.siphash24(k0, k1, b"") == 0x726FDB47DD0E0E31
 
 
+def test_hash_bytes_is_the_reference_siphash_under_the_seeds_key():
+    saved = zeekhash.current_seed()
+    seed = bytes((i * 37 + 11) & 0xFF for i in range(80))
+    try:
+        zeekhash.set_seed(seed)
+        k0, k1 = zeekhash.siphash_key(seed)
+        rng = random.Random(3)
+        for n in range(70):
+            data = bytes(rng.randrange(256) for _ in range(n))
+            assert zeekhash.hash_bytes(data) == zeekhash.siphash24(k0, k1, data)
+        zeekhash.set_seed(bytes(64) + bytes(range(16)))
+        assert zeekhash.hash_bytes(bytes(range(15))) == 0xA129CA6149BE45E5
+    finally:
+        zeekhash.set_seed(saved)
+
+
 def test_seed_file_gives_siphash_key_from_words_16_to_19(tmp_path):
     # 21 numbers: the random() seed, then 20 seed words; SipHash is keyed by
     # bytes 64..79 of the 80-byte seed, i.e. seed words 16..19 (file numbers 17..20).
