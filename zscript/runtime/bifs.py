@@ -240,11 +240,6 @@ def to_lower(s):
     return s.lower() if s.isascii() else "".join(c.lower() if c < "\x80" else c for c in s)
 
 
-@bif("string_cat", "function(): string", varargs=True)
-def string_cat(*args):
-    return "".join(unbox(a) for a in args)
-
-
 @bif("sub_bytes", "function(s: string, start: count, n: int): string")
 def sub_bytes(s, start, n):
     if start < 1:
