@@ -42,7 +42,7 @@ from .runtime import linemap, ops, patterns, zeekorder
 from .runtime.addresses import make_addr, make_port, make_subnet
 from .runtime.asyncval import Pending
 from .runtime.containers import Set, Table, Vector, expire_entry, new_set, new_table
-from .runtime.errors import AssertionFailure, ZeekExit
+from .runtime.errors import NO_VALUE, AssertionFailure, ZeekExit
 from .runtime.patterns import (
     make_pattern,
     pattern_problem,
@@ -588,6 +588,8 @@ class Host(ScriptLoading):
                         extra = fn(tbl, *key) if type(key) is tuple else fn(tbl, key)
                     except Exception as exc:  # noqa: BLE001
                         self.reporter.exception(exc)
+                        extra = 0.0
+                    if extra is NO_VALUE:  # ended without a value: expire now
                         extra = 0.0
                     if extra and extra > 0:
                         tbl.atimes[key] = now - tbl.expire_interval() + extra
