@@ -83,13 +83,14 @@ def run_script(script: Path, workdir: Path | None = None) -> tuple[int, str, str
     cmd.append(script.name)
     # Like Zeek's btest setup: runtime errors during initialization are not fatal.
     env = dict(os.environ, TZ="UTC", LC_ALL="C", ZEEK_ALLOW_INIT_ERRORS="1")
-    env.update(item.split("=", 1) for item in d.get("env", []))
     for var in ("ZSCRIPTPATH", "ZEEKPATH", "CLUSTER_NODE"):
         env.pop(var, None)
-    # Tables iterate in insertion order unless a test asks for Zeek's (-G).
+    # Tables iterate in insertion order unless a test asks for Zeek's
+    # (``# @env: ZSCRIPT_ZEEK_ORDER=1``).
     env.pop("ZEEK_SEED_FILE", None)
     env.pop("ZSCRIPT_ZEEK_ORDER", None)
     env.pop("ZSCRIPT_ERROR_FORMAT", None)
+    env.update(item.split("=", 1) for item in d.get("env", []))
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60, env=env)
     return proc.returncode, canonicalize(proc.stdout), canonicalize(proc.stderr)
 

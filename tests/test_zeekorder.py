@@ -52,6 +52,22 @@ def test_siphash24_reference_outputs():
     assert zeekhash.siphash24(k0, k1, b"") == 0x726FDB47DD0E0E31
 
 
+def test_hash_bytes_is_the_reference_siphash_under_the_seeds_key():
+    saved = zeekhash.current_seed()
+    seed = bytes((i * 37 + 11) & 0xFF for i in range(80))
+    try:
+        zeekhash.set_seed(seed)
+        k0, k1 = zeekhash.siphash_key(seed)
+        rng = random.Random(3)
+        for n in range(70):
+            data = bytes(rng.randrange(256) for _ in range(n))
+            assert zeekhash.hash_bytes(data) == zeekhash.siphash24(k0, k1, data)
+        zeekhash.set_seed(bytes(64) + bytes(range(16)))
+        assert zeekhash.hash_bytes(bytes(range(15))) == 0xA129CA6149BE45E5
+    finally:
+        zeekhash.set_seed(saved)
+
+
 def test_seed_file_gives_siphash_key_from_words_16_to_19(tmp_path):
     # 21 numbers: the random() seed, then 20 seed words; SipHash is keyed by
     # bytes 64..79 of the 80-byte seed, i.e. seed words 16..19 (file numbers 17..20).
@@ -364,6 +380,8 @@ event zeek_init()
 	local av = Option::any_set_to_any_vec(s);
 	for ( i in av )
 		print av[i];
+	print "-- join_string_set";
+	print join_string_set(s, ":");
 	}
 """
 
@@ -391,6 +409,7 @@ def test_without_zeek_order_tables_iterate_in_insertion_order():
         == o["any_set_to_any_vec"]
         == [f"k{i}" for i in range(12) if i != 3]
     )
+    assert o["join_string_set"] == [":".join(o["for e"])]
 
 
 def test_zeek_order_is_the_models_order_everywhere(tmp_path):
@@ -409,6 +428,7 @@ def test_zeek_order_is_the_models_order_everywhere(tmp_path):
     assert want_t != sorted(want_t, key=int)  # the hash order is not insertion order
     assert o["for k"] == o["for k, v"] == o["print t"] == want_t
     assert o["for e"] == o["print s"] == o["any_set_to_any_vec"] == e.order()
+    assert o["join_string_set"] == [":".join(e.order())]
     assert o["to_json"] == [",".join(f'"{k}"' for k in e.order())]  # (brackets stripped)
     # table_keys and copy build new tables by inserting in the source's order.
     f = ZeekDict()

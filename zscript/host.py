@@ -42,7 +42,7 @@ from .runtime import linemap, ops, patterns, zeekorder
 from .runtime.addresses import make_addr, make_port, make_subnet
 from .runtime.asyncval import Pending
 from .runtime.containers import Set, Table, Vector, expire_entry, new_set, new_table
-from .runtime.errors import AssertionFailure, ZeekExit
+from .runtime.errors import NO_VALUE, AssertionFailure, ZeekExit
 from .runtime.patterns import (
     make_pattern,
     pattern_problem,
@@ -259,6 +259,9 @@ class Host(ScriptLoading):
         self.checker.ignore_deprecations = self.pragmas.quiet_at
         #: Where each file being loaded was loaded from (None: command line).
         self._loaded_from: list[Span | None] = []
+        #: Script files in the order they were loaded, with how deeply each was
+        #: nested in ``@load`` (Zeek's ``files_scanned``), for ``zeek_script_loaded``.
+        self.scripts_loaded: list[tuple[str, int]] = []
         #: Set when :meth:`run` starts the event loop.
         self._running = False
         #: Tables with expiration attributes, by id (their hash follows their content).
@@ -346,6 +349,7 @@ class Host(ScriptLoading):
         ns = self.ns
         ns.update(ops.HELPERS)
         ops.WARNINGS[0] = self.reporter.warning_here
+        ops.ERRORS[0] = self.reporter.error_here
         ops.PLAIN_WARNINGS[0] = self.reporter.script_warning
         out = self.stdout
         if out is None:
@@ -588,6 +592,8 @@ class Host(ScriptLoading):
                     except Exception as exc:  # noqa: BLE001
                         self.reporter.exception(exc)
                         extra = 0.0
+                    if extra is NO_VALUE:  # ended without a value: expire now
+                        extra = 0.0
                     if extra and extra > 0:
                         tbl.atimes[key] = now - tbl.expire_interval() + extra
                         continue
@@ -607,7 +613,8 @@ class Host(ScriptLoading):
         cls = record_class(field_rt)
         from .runtime.values import box
 
-        out = self.make_table(table_t)
+        # &ordered: the fields in declaration order (Zeek's GetRecordFieldsVal).
+        out = self.make_table(table_t, ordered=True)
         for f in rt.fields:
             # Zeek reports a field with a &default as optional too.
             given = {
@@ -761,7 +768,7 @@ class Host(ScriptLoading):
         try:
             for cb in self.on_start:
                 cb()
-            self.loop.start(self.global_statements)
+            self.loop.start([*self.global_statements, self._raise_script_loaded])
             if self.reporter.errors and not _allow_init_errors():
                 # As Zeek: a runtime error while initializing is fatal.
                 self.reporter.write("fatal error: errors occurred while initializing\n")
@@ -770,6 +777,14 @@ class Host(ScriptLoading):
         except ZeekExit as e:
             sys.stdout.flush()
             return e.code
+
+    def _raise_script_loaded(self) -> None:
+        # As Zeek (zeek-setup.cc): after zeek_init is queued and the top-level
+        # statements ran, one zeek_script_loaded per script file loaded.
+        h = self.loop.registry.lookup("zeek_script_loaded")
+        if h is not None:
+            for path, level in self.scripts_loaded:
+                self.loop.event(h, (path, level))
 
     # ------------------------------------------------------------ REPL support
     #

@@ -284,3 +284,44 @@ export {
 }
 
 module GLOBAL;
+
+## Joins interface names with a space (the ``&add_func`` of Zeek's
+## ``interfaces``): the new name alone when there is none yet.
+function add_interface(iold: string, inew: string): string
+	{
+	return iold == "" ? inew : fmt("%s %s", iold, inew);
+	}
+
+## Joins signature file names with a space, as :zeek:id:`add_interface`.
+function add_signature_file(sold: string, snew: string): string
+	{
+	return sold == "" ? snew : cat(sold, " ", snew);
+	}
+
+## Parameters of :zeek:id:`str_smith_waterman`.
+type sw_params: record {
+	## The shortest common substring reported.
+	min_strlen: count &default = 3;
+	## 0: the single best alignment; 1: every alignment not covered by another.
+	sw_variant: count &default = 0;
+};
+
+## Where a common substring found by :zeek:id:`str_smith_waterman` starts
+## in one of the two strings.
+type sw_align: record {
+	str: string;	##< The whole string.
+	index: count;	##< The substring's offset in it.
+};
+
+## The positions of a common substring, one per input string.
+type sw_align_vec: vector of sw_align;
+
+## A common substring found by :zeek:id:`str_smith_waterman`.
+type sw_substring: record {
+	str: string;	##< The substring.
+	aligns: sw_align_vec;	##< Where it is in each input string.
+	new: bool;	##< Whether it starts an alignment.
+};
+
+## What :zeek:id:`str_smith_waterman` returns.
+type sw_substring_vec: vector of sw_substring;

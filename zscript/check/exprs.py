@@ -582,8 +582,6 @@ class ExprChecks:
         for p in params[len(args) :]:
             d = p.attrs.get("&default")
             if d is None:
-                if p.type.tag == "any" and ft.varargs:
-                    break
                 self.error(call.span, f"argument '{p.name}' is missing (and has no &default)")
                 break
             out.append(d)

@@ -30,7 +30,7 @@ from ..syntax import ast as A
 from ..syntax.printer import expr_text
 from ..types import FuncType, RecordType, TableType, VectorType
 from . import funcdesc  # noqa: F401 - installs the function describer
-from .exprgen import M64, ExprGen, is_backend_global
+from .exprgen import M64, ExprGen, _any_elem, is_backend_global
 
 __all__ = ["CodeGen", "CompiledUnit"]
 
@@ -384,7 +384,8 @@ class CodeGen(ExprGen):
             if isinstance(bt, VectorType):
                 idx = self.expr(t.indices[0])
                 if e.op == "=":
-                    self.emit(mark(f"_z_vset({base}, {idx}, {self.expr(e.value)})", e), s.span)
+                    vset = "_z_vset_any" if _any_elem(bt) else "_z_vset"
+                    self.emit(mark(f"{vset}({base}, {idx}, {self.expr(e.value)})", e), s.span)
                     return
                 if not _simple(base):
                     tmp = self.temp()
@@ -397,7 +398,9 @@ class CodeGen(ExprGen):
                 cur = mark(f"{base}[{idx}]", t)
                 self.emit(
                     mark(
-                        f"_z_vset({base}, {idx}, {self.compound_value(t, e.op, e.value, cur)})", e
+                        f"{'_z_vset_any' if _any_elem(bt) else '_z_vset'}"
+                        f"({base}, {idx}, {self.compound_value(t, e.op, e.value, cur)})",
+                        e,
                     ),
                     s.span,
                 )
@@ -503,7 +506,8 @@ class CodeGen(ExprGen):
             head = f"for {target} in {seq}:"
         elif isinstance(t, VectorType):
             if s.value is not None:
-                head = f"for {ktarget}, {self.loop_target(s.value_id)} in _z_vitems({it}):"
+                items = "_z_vitems_any" if _any_elem(t) else "_z_vitems"
+                head = f"for {ktarget}, {self.loop_target(s.value_id)} in {items}({it}):"
             else:
                 head = f"for {ktarget} in _z_vindices({it}):"
         elif t.tag == "string":

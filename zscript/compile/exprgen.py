@@ -26,6 +26,22 @@ from ..types import FuncType, RecordType, TableType, Type, VectorType
 __all__ = ["ExprGen"]
 
 M64 = "0xFFFFFFFFFFFFFFFF"
+
+
+def _any_elem(t) -> bool:
+    """Whether ``t`` is ``vector of any`` (whose value may be a more specific
+    vector: see the ``vector of any`` helpers in runtime/ops.py)."""
+    return isinstance(t, VectorType) and t.elem is not None and t.elem.tag == "any"
+
+
+def _shown(op: str, target: A.Expr, value: A.Expr, t) -> A.Assign:
+    """``target op value`` as a node to report errors at (Zeek reports a
+    failed vector append as the whole ``v += x``)."""
+    shown = A.Assign(op, target, value, span=getattr(target, "span", None))
+    shown.type = t
+    return shown
+
+
 _NEEDS_BOX = frozenset(("count", "int", "double", "time", "interval"))
 _CMP = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
@@ -145,6 +161,10 @@ class ExprGen:
         if isinstance(dst, RecordType):
             return mark(f"_z_rcoerce({inner}, {self.rclass(dst)})", e)
         if isinstance(dst, VectorType):
+            if _any_elem(dst) and isinstance(src, VectorType):
+                # The same vector (Zeek's same_type lets ``any`` match): see
+                # the ``vector of any`` helpers in runtime/ops.py.
+                return inner
             return f"_z_vcoerce({inner}, {self.tconst(src)}, {self.tconst(dst)})"
         return inner
 
@@ -166,7 +186,8 @@ class ExprGen:
             idx = e.indices[0]
             if isinstance(idx.type, VectorType):
                 return mark(f"_z_vmask({base}, {self.expr(idx)})", e)
-            return mark(f"_z_vget({base}, {self.expr(idx)})", e)
+            vget = "_z_vget_any" if _any_elem(bt) else "_z_vget"
+            return mark(f"{vget}({base}, {self.expr(idx)})", e)
         if bt.tag == "string":
             return mark(f"_z_strindex({base}, {self.expr(e.indices[0])})", e)
         return mark(f"{base}[{self.key(e.indices)}]", e)
@@ -511,7 +532,12 @@ class ExprGen:
             vt = value.type
             # For a vector of vectors, += appends the vector as one element.
             if isinstance(vt, VectorType) and not isinstance(tt.elem, VectorType):
+                if _any_elem(tt) or _any_elem(vt):
+                    return mark(f"_z_vextend_typed({cur}, {v})", _shown(op, target, value, tt))
                 return f"_z_vextend({cur}, {v})"
+            if _any_elem(tt):
+                shown_value = value.expr if isinstance(value, A.Coerce) else value
+                return mark(f"_z_vappend_any({cur}, {v})", _shown(op, target, shown_value, tt))
             return f"_z_vappend({cur}, {v})"
         return f"({cur} {op[0]} {v})"
 
@@ -555,7 +581,8 @@ class ExprGen:
 
     def gen_CopyExpr(self, e: A.CopyExpr) -> str:
         x = self.expr(e.expr)
-        if e.type.tag in ("table", "vector", "record", "func", "any"):
+        # Strings and patterns too: their copy is a new object (same_object).
+        if e.type.tag in ("table", "vector", "record", "func", "any", "string", "pattern"):
             return f"_z_copy({x})"
         return x
 

@@ -25,7 +25,7 @@ import signal
 import sys
 from collections.abc import Callable
 
-from ..runtime.errors import ZeekExit
+from ..runtime.errors import NoReturnValue, ZeekExit, used_no_value
 from .events import EventHandler, EventQueue, HandlerRegistry
 from .reporter import Reporter
 from .timers import TimerQueue, WallClock
@@ -37,6 +37,11 @@ __all__ = ["EventLoop"]
 def _resolve(fut) -> None:
     if not fut.done():
         fut.set_result(None)
+
+
+def _quiet(exc: BaseException) -> bool:
+    """A use of a function's missing value: Zeek's null value, no error."""
+    return isinstance(exc, NoReturnValue) or used_no_value(exc)
 
 
 class EventLoop:
@@ -177,10 +182,11 @@ class EventLoop:
         return self.sources > 0 or bool(self.exit_only_after_terminate())
 
     def start(self, global_statements: list[Callable[[], None]], *, fatal: bool = True) -> None:
-        """Queue ``zeek_init`` and run the top-level statements.  As in Zeek
-        (``src/zeek-setup.cc``), a run-time error in a top-level statement is
-        fatal: nothing after it runs and the process ends with status 1
-        (``fatal``: False for an interactive session, which goes on)."""
+        """Queue ``zeek_init`` (and ``network_time_init``), run the top-level
+        statements, drain the queue.  As Zeek (zeek-setup.cc), a run-time error
+        in the top-level statements ends the process with a fatal error unless
+        not ``fatal`` (the REPL); using a function's missing value ends only
+        that statement."""
         self.update_time()
         h = self.registry.lookup("zeek_init")
         if h is not None:
@@ -192,9 +198,9 @@ class EventLoop:
         for fn in global_statements:
             try:
                 fn()
-            except Exception as exc:  # noqa: BLE001 - reported; fatal as in Zeek
+            except Exception as exc:  # noqa: BLE001 - reported, then fatal
                 self.reporter.exception(exc)
-                if fatal:
+                if fatal and not _quiet(exc):
                     self.reporter.write(
                         "fatal error: failed to execute script statements at top-level scope\n"
                     )

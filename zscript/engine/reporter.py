@@ -33,7 +33,7 @@ import traceback
 
 from ..diagnostics import render_runtime
 from ..runtime.errors import ScriptError, message_for, used_no_value
-from ..runtime.linemap import caller_location, describe_node, locate
+from ..runtime.linemap import caller_location, describe_node, locate, locate_function
 
 __all__ = ["BURST", "WINDOW", "LibraryLogHandler", "Reporter"]
 
@@ -92,6 +92,8 @@ class Reporter:
         kind, message, show_expr = message_for(exc)
         span, node = locate(exc)
         span = getattr(exc, "span", None) or span
+        if isinstance(exc, RecursionError):
+            span = locate_function(exc) or span
         if isinstance(exc, ZeroDivisionError) and getattr(node, "op", None) == "%":
             message = "modulo by zero"
         detail = None
@@ -115,6 +117,20 @@ class Reporter:
         detail = describe_node(node) if node is not None else None
         self.warnings += 1
         self.write(render_runtime("expression warning", message, span, detail))
+
+    def error_here(self, message: str, value=None, depth: int = 3) -> None:
+        """A non-fatal runtime error at the script expression calling the
+        current helper (Zeek's ``Expr::Error(msg, val)``): the expression and,
+        when given, the value are described after the message."""
+        span, node = caller_location(depth)
+        detail = describe_node(node) if node is not None else None
+        if value is not None:
+            from ..runtime.builtins._support import describe_arg
+
+            text = describe_arg(value)
+            detail = f"{detail} and {text}" if detail else text
+        self.errors += 1
+        self.write(render_runtime("error", message, span, detail))
 
     def script_warning(self, message: str) -> None:
         """A warning about the script's run, without a location (never limited)."""

@@ -72,6 +72,7 @@ class ScriptLoading:
             )
             self.failed = True
             return
+        self.scripts_loaded.append((path, len(self._loaded_from)))
         self._loaded_from.append(span)
         try:
             self.load_source(source)

@@ -243,11 +243,6 @@ def to_lower(s):
     return s.lower() if s.isascii() else "".join(c.lower() if c < "\x80" else c for c in s)
 
 
-@bif("string_cat", "function(): string", varargs=True)
-def string_cat(*args):
-    return "".join(unbox(a) for a in args)
-
-
 @bif("sub_bytes", "function(s: string, start: count, n: int): string")
 def sub_bytes(s, start, n):
     if start < 1:
@@ -376,7 +371,8 @@ def _result_first(types, args):
 
 @bif("same_object", "function(o1: any, o2: any): bool")
 def same_object(a, b):
-    return a is b
+    # Arguments of type any arrive boxed, a new box per call: compare what is inside.
+    return unbox(a) is unbox(b)
 
 
 @bif("length", "function(v: any): count")
@@ -470,14 +466,6 @@ def rand(n):
 @bif("srand", "function(seed: count): any")
 def srand(seed):
     random.seed(seed)
-
-
-@bif("unique_id", "function(prefix: string): string")
-def unique_id(prefix):
-    import secrets
-
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(18))
 
 
 @bif("enum_to_int", "function(e: any): int")

@@ -265,8 +265,18 @@ def cast_value(v, src: Type, dst: Type):
             return _convert(val, actual, dst)
         except _NoConversion:
             pass
-    raise InvalidCast(
-        f"invalid cast of value with type '{_type_text(actual)}' to type '{_type_text(dst)}'"
+    message = f"invalid cast of value with type '{_type_text(actual)}' to type '{_type_text(dst)}'"
+    if _is_empty_broker_data(val):
+        # As Zeek's CastExpr (Expr.cc): a Broker::Data without a value says so.
+        message += " (nil $data field)"
+    raise InvalidCast(message)
+
+
+def _is_empty_broker_data(v) -> bool:
+    return (
+        isinstance(v, Record)
+        and v._rtype.name == "Broker::Data"
+        and getattr(v, "f_data", None) is None
     )
 
 

@@ -4,7 +4,9 @@ Records, tables, sets and vectors are copied recursively; a value reached
 twice (including through a cycle) is copied once, so ``same_object``
 relations inside the copy mirror the original's.  Closures copy their
 captured variables (Zeek's copy-capture semantics).  Atomic values are
-immutable and returned as they are.
+immutable and returned as they are, except that ``copy()`` of a string or a
+pattern is a new object, as in Zeek (``StringVal``/``PatternVal::DoClone``):
+only ``same_object`` can tell.
 """
 
 from __future__ import annotations
@@ -15,9 +17,16 @@ from . import zeekorder
 from .containers import Set, Table, Vector
 from .values import Boxed, Record
 
-__all__ = ["deep_copy"]
+__all__ = ["copy_value", "deep_copy"]
 
 _ATOMIC = (int, float, str, bool, type(None))
+
+
+def copy_value(v):
+    """Zeek's ``copy(v)``: :func:`deep_copy`, and a string is a new object."""
+    if type(v) is str and len(v) > 1:
+        return v[:1] + v[1:]
+    return deep_copy(v)
 
 
 def deep_copy(v, memo: dict | None = None):

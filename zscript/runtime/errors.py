@@ -147,7 +147,9 @@ def message_for(exc: BaseException) -> tuple[str, str, bool]:
     if isinstance(exc, UnboundLocalError | NameError):
         return "expression error", "value used but not set", True
     if isinstance(exc, RecursionError):
-        return "runtime error", "maximum recursion depth exceeded", False
+        from .builtins.recursion import current_max_depth
+
+        return "runtime error", f"maximum recursion depth {current_max_depth()} exceeded", False
     if isinstance(exc, OverflowError):
         return "expression error", "numeric overflow", True
     if isinstance(exc, re.error):  # a pattern built at run time (too long, invalid)

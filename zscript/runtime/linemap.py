@@ -146,6 +146,22 @@ def locate(exc: BaseException):
     return lm.lookup(lineno or found.tb_lineno, col, end_col)
 
 
+def locate_function(exc: BaseException):
+    """Span of the whole declaration of the innermost script function active
+    when ``exc`` was raised (its ``_zspan``), or None.  Zeek reports a call
+    too deep at the called function (``GetLocationInfo`` in Func.cc)."""
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_filename in _MAPS:
+            span = getattr(frame.f_globals.get(frame.f_code.co_name), "_zspan", None)
+            if span is not None:
+                found = span
+        tb = tb.tb_next
+    return found
+
+
 #: Zeek-level names of compiled functions, by Python code name (``g12_foo`` -> ``foo``).
 FUNC_NAMES: dict[str, str] = {}
 

@@ -26,13 +26,13 @@ from .addresses import (
 )
 from .casts import can_cast_value, cast_value, received_data
 from .containers import Set, Table, Vector, vector_assign
-from .copying import deep_copy
+from .copying import copy_value
 from .describe import escape_bytes
 from .errors import NO_VALUE, AssertionFailure, ScriptError
 from .files import ScriptFile, print_to
 from .values import EnumVal, Record, TypeVal, box, field_attr, record_class, type_of, unbox
 
-__all__ = ["HELPERS", "PLAIN_WARNINGS", "Frame", "WARNINGS"]
+__all__ = ["ERRORS", "HELPERS", "PLAIN_WARNINGS", "Frame", "WARNINGS"]
 
 M64 = 0xFFFFFFFFFFFFFFFF
 
@@ -55,6 +55,11 @@ def _warn(message: str) -> None:
     sink = WARNINGS[0]
     if sink is not None:
         sink(message, 3)
+
+
+#: Sink for non-fatal runtime errors at the calling script expression: a
+#: callable(message, value, depth) set by the host.
+ERRORS: list = [None]
 
 
 #: Sink for location-less runtime warnings: a callable(message) set by the host.
@@ -189,6 +194,78 @@ def vappend(vec, x):
 
 def vextend(vec, other):
     vec.extend(other)
+    return vec
+
+
+# A ``vector of any`` can be the very vector of a more specific type (Zeek
+# passes ``vector of count`` as ``vector of any`` without converting it:
+# ``same_type`` lets ``any`` match).  Code whose static type is ``vector of
+# any`` therefore reads through the helpers below: an element read is boxed
+# with the vector's own element type, and a stored value must have that type
+# (as Zeek's VectorVal::CheckElementType), stored unboxed.
+
+
+def _any_elem(vec):
+    """The element type of ``vec`` if it is more specific than ``any``."""
+    elem = vec.ztype.elem
+    return None if elem is None or elem.tag == "any" else elem
+
+
+def _checked_elem(elem, x, what: str):
+    t = type_of(x)
+    if t is not None and not same_type(t, elem):
+        raise ScriptError(what)
+    return unbox(x)
+
+
+def vget_any(vec, i):
+    x = vget(vec, i)
+    elem = _any_elem(vec)
+    return x if elem is None else box(x, elem)
+
+
+def vitems_any(vec):
+    elem = _any_elem(vec)
+    if elem is None:
+        return vitems(vec)
+    return [(i, box(x, elem)) for i, x in enumerate(vec) if x is not None]
+
+
+def vappend_any(vec, x):
+    elem = _any_elem(vec)
+    if elem is not None:
+        x = _checked_elem(elem, x, "type-checking failed in vector append")
+    vec.append(x)
+    return vec
+
+
+def vset_any(vec, i, x):
+    elem = _any_elem(vec)
+    if elem is not None:
+        x = _checked_elem(elem, x, "type-checking failed in vector assignment")
+    vector_assign(vec, i, x)
+
+
+def vextend_typed(vec, other):
+    """``v += w`` of vectors whose element types differ only by ``any``:
+    each element of ``w`` is boxed for, or checked against, ``v``'s element
+    type; the first that does not fit ends the append (Zeek's VectorVal::AddTo)
+    with a non-fatal error (Zeek's "incompatible vector element assignment")."""
+    src = other.ztype.elem
+    dst = vec.ztype.elem
+    for x in other:
+        if x is not None:
+            if src is not None and src.tag != "any":
+                x = box(x, src)
+            if dst is not None and dst.tag != "any":
+                t = type_of(x)
+                if t is not None and not same_type(t, dst):
+                    sink = ERRORS[0]
+                    if sink is not None:
+                        sink("incompatible vector element assignment", other, 3)
+                    break
+                x = unbox(x)
+        vec.append(x)
     return vec
 
 
@@ -532,6 +609,11 @@ HELPERS = {
     "_z_vdelete": vdelete,
     "_z_vappend": vappend,
     "_z_vextend": vextend,
+    "_z_vextend_typed": vextend_typed,
+    "_z_vget_any": vget_any,
+    "_z_vitems_any": vitems_any,
+    "_z_vappend_any": vappend_any,
+    "_z_vset_any": vset_any,
     "_z_vcoerce": vcoerce,
     "_z_vneg": vneg,
     "_z_varith": varith,
@@ -562,7 +644,7 @@ HELPERS = {
     "_z_any_eq": any_eq,
     "_z_unbox": unbox,
     "_z_box": box,
-    "_z_copy": deep_copy,
+    "_z_copy": copy_value,
     "_z_assert_fail": assert_fail,
     "_z_setdefault": setdefault_,
     "_z_esc": escape_bytes,

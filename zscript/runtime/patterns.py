@@ -169,6 +169,13 @@ class Pattern:
     def __str__(self) -> str:
         return f"/{self.display}/"
 
+    def __deepcopy__(self, memo) -> Pattern:
+        # ``copy()`` of a pattern is a new value (Zeek's PatternVal::DoClone);
+        # the compiled regex is shared, it never changes.
+        c = object.__new__(Pattern)
+        c.text, c.flags, c.regex, c.display = self.text, self.flags, self.regex, self.display
+        return c
+
     def __eq__(self, other) -> bool:
         return isinstance(other, Pattern) and other.text == self.text and other.flags == self.flags
 

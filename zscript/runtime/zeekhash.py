@@ -14,6 +14,11 @@ named by ``-G FILE`` or ``ZEEK_SEED_FILE`` (``init_random_seed`` in
 each stored as a native little-endian word), or draws it at random.
 ``KeyedHash::InitializeSeeds`` keys SipHash with bytes 64-79 of it.
 
+:func:`siphash24` is SipHash-2-4 written out in Python, the reference;
+:func:`hash_bytes`, the hot path (every new key of every table in Zeek
+order mode), computes the same with the ``siphashc`` C extension, a few
+hundred times faster.
+
 This module only computes; which tables use it is decided in
 :mod:`.zeekorder`.
 """
@@ -22,6 +27,8 @@ from __future__ import annotations
 
 import os
 import struct
+
+from siphashc import siphash as _c_siphash
 
 from ..types import RecordType, TableType, Type, VectorType
 
@@ -313,12 +320,24 @@ def key_bytes(index_types: list[Type], key) -> bytes:
 #: The process's seed and the SipHash key words taken from it (see :func:`set_seed`).
 _SEED: list[bytes] = [random_seed()]
 _KEY: list[tuple[int, int]] = [siphash_key(_SEED[0])]
+#: The same key as the 16 bytes the C SipHash takes.
+_KEY_BYTES: list[bytes] = [_SEED[0][64:80]]
+_FROM_FILE: list[bool] = [False]
 
 
-def set_seed(seed: bytes) -> None:
-    """Make ``seed`` (80 bytes) the process's hash seed."""
+def set_seed(seed: bytes, *, from_file: bool = False) -> None:
+    """Make ``seed`` (80 bytes) the process's hash seed; ``from_file``: it
+    was asked for (Zeek's ``have_random_seed``), so output that Zeek makes
+    deterministic then (UIDs) is deterministic here too."""
     _SEED[0] = seed
     _KEY[0] = siphash_key(seed)
+    _KEY_BYTES[0] = seed[64:80]
+    _FROM_FILE[0] = from_file
+
+
+def seed_from_file() -> bool:
+    """Whether the seed came from a seed file (``-G``, ``ZEEK_SEED_FILE``)."""
+    return _FROM_FILE[0]
 
 
 def current_seed() -> bytes:
@@ -328,5 +347,4 @@ def current_seed() -> bytes:
 
 def hash_bytes(data: bytes) -> int:
     """``KeyedHash::Hash64``: the keyed SipHash-2-4 of ``data``."""
-    k0, k1 = _KEY[0]
-    return siphash24(k0, k1, data)
+    return _c_siphash(_KEY_BYTES[0], data)

@@ -92,7 +92,7 @@ def configure(*, zeek_order: bool | None = None, seed_file: str | None = None, e
     env = os.environ if environ is None else environ
     path = seed_file or env.get("ZEEK_SEED_FILE") or None
     seed = zeekhash.read_seed_file(path) if path else zeekhash.random_seed()
-    zeekhash.set_seed(seed)
+    zeekhash.set_seed(seed, from_file=path is not None)
     if zeek_order is None:
         flag = env.get("ZSCRIPT_ZEEK_ORDER", "")
         zeek_order = flag == "1" or (path is not None and flag != "0")

@@ -1,6 +1,6 @@
 """Miscellaneous built-in functions: time text, types, paths, the host system.
 
-Provides: strftime, strptime, enum_names, unique_id_from, sleep,
+Provides: strftime, strptime, enum_names, sleep,
 compress_path, file_mode, print_raw, gethostname, is_local_interface.
 
 ``print_raw`` writes the bytes of its arguments unescaped (a string's
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import secrets
 import socket
 import sys
 import time
@@ -216,23 +215,6 @@ def enum_names(ctx, et):
     if not isinstance(t, EnumType):
         return Set(_STRING_SET)
     return Set(_STRING_SET, t.values)
-
-
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def _base62(n: int) -> str:
-    out = []
-    while n:
-        n, r = divmod(n, 62)
-        out.append(_BASE62[r])
-    return "".join(reversed(out)) or "0"
-
-
-@bif("unique_id_from", "function(pool: int, prefix: string): string")
-def unique_id_from(pool, prefix):
-    """A random 96-bit identifier in base 62 after ``prefix`` (pools are not tracked)."""
-    return prefix + _base62(secrets.randbits(96))
 
 
 # ------------------------------------------------------------ paths, files

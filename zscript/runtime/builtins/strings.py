@@ -6,7 +6,7 @@ count.  Pattern searches use Zeek's matching rules (see
 :func:`._support.find_matches`): longest match at the leftmost position,
 empty matches skipped when splitting or substituting.
 
-Provides: levenshtein_distance, join_string_set, edit, split_string,
+Provides: levenshtein_distance, string_cat, join_string_set, edit, split_string,
 split_string1, split_string_all, split_string_n, sub, gsub, clean,
 to_string_literal, string_to_ascii_hex, string_fill, safe_shell_quote,
 find_all, find_all_ordered, find_first, find_last, hexdump, count_substr,
@@ -21,6 +21,7 @@ import re
 import time
 
 from ...types import STRING, TableType, VectorType
+from .. import zeekorder
 from ..addresses import addr_bits
 from ..bifs import bif, describe_any
 from ..containers import Set, Vector
@@ -376,9 +377,18 @@ def find_last(s, pat, offset=0):
     return ""
 
 
+@bif("string_cat", "function(): string", varargs=True, context=True)
+def string_cat(ctx, *args):
+    if not all(type(a) is str for a in args):
+        # As Zeek (strings.bif): an error without location, and no result.
+        reporter_error(ctx, "string_cat() requires string arguments")
+        return ""
+    return "".join(args)
+
+
 @bif("join_string_set", "function(ss: string_set, sep: string): string")
 def join_string_set(ss, sep):
-    return sep.join(ss)
+    return sep.join(zeekorder.keys(ss))
 
 
 # ------------------------------------------------------------ formatting

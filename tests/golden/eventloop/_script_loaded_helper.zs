@@ -1,0 +1,2 @@
+# Loaded by script_loaded.zs.
+print "helper loaded";
