@@ -98,6 +98,7 @@ THIRD_PARTY: dict[str, set[str] | None] = {
     "pygments": {"repl"},
     "websockets": {"cluster"},
     "prometheus_client": {"telemetry"},
+    "siphashc": {"runtime"},
 }
 
 

@@ -118,7 +118,7 @@ def test_async_api_runs_through_when():
                     when ( local get_res = Storage::Async::get(b, "k") ) {{
                         print "get", get_res$code, (get_res$value as count) + 1;
                         when ( local e = Storage::Async::erase(b, "k") ) {{
-                            when ( local c = Storage::Async::close_backend(b) ) {{
+                            when [e] ( local c = Storage::Async::close_backend(b) ) {{
                                 print "erase+close", e$code, c$code;
                                 terminate();
                             }} timeout 5sec {{ print "close timeout"; }}
@@ -145,7 +145,7 @@ def test_async_needs_a_timeout_block():
         event zeek_init() {{
             {OPTS}
             local b = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_SQLITE, opts, string, string)$value;
-            when ( local r = Storage::Async::get(b, "k") ) {{ print "never"; }}
+            when [b] ( local r = Storage::Async::get(b, "k") ) {{ print "never"; }}
         }}
         """
     )
