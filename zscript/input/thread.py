@@ -40,12 +40,7 @@ class Outbox:
         self.notify = notify
 
     def put(self, item) -> None:
-        with self._lock:
-            self._items.append(item)
-            if self._notified:
-                return
-            self._notified = True
-        self.notify()
+        self.put_all([item])
 
     def put_all(self, items: list) -> None:
         """Queue ``items`` together: the loop sees all of them or none."""
