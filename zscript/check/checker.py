@@ -1061,6 +1061,7 @@ class Checker(ExprChecks, StmtChecks):
         t = self.func_type(flavor, d.sig)
         if flavor == "event":
             gid = self.lookup(d.name, d.span, report=False)
+            declared = gid is not None
             if gid is None:
                 gid = self.install_global(
                     full_name(GLOBAL, d.name), "func", t, d.header_span, export=True
@@ -1069,6 +1070,7 @@ class Checker(ExprChecks, StmtChecks):
             self.deprecated(d.header_span, gid.name, gid.attrs)
         else:
             gid = self.lookup_def(d.name)
+            declared = gid is not None
             if gid is not None and gid.value == "bif":
                 self.error(d.header_span, f"cannot redefine built-in function '{d.name}'")
                 gid = None
@@ -1103,14 +1105,24 @@ class Checker(ExprChecks, StmtChecks):
                         zeek_only=True,
                     )
                 )
-            # &default values declared on the prototype carry over to the body.
+            # Zeek's begin_func gives the ID the body's type, after carrying
+            # over the declaration's &default values the body leaves out
+            # (transfer_arg_defaults): the body's own &default values win.
             for cp, p in zip(canon.params, t.params, strict=False):
-                if "&default" in cp.attrs and "&default" not in p.attrs:
+                if "&default" in p.attrs and not gid.has_body:
+                    cp.attrs["&default"] = p.attrs["&default"]
+                elif "&default" in cp.attrs:
                     p.attrs["&default"] = cp.attrs["&default"]
-        else:
+        elif declared:
+            # Only the declaration's &default values reach an event or hook
+            # handler (get_prototype in src/Var.cc).
             for p in t.params:
-                if "&default" in p.attrs and gid.has_body:
-                    pass
+                if "&default" in p.attrs:
+                    self.warn(
+                        _line(d.sig.span),
+                        f"&default on parameter '{p.name}' has no effect"
+                        f" (not a {flavor} declaration)",
+                    )
         gid.has_body = True
         d.id = gid
         attrs = self.check_attrs(d.attrs, t, "func")
