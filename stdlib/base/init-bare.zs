@@ -100,6 +100,26 @@ type rotate_info: record {
 	close: time;	##< When it was rotated.
 };
 
+## How :zeek:id:`anonymize_addr` rewrites the addresses of one class; a
+## script picks one per class with the globals ``orig_addr_anonymization``,
+## ``resp_addr_anonymization`` and ``other_addr_anonymization``.
+type IPAddrAnonymization: enum {
+	KEEP_ORIG_ADDR,	##< Leave the address as it is.
+	SEQUENTIALLY_NUMBERED,	##< 0.0.0.2, 0.0.0.3, ... in order of first use.
+	PREFIX_PRESERVING_A50,	##< tcpdpriv's prefix-preserving -A50 method.
+	RANDOM_MD5 &deprecated="Remove in v9.1. Use the A50 or SHA256 anonymizers instead.",
+	PREFIX_PRESERVING_MD5 &deprecated="Remove in v9.1. Use the A50 or SHA256 anonymizers instead.",
+	RANDOM_SHA256,	##< The keyed SHA-256 digest of the address.
+	PREFIX_PRESERVING_SHA256,	##< Prefix-preserving, from keyed SHA-256 digests.
+};
+
+## The role of an address given to :zeek:id:`anonymize_addr`.
+type IPAddrAnonymizationClass: enum {
+	ORIG_ADDR,	##< A connection's originator.
+	RESP_ADDR,	##< A connection's responder.
+	OTHER_ADDR,	##< Any other address.
+};
+
 ## A function mapping a string to a string (:zeek:id:`from_json` key mappers).
 type string_mapper: function(s: string): string;
 

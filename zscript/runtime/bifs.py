@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import random
 import time
 from collections.abc import Callable
 
 from ..types import COUNT, STRING, RecordType, TableType, Type, VectorType
+from . import zeekrandom
 from .containers import Vector
 from .describe import formatter
 from .errors import ScriptError
@@ -460,12 +460,13 @@ def exit_(ctx, code):
 
 @bif("rand", "function(max: count): count")
 def rand(n):
-    return random.randrange(n) if n > 0 else 0
+    # Zeek scales the generator's value into [0, n) (src/zeek.bif).
+    return int(n * zeekrandom.random_number() / (zeekrandom.max_random() + 1.0))
 
 
 @bif("srand", "function(seed: count): any")
 def srand(seed):
-    random.seed(seed)
+    zeekrandom.seed_random(seed)
 
 
 @bif("enum_to_int", "function(e: any): int")

@@ -40,6 +40,7 @@ __all__ = [
     "hash_sorted",
     "key_bytes",
     "read_seed_file",
+    "read_seed_words",
     "siphash24",
     "set_seed",
     "siphash_key",
@@ -61,6 +62,12 @@ def read_seed_file(path: str) -> bytes:
     The file holds whitespace-separated unsigned numbers: the ``random()``
     seed, then :data:`SEED_WORDS` seed words (``read_random_seeds``).
     """
+    return read_seed_words(path)[1]
+
+
+def read_seed_words(path: str) -> tuple[int, bytes]:
+    """Zeek's seed file ``path`` as its ``random()`` seed and the 80 bytes
+    of hash seed (see :func:`read_seed_file`)."""
     try:
         with open(path) as f:
             text = f.read()
@@ -72,7 +79,8 @@ def read_seed_file(path: str) -> bytes:
         words = []
     if len(words) < SEED_WORDS + 1 or any(w < 0 for w in words[: SEED_WORDS + 1]):
         raise SeedError(f"could not load seeds from file '{path}'")
-    return struct.pack(f"<{SEED_WORDS}I", *(w & 0xFFFFFFFF for w in words[1 : SEED_WORDS + 1]))
+    seed = struct.pack(f"<{SEED_WORDS}I", *(w & 0xFFFFFFFF for w in words[1 : SEED_WORDS + 1]))
+    return words[0] & 0xFFFFFFFF, seed
 
 
 def random_seed() -> bytes:

@@ -37,7 +37,7 @@ import struct
 from itertools import repeat
 
 from ..types import RecordType, TableType, VectorType
-from . import zeekhash
+from . import zeekhash, zeekrandom
 from .zeekdict import ZeekDict
 
 __all__ = [
@@ -81,6 +81,7 @@ def configure(*, zeek_order: bool | None = None, seed_file: str | None = None, e
 
     The seed comes from ``seed_file`` (``zscript run -G FILE``), else from
     the file named by ``ZEEK_SEED_FILE``, else it is random, as in Zeek.
+    A seed file's first number also starts :mod:`.zeekrandom`'s generator.
     Zeek's order is used when ``zeek_order`` is true; when it is None, when
     ``ZSCRIPT_ZEEK_ORDER`` is ``1`` or a seed file was given (asking for
     Zeek's deterministic hashing says that its order is wanted;
@@ -91,7 +92,11 @@ def configure(*, zeek_order: bool | None = None, seed_file: str | None = None, e
     """
     env = os.environ if environ is None else environ
     path = seed_file or env.get("ZEEK_SEED_FILE") or None
-    seed = zeekhash.read_seed_file(path) if path else zeekhash.random_seed()
+    if path:
+        first, seed = zeekhash.read_seed_words(path)
+        zeekrandom.seed_random(first)
+    else:
+        seed = zeekhash.random_seed()
     zeekhash.set_seed(seed, from_file=path is not None)
     if zeek_order is None:
         flag = env.get("ZSCRIPT_ZEEK_ORDER", "")

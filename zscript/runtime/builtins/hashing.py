@@ -27,7 +27,7 @@ from ..bifs import bif
 from ..values import EnumVal, Record, record_class, type_of, unbox
 from ._support import describe_arg, script_type
 
-__all__ = []
+__all__ = ["keyed_digest"]
 
 #: Zeek's type tags, as written in binary descriptions.
 _TAGS = {
@@ -138,20 +138,29 @@ def _seed_data() -> bytes:
     return zeekhash.current_seed()
 
 
-def _hmac(algorithm: str, key: bytes, args) -> str:
-    """Zeek's keyed hash: the digest of (digest of the arguments XOR key)."""
-    inner = bytes.fromhex(_digest(algorithm, args))
-    return hashlib.new(algorithm, bytes(a ^ b for a, b in zip(inner, key, strict=True))).hexdigest()
+def _hmac_key(algorithm: str) -> bytes:
+    """The process's key for ``algorithm`` (``KeyedHash::InitializeSeeds``)."""
+    if algorithm == "md5":
+        return hashlib.md5(_seed_data()[:64]).digest()
+    return hashlib.sha256(_seed_data()[8:]).digest()
+
+
+def keyed_digest(algorithm: str, data: bytes) -> bytes:
+    """Zeek's keyed hash of ``data`` (``hmac_md5``/``hmac_sha256`` in
+    ``src/util.cc``): the digest of (the digest of ``data`` XOR the key)."""
+    inner = hashlib.new(algorithm, data).digest()
+    key = _hmac_key(algorithm)
+    return hashlib.new(algorithm, bytes(a ^ b for a, b in zip(inner, key, strict=True))).digest()
 
 
 @bif("md5_hmac", "function(): string", varargs=True)
 def md5_hmac(*args):
-    return _hmac("md5", hashlib.md5(_seed_data()[:64]).digest(), args)
+    return keyed_digest("md5", b"".join(binary_describe(a) for a in args)).hex()
 
 
 @bif("sha256_hmac", "function(): string", varargs=True)
 def sha256_hmac(*args):
-    return _hmac("sha256", hashlib.sha256(_seed_data()[8:]).digest(), args)
+    return keyed_digest("sha256", b"".join(binary_describe(a) for a in args)).hex()
 
 
 def _fnv1a(v, offset: int, prime: int, bits: int) -> int:
