@@ -788,6 +788,7 @@ class ExprChecks:
                     e.span,
                     f"arithmetic mixed with non-arithmetic ({ta} {op} {tb})",
                     detail=self.describe_expr(e),
+                    zeek=f"{_zeek_arith_error(op, ta, tb)} ({self.describe_expr(e)})",
                 )
                 e.type = ERROR
                 return e
@@ -1440,6 +1441,24 @@ class ExprChecks:
 
 # Re-exported for sibling modules.
 ENUM_T = EnumType
+
+
+def _zeek_arith_error(op: str, ta: Type, tb: Type) -> str:
+    """Zeek's message for an arithmetic operator given operands it cannot take
+    (the constructors of AddExpr ... ModExpr in src/Expr.cc)."""
+    vec_a, vec_b = isinstance(ta, VectorType), isinstance(tb, VectorType)
+    if vec_a != vec_b:
+        return "cannot mix vector and scalar operands"
+    if op == "%":
+        return "requires integral operands"
+    tags = {ta.tag, tb.tag}
+    if op == "*" and "interval" in tags:
+        return "multiplication with interval requires arithmetic operand"
+    if op == "/" and ta.tag == "interval":
+        return "division of interval requires arithmetic operand"
+    if op == "-" and isinstance(ta, TableType) and isinstance(tb, TableType):
+        return 'incompatible "set" operands'
+    return "requires arithmetic operands"
 
 
 def _args_text(es: list[A.Expr]) -> str:

@@ -172,8 +172,11 @@ def size_result(t: Type) -> Type | None:
         # Zeek sizes every double-valued type as a double (``|-3 min|`` is 180.0),
         # a subnet by its number of addresses and a file by its size in bytes.
         return DOUBLE
-    if tag in ("any", "error", "func", "opaque"):
-        return COUNT if tag != "any" else DOUBLE
+    if tag == "any":
+        # Known only at run time (Zeek's SizeExpr): the result is an ``any``.
+        return ANY
+    if tag in ("error", "func", "opaque"):
+        return COUNT
     return None
 
 

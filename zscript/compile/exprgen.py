@@ -577,6 +577,8 @@ class ExprGen:
             return f"float({x})"
         if tag == "enum":
             return f"{x}.value"
+        if tag == "any":
+            return mark(f"_z_size_any({x})", e)
         return mark(f"_z_size({x})", e)
 
     def gen_CopyExpr(self, e: A.CopyExpr) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from ..types import FuncType, RecordType, TableType, Type, VectorType, same_type
+from ..types import COUNT, DOUBLE, FuncType, RecordType, TableType, Type, VectorType, same_type
 from . import zeekorder
 from .addresses import (
     Addr,
@@ -450,6 +450,13 @@ def contains(container, x) -> bool:
 _PORT_MASKS = {"tcp": 0x10000, "udp": 0x20000, "icmp": 0x30000}
 
 
+def size_any(v):
+    """``|v|`` of an ``any``: the size of the value it holds, itself an ``any``
+    (a count, or a double for the double-valued types; Zeek's SizeExpr)."""
+    n = size(v)
+    return box(n, DOUBLE if type(n) is float else COUNT)
+
+
 def size(v):
     """``|v|`` for the types whose size is not ``len`` (Zeek's ``Val::SizeVal``)."""
     v = unbox(v)
@@ -631,6 +638,7 @@ HELPERS = {
     "_z_tremove": tremove,
     "_z_contains": contains,
     "_z_size": size,
+    "_z_size_any": size_any,
     "_z_rcoerce": rcoerce,
     "_z_mask_addr": mask_addr,
     "_z_noreturn": noreturn,
