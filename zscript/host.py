@@ -17,6 +17,7 @@ import os
 import sys
 import weakref
 
+from .broker.subsystem import install as install_broker
 from .check.checker import Checker
 from .cluster.logtransport import install as cluster_logs_install
 from .cluster.storetransport import ClusterStoreTransport
@@ -1237,6 +1238,7 @@ _SUBSYSTEMS.append(("telemetry", install_telemetry))
 _SUBSYSTEMS.append(("websocket", websocket_install))
 _SUBSYSTEMS.append(("input", install_input))
 _SUBSYSTEMS.append(("config", install_config))
+_SUBSYSTEMS.append(("broker", install_broker))
 
 
 def _allow_init_errors() -> bool:

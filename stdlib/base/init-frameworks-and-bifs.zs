@@ -10,6 +10,7 @@
 
 @load base/frameworks/logging
 @load base/frameworks/broker
+@load base/frameworks/broker/log
 @load base/frameworks/supervisor
 @load base/frameworks/input
 @load base/frameworks/cluster

@@ -20,7 +20,7 @@ from ..runtime.patterns import Pattern
 from ..runtime.values import Boxed, EnumVal, Record, box, type_of, unbox
 from ..types import ANY, FuncType, TableType, Type, VectorType, same_type
 
-__all__ = ["register_bifs"]
+__all__ = ["PublishError", "check_event_args", "publish_types", "register_bifs"]
 
 #: Parameter types whose values are Python objects of one class (checked with ``type(a) is``).
 _SELF_DESCRIBING = {
@@ -184,6 +184,23 @@ def _publish_plan(ft: FuncType) -> tuple:
             [p.type for p in ft.params],
         )
     return plan
+
+
+#: Public names for :mod:`zscript.broker`, which publishes events the same way.
+PublishError = _PublishError
+
+
+def check_event_args(ev, args: tuple) -> tuple[FuncType, list]:
+    """``(event type, checked arguments)`` of ``ev(args...)``; raises :class:`PublishError`."""
+    ft = type_of(ev)
+    if not isinstance(ft, FuncType):
+        raise _PublishError(f"got non-event type '{_type_name(ev)}'", with_call=True)
+    return ft, _check_args(_func_name(ev), ft, args)
+
+
+def publish_types(ft: FuncType) -> list[Type]:
+    """The parameter types of event type ``ft`` (cached)."""
+    return _publish_plan(ft)[2]
 
 
 def register_bifs(host, sub) -> None:

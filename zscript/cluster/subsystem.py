@@ -277,18 +277,13 @@ class ClusterSubsystem:
         if str(host.global_value("Cluster::backend", "")) != "Cluster::CLUSTER_BACKEND_ZEROMQ":
             host.reporter.error("Cluster::init: no cluster backend selected")
             return False
-        from .serializers import SerializationError, UnknownEventError, get_serializer
+        from .serializers import SerializationError, UnknownEventError
         from .zeromq import ZeroMQBackend, ZeroMQOptions
 
         fmt = _SERIALIZERS.get(
             str(host.global_value("Cluster::event_serializer", "")), "broker-bin-v1"
         )
-        self.serializer = get_serializer(
-            fmt,
-            resolve_enum=host.enum_value,
-            resolve_function=self._resolve_function,
-            make_data=self._make_data(),
-        )
+        self.serializer = self.make_serializer(fmt)
         self.fmt = fmt.encode()
         self.node_id = node_id
         self.onloop_hwm = int(self._option("onloop_queue_hwm", 10000))
@@ -355,6 +350,18 @@ class ClusterSubsystem:
         if self.proxy is not None:
             self.proxy.stop()
             self.proxy = None
+
+    def make_serializer(self, fmt: str = "broker-bin-v1"):
+        """A serializer of format ``fmt`` that resolves enums, functions and
+        ``Broker::Data`` in this host (also used by :mod:`zscript.broker`)."""
+        from .serializers import get_serializer
+
+        return get_serializer(
+            fmt,
+            resolve_enum=self.host.enum_value,
+            resolve_function=self._resolve_function,
+            make_data=self._make_data(),
+        )
 
     def _make_data(self):
         """``Broker::Data`` records for values received in ``any`` slots, as

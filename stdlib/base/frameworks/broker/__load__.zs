@@ -1,4 +1,5 @@
-##! Broker-compatible data stores and the options of ``&backend`` tables.
+##! Broker's API (endpoints, peerings, topics) and
+##! Broker-compatible data stores with the options of ``&backend`` tables.
 
 @load ./main
 @load ./store

@@ -1,0 +1,175 @@
+"""Broker's API between two real processes (``zscript/broker``).
+
+Each test runs a listener and a connector of ``examples/broker/`` as two
+``zscript run --bare`` processes on a port chosen free at run time and
+compares what each printed with its golden file in
+``examples/broker/expected/``; every process is stopped by the test.
+Unit tests of the frames (:mod:`zscript.broker.wire`) come last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from clusterutil import free_ports
+
+from zscript.broker import wire
+from zscript.broker.endpoint import BrokerEndpoint
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "broker"
+TIMEOUT = 60
+
+
+def _start(script: Path, cwd: Path, port: int) -> subprocess.Popen:
+    env = dict(os.environ, BROKER_PORT=f"{port}/tcp")
+    cwd.mkdir()
+    return subprocess.Popen(
+        [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _run_pair(tmp_path: Path, pattern: str) -> dict[str, tuple[str, str]]:
+    (port,) = free_ports(1)
+    procs = {}
+    try:
+        for role in ("listener", "connector"):
+            procs[role] = _start(EXAMPLES / f"{pattern}-{role}.zs", tmp_path / role, port)
+        return {role: p.communicate(timeout=TIMEOUT) for role, p in procs.items()}
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+@pytest.mark.parametrize("pattern", ["connecting", "events"])
+def test_example_pair(tmp_path, pattern):
+    results = _run_pair(tmp_path, pattern)
+    for role, (out, err) in results.items():
+        expected = (EXAMPLES / "expected" / f"{pattern}-{role}.out").read_text()
+        assert out == expected, f"{role} printed:\n{out}\nstderr:\n{err}"
+        assert "Traceback" not in err
+
+
+def test_broker_log_records_peerings(tmp_path):
+    _run_pair(tmp_path, "connecting")
+    listener = (tmp_path / "listener" / "broker.log").read_text()
+    connector = (tmp_path / "connector" / "broker.log").read_text()
+    assert "Broker::STATUS\tpeer-added\t127.0.0.1" in listener
+    assert "connection-terminated\t127.0.0.1" in listener
+    assert "lost connection to remote peer" in listener
+    assert "peer-removed\t127.0.0.1" in connector
+    assert "removed connection to remote peer" in connector
+
+
+def test_unpeer_unknown_peer_is_a_broker_error(tmp_path):
+    script = tmp_path / "unpeer.zs"
+    script.write_text(
+        "event Broker::error(code: Broker::ErrorCode, msg: string) { print code, msg; }\n"
+        'event zeek_init() { print Broker::unpeer("192.0.2.1", 1947/tcp); }\n'
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert r.stdout.splitlines() == [
+        "F",
+        "Broker::PEER_INVALID, (00000000-0000-0000-0000-000000000000, *192.0.2.1:1947, "
+        '"cannot unpeer from unknown peer")',
+    ]
+    assert "Broker error (Broker::PEER_INVALID)" in r.stderr
+
+
+def test_publish_rejects_a_cluster_event(tmp_path):
+    script = tmp_path / "pub.zs"
+    script.write_text(
+        "global e1: event(n: count);\n"
+        "event zeek_init() {\n"
+        '  print Broker::publish("t", Cluster::make_event(e1, 1));\n'
+        '  print Broker::publish("t", e1, "no");\n'
+        '  print Broker::publish("t", Broker::make_event(e1, 2));\n'
+        "}\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert r.stdout.splitlines() == ["F", "F", "T"]
+    assert "expected Broker::Event, got Cluster::Event" in r.stderr
+    assert "type mismatch" in r.stderr
+
+
+# ------------------------------------------------------------------ frames
+
+
+def test_frames_round_trip():
+    f = wire.message(wire.EVENT, "a/topic", b"payload")
+    assert f[4] == wire.EVENT
+    assert wire.split_topic(f[5:]) == ("a/topic", b"payload")
+    h = wire.hello("id-1", 47, ["x", "y"])
+    assert wire.parse_hello(h[5:]) == ("id-1", 47, ["x", "y"])
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"{", b'{"id": 1, "port": 2, "subs": []}', b'{"id": "x", "port": 1}']
+)
+def test_bad_hello_is_a_frame_error(body):
+    with pytest.raises(wire.FrameError):
+        wire.parse_hello(body)
+
+
+def test_short_message_is_a_frame_error():
+    with pytest.raises(wire.FrameError):
+        wire.split_topic(b"\x00\x09abc")
+
+
+def test_malformed_frames_are_counted_not_fatal():
+    """A peer that sends garbage after its HELLO is dropped and counted; the
+    endpoint keeps serving others."""
+
+    async def scenario():
+        ep = BrokerEndpoint()
+        lost = []
+        ep.on_peer_lost = lost.append
+        pending = []
+        ep.add_io = pending.append
+        port = ep.listen("127.0.0.1", 0)
+        aloop = asyncio.get_running_loop()
+        for start in pending:
+            start(aloop)
+        await asyncio.sleep(0.05)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(wire.hello("evil", 0, []))
+        writer.write(wire.frame(0x7F, b"?"))  # unknown kind: counted
+        writer.write(wire.frame(wire.EVENT, b"\x00"))  # no topic: counted
+        writer.write(b"\xff\xff\xff\xff\x45")  # oversized frame: connection closed
+        await writer.drain()
+        await asyncio.wait_for(reader.read(), 5)  # the endpoint closes
+        for _ in range(50):
+            if lost:
+                break
+            await asyncio.sleep(0.02)
+        ep.close()
+        writer.close()
+        return ep.malformed, [p.id for p in lost]
+
+    malformed, lost = asyncio.run(scenario())
+    assert malformed == 3
+    assert lost == ["evil"]
