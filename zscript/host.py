@@ -317,6 +317,9 @@ class Host(ScriptLoading):
 
             self.on_start.insert(0, use_cluster_stores)
             cluster.on_backend_up.append(use_cluster_stores)
+        broker = self.subsystems.get("broker")
+        if broker is not None and logs is not None:
+            self._connect_broker(broker, logs)
         telemetry = self.subsystems.get("telemetry")
         if telemetry is not None:
             # Metric sources read the other subsystems' counters at scrape time
@@ -345,6 +348,19 @@ class Host(ScriptLoading):
             storage = self.subsystems.get("storage")
             if storage is not None:
                 telemetry.add_source(storage.metric_samples, "storage")
+
+    def _connect_broker(self, broker, logs) -> None:
+        """Broker peerings carry remote logs when Broker is the cluster
+        backend of a process outside a cluster layout (``zscript/broker``)."""
+        cluster = self.subsystems.get("cluster")
+
+        def endpoint_up(_ep) -> None:
+            if broker.is_cluster_backend and not (cluster is not None and cluster.enabled):
+                logs.set_remote_sink(_BrokerLogSink(broker))
+
+        broker.on_endpoint.append(endpoint_up)
+        broker.accept_log = lambda payload: logs.accept_remote(LogBatch.decode(payload))
+        broker.flush_logs = logs.flush_all
 
     def _install_runtime(self) -> None:
         ns = self.ns
@@ -1224,6 +1240,16 @@ class Host(ScriptLoading):
                 f.attrs = fattrs
             if t.runtime_class is not None:
                 t.runtime_class.refresh()
+
+
+class _BrokerLogSink:
+    """Remote log batches published to Broker peers (a ``LogSink``)."""
+
+    def __init__(self, broker):
+        self.broker = broker
+
+    def send(self, batch) -> bool:
+        return self.broker.send_log(batch.path, batch.encode())
 
 
 #: Subsystems installed into every host, in order: (name, install function).

@@ -16,9 +16,12 @@ counted (:attr:`BrokerSubsystem.dropped`).  A received event runs with
 ``Broker::peer_added``, ``peer_lost``, ``peer_removed``,
 ``endpoint_discovered`` and ``endpoint_unreachable`` with Zeek's messages
 (zeek/broker ``src/endpoint.cc``, Zeek's ``src/broker/Manager.cc``);
-failures ``Broker::error``.  An endpoint is not a counting I/O source (like
-Zeek's Broker manager): a process that only peers ends when its script is
-done unless ``exit_only_after_terminate`` is set.
+failures ``Broker::error``.  As in Zeek (``Manager::Listen``/``Peer``),
+listening, and peering unless ``Broker::peer_counts_as_iosource`` is F,
+make the endpoint a counting I/O source: the process then runs until
+``terminate()``.  ``Broker::publish_id`` sends a global's value as a
+one-argument message named after it; the receiver assigns its global of
+that name (if it has one whose type the value fits).
 """
 
 from __future__ import annotations
@@ -88,6 +91,14 @@ class BrokerSubsystem:
         #: Received messages dropped (undecodable, unknown or unhandled events).
         self.dropped = 0
         self._calls: dict[str, _RemoteCall] = {}
+        self._counting = False
+        #: Called with the endpoint when it is created (the composition root
+        #: connects remote logging and replicated stores there).
+        self.on_endpoint: list = []
+        #: Set by the composition root: ``fn(payload)`` writes a received log batch.
+        self.accept_log = None
+        #: Set by the composition root: ``fn()`` hands on buffered log writes.
+        self.flush_logs = lambda: None
         _register(host, self)
 
     # ------------------------------------------------------------ endpoint
@@ -105,7 +116,31 @@ class BrokerSubsystem:
             ep.on_peer_removed = self._peer_removed
             ep.on_message = self._message
             loop.on_exit.append(ep.close)
+            for fn in self.on_endpoint:
+                fn(ep)
         return self.endpoint
+
+    @property
+    def is_cluster_backend(self) -> bool:
+        """Whether Broker is the cluster backend (``frameworks/cluster/backend/broker``):
+        then log writes go to the peers subscribed to their topic."""
+        return str(self.host.global_value("Cluster::backend", "")) == (
+            "Cluster::CLUSTER_BACKEND_BROKER"
+        )
+
+    def send_log(self, path: str, payload: bytes) -> bool:
+        """Publish a batch of log writes of ``path`` on its log topic."""
+        from . import wire
+
+        prefix = self.host.global_value("Broker::default_log_topic_prefix", "zeek/logs/")
+        self.ep().publish(wire.LOG, f"{prefix}{path}", payload)
+        return True
+
+    def _count_as_source(self) -> None:
+        """Keep the process running from now on (once)."""
+        if not self._counting:
+            self._counting = True
+            self.host.loop.sources += 1
 
     def _serializer(self):
         if self.serializer is None:
@@ -164,6 +199,14 @@ class BrokerSubsystem:
 
         if kind == wire.EVENT:
             self._event(payload)
+        elif kind == wire.ID:
+            self._id(payload)
+        elif kind == wire.LOG and self.accept_log is not None:
+            try:
+                self.accept_log(payload)
+            except ValueError:
+                self.dropped += 1
+            self.host.loop.wake()
         else:
             self.dropped += 1
 
@@ -181,6 +224,43 @@ class BrokerSubsystem:
         if not call.handler.handlers:
             return
         self.host.loop.post(call, tuple(args))
+
+    def _id(self, payload: bytes) -> None:
+        from ..types import VOID, FuncType, Param
+
+        def lookup(name: str):
+            gid = self.host.checker.globals.get(name)
+            if gid is None or gid.kind in ("func", "enum", "type", "event", "hook"):
+                return None
+            found.append(name)
+            return FuncType("event", [Param("value", gid.type)], VOID)
+
+        found: list[str] = []
+        try:
+            _name, args = self._serializer().deserialize_event(payload, lookup)
+        except self._serialization_error:
+            self.dropped += 1
+            return
+        self.host.set_global(found[0], args[0])
+
+    def publish_id(self, topic: str, name: str) -> bool:
+        gid = self.host.checker.globals.get(name)
+        if gid is None:
+            self.host.builtin_error(f"Broker::publish_id: no such identifier '{name}'")
+            return False
+        value = self.host.global_value(name)
+        if value is None:
+            self.host.builtin_error(f"Broker::publish_id: '{name}' has no value")
+            return False
+        try:
+            payload = self._serializer().serialize_event(name, [value], [gid.type])
+        except self._serialization_error as e:
+            self.host.builtin_error(str(e))
+            return False
+        from . import wire
+
+        self.ep().publish(wire.ID, topic, payload)
+        return True
 
     def _lookup(self, name: str):
         gid = self.host.checker.globals.get(name)
@@ -255,10 +335,13 @@ class BrokerSubsystem:
 
     def listen(self, address: str, port) -> Port:
         bound = self.ep().listen(address, port.num)
+        self._count_as_source()
         return Port(bound, "tcp")
 
     def peer(self, address: str, port, retry: float) -> bool:
         self.ep().peer(address, port.num, float(retry))
+        if self.host.global_value("Broker::peer_counts_as_iosource", True):
+            self._count_as_source()
         return True
 
     def unpeer(self, address: str, port) -> bool:
@@ -310,7 +393,7 @@ def _register(host, sub: BrokerSubsystem) -> None:
         "function(topic_prefix: string): bool",
         lambda t: sub.ep().unsubscribe(t),
     )
-    add("Broker::__publish_id", "function(topic: string, id: string): bool", lambda t, i: False)
+    add("Broker::__publish_id", "function(topic: string, id: string): bool", sub.publish_id)
     add(
         "Broker::publish",
         "function(topic: string): bool",
@@ -324,6 +407,12 @@ def _register(host, sub: BrokerSubsystem) -> None:
         varargs=True,
     )
     add("is_remote_event", "function(): bool", lambda: sub.remote)
+
+    def flush_logs() -> int:
+        sub.flush_logs()
+        return 0
+
+    add("Broker::__flush_logs", "function(): count", flush_logs)
 
 
 def install(host) -> BrokerSubsystem:

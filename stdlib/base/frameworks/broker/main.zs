@@ -36,6 +36,10 @@ export {
 	const ssl_passphrase = "" &redef;
 	const ssl_keyfile = "" &redef;
 
+	## Whether a peering keeps the process running (until ``terminate()``),
+	## as listening does.
+	option peer_counts_as_iosource = T;
+
 	## Log writes sent to peers are batched up to this many entries.
 	const log_batch_size = 400 &redef;
 
@@ -186,7 +190,33 @@ export {
 
 	## Accepted for compatibility; zscript endpoints do not forward.
 	global forward: function(topic_prefix: string): bool;
+
+	## Hands on buffered log writes (to the peers, with Broker as the
+	## cluster backend); returns 0.
+	global flush_logs: function(): count;
+
+	## Raised every ``log_batch_interval`` once the endpoint listens or
+	## peers: flushes the log writes for the peers.
+	global log_flush: event();
 }
+
+global flushing = F;
+
+event Broker::log_flush() &priority=10
+	{
+	flush_logs();
+	schedule log_batch_interval { Broker::log_flush() };
+	}
+
+# Called when the endpoint starts to listen or peer (zeek_init does it in
+# Zeek, for every process).
+function start_log_flush()
+	{
+	if ( flushing )
+		return;
+	flushing = T;
+	schedule log_batch_interval { Broker::log_flush() };
+	}
 
 event retry_listen(a: string, p: port, retry: interval)
 	{
@@ -195,6 +225,7 @@ event retry_listen(a: string, p: port, retry: interval)
 
 function listen(a: string, p: port, retry: interval): port
 	{
+	start_log_flush();
 	local bound = __listen(a, p);
 	if ( bound != 0/tcp )
 		return bound;
@@ -211,6 +242,7 @@ function peer(a: string, p: port, retry: interval): bool
 	local env = getenv("ZEEK_DEFAULT_CONNECT_RETRY");
 	if ( env != "" )
 		retry = double_to_interval(to_double(env));
+	start_log_flush();
 	return __peer(a, p, retry);
 	}
 
@@ -252,4 +284,9 @@ function unsubscribe(topic_prefix: string): bool
 function forward(topic_prefix: string): bool
 	{
 	return F;
+	}
+
+function flush_logs(): count
+	{
+	return __flush_logs();
 	}
