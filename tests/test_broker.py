@@ -173,3 +173,76 @@ def test_malformed_frames_are_counted_not_fatal():
     malformed, lost = asyncio.run(scenario())
     assert malformed == 3
     assert lost == ["evil"]
+
+
+# ---------------------------------------------------------------- data API
+
+
+def _run_script(tmp_path: Path, text: str) -> subprocess.CompletedProcess:
+    script = tmp_path / "data.zs"
+    script.write_text(text)
+    return subprocess.run(
+        [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+
+def test_data_containers_change_in_place_and_convert(tmp_path):
+    r = _run_script(
+        tmp_path,
+        """
+type R: record { a: string; n: count &optional; };
+event zeek_init() {
+  local s = Broker::set_create();
+  print Broker::set_insert(s, "b"), Broker::set_insert(s, "a"), Broker::set_insert(s, "a");
+  print s, Broker::set_size(s), Broker::set_contains(s, "a"), s as set[string];
+  print Broker::set_remove(s, "b"), Broker::set_remove(s, "b"), s;
+  local t = Broker::table_create();
+  print Broker::table_insert(t, "x", 1), Broker::table_insert(t, "x", 2);
+  print (Broker::table_lookup(t, "x") as count), Broker::table_lookup(t, "y");
+  print t as table[string] of count;
+  local it = Broker::table_iterator(t);
+  while ( ! Broker::table_iterator_last(it) ) {
+    print Broker::table_iterator_value(it);
+    Broker::table_iterator_next(it);
+  }
+  local v = Broker::vector_create();
+  Broker::vector_insert(v, 0, 3);
+  Broker::vector_insert(v, 0, 1);
+  print v;
+  print Broker::vector_replace(v, 1, 5);
+  print Broker::vector_remove(v, 0);
+  print v;
+  local r = Broker::record_create(2);
+  Broker::record_assign(r, 0, "hi");
+  print r, r as R, Broker::record_lookup(r, 1);
+  print Broker::data_type(Broker::data(1.5)), Broker::data_type(r);
+  print (Broker::data(vector(1, 2)) as vector of count);
+}
+""",
+    )
+    assert r.stderr == ""
+    assert r.stdout.splitlines() == [
+        "T, T, F",
+        "[data=broker::data{{a, b}}], 2, T, {",
+        "a,",
+        "b",
+        "}",
+        "T, F, [data=broker::data{{a}}]",
+        "[data=<uninitialized>], [data=broker::data{1}]",
+        "2, [data=<uninitialized>]",
+        "{",
+        "[x] = 2",
+        "}",
+        "[key=[data=broker::data{x}], val=[data=broker::data{2}]]",
+        "[data=broker::data{(1, 3)}]",
+        "[data=broker::data{3}]",
+        "[data=broker::data{1}]",
+        "[data=broker::data{(5)}]",
+        "[data=broker::data{(hi, nil)}], [a=hi, n=<uninitialized>], [data=<uninitialized>]",
+        "Broker::DOUBLE, Broker::VECTOR",
+        "[1, 2]",
+    ]

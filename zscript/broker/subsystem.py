@@ -100,6 +100,9 @@ class BrokerSubsystem:
         #: Set by the composition root: ``fn()`` hands on buffered log writes.
         self.flush_logs = lambda: None
         _register(host, self)
+        from .data import register_data_bifs
+
+        self.data = register_data_bifs(host)
 
     # ------------------------------------------------------------ endpoint
 

@@ -998,7 +998,14 @@ class ExprChecks:
         if e.op == "is":
             e.type = BOOL
             return e
-        if e.op == "as" and src.tag not in ("any", "error") and t.tag != "error":
+        # A Broker::Data converts itself at run time (Zeek's CastExpr on Broker data).
+        broker_data = getattr(src, "name", None) == "Broker::Data"
+        if (
+            e.op == "as"
+            and src.tag not in ("any", "error")
+            and t.tag != "error"
+            and not broker_data
+        ):
             ok = can_cast(src, t)
             if not ok:
                 self.error(

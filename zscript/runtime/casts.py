@@ -245,13 +245,17 @@ def received_data(v):
     return None
 
 
+def _is_data_type(t: Type) -> bool:
+    return getattr(t, "name", None) == "Broker::Data"
+
+
 def _wants_conversion(dst: Type) -> bool:
     return dst.tag != "any" and getattr(dst, "name", None) != "Broker::Data"
 
 
 def cast_value(v, src: Type, dst: Type):
     """``v as dst`` for ``v`` of static type ``src``; raises :class:`InvalidCast`."""
-    data = received_data(v) if src.tag == "any" else None
+    data = received_data(v) if src.tag == "any" or _is_data_type(src) else None
     if data is not None and _wants_conversion(dst):
         try:
             return data.cast_to(dst)
@@ -282,7 +286,7 @@ def _is_empty_broker_data(v) -> bool:
 
 def can_cast_value(v, src: Type, dst: Type) -> bool:
     """``v ?as dst``."""
-    data = received_data(v) if src.tag == "any" else None
+    data = received_data(v) if src.tag == "any" or _is_data_type(src) else None
     if data is not None and _wants_conversion(dst):
         return data.can_cast_to(dst)
     val, actual = _dynamic(v, src)

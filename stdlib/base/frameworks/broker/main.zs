@@ -115,6 +115,12 @@ export {
 		data: opaque of Broker::Data &optional;
 	};
 
+	## The kinds of Broker data (``Broker::data_type``).
+	type DataType: enum {
+		NONE, BOOL, INT, COUNT, DOUBLE, STRING, ADDR, SUBNET, PORT,
+		TIME, INTERVAL, ENUM, SET, TABLE, VECTOR,
+	};
+
 	## A vector of such values.
 	type DataVector: vector of Broker::Data;
 
