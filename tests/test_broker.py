@@ -53,13 +53,26 @@ def _run_pair(tmp_path: Path, pattern: str) -> dict[str, tuple[str, str]]:
                 p.wait()
 
 
-@pytest.mark.parametrize("pattern", ["connecting", "events"])
+@pytest.mark.parametrize("pattern", ["connecting", "events", "stores"])
 def test_example_pair(tmp_path, pattern):
     results = _run_pair(tmp_path, pattern)
     for role, (out, err) in results.items():
         expected = (EXAMPLES / "expected" / f"{pattern}-{role}.out").read_text()
         assert out == expected, f"{role} printed:\n{out}\nstderr:\n{err}"
         assert "Traceback" not in err
+
+
+def _rows(path: Path) -> list[str]:
+    return [ln for ln in path.read_text().splitlines() if not ln.startswith("#")]
+
+
+def test_remote_logs_reach_the_subscribed_peer(tmp_path):
+    results = _run_pair(tmp_path, "logs")
+    for _out, err in results.values():
+        assert "error" not in err
+    rows = ["hello\t1", "hello\t2", "hello\t3"]
+    assert _rows(tmp_path / "connector" / "example.log") == rows
+    assert _rows(tmp_path / "listener" / "example.log") == rows
 
 
 def test_broker_log_records_peerings(tmp_path):

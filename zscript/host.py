@@ -350,17 +350,26 @@ class Host(ScriptLoading):
                 telemetry.add_source(storage.metric_samples, "storage")
 
     def _connect_broker(self, broker, logs) -> None:
-        """Broker peerings carry remote logs when Broker is the cluster
-        backend of a process outside a cluster layout (``zscript/broker``)."""
+        """Outside a cluster layout, Broker peerings carry replicated stores,
+        and remote logs when Broker is the cluster backend (``zscript/broker``)."""
         cluster = self.subsystems.get("cluster")
+        storage = self.subsystems.get("storage")
 
-        def endpoint_up(_ep) -> None:
-            if broker.is_cluster_backend and not (cluster is not None and cluster.enabled):
+        def endpoint_up(ep) -> None:
+            if cluster is not None and cluster.enabled:
+                return  # a cluster node logs and replicates over the cluster
+            if broker.is_cluster_backend:
                 logs.set_remote_sink(_BrokerLogSink(broker))
+            if storage is not None:
+                from .broker.stores import BrokerStoreTransport
+
+                storage.set_transport(BrokerStoreTransport(broker, ep))
 
         broker.on_endpoint.append(endpoint_up)
         broker.accept_log = lambda payload: logs.accept_remote(LogBatch.decode(payload))
         broker.flush_logs = logs.flush_all
+        if storage is not None:
+            storage.stores.wrap_result = broker.data.result
 
     def _install_runtime(self) -> None:
         ns = self.ns

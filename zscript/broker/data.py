@@ -18,6 +18,7 @@ not there return a ``Broker::Data`` without a value.
 
 from __future__ import annotations
 
+from ..runtime.containers import Set
 from ..runtime.values import Record, record_class
 
 __all__ = ["register_data_bifs"]
@@ -169,6 +170,17 @@ class DataAPI:
     # ------------------------------------------------------- conversions
 
     def data(self, v):
+        return self.wrap(self.node_of(v))
+
+    def result(self, v):
+        """The ``Broker::Data`` of a store query's result (None: no value)."""
+        if v is None:
+            return self.wrap(None)
+        if isinstance(v, Set):
+            # Broker::keys: the keys may be of different types.
+            nodes = [self.node_of(k) for k in v]
+            if all(n is not None for n in nodes):
+                return self.wrap(("set", _sorted(nodes)))
         return self.wrap(self.node_of(v))
 
     def data_type(self, d):

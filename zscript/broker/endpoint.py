@@ -105,6 +105,8 @@ class BrokerEndpoint:
         self.on_peer_removed: Callable[[Peer], None] = lambda p: None
         #: ``fn(peer, kind, topic, payload)`` for each message on a subscribed topic.
         self.on_message: Callable[[Peer, int, str, bytes], None] = lambda p, k, t, b: None
+        #: Called after a peering came or went or a peer's subscriptions changed.
+        self.on_topics_changed: list[Callable[[], None]] = []
         #: ``fn(start)``: run ``start(aloop)`` once the asyncio loop runs.
         self.add_io: Callable[[Callable], None] = lambda start: None
         self._servers: list[socket.socket] = []
@@ -192,6 +194,7 @@ class BrokerEndpoint:
             self.peers.append(peer)
             added = True
             self.on_peer_added(peer)
+            self._topics_changed()
             while True:
                 kind, body = await wire.read_frame(reader)
                 self._received(peer, kind, body)
@@ -208,12 +211,15 @@ class BrokerEndpoint:
             self.peers.remove(peer)
             if not self._closed:
                 self.on_peer_lost(peer)
+                self._topics_changed()
 
     def _received(self, peer: Peer, kind: int, body: bytes) -> None:
         if kind == wire.SUBSCRIBE:
             peer.subscriptions.add(wire.text(body))
+            self._topics_changed()
         elif kind == wire.UNSUBSCRIBE:
             peer.subscriptions.discard(wire.text(body))
+            self._topics_changed()
         elif kind in wire.MESSAGES:
             try:
                 topic, payload = wire.split_topic(body)
@@ -242,7 +248,12 @@ class BrokerEndpoint:
             if peer.writer is not None:
                 peer.writer.close()
             self.on_peer_removed(peer)
+            self._topics_changed()
         return True
+
+    def _topics_changed(self) -> None:
+        for fn in self.on_topics_changed:
+            fn()
 
     def is_outbound(self, address: str, port: int) -> bool:
         return any(p.outbound and p.address == address and p.port == port for p in self.peers)

@@ -97,6 +97,8 @@ class BrokerSubsystem:
         self.on_endpoint: list = []
         #: Set by the composition root: ``fn(payload)`` writes a received log batch.
         self.accept_log = None
+        #: Set by the store transport (:mod:`.stores`): ``fn(topic, payload)``.
+        self.store_messages = None
         #: Set by the composition root: ``fn()`` hands on buffered log writes.
         self.flush_logs = lambda: None
         _register(host, self)
@@ -202,6 +204,8 @@ class BrokerSubsystem:
 
         if kind == wire.EVENT:
             self._event(payload)
+        elif kind == wire.STORE and self.store_messages is not None:
+            self.store_messages(topic, payload)
         elif kind == wire.ID:
             self._id(payload)
         elif kind == wire.LOG and self.accept_log is not None:

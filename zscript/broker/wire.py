@@ -15,6 +15,8 @@ A frame is ``[length: u32 big-endian][kind: 1 byte][body]`` where
                named after the identifier
 ``LOG``        same layout: a batch of log writes (the logging framework's
                remote batch format)
+``STORE``      same layout: a message of a replicated store (the storage
+               package's replication protocol)
 =============  ==============================================================
 """
 
@@ -31,8 +33,9 @@ UNSUBSCRIBE = 0x55
 EVENT = 0x45
 ID = 0x49
 LOG = 0x4C
+STORE = 0x54
 #: Kinds that carry a topic and a payload.
-MESSAGES = frozenset((EVENT, ID, LOG))
+MESSAGES = frozenset((EVENT, ID, LOG, STORE))
 
 #: The largest frame accepted (a longer one is a framing error).
 MAX_FRAME = 64 << 20

@@ -154,6 +154,9 @@ class BrokerStores:
         #: name -> handle of the stores created here.
         self.stores: dict[str, StoreHandle] = {}
         self._qcls = None
+        #: Set by the composition root: makes the ``Broker::Data`` of a
+        #: query's result (None: no value), as Zeek's ``QueryResult$result``.
+        self.wrap_result = None
 
     def register(self) -> None:
         add = self.host.add_bif
@@ -278,7 +281,9 @@ class BrokerStores:
         if cls is None:
             cls = self._qcls = record_class(self.host.script_type(_Q))
         given = {"f_status": self.host.enum_value("Broker::" + status)}
-        if value is not None:
+        if self.wrap_result is not None:
+            given["f_result"] = self.wrap_result(value)
+        elif value is not None:
             given["f_result"] = value
         return cls._zmake(given)
 

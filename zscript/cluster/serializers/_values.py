@@ -366,6 +366,8 @@ def _render(node) -> str:
         return "<invalid subnet>" if v is None else str(v)
     if kind in ("timestamp", "timespan"):
         return f"{seconds_to_ns(v)}ns"
+    if kind == "real":
+        return f"{v:f}"  # Broker prints reals with std::to_string
     if kind == "vector":
         return "(" + ", ".join(_render(x) for x in v) + ")"
     if kind == "set":

@@ -50,9 +50,9 @@ export {
 	type QueryResult: record {
 		## Whether the query succeeded.
 		status: Broker::QueryStatus;
-		## The value (convert it with ``as``); unset on failure.  Zeek wraps
-		## it in a ``Broker::Data`` record.
-		result: any &optional;
+		## The value as Broker data (convert it with ``as``); without a
+		## value on failure.
+		result: Broker::Data;
 	};
 
 	## What to do when an SQLite store cannot be opened (zscript fails).
