@@ -259,3 +259,63 @@ event zeek_init() {
         "Broker::DOUBLE, Broker::VECTOR",
         "[1, 2]",
     ]
+
+
+BROKER_STORE_COMMON = """
+redef exit_only_after_terminate = T;
+global t: table[string] of count &broker_store="tbl";
+global s: set[string] &broker_store="st";
+function broker_port(): port { return to_port(getenv("BROKER_PORT")); }
+"""
+
+BROKER_STORE_MASTER = """
+global h1: opaque of Broker::Store;
+global h2: opaque of Broker::Store;
+event zeek_init() {
+  t["before"] = 1;
+  h1 = Broker::create_master("tbl");
+  h2 = Broker::create_master("st");
+  Broker::listen("127.0.0.1", broker_port());
+}
+event Broker::peer_added(endpoint: Broker::EndpointInfo, msg: string) {
+  t["after"] = 2;
+  add s["x"];
+}
+event Broker::peer_lost(endpoint: Broker::EndpointInfo, msg: string) { terminate(); }
+"""
+
+BROKER_STORE_CLONE = """
+global h1: opaque of Broker::Store;
+global h2: opaque of Broker::Store;
+event zeek_init() { Broker::peer("127.0.0.1", broker_port(), 1sec); }
+event show() {
+  print t["before"], t["after"], "x" in s, |t|, |s|;
+  when ( local r = Broker::get(h1, "after") ) { print r$result as count; terminate(); }
+  timeout 5sec { print "timeout"; terminate(); }
+}
+event Broker::peer_added(endpoint: Broker::EndpointInfo, msg: string) {
+  h1 = Broker::create_clone("tbl");
+  h2 = Broker::create_clone("st");
+  schedule 2sec { show() };
+}
+"""
+
+
+def test_broker_store_tables_replicate_to_clones(tmp_path):
+    (port,) = free_ports(1)
+    scripts = {}
+    for role, text in (("listener", BROKER_STORE_MASTER), ("connector", BROKER_STORE_CLONE)):
+        scripts[role] = tmp_path / f"{role}.zs"
+        scripts[role].write_text(BROKER_STORE_COMMON + text)
+    procs = {}
+    try:
+        for role in ("listener", "connector"):
+            procs[role] = _start(scripts[role], tmp_path / role, port)
+        results = {role: p.communicate(timeout=TIMEOUT) for role, p in procs.items()}
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    out, err = results["connector"]
+    assert out.splitlines() == ["1, 2, T, 2, 1", "2"], err

@@ -482,7 +482,7 @@ class Host(ScriptLoading):
         ``&backend`` one (``name``: the global it is built for) comes from the
         storage subsystem's factory."""
         factory = getattr(self, "backend_table_factory", None)
-        if backend is not None and factory is not None:
+        if (backend is not None or "broker_store" in attrs) and factory is not None:
             return factory(t, items, backend=backend, name=name, **attrs)
         return self._published(name, attrs, lambda kw: self._local_table(t, items, **kw))
 
@@ -532,7 +532,7 @@ class Host(ScriptLoading):
         """A set of type ``t`` (``on_change``, ``expire``; other attributes are
         ignored); ``&backend`` as for :meth:`make_table`."""
         factory = getattr(self, "backend_table_factory", None)
-        if backend is not None and factory is not None:
+        if (backend is not None or "broker_store" in attrs) and factory is not None:
             return factory(t, items, backend=backend, name=name, **attrs)
         return self._published(name, attrs, lambda kw: self._local_set(t, items, **kw))
 

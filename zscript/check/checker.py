@@ -62,7 +62,7 @@ _VAR_ATTRS = {
     "&ordered",
     "&backend",
     "&broker_store",
-    "&broker_store_allow_complex",
+    "&broker_allow_complex_type",
     "&publish_on_change",
     "&deprecated",
     "&is_used",
@@ -90,7 +90,7 @@ _BACKENDS = {"Broker::MEMORY", "Broker::SQLITE"}
 
 #: Attributes that may be given twice (Zeek's ``Attributes::AddAttr``).
 _REPEATABLE = {
-    "&broker_store_allow_complex",
+    "&broker_allow_complex_type",
     "&error_handler",
     "&is_used",
     "&log",
@@ -569,6 +569,13 @@ class Checker(ExprChecks, StmtChecks):
                     )
                 if not isinstance(t, TableType):
                     self.error(a.span, "&backend only applies to tables and sets")
+                out[name] = e
+            elif name == "&broker_store":
+                e = self.check_expr(a.value)
+                if e.type.tag not in ("string", "error"):
+                    self.error(a.value.span, "&broker_store must take a string argument")
+                if not isinstance(t, TableType):
+                    self.error(a.span, "&broker_store only applies to tables and sets")
                 out[name] = e
             elif name == "&publish_on_change":
                 out[name] = self.check_publish_on_change(a, t, context)

@@ -56,7 +56,7 @@ def is_backend_global(ident) -> bool:
     return bool(
         getattr(ident, "is_global", False)
         and attrs
-        and "&backend" in attrs
+        and ("&backend" in attrs or "&broker_store" in attrs)
         and isinstance(ident.type, TableType)
     )
 
@@ -641,11 +641,14 @@ class ExprGen:
         b = attrs.get("&backend")
         if b is not None:
             out.append(f"backend={self.expr(b)}")
+        bs = attrs.get("&broker_store")
+        if bs is not None:
+            out.append(f"broker_store={self.expr(bs)}")
         poc = attrs.get("&publish_on_change")
         if poc is not None and name is not None:
             # Evaluated once the scripts are loaded (redefs of the defaults apply).
             out.append(f"publish_on_change=lambda: {self.expr(poc)}")
-        if name is not None and (b is not None or poc is not None):
+        if name is not None and (b is not None or bs is not None or poc is not None):
             out.append(f"name={name!r}")
         return ", ".join(out)
 
@@ -661,6 +664,7 @@ class ExprGen:
             "&write_expire",
             "&expire_func",
             "&backend",
+            "&broker_store",
             "&ordered",
             "&publish_on_change",
         )

@@ -25,7 +25,7 @@ ATTRIBUTES: tuple[str, ...] = (
     "add_func",
     "backend",
     "broker_store",
-    "broker_store_allow_complex",
+    "broker_allow_complex_type",
     "create_expire",
     "default",
     "default_insert",
@@ -54,7 +54,7 @@ ATTRIBUTES: tuple[str, ...] = (
 #: Attributes ZeekLexer does not know.  Listed longest first, so that a
 #: prefix (``&default``) never hides a longer name (``&default_insert``).
 _NEW_ATTRIBUTES = (
-    "broker_store_allow_complex",
+    "broker_allow_complex_type",
     "publish_on_change",
     "default_insert",
     "broker_store",

@@ -207,6 +207,10 @@ class BrokerStores:
         h = self.stores.get(name)
         if h is not None and not h.closed:
             return h
+        bound = self.sub.tables.bind_named(name, master=True)
+        if bound is not None:  # a table declared &broker_store=name holds the data
+            h = self.stores[name] = StoreHandle(name, bound)
+            return h
         store = self._new_store(name, master=True)
         kind = getattr(b, "name", "Broker::MEMORY").rpartition("::")[2]
         if kind == "SQLITE":
@@ -235,6 +239,10 @@ class BrokerStores:
     def create_clone(self, name: str, resync_interval=10.0, stale_interval=300.0, mbi=120.0):
         h = self.stores.get(name)
         if h is not None and not h.closed:
+            return h
+        bound = self.sub.tables.bind_named(name, master=False)
+        if bound is not None:
+            h = self.stores[name] = StoreHandle(name, bound)
             return h
         store = self._new_store(name, master=False)
         store.attach(self.sub.transport)
@@ -303,7 +311,10 @@ class BrokerStores:
         if (refused := self._refuse(h)) is not None:
             return refused
         found, v = h.store.lookup(h.store.codec.store_key(k))
-        return self._query("SUCCESS", v) if found else self._query("FAILURE")
+        if not found:
+            return self._query("FAILURE")
+        yt = getattr(h.store.codec, "yield_", None)  # the store of a &broker_store table
+        return self._query("SUCCESS", box(v, yt) if yt is not None else v)
 
     def put_unique(self, h: StoreHandle, k, v, e=0.0):
         if (refused := self._refuse(h)) is not None:

@@ -54,7 +54,7 @@ class TypedCodec:
         self.yield_ = ttype.yield_
 
     def store_key(self, key):
-        return key
+        return unbox(key)  # a key given as ``any`` (Broker::get on the table's store)
 
     def key_value(self, sk):
         return sk

@@ -165,6 +165,10 @@ class BackendTables:
         self._pending: list[_Pending] = []
         #: Bound tables: store name -> (table, store, backend kind).
         self.bound: dict[str, tuple] = {}
+        #: ``&broker_store`` tables by store name: (weak reference, expire).
+        self.named: dict[str, tuple] = {}
+        #: Store name -> (table, store) of the bound ``&broker_store`` tables.
+        self.named_bound: dict[str, tuple] = {}
         #: The host started: tables made from now on are bound soon after.
         self.started = False
         self._bind_timer = None
@@ -183,6 +187,7 @@ class BackendTables:
         expire=None,
         backend=None,
         name=None,
+        broker_store=None,
         **_ignored,
     ):
         """Build an ``&backend`` table or set (the ``Host.make_table`` hook).
@@ -206,6 +211,10 @@ class BackendTables:
             tbl.enums = self._change_enums()
             tbl.in_change = False
         tbl.zstore = None
+        if broker_store is not None:
+            # Bound when the script makes the store (create_master/create_clone).
+            self.named[broker_store] = (weakref.ref(tbl), expire)
+            return tbl
         kind = getattr(backend, "name", str(backend)).rpartition("::")[2]
         if not self.started:
             self._pending.append(_Pending(tbl, kind, expire, name))
@@ -316,8 +325,47 @@ class BackendTables:
             svc.report(f"cannot read the store of {name[14:]} at {path}: {e}")
             return set()
 
+    def bind_named(self, name: str, *, master: bool):
+        """The replicated store of the ``&broker_store=name`` table, made its
+        master or a clone (``Broker::create_master``/``create_clone``); None
+        if no table names that store."""
+        found = self.named.get(name)
+        tbl = found[0]() if found is not None else None
+        if tbl is None:
+            return None
+        old = self.named_bound.get(name)
+        if old is not None and old[0] is tbl and not old[1].closed:
+            return old[1]
+        svc = self.services
+        store_expire = None
+        expire = found[1]
+        if expire is not None and expire[0] in ("create", "write") and expire[2] is None:
+            store_expire = (expire[0], expire[1])
+        store = ReplicatedStore(
+            name,
+            TypedCodec(tbl.ztype),
+            master=master,
+            host=svc,
+            data=tbl,
+            sink=tbl,
+            expire=store_expire,
+            optimistic=True,
+            sweep_interval=lambda: svc.global_value("table_expire_interval", 10.0),
+        )
+        initial = list(tbl.items())
+        tbl.zstore = store
+        if master:
+            for k, v in initial:
+                store.table_put(k, v)
+        store.attach(svc.transport)
+        self.named_bound[name] = (tbl, store)
+        return store
+
     def rebind(self) -> None:
         """Re-attach every bound table after the transport changed."""
+        for _tbl, store in self.named_bound.values():
+            if not store.closed:
+                store.attach(self.services.transport)
         for name, (tbl, store, kind) in list(self.bound.items()):
             if bool(self.services.transport.is_master) == store.master:
                 store.attach(self.services.transport)

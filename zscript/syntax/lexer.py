@@ -144,7 +144,7 @@ _ATTRS = [
     "ordered",
     "on_change",
     "publish_on_change",
-    "broker_store_allow_complex",
+    "broker_allow_complex_type",
     "broker_store",
     "backend",
     "group",
