@@ -319,3 +319,18 @@ def test_broker_store_tables_replicate_to_clones(tmp_path):
                 p.wait()
     out, err = results["connector"]
     assert out.splitlines() == ["1, 2, T, 2, 1", "2"], err
+
+
+def test_broker_store_table_persists_in_sqlite(tmp_path):
+    common = 'global t: table[string] of count &broker_store="persisted";\nglobal h: opaque of Broker::Store;\n'
+    first = common + (
+        'event zeek_init() { h = Broker::create_master("persisted", Broker::SQLITE);'
+        ' t["a"] = 1; t["b"] = 2; delete t["a"]; }\n'
+    )
+    second = common + (
+        'event zeek_init() { h = Broker::create_master("persisted", Broker::SQLITE); print t; }\n'
+    )
+    assert _run_script(tmp_path, first).returncode == 0
+    assert (tmp_path / "persisted.sqlite").exists()
+    r = _run_script(tmp_path, second)
+    assert r.stdout.splitlines() == ["{", "[b] = 2", "}"], r.stderr

@@ -207,15 +207,17 @@ class BrokerStores:
         h = self.stores.get(name)
         if h is not None and not h.closed:
             return h
-        bound = self.sub.tables.bind_named(name, master=True)
+        kind = getattr(b, "name", "Broker::MEMORY").rpartition("::")[2]
+        sq = record_field(options, "sqlite") if options is not None else None
+        path = (record_field(sq, "path", "") if sq is not None else "") or f"{name}.sqlite"
+        bound = self.sub.tables.bind_named(
+            name, master=True, sqlite_path=path if kind == "SQLITE" else None
+        )
         if bound is not None:  # a table declared &broker_store=name holds the data
             h = self.stores[name] = StoreHandle(name, bound)
             return h
         store = self._new_store(name, master=True)
-        kind = getattr(b, "name", "Broker::MEMORY").rpartition("::")[2]
         if kind == "SQLITE":
-            sq = record_field(options, "sqlite") if options is not None else None
-            path = (record_field(sq, "path", "") if sq is not None else "") or f"{name}.sqlite"
             from .sqlite import SQLiteBackend  # noqa: PLC0415 - sqlite3 when used
 
             be = SQLiteBackend()

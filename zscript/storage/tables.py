@@ -302,10 +302,11 @@ class BackendTables:
         store.attach(svc.transport)
         self.bound[name] = (tbl, store, kind)
 
-    def _load(self, store: ReplicatedStore, name: str) -> set:
+    def _load(self, store: ReplicatedStore, name: str, path: str | None = None) -> set:
         svc = self.services
-        directory = svc.global_value("Broker::table_store_db_directory", ".") or "."
-        path = os.path.join(directory, _sanitize(name) + ".sqlite")
+        if path is None:
+            directory = svc.global_value("Broker::table_store_db_directory", ".") or "."
+            path = os.path.join(directory, _sanitize(name) + ".sqlite")
         from .sqlite import DEFAULT_PRAGMAS, SQLiteBackend  # noqa: PLC0415 - sqlite3 when used
 
         be = SQLiteBackend()
@@ -325,7 +326,7 @@ class BackendTables:
             svc.report(f"cannot read the store of {name[14:]} at {path}: {e}")
             return set()
 
-    def bind_named(self, name: str, *, master: bool):
+    def bind_named(self, name: str, *, master: bool, sqlite_path: str | None = None):
         """The replicated store of the ``&broker_store=name`` table, made its
         master or a clone (``Broker::create_master``/``create_clone``); None
         if no table names that store."""
@@ -353,10 +354,14 @@ class BackendTables:
             sweep_interval=lambda: svc.global_value("table_expire_interval", 10.0),
         )
         initial = list(tbl.items())
+        loaded: set = set()
+        if master and sqlite_path is not None:
+            loaded = self._load(store, name, sqlite_path)
         tbl.zstore = store
         if master:
             for k, v in initial:
-                store.table_put(k, v)
+                if k not in loaded:
+                    store.table_put(k, v)
         store.attach(svc.transport)
         self.named_bound[name] = (tbl, store)
         return store
