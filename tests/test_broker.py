@@ -40,11 +40,18 @@ def _start(script: Path, cwd: Path, port: int) -> subprocess.Popen:
 
 
 def _run_pair(tmp_path: Path, pattern: str) -> dict[str, tuple[str, str]]:
+    return _run_scripts(
+        tmp_path, {role: EXAMPLES / f"{pattern}-{role}.zs" for role in ("listener", "connector")}
+    )
+
+
+def _run_scripts(tmp_path: Path, scripts: dict[str, Path]) -> dict[str, tuple[str, str]]:
+    """Run the listener and the connector on a free port; their (stdout, stderr)."""
     (port,) = free_ports(1)
     procs = {}
     try:
-        for role in ("listener", "connector"):
-            procs[role] = _start(EXAMPLES / f"{pattern}-{role}.zs", tmp_path / role, port)
+        for role, script in scripts.items():
+            procs[role] = _start(script, tmp_path / role, port)
         return {role: p.communicate(timeout=TIMEOUT) for role, p in procs.items()}
     finally:
         for p in procs.values():
@@ -302,22 +309,11 @@ event Broker::peer_added(endpoint: Broker::EndpointInfo, msg: string) {
 
 
 def test_broker_store_tables_replicate_to_clones(tmp_path):
-    (port,) = free_ports(1)
     scripts = {}
     for role, text in (("listener", BROKER_STORE_MASTER), ("connector", BROKER_STORE_CLONE)):
         scripts[role] = tmp_path / f"{role}.zs"
         scripts[role].write_text(BROKER_STORE_COMMON + text)
-    procs = {}
-    try:
-        for role in ("listener", "connector"):
-            procs[role] = _start(scripts[role], tmp_path / role, port)
-        results = {role: p.communicate(timeout=TIMEOUT) for role, p in procs.items()}
-    finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    out, err = results["connector"]
+    out, err = _run_scripts(tmp_path, scripts)["connector"]
     assert out.splitlines() == ["1, 2, T, 2, 1", "2"], err
 
 

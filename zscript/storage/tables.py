@@ -279,69 +279,14 @@ class BackendTables:
             if ekind in ("create", "write"):
                 store_expire = (ekind, interval)
         master = bool(svc.transport.is_master)
-        store = ReplicatedStore(
-            name,
-            TypedCodec(tbl.ztype),
-            master=master,
-            host=svc,
-            data=tbl,
-            sink=tbl,
-            expire=store_expire,
-            optimistic=True,
-            sweep_interval=lambda: svc.global_value("table_expire_interval", 10.0),
-        )
-        initial = list(tbl.items())
-        loaded: set = set()
-        if master and kind == "SQLITE":
-            loaded = self._load(store, name)
-        tbl.zstore = store
-        if master:
-            for k, v in initial:
-                if k not in loaded:
-                    store.table_put(k, v)
-        store.attach(svc.transport)
+        path = self._default_path(name) if master and kind == "SQLITE" else None
+        store = self._table_store(name, tbl, master, store_expire, path)
         self.bound[name] = (tbl, store, kind)
 
-    def _load(self, store: ReplicatedStore, name: str, path: str | None = None) -> set:
+    def _table_store(self, name: str, tbl, master: bool, expire, sqlite_path: str | None):
+        """A replicated store holding ``tbl``'s data, attached to the transport;
+        a master with ``sqlite_path`` loads that file first and persists to it."""
         svc = self.services
-        if path is None:
-            directory = svc.global_value("Broker::table_store_db_directory", ".") or "."
-            path = os.path.join(directory, _sanitize(name) + ".sqlite")
-        from .sqlite import DEFAULT_PRAGMAS, SQLiteBackend  # noqa: PLC0415 - sqlite3 when used
-
-        be = SQLiteBackend()
-        config = {
-            "database_path": path,
-            "table_name": "store",
-            "busy_timeout": 5.0,
-            "pragma_commands": dict(DEFAULT_PRAGMAS),
-        }
-        r = be.open(config, None, None, None)
-        if not r.ok:
-            svc.report(f"cannot open the store of {name[14:]} at {path}: {r.error_str}")
-            return set()
-        try:
-            return store.load(be)
-        except OSError as e:
-            svc.report(f"cannot read the store of {name[14:]} at {path}: {e}")
-            return set()
-
-    def bind_named(self, name: str, *, master: bool, sqlite_path: str | None = None):
-        """The replicated store of the ``&broker_store=name`` table, made its
-        master or a clone (``Broker::create_master``/``create_clone``); None
-        if no table names that store."""
-        found = self.named.get(name)
-        tbl = found[0]() if found is not None else None
-        if tbl is None:
-            return None
-        old = self.named_bound.get(name)
-        if old is not None and old[0] is tbl and not old[1].closed:
-            return old[1]
-        svc = self.services
-        store_expire = None
-        expire = found[1]
-        if expire is not None and expire[0] in ("create", "write") and expire[2] is None:
-            store_expire = (expire[0], expire[1])
         store = ReplicatedStore(
             name,
             TypedCodec(tbl.ztype),
@@ -349,7 +294,7 @@ class BackendTables:
             host=svc,
             data=tbl,
             sink=tbl,
-            expire=store_expire,
+            expire=expire,
             optimistic=True,
             sweep_interval=lambda: svc.global_value("table_expire_interval", 10.0),
         )
@@ -363,6 +308,53 @@ class BackendTables:
                 if k not in loaded:
                     store.table_put(k, v)
         store.attach(svc.transport)
+        return store
+
+    def _default_path(self, name: str) -> str:
+        directory = self.services.global_value("Broker::table_store_db_directory", ".") or "."
+        return os.path.join(directory, _sanitize(name) + ".sqlite")
+
+    def _load(self, store: ReplicatedStore, name: str, path: str) -> set:
+        svc = self.services
+        from .sqlite import DEFAULT_PRAGMAS, SQLiteBackend  # noqa: PLC0415 - sqlite3 when used
+
+        be = SQLiteBackend()
+        config = {
+            "database_path": path,
+            "table_name": "store",
+            "busy_timeout": 5.0,
+            "pragma_commands": dict(DEFAULT_PRAGMAS),
+        }
+        r = be.open(config, None, None, None)
+        if not r.ok:
+            svc.report(
+                f"cannot open the store of {name.removeprefix('___sync_store_')} at {path}: {r.error_str}"
+            )
+            return set()
+        try:
+            return store.load(be)
+        except OSError as e:
+            svc.report(
+                f"cannot read the store of {name.removeprefix('___sync_store_')} at {path}: {e}"
+            )
+            return set()
+
+    def bind_named(self, name: str, *, master: bool, sqlite_path: str | None = None):
+        """The replicated store of the ``&broker_store=name`` table, made its
+        master or a clone (``Broker::create_master``/``create_clone``); None
+        if no table names that store."""
+        found = self.named.get(name)
+        tbl = found[0]() if found is not None else None
+        if tbl is None:
+            return None
+        old = self.named_bound.get(name)
+        if old is not None and old[0] is tbl and not old[1].closed:
+            return old[1]
+        store_expire = None
+        expire = found[1]
+        if expire is not None and expire[0] in ("create", "write") and expire[2] is None:
+            store_expire = (expire[0], expire[1])
+        store = self._table_store(name, tbl, master, store_expire, sqlite_path)
         self.named_bound[name] = (tbl, store)
         return store
 
