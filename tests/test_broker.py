@@ -94,17 +94,10 @@ def test_broker_log_records_peerings(tmp_path):
 
 
 def test_unpeer_unknown_peer_is_a_broker_error(tmp_path):
-    script = tmp_path / "unpeer.zs"
-    script.write_text(
+    r = _run_script(
+        tmp_path,
         "event Broker::error(code: Broker::ErrorCode, msg: string) { print code, msg; }\n"
-        'event zeek_init() { print Broker::unpeer("192.0.2.1", 1947/tcp); }\n'
-    )
-    r = subprocess.run(
-        [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
+        'event zeek_init() { print Broker::unpeer("192.0.2.1", 1947/tcp); }\n',
     )
     assert r.stdout.splitlines() == [
         "F",
@@ -115,21 +108,14 @@ def test_unpeer_unknown_peer_is_a_broker_error(tmp_path):
 
 
 def test_publish_rejects_a_cluster_event(tmp_path):
-    script = tmp_path / "pub.zs"
-    script.write_text(
+    r = _run_script(
+        tmp_path,
         "global e1: event(n: count);\n"
         "event zeek_init() {\n"
         '  print Broker::publish("t", Cluster::make_event(e1, 1));\n'
         '  print Broker::publish("t", e1, "no");\n'
         '  print Broker::publish("t", Broker::make_event(e1, 2));\n'
-        "}\n"
-    )
-    r = subprocess.run(
-        [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
+        "}\n",
     )
     assert r.stdout.splitlines() == ["F", "F", "T"]
     assert "expected Broker::Event, got Cluster::Event" in r.stderr
