@@ -64,7 +64,9 @@ class Type:
         return self.tag
 
     def __str__(self) -> str:
-        return self.describe()
+        # Zeek's Type::Describe: a named type is written by its name, also
+        # inside another type (``table[string] of ResultTable``).
+        return self.name or self.describe()
 
     def __repr__(self) -> str:
         return f"<type {self.describe()}>"
