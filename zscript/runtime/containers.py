@@ -220,13 +220,21 @@ class _Expiring:
 
     __slots__ = ()
 
-    def expired_keys(self, now: float) -> list:
+    def expired_keys(self, now: float):
+        """The keys whose time is up at ``now``.  In Zeek order mode they come
+        lazily, in the order of Zeek's sweep (``TableVal::DoExpire`` walks the
+        table with a robust iterator, which entries removed by the sweep
+        itself move under); the interval is evaluated here, at once."""
         limit = self.expire_interval()
         if zeekorder.active():
-            # Zeek's sweep walks the table in its own order (TableVal::DoExpire).
-            atimes = self.atimes
-            return [k for k in zeekorder.keys(self) if now - atimes.get(k, now) >= limit]
+            return self._due(now, limit)
         return [k for k, t in self.atimes.items() if now - t >= limit]
+
+    def _due(self, now: float, limit: float):
+        atimes = self.atimes
+        for k in zeekorder.robust_keys(self):
+            if now - atimes.get(k, now) >= limit:
+                yield k
 
 
 class ExpiringTable(_Expiring, Table):
@@ -322,6 +330,7 @@ def expire_entry(container, key) -> None:
     if key not in container:
         return
     if isinstance(container, ObservedExpiringTable | ObservedExpiringSet):
+        zeekorder.note_remove(container, key)
         old = dict.pop(container, key)
         container.atimes.pop(key, None)
         if isinstance(container, ObservedExpiringTable):

@@ -18,13 +18,14 @@ operations of ``Dictionary`` (``Insert``, ``Remove``, ``Lookup``,
 ``SizeUp``, ``Remap``, ``InsertAndRelocate``, ``RemoveAndRelocate``) with
 Zeek's constants, so the same operations on the same hashes leave the
 entries in the same positions; :meth:`ZeekDict.order` lists them in slot
-order.  Robust iterators and the adjustment of live iterators are not
-modelled: an iteration here is a snapshot.
+order.  A ``for`` loop is a snapshot of that order; :class:`RobustIteration`
+models Zeek's ``RobustDictIterator`` (what the expiration sweep walks a
+table with), whose position is adjusted when entries move under it.
 """
 
 from __future__ import annotations
 
-__all__ = ["ZeekDict", "bucket_of"]
+__all__ = ["RobustIteration", "ZeekDict", "bucket_of"]
 
 #: Entries remapped per step after the table grew (``DICT_REMAP_ENTRIES``).
 REMAP_ENTRIES = 16
@@ -65,6 +66,7 @@ class ZeekDict:
         "iterating",
         "remap_end",
         "remaps",
+        "robust",
         "sd_samples",
         "sd_sum",
         "slots",
@@ -87,6 +89,8 @@ class ZeekDict:
         self.iterating = 0
         #: :meth:`order`'s list until an entry moves.
         self.cached: list | None = None
+        #: Live :class:`RobustIteration` objects (adjusted as entries move).
+        self.robust: list[RobustIteration] = []
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -113,6 +117,8 @@ class ZeekDict:
         if pos < 0:
             self.hashes[key] = h32
             last = self._insert_relocate(key, h32, ins - bucket_of(h32, self.bits), ins)
+            for it in self.robust:
+                it.adjust_on_insert(key, ins, last)
             self.sd_sum += last - ins
             self.sd_samples += 1
             if self.remap_end >= 0 and ins <= self.remap_end < last:
@@ -136,7 +142,9 @@ class ZeekDict:
         if pos < 0:  # pragma: no cover - the model keeps every present key findable
             raise AssertionError("ZeekDict lost a key")
         del self.hashes[key]
-        self._remove_relocate(pos)
+        last = self._remove_relocate(pos)
+        for it in self.robust:
+            it.adjust_on_remove(key, pos, last)
 
     def lookup(self, key) -> None:
         """``Dictionary::Lookup``: finding a key that still sits in its position
@@ -192,6 +200,26 @@ class ZeekDict:
             i += 1
         return i - 1
 
+    def _head_of_cluster(self, pos: int) -> int:
+        """``HeadOfClusterByPosition``, as Zeek computes it: when the walk back
+        stops on the bucket's own slot (held by another cluster) that slot is
+        the answer."""
+        slots, dist = self.slots, self.dist
+        bucket = pos - dist[pos]
+        i = pos
+        while i >= bucket and slots[i] is not None and i - dist[i] == bucket:
+            i -= 1
+        return i if i == bucket else i + 1
+
+    def _next_occupied(self, pos: int) -> int:
+        """``Next``: the first occupied position after ``pos`` (capacity if none)."""
+        slots = self.slots
+        cap = self.capacity
+        i = pos + 1
+        while i < cap and slots[i] is None:
+            i += 1
+        return i
+
     def _end_of_cluster_by_bucket(self, bucket: int) -> int:
         slots, dist = self.slots, self.dist
         i = bucket
@@ -219,16 +247,17 @@ class ZeekDict:
             slots[pos], dist[pos] = key, distance
             key, distance, pos = okey, odist, nxt
 
-    def _remove_relocate(self, pos: int) -> None:
+    def _remove_relocate(self, pos: int) -> int:
         """``RemoveAndRelocate``: fill the hole with the tail of the following
-        cluster, repeatedly, until a hole or an entry in its own bucket."""
+        cluster, repeatedly, until a hole or an entry in its own bucket;
+        returns the last position changed."""
         self.cached = None
         slots, dist = self.slots, self.dist
         last = self.capacity - 1
         while True:
             if pos == last or slots[pos + 1] is None or dist[pos + 1] == 0:
                 slots[pos] = None
-                return
+                return pos
             nxt = self._tail_of_cluster(pos + 1)
             slots[pos] = slots[nxt]
             dist[pos] = dist[nxt] - (nxt - pos)
@@ -271,3 +300,69 @@ class ZeekDict:
         ins = self._end_of_cluster_by_bucket(expected)
         self._insert_relocate(key, h32, ins - expected, ins)
         return ins
+
+
+class RobustIteration:
+    """Zeek's ``RobustDictIterator`` over a :class:`ZeekDict`: it visits every
+    entry present from start to end exactly once even when entries are
+    inserted or removed meanwhile (``GetNextRobustIteration``,
+    ``AdjustOnInsert``, ``AdjustOnRemove`` in ``src/Dict.h``).  While it is
+    open the dictionary does not remap; :meth:`close` ends it."""
+
+    __slots__ = ("d", "inserted", "nxt", "visited")
+
+    def __init__(self, d: ZeekDict):
+        self.d = d
+        self.nxt = -1
+        self.inserted: list = []
+        self.visited: list = []
+        d.robust.append(self)
+        d.iterating += 1
+
+    def close(self) -> None:
+        if self in self.d.robust:
+            self.d.robust.remove(self)
+            self.d.iterating -= 1
+
+    def next_key(self, end=None):
+        """The next key, or ``end`` at the end (which closes the iteration)."""
+        d = self.d
+        if d.slots is None:
+            self.close()
+            return end
+        if self.inserted:
+            return self.inserted.pop()
+        slots, cap = d.slots, d.capacity
+        if self.nxt < 0:
+            self.nxt = d._next_occupied(-1)
+        if self.nxt < cap and slots[self.nxt] is None:
+            self.nxt = d._next_occupied(self.nxt)
+        while self.visited and self.nxt < cap and slots[self.nxt] in self.visited:
+            self.visited.remove(slots[self.nxt])
+            self.nxt = d._next_occupied(self.nxt)
+        if self.nxt >= cap:
+            self.close()
+            return end
+        key = slots[self.nxt]
+        self.nxt = d._next_occupied(self.nxt)
+        return key
+
+    def _forget(self, key) -> None:
+        self.inserted = [k for k in self.inserted if k != key]
+        self.visited = [k for k in self.visited if k != key]
+
+    def adjust_on_insert(self, key, pos: int, last: int) -> None:
+        self._forget(key)
+        if pos < self.nxt:
+            self.inserted.append(key)
+            if self.nxt <= last:
+                self.visited.append(self.d.slots[self.d._tail_of_cluster(self.nxt)])
+
+    def adjust_on_remove(self, key, pos: int, last: int) -> None:
+        self._forget(key)
+        d = self.d
+        if pos < self.nxt <= last:
+            moved = max(d._head_of_cluster(self.nxt - 1), pos)
+            self.inserted.append(d.slots[moved])
+        if self.nxt < d.capacity and d.slots[self.nxt] is None:
+            self.nxt = d._next_occupied(self.nxt)

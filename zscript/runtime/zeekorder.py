@@ -38,7 +38,7 @@ from itertools import repeat
 
 from ..types import RecordType, TableType, VectorType
 from . import zeekhash, zeekrandom
-from .zeekdict import ZeekDict
+from .zeekdict import RobustIteration, ZeekDict
 
 __all__ = [
     "ORDERED",
@@ -50,12 +50,15 @@ __all__ = [
     "keys",
     "note_insert",
     "note_remove",
+    "robust_keys",
     "values",
     "variant",
 ]
 
 #: ``zorder`` value of a table declared ``&ordered``.
 ORDERED = "ordered"
+#: What :meth:`RobustIteration.next_key` returns at the end.
+_END = object()
 #: ``zorder`` value of a container whose keys cannot be hashed as Zeek does.
 _UNMODELLED = "unmodelled"
 
@@ -243,6 +246,28 @@ def values(c):
         return c.values()
     order = keys(c)
     return list(map(dict.__getitem__, repeat(c, len(order)), order))
+
+
+def robust_keys(c):
+    """Iterate over ``c``'s keys as Zeek's ``RobustDictIterator`` does: keys
+    removed meanwhile are skipped, keys inserted meanwhile are visited, and
+    entries that removals move back are not missed (``src/Dict.h``).  The
+    changes must reach the model (variant methods, :func:`note_remove`)."""
+    m = _reconciled(c)
+    if m is None:
+        for k in list(dict.keys(c)):
+            if dict.__contains__(c, k):
+                yield k
+        return
+    it = RobustIteration(m)
+    try:
+        while getattr(c, "zorder", None) is m:  # clearing the table ends the walk
+            k = it.next_key(_END)
+            if k is _END:
+                return
+            yield k
+    finally:
+        it.close()
 
 
 def begin_loop(c, kind: str) -> tuple:
