@@ -650,6 +650,8 @@ class Checker(ExprChecks, StmtChecks):
         ``src/cluster/PublishOnChangeState.cc``; the cluster subsystem does)."""
         gid = self.globals.get("Cluster::PublishOnChangeAttr")
         rt = gid.value if gid is not None and gid.kind == "type" else None
+        if rt is not None and self.poc_unknown_fields(a.value, rt):
+            return self.check_expr(a.value)
         e = self.check_expr(a.value, rt)
         if context != "global" or not isinstance(t, TableType):
             self.error(
@@ -669,6 +671,26 @@ class Checker(ExprChecks, StmtChecks):
                 detail=self.describe_expr(a.value),
             )
         return e
+
+    def poc_unknown_fields(self, v: A.Expr, rt) -> bool:
+        """Report the fields of a ``[$changes=...]`` / ``record(...)`` value of
+        ``&publish_on_change`` that PublishOnChangeAttr lacks.  Zeek builds a
+        constructor of that type from the fields once the scripts are loaded
+        (``PublishOnChangeState.cc``): a new expression, with no location."""
+        fields = v.fields if isinstance(v, A.ListCtor | A.RecordCtor) else None
+        unknown = [fa for fa in fields or () if rt.field(fa.name) is None]
+        for fa in unknown:
+            inner = self.describe_expr(v)
+            if inner.startswith("[") and inner.endswith("]"):
+                inner = inner[1:-1]
+            self.error(
+                fa.span,
+                f"no field '{fa.name}' in record type {rt.display()}",
+                zeek="no such field in record "
+                f"({rt.display()}({inner}) and ${fa.name}={self.describe_expr(fa.value)})",
+                zeek_where=f"<no location> and {fa.span.location()}",
+            )
+        return bool(unknown)
 
     def check_expire_func(self, a: A.Attr, t: Type) -> A.Expr:
         """Zeek's ``TableType::DoExpireCheck`` (``src/Type.cc``): a function

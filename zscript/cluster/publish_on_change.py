@@ -176,7 +176,10 @@ class PublishOnChange:
         value): it calls the table's own ``&on_change`` function, if any
         (``user_on_change``, a thunk), then queues the change."""
         gid = self.host.checker.globals.get(name)
-        span = gid.span if gid is not None else None
+        # Errors in the attribute's value point at its expression: Zeek
+        # reports them at the record value, which the parser located there.
+        expr = gid.attrs.get("&publish_on_change") if gid is not None else None
+        span = getattr(expr, "span", None) or (gid.span if gid is not None else None)
         nkey = None
 
         def notify(container, change, *rest):

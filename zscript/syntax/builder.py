@@ -526,16 +526,18 @@ class AstBuilder(Transformer):
     def list_ctor(self, c):
         if len(c) == 2:
             return A.ListCtor([], None, span=self._span(c))
-        kind, items = c[1]
+        kind, items = c[1][:2]
         if kind == "fields":
             return A.ListCtor([], items, span=self._span(c))
         return A.ListCtor(items, None, kind == "exprs,", span=self._span(c))
 
     def record_ctor(self, c):
-        kind, items = c[2]
+        kind, items = c[2][:2]
         if kind != "fields":
             items = []
-        return A.RecordCtor(items, span=self._span(c))
+        # Zeek's parse.y locates ``record(...)`` from the keyword to the
+        # arguments' trailing comma or last argument: the ")" is left out.
+        return A.RecordCtor(items, span=self._span([c[0], c[2][2:] or items]))
 
     def _ctor_items(self, c):
         for x in c:
@@ -566,9 +568,11 @@ class AstBuilder(Transformer):
         return A.ScheduleExpr(c[1], c[3], span=self._span(c))
 
     def ctor_args(self, c):
+        """``(kind, items)``; field assignments with a trailing comma also
+        carry the comma token (``(kind, items, comma)``)."""
         if isinstance(c[0], list):
             return ("exprs," if len(c) > 1 else "exprs", c[0])
-        return c[0]
+        return (*c[0], *c[1:])
 
     def expr_list(self, c):
         if len(c) == 1:
