@@ -11,6 +11,7 @@ other nodes, and a removal propagates.
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
@@ -138,8 +139,8 @@ def test_topic_normalization():
         {make_pattern("^a\\.id\\..*"): "a.id.__normalized__", make_pattern("^skip.*"): ""},
     )
     for topic in ("a.id.1.", "a.id.2.", "b", "skip-me", "b"):
-        t.count("in", "ev", topic)
-    t.count("out", "ev", "b")
+        t.count("in", "ev", topic, 10)
+    t.count("out", "ev", "b", 10)
     assert sorted((name, labels["topic"], n) for name, _, _, labels, n in t.samples()) == [
         ("zeek_cluster_core_verbose_incoming_events_total", "a.id.__normalized__", 2),
         ("zeek_cluster_core_verbose_incoming_events_total", "b", 2),
@@ -147,6 +148,53 @@ def test_topic_normalization():
     ]
     t.configure(set(), {})
     assert list(t.samples()) == []
+
+
+def test_event_size_histograms_and_application_labels():
+    from zscript.cluster.telemetry import EventTelemetry
+
+    def kind(name):
+        return type("E", (), {"name": "Cluster::Telemetry::" + name})()
+
+    t = EventTelemetry("websocket", ("app",))
+    t.configure({kind("INFO"), kind("DEBUG")}, {}, [10.0, 50.0, 100.0])
+    t.open(("unknown",))  # a client without X-Application-Name: counters exist at 0
+    for size in (10, 11, 50, 99, 100, 101, 5000):  # bounds are inclusive ("le")
+        t.count("out", "ping", "/t", size, ("app-1",), where=lambda: "x.zeek:3")
+    t.count("in", "pong", "/t", 7, ("app-1",), where=lambda: "ignored for incoming")
+    got = {(name, tuple(sorted(labels.items()))): v for name, _, _, labels, v in t.samples()}
+    assert got[("zeek_cluster_websocket_outgoing_events_total", (("app", "unknown"),))] == 0
+    assert got[("zeek_cluster_websocket_outgoing_events_total", (("app", "app-1"),))] == 7
+    assert got[("zeek_cluster_websocket_incoming_events_total", (("app", "app-1"),))] == 1
+    out_key = (
+        "zeek_cluster_websocket_debug_outgoing_event_sizes",
+        (("app", "app-1"), ("handler", "ping"), ("script_location", "x.zeek:3"), ("topic", "/t")),
+    )
+    buckets, total = got[out_key]
+    assert buckets == [(10.0, 1), (50.0, 3), (100.0, 5), (math.inf, 7)]
+    assert total == 10 + 11 + 50 + 99 + 100 + 101 + 5000
+    in_key = (
+        "zeek_cluster_websocket_debug_incoming_event_sizes",
+        (("app", "app-1"), ("handler", "pong"), ("topic", "/t")),
+    )
+    assert got[in_key] == ([(10.0, 1), (50.0, 1), (100.0, 1), (math.inf, 1)], 7)
+    # The core's INFO counters are the backend's own (not counted here).
+    core = EventTelemetry("core")
+    core.configure({kind("INFO")}, {})
+    core.count("out", "ping", "/t", 5)
+    assert not core.enabled and list(core.samples()) == []
+
+
+def test_script_locations_drop_the_search_path_directory(monkeypatch):
+    from zscript.cluster.telemetry import without_search_path
+
+    monkeypatch.setenv("ZEEKPATH", ".:/opt/site:/opt/x/../y")
+    monkeypatch.delenv("ZSCRIPTPATH", raising=False)
+    # Zeek's test is a plain prefix test: "../m.zeek" starts with ".".
+    assert without_search_path("../m.zeek") == "./m.zeek"
+    assert without_search_path("/opt/site/a/b.zeek") == "a/b.zeek"
+    assert without_search_path("/opt/y/c.zeek") == "c.zeek"  # entries are normalized
+    assert without_search_path("/srv/./d//e.zeek") == "/srv/d/e.zeek"
 
 
 def test_socket_errors_are_worded_as_zeek(local_cluster):

@@ -211,6 +211,44 @@ def test_ack_data_messages_and_pubsub(ws_cluster):
     assert re.search(rf"\tWebSocket client '{ida}' \(127\.0\.0\.1:\d+\) gone with code 1000\n", log)
 
 
+def test_event_metrics_by_application(ws_cluster):
+    # Cluster::Telemetry::websocket_metrics (INFO, VERBOSE, DEBUG): per client
+    # app label; outgoing = what the client publishes, incoming = what it gets.
+    srv = ws_cluster(worker=False)
+    with srv.connect(additional_headers={"X-Application-Name": "metrics-app"}) as ws:
+        srv.subscribe(ws, ["zscript.test.ws.client.pong"])
+        for n in (1, 2):
+            ws.send(
+                json.dumps(data_message("zscript.test.ws.manager", "Test::ping", [s("m"), c(n)]))
+            )
+            assert recv_json(ws)["topic"] == "zscript.test.ws.client.pong"
+        ws.send(json.dumps(data_message("zscript.test.ws.manager", "Test::metrics", [])))
+        out = srv.wait_for("metrics done")
+    lines = [ln for ln in out.splitlines() if ln.startswith(("metric, ", "histogram, "))]
+    app = "[metrics-app, manager]"
+    assert f"metric, zeek_cluster_websocket_outgoing_events_total, [app, node], {app}, 3.0" in lines
+    assert f"metric, zeek_cluster_websocket_incoming_events_total, [app, node], {app}, 2.0" in lines
+    assert (
+        "metric, zeek_cluster_websocket_verbose_outgoing_events_total, [app, handler, node, topic], "
+        "[metrics-app, Test::ping, manager, zscript.test.ws.manager], 2.0"
+    ) in lines
+    assert (
+        "metric, zeek_cluster_websocket_verbose_incoming_events_total, [app, handler, node, topic], "
+        "[metrics-app, Test::pong, manager, zscript.test.ws.client.pong], 2.0"
+    ) in lines
+    # Sizes: the events' broker-bin-v1 payloads (tens of bytes: bucket 10-50),
+    # with no script location for what a client publishes.
+    hist = [ln for ln in lines if ln.startswith("histogram, ")]
+    out_ping = [ln for ln in hist if "outgoing" in ln and "Test::ping" in ln]
+    assert len(out_ping) == 1, hist
+    assert "[app, handler, node, script_location, topic]" in out_ping[0]
+    assert "[metrics-app, Test::ping, manager, none, zscript.test.ws.manager]" in out_ping[0]
+    assert ", [0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], " in out_ping[0]
+    in_pong = [ln for ln in hist if "incoming" in ln and "Test::pong" in ln]
+    assert len(in_pong) == 1 and "script_location" not in in_pong[0], hist
+    assert ", [0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], " in in_pong[0]
+
+
 def test_outgoing_data_model_is_zeeks(ws_cluster):
     srv = ws_cluster()
     with srv.connect() as ws:

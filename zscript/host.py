@@ -335,6 +335,9 @@ class Host(ScriptLoading):
 
                 telemetry.add_source(telemetry_sources.cluster_source(backend_stats), "cluster")
                 telemetry.add_source(cluster.telemetry.samples, "cluster-verbose")
+            ws = self.subsystems.get("websocket")
+            if ws is not None:  # the WebSocket clients' event metrics
+                telemetry.add_source(ws.telemetry.samples, "websocket-events")
             if transport is not None:
                 # Remote logging drops (zscript_cluster_log_drops_total, ..._log_msg_errors_total).
                 telemetry.add_source(

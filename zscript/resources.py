@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["cache_dir", "grammar_path", "script_path", "stdlib_dir"]
+__all__ = ["cache_dir", "grammar_path", "script_path", "script_path_entries", "stdlib_dir"]
 
 _PKG = Path(__file__).resolve().parent
 
@@ -43,11 +43,17 @@ def stdlib_dir() -> Path:
 
 def script_path() -> list[Path]:
     """Directories searched by ``@load`` for non-relative paths, in order."""
-    dirs: list[Path] = []
+    return [Path(p) for p in script_path_entries()]
+
+
+def script_path_entries() -> list[str]:
+    """:func:`script_path` as written (``.`` stays ``.``), for showing a
+    script's name relative to it as Zeek does."""
+    dirs: list[str] = []
     for var in ("ZSCRIPTPATH", "ZEEKPATH"):
-        dirs.extend(Path(p) for p in os.environ.get(var, "").split(os.pathsep) if p)
+        dirs.extend(p for p in os.environ.get(var, "").split(os.pathsep) if p)
     lib = stdlib_dir()
-    dirs += [lib, lib / "policy", lib / "site"]
+    dirs += [str(lib), str(lib / "policy"), str(lib / "site")]
     return dirs
 
 

@@ -9,12 +9,19 @@
 ##! (ping_interval in seconds), WS_LIMITED_TOKEN (a token whose clients may
 ##! only subscribe below zscript.test.ws.client.pong and publish Test::ping
 ##! on zscript.test.ws.manager).  It prints every client added and lost, and
-##! "zeek_done ran" in zeek_done.
+##! "zeek_done ran" in zeek_done.  The clients' event metrics are on (all
+##! kinds); Test::metrics makes the manager print them.
 ##!
 ##! Topics: the worker subscribes to zscript.test.ws.worker, the manager to
 ##! zscript.test.ws.manager; clients subscribe below zscript.test.ws.client.
 
 @load base/frameworks/cluster/websocket
+@load base/frameworks/telemetry
+
+redef Cluster::Telemetry::websocket_metrics += {
+	Cluster::Telemetry::VERBOSE,
+	Cluster::Telemetry::DEBUG,
+};
 
 module Test;
 
@@ -61,6 +68,9 @@ export {
 	global send_edge_types: event();
 
 	global shout: function(s: string): string;
+
+	## Asks the manager to print the WebSocket clients' event metrics.
+	global metrics: event();
 }
 
 function shout(s: string): string
@@ -186,6 +196,15 @@ event ping(msg: string, n: count)
 	{
 	print fmt("%s got ping %s %d", Cluster::node, msg, n);
 	Cluster::publish("zscript.test.ws.client.pong", pong, msg, n + 1);
+	}
+
+event metrics()
+	{
+	for ( _, m in Telemetry::collect_metrics("zeek", "cluster_websocket_*") )
+		print "metric", m$opts$name, m$label_names, m$label_values, m$value;
+	for ( _, h in Telemetry::collect_histogram_metrics("zeek", "cluster_websocket_*") )
+		print "histogram", h$opts$name, h$label_names, h$label_values, h$values, h$sum;
+	print "metrics done";
 	}
 
 # ------------------------------------------------------------------ worker

@@ -203,6 +203,11 @@ def publish_types(ft: FuncType) -> list[Type]:
     return _publish_plan(ft)[2]
 
 
+def _publish_call():
+    """The span of the script's publish call being executed."""
+    return caller_location(2)[0]
+
+
 def register_bifs(host, sub) -> None:
     """Register the cluster functions on ``host`` for subsystem ``sub``."""
     reporter = host.reporter
@@ -250,7 +255,7 @@ def register_bifs(host, sub) -> None:
         if not backend.publish(topic, sub.fmt, payload):
             return False
         if sub._verbose is not None:
-            sub.count_out(ev.name, topic)
+            sub.count_out(ev.name, topic, len(payload), _publish_call)
         return True
 
     def publish(topic, *vals):

@@ -302,7 +302,7 @@ class PublishOnChange:
                 f"PublishOnChange: PublishEvent() failed for {_EVENT} to {topic}"
             )
             return False
-        c.count_out(_EVENT, topic)
+        c.count_out(_EVENT, topic, len(payload))
         return True
 
     # ------------------------------------------------------------- values

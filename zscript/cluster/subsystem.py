@@ -86,9 +86,10 @@ class ClusterSubsystem:
         self.curve = CurveKeys()
         #: The &publish_on_change tables (:mod:`.publish_on_change`).
         self.publish_on_change = PublishOnChange(host, self)
-        #: Events by handler and topic (Cluster::Telemetry VERBOSE; :mod:`.telemetry`).
-        self.telemetry = EventTelemetry()
-        self._verbose: EventTelemetry | None = None
+        #: Events by handler and topic, and their sizes (Cluster::Telemetry
+        #: VERBOSE and DEBUG; :mod:`.telemetry`).
+        self.telemetry = EventTelemetry("core")
+        self._verbose: EventTelemetry | None = None  # the same, while something is on
         register_bifs(host, self)
         host.on_start.append(self._load_curve_keys)
         host.on_start.append(self._start_publish_on_change)
@@ -229,13 +230,16 @@ class ClusterSubsystem:
         self.telemetry.configure(
             g("Cluster::Telemetry::core_metrics", None),
             g("Cluster::Telemetry::topic_normalizations", None),
+            g("Cluster::Telemetry::message_size_bounds", None),
         )
         self._verbose = self.telemetry if self.telemetry.enabled else None
 
-    def count_out(self, name: str, topic: str) -> None:
-        """An event was published (for the VERBOSE counters)."""
-        if self._verbose is not None:
-            self._verbose.count("out", name, topic)
+    def count_out(self, name: str, topic: str, size: int, where=None) -> None:
+        """An event of ``size`` bytes was published (for the VERBOSE and DEBUG
+        metrics); ``where`` returns the publishing script's span."""
+        t = self._verbose
+        if t is not None:
+            t.count("out", name, topic, size, where=where and (lambda: t.script_location(where())))
 
     def socket_event(self, number: int, value: int, address: str) -> None:
         """A connection event of one of the node's ZeroMQ sockets
@@ -399,7 +403,7 @@ class ClusterSubsystem:
             return
         self._stats.events_in += 1
         if self._verbose is not None:
-            self._verbose.count("in", name, topic.decode("utf-8", "surrogateescape"))
+            self._verbose.count("in", name, topic.decode("utf-8", "surrogateescape"), len(payload))
         h = self._handlers.get(name)
         if h is None:
             h = self._handlers[name] = self._handler(name)

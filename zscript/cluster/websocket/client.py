@@ -129,6 +129,7 @@ class WebSocketClient:
         self.address = str(remote[0]) if remote else ""
         self.port = int(remote[1]) if remote else 0
         self.application_name: str | None = None
+        self.app: tuple = ("unknown",)
         self.endpoint_id = ""
         self.backend = None
         #: Topic prefixes as zscript strings, sorted, without duplicates.
@@ -180,6 +181,9 @@ class WebSocketClient:
                 await self._reject(INVALID_APPLICATION_NAME, CTX_INVALID_APP)
                 return
             self.application_name = names[0]
+        #: Label values of the client's event metrics (Zeek's ``app``).
+        self.app = (self.application_name or "unknown",)
+        self.sub.telemetry.open(self.app)
         self.endpoint_id = f"{self.sub.node_id()}-websocket-{self.number}"
         # From here on the client is one Zeek keeps a backend for: its loss is
         # reported (our backend comes once it has subscribed).
@@ -256,7 +260,7 @@ class WebSocketClient:
         try:
             msg = self.sub.decode(frame)
             self._check_publish(msg)
-            if not self.sub.publish(self.backend, msg):
+            if not self.sub.publish(self.backend, msg, self.app):
                 stats.publish_drops += 1
             return
         except ProtocolError as e:
@@ -288,7 +292,12 @@ class WebSocketClient:
         out = self.sub.render(topic, fmt, payload)
         if out is not None:
             self.sub.stats.events_out += 1
-            self._enqueue(*out)
+            message, name = out
+            telemetry = self.sub.telemetry
+            if telemetry.enabled:
+                t = topic.decode("utf-8", "surrogateescape")
+                telemetry.count("in", name, t, len(payload), self.app)
+            self._enqueue(*message)
 
     def topic_seen(self, topic: str, subscribed: bool) -> None:
         """A subscription seen on the backend's XPUB (ours, echoed, or anyone's)."""

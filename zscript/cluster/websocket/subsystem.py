@@ -30,7 +30,9 @@ attributes and its event lookup):
 ``Cluster::websocket_client_added``/``lost`` are queued from here; the
 counters of everything received, answered, dropped or refused are in
 :attr:`stats` (:class:`WebSocketStats`), which a cluster node writes to its
-status file (key ``websocket``) while it listens.  Why a client's event could
+status file (key ``websocket``) while it listens; the event metrics of
+``Cluster::Telemetry::websocket_metrics`` (by the client's ``app`` label,
+:mod:`..telemetry`) are in :attr:`telemetry`.  Why a client's event could
 not be created is reported once per reason (Zeek reports every time), at
 most :data:`MAX_REPORTS` reasons per process.
 """
@@ -43,6 +45,7 @@ from ...runtime.addresses import Port
 from ...runtime.bifs import ZEEK_LANGUAGE_VERSION
 from ...runtime.containers import Vector
 from ...runtime.values import record_class
+from ..telemetry import EventTelemetry
 from .options import OptionsError, options_from_record
 
 if TYPE_CHECKING:
@@ -116,6 +119,8 @@ class WebSocketSubsystem:
         self._reported: set[str] = set()
         self._last: tuple = (None, None, None, None)
         self._resolve_enum = host.enum_value
+        self.telemetry = EventTelemetry("websocket", ("app",))
+        host.on_start.append(self._configure_telemetry)
         host.add_bif(
             "Cluster::__listen_websocket",
             "function(options: Cluster::WebSocketServerOptions): bool",
@@ -125,6 +130,14 @@ class WebSocketSubsystem:
     @property
     def cluster(self):
         return self.host.subsystems["cluster"]
+
+    def _configure_telemetry(self) -> None:
+        g = self.host.global_value
+        self.telemetry.configure(
+            g("Cluster::Telemetry::websocket_metrics", None),
+            g("Cluster::Telemetry::topic_normalizations", None),
+            g("Cluster::Telemetry::message_size_bounds", None),
+        )
 
     # ------------------------------------------------------------ script API
 
@@ -227,8 +240,9 @@ class WebSocketSubsystem:
         fn = resolve(name) if resolve is not None else None
         return fn if isinstance(getattr(fn, "_zname", None), str) else None
 
-    def publish(self, backend, msg) -> bool:
-        """Publish a client's event through its backend; False if it was dropped."""
+    def publish(self, backend, msg, app: tuple = ()) -> bool:
+        """Publish a client's event through its backend; False if it was
+        dropped.  ``app``: the client's telemetry label values."""
         cl = self.cluster
         if isinstance(backend, NoneBackend):
             self.stats.events_published += 1
@@ -236,11 +250,14 @@ class WebSocketSubsystem:
         payload = cl.serializer.serialize_event(msg.name, msg.args, msg.types)
         if backend.publish(msg.topic, cl.fmt, payload):
             self.stats.events_published += 1
+            if self.telemetry.enabled:
+                self.telemetry.count("out", msg.name, msg.topic, len(payload), app)
             return True
         return False
 
-    def render(self, topic: bytes, fmt: bytes, payload: bytes) -> tuple[bytes, bool] | None:
-        """The data message for an event a client's backend received, or None (dropped)."""
+    def render(self, topic: bytes, fmt: bytes, payload: bytes) -> tuple | None:
+        """``((data message, is text), event name)`` for an event a client's
+        backend received, or None (dropped)."""
         last = self._last
         if last[0] == payload and last[1] == topic and last[2] == fmt:
             return last[3]
@@ -259,7 +276,7 @@ class WebSocketSubsystem:
         try:
             name, args = cl.serializer.deserialize_event(payload, cl._lookup)
             types = [p.type for p in cl._lookup(name).params]
-            out = encode_data_message(json_text(topic), name, args, types, to_broker_json)
+            out = encode_data_message(json_text(topic), name, args, types, to_broker_json), name
         except SerializationError as e:
             self.stats.undeliverable += 1
             self._warn_once(str(e)[:120], f"WebSocket: cannot forward an event to clients: {e}")

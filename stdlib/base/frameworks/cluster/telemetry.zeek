@@ -6,8 +6,11 @@
 ##! ``..._incoming_events_total``); ``VERBOSE`` also counts them by handler
 ##! and topic (``zeek_cluster_core_verbose_*_events_total{handler,topic}``),
 ##! with topics that contain a node's process id normalized by
-##! ``topic_normalizations``.  ``websocket_metrics`` does the same for the
-##! events of WebSocket clients.
+##! ``topic_normalizations``; ``DEBUG`` measures their serialized sizes in
+##! histograms (``zeek_cluster_core_debug_*_event_sizes``, bounds
+##! ``message_size_bounds``), outgoing ones by the publishing script's
+##! location.  ``websocket_metrics`` does the same for the events of
+##! WebSocket clients, labeled by their ``app`` (X-Application-Name).
 
 module Cluster::Telemetry;
 
@@ -18,7 +21,7 @@ export {
 		INFO,
 		## Also by handler and (normalized) topic.
 		VERBOSE,
-		## Histograms of event sizes (not counted by zscript).
+		## Histograms of the events' serialized sizes.
 		DEBUG,
 	};
 
