@@ -698,6 +698,14 @@ def test_bad_data_messages_get_errors_and_the_connection_survives(ws_cluster):
     out = srv.output()
     assert "Traceback" not in out
     assert "Unserialize error 'Test::ping' arg_types.size()=2 and args.size()=1" in out
+    # Zeek's words (its broker serializer's), which name no client; a basic
+    # type is shown with its "location", its name.
+    assert re.search(
+        r"^error: Unserialize error for event 'Test::ping': broker value '42' type 'count' "
+        r"to Zeek type 'string string' failed$",
+        out,
+        flags=re.M,
+    ), out
 
 
 # ------------------------------------------------------------ auth and TLS
@@ -759,6 +767,25 @@ def test_tls(ws_cluster, tmp_path):
     with srv.connect(ssl=ctx) as ws:
         assert srv.subscribe(ws, [])["type"] == "ack"
     assert "Traceback" not in srv.output()
+
+
+def test_tls_without_a_certificate(ws_cluster):
+    # Empty cert_file and key_file: encrypted, not authenticated (anonymous
+    # ciphers, which the client must offer too).
+    ciphers = "AECDH-AES256-SHA@SECLEVEL=0:AECDH-AES256-SHA"
+    srv = ws_cluster(worker=False, scheme="wss", WS_ANON_CIPHERS=ciphers)
+    ctx = ssl.create_default_context()
+    ctx.set_ciphers(ciphers)
+    with srv.connect(ssl=ctx, server_hostname="localhost") as ws:
+        assert ws.socket.cipher()[0] == "AECDH-AES256-SHA"
+        assert srv.subscribe(ws, ["zscript.test.ws.client.pong"])["type"] == "ack"
+        ws.send(
+            json.dumps(data_message("zscript.test.ws.manager", "Test::ping", [s("anon"), c(1)]))
+        )
+        assert recv_json(ws)["data"][2]["data"][1]["data"] == [s("anon"), c(2)]
+    # A client insisting on certificates (the default ciphers) gets no connection.
+    with pytest.raises((ssl.SSLError, InvalidMessage)):
+        srv.connect(ssl=ssl.create_default_context(), server_hostname="localhost").close()
 
 
 def test_tls_with_client_certificates(ws_cluster, tmp_path):

@@ -3,7 +3,8 @@
 ##!
 ##! The manager listens on 127.0.0.1:$WS_PORT (if set: else the layout's
 ##! websocket keys make it listen); optional environment settings:
-##! WS_TOKEN (auth_token), WS_CERT and WS_KEY (TLS), WS_CA (client
+##! WS_TOKEN (auth_token), WS_CERT and WS_KEY (TLS), WS_ANON_CIPHERS (TLS
+##! without a certificate, with these anonymous ciphers), WS_CA (client
 ##! certificates signed by it are required), WS_MAX_MESSAGE
 ##! (max_message_size), WS_MAX_QUEUE (max_outgoing_queue_size), WS_PING
 ##! (ping_interval in seconds), WS_LIMITED_TOKEN (a token whose clients may
@@ -133,6 +134,10 @@ event zeek_init()
 	if ( getenv("WS_CERT") != "" )
 		opts$tls_options = Cluster::WebSocketTLSOptions($cert_file=getenv("WS_CERT"),
 		                                                $key_file=getenv("WS_KEY"));
+
+	if ( getenv("WS_ANON_CIPHERS") != "" )  # TLS without a certificate
+		opts$tls_options = Cluster::WebSocketTLSOptions($cert_file="", $key_file="",
+		                                                $ciphers=getenv("WS_ANON_CIPHERS"));
 
 	if ( getenv("WS_CA") != "" )
 		{

@@ -76,6 +76,34 @@ def argument_error(i: int, name: str, t, e: Exception) -> SerializationError:
     return err
 
 
+class ConversionError(SerializationError):
+    """A received value does not convert to the type the event declares;
+    ``value_text`` and ``broker_type`` describe the value as Broker does."""
+
+    def __init__(self, message: str, value_text: str, broker_type: str):
+        super().__init__(message)
+        self.value_text = value_text
+        self.broker_type = broker_type
+
+
+def argument_conversion_error(
+    name: str, value_text: str, broker_type: str, t: Type
+) -> SerializationError:
+    """Zeek's error for an event argument that does not convert (its broker
+    serializer's ``UnserializeEvent``): the type as ``obj_desc`` shows it, a
+    built-in type followed by its "location", which is its name."""
+    desc = f"{t} {t}" if t.tag in _BASIC_TAGS and not t.name else str(t)
+    return SerializationError(
+        f"Unserialize error for event '{name}': broker value '{value_text}' "
+        f"type '{broker_type}' to Zeek type '{desc}' failed"
+    )
+
+
+_BASIC_TAGS = frozenset(
+    "bool count int double string addr subnet port time interval pattern any".split()
+)
+
+
 class UnknownEventError(SerializationError):
     """The receiver declares no event of the payload's name ("Failed to lookup handler")."""
 
@@ -221,10 +249,7 @@ class EventSerializer(ABC):
 
     @staticmethod
     def _arg_error(name: str, value_text: str, broker_type: str, t: Type) -> SerializationError:
-        return SerializationError(
-            f"Unserialize error for event '{name}': broker value '{value_text}' "
-            f"type '{broker_type}' to Zeek type '{t}' failed"
-        )
+        return argument_conversion_error(name, value_text, broker_type, t)
 
 
 # ------------------------------------------------------------------ registry

@@ -34,7 +34,13 @@ from ...types import Type
 from ._json_codec import JsonCodec
 from ._json_format import DT, latin1_to_text, node_from_json, text_to_latin1
 from ._values import Malformed, Mismatch, render
-from .base import EventLookup, EventSerializer, SerializationError, argument_error
+from .base import (
+    ConversionError,
+    EventLookup,
+    EventSerializer,
+    SerializationError,
+    argument_error,
+)
 
 __all__ = [
     "BrokerJsonV1Serializer",
@@ -118,9 +124,12 @@ def from_broker_json(obj, t: Type, *, resolve_enum=None, resolve_function=None):
             node = node_from_json(obj)
         except _DECODE_ERRORS as bad:
             raise SerializationError(f"malformed Broker JSON data: {bad}") from None
-        raise SerializationError(
-            f"cannot convert broker value '{render(node)}' type '{node[0]}' to {t}"
-            + (f": {e}" if str(e) else "")
+        text = render(node)
+        raise ConversionError(
+            f"cannot convert broker value '{text}' type '{node[0]}' to {t}"
+            + (f": {e}" if str(e) else ""),
+            text,
+            node[0],
         ) from None
     except _DECODE_ERRORS as e:
         raise SerializationError(f"malformed Broker JSON data: {e}") from None

@@ -270,7 +270,7 @@ class WebSocketClient:
         stats.errors_sent += 1
         if context == CTX_NO_EVENT and detail:
             # Zeek reports why an event could not be created (once per reason here).
-            self.sub.client_error(self.endpoint_id, detail)
+            self.sub.client_error(detail)
         self._enqueue(error_message(code, context), True)
 
     def _check_publish(self, msg) -> None:

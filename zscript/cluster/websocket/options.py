@@ -28,7 +28,10 @@ __all__ = ["OptionsError", "ServerOptions", "TLSOptions", "options_from_record"]
 
 @dataclass(frozen=True)
 class TLSOptions:
-    """``Cluster::WebSocketTLSOptions`` with both files set (TLS on)."""
+    """``Cluster::WebSocketTLSOptions`` with both files set (TLS on).  Both
+    empty is TLS without a certificate: encryption without authentication,
+    possible with anonymous ciphers only (as with Zeek's, ``ciphers`` must
+    name some, e.g. ``AECDH-AES256-SHA@SECLEVEL=0``), so at most TLS 1.2."""
 
     cert_file: str
     key_file: str
@@ -41,7 +44,10 @@ class TLSOptions:
         import ssl
 
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(self.cert_file, self.key_file)
+        if self.cert_file or self.key_file:
+            ctx.load_cert_chain(self.cert_file, self.key_file)
+        else:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2  # TLS 1.3 has no anonymous ciphers
         if self.ciphers:
             ctx.set_ciphers(self.ciphers)
         if self.enable_peer_verification:

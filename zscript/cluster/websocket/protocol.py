@@ -54,6 +54,7 @@ from ...types import FuncType, Type
 from ..serializers import SerializationError
 from ..serializers._json_format import node_from_json
 from ..serializers._values import Malformed
+from ..serializers.base import ConversionError, argument_conversion_error
 from ..serializers.json_v1 import dumps, loads
 
 __all__ = [
@@ -287,7 +288,12 @@ def _decode_event(obj: dict, lookup, decode) -> DataMessage | None:
         raise SerializationError(
             f"Unserialize error '{name}' arg_types.size()={len(types)} and args.size()={len(raw_args)}"
         )
-    args = [decode(raw, t) for raw, t in zip(raw_args, types, strict=True)]
+    args = []
+    for raw, t in zip(raw_args, types, strict=True):
+        try:
+            args.append(decode(raw, t))
+        except ConversionError as e:  # reworded as Zeek's serializer words it
+            raise argument_conversion_error(name, e.value_text, e.broker_type, t) from None
     # Metadata (and anything after the event) is not used, but must be valid data.
     for extra in content[2:] + outer[3:]:
         if not is_broker_data(extra):

@@ -293,9 +293,10 @@ class WebSocketSubsystem:
             self._warned.add(key)
             self.host.reporter.warning(message)
 
-    def client_error(self, client_id: str, detail: str) -> None:
-        """Report why a client's event could not be created, once per reason
-        and at most :data:`MAX_REPORTS` reasons per process."""
+    def client_error(self, detail: str) -> None:
+        """Report why a client's event could not be created (Zeek's words,
+        which do not name the client), once per reason and at most
+        :data:`MAX_REPORTS` reasons per process."""
         seen = self._reported
         if detail in seen or len(seen) > MAX_REPORTS:
             return
@@ -306,7 +307,7 @@ class WebSocketSubsystem:
                 "not reporting further ones"
             )
             return
-        self.host.reporter.error(f"WebSocket client '{client_id}': {detail}")
+        self.host.reporter.error(detail)
 
     def internal_error(self, message: str) -> None:
         self._warn_once("internal:" + message[:120], f"WebSocket: internal error: {message}")
