@@ -39,8 +39,37 @@ class TLSOptions:
     ca_file: str = ""
     ciphers: str = ""
 
-    def context(self):
-        """The server-side ``ssl.SSLContext``; raises ``OSError``/``ssl.SSLError`` for bad files."""
+    def context(self, failed=None):
+        """The server-side ``ssl.SSLContext``.
+
+        As Zeek's server, which reads the files for each connection, files
+        that cannot be read do not stop the server: each handshake tries them
+        again (until they load) and fails meanwhile, after calling
+        ``failed(exception)``."""
+        import ssl
+
+        try:
+            return self._load()
+        except (OSError, ssl.SSLError):
+            pass
+        loaded: list = []
+
+        def at_handshake(sslobj, _server_name, _ctx):
+            if not loaded:
+                try:
+                    loaded.append(self._load())
+                except (OSError, ssl.SSLError) as e:
+                    if failed is not None:
+                        failed(e)
+                    return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
+            sslobj.context = loaded[0]
+            return None
+
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.sni_callback = at_handshake
+        return ctx
+
+    def _load(self):
         import ssl
 
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -112,6 +112,7 @@ class WebSocketServer:
         self.clients: set[WebSocketClient] = set()
         self._sock: socket.socket | None = None
         self._ssl = None
+        self._tls_errors: set[str] = set()
         self._ws_server = None
         self._task: asyncio.Task | None = None
         self._terminated = False
@@ -123,10 +124,12 @@ class WebSocketServer:
     # ------------------------------------------------------------ lifecycle
 
     def listen(self) -> None:
-        """Bind the socket and load the TLS files; raises ``OSError`` or ``ssl.SSLError``."""
+        """Bind the socket and set up TLS; raises ``OSError`` or ``ssl.SSLError``.
+        TLS files that cannot be read are tried again at each connection
+        (reported once per reason), as Zeek's server reads them then."""
         o = self.options
         if o.tls is not None:
-            self._ssl = o.tls.context()
+            self._ssl = o.tls.context(self._tls_failed)
         family = socket.AF_INET6 if ":" in o.listen_addr else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -138,6 +141,15 @@ class WebSocketServer:
             sock.close()
             raise
         self._sock = sock
+
+    def _tls_failed(self, e: Exception) -> None:
+        text = str(e)
+        if text not in self._tls_errors:
+            self._tls_errors.add(text)
+            where = self.options.where()
+            self.sub.host.reporter.error(
+                f"WebSocket: cannot accept TLS connections on {where}: {e}"
+            )
 
     def start(self, aloop) -> None:
         """Serve connections (called with the asyncio loop once it runs)."""
