@@ -652,12 +652,13 @@ class Checker(ExprChecks, StmtChecks):
         rt = gid.value if gid is not None and gid.kind == "type" else None
         if rt is not None and self.poc_unknown_fields(a.value, rt):
             return self.check_expr(a.value)
+        written = self.describe_expr(a.value)  # (Zeek checks the place before the value)
         e = self.check_expr(a.value, rt)
         if context != "global" or not isinstance(t, TableType):
             self.error(
                 a.span,
                 "&publish_on_change only applicable to global sets/tables",
-                detail=f"&publish_on_change={self.describe_expr(a.value)}",
+                detail=f"&publish_on_change={written}",
             )
             return e
         if rt is None or e.type.tag == "error":

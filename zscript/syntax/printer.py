@@ -100,7 +100,13 @@ def _call(e: A.Call) -> str:
 
 def _list(e: A.ListCtor) -> str:
     if e.fields is not None:
-        return "[" + ", ".join(f"${f.name}={expr_text(f.value)}" for f in e.fields) + "]"
+        text = "[" + ", ".join(f"${f.name}={expr_text(f.value)}" for f in e.fields) + "]"
+        t = getattr(e, "type", None)
+        if isinstance(t, _types.RecordType) and t.name:
+            # The checker gave it a declared record type: in Zeek a
+            # RecordCoerceExpr around the anonymous constructor.
+            return f"(coerce {text} to {t.display()})"
+        return text
     return _args(e.items)
 
 
