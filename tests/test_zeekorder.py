@@ -387,7 +387,8 @@ def test_robust_iteration_visits_keys_inserted_meanwhile():
 # ------------------------------------------------------------------ scripts
 
 
-def run(src: str, **options) -> list[str]:
+def run(src: str, stderr: str = "", **options) -> list[str]:
+    """The stdout lines of ``src`` run with ``options``; its stderr must be ``stderr``."""
     out, err = io.StringIO(), io.StringIO()
     host = Host(virtual_time=True, stdout=out, stderr=err, options=options)
     try:
@@ -396,7 +397,7 @@ def run(src: str, **options) -> list[str]:
         host.run()
     finally:
         zeekorder.configure(zeek_order=False)
-    assert err.getvalue() == ""
+    assert err.getvalue() == stderr
     return out.getvalue().splitlines()
 
 
@@ -526,16 +527,7 @@ def test_expiration_sweeps_in_the_order_of_zeeks_robust_iterator(tmp_path):
     # iterator then visits out of slot order.
     seed = tmp_path / "seed"
     seed.write_text(" ".join(str(n * 2654435761 % 2**32) for n in range(21)))
-    out, err = io.StringIO(), io.StringIO()
-    host = Host(virtual_time=True, stdout=out, stderr=err, options={"seed_file": str(seed)})
-    try:
-        host.load_source(SourceFile("t.zs", EXPIRY))
-        host.finish_loading()
-        host.run()
-    finally:
-        zeekorder.configure(zeek_order=False)
-    assert err.getvalue() == "received termination signal\n"
-    got = out.getvalue().splitlines()
+    got = run(EXPIRY, "received termination signal\n", seed_file=str(seed))
     zeekhash.set_seed(zeekhash.read_seed_file(str(seed)))
     d = ZeekDict()
     for i in range(7):

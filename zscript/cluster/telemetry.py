@@ -39,6 +39,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from ..resources import script_path_entries
+from ..runtime.builtins.misc import compress_path as _normalize  # Zeek's normalize_path
 
 __all__ = ["EventTelemetry", "without_search_path"]
 
@@ -204,26 +205,3 @@ def without_search_path(filename: str) -> str:
         if path.startswith(common):
             return path[len(common) :].lstrip("/")
     return path
-
-
-def _normalize(path: str) -> str:
-    """Zeek's ``normalize_path`` (POSIX): drop empty and inner ``.``
-    components and resolve ``..`` against the component before it."""
-    if "/." not in path and "//" not in path:
-        return path[:-1] if len(path) > 1 and path.endswith("/") else path
-    parts: list[str] = []
-    for i, comp in enumerate(path.split("/")):
-        if not comp or (comp == "." and i):
-            continue
-        parts.append(comp)
-        if comp == ".." and len(parts) > 1:
-            last = parts[-2]
-            if last in ("/", "~", ".."):
-                continue
-            if last == ".":
-                parts[-2] = ".."
-                parts.pop()
-            else:
-                del parts[-2:]
-    out = ("/" if path.startswith("/") else "") + "".join(p + "/" for p in parts)
-    return out[:-1] if len(out) > 1 and out.endswith("/") else out
