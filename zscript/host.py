@@ -39,10 +39,11 @@ from .logs.batch import LogBatch
 from .logs.install import install as install_logs
 from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
-from .runtime import linemap, ops, patterns, zeekorder
+from .runtime import ops, patterns, zeekorder
 from .runtime.addresses import make_addr, make_port, make_subnet
 from .runtime.asyncval import Pending
-from .runtime.containers import Set, Table, Vector, expire_entry, new_set, new_table
+from .runtime.builtins.introspection import make_backtrace
+from .runtime.containers import Set, Table, expire_entry, new_set, new_table
 from .runtime.errors import NO_VALUE, AssertionFailure, ZeekExit
 from .runtime.patterns import (
     make_pattern,
@@ -743,20 +744,7 @@ class Host(ScriptLoading):
 
     def backtrace(self, first: str | None = None, depth: int = 2):
         """A ``Backtrace`` value of the running script (Zeek's ``backtrace()``)."""
-        bt_t = self.checker.globals["Backtrace"].value
-        el_cls = record_class(self.checker.globals["BacktraceElement"].value)
-        args_t = self.checker.globals["call_argument_vector"].value
-        frames = linemap.script_frames(depth)
-        names = ([first] if first else []) + [name for name, _ in frames]
-        spans = [span for _, span in frames] + [None]
-        out = Vector(bt_t)
-        for name, span in zip(names, spans, strict=False):
-            given = {"f_function_name": name, "f_function_args": Vector(args_t)}
-            if span is not None and span.file is not None:
-                given["f_file_location"] = span.file.path
-                given["f_line_location"] = span.line
-            out.append(el_cls._zmake(given))
-        return out
+        return make_backtrace(self.bif_context, first, depth)
 
     def _assert(self, ok: bool, cond_text: str, msg_fn) -> None:
         result_hook = self._hook("assertion_result")
