@@ -779,9 +779,17 @@ class Checker(ExprChecks, StmtChecks):
         if isinstance(t, BasicType) and t.tag != "error":
             alias = BasicType(t.tag)
             alias.name = full
+            if t.name is not None:
+                alias.aliases = t.aliases
             t = alias
         elif t.name is None and d.type.kind != "named":
             t.name = full
+        if t.name is not None and t.tag != "error":
+            # Zeek's add_type registers the new name, and a named type's old
+            # one, as aliases of each other (src/Var.cc, Type::RegisterAlias).
+            if t.aliases is None:
+                t.aliases = set()
+            t.aliases.update((t.name, full))
         if existing is not None and existing.kind == "type":
             # Zeek's add_type (src/Var.cc): only a stub record (no fields yet)
             # or an equivalent enum may be declared again.
