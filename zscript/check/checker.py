@@ -953,10 +953,26 @@ class Checker(ExprChecks, StmtChecks):
             rt = self.resolve_type(d.type)
             if not same_type(rt, t):
                 self.error(d.type.span, "redef changes the type")
-        if d.init is not None:
+        func_attr = {"+=": "&add_func", "-=": "&delete_func"}.get(d.init_op)
+        if d.init is not None and func_attr in gid.attrs:
+            # Zeek's make_var: the attribute's function combines the old value
+            # and the new one (ID::SetVal), which needs an old value.
+            init = self.coerce(self.check_expr(d.init, t), t, "redef")
+            if not gid.assigned:
+                self.error(
+                    d.span,
+                    f"{d.init_op} initializer applied to '{d.name}', which has no value yet",
+                    zeek=f"{d.init_op} initializer applied to ID without value"
+                    f" ({short_name(gid.name)})",
+                    zeek_span=_line(gid.span),
+                )
+            d.init = init
+            d.combine = gid.attrs[func_attr]
+        elif d.init is not None:
             init = self.check_expr(d.init, t)
             if d.init_op == "=":
                 init = self.coerce(init, t, "redef")
+                gid.assigned = True
             elif d.init_op in ("+=", "-="):
                 init = self.check_compound_rhs(d.init_op, t, init, d.span)
             d.init = init

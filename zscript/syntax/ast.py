@@ -539,6 +539,8 @@ class RedefDecl(Decl):
     init: Expr | None
     attrs: list[Attr] = attrs.field(factory=list)
     id: Any = _ann()
+    #: The &add_func / &delete_func expression that makes the new value.
+    combine: Any = _ann()
 
 
 @node
