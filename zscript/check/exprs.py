@@ -604,10 +604,21 @@ class ExprChecks:
 
     def record_call(self, e: A.Call, rt: RecordType) -> A.Expr:
         """``R($a=1, ...)``: a typed record constructor."""
-        if e.args:
-            self.error(e.span, "record constructor takes only field assignments ($field=value)")
-            self.check_exprs(e.args)
         ctor = A.RecordCtor(e.field_args or [], span=e.span)
+        if e.args:
+            # Zeek's RecordConstructorExpr: each element that is not a field
+            # assignment is an error, and then the constructor is not checked
+            # for missing fields.
+            for a in self.check_exprs(e.args):
+                self.error(
+                    e.span,
+                    "record constructor takes only field assignments ($field=value)",
+                    zeek="bad type in record constructor"
+                    f" ({self.describe_expr(e)} and {self.describe_expr(a)})",
+                )
+            ctor = self.expr_RecordCtor(ctor, None)
+            ctor.type = rt
+            return ctor
         return self.ctor_to_record(self.expr_RecordCtor(ctor, None), rt, self.describe_expr(e))
 
     def expr_HookCall(self, e: A.HookCall, expected):
