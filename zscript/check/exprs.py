@@ -619,7 +619,10 @@ class ExprChecks:
             ctor = self.expr_RecordCtor(ctor, None)
             ctor.type = rt
             return ctor
-        return self.ctor_to_record(self.expr_RecordCtor(ctor, None), rt, self.describe_expr(e))
+        ctor = self.ctor_to_record(self.expr_RecordCtor(ctor, None), rt, self.describe_expr(e))
+        if isinstance(ctor, A.RecordCtor):
+            ctor.named = rt.name or self.describe_expr(e.func)
+        return ctor
 
     def expr_HookCall(self, e: A.HookCall, expected):
         call = e.call
@@ -875,6 +878,10 @@ class ExprChecks:
     def expr_CondExpr(self, e: A.CondExpr, expected):
         e.cond = self.check_expr(e.cond)
         ct = e.cond.type
+        # A record constructor in a branch keeps its own type: Zeek does not
+        # coerce records between the alternatives (CondExpr in src/Expr.cc).
+        if isinstance(expected, RecordType):
+            expected = None
         e.then = self.check_expr(e.then, expected)
         e.orelse = self.check_expr(e.orelse, expected)
         if isinstance(ct, VectorType) and ct.elem is not None and ct.elem.tag == "bool":

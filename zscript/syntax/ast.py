@@ -316,6 +316,8 @@ class ListCtor(Expr):
 @node
 class RecordCtor(Expr):
     fields: list[FieldAssign]
+    #: The record type's name for ``R($a=...)``, which Zeek describes so.
+    named: Any = _ann()
 
 
 @node
