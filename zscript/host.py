@@ -377,6 +377,7 @@ class Host(ScriptLoading):
         ns.update(ops.HELPERS)
         ops.WARNINGS[0] = self.reporter.warning_here
         ops.ERRORS[0] = self.reporter.error_here
+        ops.TYPE_ERRORS[0] = self.reporter.type_error_here
         ops.PLAIN_WARNINGS[0] = self.reporter.script_warning
         out = self.stdout
         if out is None:
