@@ -194,7 +194,8 @@ def cat(*args):
 @bif("type_name", "function(t: any): string")
 def type_name(v):
     if type(v) is TypeVal:
-        return str(v.type)
+        # A type given as a value has the type "type" (Zeek's TypeType).
+        return "type"
     t = type_of(v)
     return str(t) if t is not None else "any"
 
