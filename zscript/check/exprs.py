@@ -87,7 +87,7 @@ class ExprChecks:
         if src is t:
             return e
         if isinstance(e, A.ListCtor | A.RecordCtor) and isinstance(t, RecordType):
-            return self.ctor_to_record(e, t)
+            return self.ctor_to_record(e, t, keep_own=what in ("assignment", "initialization"))
         if isinstance(e, A.SetCtor | A.TableCtor | A.BraceInit | A.VectorCtor) and t.tag in (
             "table",
             "vector",
@@ -1107,14 +1107,27 @@ class ExprChecks:
             vt = fa.value.type
             fields.append(Field(fa.name, vt))
         e.type = RecordType(fields)
-        if isinstance(expected, RecordType):
+        if isinstance(expected, RecordType) and not _same_fields(e.type, expected):
             return self.ctor_to_record(e, expected)
+        # Of the same type as expected: the coercion that follows decides
+        # whether it keeps its own type.
         return e
 
-    def ctor_to_record(self, e, rt: RecordType, text: str | None = None) -> A.Expr:
+    def ctor_to_record(
+        self, e, rt: RecordType, text: str | None = None, keep_own: bool = False
+    ) -> A.Expr:
         """Coerce an untyped record constructor to record type ``rt``; ``text``
-        describes the constructor as Zeek does (default: the coercion)."""
+        describes the constructor as Zeek does (default: the coercion).
+
+        Zeek assigns without coercing when the types are the same: a
+        constructor whose fields are exactly rt's (names, order, types; rt's
+        fields without attributes) that is assigned or initializes a variable
+        (``keep_own``) keeps its own anonymous type (same_type in
+        src/Type.cc), which type_name and cast errors show."""
         coercion = text is None
+        own = e.type if keep_own and getattr(e, "fields", None) is not None else None
+        if not isinstance(own, RecordType) or not _same_fields(own, rt):
+            own = None
         if text is None:
             text = f"(coerce {self.describe_expr(e)} to {rt.display()})"
         if isinstance(e, A.ListCtor) and e.fields is None:
@@ -1160,7 +1173,7 @@ class ExprChecks:
                         + ", ".join(f"${fa.name}={self.describe_expr(fa.value)}" for fa in e.fields)
                         + "]"
                     )
-        e.type = rt
+        e.type = own or rt
         return e
 
     def zeek_field_clash(self, diag, e, fa, ft: Type, vt: Type, coercion: str | None) -> None:
@@ -1466,6 +1479,16 @@ class ExprChecks:
 
 # Re-exported for sibling modules.
 ENUM_T = EnumType
+
+
+def _same_fields(own: RecordType, rt: RecordType) -> bool:
+    """Whether a constructor's own record type is Zeek's same type as ``rt``."""
+    if len(own.fields) != len(rt.fields):
+        return False
+    return all(
+        a.name == b.name and not b.attrs and a.type is not None and same_type(a.type, b.type)
+        for a, b in zip(own.fields, rt.fields, strict=True)
+    )
 
 
 def _zeek_arith_error(op: str, ta: Type, tb: Type) -> str:
