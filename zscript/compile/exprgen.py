@@ -584,7 +584,16 @@ class ExprGen:
     def gen_CopyExpr(self, e: A.CopyExpr) -> str:
         x = self.expr(e.expr)
         # Strings and patterns too: their copy is a new object (same_object).
-        if e.type.tag in ("table", "vector", "record", "func", "any", "string", "pattern"):
+        if e.type.tag in (
+            "table",
+            "vector",
+            "record",
+            "func",
+            "any",
+            "string",
+            "pattern",
+            "opaque",
+        ):
             return f"_z_copy({x})"
         return x
 
