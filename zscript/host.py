@@ -45,6 +45,7 @@ from .runtime.asyncval import Pending
 from .runtime.builtins.introspection import make_backtrace
 from .runtime.containers import Set, Table, expire_entry, new_set, new_table
 from .runtime.errors import NO_VALUE, AssertionFailure, ZeekExit
+from .runtime.literals import literal_string
 from .runtime.patterns import (
     make_pattern,
     pattern_problem,
@@ -74,6 +75,7 @@ class _Services:
         self.make_addr = make_addr
         self.make_subnet = make_subnet
         self.TypeVal = TypeVal
+        self.literal_string = literal_string
 
     def handler(self, name: str, ztype: FuncType):
         return self.host.loop.handler(name, ztype)

@@ -121,6 +121,9 @@ class ExprGen:
         if k == "count":
             return str(v)
         if k == "string":
+            if len(v) > 1 and e.span is not None:
+                # Each literal is its own object (see runtime.literals).
+                return self.const(self.rt.literal_string(v, e.span), "str")
             return ascii(v)
         if k == "pattern":
             return self.const(self.rt.make_pattern(v[0], v[1]), "p")
