@@ -566,7 +566,11 @@ class ExprChecks:
     def check_args(self, args: list[A.Expr], ft: FuncType, call: A.Node) -> list[A.Expr]:
         params = ft.params
         out: list[A.Expr] = []
-        if len(args) > len(params) and not ft.varargs:
+        # A function whose one parameter is `any` takes any number of
+        # arguments as far as checking goes (Zeek's check_and_promote_args);
+        # a script function given more fails when called.
+        any_one = len(params) == 1 and params[0].type.tag == "any"
+        if len(args) > len(params) and not ft.varargs and not any_one:
             self.error(call.span, f"too many arguments ({len(args)} for {len(params)})")
         for i, a in enumerate(args):
             if i < len(params):
@@ -579,6 +583,11 @@ class ExprChecks:
                 if isinstance(a, A.Coerce):
                     a.quiet = True
                 out.append(a)
+        if any_one:
+            # Zeek leaves these arguments as they are (no coercion to show).
+            for a in out:
+                if isinstance(a, A.Coerce):
+                    a.quiet = True
         for p in params[len(args) :]:
             d = p.attrs.get("&default")
             if d is None:
