@@ -929,7 +929,17 @@ class ExprChecks:
                 self.error(target.span, "cannot assign to a type")
             ident.assigned = True
             return
-        if isinstance(target, A.Index | A.Field | A.Slice):
+        if isinstance(target, A.Index | A.Slice):
+            bt = target.base.type
+            if bt is not None and bt.tag == "string":
+                # Strings are immutable (Zeek's IndexExpr::MakeLvalue).
+                self.error(
+                    target.span,
+                    "cannot assign to part of a string (strings cannot be changed)",
+                    zeek=f"cannot assign to string index expression ({self.describe_expr(target)})",
+                )
+            return
+        if isinstance(target, A.Field):
             return
         if isinstance(target, A.ListCtor):
             return
