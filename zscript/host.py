@@ -39,11 +39,13 @@ from .logs.batch import LogBatch
 from .logs.install import install as install_logs
 from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
-from .runtime import linemap, ops, patterns, zeekorder
+from .runtime import ops, patterns, zeekorder
 from .runtime.addresses import make_addr, make_port, make_subnet
 from .runtime.asyncval import Pending
-from .runtime.containers import Set, Table, Vector, expire_entry, new_set, new_table
+from .runtime.builtins.introspection import make_backtrace
+from .runtime.containers import Set, Table, expire_entry, new_set, new_table
 from .runtime.errors import NO_VALUE, AssertionFailure, ZeekExit
+from .runtime.literals import literal_string
 from .runtime.patterns import (
     make_pattern,
     pattern_problem,
@@ -73,6 +75,7 @@ class _Services:
         self.make_addr = make_addr
         self.make_subnet = make_subnet
         self.TypeVal = TypeVal
+        self.literal_string = literal_string
 
     def handler(self, name: str, ztype: FuncType):
         return self.host.loop.handler(name, ztype)
@@ -379,6 +382,7 @@ class Host(ScriptLoading):
         ns.update(ops.HELPERS)
         ops.WARNINGS[0] = self.reporter.warning_here
         ops.ERRORS[0] = self.reporter.error_here
+        ops.TYPE_ERRORS[0] = self.reporter.type_error_here
         ops.PLAIN_WARNINGS[0] = self.reporter.script_warning
         out = self.stdout
         if out is None:
@@ -746,20 +750,7 @@ class Host(ScriptLoading):
 
     def backtrace(self, first: str | None = None, depth: int = 2):
         """A ``Backtrace`` value of the running script (Zeek's ``backtrace()``)."""
-        bt_t = self.checker.globals["Backtrace"].value
-        el_cls = record_class(self.checker.globals["BacktraceElement"].value)
-        args_t = self.checker.globals["call_argument_vector"].value
-        frames = linemap.script_frames(depth)
-        names = ([first] if first else []) + [name for name, _ in frames]
-        spans = [span for _, span in frames] + [None]
-        out = Vector(bt_t)
-        for name, span in zip(names, spans, strict=False):
-            given = {"f_function_name": name, "f_function_args": Vector(args_t)}
-            if span is not None and span.file is not None:
-                given["f_file_location"] = span.file.path
-                given["f_line_location"] = span.line
-            out.append(el_cls._zmake(given))
-        return out
+        return make_backtrace(self.bif_context, first, depth)
 
     def _assert(self, ok: bool, cond_text: str, msg_fn) -> None:
         result_hook = self._hook("assertion_result")

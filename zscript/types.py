@@ -59,6 +59,10 @@ class Type:
     tag: str = "?"
     #: Name given by a ``type X: ...;`` declaration, if any.
     name: str | None = None
+    #: Every name declared for this type (``type B: A;`` makes ``B`` another
+    #: name of ``A``'s type): Zeek's type aliases, for ``type_aliases``.  The
+    #: set is shared with the copies such a declaration makes of a basic type.
+    aliases: set[str] | None = None
 
     def describe(self) -> str:  # pragma: no cover - overridden
         return self.tag

@@ -120,6 +120,20 @@ type IPAddrAnonymizationClass: enum {
 	OTHER_ADDR,	##< Any other address.
 };
 
+## Seeds the hash functions of probabilistic data structures such as Bloom
+## filters that are not given a name of their own; when empty, the process's
+## random seed (Zeek's seed file, if any) is used.
+const global_hash_seed: string = "" &redef;
+
+## One type :zeek:id:`file_magic` recognized in some data.
+type mime_match: record {
+	strength: int;	##< How specific the match is; the larger, the more.
+	mime: string;	##< The MIME type.
+};
+
+## Every type :zeek:id:`file_magic` recognized, strongest first.
+type mime_matches: vector of mime_match;
+
 ## A function mapping a string to a string (:zeek:id:`from_json` key mappers).
 type string_mapper: function(s: string): string;
 

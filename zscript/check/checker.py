@@ -802,9 +802,17 @@ class Checker(ExprChecks, StmtChecks):
         if isinstance(t, BasicType) and t.tag != "error":
             alias = BasicType(t.tag)
             alias.name = full
+            if t.name is not None:
+                alias.aliases = t.aliases
             t = alias
         elif t.name is None and d.type.kind != "named":
             t.name = full
+        if t.name is not None and t.tag != "error":
+            # Zeek's add_type registers the new name, and a named type's old
+            # one, as aliases of each other (src/Var.cc, Type::RegisterAlias).
+            if t.aliases is None:
+                t.aliases = set()
+            t.aliases.update((t.name, full))
         if existing is not None and existing.kind == "type":
             # Zeek's add_type (src/Var.cc): only a stub record (no fields yet)
             # or an equivalent enum may be declared again.
@@ -968,10 +976,26 @@ class Checker(ExprChecks, StmtChecks):
             rt = self.resolve_type(d.type)
             if not same_type(rt, t):
                 self.error(d.type.span, "redef changes the type")
-        if d.init is not None:
+        func_attr = {"+=": "&add_func", "-=": "&delete_func"}.get(d.init_op)
+        if d.init is not None and func_attr in gid.attrs:
+            # Zeek's make_var: the attribute's function combines the old value
+            # and the new one (ID::SetVal), which needs an old value.
+            init = self.coerce(self.check_expr(d.init, t), t, "redef")
+            if not gid.assigned:
+                self.error(
+                    d.span,
+                    f"{d.init_op} initializer applied to '{d.name}', which has no value yet",
+                    zeek=f"{d.init_op} initializer applied to ID without value"
+                    f" ({short_name(gid.name)})",
+                    zeek_span=_line(gid.span),
+                )
+            d.init = init
+            d.combine = gid.attrs[func_attr]
+        elif d.init is not None:
             init = self.check_expr(d.init, t)
             if d.init_op == "=":
                 init = self.coerce(init, t, "redef")
+                gid.assigned = True
             elif d.init_op in ("+=", "-="):
                 init = self.check_compound_rhs(d.init_op, t, init, d.span)
             d.init = init

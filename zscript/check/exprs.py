@@ -87,7 +87,7 @@ class ExprChecks:
         if src is t:
             return e
         if isinstance(e, A.ListCtor | A.RecordCtor) and isinstance(t, RecordType):
-            return self.ctor_to_record(e, t)
+            return self.ctor_to_record(e, t, keep_own=what in ("assignment", "initialization"))
         if isinstance(e, A.SetCtor | A.TableCtor | A.BraceInit | A.VectorCtor) and t.tag in (
             "table",
             "vector",
@@ -566,7 +566,11 @@ class ExprChecks:
     def check_args(self, args: list[A.Expr], ft: FuncType, call: A.Node) -> list[A.Expr]:
         params = ft.params
         out: list[A.Expr] = []
-        if len(args) > len(params) and not ft.varargs:
+        # A function whose one parameter is `any` takes any number of
+        # arguments as far as checking goes (Zeek's check_and_promote_args);
+        # a script function given more fails when called.
+        any_one = len(params) == 1 and params[0].type.tag == "any"
+        if len(args) > len(params) and not ft.varargs and not any_one:
             self.error(call.span, f"too many arguments ({len(args)} for {len(params)})")
         for i, a in enumerate(args):
             if i < len(params):
@@ -579,6 +583,11 @@ class ExprChecks:
                 if isinstance(a, A.Coerce):
                     a.quiet = True
                 out.append(a)
+        if any_one:
+            # Zeek leaves these arguments as they are (no coercion to show).
+            for a in out:
+                if isinstance(a, A.Coerce):
+                    a.quiet = True
         for p in params[len(args) :]:
             d = p.attrs.get("&default")
             if d is None:
@@ -604,11 +613,25 @@ class ExprChecks:
 
     def record_call(self, e: A.Call, rt: RecordType) -> A.Expr:
         """``R($a=1, ...)``: a typed record constructor."""
-        if e.args:
-            self.error(e.span, "record constructor takes only field assignments ($field=value)")
-            self.check_exprs(e.args)
         ctor = A.RecordCtor(e.field_args or [], span=e.span)
-        return self.ctor_to_record(self.expr_RecordCtor(ctor, None), rt, self.describe_expr(e))
+        if e.args:
+            # Zeek's RecordConstructorExpr: each element that is not a field
+            # assignment is an error, and then the constructor is not checked
+            # for missing fields.
+            for a in self.check_exprs(e.args):
+                self.error(
+                    e.span,
+                    "record constructor takes only field assignments ($field=value)",
+                    zeek="bad type in record constructor"
+                    f" ({self.describe_expr(e)} and {self.describe_expr(a)})",
+                )
+            ctor = self.expr_RecordCtor(ctor, None)
+            ctor.type = rt
+            return ctor
+        ctor = self.ctor_to_record(self.expr_RecordCtor(ctor, None), rt, self.describe_expr(e))
+        if isinstance(ctor, A.RecordCtor):
+            ctor.named = rt.name or self.describe_expr(e.func)
+        return ctor
 
     def expr_HookCall(self, e: A.HookCall, expected):
         call = e.call
@@ -864,6 +887,10 @@ class ExprChecks:
     def expr_CondExpr(self, e: A.CondExpr, expected):
         e.cond = self.check_expr(e.cond)
         ct = e.cond.type
+        # A record constructor in a branch keeps its own type: Zeek does not
+        # coerce records between the alternatives (CondExpr in src/Expr.cc).
+        if isinstance(expected, RecordType):
+            expected = None
         e.then = self.check_expr(e.then, expected)
         e.orelse = self.check_expr(e.orelse, expected)
         if isinstance(ct, VectorType) and ct.elem is not None and ct.elem.tag == "bool":
@@ -902,7 +929,17 @@ class ExprChecks:
                 self.error(target.span, "cannot assign to a type")
             ident.assigned = True
             return
-        if isinstance(target, A.Index | A.Field | A.Slice):
+        if isinstance(target, A.Index | A.Slice):
+            bt = target.base.type
+            if bt is not None and bt.tag == "string":
+                # Strings are immutable (Zeek's IndexExpr::MakeLvalue).
+                self.error(
+                    target.span,
+                    "cannot assign to part of a string (strings cannot be changed)",
+                    zeek=f"cannot assign to string index expression ({self.describe_expr(target)})",
+                )
+            return
+        if isinstance(target, A.Field):
             return
         if isinstance(target, A.ListCtor):
             return
@@ -1089,14 +1126,27 @@ class ExprChecks:
             vt = fa.value.type
             fields.append(Field(fa.name, vt))
         e.type = RecordType(fields)
-        if isinstance(expected, RecordType):
+        if isinstance(expected, RecordType) and not _same_fields(e.type, expected):
             return self.ctor_to_record(e, expected)
+        # Of the same type as expected: the coercion that follows decides
+        # whether it keeps its own type.
         return e
 
-    def ctor_to_record(self, e, rt: RecordType, text: str | None = None) -> A.Expr:
+    def ctor_to_record(
+        self, e, rt: RecordType, text: str | None = None, keep_own: bool = False
+    ) -> A.Expr:
         """Coerce an untyped record constructor to record type ``rt``; ``text``
-        describes the constructor as Zeek does (default: the coercion)."""
+        describes the constructor as Zeek does (default: the coercion).
+
+        Zeek assigns without coercing when the types are the same: a
+        constructor whose fields are exactly rt's (names, order, types; rt's
+        fields without attributes) that is assigned or initializes a variable
+        (``keep_own``) keeps its own anonymous type (same_type in
+        src/Type.cc), which type_name and cast errors show."""
         coercion = text is None
+        own = e.type if keep_own and getattr(e, "fields", None) is not None else None
+        if not isinstance(own, RecordType) or not _same_fields(own, rt):
+            own = None
         if text is None:
             text = f"(coerce {self.describe_expr(e)} to {rt.display()})"
         if isinstance(e, A.ListCtor) and e.fields is None:
@@ -1142,7 +1192,7 @@ class ExprChecks:
                         + ", ".join(f"${fa.name}={self.describe_expr(fa.value)}" for fa in e.fields)
                         + "]"
                     )
-        e.type = rt
+        e.type = own or rt
         return e
 
     def zeek_field_clash(self, diag, e, fa, ft: Type, vt: Type, coercion: str | None) -> None:
@@ -1448,6 +1498,16 @@ class ExprChecks:
 
 # Re-exported for sibling modules.
 ENUM_T = EnumType
+
+
+def _same_fields(own: RecordType, rt: RecordType) -> bool:
+    """Whether a constructor's own record type is Zeek's same type as ``rt``."""
+    if len(own.fields) != len(rt.fields):
+        return False
+    return all(
+        a.name == b.name and not b.attrs and a.type is not None and same_type(a.type, b.type)
+        for a, b in zip(own.fields, rt.fields, strict=True)
+    )
 
 
 def _zeek_arith_error(op: str, ta: Type, tb: Type) -> str:

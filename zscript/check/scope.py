@@ -110,7 +110,14 @@ class ID:
 
     @property
     def is_redef(self) -> bool:
-        return "&redef" in self.attrs or self.kind == "option"
+        # &add_func and &delete_func imply &redef (Zeek's Attributes::AddAttr).
+        attrs = self.attrs
+        return (
+            "&redef" in attrs
+            or self.kind == "option"
+            or "&add_func" in attrs
+            or "&delete_func" in attrs
+        )
 
     def __repr__(self) -> str:
         return f"<ID {self.name} {self.kind} {self.type}>"

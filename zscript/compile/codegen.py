@@ -278,7 +278,11 @@ class CodeGen(ExprGen):
                         d.span,
                     )
             return
-        if d.init_op == "=":
+        combine = getattr(d, "combine", None)
+        if combine is not None:
+            # &add_func / &delete_func: the function makes the new value.
+            code = f"{self.expr(combine)}({ident.py_name}, {self.expr(d.init)})"
+        elif d.init_op == "=":
             code = self.with_decl_attrs(d.init, ident.attrs, ident.name)
         else:
             code = self.compound_value(_NameOf(ident), d.init_op, d.init, ident.py_name)

@@ -121,6 +121,9 @@ class ExprGen:
         if k == "count":
             return str(v)
         if k == "string":
+            if len(v) > 1 and e.span is not None:
+                # Each literal is its own object (see runtime.literals).
+                return self.const(self.rt.literal_string(v, e.span), "str")
             return ascii(v)
         if k == "pattern":
             return self.const(self.rt.make_pattern(v[0], v[1]), "p")
@@ -584,7 +587,16 @@ class ExprGen:
     def gen_CopyExpr(self, e: A.CopyExpr) -> str:
         x = self.expr(e.expr)
         # Strings and patterns too: their copy is a new object (same_object).
-        if e.type.tag in ("table", "vector", "record", "func", "any", "string", "pattern"):
+        if e.type.tag in (
+            "table",
+            "vector",
+            "record",
+            "func",
+            "any",
+            "string",
+            "pattern",
+            "opaque",
+        ):
             return f"_z_copy({x})"
         return x
 

@@ -31,7 +31,7 @@ import sys
 import time
 import traceback
 
-from ..diagnostics import render_runtime
+from ..diagnostics import Diagnostic, render, render_runtime
 from ..runtime.errors import ScriptError, message_for, used_no_value
 from ..runtime.linemap import caller_location, describe_node, locate, locate_function
 
@@ -131,6 +131,25 @@ class Reporter:
             detail = f"{detail} and {text}" if detail else text
         self.errors += 1
         self.write(render_runtime("error", message, span, detail))
+
+    def type_error_here(self, message: str, type_text: str, value, depth: int = 3) -> None:
+        """A non-fatal runtime error about a value that does not fit a type,
+        at the calling script expression (Zeek's ``Type::Error(msg, val)`` in
+        ``check_and_promote``): Zeek locates it at the type, whose "location"
+        is its name, and the expression, and describes both."""
+        from ..runtime.builtins._support import describe_arg
+
+        span, _node = caller_location(depth)
+        where = f"{type_text} and {span.location()}" if span is not None else None
+        self.errors += 1
+        diag = Diagnostic(
+            "error",
+            message,
+            span,
+            detail=f"{type_text} and {describe_arg(value)}",
+            zeek_where=where,
+        )
+        self.write(render(diag))
 
     def script_warning(self, message: str) -> None:
         """A warning about the script's run, without a location (never limited)."""

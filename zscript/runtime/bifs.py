@@ -31,12 +31,14 @@ from collections.abc import Callable
 
 from ..types import COUNT, STRING, RecordType, TableType, Type, VectorType
 from . import zeekrandom
-from .containers import Vector
+from .containers import Set, Vector
 from .describe import formatter
 from .errors import ScriptError
 from .values import Boxed, EnumVal, Record, TypeVal, type_of, unbox
 
 __all__ = ["BIFS", "Bif", "BifContext", "ScriptId", "bif"]
+
+_STRING_SET = TableType([STRING], None)
 
 
 class Bif:
@@ -192,9 +194,18 @@ def cat(*args):
 @bif("type_name", "function(t: any): string")
 def type_name(v):
     if type(v) is TypeVal:
-        return str(v.type)
+        # A type given as a value has the type "type" (Zeek's TypeType).
+        return "type"
     t = type_of(v)
     return str(t) if t is not None else "any"
+
+
+@bif("type_aliases", "function(x: any): string_set")
+def type_aliases(v):
+    """Every name declared for the type of ``v`` (or for the type ``v``):
+    empty for a type no declaration names."""
+    t = v.type if type(v) is TypeVal else type_of(v)
+    return Set(_STRING_SET, sorted(t.aliases or ()) if t is not None else ())
 
 
 # ----------------------------------------------------------------- conversions

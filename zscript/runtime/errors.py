@@ -132,6 +132,10 @@ class ZeekExit(BaseException):
         self.code = code
 
 
+#: Python's complaint about a call with more arguments than the function takes.
+_TOO_MANY_ARGS = re.compile(r"takes \d+ positional arguments? but \d+ were given")
+
+
 def message_for(exc: BaseException) -> tuple[str, str, bool]:
     """(kind, message, show_expression) for an exception raised in compiled code."""
     if isinstance(exc, AssertionFailure):
@@ -152,6 +156,10 @@ def message_for(exc: BaseException) -> tuple[str, str, bool]:
         return "runtime error", f"maximum recursion depth {current_max_depth()} exceeded", False
     if isinstance(exc, OverflowError):
         return "expression error", "numeric overflow", True
+    if isinstance(exc, TypeError) and _TOO_MANY_ARGS.search(str(exc)):
+        # A function of one `any` parameter takes any number of arguments
+        # statically; a call with more fails here (Zeek's ScriptFunc::Invoke).
+        return "expression error", "too many arguments for function call", True
     if isinstance(exc, re.error):  # a pattern built at run time (too long, invalid)
         return "expression error", f"invalid pattern: {str(exc)[:200]}", True
     return "internal error", f"{type(exc).__name__}: {exc}", False

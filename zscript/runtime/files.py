@@ -4,7 +4,10 @@ A :class:`ScriptFile` is Zeek's ``File`` (src/File.cc): a name, a handle
 opened for writing (``open``) or appending (``open_for_append``), the time it
 was opened and whether output is raw.  ``print f, x`` writes the same text
 ``print x`` would write to standard output; ``write_file`` writes a
-string's bytes as they are.  The name ``-`` is standard output.
+string's bytes as they are.  The names ``-`` and ``/dev/stdout`` are the
+process's standard output and ``/dev/stderr`` its standard error (Zeek writes
+to its own streams for these names rather than opening them, so output
+stays in order and a redirected output file is not truncated).
 
 Files stay open until ``close`` or until the process ends; every file still
 open at exit is flushed and closed (Zeek's ``File::CloseOpenFiles``).
@@ -19,6 +22,9 @@ import sys
 from ..types import STRING, FileType
 
 __all__ = ["ScriptFile", "close_all", "flush_all", "print_to", "rotate_path"]
+
+#: Names that stand for the process's own streams (the ``sys`` attribute).
+_STD_NAMES = {"-": "stdout", "/dev/stdout": "stdout", "/dev/stderr": "stderr"}
 
 #: Open files, in opening order.
 _OPEN: list[ScriptFile] = []
@@ -41,8 +47,9 @@ class ScriptFile:
         self._open(mode, now)
 
     def _open(self, mode: str, now: float) -> None:
-        if self.name == "-":
-            self.handle = sys.stdout.buffer
+        std = _STD_NAMES.get(self.name)
+        if std is not None:
+            self.handle = getattr(sys, std).buffer
         else:
             try:
                 self.handle = open(self.name, mode)  # noqa: SIM115 - lives until close()
@@ -63,10 +70,11 @@ class ScriptFile:
         h = self.handle
         if h is None:
             return False
-        if h is sys.stdout.buffer:
-            sys.stdout.flush()
+        std = _STD_NAMES.get(self.name)
+        if std is not None:
+            getattr(sys, std).flush()
         h.write(data.encode("latin-1"))
-        if not self.buffered or h is sys.stdout.buffer:
+        if not self.buffered or std is not None:
             h.flush()
         return True
 
@@ -74,7 +82,7 @@ class ScriptFile:
         h = self.handle
         if h is None:
             return True
-        if h is sys.stdout.buffer:
+        if self.name in _STD_NAMES:
             return False
         h.close()
         self.handle = None
@@ -84,7 +92,7 @@ class ScriptFile:
         return True
 
     def size(self) -> float:
-        if self.handle is not None and self.handle is not sys.stdout.buffer:
+        if self.handle is not None and self.name not in _STD_NAMES:
             self.handle.flush()
             return float(os.fstat(self.handle.fileno()).st_size)
         return 0.0
@@ -93,7 +101,7 @@ class ScriptFile:
         """Move the file aside and go on writing to an empty one of the same
         name; returns (the name it was moved to, when it was opened) or None."""
         h = self.handle
-        if h is None or h is sys.stdout.buffer:
+        if h is None or self.name in _STD_NAMES:
             return None
         h.flush()
         new_name = rotate_path(self.name, now)

@@ -172,6 +172,12 @@ def script_frames(depth: int = 1) -> list[tuple[str, Span | None]]:
     Each entry is (Zeek name of the running function, span of the
     expression the frame is executing).
     """
+    return [(name, span) for name, span, _ in script_stack(depth + 1)]
+
+
+def script_stack(depth: int = 1) -> list[tuple[str, Span | None, object]]:
+    """:func:`script_frames` with each one's Python frame (its ``f_locals``
+    hold the function's parameters)."""
     out = []
     f = sys._getframe(depth)
     while f is not None:
@@ -190,7 +196,7 @@ def script_frames(depth: int = 1) -> list[tuple[str, Span | None]]:
                     span, _ = lm.lookup(f.f_lineno, None, None)
                 else:
                     span, _ = lm.lookup(pos[0] or f.f_lineno, pos[2], pos[3])
-                out.append((name, span))
+                out.append((name, span, f))
         f = f.f_back
     return out
 

@@ -30,7 +30,7 @@ from .copying import copy_value
 from .describe import escape_bytes
 from .errors import NO_VALUE, AssertionFailure, ScriptError
 from .files import ScriptFile, print_to
-from .values import EnumVal, Record, TypeVal, box, field_attr, record_class, type_of, unbox
+from .values import Boxed, EnumVal, Record, TypeVal, box, field_attr, record_class, type_of, unbox
 
 __all__ = ["ERRORS", "HELPERS", "PLAIN_WARNINGS", "Frame", "WARNINGS"]
 
@@ -60,6 +60,12 @@ def _warn(message: str) -> None:
 #: Sink for non-fatal runtime errors at the calling script expression: a
 #: callable(message, value, depth) set by the host.
 ERRORS: list = [None]
+
+
+#: Sink for non-fatal runtime errors about a value that does not fit a type,
+#: at the calling script expression: a callable(message, type text, value,
+#: depth) set by the host.
+TYPE_ERRORS: list = [None]
 
 
 #: Sink for location-less runtime warnings: a callable(message) set by the host.
@@ -287,7 +293,14 @@ def varith(op: str, a, b, t: VectorType):
     if elem == "int":
         if op in ("/", "%"):
             f = idiv if op == "/" else imod
-        # A count too large for an int does not promote (Zeek's check_and_promote).
+        # A count too large for an int does not promote: an error, and a hole
+        # (Zeek's check_and_promote).
+        for vec in (a, b):
+            for x in vec:
+                if type(x) is int and x > _INT_MAX:
+                    sink = TYPE_ERRORS[0]
+                    if sink is not None:
+                        sink(_OVERFLOW_TO_INT, "int", Boxed(COUNT, x), 3)
         a, b = _int_promoted(a), _int_promoted(b)
     out = [None if x is None or y is None else f(x, y) for x, y in zip(a, b, strict=True)]
     if elem == "count":
@@ -296,6 +309,7 @@ def varith(op: str, a, b, t: VectorType):
 
 
 _INT_MAX = (1 << 63) - 1
+_OVERFLOW_TO_INT = "overflow promoting from unsigned/double to signed arithmetic value"
 
 
 def _int_promoted(vec) -> list:

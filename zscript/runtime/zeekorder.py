@@ -97,7 +97,7 @@ def configure(*, zeek_order: bool | None = None, seed_file: str | None = None, e
     path = seed_file or env.get("ZEEK_SEED_FILE") or None
     if path:
         first, seed = zeekhash.read_seed_words(path)
-        zeekrandom.seed_random(first)
+        zeekrandom.start(first)
     else:
         seed = zeekhash.random_seed()
     zeekhash.set_seed(seed, from_file=path is not None)

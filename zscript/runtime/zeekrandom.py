@@ -16,19 +16,47 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["MODULUS", "max_random", "random_number", "seed_random", "random_u32"]
+__all__ = [
+    "MODULUS",
+    "initial_seed",
+    "max_random",
+    "prng",
+    "random_number",
+    "random_u32",
+    "seed_random",
+    "start",
+]
 
 #: The Lehmer generator's modulus; its values are 1 .. MODULUS - 1.
 MODULUS = 2147483647
 _MULTIPLIER = 16807
 
-_STATE = [int.from_bytes(os.urandom(4), "little") % MODULUS or 1]
+_INITIAL = [int.from_bytes(os.urandom(4), "little")]
+_STATE = [_INITIAL[0] % MODULUS or 1]
+
+
+def start(seed: int) -> None:
+    """Start the process's generator from ``seed`` (the seed file's first
+    number); :func:`initial_seed` reports it from then on."""
+    _INITIAL[0] = seed & 0xFFFFFFFF
+    seed_random(seed)
+
+
+def initial_seed() -> int:
+    """The number the process's generator started from (Zeek's
+    ``initial_seed``; ``srand`` does not change it)."""
+    return _INITIAL[0]
 
 
 def seed_random(seed: int) -> None:
     """Restart the generator from ``seed`` (0 counts as 1, as in Zeek)."""
     seed &= 0xFFFFFFFF
     _STATE[0] = seed % MODULUS or 1
+
+
+def prng(state: int) -> int:
+    """One step of the generator from ``state`` (Zeek's ``prng``)."""
+    return (state * _MULTIPLIER) % MODULUS
 
 
 def random_number() -> int:

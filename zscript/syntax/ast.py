@@ -316,6 +316,8 @@ class ListCtor(Expr):
 @node
 class RecordCtor(Expr):
     fields: list[FieldAssign]
+    #: The record type's name for ``R($a=...)``, which Zeek describes so.
+    named: Any = _ann()
 
 
 @node
@@ -539,6 +541,8 @@ class RedefDecl(Decl):
     init: Expr | None
     attrs: list[Attr] = attrs.field(factory=list)
     id: Any = _ann()
+    #: The &add_func / &delete_func expression that makes the new value.
+    combine: Any = _ann()
 
 
 @node

@@ -476,6 +476,9 @@ class AstBuilder(Transformer):
     def type_atom(self, c):
         return A.TypeExpr(A.TypeNode(c[0].value, [], span=self._span(c)), span=self._span(c))
 
+    def type_expr(self, c):
+        return A.TypeExpr(c[0], span=self._span(c))
+
     def name(self, c):
         return A.Name(c[0].value, span=self._span(c))
 

@@ -249,7 +249,9 @@ _RENDER = {
     A.HookCall: lambda e: f"hook {expr_text(e.call)}",
     A.ListCtor: _list,
     A.RecordCtor: lambda e: (
-        "[" + ", ".join(f"${f.name}={expr_text(f.value)}" for f in e.fields) + "]"
+        (f"{e.named}(" if getattr(e, "named", None) else "[")
+        + ", ".join(f"${f.name}={expr_text(f.value)}" for f in e.fields)
+        + (")" if getattr(e, "named", None) else "]")
     ),
     A.TableCtor: lambda e: f"table({_args(e.items)})",
     A.SetCtor: lambda e: f"set({_args(e.items)})",

@@ -20,11 +20,12 @@ import functools
 import re._parser as re_parser
 import sys
 
-from ...diagnostics import render_runtime
+from ...diagnostics import Diagnostic, render, render_runtime
 from ...types import Type
 from ..describe import describe_raw
 from ..errors import ScriptError
 from ..linemap import builtin_call_location, caller_location, describe_node
+from ..literals import origin
 from ..values import EnumVal, type_of, unbox
 
 __all__ = [
@@ -52,7 +53,7 @@ def _reporter(ctx):
     return getattr(getattr(ctx, "host", None), "reporter", None)
 
 
-def _emit(ctx, kind: str, message: str, span=None, detail: str | None = None) -> None:
+def _emit(ctx, kind: str, message: str, span=None, detail: str | None = None, related=None) -> None:
     reporter = _reporter(ctx)
     if reporter is None:
         raise ScriptError(message, detail)
@@ -60,7 +61,10 @@ def _emit(ctx, kind: str, message: str, span=None, detail: str | None = None) ->
         reporter.warnings += 1
     else:
         reporter.errors += 1
-    reporter.write(render_runtime(kind, message, span, detail))
+    if related is None:
+        reporter.write(render_runtime(kind, message, span, detail))
+    else:
+        reporter.write(render(Diagnostic(kind, message, span, detail=detail, related=related)))
 
 
 def builtin_error(ctx, message: str, arg=None) -> None:
@@ -71,10 +75,15 @@ def builtin_error(ctx, message: str, arg=None) -> None:
     """
     span, node = builtin_call_location(2)
     detail = describe_node(node) or None
+    related = None
     if arg is not None:
         text = arg if isinstance(arg, str) else describe_arg(arg)
         detail = f"{detail} and {text}" if detail else text
-    _emit(ctx, "error", message, span, detail)
+        # An argument written as a literal elsewhere: Zeek names its line too.
+        related = origin(arg)
+        if related is not None and span is not None and related.location() == span.location():
+            related = None
+    _emit(ctx, "error", message, span, detail, related)
 
 
 def located_error(ctx, message: str) -> None:

@@ -6,11 +6,17 @@ global identifier as a :class:`~zscript.runtime.bifs.ScriptId` (its kind,
 type, flags, attributes and current value) without the runtime knowing the
 checker.
 
-Provides: global_ids, lookup_ID, is_event_handled.
+``backtrace`` walks the compiled script functions on the Python stack
+(:func:`~zscript.runtime.linemap.script_stack`): each element names a
+function, where it was called and its parameters with the values passed
+(a ``&default`` is given as ``default_val`` when it is a constant).
+
+Provides: global_ids, lookup_ID, is_event_handled, backtrace.
 """
 
 from __future__ import annotations
 
+from .. import linemap
 from ..bifs import bif
 from ..values import box, record_class
 from ._support import builtin_error, located_error, script_type
@@ -85,3 +91,49 @@ def is_event_handled(ctx, name):
         builtin_error(ctx, f"is_event_handled: '{name}' is not an event")
         return False
     return ctx.event_handled(name)
+
+
+def _call_arguments(ctx, name: str, frame) -> list:
+    """Zeek's ``MakeCallArgumentVector`` for a running function ``name``."""
+    cls = record_class(script_type(ctx, "call_argument"))
+    sid = ctx.script_id(name)
+    params = getattr(getattr(sid, "type", None), "params", None) or []
+    local_vars = frame.f_locals if frame is not None else {}
+    out = []
+    for p in params:
+        given = {"f_name": p.name, "f_type_name": str(p.type)}
+        d = p.attrs.get("&default")
+        if d is not None and type(d).__name__ == "Const":
+            given["f_default_val"] = box(d.value, p.type)
+        v = local_vars.get("v_" + p.name)
+        if v is not None:
+            given["f_value"] = box(v, p.type)
+        out.append(cls._zmake(given))
+    return out
+
+
+def make_backtrace(ctx, first: str | None, depth: int):
+    """A ``Backtrace`` of the running script, innermost call first; ``first``
+    names the built-in function that asks (Zeek lists it too), ``depth``
+    counts the Python frames to skip."""
+    from ..containers import Vector
+
+    el_cls = record_class(script_type(ctx, "BacktraceElement"))
+    args_t = script_type(ctx, "call_argument_vector")
+    frames = linemap.script_stack(depth + 1)
+    names = ([(first, None)] if first else []) + [(name, f) for name, _, f in frames]
+    spans = [span for _, span, _ in frames] + [None]
+    out = Vector(script_type(ctx, "Backtrace"))
+    for (name, frame), span in zip(names, spans, strict=False):
+        args = _call_arguments(ctx, name, frame) if frame is not None else []
+        given = {"f_function_name": name, "f_function_args": Vector(args_t, args)}
+        if span is not None and span.file is not None:
+            given["f_file_location"] = span.file.path
+            given["f_line_location"] = span.line
+        out.append(el_cls._zmake(given))
+    return out
+
+
+@bif("backtrace", "function(): Backtrace", context=True)
+def backtrace(ctx):
+    return make_backtrace(ctx, "backtrace", 2)
