@@ -572,3 +572,44 @@ def test_community_id():
     print community_id_v1(c), community_id_v1(c) == community_id_v1(r), community_id_v1(c, 1) != community_id_v1(c);
     """
     assert lines(src) == ["1:wCb3OG7yAFWelaUydu0D+125CLM=, T, T"]
+
+
+# ----------------------------------------------------------- the bif index
+
+
+def test_the_bif_index_names_what_each_module_registers():
+    """Modules of zscript.runtime.builtins are imported when a script first
+    names one of their bifs, found through INDEX: it must say exactly what
+    each module registers, or a bif would be missing (or wrongly placed)."""
+    import importlib
+    import pkgutil
+
+    from zscript.runtime import bifs, builtins
+
+    registered: dict[str, list[str]] = {}
+    for info in pkgutil.iter_modules(builtins.__path__):
+        module = importlib.import_module(f"{builtins.__name__}.{info.name}")
+        names = sorted(n for n, b in bifs.BIFS.items() if b.func.__module__ == module.__name__)
+        if names:
+            registered[info.name] = names
+    index = {m: sorted(names) for m, names in builtins.INDEX.items()}
+    assert index == registered
+
+
+def test_a_bif_module_is_imported_when_a_script_first_names_one_of_its_bifs():
+    import subprocess
+    import sys
+
+    probe = (
+        "import io, sys\n"
+        "from zscript.diagnostics import SourceFile\n"
+        "from zscript.host import Host\n"
+        "h = Host(stdout=io.StringIO())\n"
+        "print('zscript.runtime.builtins.math' in sys.modules)\n"
+        "h.load_source(SourceFile('t.zs', 'print sqrt(16.0);'))\n"
+        "h.finish_loading()\n"
+        "h.run()\n"
+        "print('zscript.runtime.builtins.math' in sys.modules, h.stdout.getvalue().strip())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "4.0"]

@@ -339,7 +339,11 @@ def test_third_party_backend_by_entry_point(monkeypatch):
     monkeypatch.setattr(
         manager,
         "entry_points",
-        lambda group: [EP] if group == manager.BACKEND_GROUP else real(group=group),
+        lambda group, name=None: (
+            [EP]
+            if group == manager.BACKEND_GROUP and name in (None, EP.name)
+            else real(group, name)
+        ),
     )
     out, err, rc = run(
         """

@@ -141,6 +141,12 @@ class Span:
             return self
         return Span(self.file, self.line, self.col, other.end_line, other.end_col)
 
+    def __reduce__(self):
+        # Pickled (the parse cache) as a constructor call: attrs' own
+        # __setstate__ for frozen slotted classes is several times slower, and
+        # every node of every cached library script has a span.
+        return (Span, (self.file, self.line, self.col, self.end_line, self.end_col))
+
     def first_line(self) -> Span:
         """The span cut to its first line (Zeek locates some messages by one line)."""
         if self.end_line == self.line:

@@ -420,17 +420,23 @@ class Host(ScriptLoading):
     def _declare_bifs(self) -> None:
         """Install the built-in functions.
 
-        Their signatures are parsed lazily, when a script first names one:
-        most scripts use a handful of the few hundred built-ins, and parsing
-        them all would dominate start-up.
+        Each is declared lazily, when a script first names it (its signature
+        parsed, its module imported): most scripts use a handful of the few
+        hundred built-ins, and preparing them all would dominate start-up.
         """
-        ctx = self.bif_context = _BifContext(self)
+        self.bif_context = _BifContext(self)
         bifs_mod.RECORD_FIELDS_HOOK["build"] = self._record_fields
         lazy = self.checker.lazy_globals
-        for name, b in bifs_mod.BIFS.items():
-            py_name = "_bif_" + name.replace("::", "__")
-            self.ns[py_name] = functools.partial(b.func, ctx) if b.context else b.func
-            lazy[name] = functools.partial(self._declare_bif, name, b, py_name)
+        for name in bifs_mod.bif_names():
+            lazy[name] = functools.partial(self._declare_core_bif, name)
+
+    def _declare_core_bif(self, name: str) -> bool:
+        """Declare core bif ``name`` when a script first names it (its module
+        of :mod:`.runtime.builtins` is imported only then)."""
+        b = bifs_mod.get_bif(name)
+        py_name = "_bif_" + name.replace("::", "__")
+        self.ns[py_name] = functools.partial(b.func, self.bif_context) if b.context else b.func
+        return self._declare_bif(name, b, py_name)
 
     def _declare_bif(self, name: str, b, py_name: str) -> bool:
         src = SourceFile("<bif>", f"global __bif__: {b.signature};")

@@ -11,15 +11,28 @@ and its ``policy/`` and ``site/`` subdirectories (Zeek's default path is
 ``ZEEKPATH`` replaces the default path, the bundled library always stays on
 the path: zscript needs it to start.
 
-Finally it says where zscript keeps its caches (:func:`cache_dir`).
+It also says where zscript keeps its caches (:func:`cache_dir`), and finds
+plugins: the classes named by installed entry points (:func:`entry_points`)
+and by ``"module:attribute"`` targets of the built-in registries
+(:func:`load_target`).  ``importlib.metadata`` costs a noticeable part of
+start-up to import, so it is imported only when an entry point is asked for.
 """
 
 from __future__ import annotations
 
 import os
+from importlib import import_module
 from pathlib import Path
 
-__all__ = ["cache_dir", "grammar_path", "script_path", "script_path_entries", "stdlib_dir"]
+__all__ = [
+    "cache_dir",
+    "entry_points",
+    "grammar_path",
+    "load_target",
+    "script_path",
+    "script_path_entries",
+    "stdlib_dir",
+]
 
 _PKG = Path(__file__).resolve().parent
 
@@ -75,3 +88,22 @@ def cache_dir() -> Path | None:
     if home == "~":
         return None
     return Path(home) / ".cache" / "zscript"
+
+
+def entry_points(group: str, name: str | None = None) -> list:
+    """The installed entry points of ``group`` (only those called ``name``
+    when given); none when the installed metadata cannot be read, so a
+    broken package never hides the built-in plugins."""
+    from importlib.metadata import entry_points as installed
+
+    try:
+        eps = installed(group=group)
+    except Exception:
+        return []
+    return [ep for ep in eps if name is None or ep.name == name]
+
+
+def load_target(target: str):
+    """The object a ``"module:attribute"`` target names (imported now)."""
+    module, _, attr = target.partition(":")
+    return getattr(import_module(module), attr)

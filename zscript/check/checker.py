@@ -222,7 +222,9 @@ class Checker(ExprChecks, StmtChecks):
 
     def new_py_name(self, name: str, prefix: str = "g") -> str:
         self._py_counter += 1
-        base = "".join(c if c.isalnum() else "_" for c in short_name(name))
+        base = short_name(name)
+        if not base.isidentifier():
+            base = "".join(c if c.isalnum() else "_" for c in base)
         return f"{prefix}{self._py_counter}_{base}"
 
     def install_global(

@@ -26,9 +26,7 @@ are printed without the thread name.
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
-
+from ..resources import entry_points, load_target
 from ..runtime.values import TypeVal, box, type_of
 from ..types import VOID, FuncType, RecordType, TableType, Type, same_type
 from .convert import Converter, SkipLine
@@ -55,14 +53,10 @@ def load_reader(tag: str):
     if not tail.startswith("READER_"):
         return None
     name = tail[len("READER_") :].lower()
-    for ep in entry_points(group=READER_GROUP):
-        if ep.name == name:
-            return ep.load()
+    for ep in entry_points(READER_GROUP, name):
+        return ep.load()
     target = _BUILTIN.get(name)
-    if target is None:
-        return None
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return load_target(target) if target is not None else None
 
 
 def _field(rec, name: str):

@@ -25,18 +25,20 @@ Zeek's message; the event loop reports them at the calling expression.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import time
 from collections.abc import Callable
 
 from ..types import COUNT, STRING, RecordType, TableType, Type, VectorType
+from . import builtins as _more
 from . import zeekrandom
 from .containers import Set, Vector
 from .describe import formatter
 from .errors import ScriptError
 from .values import Boxed, EnumVal, Record, TypeVal, type_of, unbox
 
-__all__ = ["BIFS", "Bif", "BifContext", "ScriptId", "bif"]
+__all__ = ["BIFS", "Bif", "BifContext", "ScriptId", "bif", "bif_names", "get_bif"]
 
 _STRING_SET = TableType([STRING], None)
 
@@ -527,15 +529,21 @@ def table_keys_type(t: TableType) -> Type:
     return t
 
 
-def _load_builtin_modules() -> None:
-    """Import every module of :mod:`zscript.runtime.builtins` (each registers bifs)."""
-    import importlib
-    import pkgutil
-
-    from . import builtins
-
-    for info in pkgutil.iter_modules(builtins.__path__):
-        importlib.import_module(f"{builtins.__name__}.{info.name}")
+#: Bif name -> the module of :mod:`.builtins` that registers it (not yet imported).
+_UNLOADED: dict[str, str] = {
+    name: f"{_more.__name__}.{module}" for module, names in _more.INDEX.items() for name in names
+}
 
 
-_load_builtin_modules()
+def bif_names() -> list[str]:
+    """The names of every core built-in function, registered or not yet imported."""
+    return [*BIFS, *(n for n in _UNLOADED if n not in BIFS)]
+
+
+def get_bif(name: str) -> Bif | None:
+    """The core built-in function ``name``, importing its module on first use."""
+    b = BIFS.get(name)
+    if b is None and name in _UNLOADED:
+        importlib.import_module(_UNLOADED[name])
+        b = BIFS.get(name)
+    return b

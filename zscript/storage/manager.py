@@ -26,10 +26,10 @@ the latency buckets are ``Storage::latency_metric_bounds``' defaults.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import math
 from collections.abc import Callable, Iterator
 
+from ..resources import entry_points, load_target
 from ..types import OpaqueType
 from .backend import StorageBackend
 from .serializers import Serializer
@@ -65,20 +65,10 @@ def load_plugin(group: str, tag: str):
     name = tag[len(prefix) :].lower()
     target = _BUILTIN[group].get(name)
     if target is not None:  # ours first: entry points are slow to look up
-        module, _, attr = target.partition(":")
-        return getattr(importlib.import_module(module), attr)
-    for ep in entry_points(group=group):
-        if ep.name == name:
-            return ep.load()
+        return load_target(target)
+    for ep in entry_points(group, name):
+        return ep.load()
     return None
-
-
-def entry_points(*, group: str):
-    """The installed entry points of ``group`` (importlib.metadata is slow to
-    import: only when a plugin that is not built in is asked for)."""
-    from importlib.metadata import entry_points as installed
-
-    return installed(group=group)
 
 
 class BackendHandle:

@@ -13,6 +13,7 @@ Fields annotated by the checker are declared here with ``init=False``:
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 import attrs
@@ -92,10 +93,33 @@ __all__ = [
 
 
 def node(cls):
-    """Make ``cls`` an AST node class: attrs, structural ``==``, identity hash."""
-    cls = attrs.define(cls, eq=True)
+    """Make ``cls`` an AST node class: attrs, structural ``==``, identity hash.
+
+    ``==`` and ``repr`` are :class:`Node`'s, driven by the attrs fields
+    (``eq``/``repr`` flags), rather than generated per class: the library's
+    scripts are loaded from the parse cache at every start, so importing this
+    module is on the start-up path, and generating and compiling those two
+    methods for every class was a third of its cost.  Pickling uses Python's
+    own slot handling (no ``__getstate__``/``__setstate__`` in Python), which
+    is what reading cached scripts spends most of its time in.
+    """
+    cls = attrs.define(cls, eq=False, repr=False, getstate_setstate=False)
     cls.__hash__ = object.__hash__
     return cls
+
+
+_FIELDS: dict[type, tuple[Any, tuple[str, ...]]] = {}
+
+
+def _fields(cls: type) -> tuple[Any, tuple[str, ...]]:
+    """(getter of the fields compared by ``==`` as a tuple, names shown by ``repr``)."""
+    got = _FIELDS.get(cls)
+    if got is None:
+        fields = attrs.fields(cls)
+        eq_names = [a.name for a in fields if a.eq]
+        getter = (lambda o: ()) if not eq_names else attrgetter(*eq_names, eq_names[0])
+        got = _FIELDS[cls] = (getter, tuple(a.name for a in fields if a.repr))
+    return got
 
 
 def _ann():
@@ -106,6 +130,16 @@ def _ann():
 @node
 class Node:
     span: Span = attrs.field(eq=False, repr=False, kw_only=True, default=None)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        getter = _fields(self.__class__)[0]
+        return getter(self) == getter(other)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n}={getattr(self, n, None)!r}" for n in _fields(self.__class__)[1])
+        return f"{self.__class__.__qualname__}({shown})"
 
 
 # ----------------------------------------------------------------------- types

@@ -27,12 +27,11 @@ subclass), then among the built-in ones.
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from importlib import metadata
 from typing import ClassVar
 
+from ...resources import entry_points, load_target
 from ...types import FuncType, Type
 
 __all__ = [
@@ -255,17 +254,12 @@ class EventSerializer(ABC):
 # ------------------------------------------------------------------ registry
 
 
-def _entry_points() -> dict[str, metadata.EntryPoint]:
-    try:
-        eps = metadata.entry_points(group=ENTRY_POINT_GROUP)
-    except Exception:  # broken metadata must not prevent the built-ins
-        return {}
-    return {ep.name: ep for ep in eps}
+def _entry_points() -> dict:
+    return {ep.name: ep for ep in entry_points(ENTRY_POINT_GROUP)}
 
 
 def _load_builtin(name: str) -> type:
-    module, _, attr = _BUILTIN[name].partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return load_target(_BUILTIN[name])
 
 
 def available_serializers() -> list[str]:

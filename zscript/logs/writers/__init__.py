@@ -18,8 +18,7 @@ it).
 
 from __future__ import annotations
 
-from importlib import import_module
-
+from ...resources import entry_points, load_target
 from .base import WriterBackend, WriterError, WriterInfo
 
 __all__ = [
@@ -56,12 +55,9 @@ def find_writer(name: str) -> type[WriterBackend] | None:
     if key not in _FOUND:
         cls = None
         if key in _BUILTIN:  # ours first: entry points are slow to look up
-            module, _, attr = _BUILTIN[key].partition(":")
-            cls = getattr(import_module(module), attr)
+            cls = load_target(_BUILTIN[key])
         else:
-            from importlib.metadata import entry_points  # slow to import: not at start-up
-
-            for ep in entry_points(group=ENTRY_POINT_GROUP, name=key):
+            for ep in entry_points(ENTRY_POINT_GROUP, key):
                 cls = ep.load()
                 break
         _FOUND[key] = cls
