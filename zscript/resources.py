@@ -20,6 +20,7 @@ start-up to import, so it is imported only when an entry point is asked for.
 
 from __future__ import annotations
 
+import functools
 import os
 from importlib import import_module
 from pathlib import Path
@@ -37,6 +38,7 @@ __all__ = [
 _PKG = Path(__file__).resolve().parent
 
 
+@functools.cache
 def _data_dir(name: str) -> Path:
     installed = _PKG / "_data" / name
     if installed.is_dir():

@@ -26,26 +26,30 @@ _SUFFIXES = ("", ".zs", ".zeek")
 _PACKAGE_FILES = ("__load__.zs", "__load__.zeek")
 
 
-def _is(test, path: Path) -> bool:
-    """``path.is_file()`` or ``is_dir()``, false for names the system refuses (too long ...)."""
+def _is(test, path: str) -> bool:
+    """``os.path.isfile(path)`` or ``isdir``, false for names the system refuses (too long ...)."""
     try:
         return test(path)
     except (OSError, ValueError):
         return False
 
 
-def _candidates(base: Path, name: str):
-    p = base / name
+def _candidates(base: str, name: str):
+    # os.path on strings, not pathlib: every @load of every start comes here,
+    # and building Path objects for each candidate was most of its cost.
+    p = os.path.join(base, name)
+    p = p.rstrip("/") or p  # as pathlib: "dir/" names "dir"
+    has_name = bool(os.path.basename(p))
     for suffix in _SUFFIXES:
-        if suffix and not p.name:
+        if suffix and not has_name:
             continue
-        q = p.with_name(p.name + suffix) if suffix else p
-        if _is(Path.is_file, q):
-            yield q
-        if not suffix and _is(Path.is_dir, q):
+        q = p + suffix
+        if _is(os.path.isfile, q):
+            yield Path(q)
+        if not suffix and _is(os.path.isdir, q):
             for pkg in _PACKAGE_FILES:
-                if _is(Path.is_file, q / pkg):
-                    yield q / pkg
+                if _is(os.path.isfile, os.path.join(q, pkg)):
+                    yield Path(q, pkg)
 
 
 def resolve_load(name: str, current_dir: str | None) -> Path | None:
@@ -54,15 +58,15 @@ def resolve_load(name: str, current_dir: str | None) -> Path | None:
     if not name:
         return None
     if os.path.isabs(name):
-        for c in _candidates(Path("/"), name.lstrip("/")):
+        for c in _candidates("/", name.lstrip("/")):
             return c
         return None
-    bases: list[Path] = []
+    bases: list[str] = []
     if current_dir:
-        bases.append(Path(current_dir))
+        bases.append(str(current_dir))
     if not name.startswith((".", "/")):
-        bases.append(Path.cwd())
-        bases.extend(script_path())
+        bases.append(os.getcwd())
+        bases.extend(str(d) for d in script_path())
     for base in bases:
         for c in _candidates(base, name):
             return c

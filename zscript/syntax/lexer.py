@@ -22,6 +22,7 @@ to the matching ``@else``/``@endif``, even text that is not valid zscript.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -154,34 +155,42 @@ _ATTRS = [
 
 _IDENT = r"[A-Za-z_][A-Za-z_0-9]*"
 _HEX4 = r"[0-9a-fA-F]{0,4}"
-_TOKEN_RE = re.compile(
-    "|".join(
-        [
-            r"(?P<nl>\n)",
-            r"(?P<ws>[ \t\r\f\v]+)",
-            r"(?P<comment>\#[^\n]*)",
-            r"(?P<directive>@[A-Za-z_][A-Za-z_\-]*)",
-            # Runs of plain characters in one step: a per-character alternation
-            # backtracks through every character (seconds and gigabytes for a
-            # megabyte-long literal).
-            r'(?P<string>"[^"\\\n]*(?:\\.[^"\\\n]*)*")',
-            r'(?P<badstring>"[^"\\\n]*(?:\\.[^"\\\n]*)*)',
-            # IPv6 address (needs at least two colons) optionally with a prefix
-            # length; Zeek's scanner also takes a "0x" before the first group.
-            rf"(?P<addr6>\[(?:0x)?(?:{_HEX4}:){{2,7}}(?:{_HEX4}|\d+\.\d+\.\d+\.\d+)\](?:[ \t]*/[ \t]*\d+)?)",
-            r"(?P<addr4>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:[ \t]*/[ \t]*\d+)?(?![\d.]))",
-            r"(?P<port>\d+/(?:tcp|udp|icmp|unknown)\b)",
-            r"(?P<interval>(?:\d+\.\d*|\d*\.\d+|\d+)(?:[eE][+-]?\d+)?[ \t]*"
-            r"(?:usec|msec|sec|min|hr|day)s?\b)",
-            r"(?P<hex>0[xX][0-9a-fA-F]+)",
-            r"(?P<double>(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)",
-            r"(?P<int>\d+)",
-            rf"(?P<ident>(?:::)?{_IDENT}(?:::{_IDENT})*)",
-            rf"(?P<attr>&(?:{'|'.join(_ATTRS)})(?![A-Za-z_0-9]))",
-            r"(?P<op>!in\b|\?as\b|\?\$|\+\+|--|\+=|-=|==|!=|<=|>=|<<|>>|&&|\|\||[-+*/%&|^~!<>=?:;,(){}\[\]$])",
-        ]
-    )
+#: The token alternation, compiled by the first Lexer (:func:`_token_re`):
+#: a run that finds every script in the parse cache never lexes, and compiling
+#: it was a noticeable part of start-up.
+_TOKEN_SOURCE = "|".join(
+    [
+        r"(?P<nl>\n)",
+        r"(?P<ws>[ \t\r\f\v]+)",
+        r"(?P<comment>\#[^\n]*)",
+        r"(?P<directive>@[A-Za-z_][A-Za-z_\-]*)",
+        # Runs of plain characters in one step: a per-character alternation
+        # backtracks through every character (seconds and gigabytes for a
+        # megabyte-long literal).
+        r'(?P<string>"[^"\\\n]*(?:\\.[^"\\\n]*)*")',
+        r'(?P<badstring>"[^"\\\n]*(?:\\.[^"\\\n]*)*)',
+        # IPv6 address (needs at least two colons) optionally with a prefix
+        # length; Zeek's scanner also takes a "0x" before the first group.
+        rf"(?P<addr6>\[(?:0x)?(?:{_HEX4}:){{2,7}}(?:{_HEX4}|\d+\.\d+\.\d+\.\d+)\](?:[ \t]*/[ \t]*\d+)?)",
+        r"(?P<addr4>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:[ \t]*/[ \t]*\d+)?(?![\d.]))",
+        r"(?P<port>\d+/(?:tcp|udp|icmp|unknown)\b)",
+        r"(?P<interval>(?:\d+\.\d*|\d*\.\d+|\d+)(?:[eE][+-]?\d+)?[ \t]*"
+        r"(?:usec|msec|sec|min|hr|day)s?\b)",
+        r"(?P<hex>0[xX][0-9a-fA-F]+)",
+        r"(?P<double>(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)",
+        r"(?P<int>\d+)",
+        rf"(?P<ident>(?:::)?{_IDENT}(?:::{_IDENT})*)",
+        rf"(?P<attr>&(?:{'|'.join(_ATTRS)})(?![A-Za-z_0-9]))",
+        r"(?P<op>!in\b|\?as\b|\?\$|\+\+|--|\+=|-=|==|!=|<=|>=|<<|>>|&&|\|\||[-+*/%&|^~!<>=?:;,(){}\[\]$])",
+    ]
 )
+
+
+@functools.cache
+def _token_re() -> re.Pattern:
+    return re.compile(_TOKEN_SOURCE)
+
+
 _PATTERN_RE = re.compile(r"/([^/\\\n]*(?:\\.[^/\\\n]*)*)/([is]*)")
 #: A pattern running over lines (an error, see Lexer._unterminated_pattern).
 _PATTERN_ANY_LINES = re.compile(r"/(?:[^/\\]|\\.)*/[is]*", re.S)
@@ -223,6 +232,7 @@ class Lexer:
         self.when_pending = False
         self.when_depths: list[int] = []
         self.errors: list[LexError] = []
+        self._match_token = _token_re().match
 
     # ------------------------------------------------------------------ helpers
 
@@ -260,7 +270,7 @@ class Lexer:
         text = self.text
         n = len(text)
         while self.pos < n:
-            m = _TOKEN_RE.match(text, self.pos)
+            m = self._match_token(text, self.pos)
             start = self.pos
             if m is None:
                 ch = text[start]
