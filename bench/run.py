@@ -4,6 +4,7 @@ Usage::
 
     python bench/run.py            # full run (about 30 s on 2 idle cores)
     python bench/run.py --quick    # smaller sizes, fewer repetitions (smoke test)
+    python bench/run.py --json out.json   # the table, and its figures as JSON rows
 
 Benchmarks (programs in ``bench/programs/*.zs``, Python equivalents in
 ``bench/baselines.py``):
@@ -19,7 +20,9 @@ Benchmarks (programs in ``bench/programs/*.zs``, Python equivalents in
 5. ``startup``: wall time of the whole ``zscript run hello.zs`` process
    (default mode: ``base/init-default`` loaded) vs ``python -c pass`` (same
    interpreter); ``startup_bare`` the same with ``--bare`` (Zeek's ``-b``),
-   ``startup_check`` and ``startup_check_bare`` for ``zscript check``.
+   ``startup_check`` and ``startup_check_bare`` for ``zscript check``;
+   ``startup_cold`` is the first ``--bare`` start after an install, with
+   empty caches (parsed scripts, compiled code, bytecode), for information.
 
 How zscript is timed (benchmarks 1-4)
 --------------------------------------
@@ -91,6 +94,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import baselines as py
+from report import Report, add_json_argument
 
 from zscript.diagnostics import SourceFile
 from zscript.host import Host
@@ -361,8 +365,11 @@ def wall(cmd: list[str], expect: str | None, env: dict[str, str]) -> float:
     return dt
 
 
-#: The start-up benchmarks: key, label, zscript arguments before the script, output.
+#: The start-up benchmarks: key, label, zscript arguments before the script,
+#: output.  ``startup_cold`` is the first start after an install: no cache of
+#: parsed scripts, compiled code or bytecode yet (each run gets empty ones).
 STARTUPS = [
+    ("startup_cold", "start-up: first run --bare (no caches)", ["run", "--bare"], "hello, world\n"),
     ("startup", "start-up: zscript run hello", ["run"], "hello, world\n"),
     ("startup_bare", "start-up: zscript run --bare hello", ["run", "--bare"], "hello, world\n"),
     ("startup_check", "start-up: zscript check hello", ["check"], ""),
@@ -370,11 +377,19 @@ STARTUPS = [
 ]
 
 
+def cold_wall(cmd: list[str], expect: str | None, env: dict[str, str]) -> float:
+    """:func:`wall` with every cache empty, as right after an install."""
+    with tempfile.TemporaryDirectory(prefix="zscript-bench-cold-") as d:
+        cold = dict(env, PYTHONPYCACHEPREFIX=os.path.join(d, "pycache"), ZSCRIPT_CACHE_DIR=d)
+        return wall(cmd, expect, cold)
+
+
 def startup_bench(runs: int, key: str, label: str, args: list[str], expect: str) -> Bench:
     zcmd = [*zscript_command(), *args, str(PROGRAMS / "hello.zs")]
     pcmd = [sys.executable, "-c", "pass"]
     env = startup_env()
-    b = Bench(key, label, Side(lambda: wall(zcmd, expect, env)), Side(lambda: wall(pcmd, "", env)))
+    zwall = cold_wall if key == "startup_cold" else wall
+    b = Bench(key, label, Side(lambda: zwall(zcmd, expect, env)), Side(lambda: wall(pcmd, "", env)))
     # Warm-up; also fills the bytecode cache and the cache of parsed scripts.
     for _ in range(2):
         wall(zcmd, expect, env)
@@ -399,7 +414,7 @@ def fmt_time(t: float, seconds: bool) -> str:
     return f"{t * 1000:.2f} ms"
 
 
-def row(num: str, b: Bench) -> str:
+def row(num: str, b: Bench, report: Report) -> str:
     if b.error is not None:
         return f"{b.key:<18} {num:>2}  {b.label:<38} ERROR: {b.error}"
     zm = statistics.median(b.zs_times)
@@ -407,13 +422,18 @@ def row(num: str, b: Bench) -> str:
     ratio = zm / pm if pm > 0 else float("inf")
     min_ratio = min(b.zs_times) / min(b.py_times) if min(b.py_times) > 0 else float("inf")
     spread = (max(b.zs_times) - min(b.zs_times)) / zm if zm > 0 else 0.0
-    if b.key.startswith("startup"):
+    if b.key == "startup_cold":
+        target, ok = "(info)", True
+    elif b.key.startswith("startup"):
         target = f"<= {STARTUP_TARGET} s"
         ok = zm <= STARTUP_TARGET
     else:
         target = f"<= {RATIO_TARGET:g}x"
         ok = ratio <= RATIO_TARGET
     seconds = b.key.startswith("startup")
+    report.add(
+        b.key, zm, "s", ratio, baseline=pm, min_ratio=min_ratio, target=target, ok=ok, label=b.label
+    )
     return (
         f"{b.key:<18} {num:>2}  {b.label:<38} {fmt_time(zm, seconds):>10} {fmt_time(pm, seconds):>10}"
         f" {ratio:>7.2f}x {min_ratio:>7.2f}x {spread * 100:>6.1f}%  {target:<9} {'ok' if ok else 'OVER'}"
@@ -430,7 +450,9 @@ def main(argv: list[str] | None = None) -> int:
         "--startup-runs", type=int, help="processes started per side for the start-up benchmark"
     )
     ap.add_argument("--only", action="append", help="run only this benchmark key (repeatable)")
+    add_json_argument(ap)
     args = ap.parse_args(argv)
+    report = Report()
     s = QUICK if args.quick else FULL
     reps = args.reps or s.reps
     startup_runs = args.startup_runs or s.startup_runs
@@ -463,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
                 error=f"{type(exc).__name__}: {exc}",
             )
             failed = True
-        print(row(num, b), flush=True)
+        print(row(num, b, report), flush=True)
     for key, label, zargs, expect in STARTUPS:
         if args.only and key not in args.only:
             continue
@@ -472,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001
             b = Bench(key, label, Side(lambda: None), Side(lambda: None), error=str(exc))
             failed = True
-        print(row("5", b), flush=True)
+        print(row("5", b, report), flush=True)
     print()
     print(
         "ratio = median zscript / median python; min-r = fastest zscript / fastest python (less"
@@ -481,6 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     print("The start-up target is absolute (zscript seconds); its ratio is only informative.")
     if loads:
         print("program load (parse + check + compile, excluded from timings): " + ", ".join(loads))
+    report.write(args.json)
     return 1 if failed else 0
 
 

@@ -7,6 +7,7 @@ deliberately no timing assertion: speed is never a timed test.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -20,6 +21,7 @@ KEYS = [
     "record_fmt",
     "events_dispatch",
     "events_total",
+    "startup_cold",
     "startup",
     "startup_bare",
     "startup_check",
@@ -27,9 +29,10 @@ KEYS = [
 ]
 
 
-def test_bench_quick_runs():
+def test_bench_quick_runs(tmp_path):
+    out = tmp_path / "bench.json"
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--quick"],
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -43,6 +46,11 @@ def test_bench_quick_runs():
         row = found[0]
         assert "ERROR" not in row, row
         assert re.search(r"\s\d+\.\d+x\s", row), f"no ratio in: {row}"
+    # --json: the same figures, one row per benchmark.
+    rows = {r["name"]: r for r in json.loads(out.read_text())}
+    assert sorted(rows) == sorted(KEYS)
+    for r in rows.values():
+        assert r["value"] > 0 and r["ratio"] > 0 and r["unit"] == "s", r
 
 
 def test_cluster_bench_quick_runs():
