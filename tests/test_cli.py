@@ -85,6 +85,19 @@ def test_no_command_is_a_usage_error(tmp_path):
     assert "usage: zscript" in proc.stderr
 
 
+@pytest.mark.parametrize("args", [["run"], ["run", "standalone"], ["run", "--bare"]])
+def test_run_without_a_script_is_a_usage_error(tmp_path, args):
+    proc = run_cli(*args, cwd=tmp_path, env={"CLUSTER_NODE": ""})
+    assert proc.returncode == 2
+    assert "usage: zscript run" in proc.stderr
+    assert "no script to run" in proc.stderr
+
+
+def test_run_with_only_code_runs_it(tmp_path):
+    proc = run_cli("run", "-e", 'print "from -e";', cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (0, "from -e\n")
+
+
 # ------------------------------------------------------------------- check
 
 

@@ -139,6 +139,9 @@ def cmd_run(args) -> int:
 
     node, files = split_node(args.args)
     args.files = files
+    if not files and args.exec_code is None and node == "standalone":
+        # Nothing to run (a cluster node without scripts still is one).
+        args.parser.error("no script to run: give FILE... or -e CODE")
 
     virtual = args.virtual_time or os.environ.get("ZSCRIPT_VIRTUAL_TIME") == "1"
     options = {"layout": args.layout, "seed_file": args.load_seeds}
@@ -208,7 +211,7 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
     r = sub.add_parser(
         "run",
         help="run scripts as a node (standalone, or a cluster node name)",
-        usage="%(prog)s [options] [NODE] FILE...",
+        usage="%(prog)s [options] [NODE] FILE...\n       %(prog)s [options] [NODE] [FILE...] -e CODE\n       %(prog)s [options] NODE  (a cluster node: its layout's scripts only)",
         description="Run scripts.  NODE is 'standalone' or a node of the cluster layout; "
         "without it, $CLUSTER_NODE names the node (standalone if unset).",
     )
@@ -242,7 +245,7 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
         help="read the hash seed from FILE (Zeek's seed file format), as zeek -G",
     )
     _add_error_format(r)
-    r.set_defaults(func=cmd_run)
+    r.set_defaults(func=cmd_run, parser=r)
 
     c = sub.add_parser("check", help="parse and type-check scripts without running them")
     c.add_argument("files", nargs="+")
