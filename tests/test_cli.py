@@ -100,6 +100,47 @@ def test_run_with_only_code_runs_it(tmp_path):
 
 # ------------------------------------------------------------------- check
 
+ROLE_SCRIPT = """\
+@if ( Cluster::local_node_type() != Cluster::WORKER )
+global not_on_workers = 1;
+@endif
+
+event zeek_init()
+\t{
+\tprint not_on_workers;
+\t}
+"""
+
+
+def test_check_reports_a_role_where_the_script_breaks(tmp_path):
+    write(tmp_path, "roles.zs", ROLE_SCRIPT)
+    proc = run_cli("check", "roles.zs", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("as worker-1 (worker):\n"), proc.stderr
+    assert "unknown identifier 'not_on_workers'" in proc.stderr
+    assert "as manager" not in proc.stderr
+
+
+def test_check_as_one_node(tmp_path):
+    write(tmp_path, "roles.zs", ROLE_SCRIPT)
+    assert run_cli("check", "--node", "manager", "roles.zs", cwd=tmp_path).returncode == 0
+    proc = run_cli("check", "--node", "worker-2", "roles.zs", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "unknown identifier 'not_on_workers'" in proc.stderr
+    assert not proc.stderr.startswith("as "), "one node: no role headers"
+
+
+def test_check_uses_the_layout_given(tmp_path):
+    """A layout without workers: no worker role to break in."""
+    write(tmp_path, "roles.zs", ROLE_SCRIPT)
+    write(
+        tmp_path,
+        "layout.toml",
+        '[nodes.manager]\ntype = "manager"\n\n[nodes.logger-1]\ntype = "logger"\nport = 27761\n',
+    )
+    proc = run_cli("check", "--layout", "layout.toml", "roles.zs", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (0, "")
+
 
 def test_check_good_file(tmp_path):
     write(

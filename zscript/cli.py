@@ -75,6 +75,15 @@ def _print_diagnostics(diags) -> None:
 
 
 def _load(host, files: list[str], code: str | None) -> bool:
+    """Load ``files`` and ``code`` into ``host``, printing what it reports."""
+    ok, diags = _load_quietly(host, files, code)
+    _print_diagnostics(diags)
+    return ok
+
+
+def _load_quietly(host, files: list[str], code: str | None) -> tuple[bool, list]:
+    """(loaded without errors, the diagnostics to show) of loading ``files``
+    and ``code`` into ``host``."""
     from .diagnostics import SourceFile, ZScriptError
 
     for f in files:
@@ -86,7 +95,7 @@ def _load(host, files: list[str], code: str | None) -> bool:
             found = resolve_load(f, os.getcwd())
             if found is None:
                 sys.stderr.write(f"error: can't find {f}\n")
-                return False
+                return False, []
             f = str(found)
         host.load_file(f)
     if code:
@@ -94,10 +103,8 @@ def _load(host, files: list[str], code: str | None) -> bool:
     try:
         host.finish_loading()
     except ZScriptError as e:
-        _print_diagnostics(e.diagnostics)
-        return False
-    _print_diagnostics(host.warnings())
-    return True
+        return False, e.diagnostics
+    return True, host.warnings()
 
 
 def _names_script(arg: str) -> bool:
@@ -155,11 +162,59 @@ def cmd_run(args) -> int:
     return host.run()
 
 
+def _cluster_aware(files: list[str]) -> bool:
+    """Whether any of the scripts named on the command line can differ between
+    a cluster's roles: it mentions the cluster or has a conditional directive."""
+    for f in files:
+        try:
+            with open(f, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        if "Cluster::" in text or "@if" in text:
+            return True
+    return False
+
+
 def cmd_check(args) -> int:
+    """``zscript check``: as ``--node NAME`` would load the scripts, or, without
+    ``--node``, standalone and then (for scripts that mention the cluster or
+    have conditionals) as one node of each type of the layout, since ``@if``
+    and the cluster framework make each role load something else.  A role
+    whose result differs from standalone is reported under its name."""
+    from .cluster.layout import LayoutError, load_layout
+    from .diagnostics import render
     from .host import Host
 
-    host = Host(node="standalone", bare=args.bare)
-    return 0 if _load(host, args.files, None) else 1
+    options = {"layout": args.layout}
+    if args.node is not None:
+        return (
+            0
+            if _load(Host(node=args.node, bare=args.bare, options=options), args.files, None)
+            else 1
+        )
+    ok, diags = _load_quietly(Host(node="standalone", bare=args.bare), args.files, None)
+    _print_diagnostics(diags)
+    if not ok or (args.layout is None and not _cluster_aware(args.files)):
+        return 0 if ok else 1
+    try:
+        layout = load_layout(args.layout)
+    except LayoutError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return 1
+    seen = {render(d) for d in diags}
+    for node_type in ("manager", "logger", "proxy", "worker"):
+        nodes = layout.of_type(node_type)
+        if not nodes:
+            continue
+        host = Host(node=nodes[0].name, bare=args.bare, options=options)
+        role_ok, role_diags = _load_quietly(host, args.files, None)
+        new = [d for d in role_diags if render(d) not in seen]
+        if new or not role_ok:
+            sys.stderr.write(f"as {nodes[0].name} ({node_type}):\n")
+            _print_diagnostics(new)
+        ok = ok and role_ok
+    return 0 if ok else 1
 
 
 def cmd_repl(args) -> int:
@@ -249,6 +304,14 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="parse and type-check scripts without running them")
     c.add_argument("files", nargs="+")
+    c.add_argument(
+        "--node",
+        help="check as this node of the layout loads the scripts (default: standalone, then "
+        "one node of each type when the scripts mention the cluster or use @if)",
+    )
+    c.add_argument(
+        "--layout", help="cluster layout file (TOML; default: the built-in local layout)"
+    )
     _add_bare(c)
     _add_error_format(c)
     c.set_defaults(func=cmd_check)
