@@ -217,6 +217,18 @@ def cmd_check(args) -> int:
     return 0 if ok else 1
 
 
+def _add_test_arguments(p) -> None:
+    from .testing.runner import add_arguments
+
+    add_arguments(p)
+
+
+def cmd_test(args) -> int:
+    from .testing.runner import main
+
+    return main(args)
+
+
 def cmd_repl(args) -> int:
     if args.layout is not None and args.node is None:
         sys.stderr.write("error: --layout needs --node\n")
@@ -316,6 +328,14 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
     _add_error_format(c)
     c.set_defaults(func=cmd_check)
 
+    t = sub.add_parser(
+        "test",
+        help="run golden-file tests: each NAME.zs against its NAME.out (and .err, logs)",
+        description="Run golden-file tests of scripts (see the README's 'Testing your scripts').",
+    )
+    _add_test_arguments(t)
+    t.set_defaults(func=cmd_test)
+
     i = sub.add_parser("repl", help="interactive session: declarations persist, timers run")
     i.add_argument("files", nargs="*", help="scripts to load first")
     i.add_argument("--node", help="join a running cluster as this node")
@@ -353,6 +373,9 @@ _VALUE_OPTIONS = {
     "--run-dir",
     "--timeout",
 }
+#: Options taking a value that only one subcommand has (``-j`` is Zeek's
+#: supervisor flag elsewhere).
+_COMMAND_VALUE_OPTIONS = {"test": {"-k", "-j", "--junit"}}
 
 
 def _options_first(argv: list[str]) -> list[str]:
@@ -371,7 +394,7 @@ def _options_first(argv: list[str]) -> list[str]:
             break
         if a.startswith("-") and a != "-":
             opts.append(a)
-            if a in _VALUE_OPTIONS:
+            if a in _VALUE_OPTIONS or a in _COMMAND_VALUE_OPTIONS.get(argv[0], ()):
                 opts.append(next(it, ""))
         else:
             rest.append(a)

@@ -1,0 +1,126 @@
+"""``zscript test`` and the pytest plugin: golden-file tests for users' scripts."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "tests"
+
+
+def zscript(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "zscript", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_examples_pass(tmp_path):
+    proc = zscript("test", str(EXAMPLES), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[:2] == ["zscript test: 3 tests", "..."]
+    assert "3 passed" in proc.stdout
+
+
+def _copy_examples(tmp_path: Path) -> Path:
+    d = tmp_path / "zs"
+    shutil.copytree(EXAMPLES, d)
+    return d
+
+
+def test_a_changed_output_fails_with_a_diff_and_update_fixes_it(tmp_path):
+    d = _copy_examples(tmp_path)
+    script = d / "greeting.zs"
+    script.write_text(script.read_text().replace('greet("zeek")', 'greet("zscript")'))
+    proc = zscript("test", "-k", "greeting", str(d), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines()[1] == "F"
+    assert "___ greeting.zs ___" in proc.stdout
+    assert "-hello, zeek\n+hello, zscript\n" in proc.stdout
+    assert "1 failed" in proc.stdout
+
+    proc = zscript("test", "--update", "-k", "greeting", str(d), cwd=tmp_path)
+    assert proc.returncode == 0 and "1 updated" in proc.stdout, proc.stdout
+    assert (d / "greeting.out").read_text() == "hello, world\nhello, zscript\n"
+    assert zscript("test", str(d), cwd=tmp_path).returncode == 0
+
+
+def test_a_log_is_compared_and_junit_is_written(tmp_path):
+    d = _copy_examples(tmp_path)
+    expected = d / "connections.conn_summary.log"
+    expected.write_text(expected.read_text().replace("10.0.0.2\t1", "10.0.0.2\t2"))
+    report = tmp_path / "junit.xml"
+    proc = zscript("test", "-j", "2", "--junit", str(report), str(d), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "-10.0.0.2\t2\n+10.0.0.2\t1\n" in proc.stdout
+    suite = ET.parse(report).getroot()
+    assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
+    failed = [c.get("name") for c in suite if c.find("failure") is not None]
+    assert failed == ["connections.zs"]
+
+
+def test_an_expected_failure_that_passes_is_reported(tmp_path):
+    d = _copy_examples(tmp_path)
+    (d / "typo.zs").write_text((d / "typo.zs").read_text().replace("gret(", "fmt("))
+    proc = zscript("test", str(d / "typo.zs"), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "+0" in proc.stdout  # exit status 0, where a failure was expected
+
+
+def test_a_hanging_test_is_stopped(tmp_path):
+    (tmp_path / "hang.zs").write_text(
+        "# @timeout: 2\n# @wall-clock\nredef exit_only_after_terminate = T;\n"
+    )
+    proc = zscript("test", "--update", "hang.zs", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "stopped after 2 s" in proc.stdout
+
+
+def test_no_tests_is_a_usage_error(tmp_path):
+    proc = zscript("test", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "no tests found" in proc.stderr
+
+
+def test_the_pytest_plugin_collects_golden_tests_when_turned_on(tmp_path):
+    d = _copy_examples(tmp_path)
+    (d / "greeting.out").write_text("hello, world\n")
+    ini = tmp_path / "pytest.ini"
+    ini.write_text("[pytest]\nzscript_golden = zs\n")
+    run = [
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-c",
+        str(ini),
+        "--rootdir",
+        str(tmp_path),
+    ]
+    proc = subprocess.run(
+        [sys.executable, *run, str(d)], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 1, proc.stdout
+    assert "1 failed, 2 passed" in proc.stdout
+    assert "+hello, zeek" in proc.stdout
+    proc = subprocess.run(
+        [sys.executable, *run, "--zscript-update", str(d)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "3 passed" in proc.stdout, proc.stdout
+    # Off unless turned on: without the ini setting nothing is collected.
+    ini.write_text("[pytest]\n")
+    proc = subprocess.run(
+        [sys.executable, *run, str(d)], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert "no tests ran" in proc.stdout

@@ -1,0 +1,270 @@
+"""Golden-file tests of zscript scripts: run a script, compare what it printed.
+
+This is the machinery behind ``zscript test``, the pytest plugin
+(:mod:`.pytest_plugin`) and zscript's own ``tests/golden``: one
+implementation.  It plays the part btest plays for Zeek and its packages.
+
+A test is a script ``NAME.zs`` (or ``NAME.zeek``) with its expected output
+beside it:
+
+* ``NAME.out``: what the script prints (stdout); ``NAME.err``: what it
+  reports (stderr; a missing file means stderr must be empty);
+* ``NAME.LOG.log`` for each ``# @log: LOG.log`` line: the log file the run
+  writes.
+
+Found in a directory, a script is a test when its ``NAME.out`` exists; a
+script named explicitly always is one (``--update`` then writes its files).
+Names starting with ``_`` are helpers other tests load.
+
+Each test runs in a fresh process, ``python -m zscript run standalone``, in
+a temporary copy of its directory (what it writes stays out of the tree and
+messages show bare file names), in Zeek's bare mode with ``--virtual-time``
+unless its leading comment lines say otherwise:
+
+``# @expect-fail``      the command must exit with a non-zero status
+``# @check``            run ``zscript check`` instead of ``run``
+``# @wall-clock``       real time instead of ``--virtual-time``
+``# @load-first: F``    load file ``F`` (relative to the script) before it
+``# @node: NAME``       run as node NAME instead of ``standalone``
+``# @mode: M``          ``bare`` (default; ``zeek -b``) or ``default``
+``# @error-format: F``  diagnostics in format F (``zeek``: Zeek's one-line form)
+``# @env: NAME=VALUE``  set an environment variable for the run
+``# @log: FILE``        compare log FILE with ``NAME.FILE``
+``# @timeout: S``       seconds before the run is stopped (default 60)
+
+Canonifiers (on by default, like btest's): 10-digit epoch timestamps become
+``XXXXXXXXXX.XXXXXX``; the absolute path of the run's directory becomes
+``<dir>``; in compared logs, the ``#open``/``#close`` dates become
+``XXXX-XX-XX-XX-XX-XX``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "GoldenTest",
+    "Mismatch",
+    "Result",
+    "canonicalize",
+    "discover",
+    "run_test",
+]
+
+SUFFIXES = (".zs", ".zeek")
+DEFAULT_TIMEOUT = 60.0
+_DIRECTIVE = re.compile(r"#\s*@([\w-]+):?\s*(.*)")
+_TIMESTAMP = re.compile(r"\b\d{10}\.\d+")
+_LOG_DATE = re.compile(r"^(#(?:open|close)\s+)\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}", re.M)
+#: What a test's environment never inherits (it would change what runs).
+_CLEARED_ENV = (
+    "ZSCRIPTPATH",
+    "ZEEKPATH",
+    "CLUSTER_NODE",
+    "ZEEK_SEED_FILE",
+    "ZSCRIPT_ZEEK_ORDER",
+    "ZSCRIPT_ERROR_FORMAT",
+)
+
+
+def canonicalize(text: str, workdir: str | None = None) -> str:
+    """``text`` with what differs from run to run replaced (see the module docstring)."""
+    if workdir:
+        text = text.replace(workdir, "<dir>")
+    return _TIMESTAMP.sub("XXXXXXXXXX.XXXXXX", text)
+
+
+def _canonicalize_log(text: str, workdir: str | None) -> str:
+    return _LOG_DATE.sub(r"\1XXXX-XX-XX-XX-XX-XX", canonicalize(text, workdir))
+
+
+def read_directives(script: Path) -> dict[str, list[str]]:
+    """The ``# @name: value`` lines at the top of ``script``."""
+    out: dict[str, list[str]] = {}
+    for line in script.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.startswith("#"):
+            break
+        m = _DIRECTIVE.match(line)
+        if m:
+            out.setdefault(m.group(1), []).append(m.group(2).strip())
+    return out
+
+
+@dataclass
+class GoldenTest:
+    """One test script and where its expected files are."""
+
+    script: Path
+    #: How the test is named in reports (its path relative to where it was found).
+    name: str
+    directives: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def at(cls, script: Path, root: Path | None = None) -> GoldenTest:
+        script = Path(script).absolute()
+        try:
+            name = (
+                str(script.relative_to(Path(root).absolute())) if root is not None else script.name
+            )
+        except ValueError:
+            name = str(script)
+        return cls(script, name, read_directives(script))
+
+    def expected(self, what: str) -> Path:
+        """The expected file for ``what`` (``out``, ``err`` or a log file name)."""
+        return self.script.with_name(f"{self.script.stem}.{what}")
+
+    @property
+    def logs(self) -> list[str]:
+        return self.directives.get("log", [])
+
+    def command(self) -> list[str]:
+        """The command line of the run (without the interpreter)."""
+        d = self.directives
+        mode = d.get("mode", ["bare"])[0]
+        if mode not in ("bare", "default"):
+            raise ValueError(f"{self.name}: unknown @mode {mode!r} (bare or default)")
+        cmd = ["-m", "zscript"]
+        if "check" in d:
+            cmd.append("check")
+        else:
+            cmd += ["run", d.get("node", ["standalone"])[0]]
+            if "wall-clock" not in d:
+                cmd.append("--virtual-time")
+        if mode == "bare":
+            cmd.append("--bare")
+        if "error-format" in d:
+            cmd += ["--error-format", d["error-format"][0]]
+        return [*cmd, *d.get("load-first", []), self.script.name]
+
+    def environment(self) -> dict[str, str]:
+        # As Zeek's btest setup: run-time errors while initializing are not fatal.
+        env = dict(os.environ, TZ="UTC", LC_ALL="C", ZEEK_ALLOW_INIT_ERRORS="1")
+        for var in _CLEARED_ENV:
+            env.pop(var, None)
+        for item in self.directives.get("env", []):
+            key, _, value = item.partition("=")
+            env[key] = value
+        return env
+
+    @property
+    def timeout(self) -> float:
+        return float(self.directives.get("timeout", [DEFAULT_TIMEOUT])[0])
+
+
+@dataclass
+class Mismatch:
+    """One expected file that differs from what the run produced."""
+
+    what: str
+    expected: str | None
+    actual: str
+
+    def diff(self) -> str:
+        if self.expected is None:
+            return f"{self.what}: no expected file (run with --update and review it)\n"
+        lines = difflib.unified_diff(
+            self.expected.splitlines(keepends=True),
+            self.actual.splitlines(keepends=True),
+            f"expected {self.what}",
+            f"actual {self.what}",
+        )
+        return "".join(ln if ln.endswith("\n") else ln + "\n" for ln in lines)
+
+
+@dataclass
+class Result:
+    """What one run of a test produced (canonicalized)."""
+
+    test: GoldenTest
+    status: int | None  # None: stopped after its timeout
+    stdout: str
+    stderr: str
+    logs: dict[str, str] = field(default_factory=dict)
+
+    def actual(self) -> dict[str, str]:
+        return {"out": self.stdout, "err": self.stderr, **self.logs}
+
+    def mismatches(self) -> list[Mismatch]:
+        """What differs from the expected files (empty: the test passed)."""
+        found: list[Mismatch] = []
+        if self.status is None:
+            found.append(Mismatch("status", "finished", f"stopped after {self.test.timeout:g} s"))
+        elif (self.status != 0) != ("expect-fail" in self.test.directives):
+            want = "a failure" if "expect-fail" in self.test.directives else "0"
+            found.append(Mismatch("exit status", f"{want}\n", f"{self.status}\n"))
+        for what, text in self.actual().items():
+            path = self.test.expected(what)
+            if path.exists():
+                expected = path.read_text(encoding="utf-8")
+            elif what == "err":
+                expected = ""  # no .err file: stderr must be empty
+            else:
+                expected = None
+            if text != expected:
+                found.append(Mismatch(what, expected, text))
+        return found
+
+    def update(self) -> None:
+        """Make the run's output the expected files (an empty stderr has none)."""
+        for what, text in self.actual().items():
+            path = self.test.expected(what)
+            if what == "err" and not text:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(text, encoding="utf-8")
+
+
+def run_test(test: GoldenTest, workdir: Path | None = None) -> Result:
+    """Run ``test`` in a copy of its directory made below ``workdir`` (a
+    temporary directory, removed afterwards, when None)."""
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="zscript-test-") as d:
+            return run_test(test, Path(d))
+    cwd = Path(workdir) / test.script.parent.name
+    shutil.copytree(test.script.parent, cwd, ignore=shutil.ignore_patterns("*.out", "*.err"))
+    where = str(cwd.resolve())
+    try:
+        proc = subprocess.run(
+            [sys.executable, *test.command()],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=test.timeout,
+            env=test.environment(),
+        )
+        status, out, err = proc.returncode, proc.stdout, proc.stderr
+    except subprocess.TimeoutExpired as e:
+        status = None
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else e.stdout or ""
+        err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
+    logs = {}
+    for name in test.logs:
+        path = cwd / name
+        text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+        logs[name] = _canonicalize_log(text, where)
+    return Result(test, status, canonicalize(out, where), canonicalize(err, where), logs)
+
+
+def discover(paths: list[str | Path]) -> list[GoldenTest]:
+    """The tests at ``paths``: named scripts, and below directories every
+    script with a ``NAME.out`` (helpers starting with ``_`` left out)."""
+    tests: list[GoldenTest] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for script in sorted(q for s in SUFFIXES for q in p.rglob(f"*{s}")):
+                if not script.name.startswith("_") and script.with_suffix(".out").exists():
+                    tests.append(GoldenTest.at(script, p))
+        elif p.is_file():
+            tests.append(GoldenTest.at(p, p.parent))
+        else:
+            raise FileNotFoundError(f"no test script or directory {p}")
+    return tests
