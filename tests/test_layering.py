@@ -104,6 +104,8 @@ THIRD_PARTY: dict[str, set[str] | None] = {
     "websockets": {"cluster"},
     "prometheus_client": {"telemetry"},
     "siphashc": {"runtime"},
+    # Only the pytest plugin, which only pytest imports.
+    "pytest": {"testing"},
 }
 
 
