@@ -12,6 +12,11 @@ against what the modules really register; a new bif goes into it too.
 
 #: Module (below this package) -> the names of the bifs it registers.
 INDEX: dict[str, tuple[str, ...]] = {
+    "anon": (
+        "anonymize_addr",
+        "preserve_prefix",
+        "preserve_subnet",
+    ),
     "containers": (
         "clear_table",
         "order",
