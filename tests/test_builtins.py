@@ -593,7 +593,10 @@ def test_the_bif_index_names_what_each_module_registers():
         if names:
             registered[info.name] = names
     index = {m: sorted(names) for m, names in builtins.INDEX.items()}
-    assert index == registered
+    assert index == registered, (
+        "zscript/runtime/builtins/__init__.py INDEX is out of date; it should read:\n"
+        + "\n".join(f"    {m!r}: {tuple(names)!r}," for m, names in sorted(registered.items()))
+    )
 
 
 def test_a_bif_module_is_imported_when_a_script_first_names_one_of_its_bifs():
