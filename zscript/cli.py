@@ -218,7 +218,7 @@ def cmd_check(args) -> int:
 
 
 def _add_test_arguments(p) -> None:
-    from .testing.runner import add_arguments
+    from .testing import add_arguments
 
     add_arguments(p)
 

@@ -19,17 +19,7 @@ from xml.etree import ElementTree as ET
 
 from .golden import GoldenTest, Result, discover, run_test
 
-__all__ = ["add_arguments", "main"]
-
-
-def add_arguments(p) -> None:
-    p.add_argument(
-        "paths", nargs="*", default=["."], help="test scripts or directories (default: .)"
-    )
-    p.add_argument("--update", action="store_true", help="write the expected files from this run")
-    p.add_argument("-k", dest="keyword", help="only the tests whose name contains this text")
-    p.add_argument("-j", dest="jobs", type=int, default=1, help="tests run at once (default 1)")
-    p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+__all__ = ["main"]
 
 
 def _junit(results: list[tuple[Result, list, float]], path: str) -> None:
