@@ -26,7 +26,7 @@ L4      broker                                           L0, runtime, engine, cl
                                                          checks: Broker builds on it)
 L5      loader                                           L0-L4
 L5      host                                             L0-L4, loader
-L6      cli, __main__, repl, testing, the facade         everything
+L6      cli, __main__, repl, testing, fmt, the facade    everything
 ======  ===============================================  ==========================
 
 The facade (``zscript/__init__.py``) may import anything; because it sits at
@@ -54,7 +54,7 @@ PKG = ROOT / "zscript"
 
 L0 = {"diagnostics", "resources", "types", "numfmt", "version", "asciifmt"}
 L4 = {"cluster", "storage", "logs", "telemetry", "input", "config"}
-L6 = {"cli", "__main__", "repl", "testing", "__init__"}
+L6 = {"cli", "__main__", "repl", "testing", "fmt", "__init__"}
 
 #: unit -> level number (for messages and the "upward" wording).
 LEVEL: dict[str, int] = {
@@ -106,6 +106,7 @@ THIRD_PARTY: dict[str, set[str] | None] = {
     "siphashc": {"runtime"},
     # Only the pytest plugin, which only pytest imports.
     "pytest": {"testing"},
+    "zeekscript": {"fmt"},
 }
 
 

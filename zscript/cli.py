@@ -229,6 +229,12 @@ def cmd_test(args) -> int:
     return main(args)
 
 
+def cmd_fmt(args) -> int:
+    from .fmt import main
+
+    return main(args)
+
+
 def cmd_repl(args) -> int:
     if args.layout is not None and args.node is None:
         sys.stderr.write("error: --layout needs --node\n")
@@ -335,6 +341,16 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
     )
     _add_test_arguments(t)
     t.set_defaults(func=cmd_test)
+
+    f = sub.add_parser(
+        "fmt",
+        help="format scripts in Zeek's style (zeekscript, an optional extra)",
+        description="Format scripts in place with zeekscript, Zeek's formatter.",
+    )
+    f.add_argument("files", nargs="+", help="scripts to format ('-': stdin to stdout)")
+    f.add_argument("--check", action="store_true", help="change nothing; fail if a file would")
+    f.add_argument("--diff", action="store_true", help="change nothing; print what would change")
+    f.set_defaults(func=cmd_fmt)
 
     i = sub.add_parser("repl", help="interactive session: declarations persist, timers run")
     i.add_argument("files", nargs="*", help="scripts to load first")
