@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -24,8 +25,8 @@ def zscript(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_the_examples_pass(tmp_path):
     proc = zscript("test", str(EXAMPLES), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.splitlines()[:2] == ["zscript test: 3 tests", "..."]
-    assert "3 passed" in proc.stdout
+    assert proc.stdout.splitlines()[:2] == ["zscript test: 4 tests", "...."]
+    assert "4 passed" in proc.stdout
 
 
 def _copy_examples(tmp_path: Path) -> Path:
@@ -48,7 +49,7 @@ def test_a_changed_output_fails_with_a_diff_and_update_fixes_it(tmp_path):
     proc = zscript("test", "--update", "-k", "greeting", str(d), cwd=tmp_path)
     assert proc.returncode == 0 and "1 updated" in proc.stdout, proc.stdout
     assert (d / "greeting.out").read_text() == "hello, world\nhello, zscript\n"
-    assert zscript("test", str(d), cwd=tmp_path).returncode == 0
+    assert zscript("test", "-k", "greeting", str(d), cwd=tmp_path).returncode == 0
 
 
 def test_a_log_is_compared_and_junit_is_written(tmp_path):
@@ -60,7 +61,7 @@ def test_a_log_is_compared_and_junit_is_written(tmp_path):
     assert proc.returncode == 1
     assert "-10.0.0.2\t2\n+10.0.0.2\t1\n" in proc.stdout
     suite = ET.parse(report).getroot()
-    assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
+    assert (suite.get("tests"), suite.get("failures")) == ("4", "1")
     failed = [c.get("name") for c in suite if c.find("failure") is not None]
     assert failed == ["connections.zs"]
 
@@ -108,7 +109,7 @@ def test_the_pytest_plugin_collects_golden_tests_when_turned_on(tmp_path):
         [sys.executable, *run, str(d)], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 1, proc.stdout
-    assert "1 failed, 2 passed" in proc.stdout
+    assert "1 failed, 3 passed" in proc.stdout
     assert "+hello, zeek" in proc.stdout
     proc = subprocess.run(
         [sys.executable, *run, "--zscript-update", str(d)],
@@ -117,10 +118,32 @@ def test_the_pytest_plugin_collects_golden_tests_when_turned_on(tmp_path):
         text=True,
         timeout=120,
     )
-    assert "3 passed" in proc.stdout, proc.stdout
+    assert "4 passed" in proc.stdout, proc.stdout
     # Off unless turned on: without the ini setting nothing is collected.
     ini.write_text("[pytest]\n")
     proc = subprocess.run(
         [sys.executable, *run, str(d)], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert "no tests ran" in proc.stdout
+
+
+def test_a_cluster_test_compares_each_node_and_a_hanging_cluster_is_torn_down(tmp_path):
+    d = _copy_examples(tmp_path)
+    out = d / "roles.worker-2.out"
+    out.write_text(out.read_text().replace("WORKER", "PROXY"))
+    proc = zscript("test", str(d / "roles.zs"), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert (
+        "-worker-2 starts as Cluster::PROXY\n+worker-2 starts as Cluster::WORKER\n" in proc.stdout
+    )
+
+    # A manager that never ends the cluster: stopped at the timeout, every node gone.
+    hang = d / "hang.zs"
+    hang.write_text("# @cluster\n# @timeout: 8\nevent zeek_init() { print Cluster::node; }\n")
+    (d / "hang.manager.out").write_text("manager\n")
+    started = time.time()
+    proc = zscript("test", str(hang), cwd=tmp_path)
+    assert proc.returncode == 1 and "stopped after 8 s" in proc.stdout, proc.stdout
+    assert time.time() - started < 60
+    leftover = subprocess.run(["pgrep", "-f", "hang.zs"], capture_output=True, text=True)
+    assert leftover.stdout == "", "a node outlived its test"

@@ -31,6 +31,15 @@ unless its leading comment lines say otherwise:
 ``# @env: NAME=VALUE``  set an environment variable for the run
 ``# @log: FILE``        compare log FILE with ``NAME.FILE``
 ``# @timeout: S``       seconds before the run is stopped (default 60)
+``# @cluster``          run on a local cluster (the built-in layout) instead
+``# @layout: FILE``     ... on the layout in FILE (TOML, beside the test)
+
+**Cluster tests** run ``zscript cluster start --foreground`` on the layout,
+with every port replaced by one free at run time (so tests can run in
+parallel), until the cluster ends (the manager calls ``terminate()``); each
+node's stdout is compared with ``NAME.NODE.out`` and its stderr with
+``NAME.NODE.err`` (absent: must be empty).  A cluster still running after
+the timeout is stopped (``zscript cluster stop``) and the test fails.
 
 Canonifiers (on by default, like btest's): 10-digit epoch timestamps become
 ``XXXXXXXXXX.XXXXXX``; the absolute path of the run's directory becomes
@@ -44,6 +53,7 @@ import difflib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +62,7 @@ from pathlib import Path
 
 __all__ = [
     "GoldenTest",
+    "has_expected_output",
     "Mismatch",
     "Result",
     "canonicalize",
@@ -129,6 +140,13 @@ class GoldenTest:
     def command(self) -> list[str]:
         """The command line of the run (without the interpreter)."""
         d = self.directives
+        if self.cluster:
+            return [
+                *("-m", "zscript", "cluster", "start", "--foreground"),
+                *("--run-dir", CLUSTER_RUN_DIR, "--layout", CLUSTER_LAYOUT),
+                *d.get("load-first", []),
+                self.script.name,
+            ]
         mode = d.get("mode", ["bare"])[0]
         if mode not in ("bare", "default"):
             raise ValueError(f"{self.name}: unknown @mode {mode!r} (bare or default)")
@@ -154,6 +172,10 @@ class GoldenTest:
             key, _, value = item.partition("=")
             env[key] = value
         return env
+
+    @property
+    def cluster(self) -> bool:
+        return "cluster" in self.directives or "layout" in self.directives
 
     @property
     def timeout(self) -> float:
@@ -189,8 +211,12 @@ class Result:
     stdout: str
     stderr: str
     logs: dict[str, str] = field(default_factory=dict)
+    #: A cluster test: ``logs`` holds each node's ``NODE.out``/``NODE.err`` too.
+    cluster: bool = False
 
     def actual(self) -> dict[str, str]:
+        if self.cluster:
+            return dict(self.logs)
         return {"out": self.stdout, "err": self.stderr, **self.logs}
 
     def mismatches(self) -> list[Mismatch]:
@@ -205,7 +231,7 @@ class Result:
             path = self.test.expected(what)
             if path.exists():
                 expected = path.read_text(encoding="utf-8")
-            elif what == "err":
+            elif what == "err" or what.endswith(".err"):
                 expected = ""  # no .err file: stderr must be empty
             else:
                 expected = None
@@ -217,10 +243,57 @@ class Result:
         """Make the run's output the expected files (an empty stderr has none)."""
         for what, text in self.actual().items():
             path = self.test.expected(what)
-            if what == "err" and not text:
+            if (what == "err" or what.endswith(".err")) and not text:
                 path.unlink(missing_ok=True)
             else:
                 path.write_text(text, encoding="utf-8")
+
+
+#: Where a cluster test's run directory and layout are, in its working directory.
+CLUSTER_RUN_DIR = "zscript-cluster"
+CLUSTER_LAYOUT = "zscript-test-layout.toml"
+
+
+def _free_ports(n: int) -> list[int]:
+    socks, ports = [], []
+    try:
+        while len(ports) < n:
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
+def _write_cluster_layout(test: GoldenTest, cwd: Path) -> None:
+    """The test's layout with every port chosen free now."""
+    from ..cluster.layout import default_layout, load_layout
+
+    given = test.directives.get("layout")
+    layout = load_layout(cwd / given[0]) if given else default_layout()
+    nodes = list(layout.nodes.values())
+    ports = iter(_free_ports(2 + 2 * len(nodes)))
+    layout.xpub_port, layout.xsub_port = next(ports), next(ports)
+    for node in nodes:
+        node.metrics_port = next(ports) if node.metrics_port is not None else None
+        node.port = next(ports) if node.port is not None else None
+    (cwd / CLUSTER_LAYOUT).write_text(layout.toml(), encoding="utf-8")
+
+
+def _node_outputs(run_dir: Path, where: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if not run_dir.is_dir():
+        return out
+    for node_dir in sorted(p for p in run_dir.iterdir() if p.is_dir()):
+        for stream, suffix in (("stdout", "out"), ("stderr", "err")):
+            path = node_dir / stream
+            if path.exists():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                out[f"{node_dir.name}.{suffix}"] = canonicalize(text, where)
+    return out
 
 
 def run_test(test: GoldenTest, workdir: Path | None = None) -> Result:
@@ -232,6 +305,8 @@ def run_test(test: GoldenTest, workdir: Path | None = None) -> Result:
     cwd = Path(workdir) / test.script.parent.name
     shutil.copytree(test.script.parent, cwd, ignore=shutil.ignore_patterns("*.out", "*.err"))
     where = str(cwd.resolve())
+    if test.cluster:
+        _write_cluster_layout(test, cwd)
     try:
         proc = subprocess.run(
             [sys.executable, *test.command()],
@@ -246,22 +321,48 @@ def run_test(test: GoldenTest, workdir: Path | None = None) -> Result:
         status = None
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else e.stdout or ""
         err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
+    finally:
+        if test.cluster:  # whatever happened, no node outlives the test
+            subprocess.run(
+                [sys.executable, "-m", "zscript", "cluster", "stop", "--run-dir", CLUSTER_RUN_DIR],
+                cwd=cwd,
+                capture_output=True,
+                timeout=60,
+                env=test.environment(),
+            )
+    if test.cluster:
+        # The supervisor's own output interleaves the nodes': each node's
+        # streams are compared instead, as the node wrote them.
+        nodes = _node_outputs(cwd / CLUSTER_RUN_DIR, where)
+        return Result(test, status, "", "", {**nodes, **_logs(test, cwd, where)}, cluster=True)
+    return Result(
+        test, status, canonicalize(out, where), canonicalize(err, where), _logs(test, cwd, where)
+    )
+
+
+def _logs(test: GoldenTest, cwd: Path, where: str) -> dict[str, str]:
     logs = {}
     for name in test.logs:
         path = cwd / name
         text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
         logs[name] = _canonicalize_log(text, where)
-    return Result(test, status, canonicalize(out, where), canonicalize(err, where), logs)
+    return logs
+
+
+def has_expected_output(script: Path) -> bool:
+    """``NAME.out``, or a cluster test's ``NAME.NODE.out``."""
+    return script.with_suffix(".out").exists() or any(script.parent.glob(f"{script.stem}.*.out"))
 
 
 def discover(paths: list[str | Path]) -> list[GoldenTest]:
     """The tests at ``paths``: named scripts, and below directories every
-    script with a ``NAME.out`` (helpers starting with ``_`` left out)."""
+    script with a ``NAME.out`` or ``NAME.NODE.out`` (helpers starting with
+    ``_`` left out)."""
     tests: list[GoldenTest] = []
     for p in map(Path, paths):
         if p.is_dir():
             for script in sorted(q for s in SUFFIXES for q in p.rglob(f"*{s}")):
-                if not script.name.startswith("_") and script.with_suffix(".out").exists():
+                if not script.name.startswith("_") and has_expected_output(script):
                     tests.append(GoldenTest.at(script, p))
         elif p.is_file():
             tests.append(GoldenTest.at(p, p.parent))

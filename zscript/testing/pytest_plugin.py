@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .golden import SUFFIXES, GoldenTest, run_test
+from .golden import SUFFIXES, GoldenTest, has_expected_output, run_test
 
 __all__ = ["GoldenItem"]
 
@@ -47,7 +47,7 @@ def _roots(config) -> list[Path]:
 def pytest_collect_file(file_path: Path, parent):
     if file_path.suffix not in SUFFIXES or file_path.name.startswith("_"):
         return None
-    if not file_path.with_suffix(".out").exists():
+    if not has_expected_output(file_path):
         return None
     path = file_path.resolve()
     for root in _roots(parent.config):

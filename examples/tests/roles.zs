@@ -1,0 +1,35 @@
+# @cluster
+# A cluster test: it runs on the built-in layout (manager, logger, proxy, two
+# workers), and each node's output is compared with roles.NODE.out.  The
+# manager ends the cluster once every node said hello.
+
+module Roles;
+
+export {
+	global hello: event(node: string);
+}
+
+event zeek_init()
+	{
+	print fmt("%s starts as %s", Cluster::node, Cluster::local_node_type());
+	}
+
+@if ( Cluster::local_node_type() == Cluster::MANAGER )
+global greeted: set[string];
+
+event Roles::hello(node: string)
+	{
+	add greeted[node];
+	if ( |greeted| + 1 == |Cluster::nodes| )
+		{
+		print fmt("all %d other nodes said hello", |greeted|);
+		terminate();
+		}
+	}
+@else
+event Cluster::node_up(name: string, id: string)
+	{
+	if ( name == "manager" )
+		Cluster::publish(Cluster::manager_topic, Roles::hello, Cluster::node);
+	}
+@endif
