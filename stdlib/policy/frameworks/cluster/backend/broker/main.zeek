@@ -79,3 +79,27 @@ event Broker::peer_lost(endpoint: Broker::EndpointInfo, msg: string) &priority=1
 	if ( nn$name != "" )
 		event Cluster::node_down(nn$name, endpoint$id);
 	}
+
+module Broker;
+
+export {
+	## Sent by the manager to each new peer: the ``&backend`` tables whose
+	## masters it holds (their clones follow it).
+	global announce_masters: event(masters: set[string]);
+}
+
+# Before Cluster::hello (priority 10), so a peer knows the masters when the
+# manager is up for it.
+event Broker::peer_added(endpoint: Broker::EndpointInfo, msg: string) &priority=11
+	{
+	if ( Cluster::node == "" || Cluster::local_node_type() != Cluster::MANAGER )
+		return;
+
+	local masters: set[string];
+
+	for ( name, id in global_ids() )
+		if ( id$broker_backend )
+			add masters[name];
+
+	Broker::publish(Cluster::nodeid_topic(endpoint$id), Broker::announce_masters, masters);
+	}
