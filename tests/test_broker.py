@@ -316,3 +316,66 @@ def test_broker_store_table_persists_in_sqlite(tmp_path):
     assert (tmp_path / "persisted.sqlite").exists()
     r = _run_script(tmp_path, second)
     assert r.stdout.splitlines() == ["{", "[b] = 2", "}"], r.stderr
+
+
+# ------------------------------------------------- Broker as cluster backend
+
+CLUSTER_NODE_SCRIPT = """
+@load frameworks/cluster/backend/broker
+redef exit_only_after_terminate = T;
+global counts: table[string] of count &backend=Broker::MEMORY;
+global ping: event(from: string);
+global stop: event();
+global pings = 0;
+event stop() { print Cluster::node, "sees", |counts|, "entries"; terminate(); }
+event done() {
+  print "manager sees", |counts|, "entries and", pings, "pings";
+  Cluster::publish(Cluster::worker_topic, stop);
+  terminate();
+}
+event ping(from: string) { if ( ++pings == 2 ) schedule 2sec { done() }; }
+event Cluster::node_up(name: string, id: string) {
+  if ( Cluster::local_node_type() == Cluster::WORKER && name == "manager" ) {
+    counts[Cluster::node] = 1;
+    Cluster::publish(Cluster::manager_topic, ping, Cluster::node);
+  }
+}
+"""
+
+
+def test_cluster_over_broker_peerings(tmp_path):
+    """A cluster-layout.zeek with Broker as the backend: workers peer with the
+    manager, node_up comes from the greeting, Cluster::publish reaches the
+    manager, and &backend tables replicate through the manager's master."""
+    ports = free_ports(3)
+    names = ("manager", "worker-1", "worker-2")
+    rows = [
+        f'["{name}"] = [$node_type=Cluster::{"MANAGER" if name == "manager" else "WORKER"},'
+        f" $ip=127.0.0.1, $p={p}/tcp]"
+        for name, p in zip(names, ports, strict=True)
+    ]
+    (tmp_path / "cluster-layout.zeek").write_text(
+        "redef Cluster::nodes = {\n" + ",\n".join(rows) + "\n};\n"
+    )
+    script = tmp_path / "node.zs"
+    script.write_text(CLUSTER_NODE_SCRIPT)
+    procs = {}
+    try:
+        for name in names:
+            procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
+                cwd=tmp_path,
+                env=dict(os.environ, CLUSTER_NODE=name),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        results = {name: p.communicate(timeout=TIMEOUT) for name, p in procs.items()}
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert results["manager"][0] == "manager sees, 2, entries and, 2, pings\n", results
+    for worker in ("worker-1", "worker-2"):
+        assert results[worker][0] == f"{worker}, sees, 2, entries\n", results

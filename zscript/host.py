@@ -362,16 +362,18 @@ class Host(ScriptLoading):
         storage = self.subsystems.get("storage")
 
         def endpoint_up(ep) -> None:
-            if cluster is not None and cluster.enabled:
-                return  # a cluster node logs and replicates over the cluster
             if broker.is_cluster_backend:
                 logs.set_remote_sink(_BrokerLogSink(broker))
+            if cluster is not None and cluster.enabled:
+                return  # a cluster node replicates over the cluster's transport
             if storage is not None:
                 from .broker.stores import BrokerStoreTransport
 
                 storage.set_transport(BrokerStoreTransport(broker, ep))
 
         broker.on_endpoint.append(endpoint_up)
+        if cluster is not None:
+            cluster.backend_factories["Cluster::CLUSTER_BACKEND_BROKER"] = broker.cluster_backend
         broker.accept_log = lambda payload: logs.accept_remote(LogBatch.decode(payload))
         broker.flush_logs = logs.flush_all
         if storage is not None:

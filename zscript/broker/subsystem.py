@@ -97,6 +97,8 @@ class BrokerSubsystem:
         self.on_endpoint: list = []
         #: Set by the composition root: ``fn(payload)`` writes a received log batch.
         self.accept_log = None
+        #: Set by Broker as the cluster backend (:mod:`.cluster_backend`).
+        self.cluster_messages = None
         #: Set by the store transport (:mod:`.stores`): ``fn(topic, payload)``.
         self.store_messages = None
         #: Set by the composition root: ``fn()`` hands on buffered log writes.
@@ -140,6 +142,13 @@ class BrokerSubsystem:
         prefix = self.host.global_value("Broker::default_log_topic_prefix", "zeek/logs/")
         self.ep().publish(wire.LOG, f"{prefix}{path}", payload)
         return True
+
+    def cluster_backend(self, node_id: str):
+        """A new cluster backend on this process's endpoint (``Cluster::init``
+        with Broker as the backend)."""
+        from .cluster_backend import BrokerClusterBackend
+
+        return BrokerClusterBackend(node_id, self.host.reporter.warning, self.ep(), self)
 
     def _count_as_source(self) -> None:
         """Keep the process running from now on (once)."""
@@ -204,6 +213,8 @@ class BrokerSubsystem:
 
         if kind == wire.EVENT:
             self._event(payload)
+        elif kind == wire.CLUSTER and self.cluster_messages is not None:
+            self.cluster_messages(topic, payload)
         elif kind == wire.STORE and self.store_messages is not None:
             self.store_messages(topic, payload)
         elif kind == wire.ID:

@@ -17,6 +17,8 @@ A frame is ``[length: u32 big-endian][kind: 1 byte][body]`` where
                remote batch format)
 ``STORE``      same layout: a message of a replicated store (the storage
                package's replication protocol)
+``CLUSTER``    same layout, the payload ``[format length: u8][format][message]``:
+               a message of Broker as the cluster backend (``Cluster::publish``)
 =============  ==============================================================
 """
 
@@ -34,8 +36,9 @@ EVENT = 0x45
 ID = 0x49
 LOG = 0x4C
 STORE = 0x54
+CLUSTER = 0x43
 #: Kinds that carry a topic and a payload.
-MESSAGES = frozenset((EVENT, ID, LOG, STORE))
+MESSAGES = frozenset((EVENT, ID, LOG, STORE, CLUSTER))
 
 #: The largest frame accepted (a longer one is a framing error).
 MAX_FRAME = 64 << 20
@@ -96,6 +99,17 @@ def split_topic(body: bytes) -> tuple[str, bytes]:
     if len(body) < end:
         raise FrameError("message shorter than its topic")
     return text(body[_TOPIC.size : end]), body[end:]
+
+
+def with_format(fmt: bytes, payload: bytes) -> bytes:
+    return bytes((len(fmt),)) + fmt + payload
+
+
+def split_format(body: bytes) -> tuple[bytes, bytes]:
+    if not body or len(body) < 1 + body[0]:
+        raise FrameError("message without a format")
+    n = body[0]
+    return body[1 : 1 + n], body[1 + n :]
 
 
 async def read_frame(reader) -> tuple[int, bytes]:

@@ -80,6 +80,9 @@ class ClusterSubsystem:
         self.format_handlers: dict[bytes, Callable[[bytes, bytes], None]] = {}
         #: Told ``(topic, subscribed)`` about other processes' (un)subscriptions.
         self.topic_listeners: list[Callable[[str, bool], None]] = []
+        #: Other cluster backends by ``Cluster::backend`` enumerator name:
+        #: ``fn(node_id) -> ClusterBackend`` (the composition root adds Broker's).
+        self.backend_factories: dict[str, Callable[[str], ClusterBackend]] = {}
         #: Called once the backend is connected (:meth:`init_backend`).
         self.on_backend_up: list[Callable[[], None]] = []
         #: CURVE keys of the ZeroMQ transport (read when the process starts).
@@ -278,10 +281,11 @@ class ClusterSubsystem:
         if self.backend is not None:
             return True
         host = self.host
-        if str(host.global_value("Cluster::backend", "")) != "Cluster::CLUSTER_BACKEND_ZEROMQ":
+        selected = str(host.global_value("Cluster::backend", ""))
+        other = self.backend_factories.get(selected)
+        if selected != "Cluster::CLUSTER_BACKEND_ZEROMQ" and other is None:
             host.reporter.error("Cluster::init: no cluster backend selected")
             return False
-        from .serializers import SerializationError, UnknownEventError
         from .zeromq import ZeroMQBackend, ZeroMQOptions
 
         fmt = _SERIALIZERS.get(
@@ -291,6 +295,8 @@ class ClusterSubsystem:
         self.fmt = fmt.encode()
         self.node_id = node_id
         self.onloop_hwm = int(self._option("onloop_queue_hwm", 10000))
+        if other is not None:
+            return self._start_backend(other(node_id), log_sockets=False)
         opts = ZeroMQOptions(
             connect_xpub_endpoint=self._option("connect_xpub_endpoint", "tcp://127.0.0.1:5556"),
             connect_xsub_endpoint=self._option("connect_xsub_endpoint", "tcp://127.0.0.1:5555"),
@@ -305,6 +311,14 @@ class ClusterSubsystem:
         )
         backend = ZeroMQBackend(node_id, host.reporter.warning, opts)
         backend.socket_event = self.socket_event
+        return self._start_backend(backend)
+
+    def _start_backend(self, backend: ClusterBackend, *, log_sockets: bool = True) -> bool:
+        """Connect ``backend`` and make it this node's (``log_sockets``: also
+        start the ZeroMQ log transport, which the ZeroMQ backend owns)."""
+        from .serializers import SerializationError, UnknownEventError
+
+        host = self.host
         backend.subscriptions |= self.pending_subscriptions
         self.pending_subscriptions.clear()
         backend.deliver = self._deliver
@@ -327,7 +341,7 @@ class ClusterSubsystem:
             return False
         # The log sockets belong to the backend too (Zeek's DoInit binds the
         # PULL socket): a failure there fails Cluster::init().
-        logs = host.subsystems.get("cluster-logs")
+        logs = host.subsystems.get("cluster-logs") if log_sockets else None
         if logs is not None and not logs.start():
             backend.terminate()
             return False
