@@ -17,6 +17,17 @@ INDEX: dict[str, tuple[str, ...]] = {
         "preserve_prefix",
         "preserve_subnet",
     ),
+    "bloomfilter": (
+        "bloomfilter_add",
+        "bloomfilter_basic_init",
+        "bloomfilter_basic_init2",
+        "bloomfilter_clear",
+        "bloomfilter_counting_init",
+        "bloomfilter_decrement",
+        "bloomfilter_intersect",
+        "bloomfilter_lookup",
+        "bloomfilter_merge",
+    ),
     "containers": (
         "clear_table",
         "order",
@@ -49,6 +60,10 @@ INDEX: dict[str, tuple[str, ...]] = {
         "lookup_hostname",
         "lookup_hostname_txt",
     ),
+    "filemagic": (
+        "file_magic",
+        "identify_data",
+    ),
     "files": (
         "active_file",
         "close",
@@ -67,6 +82,7 @@ INDEX: dict[str, tuple[str, ...]] = {
         "unlink",
         "write_file",
     ),
+    "footprint": ("val_footprint",),
     "hashing": (
         "entropy_test_add",
         "entropy_test_finish",
@@ -103,6 +119,7 @@ INDEX: dict[str, tuple[str, ...]] = {
         "sha512_hash_update",
     ),
     "introspection": (
+        "backtrace",
         "global_ids",
         "is_event_handled",
         "lookup_ID",
@@ -253,5 +270,9 @@ INDEX: dict[str, tuple[str, ...]] = {
     "uid": (
         "unique_id",
         "unique_id_from",
+    ),
+    "x509": (
+        "parse_distinguished_name",
+        "x509_check_hostname",
     ),
 }
