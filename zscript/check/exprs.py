@@ -569,7 +569,7 @@ class ExprChecks:
         # A function whose one parameter is `any` takes any number of
         # arguments as far as checking goes (Zeek's check_and_promote_args);
         # a script function given more fails when called.
-        any_one = len(params) == 1 and params[0].type.tag == "any"
+        any_one = len(params) == 1 and params[0].type.tag == "any" and not ft.varargs
         if len(args) > len(params) and not ft.varargs and not any_one:
             self.error(call.span, f"too many arguments ({len(args)} for {len(params)})")
         for i, a in enumerate(args):
