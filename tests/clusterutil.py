@@ -32,31 +32,17 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from zscript.testing.golden import free_ports
+
 __all__ = ["LocalCluster", "free_ports"]
 
 #: Default time to wait for an expected line (generous: CI machines are slow).
 WAIT = 20.0
-
-
-def free_ports(n: int) -> list[int]:
-    """``n`` distinct TCP ports that are free on 127.0.0.1 right now."""
-    socks, ports = [], []
-    try:
-        while len(ports) < n:
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-            ports.append(s.getsockname()[1])
-    finally:
-        for s in socks:
-            s.close()
-    return ports
 
 
 class LocalCluster:

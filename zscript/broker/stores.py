@@ -16,50 +16,33 @@ peer subscribed to a prefix of it; clones :meth:`watch` their master's topic
 and ask for a snapshot whenever it becomes reachable (a peering came up, or
 the peer created the master).  Messages to a watched topic that is not
 reachable yet are kept, in order, and sent once it is (up to
-:data:`MAX_PENDING`, then the oldest are dropped and counted).
+:data:`~zscript.cluster.storetransport.MAX_PENDING`, then the oldest are
+dropped and counted): :class:`~zscript.cluster.storetransport.WatchingTransport`.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
+
+from ..cluster.storetransport import WatchingTransport
 
 __all__ = ["BrokerStoreTransport"]
 
-#: Messages kept for unreachable watched topics before the oldest are dropped.
-MAX_PENDING = 100_000
 
-
-class BrokerStoreTransport:
+class BrokerStoreTransport(WatchingTransport):
     """See the module docstring.  ``sub`` is the :class:`~.subsystem.BrokerSubsystem`."""
 
     def __init__(self, sub, endpoint):
+        super().__init__()
         self.sub = sub
         self.ep = endpoint
-        self.sent = 0
-        self.received = 0
-        self.dropped = 0
         self._callbacks: dict[str, list[Callable[[bytes], None]]] = {}
-        self._watchers: dict[str, list[Callable[[], None]]] = {}
-        self._up: dict[str, bool] = {}
-        self._pending: deque[tuple[str, bytes]] = deque()
         endpoint.on_topics_changed.append(self._changed)
         sub.store_messages = self._receive
 
     @property
     def is_master(self) -> bool:
         return bool(self.sub.host.global_value("Broker::table_store_master", True))
-
-    # ------------------------------------------------------ StoreTransport
-
-    def publish(self, topic: str, message: bytes) -> None:
-        if topic in self._watchers and not self._reachable(topic):
-            if len(self._pending) >= MAX_PENDING:
-                self._pending.popleft()
-                self.dropped += 1
-            self._pending.append((topic, message))
-            return
-        self._send(topic, message)
 
     def subscribe(self, topic: str, callback: Callable[[bytes], None]) -> None:
         callbacks = self._callbacks.setdefault(topic, [])
@@ -68,32 +51,15 @@ class BrokerStoreTransport:
         if callback not in callbacks:
             callbacks.append(callback)
 
-    def watch(self, topic: str, callback: Callable[[], None]) -> None:
-        watchers = self._watchers.setdefault(topic, [])
-        if callback not in watchers:
-            watchers.append(callback)
-        up = self._up[topic] = self._reachable(topic)
-        if up:
-            callback()
-
-    def stats(self) -> dict[str, int]:
-        return {
-            "store_messages_sent": self.sent,
-            "store_messages_received": self.received,
-            "store_messages_dropped": self.dropped,
-            "store_messages_pending": len(self._pending),
-        }
-
     # ------------------------------------------------------------ internals
 
-    def _reachable(self, topic: str) -> bool:
+    def _do_reachable(self, topic: str) -> bool:
         return any(p.wants(topic) for p in self.ep.peers)
 
-    def _send(self, topic: str, message: bytes) -> None:
+    def _do_send(self, topic: str, message: bytes) -> bool:
         from . import wire
 
-        if self.ep.publish(wire.STORE, topic, message):
-            self.sent += 1
+        return bool(self.ep.publish(wire.STORE, topic, message))
 
     def _receive(self, topic: str, payload: bytes) -> None:
         callbacks = self._callbacks.get(topic)
@@ -106,21 +72,5 @@ class BrokerStoreTransport:
 
     def _changed(self) -> None:
         """A peering or a peer's subscriptions changed."""
-        if self._pending:
-            keep: deque[tuple[str, bytes]] = deque()
-            blocked: set[str] = set()
-            for topic, message in self._pending:
-                if topic not in blocked and self._reachable(topic):
-                    self._send(topic, message)
-                else:
-                    blocked.add(topic)
-                    keep.append((topic, message))
-            self._pending = keep
-        for topic, watchers in list(self._watchers.items()):
-            up = self._reachable(topic)
-            was = self._up.get(topic, False)
-            self._up[topic] = up
-            if up and not was:
-                for cb in list(watchers):
-                    cb()
+        super()._changed()
         self.sub.host.loop.wake()

@@ -63,7 +63,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Callable
 
-__all__ = ["STORE_FORMAT", "ClusterStoreTransport"]
+__all__ = ["MAX_PENDING", "STORE_FORMAT", "ClusterStoreTransport", "WatchingTransport"]
 
 #: The format frame of store messages.
 STORE_FORMAT = b"zscript-store-v1"
@@ -75,26 +75,136 @@ RETRY_DELAY = 0.01
 HEARTBEAT = 1.0
 
 
-class ClusterStoreTransport:
-    """A :class:`~zscript.storage.transport.StoreTransport` on the cluster
-    backend of ``cluster`` (a :class:`~.subsystem.ClusterSubsystem`); see the
-    module docstring."""
+class WatchingTransport:
+    """The ``watch`` half of :class:`~zscript.storage.transport.StoreTransport`'s
+    contract, for transports between processes (this module's, and Broker's).
 
-    #: Seconds between the masters' heartbeats (see the module docstring).
-    heartbeat = HEARTBEAT
+    Keeps the messages to a watched topic that is not reachable (or that the
+    network refused), in order and behind older ones of the same topic, up to
+    ``max_pending`` (then the oldest are dropped and counted), and sends them
+    once it is; runs the topic's watchers when it becomes reachable, after
+    the kept messages went (a clone's writes reach the master before its
+    snapshot request).  Implementations provide:
 
-    def __init__(self, cluster, *, max_pending: int = MAX_PENDING):
-        self.cluster = cluster
+    * ``_do_reachable(topic)``: a node subscribed to ``topic`` is reachable;
+    * ``_do_send(topic, message)``: send now; False if it was not sent;
+    * ``_do_retry_later()``: a send was refused, try :meth:`_flush` again soon
+      (nothing by default: the next :meth:`_changed` does);
+    * ``_do_dropped()``: a kept message was dropped (nothing by default);
+
+    and call :meth:`_changed` when the reachability of topics may have changed.
+    """
+
+    def __init__(self, *, max_pending: int = MAX_PENDING):
         self.max_pending = max_pending
         #: Messages sent, received (for a local store), and dropped (kept too long).
         self.sent = 0
         self.received = 0
         self.dropped = 0
-        self._callbacks: dict[bytes, list[Callable[[bytes], None]]] = {}
         self._watchers: dict[str, list[Callable[[], None]]] = {}
         self._watch_up: dict[str, bool] = {}
         self._pending: deque[tuple[str, bytes]] = deque()
         self._pending_topics: Counter[str] = Counter()
+
+    def publish(self, topic: str, message: bytes) -> None:
+        if self._pending_topics[topic]:
+            self._keep(topic, message)  # behind older messages of the topic
+        elif topic not in self._watchers:
+            self._send(topic, message)
+        elif not self._do_reachable(topic):
+            self._keep(topic, message)
+        elif not self._send(topic, message):
+            self._keep(topic, message)
+            self._do_retry_later()
+
+    def watch(self, topic: str, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` whenever ``topic`` becomes reachable (now, if it is)."""
+        watchers = self._watchers.setdefault(topic, [])
+        if callback not in watchers:
+            watchers.append(callback)
+        up = self._watch_up[topic] = self._do_reachable(topic)
+        if up:
+            callback()
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "store_messages_sent": self.sent,
+            "store_messages_received": self.received,
+            "store_messages_dropped": self.dropped,
+            "store_messages_pending": len(self._pending),
+        }
+
+    def _send(self, topic: str, message: bytes) -> bool:
+        if self._do_send(topic, message):
+            self.sent += 1
+            return True
+        return False
+
+    def _keep(self, topic: str, message: bytes) -> None:
+        if len(self._pending) >= self.max_pending:
+            old, _ = self._pending.popleft()
+            self._pending_topics[old] -= 1
+            self.dropped += 1
+            self._do_dropped()
+        self._pending.append((topic, message))
+        self._pending_topics[topic] += 1
+
+    def _flush(self) -> None:
+        """Send the kept messages whose topic is reachable, in order."""
+        if not self._pending:
+            return
+        keep: deque[tuple[str, bytes]] = deque()
+        blocked: set[str] = set()
+        retry = False
+        for topic, message in self._pending:
+            if topic not in blocked and self._do_reachable(topic):
+                if self._send(topic, message):
+                    continue
+                retry = True
+            blocked.add(topic)
+            keep.append((topic, message))
+        self._pending = keep
+        self._pending_topics = Counter(t for t, _ in keep)
+        if retry:
+            self._do_retry_later()
+
+    def _changed(self) -> None:
+        """Topics may have become reachable: send what was kept, then run the
+        watchers of the topics that came up."""
+        self._flush()
+        for topic, watchers in list(self._watchers.items()):
+            up = self._do_reachable(topic)
+            was = self._watch_up.get(topic, False)
+            self._watch_up[topic] = up
+            if up and not was:
+                for cb in list(watchers):
+                    cb()
+
+    def _do_reachable(self, topic: str) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _do_send(self, topic: str, message: bytes) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _do_retry_later(self) -> None:
+        pass
+
+    def _do_dropped(self) -> None:
+        pass
+
+
+class ClusterStoreTransport(WatchingTransport):
+    """A :class:`~zscript.storage.transport.StoreTransport` on the cluster
+    backend of ``cluster`` (a :class:`~.subsystem.ClusterSubsystem`); see the
+    module docstring.  Keeping and watching: :class:`WatchingTransport`."""
+
+    #: Seconds between the masters' heartbeats (see the module docstring).
+    heartbeat = HEARTBEAT
+
+    def __init__(self, cluster, *, max_pending: int = MAX_PENDING):
+        super().__init__(max_pending=max_pending)
+        self.cluster = cluster
+        self._callbacks: dict[bytes, list[Callable[[bytes], None]]] = {}
         self._reach: dict[str, bool] = {}
         self._raw: dict[str, bytes] = {}
         self._retry = None
@@ -106,19 +216,6 @@ class ClusterStoreTransport:
     @property
     def is_master(self) -> bool:
         return self.cluster.node_type == "manager"
-
-    # ------------------------------------------------------ StoreTransport
-
-    def publish(self, topic: str, message: bytes) -> None:
-        if self._pending_topics[topic]:
-            self._keep(topic, message)  # behind older messages of the topic
-        elif topic not in self._watchers:
-            self._send(topic, message)
-        elif not self._reachable(topic):
-            self._keep(topic, message)
-        elif not self._send(topic, message):
-            self._keep(topic, message)
-            self._schedule_retry()
 
     def subscribe(self, topic: str, callback: Callable[[bytes], None]) -> None:
         raw = self._encode(topic)
@@ -132,25 +229,6 @@ class ClusterStoreTransport:
                 c.pending_subscriptions.add(topic)
         if callback not in callbacks:
             callbacks.append(callback)
-
-    def watch(self, topic: str, callback: Callable[[], None]) -> None:
-        """Call ``callback()`` whenever ``topic`` becomes reachable (now, if it is)."""
-        watchers = self._watchers.setdefault(topic, [])
-        if callback not in watchers:
-            watchers.append(callback)
-        up = self._watch_up[topic] = self._reachable(topic)
-        if up:
-            callback()
-
-    # -------------------------------------------------------------- status
-
-    def stats(self) -> dict[str, int]:
-        return {
-            "store_messages_sent": self.sent,
-            "store_messages_received": self.received,
-            "store_messages_dropped": self.dropped,
-            "store_messages_pending": len(self._pending),
-        }
 
     # ------------------------------------------------------------- receiving
 
@@ -171,14 +249,7 @@ class ClusterStoreTransport:
     def _changed(self) -> None:
         """The backend connected, or other processes' subscriptions changed."""
         self._reach.clear()
-        self._flush()
-        for topic, watchers in list(self._watchers.items()):
-            up = self._reachable(topic)
-            was = self._watch_up.get(topic, False)
-            self._watch_up[topic] = up
-            if up and not was:
-                for cb in list(watchers):
-                    cb()
+        super()._changed()
 
     # --------------------------------------------------------------- sending
 
@@ -188,7 +259,7 @@ class ClusterStoreTransport:
             raw = self._raw[topic] = topic.encode("utf-8", "surrogateescape")
         return raw
 
-    def _reachable(self, topic: str) -> bool:
+    def _do_reachable(self, topic: str) -> bool:
         r = self._reach.get(topic)
         if r is None:
             be = self.cluster.backend
@@ -200,49 +271,19 @@ class ClusterStoreTransport:
             )
         return r
 
-    def _send(self, topic: str, message: bytes) -> bool:
+    def _do_send(self, topic: str, message: bytes) -> bool:
         be = self.cluster.backend
-        if be is None:
-            return False
-        if be.send_raw(self._encode(topic), STORE_FORMAT, message):
-            self.sent += 1
-            return True
-        return False
+        return be is not None and bool(be.send_raw(self._encode(topic), STORE_FORMAT, message))
 
-    def _keep(self, topic: str, message: bytes) -> None:
-        if len(self._pending) >= self.max_pending:
-            old, _ = self._pending.popleft()
-            self._pending_topics[old] -= 1
-            self.dropped += 1
-            if not self._warned:
-                self._warned = True
-                self.cluster.host.reporter.warning(
-                    "cluster: store messages dropped (the master of a store was "
-                    f"unreachable for more than {self.max_pending} messages)"
-                )
-        self._pending.append((topic, message))
-        self._pending_topics[topic] += 1
+    def _do_dropped(self) -> None:
+        if not self._warned:
+            self._warned = True
+            self.cluster.host.reporter.warning(
+                "cluster: store messages dropped (the master of a store was "
+                f"unreachable for more than {self.max_pending} messages)"
+            )
 
-    def _flush(self) -> None:
-        """Send the kept messages whose topic is reachable, in order."""
-        if not self._pending:
-            return
-        keep: deque[tuple[str, bytes]] = deque()
-        blocked: set[str] = set()
-        retry = False
-        for topic, message in self._pending:
-            if topic not in blocked and self._reachable(topic):
-                if self._send(topic, message):
-                    continue
-                retry = True
-            blocked.add(topic)
-            keep.append((topic, message))
-        self._pending = keep
-        self._pending_topics = Counter(t for t, _ in keep)
-        if retry:
-            self._schedule_retry()
-
-    def _schedule_retry(self) -> None:
+    def _do_retry_later(self) -> None:
         loop = self.cluster.host.loop
         if self._retry is None and not loop.terminating:
             self._retry = loop.timers.add(loop.network_time + RETRY_DELAY, self._retry_flush)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..resources import script_path
+from ..resources import script_path_entries
 
 __all__ = ["Conditionals", "resolve_load"]
 
@@ -66,7 +66,7 @@ def resolve_load(name: str, current_dir: str | None) -> Path | None:
         bases.append(str(current_dir))
     if not name.startswith((".", "/")):
         bases.append(os.getcwd())
-        bases.extend(str(d) for d in script_path())
+        bases.extend(script_path_entries())
     for base in bases:
         for c in _candidates(base, name):
             return c

@@ -67,6 +67,7 @@ __all__ = [
     "Result",
     "canonicalize",
     "discover",
+    "free_ports",
     "run_test",
 ]
 
@@ -254,7 +255,8 @@ CLUSTER_RUN_DIR = "zscript-cluster"
 CLUSTER_LAYOUT = "zscript-test-layout.toml"
 
 
-def _free_ports(n: int) -> list[int]:
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct TCP ports that are free on 127.0.0.1 right now."""
     socks, ports = [], []
     try:
         while len(ports) < n:
@@ -275,7 +277,7 @@ def _write_cluster_layout(test: GoldenTest, cwd: Path) -> None:
     given = test.directives.get("layout")
     layout = load_layout(cwd / given[0]) if given else default_layout()
     nodes = list(layout.nodes.values())
-    ports = iter(_free_ports(2 + 2 * len(nodes)))
+    ports = iter(free_ports(2 + 2 * len(nodes)))
     layout.xpub_port, layout.xsub_port = next(ports), next(ports)
     for node in nodes:
         node.metrics_port = next(ports) if node.metrics_port is not None else None
