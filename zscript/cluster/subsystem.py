@@ -379,6 +379,7 @@ class ClusterSubsystem:
             resolve_enum=self.host.enum_value,
             resolve_function=self._resolve_function,
             make_data=self._make_data(),
+            resolve_type=self.host.script_type,
         )
 
     def _make_data(self):

@@ -6,7 +6,8 @@ caches them.  Composite encoders call their element encoders directly, so no
 dispatch on the type happens per value.  The byte layout is in
 :mod:`._bin_format`; the value mapping (Zeek's ``src/broker/Data.cc``) in
 :mod:`._values`: records, patterns and functions travel as Broker vectors,
-a table's composite index as a vector key, an unset record field as none.
+a table's composite index as a vector key, an unset record field as none;
+the mergeable opaques (HyperLogLog, top-k) as in :mod:`._opaques`.
 
 Record codecs read the field list when first used and again after
 ``redef record`` adds fields, so recursive record types compile lazily.
@@ -34,6 +35,7 @@ from ._bin_format import (
     write_varbyte,
 )
 from ._data import atom_of_node, unwrap_data
+from ._opaques import opaque_decoder, opaque_encoder
 from ._values import (
     MISSING,
     Mismatch,
@@ -69,6 +71,8 @@ class BinCodec(TypeCodec):
             return self._record_encoder(t)
         if t.tag == "any":
             return self._any_encoder()
+        if t.tag == "opaque":
+            return opaque_encoder(self)
         raise Mismatch(f"cannot serialize values of type {t}")
 
     def _vector_encoder(self, t):
@@ -205,6 +209,8 @@ class BinCodec(TypeCodec):
             return self._func_decoder()
         if tag == "any":
             return self._any_decoder()
+        if tag == "opaque":
+            return opaque_decoder(self, t.opaque_name)
         raise Mismatch(f"cannot deserialize values of type {t}")
 
     def _enum_decoder(self, et):

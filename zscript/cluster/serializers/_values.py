@@ -111,9 +111,12 @@ class TypeCodec:
     first use of a type and return the cached function afterwards.
     """
 
-    def __init__(self, resolve_enum=None, resolve_function=None, make_data=None):
+    def __init__(self, resolve_enum=None, resolve_function=None, make_data=None, resolve_type=None):
         self.resolve_enum = resolve_enum
         self.resolve_function = resolve_function
+        #: ``resolve_type(name)``: the script type of that name (see
+        #: :mod:`._opaques`).
+        self.resolve_type = resolve_type
         #: ``make_data(node)``: the value an ``any`` slot gets for Broker data
         #: ``node`` (a ``Broker::Data`` record, see :mod:`._data`); without
         #: it, the plain value :func:`to_any` makes.

@@ -147,6 +147,9 @@ class EventSerializer(ABC):
     :param make_data: ``f(node) -> value``: what an ``any`` slot decodes to
         (the host makes Zeek's ``Broker::Data`` records, :mod:`._data`);
         without it, plain values.
+    :param resolve_type: ``f(name) -> Type | None``: the receiver's type
+        declared under ``name``, for values that carry their element type by
+        name (the elements of an ``opaque of topk``).
     """
 
     #: The format string of the wire protocol's format frame.
@@ -158,10 +161,12 @@ class EventSerializer(ABC):
         resolve_enum: Callable[[str], object] | None = None,
         resolve_function: Callable[[str], object] | None = None,
         make_data: Callable[[object], object] | None = None,
+        resolve_type: Callable[[str], Type | None] | None = None,
     ):
         self.resolve_enum = resolve_enum
         self.resolve_function = resolve_function
         self.make_data = make_data
+        self.resolve_type = resolve_type
         self._signatures: dict[FuncType, Signature] = {}
         self._guard: tuple = (None, None)
 

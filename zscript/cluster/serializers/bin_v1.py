@@ -63,7 +63,9 @@ class BrokerBinV1Serializer(EventSerializer):
 
     def __init__(self, **options):
         super().__init__(**options)
-        self.codec = BinCodec(self.resolve_enum, self.resolve_function, self.make_data)
+        self.codec = BinCodec(
+            self.resolve_enum, self.resolve_function, self.make_data, self.resolve_type
+        )
         self._heads: dict[str, bytes] = {}
         #: Fast-path encoding: event name -> (argument types, compiled encoder).
         self._enc_fast: dict[str, tuple] = {}

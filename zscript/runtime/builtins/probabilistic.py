@@ -40,7 +40,7 @@ from ..values import type_of, unbox
 from ._support import reporter_error, reporter_warning
 from .hashing import binary_describe
 
-__all__ = []
+__all__ = ["CardinalityCounter", "TopK"]
 
 _CARDINALITY = OpaqueType("cardinality")
 
@@ -117,6 +117,21 @@ class CardinalityCounter:
 
     def __deepcopy__(self, memo):
         return self.copy()
+
+    def state(self) -> bytes:
+        """The registers, for sending the counter to another process."""
+        return bytes(self.buckets)
+
+    @classmethod
+    def restore(cls, registers: bytes) -> CardinalityCounter:
+        """The counter :meth:`state` describes (ValueError when it cannot be one)."""
+        m = len(registers)
+        if m < 16 or m & (m - 1) or max(registers, default=0) > 64:
+            raise ValueError("not the registers of a cardinality counter")
+        c = cls(m)
+        c.buckets[:] = registers
+        c.empty = c.buckets.count(0)
+        return c
 
     def __str__(self) -> str:
         return "cardinality"
@@ -309,6 +324,35 @@ class TopK:
     def __deepcopy__(self, memo):
         c = TopK(self.size)
         c.merge(None, self, False)
+        return c
+
+    def state(self) -> list[tuple[int, list[tuple[int, object]]]]:
+        """The buckets, smallest count first, as ``(count, [(epsilon, value), ...])``
+        (with :attr:`size`, :attr:`pruned` and :attr:`elem_type`, all there is
+        to send the counter to another process)."""
+        return [(b.count, [(e.epsilon, e.value) for e in b.elements]) for b in self.buckets]
+
+    @classmethod
+    def restore(cls, size: int, pruned: bool, elem_type: Type | None, buckets) -> TopK:
+        """The counter :meth:`state` describes (ValueError when it cannot be one)."""
+        c = cls(size)
+        c.pruned, c.elem_type = pruned, elem_type
+        last = 0
+        for count, elements in buckets:
+            if count <= last or not elements:
+                raise ValueError("top-k buckets out of order or empty")
+            last = count
+            b = _Bucket(count)
+            c.buckets.append(b)
+            for epsilon, value in elements:
+                e = _Element(unbox(value), value, epsilon)
+                if e.key in c.elements:
+                    raise ValueError("top-k element counted twice")
+                e.bucket = b
+                b.elements.append(e)
+                c.elements[e.key] = e
+        if len(c.elements) > size:
+            raise ValueError("more top-k elements than its size")
         return c
 
     def __str__(self) -> str:

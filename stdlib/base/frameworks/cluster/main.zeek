@@ -71,6 +71,10 @@ export {
 
 	## Connect this process to the cluster's transport (done at ``zeek_init``).
 	global init: function(): bool;
+
+	## Run by a backend that connects nodes itself (Broker) for each node
+	## this process connects to, before it does.
+	global connect_node_hook: hook(connectee: NamedNode);
 }
 
 function default_node_id(): string

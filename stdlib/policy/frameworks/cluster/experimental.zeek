@@ -3,7 +3,8 @@
 ##!
 ##! With ZeroMQ every node sees every other node's publishes, so a node is
 ##! *fully connected* once it has seen :zeek:see:`Cluster::node_up` for every
-##! other node of the layout.  It then raises
+##! other node of the layout; with Broker, once it has seen it for every
+##! node it peers with itself (:zeek:see:`Cluster::connect_node_hook`).  It then raises
 ##! :zeek:see:`Cluster::Experimental::node_fully_connected` locally (and logs
 ##! "fully connected" to ``cluster.log``) and publishes it to the manager.
 ##! Once every node, the manager included, has reported, the manager raises
@@ -41,10 +42,19 @@ global is_cluster_started = F;
 @load ./nodes-experimental/manager
 @endif
 
+# With Broker a node is fully connected once the peerings it makes itself
+# are up (workers do not peer with each other): the backend names them.
+hook Cluster::connect_node_hook(connectee: Cluster::NamedNode)
+	{
+	add connectees_pending[connectee$name];
+	}
+
 event zeek_init()
 	{
 	Cluster::subscribe(cluster_started_topic);
 
+	if ( Cluster::backend == Cluster::CLUSTER_BACKEND_BROKER )
+		return;
 	for ( name, _ in Cluster::nodes )
 		if ( name != Cluster::node )
 			add connectees_pending[name];

@@ -60,6 +60,7 @@ event zeek_init() &priority=-10
 		if ( name == node || ! broker_peers_with(me$node_type, n$node_type) )
 			next;
 
+		hook connect_node_hook(NamedNode($name=name, $node=n));
 		Broker::peer(cat(n$ip), n$p, retry_interval);
 		}
 	}
