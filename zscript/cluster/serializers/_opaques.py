@@ -21,6 +21,7 @@ crash.
 from __future__ import annotations
 
 from ...runtime.builtins.probabilistic import CardinalityCounter, TopK
+from ...runtime.values import Boxed, unbox
 from ...types import BASIC_TYPES, Type
 from ._bin_format import (
     ATOM_DECODERS,
@@ -89,7 +90,7 @@ def opaque_encoder(codec):
                 for epsilon, value in elements:
                     _vector_head(out, 2)
                     _enc_count(epsilon, out)
-                    elem(value, out)
+                    elem(unbox(value), out)
         else:
             raise Mismatch(f"cannot serialize opaque value {v}")
 
@@ -133,6 +134,8 @@ def _dec_topk(codec, b, p):
     n_buckets, p = _read_vector(b, p)
     t = _element_type(codec, tname) if n_buckets else None
     elem = codec.decoder(t) if t is not None else None
+    # Counts, addresses ... are kept boxed with their type, as topk_add keeps them.
+    self_describing = t is None or t.tag not in BASIC_TYPES or t.tag in ("string", "bool")
     buckets = []
     for _ in range(n_buckets):
         _, p = _read_vector(b, p, 2)
@@ -143,7 +146,7 @@ def _dec_topk(codec, b, p):
             _, p = _read_vector(b, p, 2)
             epsilon, p = _dec_count(b, p)
             value, p = elem(b, p)
-            elements.append((epsilon, value))
+            elements.append((epsilon, value if self_describing else Boxed(t, value)))
         buckets.append((count, elements))
     try:
         return TopK.restore(size, pruned, t, buckets), p

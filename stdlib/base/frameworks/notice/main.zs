@@ -6,8 +6,9 @@
 ##! what to do with it: its handlers add :zeek:see:`Notice::Action` values
 ##! (the built-in one at priority 10 applies :zeek:see:`Notice::ignored_types`,
 ##! :zeek:see:`Notice::alarmed_types`, :zeek:see:`Notice::emailed_types`,
-##! the suppression options, and always adds ``ACTION_LOG``); ``break`` in a
-##! policy handler drops the notice.  :zeek:see:`Notice::notice` then acts:
+##! the suppression options, and always adds ``ACTION_LOG``); ``break``
+##! skips the policy handlers after it (one of priority above 10 that breaks
+##! drops the notice: nothing is logged).  :zeek:see:`Notice::notice` then acts:
 ##! e-mail (through :zeek:see:`Notice::sendmail`), ``notice.log``,
 ##! ``notice_alarm.log``.
 ##!
@@ -119,7 +120,7 @@ export {
 	## Suppression intervals per type (instead of the notice's own).
 	const type_suppression_intervals: table[Notice::Type] of interval = {} &redef;
 
-	## Decides what is done with a notice (``break``: drop it).
+	## Decides what is done with a notice.
 	global policy: hook(n: Notice::Info);
 
 	## The program that sends e-mail (run as ``sendmail -t -oi``).
