@@ -13,6 +13,10 @@
 
 @if ( Cluster::is_enabled() )
 
+# A node describes itself by its name (a notice's peer_descr, intel's
+# seen.node, a weird's peer), as in Zeek.
+redef peer_description = Cluster::node;
+
 @if ( |Cluster::nodes| == 0 )
 # No nodes yet: the layout comes from the script "cluster-layout".
 @load cluster-layout

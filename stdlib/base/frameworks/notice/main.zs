@@ -163,7 +163,7 @@ export {
 	global is_being_suppressed: function(n: Notice::Info): bool;
 
 	## A notice was suppressed.
-	global suppressed: event(n: Notice::Info);
+	global suppressed: event(n: Notice::Info) &is_used;
 
 	## E-mails ``n`` to ``dest``; ``extend`` adds the body sections (and
 	## waits for the delay tokens).

@@ -1,0 +1,3 @@
+##! The control framework's declarations (Zeek's ``base/frameworks/control``).
+
+@load ./main
