@@ -49,29 +49,24 @@ def suite_from_conformance(run: dict) -> dict:
         select = ",".join(select)
     name = str(select or "conformance").removesuffix("/*").removesuffix("/")
     tests = [t for t in run["tests"] if t.get("eligible", True)]
-    failing = sorted(t["name"] for t in tests if t["status"] != "passed")
-    return {
-        "suite": name,
-        "harness": "zeek_conformance",
-        "ran": len(tests),
-        "passed": len(tests) - len(failing),
-        "skipped": 0,
-        "failing": [{"name": n, "cause": ""} for n in failing],
-    }
+    return _suite(name, "zeek_conformance", tests, skipped=0)
 
 
 def suite_from_btest(run: dict) -> dict:
     """A suite's data from a ``zeek_btest.py --json`` output."""
     name = ",".join(run["selects"])
-    tests = run["tests"]
-    ran = [t for t in tests if t["status"] != "skipped"]
+    ran = [t for t in run["tests"] if t["status"] != "skipped"]
+    return _suite(name, "zeek_btest", ran, skipped=len(run["tests"]) - len(ran))
+
+
+def _suite(name: str, harness: str, ran: list[dict], skipped: int) -> dict:
     failing = sorted(t["name"] for t in ran if t["status"] != "passed")
     return {
         "suite": name,
-        "harness": "zeek_btest",
+        "harness": harness,
         "ran": len(ran),
         "passed": len(ran) - len(failing),
-        "skipped": len(tests) - len(ran),
+        "skipped": skipped,
         "failing": [{"name": n, "cause": ""} for n in failing],
     }
 
