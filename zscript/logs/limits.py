@@ -60,11 +60,14 @@ class RowLimiter:
     the cuts in order (:data:`STRING_CUT`, :data:`CONTAINER_CUT`).
     """
 
-    __slots__ = ("columns", "limits")
+    __slots__ = ("columns", "fits", "limits")
 
     def __init__(self, columns: Sequence[tuple[int, int]], limits: Limits):
         self.columns = tuple(columns)
         self.limits = limits
+        #: ``fits(row)``: True when :meth:`limit` would cut nothing (a quick
+        #: test of the common case; False means "call limit", not "too big").
+        self.fits = _fits_test(self.columns, limits)
 
     @classmethod
     def build(cls, types: Sequence[str], limits: Limits) -> RowLimiter | None:
@@ -124,3 +127,32 @@ class RowLimiter:
         if out is None:
             return row, cuts
         return tuple(out), cuts
+
+
+def _fits_test(columns: Sequence[tuple[int, int]], limits: Limits):
+    """A generated ``fits(row)`` for :attr:`RowLimiter.fits`.
+
+    A row fits when each string is within the field limit and their sum
+    within the total, likewise for container sizes; containers of strings
+    are left to :meth:`RowLimiter.limit` (their elements count too).
+    """
+    fs, ts, fc, tc = limits
+    strings = [i for i, kind in columns if kind == _STRING]
+    containers = [i for i, kind in columns if kind == _CONTAINER]
+    if len(strings) + len(containers) < len(columns):
+        return lambda row: False
+    tests = []
+    for cols, field, total in ((strings, fs, ts), (containers, fc, tc)):
+        if not cols:
+            continue
+        sizes = [f"(0 if row[{i}] is None else len(row[{i}]))" for i in cols]
+        names = [f"n{i}" for i in cols]
+        tests.append(f"    {', '.join(names)}, = {', '.join(sizes)},")
+        if field:
+            tests.append(f"    if {' or '.join(f'{n} > {field}' for n in names)}: return False")
+        if total:
+            tests.append(f"    if {' + '.join(names)} > {total}: return False")
+    src = "def fits(row):\n" + "\n".join(tests) + "\n    return True\n"
+    env: dict = {}
+    exec(compile(src, "<log row limits>", "exec"), env)
+    return env["fits"]

@@ -354,12 +354,16 @@ class LogManager:
             row = f.extract(rec)
             if f.ext is not None:
                 row = f.ext(fe.info.path) + row
-            if f.limiter is not None:
-                row, cuts = f.limiter.limit(row)
+            limiter = f.limiter
+            if limiter is not None and not limiter.fits(row):
+                row, cuts = limiter.limit(row)
                 if cuts:
                     self._truncated(st, fe, cuts)
             fe.writes += 1
-            fe.write(row)
+            rows = fe.rows  # WriterFrontend.write, inlined: it runs for every row
+            rows.append(row)
+            if len(rows) >= fe.limit or not fe.buf:
+                fe.flush_buffer()
         return True
 
     def _truncated(self, st: _Stream, fe: WriterFrontend, cuts: list[str]) -> None:

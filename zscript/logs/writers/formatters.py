@@ -137,6 +137,11 @@ def _fixed6(v: float) -> str:
 
 def json_double(v: float) -> str:
     """RapidJSON's ``Writer::Double`` (``null`` for NaN and infinities)."""
+    s = repr(v)
+    if "e" not in s and "n" not in s:
+        # Python's fixed notation (1e-4 <= |v| < 1e16) has the same shortest
+        # digits and the same layout as RapidJSON's ``Prettify``.
+        return s
     if v != v or v in (math.inf, -math.inf):
         return "null"
     if v == 0:
@@ -319,6 +324,8 @@ def _json_str(s: str) -> str:
 
 
 def _json_text(v: str) -> str:
+    if v.isascii() and v.isprintable() and '"' not in v and "\\" not in v:
+        return '"' + v + '"'  # nothing to escape (the common case)
     return _json_str(_escape_utf8(v, _CONTROLS_KEPT))
 
 
@@ -398,6 +405,15 @@ _TIME_FORMATS: dict[str, Callable] = {
     "JSON::TS_ISO8601": _iso8601,
 }
 
+#: Column types the generated JSON ``line`` formats inline (log values of
+#: ports are their numbers; addresses and subnets need no escaping).
+_JSON_INLINE: dict[str, str] = {
+    "count": "str({0})",
+    "port": "str({0})",
+    "addr": "'\"' + {0} + '\"'",
+    "subnet": "'\"' + {0} + '\"'",
+}
+
 _ATOM_JSON: dict[str, Callable] = {
     "bool": lambda v: "true" if v else "false",
     "int": _json_int,
@@ -447,11 +463,15 @@ class JsonFormatter:
         ]
         for i, f in enumerate(fields):
             env[f"k{i}"] = _json_str(f.name) + ":"
-            env[f"f{i}"] = self._column(f.type)
+            value = _JSON_INLINE.get(f.type)
+            if value is None:
+                env[f"f{i}"] = self._column(f.type)
+                value = f"f{i}({{0}})"
+            value = value.format(f"c{i}")
             if self.include_unset:
-                src.append(f"    p.append(k{i} + ('null' if c{i} is None else f{i}(c{i})))")
+                src.append(f"    p.append(k{i} + ('null' if c{i} is None else {value}))")
             else:
-                src.append(f"    if c{i} is not None: p.append(k{i} + f{i}(c{i}))")
+                src.append(f"    if c{i} is not None: p.append(k{i} + {value})")
         src.append("    return '{' + ','.join(p) + '}\\n'")
         exec(compile("\n".join(src), "<json line>", "exec"), env)
         return env["line"]
