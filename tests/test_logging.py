@@ -14,8 +14,10 @@ from __future__ import annotations
 import io
 import math
 import os
+import random
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -32,6 +34,10 @@ from zscript.logs.writers.base import WriterBackend
 from zscript.logs.writers.formatters import (
     JsonFormatter,
     TsvFormatter,
+    _escape_utf8,
+    _json_double_digits,
+    _json_str,
+    _json_text,
     format_log_double,
     json_double,
 )
@@ -208,6 +214,25 @@ def test_tsv_double(value, text):
 )
 def test_json_double(value, text):
     assert json_double(value) == text
+
+
+def test_json_double_shortcut_is_exact():
+    """Doubles Python writes in fixed notation take a shortcut: it must give
+    RapidJSON's text (the digit-based path) for every magnitude."""
+    rng = random.Random(11)
+    values = [0.1 + 0.2, 1e-4, 9.999e-5, 1e15, 9.999999999999998e15, 1e16, 123.0, -1e-4]
+    values += [rng.uniform(-1, 1) * 10.0 ** rng.randrange(-12, 24) for _ in range(5000)]
+    values += [struct.unpack("<d", rng.randbytes(8))[0] for _ in range(5000)]
+    for v in values:
+        assert json_double(v) == _json_double_digits(v), v
+
+
+def test_json_strings_shortcut_is_exact():
+    rng = random.Random(5)
+    alphabet = 'az09 ~"\\\x00\x1f\x7f\x80\xff\t\n/'
+    for _ in range(3000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randrange(6)))
+        assert _json_text(s) == _json_str(_escape_utf8(s, "\b\f\n\r\t")), repr(s)
 
 
 def _tsv(type_name: str, value, **kw) -> str:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,43 @@ def test_from_a_script(tmp_path: Path):
         "zeek_log_writer_truncated_containers_total, 1.0",
         "zeek_log_writer_truncated_string_fields_total, 2.0",
     ]
+
+
+@pytest.mark.parametrize(
+    ("types", "limits"),
+    [
+        (["string", "count", "string"], Limits(4, 10, 0, 0)),
+        (["string", "vector[count]", "set[count]"], Limits(5, 8, 2, 3)),
+        (["vector[string]", "string"], Limits(3, 6, 2, 3)),
+        (["string", "string"], Limits(0, 7, 0, 0)),
+        (["set[count]"], Limits(0, 0, 0, 2)),
+    ],
+)
+def test_quick_fit_test_agrees_with_the_limiter(types, limits):
+    """``fits`` is only a shortcut: whenever it says a row fits, ``limit``
+    cuts nothing (it may say False for rows that fit, never the reverse)."""
+    rng = random.Random(7)
+    lim = RowLimiter.build(types, limits)
+    strings_inside = any(t.endswith("[string]") for t in types)
+
+    def value(t):
+        if rng.random() < 0.15:
+            return None
+        if t == "string":
+            return "x" * rng.randrange(8)
+        if t == "count":
+            return rng.randrange(5)
+        elem = "x" * rng.randrange(4) if t.endswith("[string]") else 1
+        return [elem] * rng.randrange(5)
+
+    said_fits = 0
+    for _ in range(2000):
+        row = tuple(value(t) for t in types)
+        new, cuts = lim.limit(row)
+        if lim.fits(row):
+            said_fits += 1
+            assert not cuts and new is row, (types, limits, row)
+        elif not strings_inside:
+            assert cuts, (types, limits, row)  # exact without containers of strings
+    # Rows with containers of strings always take the limiter's full path.
+    assert said_fits == 0 if strings_inside else said_fits > 100

@@ -142,6 +142,11 @@ def json_double(v: float) -> str:
         # Python's fixed notation (1e-4 <= |v| < 1e16) has the same shortest
         # digits and the same layout as RapidJSON's ``Prettify``.
         return s
+    return _json_double_digits(v)
+
+
+def _json_double_digits(v: float) -> str:
+    """:func:`json_double` for every double, from its shortest digits."""
     if v != v or v in (math.inf, -math.inf):
         return "null"
     if v == 0:
