@@ -27,15 +27,24 @@ os.environ.pop("ZSCRIPT_ERROR_FORMAT", None)
 for _var in ("CLUSTER_NODE", "ZEEKPATH", "ZSCRIPT_NO_CACHE"):
     os.environ.pop(_var, None)
 # Parsed scripts are cached in a directory of this test session (shared by
-# the processes the tests start), never in the user's cache.
-_CACHE = tempfile.mkdtemp(prefix="zscript-test-cache-")
+# the processes the tests start, and by the workers of ``pytest -n N``, which
+# inherit it from the controlling process), never in the user's cache.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+_CACHE = os.environ.get("ZSCRIPT_TEST_SESSION_CACHE") if _WORKER else None
+if not _CACHE:
+    _CACHE = tempfile.mkdtemp(prefix="zscript-test-cache-")
+    os.environ["ZSCRIPT_TEST_SESSION_CACHE"] = _CACHE
 os.environ["ZSCRIPT_CACHE_DIR"] = _CACHE
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session):
-    """Fill the session's cache with the library as every kind of process
-    loads it, so that tests starting several nodes at once do not all parse
-    it at the same time (each entry is written once, by this process)."""
+    """Before any test (and before ``-n`` workers start): fill the session's
+    cache with the library as every kind of process loads it, so that tests
+    starting several nodes at once do not all parse it at the same time (each
+    entry is written once, by this process)."""
+    if _WORKER:
+        return
     import io
 
     from zscript.host import Host
@@ -46,7 +55,8 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    shutil.rmtree(_CACHE, ignore_errors=True)
+    if not _WORKER:
+        shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 def pytest_addoption(parser):

@@ -1,7 +1,9 @@
 # @cluster
 # A cluster test: it runs on the built-in layout (manager, logger, proxy, two
-# workers), and each node's output is compared with roles.NODE.out.  The
-# manager ends the cluster once every node said hello.
+# workers), and each node's output is compared with roles.NODE.out.  Each
+# node says hello to the manager once it knows every other node (so that no
+# node is a stranger to another when the cluster stops), and the manager ends
+# the cluster once every node said hello.
 
 module Roles;
 
@@ -27,9 +29,12 @@ event Roles::hello(node: string)
 		}
 	}
 @else
+global known: set[string];
+
 event Cluster::node_up(name: string, id: string)
 	{
-	if ( name == "manager" )
+	add known[name];
+	if ( |known| + 1 == |Cluster::nodes| )
 		Cluster::publish(Cluster::manager_topic, Roles::hello, Cluster::node);
 	}
 @endif
