@@ -96,6 +96,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+
+from report import Report, add_json_argument  # noqa: E402 - bench/ is on the path now
 
 WORKER_TOPIC = b"zeek.cluster.worker"
 MANAGER_TOPIC = b"zeek.cluster.manager"
@@ -687,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", metavar="DIR", help="run the zscript nodes under cProfile (DIR/<node>.prof)"
     )
     ap.add_argument("--role", help=argparse.SUPPRESS)
+    add_json_argument(ap)
     args, rest = ap.parse_known_args(argv)
     if args.role:
         ROLES[args.role](*rest)
@@ -709,6 +713,7 @@ def main(argv: list[str] | None = None) -> int:
         f" load average before: {load()}"
     )
     failed = False
+    report = Report()
     if args.only in (None, "throughput"):
         zs, raw = [], []
         try:
@@ -734,6 +739,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"  zscript {zr:>10,.0f}/s   raw pyzmq {rr:>10,.0f}/s   ratio {ratio:.2f}x"
                 f"   target >= {TARGET:.2f}x {'ok' if ratio >= TARGET else 'UNDER'}"
             )
+            report.add("throughput", zr, "events/s", ratio, baseline=rr, target=TARGET)
             print(
                 "  samples zscript: "
                 + ", ".join(f"{t.rate:,.0f}" for t in zs)
@@ -765,6 +771,8 @@ def main(argv: list[str] | None = None) -> int:
             rm = statistics.median(statistics.median(x) for x in raw_l)
             zp = statistics.median(pctl(x, 0.99) for x in zs_l)
             rp = statistics.median(pctl(x, 0.99) for x in raw_l)
+            report.add("latency_median", zm, "s", zm / rm, baseline=rm)
+            report.add("latency_p99", zp, "s", zp / rp, baseline=rp)
             print(f"latency     {pings} round trips manager -> worker -> manager (after {warmup})")
             print(
                 f"  median: zscript {zm * 1e6:>7.0f} us   raw pyzmq {rm * 1e6:>7.0f} us"
@@ -775,6 +783,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"   ratio {zp / rp:.2f}x"
             )
     print(f"load average after: {load()}")
+    report.write(args.json)
     return 1 if failed else 0
 
 

@@ -36,6 +36,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import Report, add_json_argument  # noqa: E402
 
 from zscript.cluster.serializers import get_serializer  # noqa: E402
 from zscript.diagnostics import SourceFile  # noqa: E402
@@ -141,6 +144,7 @@ def measure(codecs: dict, n: int, reps: int) -> dict[str, list[float]]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small run (smoke test)")
+    add_json_argument(ap)
     opts = ap.parse_args(argv)
     n, reps = (2000, 3) if opts.quick else (20000, 7)
     args, types, lookup = setup()
@@ -160,9 +164,12 @@ def main(argv=None) -> int:
         f"event round trips per second ({n} per sample, {reps} samples; Python {sys.version.split()[0]})"
     )
     print(f"{'codec':<26}{'median/s':>12}{'best/s':>12}{'vs plain json':>15}")
+    report = Report()
     for key, rs in rates.items():
         med = statistics.median(rs)
         print(f"{key:<26}{med:>12,.0f}{max(rs):>12,.0f}{med / base:>14.2f}x")
+        report.add(key, med, "round trips/s", med / base, baseline="stdlib json, plain")
+    report.write(opts.json)
     return 0
 
 

@@ -49,6 +49,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from report import Report, add_json_argument
+
 from zscript.diagnostics import SourceFile
 from zscript.host import Host
 from zscript.runtime.addresses import make_port
@@ -255,6 +257,7 @@ def start_redis(directory: Path):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
+    add_json_argument(ap)
     args = ap.parse_args(argv)
     n_put, n_get, reps = (1000, 4000, 3) if args.quick else (3000, 10000, 9)
     script = Script()
@@ -294,6 +297,7 @@ def main(argv=None) -> int:
         "   raw without decoding"
     )
     worst = None
+    report = Report()
     for backend in ("sqlite", "redis"):
         for op in ("put", "get"):
             z = samples.get(f"{backend} {op} zscript")
@@ -311,8 +315,10 @@ def main(argv=None) -> int:
             print(
                 f"{backend + ' ' + op:<12} {zm:>10,.0f} {rm:>10,.0f} {zm / rm:>6.0%} {best:>7.0%}{extra}"
             )
+            report.add(f"{backend}_{op}", zm, "ops/s", zm / rm, baseline=rm, target=0.7)
     if worst is not None:
         print(f"(target: >= 70% of raw; worst best-r {worst:.0%})")
+    report.write(args.json)
     return 0
 
 

@@ -53,10 +53,11 @@ def test_bench_quick_runs(tmp_path):
         assert r["value"] > 0 and r["ratio"] > 0 and r["unit"] == "s", r
 
 
-def test_cluster_bench_quick_runs():
+def test_cluster_bench_quick_runs(tmp_path):
     """``bench/cluster_bench.py --quick``: both measurements ran and printed ratios."""
+    out = tmp_path / "cluster.json"
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "cluster_bench.py"), "--quick"],
+        [sys.executable, str(BENCH / "cluster_bench.py"), "--quick", "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -66,3 +67,35 @@ def test_cluster_bench_quick_runs():
     assert "ERROR" not in proc.stdout, proc.stdout
     ratios = re.findall(r"ratio (\d+\.\d+)x", proc.stdout)
     assert len(ratios) == 3, proc.stdout  # throughput, latency median, latency p99
+    rows = json.loads(out.read_text())
+    assert [r["name"] for r in rows] == ["throughput", "latency_median", "latency_p99"]
+    assert all(r["ratio"] > 0 and r["value"] > 0 for r in rows), rows
+
+
+def test_logging_bench_quick_runs(tmp_path):
+    """``bench/logging_bench.py --quick``: the three writers against their
+    baselines (the files agree, which the bench checks itself), as JSON too."""
+    out = tmp_path / "logging.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "logging_bench.py"),
+            "--quick",
+            "-n",
+            "2000",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {r["name"]: r for r in json.loads(out.read_text())}
+    assert sorted(rows) == sorted(
+        ["local-tsv", "local-json", "via-logger", "python-tsv", "python-json", "python-const"]
+    )
+    for name in ("local-tsv", "local-json", "via-logger"):
+        assert rows[name]["ratio"] > 0 and rows[name]["unit"] == "records/s", rows[name]
+        assert re.search(rf"^{name}\s+[\d,]+\s+python-\w+\s+\d+%", proc.stdout, re.M), proc.stdout
