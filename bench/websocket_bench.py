@@ -1,0 +1,305 @@
+"""WebSocket ingest: events from clients to a zscript node, against a plain ``websockets`` server.
+
+Usage::
+
+    python bench/websocket_bench.py              # 50k events; 1 and 10 clients; 3 repetitions
+    python bench/websocket_bench.py --quick      # 5k events, 1 repetition (smoke test)
+    python bench/websocket_bench.py --json out.json
+
+What is measured (events per second, higher is better)
+-------------------------------------------------------
+A client process opens ``C`` connections (1, then 10) to ``/v1/messages/json``,
+sends each connection's subscription message (``[]``) and waits for its ack,
+then every connection sends its share of ``N`` events as Zeek's v1 JSON data
+messages (``Bench::ev(i: count)`` on topic ``/bench``), as fast as the
+connection takes them.
+
+* ``zscript``: ``zscript run standalone`` with
+  ``policy/frameworks/cluster/websocket/server`` (the WebSocket API of a node:
+  the server decodes each message, checks it and publishes the event through
+  the ZeroMQ proxy the process runs), a script that subscribes to ``/bench``
+  and whose ``Bench::ev`` handler counts; at ``N`` it prints the time.
+* ``baseline``: a plain ``websockets`` asyncio server in its own process that
+  acks the subscription and decodes every message with ``orjson.loads``,
+  counting them; at ``N`` it prints the time.  No checks, no event, no
+  handler: the cost of receiving and parsing the same bytes.
+
+Rate = N / (end - start): start is the client process's clock when every
+connection has its ack, end the server's clock at the ``N``-th event
+(``time.time()`` on both sides; one machine).  Repetitions alternate the two
+servers' order; medians are shown, and the ratio zscript / baseline (target
+50%).  Every process the bench starts is stopped when it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import queue
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+
+from report import Report, add_json_argument  # noqa: E402 - bench/ is on the path now
+
+TARGET = 0.5
+TOPIC = "/bench"
+
+SCRIPT = """\
+@load policy/frameworks/cluster/websocket/server
+
+redef Cluster::Backend::ZeroMQ::listen_xpub_endpoint = "tcp://127.0.0.1:{xpub}";
+redef Cluster::Backend::ZeroMQ::connect_xsub_endpoint = "tcp://127.0.0.1:{xpub}";
+redef Cluster::Backend::ZeroMQ::listen_xsub_endpoint = "tcp://127.0.0.1:{xsub}";
+redef Cluster::Backend::ZeroMQ::connect_xpub_endpoint = "tcp://127.0.0.1:{xsub}";
+
+module Bench;
+
+export {{
+	global ev: event(i: count);
+}}
+
+global seen = 0;
+
+event zeek_init()
+	{{
+	Cluster::subscribe("{topic}");
+	}}
+
+event Bench::ev(i: count)
+	{{
+	++seen;
+	if ( seen == {n} )
+		{{
+		print fmt("done %.6f", time_to_double(current_time()));
+		terminate();
+		}}
+	}}
+"""
+
+
+def free_ports(n: int) -> list[int]:
+    from clusterutil import free_ports as free  # tests/clusterutil.py
+
+    return free(n)
+
+
+def event_message(i: int) -> str:
+    """``Bench::ev(i)`` on ``/bench`` as a v1 JSON data message."""
+    dt = "@data-type"
+    one = f'{{"{dt}":"count","data":1}}'
+    event = (
+        f'{{"{dt}":"vector","data":[{{"{dt}":"string","data":"Bench::ev"}},'
+        f'{{"{dt}":"vector","data":[{{"{dt}":"count","data":{i}}}]}}]}}'
+    )
+    return (
+        f'{{"type":"data-message","topic":"{TOPIC}","{dt}":"vector","data":[{one},{one},{event}]}}'
+    )
+
+
+# ----------------------------------------------------------------- processes
+
+
+def role_clients(url: str, conns: str, n: str) -> None:
+    """Open the connections, wait for every ack, print the start time, send."""
+    from websockets.asyncio.client import connect
+
+    c, total = int(conns), int(n)
+    shares = [range(k, total, c) for k in range(c)]
+
+    async def main() -> None:
+        socks = []
+        for _ in range(c):
+            ws = await connect(url, open_timeout=30, max_queue=None)
+            await ws.send("[]")
+            await ws.recv()  # the ack
+            socks.append(ws)
+        messages = [[event_message(i) for i in share] for share in shares]
+        print(f"start {time.time()!r}", flush=True)
+
+        async def send_all(ws, msgs) -> None:
+            for m in msgs:
+                await ws.send(m)
+
+        await asyncio.gather(*(send_all(ws, m) for ws, m in zip(socks, messages, strict=True)))
+        await asyncio.sleep(3600)  # stay connected until the bench stops us
+
+    asyncio.run(main())
+
+
+def role_baseline(port: str, n: str) -> None:
+    """A plain ``websockets`` server: ack the subscription, decode and count."""
+    import orjson
+    from websockets.asyncio.server import serve
+
+    total = int(n)
+    seen = 0
+    finished = asyncio.Event()
+
+    async def handler(ws) -> None:
+        nonlocal seen
+        await ws.recv()
+        await ws.send('{"type":"ack","endpoint":"baseline","version":"bench"}')
+        loads = orjson.loads
+        async for msg in ws:
+            loads(msg)
+            seen += 1
+            if seen == total:
+                print(f"done {time.time()!r}", flush=True)
+                finished.set()
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", int(port), max_queue=None):
+            print("ready", flush=True)
+            await finished.wait()
+
+    asyncio.run(main())
+
+
+ROLES = {"clients": role_clients, "baseline": role_baseline}
+
+
+class Procs:
+    """The processes of one measurement; all are stopped by :meth:`stop`."""
+
+    def __init__(self):
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, cmd: list[str], cwd: Path, env: dict | None = None) -> subprocess.Popen:
+        # One stream: a node says it listens on stderr (Reporter::info).
+        p = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.procs.append(p)
+        p.lines = queue.Queue()
+
+        def read() -> None:
+            for line in p.stdout:
+                p.lines.put(line)
+            p.lines.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+        return p
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+        for p in self.procs:
+            p.wait()
+
+
+def _line(p: subprocess.Popen, tag: str, timeout: float) -> str:
+    """The first line of ``p``'s output containing ``tag`` (within ``timeout``)."""
+    lines = p.lines  # filled by the reader thread Procs.start made
+    deadline = time.monotonic() + timeout
+    seen = []
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            line = None
+        if line is None:
+            raise RuntimeError(
+                f"no {tag!r} line from {p.args[1:4]} (exit {p.poll()}): {''.join(seen)[-2000:]}"
+            )
+        seen.append(line)
+        if tag in line:
+            return line.strip()
+
+
+def _clients(procs: Procs, url: str, conns: int, n: int, tmp: Path) -> subprocess.Popen:
+    return procs.start(
+        [sys.executable, __file__, "--role", "clients", url, str(conns), str(n)], tmp
+    )
+
+
+def measure_zscript(conns: int, n: int, timeout: float) -> float:
+    procs = Procs()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        ws_port, xpub, xsub = free_ports(3)
+        script = tmp / "bench.zs"
+        script.write_text(SCRIPT.format(xpub=xpub, xsub=xsub, topic=TOPIC, n=n))
+        env = dict(
+            os.environ,
+            ZEEK_WEBSOCKET_LISTEN_ADDRESS="[127.0.0.1]",
+            ZEEK_WEBSOCKET_LISTEN_PORT=str(ws_port),
+            PYTHONUNBUFFERED="1",
+        )
+        env.pop("ZSCRIPT_WEBSOCKET_AUTH_TOKEN", None)
+        try:
+            node = procs.start(
+                [sys.executable, "-m", "zscript", "run", "standalone", str(script)], tmp, env
+            )
+            _line(node, "Running standalone WebSocket server", timeout)
+            clients = _clients(procs, f"ws://127.0.0.1:{ws_port}/v1/messages/json", conns, n, tmp)
+            start = float(_line(clients, "start ", timeout).split()[1])
+            end = float(_line(node, "done ", timeout).split()[1])
+        finally:
+            procs.stop()
+    return n / (end - start)
+
+
+def measure_baseline(conns: int, n: int, timeout: float) -> float:
+    procs = Procs()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        (port,) = free_ports(1)
+        try:
+            server = procs.start(
+                [sys.executable, __file__, "--role", "baseline", str(port), str(n)], tmp
+            )
+            _line(server, "ready", timeout)
+            clients = _clients(procs, f"ws://127.0.0.1:{port}/v1/messages/json", conns, n, tmp)
+            start = float(_line(clients, "start ", timeout).split()[1])
+            end = float(_line(server, "done ", timeout).split()[1])
+        finally:
+            procs.stop()
+    return n / (end - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="5k events, one repetition")
+    ap.add_argument("-n", type=int, help="events per measurement")
+    ap.add_argument("--reps", type=int, help="repetitions (medians reported)")
+    ap.add_argument("--role", help=argparse.SUPPRESS)
+    add_json_argument(ap)
+    args, rest = ap.parse_known_args(argv)
+    if args.role:
+        ROLES[args.role](*rest)
+        return 0
+    if rest:
+        ap.error(f"unrecognized arguments: {' '.join(rest)}")
+    n = args.n or (5000 if args.quick else 50_000)
+    reps = args.reps or (1 if args.quick else 3)
+    timeout = 60 + n / 1000
+    report = Report()
+    print(f"WebSocket ingest: {n} events per run, {reps} repetitions, medians")
+    print(f"{'clients':<9}{'zscript/s':>12}{'baseline/s':>12}{'ratio':>8}  target")
+    for conns in (1, 10):
+        zs, base = [], []
+        for rep in range(reps):
+            sides = [(base, measure_baseline), (zs, measure_zscript)]
+            for out, fn in sides[:: -1 if rep % 2 else 1]:
+                out.append(fn(conns, n, timeout))
+        z, b = statistics.median(zs), statistics.median(base)
+        ok = "ok" if z / b >= TARGET else "BELOW"
+        print(f"{conns:<9}{z:>12,.0f}{b:>12,.0f}{z / b:>7.0%}  >= {TARGET:.0%} {ok}")
+        report.add(f"ingest_{conns}_clients", z, "events/s", z / b, baseline=b, target=TARGET)
+    report.write(args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
