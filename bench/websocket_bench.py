@@ -12,7 +12,9 @@ A client process opens ``C`` connections (1, then 10) to ``/v1/messages/json``,
 sends each connection's subscription message (``[]``) and waits for its ack,
 then every connection sends its share of ``N`` events as Zeek's v1 JSON data
 messages (``Bench::ev(i: count)`` on topic ``/bench``), as fast as the
-connection takes them.
+connection takes them: the frames are built before the clock starts and
+written with ``sendall`` (one thread per connection), so the server is what
+is measured, not the client.
 
 * ``zscript``: ``zscript run standalone`` with
   ``policy/frameworks/cluster/websocket/server`` (the WebSocket API of a node:
@@ -109,31 +111,82 @@ def event_message(i: int) -> str:
 # ----------------------------------------------------------------- processes
 
 
-def role_clients(url: str, conns: str, n: str) -> None:
-    """Open the connections, wait for every ack, print the start time, send."""
-    from websockets.asyncio.client import connect
+def _frame(text: str) -> bytes:
+    """One masked text frame, as a client sends it."""
+    data = text.encode()
+    n = len(data)
+    if n < 126:
+        head = bytes([0x81, 0x80 | n])
+    elif n < 65536:
+        head = bytes([0x81, 0xFE]) + n.to_bytes(2, "big")
+    else:
+        head = bytes([0x81, 0xFF]) + n.to_bytes(8, "big")
+    mask = os.urandom(4)
+    key = int.from_bytes((mask * (n // 4 + 1))[:n], "big")
+    return head + mask + (int.from_bytes(data, "big") ^ key).to_bytes(n, "big")
+
+
+def _read_frame(sock, buf: bytearray) -> bytes:
+    """The payload of the next (unmasked, unfragmented) frame from the server."""
+    while True:
+        if len(buf) >= 2:
+            n, at = buf[1] & 0x7F, 2
+            if n == 126 and len(buf) >= 4:
+                n, at = int.from_bytes(buf[2:4], "big"), 4
+            elif n == 127 and len(buf) >= 10:
+                n, at = int.from_bytes(buf[2:10], "big"), 10
+            if (n < 126 or at > 2) and len(buf) >= at + n:
+                payload = bytes(buf[at : at + n])
+                del buf[: at + n]
+                return payload
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        buf += chunk
+
+
+def role_clients(port: str, conns: str, n: str) -> None:
+    """Open the connections, wait for every ack, print the start time, send.
+
+    A hand-written client: the upgrade request, then every connection's
+    events as masked frames built beforehand and written with ``sendall``
+    from one thread per connection, so that the server, not the client,
+    is what is measured."""
+    import socket
 
     c, total = int(conns), int(n)
-    shares = [range(k, total, c) for k in range(c)]
-
-    async def main() -> None:
-        socks = []
-        for _ in range(c):
-            ws = await connect(url, open_timeout=30, max_queue=None)
-            await ws.send("[]")
-            await ws.recv()  # the ack
-            socks.append(ws)
-        messages = [[event_message(i) for i in share] for share in shares]
-        print(f"start {time.time()!r}", flush=True)
-
-        async def send_all(ws, msgs) -> None:
-            for m in msgs:
-                await ws.send(m)
-
-        await asyncio.gather(*(send_all(ws, m) for ws, m in zip(socks, messages, strict=True)))
-        await asyncio.sleep(3600)  # stay connected until the bench stops us
-
-    asyncio.run(main())
+    socks = []
+    for _ in range(c):
+        sock = socket.create_connection(("127.0.0.1", int(port)), timeout=60)
+        sock.sendall(
+            b"GET /v1/messages/json HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            b"Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("no upgrade response")
+            head += chunk
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise ConnectionError(head.decode(errors="replace"))
+        buf = bytearray(head.split(b"\r\n\r\n", 1)[1])
+        sock.sendall(_frame("[]"))
+        if b'"ack"' not in _read_frame(sock, buf):
+            raise ConnectionError("no ack")
+        socks.append(sock)
+    data = [b"".join(_frame(event_message(i)) for i in range(k, total, c)) for k in range(c)]
+    print(f"start {time.time()!r}", flush=True)
+    senders = [
+        threading.Thread(target=sock.sendall, args=(d,))
+        for sock, d in zip(socks, data, strict=True)
+    ]
+    for t in senders:
+        t.start()
+    for t in senders:
+        t.join()
+    time.sleep(3600)  # stay connected until the bench stops us
 
 
 def role_baseline(port: str, n: str) -> None:
@@ -217,9 +270,9 @@ def _line(p: subprocess.Popen, tag: str, timeout: float) -> str:
             return line.strip()
 
 
-def _clients(procs: Procs, url: str, conns: int, n: int, tmp: Path) -> subprocess.Popen:
+def _clients(procs: Procs, port: int, conns: int, n: int, tmp: Path) -> subprocess.Popen:
     return procs.start(
-        [sys.executable, __file__, "--role", "clients", url, str(conns), str(n)], tmp
+        [sys.executable, __file__, "--role", "clients", str(port), str(conns), str(n)], tmp
     )
 
 
@@ -242,7 +295,7 @@ def measure_zscript(conns: int, n: int, timeout: float) -> float:
                 [sys.executable, "-m", "zscript", "run", "standalone", str(script)], tmp, env
             )
             _line(node, "Running standalone WebSocket server", timeout)
-            clients = _clients(procs, f"ws://127.0.0.1:{ws_port}/v1/messages/json", conns, n, tmp)
+            clients = _clients(procs, ws_port, conns, n, tmp)
             start = float(_line(clients, "start ", timeout).split()[1])
             end = float(_line(node, "done ", timeout).split()[1])
         finally:
@@ -260,7 +313,7 @@ def measure_baseline(conns: int, n: int, timeout: float) -> float:
                 [sys.executable, __file__, "--role", "baseline", str(port), str(n)], tmp
             )
             _line(server, "ready", timeout)
-            clients = _clients(procs, f"ws://127.0.0.1:{port}/v1/messages/json", conns, n, tmp)
+            clients = _clients(procs, port, conns, n, tmp)
             start = float(_line(clients, "start ", timeout).split()[1])
             end = float(_line(server, "done ", timeout).split()[1])
         finally:
