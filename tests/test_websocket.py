@@ -1475,3 +1475,24 @@ def test_subscribers_that_reset_mid_stream_do_not_flood_stderr(ws_cluster):
     err = srv.output()
     assert err.count("socket.send() raised exception") <= 6, err[-3000:]
     assert srv.cluster.procs["manager"].poll() is None
+
+
+def test_library_logs_only_what_is_reported():
+    """The server's logger (handed to the ``websockets`` library) is at
+    WARNING, as its handler: at NOTSET the library would build a debug
+    record for every frame, only for the handler to drop it."""
+    import logging
+    import types
+
+    from zscript.cluster.websocket.options import ServerOptions
+    from zscript.cluster.websocket.server import WebSocketServer
+
+    warned = []
+    sub = types.SimpleNamespace(
+        host=types.SimpleNamespace(reporter=types.SimpleNamespace(warning=warned.append))
+    )
+    server = WebSocketServer(ServerOptions(listen_addr="127.0.0.1", listen_port=0), sub)
+    logger = server._logger
+    assert not logger.isEnabledFor(logging.DEBUG) and not logger.isEnabledFor(logging.INFO)
+    logger.warning("disk on fire")
+    assert warned == ["WebSocket: disk on fire"]

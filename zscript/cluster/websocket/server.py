@@ -116,7 +116,9 @@ class WebSocketServer:
         self._ws_server = None
         self._task: asyncio.Task | None = None
         self._terminated = False
-        logger = logging.Logger("zscript.cluster.websocket")
+        # At WARNING, as its handler: a logger outside the hierarchy is at
+        # NOTSET, which would make the library build a debug record per frame.
+        logger = logging.Logger("zscript.cluster.websocket", logging.WARNING)
         logger.propagate = False
         logger.addHandler(LibraryLogHandler(sub.host.reporter.warning, "WebSocket: "))
         self._logger = logger
