@@ -99,3 +99,22 @@ def test_logging_bench_quick_runs(tmp_path):
     for name in ("local-tsv", "local-json", "via-logger"):
         assert rows[name]["ratio"] > 0 and rows[name]["unit"] == "records/s", rows[name]
         assert re.search(rf"^{name}\s+[\d,]+\s+python-\w+\s+\d+%", proc.stdout, re.M), proc.stdout
+
+
+def test_startup_report_runs(tmp_path):
+    """``bench/startup_report.py``: the phases, imports and memory by package."""
+    out = tmp_path / "startup.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "startup_report.py"), "--runs", "1", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {r["name"]: r for r in json.loads(out.read_text())}
+    for phase in ("imports", "host", "script", "total"):
+        assert rows[f"startup_bare_{phase}"]["value"] > 0, rows
+    assert rows["rss_bare"]["value"] > rows["rss_bare"]["baseline"] > 0, rows
+    assert re.search(r"^  zscript\.\w+\s+[\d.]+ ms", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^  module code \(imports\)\s+[\d.]+ MiB", proc.stdout, re.M), proc.stdout
