@@ -110,6 +110,8 @@ class WebSocketSubsystem:
 
     def __init__(self, host):
         self.host = host
+        #: :meth:`decode`'s function, made on first use.
+        self._decode = None
         self.servers: dict[tuple[str, int], WebSocketServer] = {}
         self.stats = WebSocketStats()
         #: The version the ack names: the Zeek version zscript implements.
@@ -223,16 +225,28 @@ class WebSocketSubsystem:
     def decode(self, frame):
         """A client's data message as a :class:`~.protocol.DataMessage` of this node's
         event (raises :class:`~.protocol.ProtocolError`)."""
+        decode = self._decode or self._make_decode()
+        return decode(frame)
+
+    def _make_decode(self):
+        """:meth:`decode`'s work, its modules imported once (not per message,
+        and not at start-up: a process without clients never needs them)."""
+        from ..serializers.json_v1 import from_broker_json
         from .protocol import decode_data_message
 
-        return decode_data_message(frame, self.cluster._lookup, self._decode_arg)
+        lookup = self.cluster._lookup
+        resolve_enum, resolve_function = self._resolve_enum, self._resolve_function
 
-    def _decode_arg(self, obj, t):
-        from ..serializers.json_v1 import from_broker_json
+        def decode_arg(obj, t):
+            return from_broker_json(
+                obj, t, resolve_enum=resolve_enum, resolve_function=resolve_function
+            )
 
-        return from_broker_json(
-            obj, t, resolve_enum=self._resolve_enum, resolve_function=self._resolve_function
-        )
+        def decode(frame):
+            return decode_data_message(frame, lookup, decode_arg)
+
+        self._decode = decode
+        return decode
 
     def _resolve_function(self, name: str):
         """The function a client names (as Zeek: a global whose value is a function)."""
