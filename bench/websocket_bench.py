@@ -270,14 +270,32 @@ def _line(p: subprocess.Popen, tag: str, timeout: float) -> str:
             return line.strip()
 
 
-def _clients(procs: Procs, port: int, conns: int, n: int, tmp: Path) -> subprocess.Popen:
-    return procs.start(
-        [sys.executable, __file__, "--role", "clients", str(port), str(conns), str(n)], tmp
-    )
+def _ingest(
+    server_cmd: list[str],
+    env: dict | None,
+    ready: str,
+    port: int,
+    conns: int,
+    n: int,
+    tmp: Path,
+    timeout: float,
+) -> float:
+    """Start the server, wait for its ``ready`` line, run the clients: the rate."""
+    procs = Procs()
+    try:
+        server = procs.start(server_cmd, tmp, env)
+        _line(server, ready, timeout)
+        clients = procs.start(
+            [sys.executable, __file__, "--role", "clients", str(port), str(conns), str(n)], tmp
+        )
+        start = float(_line(clients, "start ", timeout).split()[1])
+        end = float(_line(server, "done ", timeout).split()[1])
+    finally:
+        procs.stop()
+    return n / (end - start)
 
 
 def measure_zscript(conns: int, n: int, timeout: float) -> float:
-    procs = Procs()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         ws_port, xpub, xsub = free_ports(3)
@@ -290,35 +308,16 @@ def measure_zscript(conns: int, n: int, timeout: float) -> float:
             PYTHONUNBUFFERED="1",
         )
         env.pop("ZSCRIPT_WEBSOCKET_AUTH_TOKEN", None)
-        try:
-            node = procs.start(
-                [sys.executable, "-m", "zscript", "run", "standalone", str(script)], tmp, env
-            )
-            _line(node, "Running standalone WebSocket server", timeout)
-            clients = _clients(procs, ws_port, conns, n, tmp)
-            start = float(_line(clients, "start ", timeout).split()[1])
-            end = float(_line(node, "done ", timeout).split()[1])
-        finally:
-            procs.stop()
-    return n / (end - start)
+        node = [sys.executable, "-m", "zscript", "run", "standalone", str(script)]
+        ready = "Running standalone WebSocket server"
+        return _ingest(node, env, ready, ws_port, conns, n, tmp, timeout)
 
 
 def measure_baseline(conns: int, n: int, timeout: float) -> float:
-    procs = Procs()
     with tempfile.TemporaryDirectory() as d:
-        tmp = Path(d)
         (port,) = free_ports(1)
-        try:
-            server = procs.start(
-                [sys.executable, __file__, "--role", "baseline", str(port), str(n)], tmp
-            )
-            _line(server, "ready", timeout)
-            clients = _clients(procs, port, conns, n, tmp)
-            start = float(_line(clients, "start ", timeout).split()[1])
-            end = float(_line(server, "done ", timeout).split()[1])
-        finally:
-            procs.stop()
-    return n / (end - start)
+        server = [sys.executable, __file__, "--role", "baseline", str(port), str(n)]
+        return _ingest(server, None, "ready", port, conns, n, Path(d), timeout)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -118,3 +118,28 @@ def test_startup_report_runs(tmp_path):
     assert rows["rss_bare"]["value"] > rows["rss_bare"]["baseline"] > 0, rows
     assert re.search(r"^  zscript\.\w+\s+[\d.]+ ms", proc.stdout, re.M), proc.stdout
     assert re.search(r"^  module code \(imports\)\s+[\d.]+ MiB", proc.stdout, re.M), proc.stdout
+
+
+def test_websocket_bench_quick_runs(tmp_path):
+    """``bench/websocket_bench.py``: 1 and 10 clients against both servers, as JSON too."""
+    out = tmp_path / "ws.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "websocket_bench.py"),
+            "--quick",
+            "-n",
+            "2000",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {r["name"]: r for r in json.loads(out.read_text())}
+    assert sorted(rows) == ["ingest_10_clients", "ingest_1_clients"], rows
+    for r in rows.values():
+        assert r["value"] > 0 and r["baseline"] > 0 and r["unit"] == "events/s", r
