@@ -147,3 +147,46 @@ def test_a_cluster_test_compares_each_node_and_a_hanging_cluster_is_torn_down(tm
     assert time.time() - started < 60
     leftover = subprocess.run(["pgrep", "-f", "hang.zs"], capture_output=True, text=True)
     assert leftover.stdout == "", "a node outlived its test"
+
+
+def test_forked_runs_are_the_fresh_runs(tmp_path, monkeypatch):
+    """Tests run in forks of a prepared interpreter (zscript.testing.zygote)
+    give exactly what fresh processes give: status, stdout, stderr, logs;
+    a test's own environment and working directory apply to its fork only."""
+    from zscript.testing import golden
+
+    d = _copy_examples(tmp_path)
+    (d / "env.zs").write_text(
+        '# @env: GREETING=hi there\nevent zeek_init() { print getenv("GREETING"), getenv("TZ"); }\n'
+    )
+    (d / "env.out").write_text("")
+    (d / "later.zs").write_text('event zeek_init() { print getenv("GREETING") == ""; }\n')
+    (d / "later.out").write_text("")
+    tests = [t for t in golden.discover([d]) if not t.cluster]
+    assert len(tests) == 5
+    forked = {t.name: golden.run_test(t, tmp_path / "f" / t.name) for t in tests}
+    assert golden._POOLS and golden._POOLS[0]._all, "the forks were not used"
+    monkeypatch.setenv("ZSCRIPT_TEST_FORK", "0")
+    fresh = {t.name: golden.run_test(t, tmp_path / "s" / t.name) for t in tests}
+    for name, r in fresh.items():
+        f = forked[name]
+        assert (f.status, f.stdout, f.stderr, f.logs) == (r.status, r.stdout, r.stderr, r.logs), (
+            name
+        )
+    assert forked["env.zs"].stdout == "hi there, UTC\n"
+    assert forked["later.zs"].stdout == "T\n"  # the first test's variable did not stay
+    assert forked["typo.zs"].status == 1 and "gret" in forked["typo.zs"].stderr
+
+
+def test_a_hanging_forked_test_is_killed(tmp_path):
+    from zscript.testing import golden
+
+    (tmp_path / "hang.zs").write_text(
+        "# @timeout: 2\n# @wall-clock\nredef exit_only_after_terminate = T;\n"
+    )
+    (test,) = golden.discover([tmp_path / "hang.zs"])
+    t0 = time.monotonic()
+    result = golden.run_test(test, tmp_path / "run")
+    assert result.status is None and 2 <= time.monotonic() - t0 < 30
+    pool = next(p for p in golden._POOLS if p.fits(test.environment()))
+    assert pool._all and all(z.alive() for z in pool._all), "the zygote outlives its child"

@@ -16,8 +16,10 @@ Found in a directory, a script is a test when its ``NAME.out`` exists; a
 script named explicitly always is one (``--update`` then writes its files).
 Names starting with ``_`` are helpers other tests load.
 
-Each test runs in a fresh process, ``python -m zscript run standalone``, in
-a temporary copy of its directory (what it writes stays out of the tree and
+Each test runs in a fresh process, ``python -m zscript run standalone``
+(forked from a prepared interpreter that has already imported zscript,
+which halves a run's start-up; see :mod:`.zygote`, ``ZSCRIPT_TEST_FORK=0``
+for plain subprocesses), in a temporary copy of its directory (what it writes stays out of the tree and
 messages show bare file names), in Zeek's bare mode with ``--virtual-time``
 unless its leading comment lines say otherwise:
 
@@ -49,6 +51,7 @@ Canonifiers (on by default, like btest's): 10-digit epoch timestamps become
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import os
 import re
@@ -57,6 +60,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -298,6 +302,63 @@ def _node_outputs(run_dir: Path, where: str) -> dict[str, str]:
     return out
 
 
+def _run_command(test: GoldenTest, cwd: Path) -> tuple[int | None, str, str]:
+    """``(status, stdout, stderr)`` of the test's command (status None: stopped
+    after the timeout): in a fork of a prepared interpreter where it can be
+    (:mod:`.zygote`), else a fresh ``python``."""
+    env = test.environment()
+    cmd = test.command()
+    pool = None if test.cluster else _zygotes(env)
+    if pool is not None and cmd[:2] == ["-m", "zscript"]:
+        got = pool.run(cmd[2:], cwd, env, test.timeout)
+        if got is not None:
+            return got
+    try:
+        proc = subprocess.run(
+            [sys.executable, *cmd],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=test.timeout,
+            env=env,
+        )
+        return proc.returncode, proc.stdout, proc.stderr
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else e.stdout or ""
+        err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
+        return None, out, err
+
+
+_POOLS: list = []
+_POOLS_LOCK = threading.Lock()
+
+
+def _zygotes(env: dict[str, str]):
+    """A :class:`~.zygote.ZygotePool` for ``env`` (None where forks are not
+    used: no ``fork``, or ``ZSCRIPT_TEST_FORK=0``); pools live until the
+    process exits."""
+    if not hasattr(os, "fork") or os.environ.get("ZSCRIPT_TEST_FORK", "1") == "0":
+        return None
+    from .zygote import ZygotePool
+
+    with _POOLS_LOCK:
+        for pool in _POOLS:
+            if pool.fits(env):
+                return pool
+        if len(_POOLS) >= 4:  # environments differing at start-up: fresh processes
+            return None
+        pool = ZygotePool(env)
+        if not _POOLS:
+            atexit.register(_close_pools)
+        _POOLS.append(pool)
+        return pool
+
+
+def _close_pools() -> None:
+    for pool in _POOLS:
+        pool.close()
+
+
 def run_test(test: GoldenTest, workdir: Path | None = None) -> Result:
     """Run ``test`` in a copy of its directory made below ``workdir`` (a
     temporary directory, removed afterwards, when None)."""
@@ -310,19 +371,7 @@ def run_test(test: GoldenTest, workdir: Path | None = None) -> Result:
     if test.cluster:
         _write_cluster_layout(test, cwd)
     try:
-        proc = subprocess.run(
-            [sys.executable, *test.command()],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=test.timeout,
-            env=test.environment(),
-        )
-        status, out, err = proc.returncode, proc.stdout, proc.stderr
-    except subprocess.TimeoutExpired as e:
-        status = None
-        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else e.stdout or ""
-        err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
+        status, out, err = _run_command(test, cwd)
     finally:
         if test.cluster:  # whatever happened, no node outlives the test
             subprocess.run(
