@@ -659,7 +659,9 @@ def test_send_overload_drops_and_counts(local_cluster):
         assert accepted + dropped == 20000
         assert dropped > 0 and accepted > 0
         st = c.wait_status("worker-1", lambda s: s["send_drops"] >= dropped)
-        assert st["send_drops"] == dropped
+        # The status counts every dropped send: the flood's, and a Cluster::hello
+        # to a node whose subscription came in while the queue was full.
+        assert dropped <= st["send_drops"] <= dropped + 4
         assert st["events_out"] >= accepted
         c.wait_for("worker-1", "still alive")
         err = c.output("worker-1", stream="err")

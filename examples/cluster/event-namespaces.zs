@@ -39,10 +39,17 @@ event zeek_init()
 	schedule 1 sec { MyModule::my_event("scheduled") };
 	}
 
+global published = F;
+
 event Cluster::node_up(name: string, id: string)
 	{
-	if ( Cluster::local_node_type() == Cluster::MANAGER &&
+	# Once: when two workers come up together, both node_up events can find
+	# every worker active.
+	if ( ! published && Cluster::local_node_type() == Cluster::MANAGER &&
 	     Cluster::get_active_node_count(Cluster::WORKER) == Cluster::get_node_count(Cluster::WORKER) &&
 	     Cluster::nodes[name]$node_type == Cluster::WORKER )
+		{
+		published = T;
 		Cluster::publish(Cluster::worker_topic, MyModule::my_event, "published by the manager");
+		}
 	}
