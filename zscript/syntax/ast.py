@@ -359,6 +359,8 @@ class TableCtor(Expr):
     items: list[Expr]
     attrs: list[Attr] = attrs.field(factory=list)
     attr_map: Any = _ann()
+    #: Given the context's type, its elements did not fit (set by the checker).
+    retype_failed: Any = _ann()
 
 
 @node
@@ -366,6 +368,8 @@ class SetCtor(Expr):
     items: list[Expr]
     attrs: list[Attr] = attrs.field(factory=list)
     attr_map: Any = _ann()
+    #: Given the context's type, its elements did not fit (set by the checker).
+    retype_failed: Any = _ann()
 
 
 @node

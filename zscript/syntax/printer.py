@@ -64,7 +64,9 @@ def _const(e: A.Const) -> str:
     if k == "count":
         return str(e.value)
     if k == "pattern":
-        return f"/{e.value[0]}/"
+        # Zeek describes a pattern by its anchored text (RE_Matcher's PatternText).
+        text, flags = e.value
+        return f"/^?({text})$?/" if not flags else f"/{text}/{flags}"
     if k == "port":
         return f"{e.value[0]}/{e.value[1]}"
     return str(e.value)
@@ -107,7 +109,8 @@ def _list(e: A.ListCtor) -> str:
             # RecordCoerceExpr around the anonymous constructor.
             return f"(coerce {text} to {t.display()})"
         return text
-    return _args(e.items)
+    # (``[]`` is Zeek's empty record constructor.)
+    return _args(e.items) if e.items else "[]"
 
 
 def _unary(e: A.UnaryOp) -> str:
