@@ -1133,6 +1133,14 @@ class ExprChecks:
         self.error(e.span, msg, zeek=zeek)
         return True
 
+    def expr_AggrExpr(self, e: A.AggrExpr, expected):
+        """``add x`` / ``delete x`` as a value: checked as the statement, void."""
+        stmt = (A.AddStmt if e.op == "add" else A.DeleteStmt)(e.target, span=e.span)
+        self.check_stmt(stmt)
+        e.target = stmt.target
+        e.type = VOID
+        return e
+
     def expr_SizeExpr(self, e: A.SizeExpr, expected):
         e.expr = self.check_expr(e.expr)
         if self.void_used(

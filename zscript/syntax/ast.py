@@ -364,6 +364,16 @@ class TableCtor(Expr):
 
 
 @node
+class AggrExpr(Expr):
+    """``add x`` or ``delete x`` where a value is wanted (``op``): Zeek's
+    AggrAddExpr / AggrDelExpr, of type void (the statements are AddStmt and
+    DeleteStmt)."""
+
+    op: str
+    target: Expr
+
+
+@node
 class SetCtor(Expr):
     items: list[Expr]
     attrs: list[Attr] = attrs.field(factory=list)

@@ -250,6 +250,7 @@ _RENDER = {
     A.SizeExpr: lambda e: f"|{expr_text(e.expr)}|",
     A.CopyExpr: lambda e: f"copy({expr_text(e.expr)})",
     A.HookCall: lambda e: f"hook {expr_text(e.call)}",
+    A.AggrExpr: lambda e: f"{e.op} {expr_text(e.target)}",
     A.ListCtor: _list,
     A.RecordCtor: lambda e: (
         (f"{e.named}(" if getattr(e, "named", None) else "[")
