@@ -214,7 +214,24 @@ def _canonical(e: A.BinOp) -> tuple[str, object, object]:
 
 def _binop(e: A.BinOp) -> str:
     op, a, b = _canonical(e)
-    return f"{expr_text(a)} {op} {expr_text(b)}"
+    t = getattr(e, "operand_type", None)
+    return f"{_promoted(a, t)} {op} {_promoted(b, t)}"
+
+
+_ARITH = ("count", "int", "double")
+
+
+def _promoted(x, t) -> str:
+    """An operand as Zeek shows it once promoted to the operation's number
+    type ``t`` (``BinaryExpr::PromoteOps``): wrapped in an ArithCoerceExpr,
+    which a constant folds into a constant of type ``t``."""
+    xt = _typetag(x)
+    tt = getattr(t, "tag", None)
+    if tt not in _ARITH or xt not in _ARITH or xt == tt:
+        return expr_text(x)
+    if isinstance(x, A.Const) and isinstance(x.value, int | float):
+        return format_double(float(x.value)) if tt == "double" else str(int(x.value))
+    return f"(coerce {expr_text(x)} to {tt})"
 
 
 def _coerce(e: A.Coerce) -> str:
