@@ -927,7 +927,11 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks):
                 init = self.coerce(init, t, "initialization", self.def_name(d.name))
             d.init = init
         if t is None:
-            self.error(d.span, f"no type given for '{d.name}'")
+            self.error(
+                d.span,
+                f"no type given for '{d.name}'",
+                zeek=f"no type given ({self.def_name(d.name)})",
+            )
             t = ERROR
         if isinstance(t, FuncType):
             kind = "func"

@@ -418,7 +418,9 @@ class StmtChecks:
             init = self.coerce(init, t, "initialization", s.name)
             s.init = init
         elif t is None:
-            self.error(s.span, f"no type given for local '{s.name}'")
+            self.error(
+                s.span, f"no type given for local '{s.name}'", zeek=f"no type given ({s.name})"
+            )
             t = ERROR
         if s.kind == "const" and init is None:
             self.error(s.span, f"const '{s.name}' needs an initial value")
