@@ -351,6 +351,30 @@ class ScriptLoading:
             self.diagnostics.extend(e.diagnostics)
             self.failed = True
             return False
+        if d.locals:
+            # Zeek's parser (src/parse.y, @if in a body): one error per local.
+            for name in d.locals:
+                self.diagnostics.append(
+                    Diagnostic(
+                        "error",
+                        f"@if cannot use the local '{name}': its value is not known while loading",
+                        d.span.first_line(),
+                        zeek=f"referencing a local name in @if ({name})",
+                    )
+                )
+            from ..syntax.printer import expr_text
+
+            self.diagnostics.append(
+                Diagnostic(
+                    "error",
+                    "invalid expression in @if",
+                    d.span.first_line(),
+                    detail=expr_text(expr),
+                    zeek_only=True,
+                )
+            )
+            self.failed = True
+            return False
         ch = self.checker
         saved = ch.func
         ch.func = ch.top
