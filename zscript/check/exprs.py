@@ -41,7 +41,7 @@ from ..types import (
     max_numeric,
     same_type,
 )
-from .promote import ElementPromotion
+from .promote import ElementPromotion, fields_fit
 from .scope import ID, FuncInfo, full_name, short_name
 from .typerules import arith_result, assignable, bitwise_result, comparable, size_result
 
@@ -1194,6 +1194,9 @@ class ExprChecks:
             if isinstance(expected, RecordType):
                 f = expected.field(fa.name)
                 fexp = f.type if f is not None else None
+            if _record_ctor(fa.value):
+                # Zeek builds ``[...]`` on its own and then coerces it.
+                fexp = None
             fa.value = self.check_expr(fa.value, fexp)
             if fa.name in seen:
                 self.error(fa.span, f"duplicate field '{fa.name}' in record constructor")
@@ -1236,6 +1239,21 @@ class ExprChecks:
                 continue
             before = len(self.diags)
             vt = fa.value.type
+            if (
+                _record_ctor(fa.value)
+                and isinstance(f.type, RecordType)
+                and not fields_fit(fa.value.fields, f.type)
+            ):
+                # Zeek's RecordCoerceExpr: a record of fields that cannot
+                # become the field's type clashes as a whole.
+                self.error(
+                    fa.value.span,
+                    f"type clash in field '{fa.name}' ({f.type} and {vt.describe()})",
+                    _field_misfit(fa.value.fields, f.type),
+                    zeek=f'type clash for field "{fa.name}" ({text} and {vt.describe()})',
+                    zeek_span=e.span,
+                )
+                continue
             fa.value = self.coerce(fa.value, f.type, f"field '{fa.name}'")
             if len(self.diags) > before and self.diags[-1].severity == "error":
                 self.zeek_field_clash(self.diags[-1], e, fa, f.type, vt, text if coercion else None)
@@ -1637,3 +1655,23 @@ def _zeek_arith_error(op: str, ta: Type, tb: Type) -> str:
 
 def _args_text(es: list[A.Expr]) -> str:
     return ", ".join(expr_text(x) for x in es)
+
+
+def _record_ctor(e) -> bool:
+    """``[$a=...]`` (or ``record(...)``): a record constructor of no declared type."""
+    return (
+        isinstance(e, A.ListCtor | A.RecordCtor)
+        and getattr(e, "fields", None) is not None
+        and not getattr(e, "named", None)
+    )
+
+
+def _field_misfit(fields, rt: RecordType) -> str | None:
+    """Advice naming the first field that keeps a record constructor from
+    becoming a ``rt``."""
+    for fa in fields:
+        f = rt.field(fa.name)
+        vt = fa.value.type
+        if f is not None and vt is not None and not assignable(f.type, vt):
+            return f"${fa.name} is {vt} here, {f.type} in {rt}"
+    return None

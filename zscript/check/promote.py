@@ -33,7 +33,7 @@ from ..syntax.printer import attrs_text
 from ..types import ERROR, RecordType, TableType, Type, is_numeric
 from .typerules import assignable
 
-__all__ = ["PromoteChecks", "promote_message"]
+__all__ = ["PromoteChecks", "fields_fit", "promote_message"]
 
 
 def promote_message(t: Type, src: Type) -> str:
@@ -48,7 +48,7 @@ def promote_message(t: Type, src: Type) -> str:
     return "type clash"
 
 
-def _fields_fit(fields, t: Type) -> bool:
+def fields_fit(fields, t: Type) -> bool:
     """Would Zeek coerce a record constructor with these fields to ``t``
     (``record_promotion_compatible`` in src/Type.cc: fields ``t`` lacks, and
     numbers of another kind, are left for the coercion to report)?"""
@@ -104,7 +104,7 @@ class PromoteChecks:
         if not new:
             return x
         fields = getattr(x, "fields", None) if record_ctor else None
-        if fields is not None and _fields_fit(fields, t):
+        if fields is not None and fields_fit(fields, t):
             # Zeek coerces it (RecordCoerceExpr), which reports what is wrong
             # in its own words; the constructor goes on.
             return x
