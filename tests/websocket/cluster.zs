@@ -216,7 +216,7 @@ event metrics()
 
 event send_types()
 	{
-	local v: vector of int = vector(1, 2);
+	local v: vector of int = { 1, 2 };
 	local st: set[string] = set("a");
 	local tb: table[string] of count = table(["x"] = 1);
 	Cluster::publish("zscript.test.ws.client.types", all_types, T, 42, -7, 1.5, "hi",

@@ -44,6 +44,7 @@ from ..types import (
     same_type,
 )
 from .exprs import ExprChecks
+from .promote import PromoteChecks
 from .scope import GLOBAL, ID, FuncInfo, full_name, short_name
 from .stmts import StmtChecks
 
@@ -153,7 +154,7 @@ def _first_declared(first: Span | None, here: Span | None) -> str:
     return f" (first declared in {first.filename}, line {first.line})"
 
 
-class Checker(ExprChecks, StmtChecks):
+class Checker(ExprChecks, PromoteChecks, StmtChecks):
     """Resolves and type-checks units; see the module docstring."""
 
     def __init__(self):
@@ -372,15 +373,23 @@ class Checker(ExprChecks, StmtChecks):
                 return ERROR
             self.deprecated(tn.span, tid.name, tid.attrs)
             return tid.value
+        # A container type is located where it is written (Zeek's messages
+        # about it name that place).
         if k == "table":
             idx = [self.resolve_type(x) for x in tn.args[0]]
-            return self.check_index_types(TableType(idx, self.resolve_type(tn.args[1])), tn)
+            t = self.check_index_types(TableType(idx, self.resolve_type(tn.args[1])), tn)
+            self.type_spans[id(t)] = (t, tn.span)
+            return t
         if k == "set":
-            return self.check_index_types(
+            t = self.check_index_types(
                 TableType([self.resolve_type(x) for x in tn.args[0]], None), tn
             )
+            self.type_spans[id(t)] = (t, tn.span)
+            return t
         if k == "vector":
-            return VectorType(self.resolve_type(tn.args[0]))
+            t = VectorType(self.resolve_type(tn.args[0]))
+            self.type_spans[id(t)] = (t, tn.span)
+            return t
         if k == "record":
             rt = RecordType([], type_name)
             self.record_end = _last_line(tn.span)
@@ -420,6 +429,26 @@ class Checker(ExprChecks, StmtChecks):
                 )
                 return tt
         return tt
+
+    def index_has_any(self, e: A.SetCtor, tt: TableType) -> bool:
+        """A ``set(...)`` whose elements' type contains ``any`` (an empty
+        ``vector()``): Zeek's TableType refuses it (``src/Type.cc``), and the
+        SetConstructorExpr then has no set type."""
+        for it in tt.indices:
+            if _contains_any(it, set()) or (isinstance(it, VectorType) and it.elem is None):
+                self.error(
+                    e.span,
+                    f"an index type cannot contain 'any' ({it})",
+                    zeek=f"index type containing 'any' is not supported ({tt} and {it})",
+                )
+                self.error(
+                    e.span,
+                    "values in set(...) constructor do not specify a set",
+                    detail=self.describe_expr(e),
+                    zeek_only=True,
+                )
+                return True
+        return False
 
     def func_type(self, flavor: str, sig: A.FuncSig) -> FuncType:
         params = []
@@ -809,6 +838,9 @@ class Checker(ExprChecks, StmtChecks):
             t = alias
         elif t.name is None and d.type.kind != "named":
             t.name = full
+        if d.type.kind != "named" and id(t) not in self.type_spans:
+            # Where Zeek locates the declared type.
+            self.type_spans[id(t)] = (t, d.span)
         if t.name is not None and t.tag != "error":
             # Zeek's add_type registers the new name, and a named type's old
             # one, as aliases of each other (src/Var.cc, Type::RegisterAlias).
@@ -892,10 +924,14 @@ class Checker(ExprChecks, StmtChecks):
             if t is None:
                 t = self.infer_type(init)
             if d.init_op == "=":
-                init = self.coerce(init, t, "initialization")
+                init = self.coerce(init, t, "initialization", self.def_name(d.name))
             d.init = init
         if t is None:
-            self.error(d.span, f"no type given for '{d.name}'")
+            self.error(
+                d.span,
+                f"no type given for '{d.name}'",
+                zeek=f"no type given ({self.def_name(d.name)})",
+            )
             t = ERROR
         if isinstance(t, FuncType):
             kind = "func"

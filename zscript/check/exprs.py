@@ -9,6 +9,7 @@ context wants; it lets untyped constructors (``set()``, ``[$a=1]``,
 
 from __future__ import annotations
 
+from ..diagnostics import Diagnostic
 from ..syntax import ast as A
 from ..syntax.printer import expr_text
 from ..types import (
@@ -40,6 +41,7 @@ from ..types import (
     max_numeric,
     same_type,
 )
+from .promote import ElementPromotion, fields_fit
 from .scope import ID, FuncInfo, full_name, short_name
 from .typerules import arith_result, assignable, bitwise_result, comparable, size_result
 
@@ -79,8 +81,14 @@ class ExprChecks:
     def check_exprs(self, es: list[A.Expr]) -> list[A.Expr]:
         return [self.check_expr(x) for x in es]
 
-    def coerce(self, e: A.Expr, t: Type | None, what: str = "assignment") -> A.Expr:
-        """Return ``e`` converted to ``t``, or report a type clash."""
+    def coerce(
+        self, e: A.Expr, t: Type | None, what: str = "assignment", lhs: str | None = None
+    ) -> A.Expr:
+        """Return ``e`` converted to ``t``, or report a type clash; ``lhs``
+        describes what an assignment or initialization assigns to."""
+        if getattr(e, "retype_failed", False):
+            self.assign_clash(e, lhs)
+            return e
         if t is None or t.tag == "error" or e.type is None or e.type.tag == "error":
             return e
         src = e.type
@@ -88,11 +96,14 @@ class ExprChecks:
             return e
         if isinstance(e, A.ListCtor | A.RecordCtor) and isinstance(t, RecordType):
             return self.ctor_to_record(e, t, keep_own=what in ("assignment", "initialization"))
-        if isinstance(e, A.SetCtor | A.TableCtor | A.BraceInit | A.VectorCtor) and t.tag in (
-            "table",
-            "vector",
+        if (
+            isinstance(e, A.SetCtor | A.TableCtor | A.BraceInit | A.VectorCtor)
+            and t.tag in ("table", "vector")
+            and not (isinstance(e, A.TableCtor | A.VectorCtor) and e.items)
         ):
-            return self.ctor_with_type(e, t, what)
+            # (table(...) and vector(...) with elements have their own type,
+            # checked below as any other value's.)
+            return self.ctor_with_type(e, t, what, lhs)
         if isinstance(e, A.CondExpr) and (
             (isinstance(src, TableType) and src.is_unspecified)
             or (isinstance(src, VectorType) and src.elem is None)
@@ -162,7 +173,7 @@ class ExprChecks:
             e.span,
             f"type clash in {what} ({t} and {src})",
             detail=self.describe_expr(e),
-            **self.zeek_promotion(e, t, what),
+            **(self.zeek_assignment(e, t, lhs) or self.zeek_promotion(e, t, what)),
         )
         return e
 
@@ -181,7 +192,7 @@ class ExprChecks:
             msg = "incompatible record types"
         else:
             msg = "type clash"
-        where = f"{t.display()} and {e.span.location()}" if e.span is not None else None
+        where = f"{self.type_where(t)} and {e.span.location()}" if e.span is not None else None
         return {"zeek": f"{msg} ({t.display()} and {self.describe_expr(e)})", "zeek_where": where}
 
     def wrap(self, e: A.Expr, t: Type) -> A.Coerce:
@@ -399,8 +410,11 @@ class ExprChecks:
         t = self.check_expr(x).type
         return t.tag == "string"
 
-    def check_index_list(self, indices: list[A.Expr], tt: TableType, where: A.Node) -> list[A.Expr]:
-        """Check and coerce a table/set index (``t[a, b]`` or ``t[[a, b]]``)."""
+    def check_index_list(
+        self, indices: list[A.Expr], tt: TableType, where: A.Node, state=None
+    ) -> list[A.Expr]:
+        """Check and coerce a table/set index (``t[a, b]`` or ``t[[a, b]]``);
+        ``state``: of the table constructor whose index it is."""
         if (
             len(indices) == 1
             and isinstance(indices[0], A.ListCtor)
@@ -411,15 +425,33 @@ class ExprChecks:
         if tt.is_unspecified:
             return self.check_exprs(indices)
         if len(indices) != len(tt.indices):
-            self.check_exprs(indices)
+            indices = self.check_exprs(indices)
+            zeek = {}
+            if state is not None and state.mismatch and not state.failed:
+                # Zeek's check_and_promote_exprs: about the index types (where
+                # they were written) and the index.
+                state.failed = True
+                types = ListType(tt.indices)
+                text = ", ".join(self.describe_expr(x) for x in indices)
+                zeek = {
+                    "zeek": f"indexing mismatch (list of {types} and {text})",
+                    "zeek_where": f"{self.type_where(tt)} and {where.span.location()}",
+                }
             self.error(
-                where.span, f"wrong number of index values ({len(indices)} for {len(tt.indices)})"
+                where.span,
+                f"wrong number of index values ({len(indices)} for {len(tt.indices)})",
+                **zeek,
             )
             return indices
         out = []
         for x, t in zip(indices, tt.indices, strict=True):
             x = self.check_expr(x, t)
-            out.append(self.index_value(x, t) if len(indices) == 1 else self.coerce(x, t, "index"))
+            if state is not None and not (t.tag == "subnet" and x.type.tag == "addr"):
+                out.append(self.promote_element(state, x, t, "index", check=False))
+            else:
+                out.append(
+                    self.index_value(x, t) if len(indices) == 1 else self.coerce(x, t, "index")
+                )
         return out
 
     def index_value(self, x: A.Expr, t: Type) -> A.Expr:
@@ -538,7 +570,9 @@ class ExprChecks:
             )
         if e.field_args:
             self.error(e.span, "field assignments are only valid in record constructors")
-        e.args = self.check_args(e.args, ft, e)
+        state = ElementPromotion(e, "argument type mismatch in function call", True)
+        e.args = self.check_args(e.args, ft, e, state)
+        args_failed = self.promotion_done(state)
         fid = e.func.id if isinstance(e.func, A.Name) else None
         if ft.is_async and not self.in_when_cond:
             self.error(
@@ -559,12 +593,18 @@ class ExprChecks:
             e.type = rt if rt is not None else ft.ret
         else:
             e.type = ft.ret
-        if self.func is not None and fid is not None and getattr(fid, "value", None) is None:
-            pass
+        if args_failed:
+            e.type = ERROR
         return e
 
-    def check_args(self, args: list[A.Expr], ft: FuncType, call: A.Node) -> list[A.Expr]:
+    def check_args(
+        self, args: list[A.Expr], ft: FuncType, call: A.Node, state: ElementPromotion | None = None
+    ) -> list[A.Expr]:
+        """Check and coerce a call's arguments (``state``: Zeek's wording for
+        one that does not fit, ``check_and_promote_args``)."""
         params = ft.params
+        if state is None:
+            state = ElementPromotion(call, "argument type mismatch in event invocation", True)
         out: list[A.Expr] = []
         # A function whose one parameter is `any` takes any number of
         # arguments as far as checking goes (Zeek's check_and_promote_args);
@@ -574,9 +614,7 @@ class ExprChecks:
             self.error(call.span, f"too many arguments ({len(args)} for {len(params)})")
         for i, a in enumerate(args):
             if i < len(params):
-                pt = params[i].type
-                a = self.check_expr(a, pt)
-                out.append(self.coerce(a, pt, f"argument {i + 1}"))
+                out.append(self.promote_element(state, a, params[i].type, f"argument {i + 1}"))
             else:
                 a = self.check_expr(a)
                 a = self.coerce(a, ANY, "argument")
@@ -690,7 +728,9 @@ class ExprChecks:
             call.type = ERROR
             return call
         if call.args and call.args[0].type is None or len(call.args) < len(ft.params):
-            call.args = self.check_args(call.args, ft, call)
+            state = ElementPromotion(call, "argument type mismatch in event invocation", True)
+            call.args = self.check_args(call.args, ft, call, state)
+            self.promotion_done(state)
         call.call_kind = "event"
         call.type = VOID
         self.events_raised.setdefault(ident.name, call.span)
@@ -773,6 +813,15 @@ class ExprChecks:
             return e
         if op in ("==", "!=", "<", "<=", ">", ">="):
             if isinstance(ta, VectorType) and isinstance(tb, VectorType) and ta.elem and tb.elem:
+                if {ta.elem.tag, tb.elem.tag} == {"string", "pattern"}:
+                    # Zeek's EqExpr: matching works on single values only.
+                    self.error(
+                        e.span,
+                        "cannot compare string vectors with pattern vectors",
+                        detail=self.describe_expr(e),
+                    )
+                    e.type = ERROR
+                    return e
                 if not comparable(op, ta.elem, tb.elem):
                     self.error(
                         e.span, f"illegal comparison ({ta} {op} {tb})", detail=self.describe_expr(e)
@@ -853,13 +902,19 @@ class ExprChecks:
             if len(items) == 1 and self.is_pattern_lookup(rt, items):
                 e.left = self.check_expr(items[0])
                 return e
+            # Zeek's InExpr: the table type's MatchesIndex (check_and_promote_exprs).
+            state = ElementPromotion(e, "not an index type", True)
             if len(items) == 1 and len(rt.indices) == 1:
                 x = self.check_expr(items[0], rt.indices[0])
-                e.left = self.index_value(x, rt.indices[0])
-                return e
-            lst = A.ListCtor(self.check_index_list(items, rt, e), None, span=left.span)
-            lst.type = ListType([x.type for x in lst.items])
-            e.left = lst
+                if rt.indices[0].tag == "subnet" and x.type.tag == "addr":
+                    e.left = x
+                else:
+                    e.left = self.promote_element(state, x, rt.indices[0], "index", check=False)
+            else:
+                lst = A.ListCtor(self.check_index_list(items, rt, e, state), None, span=left.span)
+                lst.type = ListType([x.type for x in lst.items])
+                e.left = lst
+            self.promotion_done(state)
             return e
         e.left = self.check_expr(e.left)
         lt = e.left.type
@@ -882,6 +937,14 @@ class ExprChecks:
         if rt.tag == "record" and lt.tag == "string":
             return e
         self.error(e.span, f"'in' not valid for {lt} and {rt}", detail=self.describe_expr(e))
+        if rt.tag == "string" and lt.tag not in ("count", "int", "double"):
+            # Zeek's MatchesIndex of a string: an int index (a position).
+            diag = self.diags.pop()
+            self.errors_seen -= 1
+            state = ElementPromotion(e, "not an index type", True)
+            self.promote_element(state, e.left, INT, "index", check=False)
+            self.promotion_done(state)
+            self.diags[-3].message, self.diags[-3].detail = diag.message, diag.detail
         return e
 
     def expr_CondExpr(self, e: A.CondExpr, expected):
@@ -954,10 +1017,6 @@ class ExprChecks:
             return e
         e.target = self.check_expr(e.target)
         tt = e.target.type
-        # As Zeek: appending to a vector modifies it in place, so a const vector
-        # accepts `+=` (Zeek's own scripts fill `const ... &redef` vectors so).
-        if not (e.op == "+=" and isinstance(tt, VectorType)):
-            self.check_lvalue(e.target)
         if (
             isinstance(e.target, A.Name)
             and isinstance(e.target.id, ID)
@@ -970,13 +1029,22 @@ class ExprChecks:
             e.value = self.check_expr(e.value, tt)
             zeek = f"can't assign void value ({self.describe_expr(e)})"
             if not self.void_used(e.value, zeek):
-                e.value = self.coerce(e.value, tt, "assignment")
+                e.value = self.coerce(e.value, tt, "assignment", self.describe_expr(e.target))
         else:
             # `v += vector(...)` types the constructor by its elements: it may be
             # one element of a vector of vectors.
             e.value = self.check_expr(e.value, None if isinstance(tt, VectorType) else tt)
             e.value = self.check_compound_rhs(e.op, tt, e.value, e.span)
         e.type = tt
+        # As Zeek: appending to a vector modifies it in place, so a const vector
+        # accepts `+=` (Zeek's own scripts fill `const ... &redef` vectors so).
+        # Zeek's parser builds the value (``a = b = c``'s inner assignment)
+        # first; an assignment to what cannot be assigned is in error.
+        if not (e.op == "+=" and isinstance(tt, VectorType)):
+            errors = self.errors_seen
+            self.check_lvalue(e.target)
+            if self.errors_seen > errors:
+                e.type = ERROR
         return e
 
     def check_compound_rhs(self, op: str, tt: Type, value: A.Expr, span) -> A.Expr:
@@ -1065,6 +1133,14 @@ class ExprChecks:
         self.error(e.span, msg, zeek=zeek)
         return True
 
+    def expr_AggrExpr(self, e: A.AggrExpr, expected):
+        """``add x`` / ``delete x`` as a value: checked as the statement, void."""
+        stmt = (A.AddStmt if e.op == "add" else A.DeleteStmt)(e.target, span=e.span)
+        self.check_stmt(stmt)
+        e.target = stmt.target
+        e.type = VOID
+        return e
+
     def expr_SizeExpr(self, e: A.SizeExpr, expected):
         e.expr = self.check_expr(e.expr)
         if self.void_used(
@@ -1096,8 +1172,7 @@ class ExprChecks:
             e.type = ListType([x.type for x in e.items])
             return self.ctor_to_record(e, expected)
         if not e.items:
-            if isinstance(expected, TableType | VectorType):
-                return self.ctor_with_type(A.BraceInit([], span=e.span), expected, "initialization")
+            # Zeek's parser: ``[]`` is an empty record constructor.
             e.type = RecordType([])
             return e
         return self.untyped_brace(A.BraceInit(e.items, span=e.span), expected)
@@ -1119,6 +1194,9 @@ class ExprChecks:
             if isinstance(expected, RecordType):
                 f = expected.field(fa.name)
                 fexp = f.type if f is not None else None
+            if _record_ctor(fa.value):
+                # Zeek builds ``[...]`` on its own and then coerces it.
+                fexp = None
             fa.value = self.check_expr(fa.value, fexp)
             if fa.name in seen:
                 self.error(fa.span, f"duplicate field '{fa.name}' in record constructor")
@@ -1161,6 +1239,21 @@ class ExprChecks:
                 continue
             before = len(self.diags)
             vt = fa.value.type
+            if (
+                _record_ctor(fa.value)
+                and isinstance(f.type, RecordType)
+                and not fields_fit(fa.value.fields, f.type)
+            ):
+                # Zeek's RecordCoerceExpr: a record of fields that cannot
+                # become the field's type clashes as a whole.
+                self.error(
+                    fa.value.span,
+                    f"type clash in field '{fa.name}' ({f.type} and {vt.describe()})",
+                    _field_misfit(fa.value.fields, f.type),
+                    zeek=f'type clash for field "{fa.name}" ({text} and {vt.describe()})',
+                    zeek_span=e.span,
+                )
+                continue
             fa.value = self.coerce(fa.value, f.type, f"field '{fa.name}'")
             if len(self.diags) > before and self.diags[-1].severity == "error":
                 self.zeek_field_clash(self.diags[-1], e, fa, f.type, vt, text if coercion else None)
@@ -1216,17 +1309,20 @@ class ExprChecks:
 
     def expr_SetCtor(self, e: A.SetCtor, expected):
         tt = expected if isinstance(expected, TableType) and expected.is_set else None
-        return self.finish_set(e, tt)
+        return self.finish_set(e, tt, retyped=bool(e.items))
 
-    def finish_set(self, e, tt: TableType | None):
+    def finish_set(self, e, tt: TableType | None, retyped: bool = False):
+        """``set(...)`` of type ``tt`` (written ``T(...)``, or ``retyped`` by
+        the context), else of its elements' type."""
         items = []
+        state = ElementPromotion(e, "inconsistent type in set constructor", True)
         for x in e.items:
             if tt is not None and not tt.is_unspecified:
                 if len(tt.indices) > 1 and isinstance(x, A.ListCtor):
                     x.items = self.check_index_list(x.items, tt, x)
                     x.type = ListType([y.type for y in x.items])
                 else:
-                    x = self.coerce(self.check_expr(x, tt.indices[0]), tt.indices[0], "set element")
+                    x = self.promote_element(state, x, tt.indices[0], "set element")
             elif isinstance(x, A.ListCtor) and x.fields is None:
                 x.items = self.check_exprs(x.items)
                 x.type = ListType([y.type for y in x.items])
@@ -1241,6 +1337,9 @@ class ExprChecks:
                 first = items[0].type
                 idx = list(first.types) if isinstance(first, ListType) else [first]
                 tt = TableType(idx, None)
+                if self.index_has_any(e, tt):
+                    e.type = ERROR
+                    return e
                 for x in items[1:]:
                     xt = x.type
                     xi = list(xt.types) if isinstance(xt, ListType) else [xt]
@@ -1256,13 +1355,19 @@ class ExprChecks:
         attrs = getattr(e, "attrs", [])
         e.attr_map = self.check_attrs(attrs, tt, "ctor") if attrs else {}
         e.type = tt
+        if self.promotion_done(state):
+            return self.failed_ctor(e, retyped)
         return e
 
     def expr_TableCtor(self, e: A.TableCtor, expected):
+        # Zeek's TableConstructorExpr: table(...) with elements has their type.
         tt = expected if isinstance(expected, TableType) and not expected.is_set else None
-        return self.finish_table(e, tt)
+        return self.finish_table(e, None if e.items else tt)
 
-    def finish_table(self, e, tt: TableType | None):
+    def finish_table(self, e, tt: TableType | None, retyped: bool = False):
+        """``table(...)`` of type ``tt`` (written ``T(...)``, or ``{...}``
+        ``retyped`` by the context), else of its elements' type."""
+        state = ElementPromotion(e, "inconsistent types in table constructor", False)
         items = []
         idx_types = None
         yield_t = None
@@ -1295,8 +1400,8 @@ class ExprChecks:
                     f" assignment: trailing comma not allowed ({_args_text(keys)})",
                 )
             if tt is not None and not tt.is_unspecified:
-                keys = self.check_index_list(keys, tt, x)
-                val = self.coerce(self.check_expr(x.value, tt.yield_), tt.yield_, "table value")
+                keys = self.check_index_list(keys, tt, x, state)
+                val = self.promote_element(state, x.value, tt.yield_, "table value")
             else:
                 keys = self.check_exprs(keys)
                 val = self.check_expr(x.value)
@@ -1320,20 +1425,28 @@ class ExprChecks:
             if idx_types is None:
                 tt.yield_ = VOID
         attrs = getattr(e, "attrs", [])
+        before = len(self.diags)
         e.attr_map = self.check_attrs(attrs, tt, "ctor") if attrs else {}
+        if not e.items and len(self.diags) > before:
+            self.zeek_ctor_attrs(e, tt, self.diags[before:])
         e.type = tt
+        if self.promotion_done(state):
+            return self.failed_ctor(e, retyped)
         return e
 
     def expr_VectorCtor(self, e: A.VectorCtor, expected):
-        vt = expected if isinstance(expected, VectorType) else None
+        # Zeek's VectorConstructorExpr: vector(...) with elements has their type.
+        vt = expected if isinstance(expected, VectorType) and not e.items else None
         return self.finish_vector(e, vt)
 
     def finish_vector(self, e, vt: VectorType | None):
+        """``vector(...)`` of type ``vt`` (written ``T(...)``), else of its elements' type."""
         if vt is not None and vt.elem is not None:
-            e.items = [
-                self.coerce(self.check_expr(x, vt.elem), vt.elem, "vector element") for x in e.items
-            ]
+            state = ElementPromotion(e, "inconsistent types in vector constructor", True)
+            e.items = [self.promote_element(state, x, vt.elem, "vector element") for x in e.items]
             e.type = vt
+            if self.promotion_done(state):
+                return self.failed_ctor(e, False)
             return e
         items = self.check_exprs(e.items)
         if not items:
@@ -1341,11 +1454,27 @@ class ExprChecks:
             e.type = VectorType(None)
             return e
         t = items[0].type
+        failed = False
         for x in items[1:]:
             if is_numeric(t) and is_numeric(x.type):
                 t = max_numeric(t, x.type)
             elif not same_type(t, x.type) and x.type.tag != "error":
-                self.error(x.span, f"vector elements have different types ({t} and {x.type})")
+                self.error(
+                    x.span,
+                    f"vector elements have different types ({t} and {x.type})",
+                    rich_only=failed,
+                    **({} if failed else self.zeek_maximal_type(e, t, x.type)),
+                )
+                if not failed and t.tag == "enum" and x.type.tag == "enum":
+                    self.diags.append(
+                        Diagnostic(
+                            "error",
+                            "inconsistent types in list",
+                            e.span.first_line(),
+                            zeek_only=True,
+                        )
+                    )
+                failed = True
         e.items = [
             self.numeric_coerce(x, t) if is_numeric(t) and is_numeric(x.type) else x for x in items
         ]
@@ -1361,40 +1490,36 @@ class ExprChecks:
             return self.untyped_brace(e, None)
         return self.ctor_with_type(e, expected, "initialization")
 
-    def ctor_with_type(self, e, t: Type, what: str) -> A.Expr:
-        """Give a container constructor (or ``{...}``) the context's type ``t``."""
-        if isinstance(t, TableType) and t.is_set:
-            if isinstance(e, A.TableCtor) or (isinstance(e, A.VectorCtor) and e.items):
-                self.error(e.span, f"type clash in {what} ({t} and {e.type})")
-                return e
-            if isinstance(e, A.VectorCtor):
-                return self.retyped(e, A.SetCtor([], [], span=e.span), t)
-            if isinstance(e, A.BraceInit | A.ListCtor):
-                e = A.SetCtor(e.items, [], span=e.span)
-            return self.finish_set(e, t)
+    def ctor_with_type(self, e, t: Type, what: str, lhs: str | None = None) -> A.Expr:
+        """Give a container constructor (or ``{...}``) the context's type ``t``:
+        ``{...}`` takes any container type; an empty ``set()`` or ``table()``
+        any table or set type, an empty ``vector()`` any vector type (Zeek's
+        TableCoerceExpr, VectorCoerceExpr); a ``set(...)`` is built again with
+        a set type (``AssignExpr::TypeCheck``)."""
         if isinstance(t, TableType):
-            if isinstance(e, A.SetCtor) and e.items:
-                self.error(e.span, f"type clash in {what} ({t} and {e.type})")
-                return e
+            if isinstance(e, A.VectorCtor) or (
+                isinstance(e, A.SetCtor) and e.items and not t.is_set
+            ):
+                pass
+            elif t.is_set and isinstance(e, A.BraceInit | A.ListCtor):
+                return self.finish_set(A.SetCtor(e.items, [], span=e.span), t, retyped=True)
+            elif t.is_set and isinstance(e, A.SetCtor):
+                return self.finish_set(e, t, retyped=e.items != [])
+            elif isinstance(e, A.BraceInit | A.ListCtor):
+                return self.finish_table(A.TableCtor(e.items, [], span=e.span), t, retyped=True)
+            elif not e.items:
+                return self.finish_table(e, t)
+        elif isinstance(t, VectorType):
+            if isinstance(e, A.BraceInit | A.ListCtor):
+                return self.finish_vector(A.VectorCtor(e.items, span=e.span), t)
             if isinstance(e, A.VectorCtor):
-                return self.retyped(e, A.TableCtor([], [], span=e.span), t)
-            if isinstance(e, A.BraceInit | A.ListCtor):
-                e = A.TableCtor(e.items, [], span=e.span)
-            return self.finish_table(e, t)
-        if isinstance(t, VectorType):
-            if isinstance(e, A.SetCtor | A.TableCtor) and e.items:
-                self.error(e.span, f"type clash in {what} ({t} and {e.type})")
-                return e
-            if isinstance(e, A.BraceInit | A.ListCtor):
-                e = A.VectorCtor(e.items, span=e.span)
-            return self.finish_vector(e, t)
-        self.error(e.span, f"type clash in {what} ({t} and {e.type})")
+                return self.finish_vector(e, t)
+        self.error(
+            e.span,
+            f"type clash in {what} ({t} and {e.type})",
+            **self.zeek_assignment(e, t, lhs),
+        )
         return e
-
-    def retyped(self, old, new, t):
-        new.type = t
-        new.attr_map = {}
-        return new
 
     # ---------------------------------------------------------------- lambdas
 
@@ -1530,3 +1655,23 @@ def _zeek_arith_error(op: str, ta: Type, tb: Type) -> str:
 
 def _args_text(es: list[A.Expr]) -> str:
     return ", ".join(expr_text(x) for x in es)
+
+
+def _record_ctor(e) -> bool:
+    """``[$a=...]`` (or ``record(...)``): a record constructor of no declared type."""
+    return (
+        isinstance(e, A.ListCtor | A.RecordCtor)
+        and getattr(e, "fields", None) is not None
+        and not getattr(e, "named", None)
+    )
+
+
+def _field_misfit(fields, rt: RecordType) -> str | None:
+    """Advice naming the first field that keeps a record constructor from
+    becoming a ``rt``."""
+    for fa in fields:
+        f = rt.field(fa.name)
+        vt = fa.value.type
+        if f is not None and vt is not None and not assignable(f.type, vt):
+            return f"${fa.name} is {vt} here, {f.type} in {rt}"
+    return None

@@ -415,10 +415,12 @@ class StmtChecks:
                 # A local has no value to add to (Zeek's add_local, src/Var.cc).
                 self.error(s.span, "can't use += / -= for initializations of local variables")
                 s.init_op = "="
-            init = self.coerce(init, t, "initialization")
+            init = self.coerce(init, t, "initialization", s.name)
             s.init = init
         elif t is None:
-            self.error(s.span, f"no type given for local '{s.name}'")
+            self.error(
+                s.span, f"no type given for local '{s.name}'", zeek=f"no type given ({s.name})"
+            )
             t = ERROR
         if s.kind == "const" and init is None:
             self.error(s.span, f"const '{s.name}' needs an initial value")

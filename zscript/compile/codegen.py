@@ -411,7 +411,9 @@ class CodeGen(ExprGen):
                 return
             if e.op == "=":
                 key = self.store_key(t.indices, bt, tuple_form=False)
-                self.emit(f"{mark(base, t.base)}[{key}] = {self.expr(e.value)}", s.span)
+                # (The target is marked: a warning about the store names it.)
+                target = mark(f"{mark(base, t.base)}[{key}]", t)
+                self.emit(f"{target} = {self.expr(e.value)}", s.span)
                 return
             if not _simple(base):
                 tmp = self.temp()

@@ -146,7 +146,11 @@ class ExprGen:
             and ident.type.flavor != "function"
         ):
             self.ensure_handler(ident)
-        return mark(self.name_ref(ident), e) if not ident.is_global else self.name_ref(ident)
+        if ident.is_global and ident.kind not in ("var", "const", "option"):
+            # (Enumerators stay unmarked: a switch evaluates its constant cases.)
+            return self.name_ref(ident)
+        # A variable may have no value yet: errors name it.
+        return mark(self.name_ref(ident), e)
 
     def gen_Coerce(self, e: A.Coerce) -> str:
         inner = self.expr(e.expr)

@@ -28,7 +28,15 @@ from __future__ import annotations
 
 import os
 
-from ..diagnostics import NO_SPAN, Diagnostic, SourceFile, Span, ZScriptError, error_format
+from ..diagnostics import (
+    NO_SPAN,
+    Diagnostic,
+    SourceFile,
+    Span,
+    ZScriptError,
+    error_format,
+    render_runtime,
+)
 from ..runtime.errors import ZeekExit
 from ..syntax import ast as A
 from ..syntax.lexer import Directive, IncompleteInput, Lexer
@@ -234,6 +242,13 @@ class ScriptLoading:
             raise
         except Exception as exc:  # noqa: BLE001 - initialization errors are reported, loading goes on
             self.reporter.exception(exc)
+            ident = getattr(unit, "id", None)
+            if isinstance(unit, A.GlobalDecl | A.RedefDecl) and ident is not None:
+                # Zeek's make_var (src/Var.cc) names the variable too.
+                self.reporter.errors += 1
+                self.reporter.write(
+                    render_runtime("error", "initialization failed", unit.span, ident.name)
+                )
         if cu.top_function is not None:
             self.global_statements.append(self.ns[cu.top_function])
 
@@ -334,6 +349,30 @@ class ScriptLoading:
                 expr = parse_expression(d.tokens, source)
         except ZScriptError as e:
             self.diagnostics.extend(e.diagnostics)
+            self.failed = True
+            return False
+        if d.locals:
+            # Zeek's parser (src/parse.y, @if in a body): one error per local.
+            for name in d.locals:
+                self.diagnostics.append(
+                    Diagnostic(
+                        "error",
+                        f"@if cannot use the local '{name}': its value is not known while loading",
+                        d.span.first_line(),
+                        zeek=f"referencing a local name in @if ({name})",
+                    )
+                )
+            from ..syntax.printer import expr_text
+
+            self.diagnostics.append(
+                Diagnostic(
+                    "error",
+                    "invalid expression in @if",
+                    d.span.first_line(),
+                    detail=expr_text(expr),
+                    zeek_only=True,
+                )
+            )
             self.failed = True
             return False
         ch = self.checker

@@ -325,10 +325,22 @@ def variant(cls: type) -> type:
     return v
 
 
+def _invalidates(c, key, adding: bool) -> None:
+    """Zeek warns when a loop's table gains or loses a member while the loop
+    iterates it (``Dictionary`` with live iterators, src/Dict.cc); only the
+    modelled containers of this mode know that they are being iterated."""
+    m = getattr(c, "zorder", None)
+    if type(m) is _Model and m.iterating and dict.__contains__(c, key) != adding:
+        from .ops import _warn
+
+        _warn("possible loop/iterator invalidation")
+
+
 def _hooks(base: type) -> dict:
     base_delete, base_clear, base_contains = base.zdelete, base.zclear, base.__contains__
 
     def zdelete(self, key) -> None:
+        _invalidates(self, key, False)
         _tell(self, _Model.remove, key)
         base_delete(self, key)
 
@@ -348,6 +360,7 @@ def _hooks(base: type) -> dict:
         base_add = base.zadd
 
         def zadd(self, key) -> None:
+            _invalidates(self, key, True)
             _tell(self, _Model.add, key)
             base_add(self, key)
 
@@ -356,6 +369,7 @@ def _hooks(base: type) -> dict:
         base_set, base_get = base.__setitem__, base.__getitem__
 
         def __setitem__(self, key, value) -> None:
+            _invalidates(self, key, True)
             _tell(self, _Model.add, key)
             base_set(self, key, value)
 

@@ -359,6 +359,18 @@ class TableCtor(Expr):
     items: list[Expr]
     attrs: list[Attr] = attrs.field(factory=list)
     attr_map: Any = _ann()
+    #: Given the context's type, its elements did not fit (set by the checker).
+    retype_failed: Any = _ann()
+
+
+@node
+class AggrExpr(Expr):
+    """``add x`` or ``delete x`` where a value is wanted (``op``): Zeek's
+    AggrAddExpr / AggrDelExpr, of type void (the statements are AddStmt and
+    DeleteStmt)."""
+
+    op: str
+    target: Expr
 
 
 @node
@@ -366,6 +378,8 @@ class SetCtor(Expr):
     items: list[Expr]
     attrs: list[Attr] = attrs.field(factory=list)
     attr_map: Any = _ann()
+    #: Given the context's type, its elements did not fit (set by the checker).
+    retype_failed: Any = _ann()
 
 
 @node

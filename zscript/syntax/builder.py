@@ -427,6 +427,12 @@ class AstBuilder(Transformer):
     def assign(self, c):
         return A.Assign(c[1].value, c[0], c[2], span=self._span(c))
 
+    def aggr_add(self, c):
+        return A.AggrExpr("add", c[1], span=self._span(c))
+
+    def aggr_delete(self, c):
+        return A.AggrExpr("delete", c[1], span=self._span(c))
+
     def cond_expr(self, c):
         return A.CondExpr(c[0], c[2], c[4], span=self._span(c))
 

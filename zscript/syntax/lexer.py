@@ -121,6 +121,8 @@ class Directive:
     #: For ``@if``: the condition already parsed (the cache of parsed scripts
     #: keeps it), or None to parse ``tokens``.
     expr: object = None
+    #: For ``@if`` in a body: the body's locals the condition names.
+    locals: tuple = ()
 
 
 _ATTRS = [
@@ -232,6 +234,9 @@ class Lexer:
         self.when_pending = False
         self.when_depths: list[int] = []
         self.errors: list[LexError] = []
+        #: Names declared ``local`` (or ``const``) in the body being read: an
+        #: ``@if`` there cannot use them (Zeek's parser knows its locals).
+        self.local_names: set[str] = set()
         self._match_token = _token_re().match
 
     # ------------------------------------------------------------------ helpers
@@ -365,6 +370,8 @@ class Lexer:
                     end = self.pos = start + second
                     value = value[:second]
                 return self._token("GLOBAL_ID", value, start, end)
+            if self.depth > 0 and self.prev_type in ("LOCAL", "CONST"):
+                self.local_names.add(value)
             return self._token("ID", value, start, end)
         if kind == "op":
             return self._operator(value, start, end)
@@ -405,6 +412,8 @@ class Lexer:
         if delta is not None:
             self.depth += delta
             if delta < 0:
+                if self.depth <= 0:
+                    self.local_names.clear()
                 while self.abs_stack and self.abs_stack[-1] > self.depth:
                     self.abs_stack.pop()
                 while self.when_depths and self.when_depths[-1] > self.depth:
@@ -492,7 +501,8 @@ class Lexer:
         self.prev_type = saved_prev
         span = self._span(start, self.pos, line, line_start)
         raw = self.text[end : self.pos].strip()
-        return Directive(name, raw, span, tokens)
+        refs = tuple(t.value for t in tokens if t.type == "ID" and t.value in self.local_names)
+        return Directive(name, raw, span, tokens, locals=refs)
 
     def skip_conditional(self) -> str:
         """Skip the rest of a false branch; return ``"else"`` or ``"endif"``.

@@ -64,7 +64,9 @@ def _const(e: A.Const) -> str:
     if k == "count":
         return str(e.value)
     if k == "pattern":
-        return f"/{e.value[0]}/"
+        # Zeek describes a pattern by its anchored text (RE_Matcher's PatternText).
+        text, flags = e.value
+        return f"/^?({text})$?/" if not flags else f"/{text}/{flags}"
     if k == "port":
         return f"{e.value[0]}/{e.value[1]}"
     return str(e.value)
@@ -107,7 +109,8 @@ def _list(e: A.ListCtor) -> str:
             # RecordCoerceExpr around the anonymous constructor.
             return f"(coerce {text} to {t.display()})"
         return text
-    return _args(e.items)
+    # (``[]`` is Zeek's empty record constructor.)
+    return _args(e.items) if e.items else "[]"
 
 
 def _unary(e: A.UnaryOp) -> str:
@@ -211,7 +214,24 @@ def _canonical(e: A.BinOp) -> tuple[str, object, object]:
 
 def _binop(e: A.BinOp) -> str:
     op, a, b = _canonical(e)
-    return f"{expr_text(a)} {op} {expr_text(b)}"
+    t = getattr(e, "operand_type", None)
+    return f"{_promoted(a, t)} {op} {_promoted(b, t)}"
+
+
+_ARITH = ("count", "int", "double")
+
+
+def _promoted(x, t) -> str:
+    """An operand as Zeek shows it once promoted to the operation's number
+    type ``t`` (``BinaryExpr::PromoteOps``): wrapped in an ArithCoerceExpr,
+    which a constant folds into a constant of type ``t``."""
+    xt = _typetag(x)
+    tt = getattr(t, "tag", None)
+    if tt not in _ARITH or xt not in _ARITH or xt == tt:
+        return expr_text(x)
+    if isinstance(x, A.Const) and isinstance(x.value, int | float):
+        return format_double(float(x.value)) if tt == "double" else str(int(x.value))
+    return f"(coerce {expr_text(x)} to {tt})"
 
 
 def _coerce(e: A.Coerce) -> str:
@@ -247,6 +267,7 @@ _RENDER = {
     A.SizeExpr: lambda e: f"|{expr_text(e.expr)}|",
     A.CopyExpr: lambda e: f"copy({expr_text(e.expr)})",
     A.HookCall: lambda e: f"hook {expr_text(e.call)}",
+    A.AggrExpr: lambda e: f"{e.op} {expr_text(e.target)}",
     A.ListCtor: _list,
     A.RecordCtor: lambda e: (
         (f"{e.named}(" if getattr(e, "named", None) else "[")

@@ -15,6 +15,6 @@ event zeek_init()
 	show("hi");
 	show(1.5);
 	show(vector(1));
-	local v: vector of any = vector(1, "two", 3.0);
+	local v: vector of any = { 1, "two", 3.0 };
 	print v, type_name(v[1]);
 	}

@@ -22,7 +22,7 @@ event zeek_init()
 	{
 	local t: ResultTable = table();
 	local s: ResultSet = set();
-	local v: Names = vector("a");
+	local v: Names = Names("a");
 	local f: Callback = cb;
 	local n: Nested = table();
 	print type_name(t), type_name(s), type_name(v), type_name(f), type_name(n);

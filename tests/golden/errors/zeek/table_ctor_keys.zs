@@ -1,6 +1,7 @@
 # @expect-fail
 # @error-format: zeek
-# Without a declared type, a table constructor needs each key in brackets.
+# A table(...) constructor takes no type from its context (Zeek's
+# TableConstructorExpr), so each key needs brackets, declared variable or not.
 global typed: table[string] of port = table("SSH" = 22/tcp);
 
 event zeek_init()
