@@ -318,6 +318,91 @@ def test_broker_store_table_persists_in_sqlite(tmp_path):
     assert r.stdout.splitlines() == ["{", "[b] = 2", "}"], r.stderr
 
 
+SQLITE_MASTER = """
+redef Broker::log_stderr_severity_level = Broker::LOG_ERROR;
+global t: table[string] of count &broker_store="kept";
+global h: opaque of Broker::Store;
+event zeek_init()
+  {
+  h = Broker::create_master("kept", Broker::SQLITE, Broker::BackendOptions(
+      $sqlite=Broker::SQLiteOptions($path="kept.db", $failure_mode=Broker::%s)));
+  if ( Broker::is_closed(h) )
+    {
+    print "closed";
+    return;
+    }
+  print "open", |t|;
+  t["x"] = 1;
+  t["y"] = 2;
+  }
+"""
+
+
+def _corrupt(path: Path) -> None:
+    """Zero the header of the schema's b-tree page (SQLite: "malformed")."""
+    with path.open("r+b") as f:
+        f.seek(100)
+        f.write(bytes(8))
+
+
+def test_sqlite_store_that_cannot_be_opened_gives_a_closed_handle(tmp_path):
+    script = SQLITE_MASTER % "SQLITE_FAILURE_MODE_FAIL"
+    r = _run_script(tmp_path, script)
+    assert r.stdout.splitlines() == ["open, 0"], r.stderr
+    r = _run_script(tmp_path, script)
+    assert r.stdout.splitlines() == ["open, 2"], r.stderr
+    _corrupt(tmp_path / "kept.db")
+    r = _run_script(tmp_path, script)
+    assert r.stdout.splitlines() == ["closed"]
+    err = r.stderr.splitlines()
+    # Broker's own log line (log_stderr_severity_level asks for errors), then Zeek's two errors.
+    assert err[0].startswith("[BROKER/error] sqlite: failed to open database kept.db: ")
+    assert "malformed" in err[0]
+    errors = [line for line in err if line.startswith("error in ")]
+    assert len(errors) == 2
+    assert "line 7, column 7: Failed to attach master store backend_failure:" in errors[0]
+    assert "line 7, column 7: Could not create Broker master store 'kept'" in errors[1]
+    assert r.returncode == 0
+
+
+def test_sqlite_store_failure_mode_delete_starts_afresh(tmp_path):
+    script = SQLITE_MASTER % "SQLITE_FAILURE_MODE_DELETE"
+    assert _run_script(tmp_path, script).returncode == 0
+    _corrupt(tmp_path / "kept.db")
+    r = _run_script(tmp_path, script)
+    assert r.stdout.splitlines() == ["open, 0"], r.stderr
+    assert "malformed" in r.stderr and "error in" not in r.stderr
+    r = _run_script(tmp_path, script)
+    assert r.stdout.splitlines() == ["open, 2"], r.stderr
+
+
+def test_sqlite_table_of_another_type_aborts_the_import(tmp_path):
+    """A file written for other key types is not imported (Zeek's message), and
+    the process stops before ``zeek_init``, whatever ZEEK_ALLOW_INIT_ERRORS says."""
+    first = "global t: table[string] of count &backend=Broker::SQLITE;\n"
+    first += 'event zeek_init() { t["b"] = 2; t["a"] = 1; }\n'
+    assert _run_script(tmp_path, first).returncode == 0
+    second = "global t: table[count] of count &backend=Broker::SQLITE;\n"
+    second += 'event zeek_init() { print "started", t; }\n'
+    env = dict(os.environ, ZEEK_ALLOW_INIT_ERRORS="1")
+    script = tmp_path / "data.zs"
+    script.write_text(second)
+    r = subprocess.run(
+        [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=env,
+    )
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        'error: Failed to convert key "a" while importing broker store to table for store'
+        ' "___sync_store_t". Aborting import.'
+    ]
+
+
 # ------------------------------------------------- Broker as cluster backend
 
 CLUSTER_NODE_SCRIPT = """

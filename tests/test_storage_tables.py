@@ -211,7 +211,7 @@ PERSIST = """
 redef Broker::table_store_db_directory = "{dir}";
 global t: table[string] of count &default=0 &backend=Broker::SQLITE;
 global s: set[addr] &backend=Broker::SQLITE;
-global r: table[count] of record {{ a: count; b: vector of string; }} &backend=Broker::SQLITE;
+global r: table[count] of record {{ a: count; b: vector of string; }} &broker_allow_complex_type &backend=Broker::SQLITE;
 global init: table[string] of count = {{ ["init"] = 100 }} &backend=Broker::SQLITE;
 
 event zeek_init() {{
