@@ -428,22 +428,21 @@ event Cluster::node_up(name: string, id: string) {
 """
 
 
-def test_cluster_over_broker_peerings(tmp_path):
-    """A cluster-layout.zeek with Broker as the backend: workers peer with the
-    manager, node_up comes from the greeting, Cluster::publish reaches the
-    manager, and &backend tables replicate through the manager's master."""
+def _run_broker_cluster(tmp_path: Path, text: str) -> dict[str, tuple[str, str]]:
+    """Run ``text`` as a manager and two workers over Broker peerings (a
+    cluster-layout.zeek on free ports); each node's (stdout, stderr)."""
     ports = free_ports(3)
     names = ("manager", "worker-1", "worker-2")
     rows = [
         f'["{name}"] = [$node_type=Cluster::{"MANAGER" if name == "manager" else "WORKER"},'
-        f" $ip=127.0.0.1, $p={p}/tcp]"
+        f" $ip=127.0.0.1, $p={p}/tcp" + ("" if name == "manager" else ', $manager="manager"') + "]"
         for name, p in zip(names, ports, strict=True)
     ]
     (tmp_path / "cluster-layout.zeek").write_text(
         "redef Cluster::nodes = {\n" + ",\n".join(rows) + "\n};\n"
     )
     script = tmp_path / "node.zs"
-    script.write_text(CLUSTER_NODE_SCRIPT)
+    script.write_text(text)
     procs = {}
     try:
         for name in names:
@@ -455,12 +454,70 @@ def test_cluster_over_broker_peerings(tmp_path):
                 stderr=subprocess.PIPE,
                 text=True,
             )
-        results = {name: p.communicate(timeout=TIMEOUT) for name, p in procs.items()}
+        return {name: p.communicate(timeout=TIMEOUT) for name, p in procs.items()}
     finally:
         for p in procs.values():
             if p.poll() is None:
                 p.kill()
                 p.wait()
+
+
+def test_cluster_over_broker_peerings(tmp_path):
+    """A cluster-layout.zeek with Broker as the backend: workers peer with the
+    manager, node_up comes from the greeting, Cluster::publish reaches the
+    manager, and &backend tables replicate through the manager's master."""
+    results = _run_broker_cluster(tmp_path, CLUSTER_NODE_SCRIPT)
     assert results["manager"][0] == "manager sees, 2, entries and, 2, pings\n", results
     for worker in ("worker-1", "worker-2"):
         assert results[worker][0] == f"{worker}, sees, 2, entries\n", results
+
+
+CONFIG_OVER_BROKER = """
+@load frameworks/cluster/backend/broker
+@load base/frameworks/config
+@load policy/frameworks/cluster/experimental
+redef exit_only_after_terminate = T;
+export {
+  option level = 1;
+  option ports: set[count] = set();
+}
+global show: event(v: any);
+global changes = 0;
+event stop() { terminate(); }
+event show(v: any) { print "received", v; }
+function changed(id: string, v: any): any
+  {
+  print "changed", id, v;
+  if ( Cluster::local_node_type() == Cluster::MANAGER && ++changes == 2 )
+    schedule 2sec { stop() };
+  return v;
+  }
+event zeek_init()
+  {
+  Option::set_change_handler("level", changed);
+  Option::set_change_handler("ports", changed);
+  }
+event Cluster::Experimental::cluster_started()
+  {
+  if ( Cluster::node != "worker-1" )
+    return;
+  Config::set_value("level", 3);
+  Config::set_value("ports", set(200));
+  Cluster::publish(Cluster::manager_topic, show, set(30, 4, 200));
+  }
+event Broker::peer_lost(endpoint: Broker::EndpointInfo, msg: string) { terminate(); }
+"""
+
+
+def test_config_changes_reach_every_node_over_broker(tmp_path):
+    """The cluster starts (policy/frameworks/cluster/experimental over Broker),
+    a worker changes two options with Config::set_value, every node's change
+    handlers see the values (received as Broker data, converted by
+    Option::set); a set received in an ``any`` prints in Broker's order."""
+    results = _run_broker_cluster(tmp_path, CONFIG_OVER_BROKER)
+    expected = ["changed, level, 3", "changed, ports, {", "200", "}"]
+    for name in ("worker-1", "worker-2"):
+        assert results[name][0].splitlines() == expected, results
+    manager = results["manager"][0].splitlines()
+    assert manager[:4] == expected, results
+    assert manager[4:] == ["received, [data=broker::data{{4, 30, 200}}]"], results
