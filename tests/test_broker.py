@@ -521,3 +521,38 @@ def test_config_changes_reach_every_node_over_broker(tmp_path):
     manager = results["manager"][0].splitlines()
     assert manager[:4] == expected, results
     assert manager[4:] == ["received, [data=broker::data{{4, 30, 200}}]"], results
+
+
+BROKER_METRICS = """
+@load frameworks/cluster/backend/broker
+@load policy/frameworks/cluster/experimental
+redef exit_only_after_terminate = T;
+event stop() { terminate(); }
+event Cluster::Experimental::cluster_started()
+  {
+  if ( Cluster::local_node_type() != Cluster::MANAGER )
+    return;
+  for ( _, m in Telemetry::collect_metrics("zeek_broker_peer_buffer*", "*") )
+    print m$opts$metric_type, m$opts$name, m$label_names, m$label_values, m$value;
+  schedule 1sec { stop() };
+  }
+event Broker::peer_lost(endpoint: Broker::EndpointInfo, msg: string) { terminate(); }
+"""
+
+
+def test_broker_peering_metrics_name_the_nodes(tmp_path):
+    """The Broker backend's peering metrics: one series per peer node,
+    labelled with this node's and the peer's names; nothing waits in the
+    buffers of an idle cluster and nothing overflowed."""
+    out, err = _run_broker_cluster(tmp_path, BROKER_METRICS)["manager"]
+    lines = out.splitlines()
+    expected = [
+        f"Telemetry::{kind}, zeek_broker_peer_buffer_{name}, [node, peer], [manager, {w}], 0.0"
+        for kind, name in (
+            ("COUNTER", "overflows_total"),
+            ("GAUGE", "messages"),
+            ("GAUGE", "recent_max_messages"),
+        )
+        for w in ("worker-1", "worker-2")
+    ]
+    assert sorted(lines) == sorted(expected), err

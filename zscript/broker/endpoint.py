@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
+from collections import deque
 from collections.abc import Callable
 
 from . import wire
@@ -46,11 +47,15 @@ class Peer:
     """One peering: the remote endpoint and the connection to it."""
 
     __slots__ = (
+        "_ends",
+        "_written",
         "address",
         "connector",
         "id",
+        "max_recent",
         "outbound",
         "port",
+        "recent_since",
         "subscriptions",
         "writer",
     )
@@ -66,6 +71,13 @@ class Peer:
         self.subscriptions: set[str] = set()
         self.writer: asyncio.StreamWriter | None = None
         self.connector: _Connector | None = None
+        # Send-buffer statistics (Broker::peering_stats): where each frame
+        # still buffered ends, counted in bytes written to the connection.
+        self._ends: deque[int] = deque()
+        self._written = 0
+        #: The most frames buffered at once since ``recent_since``.
+        self.max_recent = 0
+        self.recent_since = 0.0
 
     def wants(self, topic: str) -> bool:
         return any(topic.startswith(p) for p in self.subscriptions)
@@ -74,6 +86,29 @@ class Peer:
         w = self.writer
         if w is not None and not w.is_closing():
             w.write(frame)
+            self._written += len(frame)
+            self._ends.append(self._written)
+            self.max_recent = max(self.max_recent, self.queued())
+
+    def queued(self) -> int:
+        """How many frames sent to this peer are still in the connection's
+        send buffer (not yet handed to the operating system)."""
+        w = self.writer
+        buffered = w.transport.get_write_buffer_size() if w is not None else 0
+        flushed = self._written - buffered
+        ends = self._ends
+        while ends and ends[0] <= flushed:
+            ends.popleft()
+        return len(ends)
+
+    def buffer_stats(self, now: float, reset_interval: float) -> tuple[int, int]:
+        """``(queued, max queued recently)``; "recently" restarts every
+        ``reset_interval`` seconds, as Broker's PeerBufferState does."""
+        q = self.queued()
+        if now - self.recent_since > reset_interval:
+            self.recent_since = now
+            self.max_recent = q
+        return q, max(self.max_recent, q)
 
 
 class _Connector:

@@ -349,6 +349,26 @@ class BrokerSubsystem:
         ]
         return record_class(rt)._zmake({"f_name": vals[0].name, "f_args": Vector(dv_t, args)})
 
+    def peering_stats(self):
+        """``Broker::peering_stats()``: each peer's send buffer, by peer id.
+
+        The buffers are not bounded (a slow peer is not disconnected and
+        nothing is dropped), so ``num_overflows`` stays 0."""
+        host = self.host
+        tt = host.script_type("BrokerPeeringStatsTable")
+        make = record_class(host.script_type("BrokerPeeringStats"))._zmake
+        out = host.make_table(tt)
+        if self.endpoint is None:
+            return out
+        reset = float(host.global_value("Broker::buffer_stats_reset_interval", 60.0))
+        now = host.loop.network_time
+        for p in self.endpoint.peers:
+            queued, recent = p.buffer_stats(now, reset)
+            out[p.id] = make(
+                {"f_num_queued": queued, "f_max_queued_recently": recent, "f_num_overflows": 0}
+            )
+        return out
+
     # ------------------------------------------------------------- peering
 
     def listen(self, address: str, port) -> Port:
@@ -425,6 +445,8 @@ def _register(host, sub: BrokerSubsystem) -> None:
         varargs=True,
     )
     add("is_remote_event", "function(): bool", lambda: sub.remote)
+
+    add("Broker::__peering_stats", "function(): BrokerPeeringStatsTable", sub.peering_stats)
 
     def flush_logs() -> int:
         sub.flush_logs()

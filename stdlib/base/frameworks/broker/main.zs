@@ -69,6 +69,10 @@ export {
 	## ... and printed to stderr.
 	const log_stderr_severity_level = LOG_CRITICAL &redef;
 
+	## How often the "recent" maximum of :zeek:see:`Broker::peering_stats`
+	## starts again.
+	const buffer_stats_reset_interval = 1min &redef;
+
 	## Why an operation of Broker's failed (``Broker::error``).
 	type ErrorCode: enum {
 		UNSPECIFIED = 1,	##< No particular reason.
@@ -197,6 +201,9 @@ export {
 	## The current peerings.
 	global peers: function(): vector of PeerInfo;
 
+	## The send buffer of each peering, by the peer's endpoint id.
+	global peering_stats: function(): BrokerPeeringStatsTable;
+
 	## This endpoint's unique identifier.
 	global node_id: function(): string;
 
@@ -282,6 +289,11 @@ function is_outbound_peering(a: string, p: port): bool
 function peers(): vector of PeerInfo
 	{
 	return __peers();
+	}
+
+function peering_stats(): BrokerPeeringStatsTable
+	{
+	return __peering_stats();
 	}
 
 function node_id(): string
