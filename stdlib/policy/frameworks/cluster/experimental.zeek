@@ -64,7 +64,6 @@ hook Cluster::connect_node_hook(connectee: Cluster::NamedNode)
 
 function fully_connected()
 	{
-	Cluster::log("fully connected");
 	event node_fully_connected(Cluster::node, Cluster::node_id(), is_cluster_started);
 	Cluster::publish(Cluster::manager_topic, node_fully_connected, Cluster::node,
 	                 Cluster::node_id(), is_cluster_started);
@@ -86,6 +85,13 @@ event Cluster::node_up(name: string, id: string)
 		return;
 
 	fully_connected();
+	}
+
+event node_fully_connected(name: string, id: string, resending: bool)
+	{
+	# Every node has a handler; only this node's own report is logged.
+	if ( name == Cluster::node )
+		Cluster::log("fully connected");
 	}
 
 event cluster_started()
