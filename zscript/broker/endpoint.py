@@ -16,6 +16,12 @@ its subscriptions; after both HELLOs the peering is up and both sides call
 An outbound peering (``peer``) with a retry interval connects again every
 interval while the peer does not answer, also after a loss, as Broker does.
 
+With TLS (:mod:`.tls`, the default unless ``Broker::disable_ssl``), each
+connection is first secured, then greets; a handshake that fails, or a
+peer that hangs up before its HELLO, makes an outbound peering
+*unavailable* (:attr:`BrokerEndpoint.on_unavailable`; it is retried as
+any failed connection is).
+
 A malformed frame (an unknown kind, a bad HELLO, a frame over
 :data:`.wire.MAX_FRAME`) is counted in :attr:`BrokerEndpoint.malformed`;
 a framing error closes that connection (the peer is lost), nothing else.
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -126,8 +133,14 @@ class _Connector:
 class BrokerEndpoint:
     """See the module docstring.  Callbacks are set by the owner."""
 
-    def __init__(self):
+    def __init__(self, tls: tuple | None = None):
         self.node_id = str(uuid.uuid4())
+        #: ``(server context, client context)``: every peering is TLS
+        #: (:mod:`.tls`); None: plain TCP.
+        self.tls = tls
+        #: ``fn(address, port)`` when a peering this endpoint made connected
+        #: but never completed its handshake (TLS refused, the peer hung up).
+        self.on_unavailable: Callable[[str, int], None] = lambda a, p: None
         self.subscriptions: set[str] = set()
         #: Peerings whose handshake finished, in the order they came up.
         self.peers: list[Peer] = []
@@ -180,9 +193,22 @@ class BrokerEndpoint:
         addr = writer.get_extra_info("peername") or ("", 0)
         peer = Peer(addr[0], addr[1], outbound=False)
         try:
-            await self._run_peering(peer, reader, writer)
+            if await self._secure(writer, server=True):
+                await self._run_peering(peer, reader, writer)
         except asyncio.CancelledError:
             pass  # the loop is shutting down
+
+    async def _secure(self, writer, *, server: bool) -> bool:
+        """Make the connection TLS if this endpoint uses it; False (and the
+        connection closed) if the handshake fails."""
+        if self.tls is None:
+            return True
+        try:
+            await writer.start_tls(self.tls[0] if server else self.tls[1])
+        except (ssl.SSLError, ConnectionError, OSError, asyncio.IncompleteReadError):
+            writer.close()
+            return False
+        return True
 
     # -------------------------------------------------------------- peering
 
@@ -207,13 +233,21 @@ class BrokerEndpoint:
                 peer = Peer(c.address, c.port, outbound=True)
                 peer.connector = c
                 c.peer = peer
-                await self._run_peering(peer, reader, writer)
+                came_up = await self._secure(writer, server=False) and await self._run_peering(
+                    peer, reader, writer
+                )
+                if not came_up and not c.stopped and not self._closed:
+                    self.on_unavailable(c.address, c.port)
                 c.peer = None
+            elif c.retry <= 0:
+                self.on_unavailable(c.address, c.port)  # refused, and no retrying
             if c.retry <= 0 or c.stopped:
                 return
             await asyncio.sleep(c.retry)
 
-    async def _run_peering(self, peer: Peer, reader, writer) -> None:
+    async def _run_peering(self, peer: Peer, reader, writer) -> bool:
+        """Greet, then serve the peering until it ends; False if it never
+        came up (no HELLO from the other side)."""
         peer.writer = writer
         listen_port = self._listen_ports[0] if self._listen_ports else 0
         writer.write(wire.hello(self.node_id, listen_port, sorted(self.subscriptions)))
@@ -247,6 +281,7 @@ class BrokerEndpoint:
             if not self._closed:
                 self.on_peer_lost(peer)
                 self._topics_changed()
+        return added
 
     def _received(self, peer: Peer, kind: int, body: bytes) -> None:
         if kind == wire.SUBSCRIBE:
