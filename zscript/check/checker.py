@@ -147,7 +147,8 @@ def _store_attr_rule(name: str, given: dict, t: Type, context: str) -> str | Non
         if name == "&backend":
             return "&backend only applicable to global sets/tables"
         return "&broker_store only applicable to sets/tables"
-    if name == "&backend" and context != "global":
+    # (A constructor's attributes pass: they become those of the global it initializes.)
+    if name == "&backend" and context in ("local", "field", "param"):
         return "&backend only applicable to global sets/tables"
     # Only atomic values, unless &broker_allow_complex_type says otherwise.
     if (

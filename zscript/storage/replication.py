@@ -581,6 +581,17 @@ class ReplicatedStore:
                     )
         self.transport.publish(self.master_topic, json.dumps(msg).encode())
 
+    def _superseded(self, w, key) -> bool:
+        """Whether this clone made a write after its write ``w`` that touches
+        the same key (or clears the store): the master's update for ``w``
+        must not undo it here (the newer write follows it to the master)."""
+        if not self.optimistic:
+            return False
+        return any(
+            n > w and (m.get("k") == key or m.get("op") == "clear" or key is None)
+            for n, m in self.unconfirmed.items()
+        )
+
     def _confirmed(self, w) -> None:
         """The master applied (and committed) this clone's writes up to ``w``."""
         u = self.unconfirmed
@@ -650,8 +661,11 @@ class ReplicatedStore:
         try:
             msg = json.loads(raw)
             op = msg.get("op")
+            superseded = False
             if msg.get("o") == self.node_id:
-                self._confirmed(msg.get("w", 0))
+                w = msg.get("w", 0)
+                superseded = self._superseded(w, msg.get("k"))
+                self._confirmed(w)
             if op == "ack":
                 return
             if op == "replay":
@@ -683,6 +697,8 @@ class ReplicatedStore:
                     self._request_sync()
                 return
             self.seq = seq
+            if superseded:
+                return  # our own write, already overtaken here by a newer one
             self._apply_update(msg)
         except (ValueError, KeyError, TypeError, CodecError) as e:
             self.host.report(f"store {self.name}: bad message from the master: {e}")
