@@ -9,14 +9,13 @@ the test.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from clusterutil import free_ports
+from test_broker import _start
 
 TIMEOUT = 60
 
@@ -93,22 +92,12 @@ def _pair(tmp_path: Path, listener: str, connector: str) -> tuple[str, str, str]
     """Run both; the connector ends by itself, then the listener is stopped
     if it has not ended.  (listener stdout, connector stdout, stderrs)."""
     (port,) = free_ports(1)
-    env = dict(os.environ, BROKER_PORT=f"{port}/tcp")
     procs = []
     try:
         for role, text in (("listener", listener), ("connector", connector)):
             script = tmp_path / f"{role}.zs"
             script.write_text(text)
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
-                    cwd=tmp_path,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-            )
+            procs.append(_start(script, tmp_path / role, port))
         c_out, c_err = procs[1].communicate(timeout=TIMEOUT)
         try:
             l_out, l_err = procs[0].communicate(timeout=5)
@@ -165,7 +154,8 @@ def test_plain_and_tls_sides_do_not_peer(tmp_path, plain):
 
 
 def test_anonymous_tls_by_default_and_plain_when_both_disable_it(tmp_path):
-    for prefix in ("", "redef Broker::disable_ssl = T;\n"):
-        l_out, c_out, err = _pair(tmp_path, prefix + LISTENER, prefix + CONNECTOR)
+    for name, prefix in (("tls", ""), ("plain", "redef Broker::disable_ssl = T;\n")):
+        (tmp_path / name).mkdir()
+        l_out, c_out, err = _pair(tmp_path / name, prefix + LISTENER, prefix + CONNECTOR)
         assert l_out.splitlines() == ["peer added", "got, over TLS"], err
         assert c_out.splitlines() == ["peer added"], err
