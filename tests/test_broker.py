@@ -318,6 +318,91 @@ def test_broker_store_table_persists_in_sqlite(tmp_path):
     assert r.stdout.splitlines() == ["{", "[b] = 2", "}"], r.stderr
 
 
+SQLITE_MASTER = """
+redef Broker::log_stderr_severity_level = Broker::LOG_ERROR;
+global t: table[string] of count &broker_store="kept";
+global h: opaque of Broker::Store;
+event zeek_init()
+  {
+  h = Broker::create_master("kept", Broker::SQLITE, Broker::BackendOptions(
+      $sqlite=Broker::SQLiteOptions($path="kept.db", $failure_mode=Broker::%s)));
+  if ( Broker::is_closed(h) )
+    {
+    print "closed";
+    return;
+    }
+  print "open", |t|;
+  t["x"] = 1;
+  t["y"] = 2;
+  }
+"""
+
+
+def _corrupt(path: Path) -> None:
+    """Zero the header of the schema's b-tree page (SQLite: "malformed")."""
+    with path.open("r+b") as f:
+        f.seek(100)
+        f.write(bytes(8))
+
+
+def test_sqlite_store_that_cannot_be_opened_gives_a_closed_handle(tmp_path):
+    script = SQLITE_MASTER % "SQLITE_FAILURE_MODE_FAIL"
+    r = _run_script(tmp_path, script)
+    assert r.stdout.splitlines() == ["open, 0"], r.stderr
+    r = _run_script(tmp_path, script)
+    assert r.stdout.splitlines() == ["open, 2"], r.stderr
+    _corrupt(tmp_path / "kept.db")
+    r = _run_script(tmp_path, script)
+    assert r.stdout.splitlines() == ["closed"]
+    err = r.stderr.splitlines()
+    # Broker's own log line (log_stderr_severity_level asks for errors), then Zeek's two errors.
+    assert err[0].startswith("[BROKER/error] sqlite: failed to open database kept.db: ")
+    assert "malformed" in err[0]
+    errors = [line for line in err if line.startswith("error in ")]
+    assert len(errors) == 2
+    assert "line 7, column 7: Failed to attach master store backend_failure:" in errors[0]
+    assert "line 7, column 7: Could not create Broker master store 'kept'" in errors[1]
+    assert r.returncode == 0
+
+
+def test_sqlite_store_failure_mode_delete_starts_afresh(tmp_path):
+    script = SQLITE_MASTER % "SQLITE_FAILURE_MODE_DELETE"
+    assert _run_script(tmp_path, script).returncode == 0
+    _corrupt(tmp_path / "kept.db")
+    r = _run_script(tmp_path, script)
+    assert r.stdout.splitlines() == ["open, 0"], r.stderr
+    assert "malformed" in r.stderr and "error in" not in r.stderr
+    r = _run_script(tmp_path, script)
+    assert r.stdout.splitlines() == ["open, 2"], r.stderr
+
+
+def test_sqlite_table_of_another_type_aborts_the_import(tmp_path):
+    """A file written for other key types is not imported (Zeek's message), and
+    the process stops before ``zeek_init``, whatever ZEEK_ALLOW_INIT_ERRORS says."""
+    first = "global t: table[string] of count &backend=Broker::SQLITE;\n"
+    first += 'event zeek_init() { t["b"] = 2; t["a"] = 1; }\n'
+    assert _run_script(tmp_path, first).returncode == 0
+    second = "global t: table[count] of count &backend=Broker::SQLITE;\n"
+    second += 'event zeek_init() { print "started", t; }\n'
+    env = dict(os.environ, ZEEK_ALLOW_INIT_ERRORS="1")
+    script = tmp_path / "data.zs"
+    script.write_text(second)
+    r = subprocess.run(
+        [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=env,
+    )
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        'error: Failed to convert key "a" while importing broker store to table for store'
+        ' "___sync_store_t". Aborting import.'
+    ]
+
+
 # ------------------------------------------------- Broker as cluster backend
 
 CLUSTER_NODE_SCRIPT = """
@@ -343,22 +428,21 @@ event Cluster::node_up(name: string, id: string) {
 """
 
 
-def test_cluster_over_broker_peerings(tmp_path):
-    """A cluster-layout.zeek with Broker as the backend: workers peer with the
-    manager, node_up comes from the greeting, Cluster::publish reaches the
-    manager, and &backend tables replicate through the manager's master."""
+def _run_broker_cluster(tmp_path: Path, text: str) -> dict[str, tuple[str, str]]:
+    """Run ``text`` as a manager and two workers over Broker peerings (a
+    cluster-layout.zeek on free ports); each node's (stdout, stderr)."""
     ports = free_ports(3)
     names = ("manager", "worker-1", "worker-2")
     rows = [
         f'["{name}"] = [$node_type=Cluster::{"MANAGER" if name == "manager" else "WORKER"},'
-        f" $ip=127.0.0.1, $p={p}/tcp]"
+        f" $ip=127.0.0.1, $p={p}/tcp" + ("" if name == "manager" else ', $manager="manager"') + "]"
         for name, p in zip(names, ports, strict=True)
     ]
     (tmp_path / "cluster-layout.zeek").write_text(
         "redef Cluster::nodes = {\n" + ",\n".join(rows) + "\n};\n"
     )
     script = tmp_path / "node.zs"
-    script.write_text(CLUSTER_NODE_SCRIPT)
+    script.write_text(text)
     procs = {}
     try:
         for name in names:
@@ -370,12 +454,108 @@ def test_cluster_over_broker_peerings(tmp_path):
                 stderr=subprocess.PIPE,
                 text=True,
             )
-        results = {name: p.communicate(timeout=TIMEOUT) for name, p in procs.items()}
+        return {name: p.communicate(timeout=TIMEOUT) for name, p in procs.items()}
     finally:
         for p in procs.values():
             if p.poll() is None:
                 p.kill()
                 p.wait()
+
+
+def test_cluster_over_broker_peerings(tmp_path):
+    """A cluster-layout.zeek with Broker as the backend: workers peer with the
+    manager, node_up comes from the greeting, Cluster::publish reaches the
+    manager, and &backend tables replicate through the manager's master."""
+    results = _run_broker_cluster(tmp_path, CLUSTER_NODE_SCRIPT)
     assert results["manager"][0] == "manager sees, 2, entries and, 2, pings\n", results
     for worker in ("worker-1", "worker-2"):
         assert results[worker][0] == f"{worker}, sees, 2, entries\n", results
+
+
+CONFIG_OVER_BROKER = """
+@load frameworks/cluster/backend/broker
+@load base/frameworks/config
+@load policy/frameworks/cluster/experimental
+redef exit_only_after_terminate = T;
+export {
+  option level = 1;
+  option ports: set[count] = set();
+}
+global show: event(v: any);
+global changes = 0;
+event stop() { terminate(); }
+event show(v: any) { print "received", v; }
+function changed(id: string, v: any): any
+  {
+  print "changed", id, v;
+  if ( Cluster::local_node_type() == Cluster::MANAGER && ++changes == 2 )
+    schedule 2sec { stop() };
+  return v;
+  }
+event zeek_init()
+  {
+  Option::set_change_handler("level", changed);
+  Option::set_change_handler("ports", changed);
+  }
+event Cluster::Experimental::cluster_started()
+  {
+  if ( Cluster::node != "worker-1" )
+    return;
+  Config::set_value("level", 3);
+  Config::set_value("ports", set(200));
+  # A Broker::Event goes through Cluster::publish with the Broker backend.
+  Cluster::publish(Cluster::manager_topic, Broker::make_event(show, set(30, 4, 200)));
+  }
+event Broker::peer_lost(endpoint: Broker::EndpointInfo, msg: string) { terminate(); }
+"""
+
+
+def test_config_changes_reach_every_node_over_broker(tmp_path):
+    """The cluster starts (policy/frameworks/cluster/experimental over Broker),
+    a worker changes two options with Config::set_value, every node's change
+    handlers see the values (received as Broker data, converted by
+    Option::set); a set received in an ``any`` prints in Broker's order
+    (sent as a Broker::make_event through Cluster::publish)."""
+    results = _run_broker_cluster(tmp_path, CONFIG_OVER_BROKER)
+    expected = ["changed, level, 3", "changed, ports, {", "200", "}"]
+    # The manager sends each change to every worker, the one that made it too.
+    assert results["worker-1"][0].splitlines() == expected * 2, results
+    assert results["worker-2"][0].splitlines() == expected, results
+    manager = results["manager"][0].splitlines()
+    assert manager[:4] == expected, results
+    assert manager[4:] == ["received, [data=broker::data{{4, 30, 200}}]"], results
+
+
+BROKER_METRICS = """
+@load frameworks/cluster/backend/broker
+@load policy/frameworks/cluster/experimental
+redef exit_only_after_terminate = T;
+event stop() { terminate(); }
+event Cluster::Experimental::cluster_started()
+  {
+  if ( Cluster::local_node_type() != Cluster::MANAGER )
+    return;
+  for ( _, m in Telemetry::collect_metrics("zeek_broker_peer_buffer*", "*") )
+    print m$opts$metric_type, m$opts$name, m$label_names, m$label_values, m$value;
+  schedule 1sec { stop() };
+  }
+event Broker::peer_lost(endpoint: Broker::EndpointInfo, msg: string) { terminate(); }
+"""
+
+
+def test_broker_peering_metrics_name_the_nodes(tmp_path):
+    """The Broker backend's peering metrics: one series per peer node,
+    labelled with this node's and the peer's names; nothing waits in the
+    buffers of an idle cluster and nothing overflowed."""
+    out, err = _run_broker_cluster(tmp_path, BROKER_METRICS)["manager"]
+    lines = out.splitlines()
+    expected = [
+        f"Telemetry::{kind}, zeek_broker_peer_buffer_{name}, [node, peer], [manager, {w}], 0.0"
+        for kind, name in (
+            ("COUNTER", "overflows_total"),
+            ("GAUGE", "messages"),
+            ("GAUGE", "recent_max_messages"),
+        )
+        for w in ("worker-1", "worker-2")
+    ]
+    assert sorted(lines) == sorted(expected), err

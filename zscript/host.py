@@ -796,6 +796,12 @@ class Host(ScriptLoading):
         try:
             for cb in self.on_start:
                 cb()
+            if self.reporter.errors:
+                # As Zeek (zeek-setup.cc): an error while the subsystems start
+                # (InitPostScript: a store that cannot be imported ...) ends
+                # the run before zeek_init, whatever ZEEK_ALLOW_INIT_ERRORS says.
+                sys.stdout.flush()
+                return 1
             self.loop.start([*self.global_statements, self._raise_script_loaded])
             if self.reporter.errors and not _allow_init_errors():
                 # As Zeek: a runtime error while initializing is fatal.

@@ -293,6 +293,20 @@ module GLOBAL;
 @load base/frameworks/cluster/pubsub
 
 
+## The send buffer of one Broker peering (:zeek:see:`Broker::peering_stats`).
+type BrokerPeeringStats: record {
+	## Messages waiting to be sent.
+	num_queued: count;
+	## The most that waited at once lately (see
+	## :zeek:see:`Broker::buffer_stats_reset_interval`).
+	max_queued_recently: count;
+	## Messages the buffer had no room for (zscript's buffers grow: always 0).
+	num_overflows: count;
+};
+
+## Peer endpoint id -> its send buffer.
+type BrokerPeeringStatsTable: table[string] of BrokerPeeringStats;
+
 # Broker data stores and the options of &backend tables exist in every
 # process (Zeek loads base/frameworks/broker even with -b).
 @load base/frameworks/broker

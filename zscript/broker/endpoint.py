@@ -16,6 +16,12 @@ its subscriptions; after both HELLOs the peering is up and both sides call
 An outbound peering (``peer``) with a retry interval connects again every
 interval while the peer does not answer, also after a loss, as Broker does.
 
+With TLS (:mod:`.tls`, the default unless ``Broker::disable_ssl``), each
+connection is first secured, then greets; a handshake that fails, or a
+peer that hangs up before its HELLO, makes an outbound peering
+*unavailable* (:attr:`BrokerEndpoint.on_unavailable`; it is retried as
+any failed connection is).
+
 A malformed frame (an unknown kind, a bad HELLO, a frame over
 :data:`.wire.MAX_FRAME`) is counted in :attr:`BrokerEndpoint.malformed`;
 a framing error closes that connection (the peer is lost), nothing else.
@@ -29,7 +35,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import uuid
+from collections import deque
 from collections.abc import Callable
 
 from . import wire
@@ -46,11 +54,15 @@ class Peer:
     """One peering: the remote endpoint and the connection to it."""
 
     __slots__ = (
+        "_ends",
+        "_written",
         "address",
         "connector",
         "id",
+        "max_recent",
         "outbound",
         "port",
+        "recent_since",
         "subscriptions",
         "writer",
     )
@@ -66,6 +78,13 @@ class Peer:
         self.subscriptions: set[str] = set()
         self.writer: asyncio.StreamWriter | None = None
         self.connector: _Connector | None = None
+        # Send-buffer statistics (Broker::peering_stats): where each frame
+        # still buffered ends, counted in bytes written to the connection.
+        self._ends: deque[int] = deque()
+        self._written = 0
+        #: The most frames buffered at once since ``recent_since``.
+        self.max_recent = 0
+        self.recent_since = 0.0
 
     def wants(self, topic: str) -> bool:
         return any(topic.startswith(p) for p in self.subscriptions)
@@ -74,6 +93,29 @@ class Peer:
         w = self.writer
         if w is not None and not w.is_closing():
             w.write(frame)
+            self._written += len(frame)
+            self._ends.append(self._written)
+            self.max_recent = max(self.max_recent, self.queued())
+
+    def queued(self) -> int:
+        """How many frames sent to this peer are still in the connection's
+        send buffer (not yet handed to the operating system)."""
+        w = self.writer
+        buffered = w.transport.get_write_buffer_size() if w is not None else 0
+        flushed = self._written - buffered
+        ends = self._ends
+        while ends and ends[0] <= flushed:
+            ends.popleft()
+        return len(ends)
+
+    def buffer_stats(self, now: float, reset_interval: float) -> tuple[int, int]:
+        """``(queued, max queued recently)``; "recently" restarts every
+        ``reset_interval`` seconds, as Broker's PeerBufferState does."""
+        q = self.queued()
+        if now - self.recent_since > reset_interval:
+            self.recent_since = now
+            self.max_recent = q
+        return q, max(self.max_recent, q)
 
 
 class _Connector:
@@ -91,8 +133,14 @@ class _Connector:
 class BrokerEndpoint:
     """See the module docstring.  Callbacks are set by the owner."""
 
-    def __init__(self):
+    def __init__(self, tls: tuple | None = None):
         self.node_id = str(uuid.uuid4())
+        #: ``(server context, client context)``: every peering is TLS
+        #: (:mod:`.tls`); None: plain TCP.
+        self.tls = tls
+        #: ``fn(address, port)`` when a peering this endpoint made connected
+        #: but never completed its handshake (TLS refused, the peer hung up).
+        self.on_unavailable: Callable[[str, int], None] = lambda a, p: None
         self.subscriptions: set[str] = set()
         #: Peerings whose handshake finished, in the order they came up.
         self.peers: list[Peer] = []
@@ -145,9 +193,22 @@ class BrokerEndpoint:
         addr = writer.get_extra_info("peername") or ("", 0)
         peer = Peer(addr[0], addr[1], outbound=False)
         try:
-            await self._run_peering(peer, reader, writer)
+            if await self._secure(writer, server=True):
+                await self._run_peering(peer, reader, writer)
         except asyncio.CancelledError:
             pass  # the loop is shutting down
+
+    async def _secure(self, writer, *, server: bool) -> bool:
+        """Make the connection TLS if this endpoint uses it; False (and the
+        connection closed) if the handshake fails."""
+        if self.tls is None:
+            return True
+        try:
+            await writer.start_tls(self.tls[0] if server else self.tls[1])
+        except (ssl.SSLError, ConnectionError, OSError, asyncio.IncompleteReadError):
+            writer.close()
+            return False
+        return True
 
     # -------------------------------------------------------------- peering
 
@@ -172,13 +233,21 @@ class BrokerEndpoint:
                 peer = Peer(c.address, c.port, outbound=True)
                 peer.connector = c
                 c.peer = peer
-                await self._run_peering(peer, reader, writer)
+                came_up = await self._secure(writer, server=False) and await self._run_peering(
+                    peer, reader, writer
+                )
+                if not came_up and not c.stopped and not self._closed:
+                    self.on_unavailable(c.address, c.port)
                 c.peer = None
+            elif c.retry <= 0:
+                self.on_unavailable(c.address, c.port)  # refused, and no retrying
             if c.retry <= 0 or c.stopped:
                 return
             await asyncio.sleep(c.retry)
 
-    async def _run_peering(self, peer: Peer, reader, writer) -> None:
+    async def _run_peering(self, peer: Peer, reader, writer) -> bool:
+        """Greet, then serve the peering until it ends; False if it never
+        came up (no HELLO from the other side)."""
         peer.writer = writer
         listen_port = self._listen_ports[0] if self._listen_ports else 0
         writer.write(wire.hello(self.node_id, listen_port, sorted(self.subscriptions)))
@@ -212,6 +281,7 @@ class BrokerEndpoint:
             if not self._closed:
                 self.on_peer_lost(peer)
                 self._topics_changed()
+        return added
 
     def _received(self, peer: Peer, kind: int, body: bytes) -> None:
         if kind == wire.SUBSCRIBE:

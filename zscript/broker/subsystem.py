@@ -115,7 +115,8 @@ class BrokerSubsystem:
         if self.endpoint is None:
             from .endpoint import BrokerEndpoint
 
-            ep = self.endpoint = BrokerEndpoint()
+            ep = self.endpoint = BrokerEndpoint(self._tls())
+            ep.on_unavailable = self._unavailable
             loop = self.host.loop
             ep.add_io = loop.add_io
             ep.on_peer_added = self._peer_added
@@ -126,6 +127,31 @@ class BrokerSubsystem:
             for fn in self.on_endpoint:
                 fn(ep)
         return self.endpoint
+
+    def _tls(self):
+        """The TLS contexts the ``Broker::ssl_*`` options ask for (:mod:`.tls`)."""
+        from . import tls
+
+        g = self.host.global_value
+        try:
+            return tls.contexts(
+                disable=bool(g("Broker::disable_ssl", False)),
+                cafile=str(g("Broker::ssl_cafile", "") or ""),
+                capath=str(g("Broker::ssl_capath", "") or ""),
+                certificate=str(g("Broker::ssl_certificate", "") or ""),
+                keyfile=str(g("Broker::ssl_keyfile", "") or ""),
+                passphrase=str(g("Broker::ssl_passphrase", "") or ""),
+            )
+        except tls.TLSConfigError as e:
+            # No peering may come up unauthenticated: nothing verifies then.
+            self.host.reporter.error(f"Broker: cannot use the TLS settings: {e}")
+            return tls.refusing()
+
+    def _unavailable(self, address: str, port: int) -> None:
+        self.error(
+            "PEER_UNAVAILABLE",
+            f'({_UNSPECIFIED_ID}, *{address}:{port}, "unable to connect to remote peer")',
+        )
 
     @property
     def is_cluster_backend(self) -> bool:
@@ -349,6 +375,26 @@ class BrokerSubsystem:
         ]
         return record_class(rt)._zmake({"f_name": vals[0].name, "f_args": Vector(dv_t, args)})
 
+    def peering_stats(self):
+        """``Broker::peering_stats()``: each peer's send buffer, by peer id.
+
+        The buffers are not bounded (a slow peer is not disconnected and
+        nothing is dropped), so ``num_overflows`` stays 0."""
+        host = self.host
+        tt = host.script_type("BrokerPeeringStatsTable")
+        make = record_class(host.script_type("BrokerPeeringStats"))._zmake
+        out = host.make_table(tt)
+        if self.endpoint is None:
+            return out
+        reset = float(host.global_value("Broker::buffer_stats_reset_interval", 60.0))
+        now = host.loop.network_time
+        for p in self.endpoint.peers:
+            queued, recent = p.buffer_stats(now, reset)
+            out[p.id] = make(
+                {"f_num_queued": queued, "f_max_queued_recently": recent, "f_num_overflows": 0}
+            )
+        return out
+
     # ------------------------------------------------------------- peering
 
     def listen(self, address: str, port) -> Port:
@@ -400,6 +446,11 @@ def _register(host, sub: BrokerSubsystem) -> None:
         lambda a, p: sub.ep().is_outbound(a, p.num),
     )
     add("Broker::__peers", "function(): Broker::PeerInfos", sub.peers)
+    add(
+        "Broker::__peer_no_retry",
+        "function(a: string, p: port): bool",
+        lambda a, p: sub.peer(a, p, 0.0),
+    )
     add("Broker::__node_id", "function(): string", lambda: sub.ep().node_id)
     add(
         "Broker::__subscribe",
@@ -425,6 +476,8 @@ def _register(host, sub: BrokerSubsystem) -> None:
         varargs=True,
     )
     add("is_remote_event", "function(): bool", lambda: sub.remote)
+
+    add("Broker::__peering_stats", "function(): BrokerPeeringStatsTable", sub.peering_stats)
 
     def flush_logs() -> int:
         sub.flush_logs()

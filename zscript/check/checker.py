@@ -87,6 +87,11 @@ _FUNC_ATTRS = {
 }
 _EXPIRE_ATTRS = ("&create_expire", "&read_expire", "&write_expire")
 _BACKENDS = {"Broker::MEMORY", "Broker::SQLITE"}
+#: Zeek's atomic types (``input::Manager::IsCompatibleType(t, true)``).
+_ATOMIC_TAGS = frozenset(
+    ("bool", "int", "count", "port", "subnet", "addr", "double", "time", "interval", "enum")
+    + ("string", "pattern")
+)
 
 
 #: Attributes that may be given twice (Zeek's ``Attributes::AddAttr``).
@@ -119,11 +124,46 @@ def _attr_rule(name: str, given: dict, t: Type, context: str) -> str | None:
             return "&default and &default_insert cannot be used together"
         if context == "global" and not table and t.tag != "error":
             return "&default is not valid for global variables except for tables"
+    if name in ("&backend", "&broker_store"):
+        problem = _store_attr_rule(name, given, t, context)
+        if problem is not None:
+            return problem
+    if name == "&read_expire":
+        for other in ("&broker_store", "&backend"):
+            if other in given:
+                return f"{other} and &read_expire cannot be used simultaneously"
     if name in _EXPIRE_ATTRS:
         if not isinstance(t, TableType) and t.tag != "error":
             return "expiration only applicable to sets/tables"
         if any(x in given for x in _EXPIRE_ATTRS if x != name):
             return "set/table can only have one of &read_expire, &write_expire, &create_expire"
+    return None
+
+
+def _store_attr_rule(name: str, given: dict, t: Type, context: str) -> str | None:
+    """Zeek's rules for ``&backend`` and ``&broker_store`` (``Attributes::CheckAttr``)."""
+    if t.tag == "error":
+        return None
+    if not isinstance(t, TableType):
+        if name == "&backend":
+            return "&backend only applicable to global sets/tables"
+        return "&broker_store only applicable to sets/tables"
+    # (A constructor's attributes pass: they become those of the global it initializes.)
+    if name == "&backend" and context in ("local", "field", "param"):
+        return "&backend only applicable to global sets/tables"
+    # Only atomic values, unless &broker_allow_complex_type says otherwise.
+    if (
+        not t.is_set
+        and t.yield_ is not None
+        and t.yield_.tag not in _ATOMIC_TAGS
+        and "&broker_allow_complex_type" not in given
+    ):
+        return f"{name} only supports atomic types as table value"
+    for other in ("&expire_func", "&read_expire"):
+        if other in given:
+            return f"{name} and {other} cannot be used simultaneously"
+    if ("&broker_store" if name == "&backend" else "&backend") in given:
+        return "&backend and &broker_store cannot be used simultaneously"
     return None
 
 
@@ -594,19 +634,22 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks):
                 e = self.check_expr(a.value)
                 text = getattr(e, "name", None) or self.describe_expr(a.value)
                 full = e.id.name if isinstance(e, A.Name) and e.id is not None else text
-                if full not in _BACKENDS and e.type.tag != "error":
+                if e.type.tag not in ("enum", "error"):
+                    self.error(
+                        a.value.span,
+                        f"&backend must be one of {', '.join(sorted(_BACKENDS))}",
+                        zeek=f"&backend must take an enum argument ({attrs_text(kept)})",
+                        zeek_span=end,
+                    )
+                elif isinstance(e, A.Name) and full not in _BACKENDS:
                     self.error(
                         a.value.span, f"&backend must be one of {', '.join(sorted(_BACKENDS))}"
                     )
-                if not isinstance(t, TableType):
-                    self.error(a.span, "&backend only applies to tables and sets")
                 out[name] = e
             elif name == "&broker_store":
                 e = self.check_expr(a.value)
                 if e.type.tag not in ("string", "error"):
                     self.error(a.value.span, "&broker_store must take a string argument")
-                if not isinstance(t, TableType):
-                    self.error(a.span, "&broker_store only applies to tables and sets")
                 out[name] = e
             elif name == "&publish_on_change":
                 out[name] = self.check_publish_on_change(a, t, context)

@@ -71,6 +71,22 @@ def _event_and_args(vals: tuple):
     return ev, ft, _check_args(_func_name(ev), ft, args)
 
 
+def _is_broker_event(vals: tuple) -> bool:
+    first = vals[0] if vals else None
+    return isinstance(first, Record) and first._rtype.name == "Broker::Event"
+
+
+def _data_value(d):
+    """The value in a ``Broker::Data`` argument of a ``Broker::Event``: a
+    local one holds the value and its type (``.value``, ``.t``), a received
+    one is passed on as it came."""
+    data = getattr(d, "f_data", None)
+    t = getattr(data, "t", None)
+    if t is not None and hasattr(data, "value"):
+        return box(data.value, t)
+    return d
+
+
 def _func_name(f) -> str:
     """The script name of an event, hook or function value."""
     return getattr(f, "name", None) or getattr(f, "_zname", None) or "<function>"
@@ -235,7 +251,7 @@ def register_bifs(host, sub) -> None:
                     return False
         else:
             try:
-                found = _event_and_args(vals)
+                found = broker_event(vals[0]) if _is_broker_event(vals) else _event_and_args(vals)
             except _PublishError as e:
                 report(e)
                 return False
@@ -260,6 +276,23 @@ def register_bifs(host, sub) -> None:
 
     def publish(topic, *vals):
         return publish_args(topic, vals)
+
+    def broker_event(rec):
+        """(handler, its type, checked args) of a ``Broker::make_event`` result,
+        which only the Broker backend publishes (Zeek's cluster.bif)."""
+        if str(host.global_value("Cluster::backend", "")) != "Cluster::CLUSTER_BACKEND_BROKER":
+            raise _PublishError(
+                "Publish of Broker::Event record instance with type 'Broker::Event'"
+                " to a non-Broker backend",
+                with_call=True,
+            )
+        name = getattr(rec, "f_name", None)
+        ev = script_function(name) if name else None
+        if ev is None:
+            return None  # a make_event that failed: nothing is sent
+        args = tuple(_data_value(d) for d in rec.f_args)
+        ft = type_of(ev)
+        return ev, ft, _check_args(name, ft, args)
 
     def make_event(*vals):
         from ..runtime.values import record_class

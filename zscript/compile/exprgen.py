@@ -160,7 +160,7 @@ class ExprGen:
                 return f"_z_box({inner}, {self.tconst(src)})"
             return inner
         if src.tag == "any":
-            return mark(f"_z_as({inner}, {self.tconst(src)}, {self.tconst(dst)})", e)
+            return mark(f"_z_from_any({inner}, {self.tconst(src)}, {self.tconst(dst)})", e)
         if dst.tag == "double" and src.tag in ("count", "int"):
             return f"float({inner})"
         if dst.tag in ("int", "count"):

@@ -19,6 +19,7 @@ import itertools
 
 from ..runtime import zeekorder
 from ..runtime.builtins._support import builtin_error
+from ..runtime.casts import received_data
 from ..runtime.containers import Vector
 from ..runtime.copying import deep_copy
 from ..runtime.values import box, type_of, unbox
@@ -54,6 +55,19 @@ class Options:
         if gid is None:
             return False
         t = gid.type
+        data = received_data(value)
+        if data is not None:
+            # A value received over Broker in an ``any`` slot (the config
+            # framework's cluster_set_option): converted to the option's type,
+            # as Zeek's option.bif does with a Broker::Data.
+            try:
+                value = box(data.cast_to(t), t)
+            except ValueError:
+                builtin_error(
+                    self,
+                    f"Incompatible type for set of ID '{name}': got broker data, need '{t.tag}'",
+                )
+                return False
         vt = type_of(value)
         v = unbox(value)
         if not same_type(t, vt):

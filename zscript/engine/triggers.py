@@ -35,7 +35,7 @@ class Suspend(Exception):
 
 
 class Trigger:
-    __slots__ = ("body", "cond", "frame", "pending", "timeout_body", "timer", "done")
+    __slots__ = ("body", "cond", "frame", "pending", "timeout_body", "timer", "done", "failed")
 
     def __init__(self, cond, body, timeout_body, frame, pending):
         self.cond = cond
@@ -45,6 +45,8 @@ class Trigger:
         self.pending = pending
         self.timer = None
         self.done = False
+        #: The error of the condition's last evaluation (reported once).
+        self.failed: str | None = None
 
 
 class TriggerManager:
@@ -85,8 +87,13 @@ class TriggerManager:
             return False
         except Exception as exc:  # noqa: BLE001 - reported; the condition counts as false
             # Zeek's Trigger::Eval reports the error and keeps waiting: a later
-            # change may make the condition evaluable.
-            self.report(exc)
+            # change may make the condition evaluable.  Zeek evaluates again
+            # only when something the condition reads changed; we evaluate
+            # after every drain, so the same error is reported only once.
+            text = f"{type(exc).__name__}: {exc}"
+            if text != trig.failed:
+                trig.failed = text
+                self.report(exc)
             return False
         finally:
             self._current = saved

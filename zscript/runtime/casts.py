@@ -49,6 +49,7 @@ __all__ = [
     "c_strtol",
     "can_cast_value",
     "cast_value",
+    "coerce_from_any",
     "read_count",
     "read_double",
     "read_int",
@@ -274,6 +275,19 @@ def cast_value(v, src: Type, dst: Type):
         # As Zeek's CastExpr (Expr.cc): a Broker::Data without a value says so.
         message += " (nil $data field)"
     raise InvalidCast(message)
+
+
+def coerce_from_any(v, src: Type, dst: Type):
+    """The implicit conversion of an ``any`` to a typed slot (an argument, an
+    assignment): Zeek's ``CoerceFromAnyExpr`` (src/Expr.cc) accepts only a
+    value whose type has ``dst``'s tag, else it is the run-time error
+    ``incompatible "any" type``.  A value received from the network
+    (a ``Broker::Data``) converts itself, as with ``as``."""
+    if received_data(v) is None and dst.tag != "any":
+        actual = type_of(v)
+        if actual is not None and actual.tag != dst.tag and actual.tag != "error":
+            raise InvalidCast('incompatible "any" type')
+    return cast_value(v, src, dst)
 
 
 def _is_empty_broker_data(v) -> bool:

@@ -24,7 +24,7 @@ from .addresses import (
     subnet_bits,
     subnet_from_bits,
 )
-from .casts import can_cast_value, cast_value, received_data
+from .casts import can_cast_value, cast_value, coerce_from_any, received_data
 from .containers import Set, Table, Vector, vector_assign
 from .copying import copy_value
 from .describe import escape_bytes
@@ -661,6 +661,7 @@ HELPERS = {
     "_z_subnet_get": subnet_get,
     "_z_is": is_,
     "_z_as": cast_value,
+    "_z_from_any": coerce_from_any,
     "_z_can_as": can_cast_value,
     "_z_typecase": typecase,
     "_z_any_eq": any_eq,

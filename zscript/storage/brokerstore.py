@@ -29,13 +29,15 @@ multi-part index values for ``insert_into_*``/``remove_from``.
 
 from __future__ import annotations
 
-from ..runtime.asyncval import Pending
+from ..runtime.asyncval import Pending, Ready
+from ..runtime.builtins._support import builtin_error, located_error
 from ..runtime.containers import Set, Table, Vector
 from ..runtime.values import box, record_class, type_of, unbox
 from ..types import COUNT, STRING, OpaqueType, TableType, same_type
 from .backend import record_field
 from .codec import AnyCodec
 from .replication import ReplicatedStore
+from .tables import load_sqlite
 
 __all__ = ["MUTATORS", "BrokerStores", "StoreHandle"]
 
@@ -47,10 +49,11 @@ class StoreHandle:
 
     __slots__ = ("closed", "name", "store")
 
-    def __init__(self, name: str, store: ReplicatedStore):
+    def __init__(self, name: str, store: ReplicatedStore | None):
         self.name = name
         self.store = store
-        self.closed = False
+        #: Closed by the script, or never open (the store could not be made).
+        self.closed = store is None
 
     def __str__(self) -> str:
         return "Broker::Store"
@@ -207,35 +210,46 @@ class BrokerStores:
         h = self.stores.get(name)
         if h is not None and not h.closed:
             return h
+        if not self.sub.tables.started:
+            # As Zeek (Manager::MakeMaster): no stores before Broker is up.
+            located_error(self, "Broker stores cannot be created at the global scope")
+            located_error(self, f"Could not create Broker master store '{name}'")
+            return StoreHandle(name, None)
         kind = getattr(b, "name", "Broker::MEMORY").rpartition("::")[2]
         sq = record_field(options, "sqlite") if options is not None else None
         path = (record_field(sq, "path", "") if sq is not None else "") or f"{name}.sqlite"
-        bound = self.sub.tables.bind_named(
-            name, master=True, sqlite_path=path if kind == "SQLITE" else None
-        )
-        if bound is not None:  # a table declared &broker_store=name holds the data
-            h = self.stores[name] = StoreHandle(name, bound)
-            return h
-        store = self._new_store(name, master=True)
-        if kind == "SQLITE":
-            from .sqlite import SQLiteBackend  # noqa: PLC0415 - sqlite3 when used
+        mode = record_field(sq, "failure_mode") if sq is not None else None
+        delete = getattr(mode, "name", "").endswith("DELETE")
+        errors: list[str] = []
 
-            be = SQLiteBackend()
-            r = be.open(
-                {"database_path": path, "table_name": "store", "pragma_commands": _pragmas(sq)},
-                None,
-                None,
-                None,
+        def failed(reason: str) -> None:
+            self._broker_log(1, "sqlite", f"failed to open database {path}: {reason}")
+
+        def open_sqlite(store, path):
+            loaded, error = load_sqlite(
+                store, path, _pragmas(sq), delete_on_failure=delete, on_failure=failed
             )
-            if not r.ok:
-                self.sub.report(f"Broker::create_master: cannot open {path}: {r.error_str}")
-            else:
-                try:
-                    store.load(be)
-                except OSError as e:
-                    self.sub.report(f"Broker::create_master: cannot read {path}: {e}")
-        store.attach(self.sub.transport)
-        h = self.stores[name] = StoreHandle(name, store)
+            if error is not None:
+                failed(error)
+                errors.append(error)
+                return None
+            return loaded
+
+        opener = open_sqlite if kind == "SQLITE" else None
+        bound = self.sub.tables.bind_named(
+            name, master=True, sqlite_path=path if opener else None, open_sqlite=opener
+        )
+        if bound is None:  # no table declared &broker_store=name: a store of its own
+            store = self._new_store(name, master=True)
+            bound = store if opener is None or opener(store, path) is not None else False
+            if bound:
+                store.attach(self.sub.transport)
+        if bound is False:
+            # Broker's attach_master failed (Manager::MakeMaster, store.bif).
+            builtin_error(self, "Failed to attach master store backend_failure:")
+            builtin_error(self, f"Could not create Broker master store '{name}'")
+            return StoreHandle(name, None)
+        h = self.stores[name] = StoreHandle(name, bound)
         return h
 
     def create_clone(self, name: str, resync_interval=10.0, stale_interval=300.0, mbi=120.0):
@@ -251,6 +265,15 @@ class BrokerStores:
         h = self.stores[name] = StoreHandle(name, store)
         return h
 
+    def _broker_log(self, severity: int, identifier: str, description: str) -> None:
+        """A message of Broker's own log (0 critical, 1 error, 2 warning ...):
+        on stderr if ``Broker::log_stderr_severity_level`` asks for it, as Zeek
+        prints them (Manager::ProcessLogEvents)."""
+        level = self.sub.global_value("Broker::log_stderr_severity_level")
+        if severity <= getattr(level, "value", 0):
+            name = ("critical", "error", "warning", "info", "verbose", "debug")[severity]
+            self.host.reporter.write(f"[BROKER/{name}] {identifier}: {description}\n")
+
     def _new_store(self, name: str, *, master: bool) -> ReplicatedStore:
         return ReplicatedStore(
             name,
@@ -262,7 +285,7 @@ class BrokerStores:
         )
 
     def close(self, h: StoreHandle) -> bool:
-        if h.closed:
+        if self._invalid(h):
             return False
         h.closed = True
         h.store.close()
@@ -272,7 +295,8 @@ class BrokerStores:
 
     def close_all(self) -> None:
         for h in list(self.stores.values()):
-            self.close(h)
+            if not h.closed:
+                self.close(h)
 
     def rebind(self) -> None:
         for h in self.stores.values():
@@ -297,89 +321,126 @@ class BrokerStores:
             given["f_result"] = value
         return cls._zmake(given)
 
-    def _refuse(self, h: StoreHandle):
-        """What a query returns instead of running (None: go ahead)."""
+    def _invalid(self, h: StoreHandle) -> bool:
+        """A closed handle, or one whose store could not be made: Zeek's error."""
+        if not h.closed:
+            return False
+        builtin_error(self, "invalid Broker store handle", "broker::store::{}")
+        return True
+
+    def _invalid(self, h: StoreHandle) -> bool:
+        """A closed handle, or one whose store could not be made: Zeek's error."""
+        if not h.closed:
+            return False
+        builtin_error(self, "invalid Broker store handle", "broker::store::{}")
+        return True
+
+    def _query_on(self, h: StoreHandle, answer):
+        """Run query ``answer(store)`` on ``h`` as Zeek's store bifs do: in a
+        ``when`` with a timeout, on a valid handle (else FAILURE at once)."""
         if not self.sub.check_when("Broker queries must specify a timeout block"):
             return Pending()
-        return self._query("FAILURE") if h.closed else None
-
-    def exists(self, h: StoreHandle, k):
-        if (refused := self._refuse(h)) is not None:
-            return refused
-        found, _ = h.store.lookup(h.store.codec.store_key(k))
-        return self._query("SUCCESS", found)
-
-    def get(self, h: StoreHandle, k):
-        if (refused := self._refuse(h)) is not None:
-            return refused
-        found, v = h.store.lookup(h.store.codec.store_key(k))
-        if not found:
-            return self._query("FAILURE")
-        yt = getattr(h.store.codec, "yield_", None)  # the store of a &broker_store table
-        return self._query("SUCCESS", box(v, yt) if yt is not None else v)
-
-    def put_unique(self, h: StoreHandle, k, v, e=0.0):
-        if (refused := self._refuse(h)) is not None:
-            return refused
+        if self._invalid(h):
+            return Ready(self._query("FAILURE"))  # answered without waiting, as Zeek's
+        store = h.store
+        if store.master or store.epoch is not None:
+            return answer(store)
+        # A clone answers once it has its master's data (Broker's clone keeps
+        # requests until then); without a master, the query times out.
         p = Pending()
-        sk = h.store.codec.store_key(k)
-        h.store.put_unique(sk, v, e, lambda ok: p.resolve(self._query("SUCCESS", ok)))
-        if p.done:
-            return p.value
+
+        def synced() -> None:
+            r = answer(store)
+            if type(r) is Pending:
+                r.callbacks.append(p.resolve)
+            else:
+                p.resolve(r)
+
+        store.on_synced.append(synced)
         self.sub.keep_alive(p)
         return p
 
-    def get_index_from_value(self, h: StoreHandle, k, i):
-        if (refused := self._refuse(h)) is not None:
-            return refused
-        found, v = h.store.lookup(h.store.codec.store_key(k))
-        if not found:
-            return self._query("FAILURE")
-        c, idx = unbox(v), unbox(i)
-        if isinstance(c, Set):
-            return self._query("SUCCESS", idx in c)
-        if isinstance(c, Table):
-            if idx not in c:
+    def exists(self, h: StoreHandle, k):
+        def answer(store):
+            found, _ = store.lookup(store.codec.store_key(k))
+            return self._query("SUCCESS", found)
+
+        return self._query_on(h, answer)
+
+    def get(self, h: StoreHandle, k):
+        def answer(store):
+            found, v = store.lookup(store.codec.store_key(k))
+            if not found:
                 return self._query("FAILURE")
-            return self._query("SUCCESS", box(dict.__getitem__(c, idx), c.ztype.yield_))
-        if isinstance(c, Vector) and isinstance(idx, int) and 0 <= idx < len(c):
-            return self._query("SUCCESS", box(c[idx], c.ztype.elem))
-        return self._query("FAILURE")
+            yt = getattr(store.codec, "yield_", None)  # the store of a &broker_store table
+            return self._query("SUCCESS", box(v, yt) if yt is not None else v)
+
+        return self._query_on(h, answer)
+
+    def put_unique(self, h: StoreHandle, k, v, e=0.0):
+        def answer(store):
+            p = Pending()
+            sk = store.codec.store_key(k)
+            store.put_unique(sk, v, e, lambda ok: p.resolve(self._query("SUCCESS", ok)))
+            if p.done:
+                return p.value
+            self.sub.keep_alive(p)
+            return p
+
+        return self._query_on(h, answer)
+
+    def get_index_from_value(self, h: StoreHandle, k, i):
+        def answer(store):
+            found, v = store.lookup(store.codec.store_key(k))
+            if not found:
+                return self._query("FAILURE")
+            c, idx = unbox(v), unbox(i)
+            if isinstance(c, Set):
+                return self._query("SUCCESS", idx in c)
+            if isinstance(c, Table):
+                if idx not in c:
+                    return self._query("FAILURE")
+                return self._query("SUCCESS", box(dict.__getitem__(c, idx), c.ztype.yield_))
+            if isinstance(c, Vector) and isinstance(idx, int) and 0 <= idx < len(c):
+                return self._query("SUCCESS", box(c[idx], c.ztype.elem))
+            return self._query("FAILURE")
+
+        return self._query_on(h, answer)
 
     def keys(self, h: StoreHandle):
-        if (refused := self._refuse(h)) is not None:
-            return refused
-        store = h.store
-        values = [store.codec.key_value(sk) for sk in store.live_keys()]
-        types = [type_of(v) for v in values]
-        kt = types[0] if types and all(same_type(t, types[0]) for t in types) else STRING
-        out = Set(TableType([kt], None))
-        for v in values:
-            dict.__setitem__(out, unbox(v), None)
-        return self._query("SUCCESS", out)
+        def answer(store):
+            values = [store.codec.key_value(sk) for sk in store.live_keys()]
+            types = [type_of(v) for v in values]
+            kt = types[0] if types and all(same_type(t, types[0]) for t in types) else STRING
+            out = Set(TableType([kt], None))
+            for v in values:
+                dict.__setitem__(out, unbox(v), None)
+            return self._query("SUCCESS", out)
+
+        return self._query_on(h, answer)
 
     # ------------------------------------------------------------- mutations
 
     def m_put(self, h: StoreHandle, k, v, e=0.0) -> bool:
-        if h.closed:
+        if self._invalid(h):
             return False
         h.store.put(h.store.codec.store_key(k), v, e)
         return True
 
     def m_erase(self, h: StoreHandle, k) -> bool:
-        if h.closed:
+        if self._invalid(h):
             return False
         h.store.erase(h.store.codec.store_key(k))
         return True
 
     def m_clear(self, h: StoreHandle) -> bool:
-        if h.closed:
+        if self._invalid(h):
             return False
         h.store.clear()
         return True
 
     def _mutate(self, h: StoreHandle, op: str, k, args: tuple, e: float) -> bool:
-        if h.closed:
+        if self._invalid(h):
             return False
         h.store.mutate(op, h.store.codec.store_key(k), args, e)
         return True

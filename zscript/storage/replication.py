@@ -166,6 +166,8 @@ class ReplicatedStore:
         self.epoch = _new_id() if master else None
         self.seq = 0
         self.synced = master
+        #: Clone: called once when it has adopted a snapshot of the master.
+        self.on_synced: list[Callable[[], None]] = []
         self._sync_pending = False
         self._resync_delay = RESYNC_INTERVAL
         self.closed = False
@@ -209,13 +211,26 @@ class ReplicatedStore:
         self.persist = backend
         now = self.host.now()
         loaded = set()
-        for kb, vb, x in backend.items(now):
+        # As Zeek's import of a store into a table (Manager::BrokerStoreToZeekTable):
+        # in key order, and an entry of the wrong type aborts the import.
+        for kb, vb, x in sorted(backend.items(now)):
+            key_text = kb.decode("latin-1")
             try:
-                sk = self.codec.load_key(kb.decode("latin-1"))
+                sk = self.codec.load_key(key_text)
+            except CodecError:
+                self.host.report(
+                    f'Failed to convert key "{_shown(key_text)}" while importing broker store'
+                    f' to table for store "{self.name}". Aborting import.'
+                )
+                break
+            try:
                 v = self.codec.load_value(vb.decode("latin-1"))
-            except CodecError as e:
-                self.host.report(f"store {self.name}: cannot load an entry: {e}")
-                continue
+            except CodecError:
+                self.host.report(
+                    f"Could not convert {_shown(vb.decode('latin-1'))} to table value while"
+                    f" trying to import Broker store {self.name}. Aborting import."
+                )
+                break
             dict.__setitem__(self.data, sk, v)
             if x:
                 self.expiry[sk] = x
@@ -566,6 +581,17 @@ class ReplicatedStore:
                     )
         self.transport.publish(self.master_topic, json.dumps(msg).encode())
 
+    def _superseded(self, w, key) -> bool:
+        """Whether this clone made a write after its write ``w`` that touches
+        the same key (or clears the store): the master's update for ``w``
+        must not undo it here (the newer write follows it to the master)."""
+        if not self.optimistic:
+            return False
+        return any(
+            n > w and (m.get("k") == key or m.get("op") == "clear" or key is None)
+            for n, m in self.unconfirmed.items()
+        )
+
     def _confirmed(self, w) -> None:
         """The master applied (and committed) this clone's writes up to ``w``."""
         u = self.unconfirmed
@@ -635,8 +661,11 @@ class ReplicatedStore:
         try:
             msg = json.loads(raw)
             op = msg.get("op")
+            superseded = False
             if msg.get("o") == self.node_id:
-                self._confirmed(msg.get("w", 0))
+                w = msg.get("w", 0)
+                superseded = self._superseded(w, msg.get("k"))
+                self._confirmed(w)
             if op == "ack":
                 return
             if op == "replay":
@@ -668,6 +697,8 @@ class ReplicatedStore:
                     self._request_sync()
                 return
             self.seq = seq
+            if superseded:
+                return  # our own write, already overtaken here by a newer one
             self._apply_update(msg)
         except (ValueError, KeyError, TypeError, CodecError) as e:
             self.host.report(f"store {self.name}: bad message from the master: {e}")
@@ -722,6 +753,9 @@ class ReplicatedStore:
         self.synced = True
         self._sync_pending = False
         self._resync_delay = RESYNC_INTERVAL
+        waiting, self.on_synced = self.on_synced, []
+        for fn in waiting:
+            fn()
         if self.unconfirmed:
             # The snapshot may lack them (a restarted master, lost messages).
             if self.optimistic:
@@ -778,3 +812,12 @@ def _same(a, b) -> bool:
         return bool(a == b)
     except Exception:  # noqa: BLE001 - values without equality
         return False
+
+
+def _shown(text: str) -> str:
+    """A stored key or value as Broker prints it in messages (a string without quotes)."""
+    try:
+        v = json.loads(text)
+    except ValueError:
+        return text
+    return v if isinstance(v, str) else text

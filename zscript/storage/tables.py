@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Callable
 
 from ..runtime.containers import ObservedSet, ObservedTable, Set, Table
 from ..types import TableType
@@ -54,6 +55,7 @@ __all__ = [
     "BackendSet",
     "BackendTable",
     "BackendTables",
+    "load_sqlite",
     "store_name_for",
 ]
 
@@ -283,9 +285,18 @@ class BackendTables:
         store = self._table_store(name, tbl, master, store_expire, path)
         self.bound[name] = (tbl, store, kind)
 
-    def _table_store(self, name: str, tbl, master: bool, expire, sqlite_path: str | None):
+    def _table_store(
+        self,
+        name: str,
+        tbl,
+        master: bool,
+        expire,
+        sqlite_path: str | None,
+        open_sqlite: Callable | None = None,
+    ):
         """A replicated store holding ``tbl``'s data, attached to the transport;
-        a master with ``sqlite_path`` loads that file first and persists to it."""
+        a master with ``sqlite_path`` loads that file first and persists to it
+        (with ``open_sqlite``, see :meth:`bind_named`: None if it fails)."""
         svc = self.services
         store = ReplicatedStore(
             name,
@@ -301,7 +312,13 @@ class BackendTables:
         initial = list(tbl.items())
         loaded: set = set()
         if master and sqlite_path is not None:
-            loaded = self._load(store, name, sqlite_path)
+            if open_sqlite is None:
+                loaded = self._load(store, name, sqlite_path)
+            else:
+                got = open_sqlite(store, sqlite_path)
+                if got is None:
+                    return None
+                loaded = got
         tbl.zstore = store
         if master:
             for k, v in initial:
@@ -315,34 +332,26 @@ class BackendTables:
         return os.path.join(directory, _sanitize(name) + ".sqlite")
 
     def _load(self, store: ReplicatedStore, name: str, path: str) -> set:
-        svc = self.services
-        from .sqlite import DEFAULT_PRAGMAS, SQLiteBackend  # noqa: PLC0415 - sqlite3 when used
-
-        be = SQLiteBackend()
-        config = {
-            "database_path": path,
-            "table_name": "store",
-            "busy_timeout": 5.0,
-            "pragma_commands": dict(DEFAULT_PRAGMAS),
-        }
-        r = be.open(config, None, None, None)
-        if not r.ok:
-            svc.report(
-                f"cannot open the store of {name.removeprefix('___sync_store_')} at {path}: {r.error_str}"
+        loaded, error = load_sqlite(store, path)
+        if error is not None:
+            self.services.report(
+                f"cannot open the store of {name.removeprefix('___sync_store_')} at {path}: {error}"
             )
-            return set()
-        try:
-            return store.load(be)
-        except OSError as e:
-            svc.report(
-                f"cannot read the store of {name.removeprefix('___sync_store_')} at {path}: {e}"
-            )
-            return set()
+        return loaded
 
-    def bind_named(self, name: str, *, master: bool, sqlite_path: str | None = None):
+    def bind_named(
+        self,
+        name: str,
+        *,
+        master: bool,
+        sqlite_path: str | None = None,
+        open_sqlite: Callable | None = None,
+    ):
         """The replicated store of the ``&broker_store=name`` table, made its
         master or a clone (``Broker::create_master``/``create_clone``); None
-        if no table names that store."""
+        if no table names that store.  A SQLITE master's file is opened by
+        ``open_sqlite(store, path)``, which returns the loaded keys or None
+        when the file cannot be used (then the store is not made: False)."""
         found = self.named.get(name)
         tbl = found[0]() if found is not None else None
         if tbl is None:
@@ -354,7 +363,9 @@ class BackendTables:
         expire = found[1]
         if expire is not None and expire[0] in ("create", "write") and expire[2] is None:
             store_expire = (expire[0], expire[1])
-        store = self._table_store(name, tbl, master, store_expire, sqlite_path)
+        store = self._table_store(name, tbl, master, store_expire, sqlite_path, open_sqlite)
+        if store is None:
+            return False
         self.named_bound[name] = (tbl, store)
         return store
 
@@ -394,6 +405,48 @@ class BackendTables:
             store.close()
             tbl.zstore = None
         self.bound.clear()
+
+
+def load_sqlite(
+    store: ReplicatedStore,
+    path: str,
+    pragmas: dict | None = None,
+    *,
+    delete_on_failure=False,
+    on_failure: Callable[[str], None] | None = None,
+) -> tuple[set, str | None]:
+    """Open the SQLite file ``path`` as ``store``'s persistent copy and load it:
+    ``(loaded keys, None)``, or ``(set(), error)`` when it cannot be opened or
+    read (``delete_on_failure``: then ``on_failure(error)`` is told, the file
+    is removed and opened again, empty, as Broker's ``SQLITE_FAILURE_MODE_DELETE``)."""
+    import sqlite3  # noqa: PLC0415 - only where SQLite is used
+
+    from .sqlite import DEFAULT_PRAGMAS, SQLiteBackend  # noqa: PLC0415
+
+    config = {
+        "database_path": path,
+        "table_name": "store",
+        "busy_timeout": 5.0,
+        "pragma_commands": dict(DEFAULT_PRAGMAS) if pragmas is None else pragmas,
+    }
+    be = SQLiteBackend()
+    r = be.open(config, None, None, None)
+    if not r.ok and delete_on_failure:
+        if on_failure is not None:
+            on_failure(r.error_str)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.remove(path + suffix)
+            except OSError:
+                pass
+        be = SQLiteBackend()
+        r = be.open(config, None, None, None)
+    if not r.ok:
+        return set(), r.error_str
+    try:
+        return store.load(be), None
+    except (OSError, sqlite3.Error) as e:
+        return set(), str(e)
 
 
 def _expire_of(store: ReplicatedStore):

@@ -241,6 +241,8 @@ def _coerce(e: A.Coerce) -> str:
         return inner
     if t is not None and t.tag == "any":
         return f"to_any_coerce {inner}"
+    if t is not None and e.expr.type is not None and e.expr.type.tag == "any":
+        return f"from_any_coerce {inner}"
     if (
         t is not None
         and (t.tag in _NUMERIC or t.tag == "record")

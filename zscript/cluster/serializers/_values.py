@@ -374,7 +374,29 @@ def _render(node) -> str:
     if kind == "vector":
         return "(" + ", ".join(_render(x) for x in v) + ")"
     if kind == "set":
-        return "{" + ", ".join(_render(x) for x in v) + "}"
+        return "{" + ", ".join(_render(x) for x in sorted(v, key=_broker_order)) + "}"
     if kind == "table":
-        return "{" + ", ".join(f"{_render(k)} -> {_render(x)}" for k, x in v) + "}"
+        items = sorted(v, key=lambda kv: _broker_order(kv[0]))
+        return "{" + ", ".join(f"{_render(k)} -> {_render(x)}" for k, x in items) + "}"
     return str(v)
+
+
+#: Broker's ``data`` alternatives in the order its comparison ranks them.
+_RANK = {
+    k: i
+    for i, k in enumerate(
+        ("none", "boolean", "count", "integer", "real", "string", "address", "subnet", "port")
+        + ("timestamp", "timespan", "enum_value", "set", "table", "vector")
+    )
+}
+
+
+def _broker_order(node):
+    """A sort key giving Broker's order of set elements and table keys (its
+    sets and tables are ordered containers, and print in that order)."""
+    kind, v = node
+    if kind in ("count", "integer", "real", "boolean", "timestamp", "timespan"):
+        return (_RANK[kind], 0, v, "")
+    if kind == "string":
+        return (_RANK[kind], 0, 0.0, v)
+    return (_RANK.get(kind, len(_RANK)), 1, 0.0, _render(node))

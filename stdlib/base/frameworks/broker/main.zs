@@ -52,6 +52,27 @@ export {
 	## The topic prefix remote log writes are published under.
 	const default_log_topic_prefix = "zeek/logs/" &redef;
 
+	## How serious a message of Broker's own log is.
+	type LogSeverityLevel: enum {
+		LOG_CRITICAL,	##< Normal operation has broken down.
+		LOG_ERROR,	##< Part of the system cannot go on.
+		LOG_WARNING,	##< Unexpected, but recoverable.
+		LOG_INFO,	##< Worth noting in normal operation.
+		LOG_VERBOSE,	##< Helps understanding what happens.
+		LOG_DEBUG,	##< For troubleshooting only.
+	};
+
+	## Messages of Broker's own log at least this serious are logged
+	## (zscript's Broker reports its problems through the reporter instead).
+	const log_severity_level = LOG_WARNING &redef;
+
+	## ... and printed to stderr.
+	const log_stderr_severity_level = LOG_CRITICAL &redef;
+
+	## How often the "recent" maximum of :zeek:see:`Broker::peering_stats`
+	## starts again.
+	const buffer_stats_reset_interval = 1min &redef;
+
 	## Why an operation of Broker's failed (``Broker::error``).
 	type ErrorCode: enum {
 		UNSPECIFIED = 1,	##< No particular reason.
@@ -180,6 +201,9 @@ export {
 	## The current peerings.
 	global peers: function(): vector of PeerInfo;
 
+	## The send buffer of each peering, by the peer's endpoint id.
+	global peering_stats: function(): BrokerPeeringStatsTable;
+
 	## This endpoint's unique identifier.
 	global node_id: function(): string;
 
@@ -265,6 +289,11 @@ function is_outbound_peering(a: string, p: port): bool
 function peers(): vector of PeerInfo
 	{
 	return __peers();
+	}
+
+function peering_stats(): BrokerPeeringStatsTable
+	{
+	return __peering_stats();
 	}
 
 function node_id(): string

@@ -58,7 +58,7 @@ export {
 	## What to do when an SQLite store cannot be opened (zscript fails).
 	type SQLiteFailureMode: enum {
 		SQLITE_FAILURE_MODE_FAIL,	##< Fail during initialization.
-		SQLITE_FAILURE_MODE_DELETE,	##< Delete the file and retry (not implemented).
+		SQLITE_FAILURE_MODE_DELETE,	##< Delete the file and start empty.
 	};
 
 	## SQLite's ``synchronous`` pragma.

@@ -72,8 +72,9 @@ export {
 	## Connect this process to the cluster's transport (done at ``zeek_init``).
 	global init: function(): bool;
 
-	## Run by a backend that connects nodes itself (Broker) for each node
-	## this process connects to, before it does.
+	## Called for each node this node is about to connect to, as the layout
+	## says (Broker backend only: a worker connects to the manager, the
+	## proxies and the loggers ...); a ``break`` skips that connection.
 	global connect_node_hook: hook(connectee: NamedNode);
 }
 

@@ -3,8 +3,8 @@
 ##!
 ##! With ZeroMQ every node sees every other node's publishes, so a node is
 ##! *fully connected* once it has seen :zeek:see:`Cluster::node_up` for every
-##! other node of the layout; with Broker, once it has seen it for every
-##! node it peers with itself (:zeek:see:`Cluster::connect_node_hook`).  It then raises
+##! other node of the layout; with Broker, once it has seen it for the nodes
+##! it connects to (:zeek:see:`Cluster::connect_node_hook`) and its manager.  It then raises
 ##! :zeek:see:`Cluster::Experimental::node_fully_connected` locally (and logs
 ##! "fully connected" to ``cluster.log``) and publishes it to the manager.
 ##! Once every node, the manager included, has reported, the manager raises
@@ -42,35 +42,56 @@ global is_cluster_started = F;
 @load ./nodes-experimental/manager
 @endif
 
-# With Broker a node is fully connected once the peerings it makes itself
-# are up (workers do not peer with each other): the backend names them.
-hook Cluster::connect_node_hook(connectee: Cluster::NamedNode)
-	{
-	add connectees_pending[connectee$name];
-	}
-
 event zeek_init()
 	{
 	Cluster::subscribe(cluster_started_topic);
 
+	# With Broker, the connections this node makes fill the set (below).
 	if ( Cluster::backend == Cluster::CLUSTER_BACKEND_BROKER )
 		return;
+
 	for ( name, _ in Cluster::nodes )
 		if ( name != Cluster::node )
 			add connectees_pending[name];
 	}
 
+# Broker: a node sees only its peers come up, so it is fully connected once
+# the nodes it connects to (and its manager, which may connect to it) are up.
+hook Cluster::connect_node_hook(connectee: Cluster::NamedNode)
+	{
+	add connectees_pending[connectee$name];
+	}
+
+function fully_connected()
+	{
+	event node_fully_connected(Cluster::node, Cluster::node_id(), is_cluster_started);
+	Cluster::publish(Cluster::manager_topic, node_fully_connected, Cluster::node,
+	                 Cluster::node_id(), is_cluster_started);
+	}
+
 event Cluster::node_up(name: string, id: string)
 	{
+	if ( Cluster::backend == Cluster::CLUSTER_BACKEND_BROKER )
+		{
+		local me = Cluster::nodes[Cluster::node];
+		local mgr = me?$manager ? me$manager : "";
+		if ( name !in connectees_pending && name != mgr )
+			return;
+		}
+
 	delete connectees_pending[name];
 
 	if ( |connectees_pending| > 0 )
 		return;
 
-	Cluster::log("fully connected");
-	event node_fully_connected(Cluster::node, Cluster::node_id(), is_cluster_started);
-	Cluster::publish(Cluster::manager_topic, node_fully_connected, Cluster::node,
-	                 Cluster::node_id(), is_cluster_started);
+	fully_connected();
+	}
+
+event node_fully_connected(name: string, id: string, resending: bool)
+	{
+	# Every node has a handler; only this node's own report is logged.
+	if ( name == Cluster::node )
+		Cluster::log("fully connected");
 	}
 
 event cluster_started()

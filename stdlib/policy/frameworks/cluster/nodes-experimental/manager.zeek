@@ -36,3 +36,24 @@ event cluster_started()
 	{
 	Cluster::log("cluster connected");
 	}
+
+# Broker only (with ZeroMQ every node sees every other come up): a manager
+# that connects to nobody is fully connected at once (after the Broker
+# backend made its connections, at priority -10) ...
+event zeek_init() &priority=-15
+	{
+	if ( Cluster::backend == Cluster::CLUSTER_BACKEND_BROKER && |connectees_pending| == 0 )
+		event node_fully_connected(Cluster::node, Cluster::node_id(), F);
+	}
+
+# ... and a logger without a manager cannot report itself: it counts as
+# fully connected once the manager sees it.
+event Cluster::node_up(name: string, id: string)
+	{
+	if ( Cluster::backend != Cluster::CLUSTER_BACKEND_BROKER || name !in Cluster::nodes )
+		return;
+
+	local n = Cluster::nodes[name];
+	if ( n$node_type == Cluster::LOGGER && ! n?$manager )
+		event node_fully_connected(name, id, F);
+	}

@@ -1,3 +1,4 @@
-##! Selects Broker as the cluster backend (see ``main``).
+##! Selects Broker as the cluster backend (see ``main``); its peerings' metrics.
 
 @load ./main
+@load ./telemetry

@@ -60,7 +60,9 @@ event zeek_init() &priority=-10
 		if ( name == node || ! broker_peers_with(me$node_type, n$node_type) )
 			next;
 
-		hook connect_node_hook(NamedNode($name=name, $node=n));
+		if ( ! hook Cluster::connect_node_hook(NamedNode($name=name, $node=n)) )
+			next;
+
 		Broker::peer(cat(n$ip), n$p, retry_interval);
 		}
 	}
