@@ -114,6 +114,20 @@ def test_same_text_elsewhere_shares_the_entry(tmp_path, cache_dir):
     assert str(main2) in {s.file.path for s in _spans(host)}
 
 
+def test_a_file_naming_its_place_is_cached_per_place(tmp_path, cache_dir):
+    # @DIR and @FILENAME become constants when the file is parsed: a copy
+    # elsewhere must not get the first place's.
+    text = "print @DIR, @FILENAME;\n"
+    outs = []
+    for d in ("one", "two"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "where.zs").write_text(text)
+        outs.append(load(tmp_path / d / "where.zs")[1])
+    assert outs == [f"{tmp_path / d}, where.zs\n" for d in ("one", "two")]
+    host, out = load(tmp_path / "two" / "where.zs")
+    assert host.unit_cache.misses == 0 and out == outs[1]
+
+
 def _spans(host):
     gid = host.checker.globals["Demo::shout"]
     return [gid.span]

@@ -11,7 +11,8 @@ never imports Lark.
   of ``zscript.syntax``).  A changed file, a new zscript or an edited parser
   therefore never gets an old entry.  The path is not part of the key: the
   same text anywhere shares one entry, and spans point at the file as it is
-  loaded now.
+  loaded now; except in a file that names its own place (``@DIR``,
+  ``@FILENAME``: the lexer makes them constants), whose path is in its key.
 * **Entry**: the file's units and directives, in the order the parser gave
   them (recorded by :class:`~.record.Recorder`); :class:`Replay` hands them
   out the same way.  The condition of an ``@if`` is kept parsed.
@@ -254,7 +255,7 @@ class UnitCache:
             from ..syntax.parser import UnitParser
 
             return UnitParser(source, on_directive, recover=recover)
-        key = self.key(source.text)
+        key = self.key(source.text, source.path)
         variants = self._read(key)
         if variants:
             self.hits += 1
@@ -264,14 +265,17 @@ class UnitCache:
 
         return Recorder(source, on_directive, self, key, [], recover=recover)
 
-    def key(self, text: str) -> str | None:
-        """The cache key of a script's text (None when the cache is off)."""
+    def key(self, text: str, path: str = "") -> str | None:
+        """The cache key of a script's text loaded from ``path`` (None when
+        the cache is off); the path counts only where the text names it."""
         if self.directory is None:
             return None
         if self._fingerprint is None:
             self._fingerprint = _syntax_fingerprint()
         h = hashlib.sha256(self._fingerprint)
         h.update(text.encode("utf-8", "surrogateescape"))
+        if "@DIR" in text or "@FILENAME" in text:
+            h.update(b"\0" + os.path.abspath(path).encode("utf-8", "surrogateescape"))
         return h.hexdigest()
 
     def _path(self, key: str) -> Path:

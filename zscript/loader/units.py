@@ -134,7 +134,7 @@ class ScriptLoading:
         # we report what Zeek reports.
         zeek = error_format() == "zeek"
         parser = self.unit_cache.parser(source, handler, recover=not zeek)
-        self.code_cache.begin(self.unit_cache.key(source.text))
+        self.code_cache.begin(self.unit_cache.key(source.text, source.path))
         self.pragmas.enter_file(source)
         taken = 0  # parser.errors taken so far (the recorder checks them all)
         try:

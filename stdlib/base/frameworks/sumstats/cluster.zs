@@ -174,6 +174,8 @@ function finish_collected_epoch(ss: SumStat, data: ResultTable)
 		}
 	if ( ss?$epoch_finished )
 		ss$epoch_finished(now);
+	if ( ss$name in threshold_tracker )
+		threshold_tracker[ss$name] = table();
 	}
 
 event SumStats::finish_epoch(ss: SumStat)
@@ -183,7 +185,8 @@ event SumStats::finish_epoch(ss: SumStat)
 		# The manager's own observations, if any, are part of the epoch.
 		local c = Collection($ss_name=ss$name, $expected=active_workers(),
 		                     $data=copy(result_store[ss$name]));
-		reset(ss);
+		# The thresholds crossed stay until the collected epoch is checked.
+		result_store[ss$name] = table();
 		if ( c$expected == 0 )
 			finish_collected_epoch(ss, c$data);
 		else

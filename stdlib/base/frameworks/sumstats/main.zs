@@ -333,13 +333,24 @@ function observe(id: string, orig_key: Key, obs: Observation)
 		if ( key_is_done(ss, key) )
 			next;
 
+		# (Keys are records: each lookup hashes one, so look up once.)
 		local results = result_store[r$ssname];
-		if ( key !in results )
-			results[key] = table();
-		local result = results[key];
-		if ( id !in result )
-			result[id] = init_resultval(r);
-		local rv = result[id];
+		local result: Result;
+		if ( key in results )
+			result = results[key];
+		else
+			{
+			result = table();
+			results[key] = result;
+			}
+		local rv: ResultVal;
+		if ( id in result )
+			rv = result[id];
+		else
+			{
+			rv = init_resultval(r);
+			result[id] = rv;
+			}
 		++rv$num;
 		rv$end = network_time();
 		for ( i in r$calcs )

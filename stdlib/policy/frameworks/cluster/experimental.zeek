@@ -20,7 +20,7 @@ export {
 	## Node ``name`` (process ``id``) has seen every other node come up.
 	## ``resending``: it had already seen the cluster start (a node or the
 	## manager came back).
-	global node_fully_connected: event(name: string, id: string, resending: bool);
+	global node_fully_connected: event(name: string, id: string, resending: bool) &is_used;
 
 	## Every node of the cluster is fully connected (raised and published by
 	## the manager).
