@@ -29,6 +29,17 @@ KEYS = [
 ]
 
 
+def run_bench(script: str, *args: str, json_out=None) -> tuple[subprocess.CompletedProcess, list]:
+    """Run ``bench/SCRIPT`` with ``args`` (and ``--json json_out``): the
+    process (which must have succeeded) and its JSON rows."""
+    cmd = [sys.executable, str(BENCH / script), *args]
+    if json_out is not None:
+        cmd += ["--json", str(json_out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc, json.loads(json_out.read_text()) if json_out is not None else []
+
+
 def test_bench_quick_runs(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run(
@@ -75,24 +86,8 @@ def test_cluster_bench_quick_runs(tmp_path):
 def test_logging_bench_quick_runs(tmp_path):
     """``bench/logging_bench.py --quick``: the three writers against their
     baselines (the files agree, which the bench checks itself), as JSON too."""
-    out = tmp_path / "logging.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "logging_bench.py"),
-            "--quick",
-            "-n",
-            "2000",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    rows = {r["name"]: r for r in json.loads(out.read_text())}
+    proc, got = run_bench("logging_bench.py", "--quick", "-n", "2000", json_out=tmp_path / "l.json")
+    rows = {r["name"]: r for r in got}
     assert sorted(rows) == sorted(
         ["local-tsv", "local-json", "via-logger", "python-tsv", "python-json", "python-const"]
     )
@@ -103,16 +98,8 @@ def test_logging_bench_quick_runs(tmp_path):
 
 def test_startup_report_runs(tmp_path):
     """``bench/startup_report.py``: the phases, imports and memory by package."""
-    out = tmp_path / "startup.json"
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "startup_report.py"), "--runs", "1", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    rows = {r["name"]: r for r in json.loads(out.read_text())}
+    proc, got = run_bench("startup_report.py", "--runs", "1", json_out=tmp_path / "s.json")
+    rows = {r["name"]: r for r in got}
     for phase in ("imports", "host", "script", "total"):
         assert rows[f"startup_bare_{phase}"]["value"] > 0, rows
     assert rows["rss_bare"]["value"] > rows["rss_bare"]["baseline"] > 0, rows
@@ -122,24 +109,8 @@ def test_startup_report_runs(tmp_path):
 
 def test_websocket_bench_quick_runs(tmp_path):
     """``bench/websocket_bench.py``: 1 and 10 clients against both servers, as JSON too."""
-    out = tmp_path / "ws.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "websocket_bench.py"),
-            "--quick",
-            "-n",
-            "2000",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    rows = {r["name"]: r for r in json.loads(out.read_text())}
+    _, got = run_bench("websocket_bench.py", "--quick", "-n", "2000", json_out=tmp_path / "w.json")
+    rows = {r["name"]: r for r in got}
     assert sorted(rows) == ["ingest_10_clients", "ingest_1_clients"], rows
     for r in rows.values():
         assert r["value"] > 0 and r["baseline"] > 0 and r["unit"] == "events/s", r

@@ -360,10 +360,7 @@ class LogManager:
                 if cuts:
                     self._truncated(st, fe, cuts)
             fe.writes += 1
-            rows = fe.rows  # WriterFrontend.write, inlined: it runs for every row
-            rows.append(row)
-            if len(rows) >= fe.limit or not fe.buf:
-                fe.flush_buffer()
+            fe.write(row)
         return True
 
     def _truncated(self, st: _Stream, fe: WriterFrontend, cuts: list[str]) -> None:
