@@ -675,6 +675,76 @@ def test_send_overload_drops_and_counts(local_cluster):
         ctx.term()
 
 
+def test_send_overload_waits_then_drops_when_nobody_reads(local_cluster, tmp_path):
+    """Flow control (``xpub_sndhwm`` 0): with a receiver that never reads, a
+    publish waits ``xpub_block_timeout`` for room, then the event is dropped
+    and counted; later publishes are dropped at once (the socket is stalled)
+    instead of each waiting again, so the node stays responsive."""
+    c = local_cluster({"manager": "manager", "worker-1": "worker"}, split_stderr=True, status=True)
+    flow = tmp_path / "flow.zs"
+    flow.write_text(
+        "redef Cluster::Backend::ZeroMQ::xpub_sndhwm = 0;\n"
+        "redef Cluster::Backend::ZeroMQ::xpub_block_timeout = 200msec;\n"
+    )
+    c.start_all([HERE / "flood.zs", flow])
+    ctx = zmq.Context()
+    sub = ctx.socket(zmq.XSUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.RCVHWM, 1)
+    sub.setsockopt(zmq.RCVBUF, 4096)
+    sub.connect(f"tcp://127.0.0.1:{c.xpub_port}")
+    try:
+        sub.send(b"\x01zscript.test.flood.")
+        c.wait_for("worker-1", "flood done")
+        m = re.search(r"flood done: accepted (\d+) dropped (\d+)", c.output("worker-1"))
+        accepted, dropped = int(m.group(1)), int(m.group(2))
+        assert accepted + dropped == 20000
+        assert dropped > 0 and accepted > 0
+        st = c.wait_status("worker-1", lambda s: s["send_drops"] >= dropped)
+        assert st["send_waits"] >= 1
+        c.wait_for("worker-1", "still alive")
+        assert c.running("worker-1") and c.running("manager")
+    finally:
+        sub.close(0)
+        ctx.term()
+
+
+@pytest.mark.parametrize(
+    ("workers", "both_ways"),
+    [(8, False), (1, True)],
+    ids=["8-workers-to-manager", "manager-and-worker-both-ways"],
+)
+def test_burst_is_slowed_not_lost(local_cluster, tmp_path, workers, both_ways):
+    """With the default overload settings every event of a burst arrives, in
+    order: 8 workers publishing as fast as they can to one manager (far
+    more than a send queue holds), and a manager and a worker sending bursts
+    to each other at the same time (both waiting for room, neither blocks
+    the other)."""
+    n = 15000 if workers > 1 else 50000
+    nodes = {"manager": "manager"} | {f"worker-{i}": "worker" for i in range(1, workers + 1)}
+    c = local_cluster(nodes, status=True)
+    opts = tmp_path / "opts.zs"
+    opts.write_text(
+        f"redef Test::n_events = {n};\nredef Test::both_ways = {'T' if both_ways else 'F'};\n"
+    )
+    c.start_all([HERE / "fanin.zs", opts])
+    waits = 0
+    for i in range(1, workers + 1):
+        w = f"worker-{i}"
+        c.wait_for("manager", f"from {w}: got {n} of {n} sent, misordered 0", timeout=90)
+        c.wait_for(w, f"{w} accepted {n} of {n}")
+        if both_ways:
+            c.wait_for("manager", f"manager accepted {n} of {n} for {w}")
+            c.wait_for(w, f"from manager: got {n} of {n} sent, misordered 0", timeout=90)
+        st = c.wait_status(w, lambda s: s["events_out"] >= n)
+        assert st["send_drops"] == 0 and st["recv_drops"] == 0
+        waits += st["send_waits"]
+    st = c.wait_status("manager", lambda s: s["events_in"] >= n * workers)
+    assert st["recv_drops"] == 0 and st["send_drops"] == 0
+    # The bursts were bigger than the send queue: the flow control was used.
+    assert waits + st["send_waits"] > 0
+
+
 def test_local_cluster_stops_what_it_started(tmp_path):
     """The helper itself: every process is gone after the ``with`` block."""
     from clusterutil import LocalCluster

@@ -44,6 +44,7 @@ class BackendStats:
         "recv_drops",
         "refused_topics",
         "send_drops",
+        "send_waits",
         "unknown_events",
     )
 
@@ -52,6 +53,8 @@ class BackendStats:
         self.events_out = 0
         #: Dropped because the send queue (XPUB high-water mark) was full.
         self.send_drops = 0
+        #: Publishes that found the send queue full and waited for room (flow control).
+        self.send_waits = 0
         #: Dropped because the local event queue was over its high-water mark.
         self.recv_drops = 0
         #: Messages that could not be parsed or decoded.

@@ -70,7 +70,7 @@ class ClusterSubsystem:
         #: Subscriptions made before the backend started (sent when it does).
         self.pending_subscriptions: set[str] = set()
         #: Received events waiting in the event queue before new ones are dropped.
-        self.onloop_hwm = 10000
+        self.onloop_hwm = 0
         self._handlers: dict[str, object] = {}
         self._event_types: dict[str, object] = {}
         #: The serializer's error class once the backend started (``()`` catches nothing).
@@ -294,14 +294,15 @@ class ClusterSubsystem:
         self.serializer = self.make_serializer(fmt)
         self.fmt = fmt.encode()
         self.node_id = node_id
-        self.onloop_hwm = int(self._option("onloop_queue_hwm", 10000))
+        self.onloop_hwm = int(self._option("onloop_queue_hwm", 0))
         if other is not None:
             return self._start_backend(other(node_id), log_sockets=False)
         opts = ZeroMQOptions(
             connect_xpub_endpoint=self._option("connect_xpub_endpoint", "tcp://127.0.0.1:5556"),
             connect_xsub_endpoint=self._option("connect_xsub_endpoint", "tcp://127.0.0.1:5555"),
             linger_ms=int(self._option("linger_ms", 500)),
-            xpub_sndhwm=int(self._option("xpub_sndhwm", 1000)),
+            xpub_sndhwm=int(self._option("xpub_sndhwm", 0)),
+            xpub_block_timeout=float(self._option("xpub_block_timeout", 10.0)),
             xpub_sndbuf=int(self._option("xpub_sndbuf", -1)),
             xsub_rcvhwm=int(self._option("xsub_rcvhwm", 1000)),
             xsub_rcvbuf=int(self._option("xsub_rcvbuf", -1)),

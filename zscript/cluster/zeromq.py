@@ -13,9 +13,25 @@ how nodes discover each other (see the cluster framework scripts).
 An event is the 4-frame message ``[topic][sender id][format][payload]``.  A
 node drops messages carrying its own id (publishing never reaches the
 publisher), messages in another format (counted, warned once) and
-malformed ones (counted).  Sends never block: at the XPUB high-water mark
-(``XPUB_NODROP`` makes the socket report it) the event is dropped and
-counted.
+malformed ones (counted).
+
+Overload (``Cluster::Backend::ZeroMQ::xpub_sndhwm``; Zeek's options script
+describes its behaviour under "Overload Behavior"):
+
+* a positive ``xpub_sndhwm`` is Zeek's behaviour: sends never block; at the
+  XPUB high-water mark (``XPUB_NODROP`` makes the socket report it) the event
+  is dropped and counted (``zeek_cluster_zeromq_xpub_drops_total``);
+* ``0``, zscript's default, means no drops, as in Zeek, but not Zeek's
+  unbounded send queue: the socket keeps at most :data:`FLOW_WINDOW`
+  messages, and a publish that finds it full *waits* for room (flow
+  control: the central proxy, with ``XPUB_NODROP``, passes a slow
+  receiver's back-pressure on to the senders).  While it waits, the node
+  keeps reading what arrives for it (into the event queue, handlers run
+  later), so two nodes publishing to each other cannot block each other.
+  Only after ``xpub_block_timeout`` without room (a receiver that stopped
+  reading altogether stalls the proxy) is the event dropped and counted;
+  then the socket counts as stalled, and later publishes are dropped at
+  once instead of waiting again, until one finds room.
 
 Sockets are used only from the thread running the event loop; incoming
 messages are drained from an asyncio reader callback on the sockets'
@@ -55,6 +71,12 @@ __all__ = ["CentralProxy", "ZeroMQBackend", "ZeroMQOptions"]
 #: Messages read per continuation before yielding to the event loop.
 _BATCH = 2000
 
+#: Messages the XPUB holds before a publish waits, when ``xpub_sndhwm`` is 0.
+FLOW_WINDOW = 1000
+
+#: Longest sleep between two tries of a waiting publish (ms).
+_WAIT_STEP_MS = 1
+
 # pyzmq's backend socket class (what ``zmq.Socket`` wraps) and plain int flags.
 _SEND = zmq.backend.Socket.send
 _RECV = zmq.backend.Socket.recv
@@ -74,7 +96,10 @@ class ZeroMQOptions:
         self.connect_xpub_endpoint = "tcp://127.0.0.1:5556"
         self.connect_xsub_endpoint = "tcp://127.0.0.1:5555"
         self.linger_ms = 500
-        self.xpub_sndhwm = 1000
+        #: 0: flow control (see the module docstring); > 0: drop at this mark.
+        self.xpub_sndhwm = 0
+        #: How long a publish waits for room (seconds) under flow control.
+        self.xpub_block_timeout = 10.0
         self.xpub_sndbuf = -1
         self.xsub_rcvhwm = 1000
         self.xsub_rcvbuf = -1
@@ -211,6 +236,10 @@ class ZeroMQBackend(ClusterBackend):
         self.socket_event = lambda number, value, address: None
         # Bound backend methods (see the module docstring).
         self._send = None  # xpub.send
+        #: Whether a publish waits for room (``xpub_sndhwm`` 0) instead of dropping.
+        self._flow = self.opts.xpub_sndhwm <= 0
+        #: A wait for room timed out and no send has succeeded since.
+        self._stalled = False
         self._recv = None  # xsub.recv
         self._xsub_events = None  # xsub.get, for EVENTS
         self._xpub_events = None  # xpub.get, for EVENTS
@@ -226,7 +255,7 @@ class ZeroMQBackend(ClusterBackend):
         xpub.setsockopt(zmq.XPUB_VERBOSER, 1)
         if o.connect_xpub_nodrop:
             xpub.setsockopt(zmq.XPUB_NODROP, 1)
-        xpub.setsockopt(zmq.SNDHWM, o.xpub_sndhwm)
+        xpub.setsockopt(zmq.SNDHWM, o.xpub_sndhwm if o.xpub_sndhwm > 0 else FLOW_WINDOW)
         if o.xpub_sndbuf >= 0:
             xpub.setsockopt(zmq.SNDBUF, o.xpub_sndbuf)
         xsub = _tune(self.ctx.socket(zmq.XSUB), o.linger_ms, o.ipv6)
@@ -273,13 +302,46 @@ class ZeroMQBackend(ClusterBackend):
         try:
             send(topic, _SNDMORE_NOBLOCK)
         except zmq.Again:
-            return False
+            if not self._flow or self._stalled or not self._wait_for_room(topic):
+                return False
+        else:
+            self._stalled = False
         send(self._id, _SNDMORE)
         send(fmt, _SNDMORE)
         send(payload)
         if not self._xpub_kicked:
             self._kick_xpub()
         return True
+
+    def _wait_for_room(self, topic: bytes) -> bool:
+        """Flow control: try to send ``topic`` (the first frame of an event)
+        until the XPUB takes it, reading incoming messages in between;
+        False after ``xpub_block_timeout``.  (ZeroMQ's ``POLLOUT`` on an XPUB
+        is always set, so the send itself is the only test for room.)"""
+        import time
+
+        self.stats.send_waits += 1
+        send = self._send
+        xsub = self.xsub
+        deadline = time.monotonic() + self.opts.xpub_block_timeout
+        step = 0
+        try:
+            while True:
+                # Sleep until something arrives for us or a step has passed.
+                if xsub.poll(step, zmq.POLLIN):
+                    self._read(_BATCH)
+                try:
+                    send(topic, _SNDMORE_NOBLOCK)
+                    return True
+                except zmq.Again:
+                    pass
+                if time.monotonic() >= deadline:
+                    self._stalled = True
+                    return False
+                step = _WAIT_STEP_MS
+        finally:
+            # Reading consumed the descriptor's edge: look again after this.
+            self._kick_xsub()
 
     def _do_subscribe(self, prefix: bytes) -> bool:
         if self.xsub is None:
@@ -326,16 +388,23 @@ class ZeroMQBackend(ClusterBackend):
         """
         if self.xsub is None:
             return
+        try:
+            if cont and not self._xsub_events(_EVENTS) & _POLLIN:
+                return
+        except zmq.ZMQError:
+            return
+        if self._read(_BATCH if cont else 1) and self._aloop is not None:
+            self._aloop.call_soon(self._drain_xsub, True)  # more may be waiting
+
+    def _read(self, limit: int) -> bool:
+        """Read and deliver up to ``limit`` messages; True when the limit was
+        reached (more may be waiting), False when the socket is empty."""
         recv = self._recv
         deliver = self.deliver
         own = self._id
         n = 0
         try:
-            if cont and not self._xsub_events(_EVENTS) & _POLLIN:
-                return
-            while n < _BATCH:
-                if n == 1 and not cont:
-                    break
+            while n < limit:
                 # [topic][sender id][format][payload], nothing more.
                 topic = recv(_NOBLOCK, False)
                 n += 1
@@ -369,9 +438,8 @@ class ZeroMQBackend(ClusterBackend):
                     f"cluster: dropped a message with {frames} frames (expected 4)",
                 )
         except zmq.ZMQError:  # zmq.Again: nothing more to read
-            return
-        if self._aloop is not None:
-            self._aloop.call_soon(self._drain_xsub, True)  # more may be waiting
+            return False
+        return True
 
     def _drain_xpub(self) -> None:
         self._xpub_kicked = False

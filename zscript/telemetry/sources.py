@@ -34,6 +34,7 @@ metric                                             kind     from
 ``zeek_cluster_core_outgoing_events_total``        counter  backend ``events_out``
 ``zeek_cluster_zeromq_xpub_drops_total``           counter  backend ``send_drops``
 ``zeek_cluster_zeromq_onloop_drops_total``         counter  backend ``recv_drops``
+``zscript_cluster_xpub_waits_total``               counter  backend ``send_waits``
 ``zeek_cluster_zeromq_msg_errors_total``           counter  backend ``malformed``
 ``zscript_cluster_format_mismatches_total``        counter  backend ``format_mismatches``
 ``zscript_cluster_unknown_events_total``           counter  backend ``unknown_events``
@@ -229,6 +230,10 @@ _CLUSTER = {
     "send_drops": (
         "zeek_cluster_zeromq_xpub_drops_total",
         "Number of published events dropped due to XPUB socket HWM.",
+    ),
+    "send_waits": (
+        "zscript_cluster_xpub_waits_total",
+        "Number of publishes that waited for room in the XPUB socket's queue (flow control).",
     ),
     "recv_drops": (
         "zeek_cluster_zeromq_onloop_drops_total",

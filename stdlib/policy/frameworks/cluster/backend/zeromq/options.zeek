@@ -30,15 +30,26 @@ export {
 	## How long unsent messages are kept when a socket closes.
 	const linger_ms: int = 500 &redef;
 	## Outgoing messages queued before events are dropped (and counted).
-	const xpub_sndhwm: int = 1000 &redef;
+	## zscript's default, 0, drops nothing, as in Zeek, but bounds the
+	## queue: a publish that finds 1000 messages unsent waits for room
+	## (flow control; the node keeps reading its input meanwhile) for up
+	## to ``xpub_block_timeout``.  Zeek's default is 1000 (drop at once).
+	const xpub_sndhwm: int = 0 &redef;
+	## How long a publish waits for room when ``xpub_sndhwm`` is 0 before
+	## the event is dropped (and counted).  zscript only.
+	const xpub_block_timeout: interval = 10sec &redef;
 	## Kernel send buffer of the XPUB socket (-1: the system's default).
 	const xpub_sndbuf: int = -1 &redef;
 	## Incoming messages queued in ZeroMQ.
 	const xsub_rcvhwm: int = 1000 &redef;
 	## Kernel receive buffer of the XSUB socket (-1: the system's default).
 	const xsub_rcvbuf: int = -1 &redef;
-	## Received events waiting for the event loop before more are dropped (and counted).
-	const onloop_queue_hwm = 10000 &redef;
+	## Received events waiting for the event loop before more are dropped
+	## (and counted).  zscript's default, 0, drops nothing: a node reads at
+	## most a few thousand events between two turns of its event loop, so
+	## the queue stays bounded and a slow node slows its senders (see
+	## ``xpub_sndhwm``).  Zeek's default is 10000.
+	const onloop_queue_hwm = 0 &redef;
 
 	## Send log batches at once instead of batching them.
 	const log_immediate: bool = F &redef;
