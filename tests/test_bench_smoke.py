@@ -114,3 +114,18 @@ def test_websocket_bench_quick_runs(tmp_path):
     assert sorted(rows) == ["ingest_10_clients", "ingest_1_clients"], rows
     for r in rows.values():
         assert r["value"] > 0 and r["baseline"] > 0 and r["unit"] == "events/s", r
+
+
+def test_fanin_bench_quick_runs(tmp_path):
+    """``bench/fanin_bench.py --quick``: each point against both raw receivers,
+    nothing lost (the bench checks the counts itself), as JSON too."""
+    proc, got = run_bench("fanin_bench.py", "--quick", json_out=tmp_path / "f.json")
+    rows = {r["name"]: r for r in got}
+    assert sorted(rows) == ["fanin_1", "fanin_1_p99", "fanin_2", "fanin_2_p99"], rows
+    for w in (1, 2):
+        r = rows[f"fanin_{w}"]
+        assert r["unit"] == "events/s" and r["value"] > 0 and r["baseline"] > 0, r
+        assert rows[f"fanin_{w}_p99"]["value"] > 0
+        assert re.search(
+            rf"^\s+{w}\s+[\d,]+/s\s+[\d,]+/s\s+[\d,]+/s\s+\d+\.\d+x", proc.stdout, re.M
+        )

@@ -257,6 +257,32 @@ def test_a_directory_named_like_the_node_is_not_a_script(tmp_path):
     assert proc.stdout == "worker-1, Cluster::WORKER\n", proc.stderr
 
 
+@pytest.mark.parametrize("layout", [False, True])
+def test_a_script_named_like_the_node_still_runs_as_that_node(tmp_path, layout):
+    """``zscript run manager manager.zs`` is the manager running manager.zs,
+    with the default layout or a layout file naming the node; alone,
+    ``manager`` still names the script."""
+    write(tmp_path, "manager.zs", NODE)
+    write(tmp_path, "worker-1.zs", NODE)
+    extra = []
+    if layout:
+        write(tmp_path, "l.toml", '[nodes.boss]\ntype = "manager"\nport = 1\n')
+        write(tmp_path, "boss.zs", NODE)
+        extra = ["--layout", "l.toml"]
+        proc = run("run", "-b", "boss", "boss.zs", *extra, cwd=tmp_path)
+        assert proc.stdout == "boss, Cluster::MANAGER\n", proc.stderr
+        # Not a node of this layout: both words are scripts.
+        proc = run("run", "-b", "worker-1", "manager.zs", *extra, cwd=tmp_path)
+        assert proc.stdout == ", Cluster::NONE\n", proc.stderr
+        return
+    proc = run("run", "-b", "manager", "manager.zs", cwd=tmp_path)
+    assert proc.stdout == "manager, Cluster::MANAGER\n", proc.stderr
+    proc = run("run", "-b", "worker-1", "worker-1.zs", cwd=tmp_path)
+    assert proc.stdout == "worker-1, Cluster::WORKER\n", proc.stderr
+    proc = run("run", "-b", "manager", cwd=tmp_path)
+    assert proc.stdout == ", Cluster::NONE\n", proc.stderr
+
+
 def test_cluster_command_listed_without_importing_it():
     """`zscript run` does not build the cluster command's parser (start-up
     time), yet `zscript --help` describes it the same way."""

@@ -120,14 +120,30 @@ def _names_script(arg: str) -> bool:
     return resolve_load(arg, None) is not None
 
 
-def split_node(positionals: list[str], env=os.environ) -> tuple[str, list[str]]:
+def split_node(
+    positionals: list[str], env=os.environ, layout: str | None = None
+) -> tuple[str, list[str]]:
     """``zscript run [NODE] FILE...``: the node name and the files.
 
     NODE given on the command line wins over ``CLUSTER_NODE``; without
-    either the process is ``standalone``."""
+    either the process is ``standalone``.  A first word that names both a
+    script (``manager`` for ``./manager.zs``) and a node of the layout
+    (``layout``, else the default one) is the node when files follow it:
+    ``zscript run manager manager.zs`` runs the manager."""
     if positionals and not _names_script(positionals[0]):
         return positionals[0], positionals[1:]
+    if len(positionals) > 1 and _names_node(positionals[0], layout):
+        return positionals[0], positionals[1:]
     return env.get("CLUSTER_NODE") or "standalone", positionals
+
+
+def _names_node(word: str, layout: str | None) -> bool:
+    from .cluster.layout import LayoutError, load_layout
+
+    try:
+        return word in load_layout(layout).nodes
+    except LayoutError:
+        return False  # reported when the node starts
 
 
 def _set_error_format(args) -> bool:
@@ -144,7 +160,7 @@ def _set_error_format(args) -> bool:
 def cmd_run(args) -> int:
     from .host import Host
 
-    node, files = split_node(args.args)
+    node, files = split_node(args.args, layout=args.layout)
     args.files = files
     if not files and args.exec_code is None and node == "standalone":
         # Nothing to run (a cluster node without scripts still is one).
