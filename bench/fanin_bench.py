@@ -39,6 +39,12 @@ Every 500th message is a probe: its topic is ``zeek.cluster.manager.probe.<t>``
 receive time minus the send time, one clock; the p99 of all probes is
 reported.  Under a saturating burst it is mostly queueing time.
 
+The proxy-pool curve (``--pool``, on by default): 2 zscript workers each
+send N events with ``Cluster::publish_hrw(Cluster::proxy_pool, i, ...)``
+to a pool of 1, 2 and 4 zscript proxies, whose handlers count them.  Its
+ratio is each point's rate over the one-proxy rate (how the pool scales;
+there is no raw equivalent of HRW pools), and every event must arrive.
+
 Rate = W * N / (last event received - first send).  Each point runs the
 three receivers alternately (order rotated per repetition); the table gives
 medians and the ratio of zscript to the faster raw receiver (target >= 0.8).
@@ -251,6 +257,56 @@ def role_receiver(how: str, xsub: str, xpub: str, total: str) -> None:
 
 ROLES = {"sender": role_sender, "receiver": role_receiver}
 
+POOL = """
+module Bench;
+export {
+    const n_events: count = 1000 &redef;
+    const n_proxies: count = 1 &redef;
+    const n_workers: count = 2 &redef;
+    global ev: event(k: count);
+    global done: event(sender: string, n: count);
+}
+
+@if ( Cluster::local_node_type() == Cluster::WORKER )
+global started = F;
+
+event Cluster::node_up(name: string, id: string)
+    {
+    if ( started || Cluster::proxy_pool$alive_count < n_proxies )
+        return;
+    started = T;
+    print fmt("START %.6f", time_to_double(current_time()));
+    local i = 0;
+    while ( i < n_events )
+        {
+        Cluster::publish_hrw(Cluster::proxy_pool, i, Bench::ev, i);
+        ++i;
+        }
+    Cluster::publish(Cluster::proxy_topic, Bench::done, Cluster::node, n_events);
+    }
+@endif
+
+@if ( Cluster::local_node_type() == Cluster::PROXY )
+global got = 0;
+global first = 0.0;
+global dones = 0;
+
+event Bench::ev(k: count)
+    {
+    if ( got == 0 )
+        first = time_to_double(current_time());
+    ++got;
+    }
+
+event Bench::done(sender: string, n: count)
+    {
+    ++dones;
+    if ( dones == n_workers )
+        print fmt("RESULT %d %.6f %.6f", got, first, time_to_double(current_time()));
+    }
+@endif
+"""
+
 # ---------------------------------------------------------------- runs
 
 
@@ -345,6 +401,43 @@ def run_point(receiver: str, senders: int, n: int, timeout: float, ev_hex: str) 
     return Point(total / (float(last) - min(starts)), pctl(lat, 0.99) if lat else float("nan"))
 
 
+def run_pool(proxies: int, n: int, timeout: float) -> float:
+    """2 zscript workers x ``n`` events by HRW over ``proxies`` proxies: events/s."""
+    from cluster_bench import start_nodes, zscript_cluster
+
+    nodes = {"manager": "manager"}
+    nodes |= {f"proxy-{i}": "proxy" for i in range(1, proxies + 1)}
+    nodes |= {"worker-1": "worker", "worker-2": "worker"}
+    procs = Procs()
+    with tempfile.TemporaryDirectory(prefix="zscript-pool-bench-") as d:
+        tmp = Path(d)
+        layout = zscript_cluster(tmp, nodes)
+        script = tmp / "pool.zs"
+        script.write_text(
+            POOL + f"\nredef Bench::n_events = {n};\nredef Bench::n_proxies = {proxies};\n"
+        )
+        try:
+            start_nodes(procs, nodes, script, layout, tmp, child_env())
+            deadline = time.monotonic() + timeout
+            results = []
+            for i in range(1, proxies + 1):
+                out = tmp / f"proxy-{i}.out"
+                while not (found := lines_with(out, "RESULT")):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"proxy-{i} printed no result:\n{tail(out)}")
+                    time.sleep(0.05)
+                results.append(found[0])
+            starts = [
+                float(lines_with(tmp / f"{w}.out", "START")[0][0]) for w in ("worker-1", "worker-2")
+            ]
+        finally:
+            procs.stop_all()
+    total = sum(int(r[0]) for r in results)
+    if total != 2 * n:
+        raise RuntimeError(f"proxies received {total} of {2 * n}")
+    return total / (max(float(r[2]) for r in results) - min(starts))
+
+
 def _ports_of(layout: Path) -> tuple[int, int]:
     import tomllib
 
@@ -363,6 +456,9 @@ def main(argv: list[str] | None = None) -> int:
         "--senders", type=int, action="append", help="points of the curve (default 1 2 4 8)"
     )
     ap.add_argument("--reps", type=int, help="repetitions of each point (median reported)")
+    ap.add_argument(
+        "--no-pool", dest="pool", action="store_false", help="skip the proxy-pool curve"
+    )
     ap.add_argument("--role", help=argparse.SUPPRESS)
     add_json_argument(ap)
     args, rest = ap.parse_known_args(argv)
@@ -413,11 +509,31 @@ def main(argv: list[str] | None = None) -> int:
         report.add(
             f"fanin_{w}_p99", p99["zscript"], "s", p99["zscript"] / p99[best], baseline=p99[best]
         )
-    print(
-        f"target: zscript >= {TARGET:.0%} of the faster raw receiver; load average after: {load()}"
-    )
+    print(f"target: zscript >= {TARGET:.0%} of the faster raw receiver")
+    if args.pool:
+        failed |= pool_curve(report, [1, 2] if args.quick else [1, 2, 4], n, reps)
+    print(f"load average after: {load()}")
     report.write(args.json)
     return 1 if failed else 0
+
+
+def pool_curve(report: Report, points: list[int], n: int, reps: int) -> bool:
+    """The proxy-pool curve; True when a point failed."""
+    print(f"proxy pool: 2 workers x {n} events, Cluster::publish_hrw over the proxy pool")
+    print(f"{'proxies':>7}  {'zscript':>10}  vs 1 proxy")
+    one = None
+    failed = False
+    for p in points:
+        try:
+            rate = statistics.median(run_pool(p, n, 60 + n / 2000) for _ in range(reps))
+        except Exception as exc:  # noqa: BLE001 - reported, exit status 1
+            print(f"{p:>7}  ERROR: {type(exc).__name__}: {exc}")
+            failed = True
+            continue
+        one = one or rate
+        print(f"{p:>7}  {rate:>8,.0f}/s  {rate / one:.2f}x")
+        report.add(f"pool_{p}", rate, "events/s", rate / one, baseline=one)
+    return failed
 
 
 if __name__ == "__main__":

@@ -121,7 +121,14 @@ def test_fanin_bench_quick_runs(tmp_path):
     nothing lost (the bench checks the counts itself), as JSON too."""
     proc, got = run_bench("fanin_bench.py", "--quick", json_out=tmp_path / "f.json")
     rows = {r["name"]: r for r in got}
-    assert sorted(rows) == ["fanin_1", "fanin_1_p99", "fanin_2", "fanin_2_p99"], rows
+    assert sorted(rows) == [
+        "fanin_1",
+        "fanin_1_p99",
+        "fanin_2",
+        "fanin_2_p99",
+        "pool_1",
+        "pool_2",
+    ], rows
     for w in (1, 2):
         r = rows[f"fanin_{w}"]
         assert r["unit"] == "events/s" and r["value"] > 0 and r["baseline"] > 0, r
@@ -129,3 +136,5 @@ def test_fanin_bench_quick_runs(tmp_path):
         assert re.search(
             rf"^\s+{w}\s+[\d,]+/s\s+[\d,]+/s\s+[\d,]+/s\s+\d+\.\d+x", proc.stdout, re.M
         )
+        pool = rows[f"pool_{w}"]
+        assert pool["unit"] == "events/s" and pool["value"] > 0, pool
