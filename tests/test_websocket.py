@@ -1067,6 +1067,10 @@ def test_slow_client_is_disconnected(ws_cluster):
     with srv.connect() as ws:
         assert srv.subscribe(ws, [])["type"] == "ack"
     wait_log(srv, r"gone with code 1013 and reason 'Outgoing queue full: client too slow'")
+    # The manager dropped nothing: the client's backend took the flood and
+    # its queue, not the cluster, overflowed.
+    st = srv.cluster.wait_status("manager", lambda st: st["events_out"] > 0)
+    assert st["send_drops"] == 0, st
 
 
 class RawClient:

@@ -25,9 +25,11 @@ describes its behaviour under "Overload Behavior"):
   unbounded send queue: the socket keeps at most :data:`FLOW_WINDOW`
   messages, and a publish that finds it full *waits* for room (flow
   control: the central proxy, with ``XPUB_NODROP``, passes a slow
-  receiver's back-pressure on to the senders).  While it waits, the node
-  keeps reading what arrives for it (into the event queue, handlers run
-  later), so two nodes publishing to each other cannot block each other.
+  receiver's back-pressure on to the senders).  While it waits, the process
+  keeps reading what arrives for it on every backend it has (its own into
+  the event queue, handlers run later; its WebSocket clients' to them), so
+  two nodes publishing to each other cannot block each other, nor can a
+  node and a WebSocket client it serves.
   Only after ``xpub_block_timeout`` without room (a receiver that stopped
   reading altogether stalls the proxy) is the event dropped and counted;
   then the socket counts as stalled, and later publishes are dropped at
@@ -58,6 +60,8 @@ Hot paths (measured by ``bench/cluster_bench.py``):
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 
 import zmq
 
@@ -76,6 +80,9 @@ FLOW_WINDOW = 1000
 
 #: Longest sleep between two tries of a waiting publish (ms).
 _WAIT_STEP_MS = 1
+
+#: The connected backends of this process, read while a publish waits.
+_LIVE: weakref.WeakSet = weakref.WeakSet()
 
 # pyzmq's backend socket class (what ``zmq.Socket`` wraps) and plain int flags.
 _SEND = zmq.backend.Socket.send
@@ -283,6 +290,7 @@ class ZeroMQBackend(ClusterBackend):
         self._xpub_events = _GET.__get__(xpub)
         for prefix in sorted(self.subscriptions):
             self._do_subscribe(prefix.encode("utf-8", "surrogateescape"))
+        _LIVE.add(self)
         return True
 
     def _do_start_io(self, aloop) -> None:
@@ -315,21 +323,26 @@ class ZeroMQBackend(ClusterBackend):
 
     def _wait_for_room(self, topic: bytes) -> bool:
         """Flow control: try to send ``topic`` (the first frame of an event)
-        until the XPUB takes it, reading incoming messages in between;
-        False after ``xpub_block_timeout``.  (ZeroMQ's ``POLLOUT`` on an XPUB
-        is always set, so the send itself is the only test for room.)"""
-        import time
-
+        until the XPUB takes it, reading what arrives on every backend of
+        the process in between; False after ``xpub_block_timeout``.
+        (ZeroMQ's ``POLLOUT`` on an XPUB is always set, so the send itself
+        is the only test for room.)"""
         self.stats.send_waits += 1
         send = self._send
-        xsub = self.xsub
+        readers = [b for b in _LIVE if b.xsub is not None]
+        poller = zmq.Poller()
+        for b in readers:
+            poller.register(b.xsub, zmq.POLLIN)
+        by_socket = {b.xsub: b for b in readers}
         deadline = time.monotonic() + self.opts.xpub_block_timeout
         step = 0
         try:
             while True:
-                # Sleep until something arrives for us or a step has passed.
-                if xsub.poll(step, zmq.POLLIN):
-                    self._read(_BATCH)
+                # Sleep until something arrives for this process or a step has passed.
+                for sock, _ in poller.poll(step):
+                    b = by_socket.get(sock)
+                    if b is not None and b.xsub is not None:
+                        b._read(_BATCH)
                 try:
                     send(topic, _SNDMORE_NOBLOCK)
                     return True
@@ -340,8 +353,9 @@ class ZeroMQBackend(ClusterBackend):
                     return False
                 step = _WAIT_STEP_MS
         finally:
-            # Reading consumed the descriptor's edge: look again after this.
-            self._kick_xsub()
+            # Reading consumed the descriptors' edges: look again after this.
+            for b in readers:
+                b._kick_xsub()
 
     def _do_subscribe(self, prefix: bytes) -> bool:
         if self.xsub is None:
@@ -491,6 +505,7 @@ class ZeroMQBackend(ClusterBackend):
     # --------------------------------------------------------------- shutdown
 
     def _do_terminate(self) -> None:
+        _LIVE.discard(self)
         aloop = self._aloop
         monitors, self._monitors = self._monitors, []
         for m in monitors:
