@@ -11,6 +11,7 @@ network-namespace version with real separate hosts is
 from __future__ import annotations
 
 import json
+import os
 import socket
 import urllib.request
 from pathlib import Path
@@ -101,6 +102,20 @@ def test_a_layout_with_no_node_here_is_a_clear_error(tmp_path):
     assert r.stderr == (
         "error: no node of the layout is on an address of this host "
         "(the layout's hosts: 198.51.100.1); name the host with --host\n"
+    )
+    assert not (tmp_path / "zscript-cluster" / "supervisor.json").exists()
+
+
+def test_encryption_over_hosts_needs_keys_every_host_shares(tmp_path, monkeypatch):
+    for var in [v for v in os.environ if v.startswith("ZEEK_CLUSTER_BACKEND_ZEROMQ_CURVE_")]:
+        monkeypatch.delenv(var)
+    path, _ = write_layout(tmp_path / "l.toml", TWO_HOSTS)
+    path.write_text(path.read_text().replace("[cluster]", "[cluster]\nencryption = true"))
+    r = zscript("cluster", "start", "--layout", path, "--host", "127.0.0.2", "x.zs", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stderr.startswith(
+        "error: encryption is on and the nodes run on several hosts, which need the same "
+        "CURVE keys: add the lines `zscript cluster keys` prints"
     )
     assert not (tmp_path / "zscript-cluster" / "supervisor.json").exists()
 

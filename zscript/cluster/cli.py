@@ -257,7 +257,9 @@ def cmd_start(args) -> int:
     run_dir = Path(args.run_dir).resolve()
     if args.timeout <= 0:
         raise _Fail("--timeout must be positive")
-    only = select_nodes(load_layout(args.layout), args.host)
+    wanted = load_layout(args.layout)
+    only = select_nodes(wanted, args.host)
+    _check_shared_keys(wanted, only)
     fd, layout = _prepare_run_dir(run_dir, args.layout)
     scripts = _script_args(args.scripts)
     if args.foreground:
@@ -270,6 +272,26 @@ def cmd_start(args) -> int:
     finally:
         os.close(fd)
     return _await_start(run_dir, sup, args.timeout)
+
+
+def _check_shared_keys(layout: Layout, only: list[str]) -> None:
+    """An encrypted cluster over several hosts needs the same CURVE keys on
+    every host: keys the supervisor would make up for its own nodes would
+    not be the other hosts'."""
+    from .curve import environment_keys
+
+    if (
+        layout.encryption
+        and layout.curve is None
+        and set(only) != set(layout.nodes)
+        and not environment_keys().client_enabled
+    ):
+        raise _Fail(
+            "encryption is on and the nodes run on several hosts, which need the same "
+            "CURVE keys: add the lines `zscript cluster keys` prints to the layout's "
+            "[cluster] table, or set the variables `zscript cluster keys --env` prints "
+            "on every host"
+        )
 
 
 def _spawn_supervisor(run_dir: Path, scripts: list[str], timeout: float, fd: int, only: list[str]):
