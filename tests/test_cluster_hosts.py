@@ -201,3 +201,36 @@ def test_each_host_starts_its_nodes_and_status_shows_the_whole_cluster(tmp_path,
     assert "manager   manager  127.0.0.1  unknown" in r.stdout
     url = f"http://127.0.0.1:{metrics['manager']}/cluster.json"
     assert f"other hosts' nodes unknown: cannot ask the manager at {url}:" in r.stdout
+
+
+# ------------------------------------------------------------ IPv6
+
+
+def test_ipv6_layout_endpoints_are_bracketed(tmp_path):
+    path, _ = write_layout(
+        tmp_path / "l.toml", {"manager": ("manager", "::1"), "logger-1": ("logger", "fd00::7")}
+    )
+    layout = load_layout(path)
+    assert layout.xpub_endpoint() == f"tcp://[::1]:{layout.xpub_port}"
+    assert layout.log_endpoints() == [f"tcp://[fd00::7]:{layout.nodes['logger-1'].port}"]
+    assert "redef Cluster::Backend::ZeroMQ::ipv6 = T;" in layout.config_script()
+    path, _ = write_layout(tmp_path / "v4.toml", {"manager": ("manager", "127.0.0.1")})
+    assert "ipv6" not in load_layout(path).config_script()
+
+
+@pytest.mark.skipif(not is_local_address("::1"), reason="no IPv6 loopback here")
+def test_a_cluster_on_ipv6_addresses_runs(tmp_path, run_dirs):  # noqa: F811
+    nodes = {"manager": ("manager", "::1"), "worker-1": ("worker", "::1")}
+    path, metrics = write_layout(tmp_path / "cluster.toml", nodes)
+    script = tmp_path / "s.zs"
+    script.write_text(SCRIPT)
+    rd = run_dirs()
+    r = zscript("cluster", "start", "--layout", path, "--run-dir", rd, script, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    st = by_name(status(rd, tmp_path))
+    assert {n: (v["host"], v["state"]) for n, v in st.items()} == {
+        "manager": ("::1", "up"),
+        "worker-1": ("::1", "up"),
+    }
+    services = json.loads(get(f"http://[::1]:{metrics['manager']}/services.json"))
+    assert services[0]["targets"] == [f"[::1]:{metrics[n]}" for n in nodes]
