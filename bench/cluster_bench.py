@@ -4,6 +4,7 @@ Usage::
 
     python bench/cluster_bench.py            # 100k events x 3, 2000 round trips x 3
     python bench/cluster_bench.py --quick    # small sizes, one repetition (smoke test)
+    python bench/cluster_bench.py --netns    # also across network namespaces (root)
 
 Results (2026-11-23, this 2-core machine, ``--reps 3``, medians)
 ---------------------------------------------------------------
@@ -69,6 +70,14 @@ What is measured
    frames (zscript's payload bytes for ``ping``) and blocks in
    ``recv_multipart()`` for the worker process's pong.  After warm-up round
    trips, median and p99 over the next N.
+
+3. ``--netns`` (``--backend zeromq``, the default and for now the only
+   backend): the zscript throughput and latency runs again, over three
+   network namespaces joined by a bridge (``tests/netns.py``): the manager
+   (and the proxy) on host A, worker-1 on host B, worker-2 on host C, so
+   every event crosses two veth pairs and a bridge each way.  Each
+   repetition runs the same measurement on loopback and across the
+   namespaces; the rows give both and the ratio netns/loopback.
 
 Every repetition runs raw and zscript alternately (order swapped each
 time); the table shows the medians over the repetitions and the ratio
@@ -317,7 +326,7 @@ def child_env(extra: dict | None = None) -> dict:
     return env
 
 
-def zscript_cluster(tmp: Path, nodes: dict[str, str]) -> Path:
+def zscript_cluster(tmp: Path, nodes: dict[str, str], net: Net | None = None) -> Path:
     xpub, xsub, *rest = free_ports(2 + len(nodes) * 2)
     lines = [
         "[cluster]",
@@ -326,7 +335,8 @@ def zscript_cluster(tmp: Path, nodes: dict[str, str]) -> Path:
         f"xsub_port = {xsub}",
     ]
     for name, kind in nodes.items():
-        lines += ["", f"[nodes.{name}]", f'type = "{kind}"', 'host = "127.0.0.1"']
+        host = net.address(name) if net is not None else "127.0.0.1"
+        lines += ["", f"[nodes.{name}]", f'type = "{kind}"', f'host = "{host}"']
         if kind == "manager":
             lines.append(f"port = {rest.pop()}")
         lines.append(f"metrics_port = {rest.pop()}")
@@ -360,11 +370,13 @@ class Throughput:
     send_time: float  # seconds the publisher spent sending
 
 
-def start_nodes(procs, nodes, script: Path, layout: Path, tmp: Path, env) -> dict:
-    """Start ``zscript run NODE script --layout layout`` for every node; output in tmp."""
+def start_nodes(procs, nodes, script: Path, layout: Path, tmp: Path, env, net=None) -> dict:
+    """Start ``zscript run NODE script --layout layout`` for every node (on its
+    host of ``net``, if given); output in tmp."""
+    place = net.command if net is not None else (lambda node, cmd: cmd)
     return {
         node: procs.start(
-            [*zscript_cmd(node), node, str(script), "--layout", str(layout)],
+            place(node, [*zscript_cmd(node), node, str(script), "--layout", str(layout)]),
             tmp / f"{node}.out",
             tmp,
             env,
@@ -373,17 +385,17 @@ def start_nodes(procs, nodes, script: Path, layout: Path, tmp: Path, env) -> dic
     }
 
 
-def zscript_throughput(n: int, timeout: float) -> Throughput:
+def zscript_throughput(n: int, timeout: float, net: Net | None = None) -> Throughput:
     nodes = {"manager": "manager", "worker-1": "worker", "worker-2": "worker"}
     procs = Procs()
     with tempfile.TemporaryDirectory(prefix="zscript-cluster-bench-") as d:
         tmp = Path(d)
-        layout = zscript_cluster(tmp, nodes)
+        layout = zscript_cluster(tmp, nodes, net)
         script = tmp / "throughput.zs"
         script.write_text(THROUGHPUT + f"\nredef Bench::n_events = {n};\n")
         env = child_env({"ZSCRIPT_CLUSTER_RUN_DIR": str(tmp)})
         try:
-            ps = start_nodes(procs, nodes, script, layout, tmp, env)
+            ps = start_nodes(procs, nodes, script, layout, tmp, env, net)
             for node in ("worker-1", "worker-2", "manager"):
                 wait_exit(ps[node], timeout, f"zscript {node}", tmp / f"{node}.out")
         finally:
@@ -452,19 +464,19 @@ def raw_throughput(n: int, timeout: float, pl: dict[str, str]) -> Throughput:
     return _throughput(n, float(start), float(sent), results)
 
 
-def zscript_latency(n: int, warmup: int, timeout: float) -> list[float]:
+def zscript_latency(n: int, warmup: int, timeout: float, net: Net | None = None) -> list[float]:
     nodes = {"manager": "manager", "worker-1": "worker"}
     procs = Procs()
     with tempfile.TemporaryDirectory(prefix="zscript-cluster-bench-") as d:
         tmp = Path(d)
-        layout = zscript_cluster(tmp, nodes)
+        layout = zscript_cluster(tmp, nodes, net)
         script = tmp / "latency.zs"
         script.write_text(
             LATENCY + f"\nredef Bench::n_pings = {n};\nredef Bench::n_warmup = {warmup};\n"
         )
         env = child_env()
         try:
-            ps = start_nodes(procs, nodes, script, layout, tmp, env)
+            ps = start_nodes(procs, nodes, script, layout, tmp, env, net)
             for node in ("worker-1", "manager"):
                 wait_exit(ps[node], timeout, f"zscript {node}", tmp / f"{node}.out")
         finally:
@@ -665,6 +677,73 @@ ROLES = {
 # ----------------------------------------------------------------- driver
 
 
+# ------------------------------------------------------- across namespaces
+
+
+class Net:
+    """The bench's nodes on three hosts (network namespaces, ``tests/netns.py``):
+    the manager on A, worker-1 on B, worker-2 on C."""
+
+    PLACES = {"manager": "a", "worker-1": "b", "worker-2": "c"}
+    ADDRESSES = {"a": "10.213.0.1", "b": "10.213.0.2", "c": "10.213.0.3"}
+
+    def __init__(self):
+        from netns import Hosts  # tests/netns.py
+
+        self.hosts = Hosts(self.ADDRESSES)
+
+    def __enter__(self) -> Net:
+        self.hosts.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.hosts.close()
+
+    def address(self, node: str) -> str:
+        return self.ADDRESSES[self.PLACES[node]]
+
+    def command(self, node: str, cmd: list[str]) -> list[str]:
+        return self.hosts.command(self.PLACES[node], cmd)
+
+
+def netns_rows(backend: str, n: int, pings: int, warmup: int, reps: int, timeout: float, report):
+    """The zscript measurements on loopback and across namespaces, side by side."""
+    from netns import unavailable
+
+    why = unavailable()
+    if why is not None:
+        raise RuntimeError(f"--netns: {why}")
+    loop_t, net_t, loop_l, net_l = [], [], [], []
+    with Net() as net:
+        for i in range(reps):
+            for where in [None, net][:: -1 if i % 2 else 1]:
+                (net_t if where else loop_t).append(zscript_throughput(n, timeout, where))
+                (net_l if where else loop_l).append(zscript_latency(pings, warmup, timeout, where))
+    lo_rate = statistics.median(t.rate for t in loop_t)
+    ns_rate = statistics.median(t.rate for t in net_t)
+    lo_p99 = statistics.median(pctl(x, 0.99) for x in loop_l)
+    ns_p99 = statistics.median(pctl(x, 0.99) for x in net_l)
+    lo_med = statistics.median(statistics.median(x) for x in loop_l)
+    ns_med = statistics.median(statistics.median(x) for x in net_l)
+    print(f"netns       {backend}: manager on host A, workers on hosts B and C (zscript)")
+    print(
+        f"  throughput: loopback {lo_rate:>10,.0f}/s   netns {ns_rate:>10,.0f}/s"
+        f"   ratio {ns_rate / lo_rate:.2f}x"
+    )
+    print(
+        f"  latency median: loopback {lo_med * 1e6:>7.0f} us   netns {ns_med * 1e6:>7.0f} us"
+        f"   ratio {ns_med / lo_med:.2f}x"
+    )
+    print(
+        f"  latency p99:    loopback {lo_p99 * 1e6:>7.0f} us   netns {ns_p99 * 1e6:>7.0f} us"
+        f"   ratio {ns_p99 / lo_p99:.2f}x"
+    )
+    report.add(
+        f"netns_{backend}_throughput", ns_rate, "events/s", ns_rate / lo_rate, baseline=lo_rate
+    )
+    report.add(f"netns_{backend}_latency_p99", ns_p99, "s", ns_p99 / lo_p99, baseline=lo_p99)
+
+
 def pctl(xs: list[float], q: float) -> float:
     s = sorted(xs)
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
@@ -688,6 +767,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--profile", metavar="DIR", help="run the zscript nodes under cProfile (DIR/<node>.prof)"
+    )
+    ap.add_argument(
+        "--backend",
+        choices=("zeromq",),
+        default="zeromq",
+        help="the cluster backend of the --netns measurements (default zeromq)",
+    )
+    ap.add_argument(
+        "--netns",
+        action="store_true",
+        help="also measure across network namespaces, beside loopback (needs root)",
     )
     ap.add_argument("--role", help=argparse.SUPPRESS)
     add_json_argument(ap)
@@ -782,6 +872,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"  p99:    zscript {zp * 1e6:>7.0f} us   raw pyzmq {rp * 1e6:>7.0f} us"
                 f"   ratio {zp / rp:.2f}x"
             )
+    if args.netns:
+        try:
+            netns_rows(args.backend, n, pings, warmup, reps, timeout, report)
+        except Exception as exc:  # noqa: BLE001 - reported, exit status 1
+            print(f"netns       ERROR: {type(exc).__name__}: {exc}")
+            failed = True
     print(f"load average after: {load()}")
     report.write(args.json)
     return 1 if failed else 0

@@ -160,7 +160,7 @@ def test_start_status_restart_and_clean_stop(tmp_path, run_dirs):
     r = zscript("cluster", "start", "--run-dir", rd, script, "--layout", layout, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     for name in DEFAULT_NODES:
-        assert re.search(rf"^{name}\s+\w+\s+up\s+\d+", r.stdout, re.M), r.stdout
+        assert re.search(rf"^{name}\s+\w+\s+127\.0\.0\.1\s+up\s+\d+", r.stdout, re.M), r.stdout
     run_dirs.seen.update(all_pids(rd))
 
     st = status(rd, tmp_path)

@@ -407,7 +407,7 @@ _VALUE_OPTIONS = {
 }
 #: Options taking a value that only one subcommand has (``-j`` is Zeek's
 #: supervisor flag elsewhere).
-_COMMAND_VALUE_OPTIONS = {"test": {"-k", "-j", "--junit"}}
+_COMMAND_VALUE_OPTIONS = {"test": {"-k", "-j", "--junit"}, "start": {"--host"}}
 
 
 def _options_first(argv: list[str]) -> list[str]:

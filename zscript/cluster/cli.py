@@ -1,4 +1,4 @@
-"""``zscript cluster ...``: run a whole cluster on this machine.
+"""``zscript cluster ...``: run a cluster, on this machine or over several hosts.
 
 ``zscript cluster layout [--layout FILE]``
     print the layout as TOML (the built-in default without ``--layout``), a
@@ -10,8 +10,10 @@
     ``encryption = true``, or with ``--env`` the shell commands setting
     Zeek's ``ZEEK_CLUSTER_BACKEND_ZEROMQ_CURVE_*`` variables.
 
-``zscript cluster start [--layout FILE] [--run-dir DIR] [--foreground] [--timeout S] SCRIPT...``
-    start every node of the layout with the scripts (see :mod:`.supervisor`
+``zscript cluster start [--layout FILE] [--host HOST] [--run-dir DIR] [--foreground] [--timeout S] SCRIPT...``
+    start this host's nodes of the layout with the scripts: those on one of
+    this machine's addresses, or on ``--host``'s (:mod:`.hosts`), every node
+    of a layout on 127.0.0.1 (see :mod:`.supervisor`
     for the restart policy and :mod:`.rundir` for the files in the run
     directory), wait until every node is up, print the status table and
     return, leaving a background supervisor that watches the nodes.  With
@@ -26,7 +28,9 @@
     (every message the node dropped: events it could not send, events
     received but not run, log batches no logger took; ``--json`` has each
     counter), malformed messages, restarts.  The node's metrics have the
-    same counters.
+    same counters.  Nodes of other hosts are shown as the manager sees them
+    (up or down), asked for over HTTP (``/cluster.json`` on the manager's
+    metrics port).
 
 ``zscript cluster stop [--run-dir DIR] [--timeout S]``
     stop the nodes in order (workers and proxies, the manager, the loggers) with
@@ -48,6 +52,7 @@ import sys
 import time
 from pathlib import Path
 
+from .hosts import ask_manager, select_nodes
 from .layout import Layout, LayoutError, load_layout
 from .rundir import (
     LAYOUT_FILE,
@@ -67,7 +72,7 @@ __all__ = ["VALUE_OPTIONS", "add_cluster_parser", "format_status"]
 
 DEFAULT_RUN_DIR = "zscript-cluster"
 #: The options below that take a value (for ``zscript.cli._options_first``).
-VALUE_OPTIONS = {"--layout", "--run-dir", "--timeout"}
+VALUE_OPTIONS = {"--layout", "--run-dir", "--timeout", "--host"}
 
 
 class _Fail(Exception):
@@ -94,6 +99,13 @@ def add_cluster_parser(sub) -> None:
     st = cs.add_parser("start", help="start every node of the layout with the scripts")
     st.add_argument("scripts", nargs="+", metavar="SCRIPT", help="scripts every node loads")
     st.add_argument("--layout", help="cluster layout file (TOML; default: the built-in layout)")
+    st.add_argument(
+        "--host",
+        action="append",
+        metavar="HOST",
+        help="start the nodes on this host's addresses (an address or a name; may be "
+        "repeated; default: the nodes on this machine's addresses)",
+    )
     _run_dir_option(st)
     st.add_argument(
         "--foreground",
@@ -245,23 +257,47 @@ def cmd_start(args) -> int:
     run_dir = Path(args.run_dir).resolve()
     if args.timeout <= 0:
         raise _Fail("--timeout must be positive")
+    wanted = load_layout(args.layout)
+    only = select_nodes(wanted, args.host)
+    _check_shared_keys(wanted, only)
     fd, layout = _prepare_run_dir(run_dir, args.layout)
     scripts = _script_args(args.scripts)
     if args.foreground:
         try:
-            return _start_foreground(run_dir, layout, scripts, args.timeout)
+            return _start_foreground(run_dir, layout, scripts, args.timeout, only)
         finally:
             os.close(fd)
     try:
-        sup = _spawn_supervisor(run_dir, scripts, args.timeout, fd)
+        sup = _spawn_supervisor(run_dir, scripts, args.timeout, fd, only)
     finally:
         os.close(fd)
     return _await_start(run_dir, sup, args.timeout)
 
 
-def _spawn_supervisor(run_dir: Path, scripts: list[str], timeout: float, fd: int):
+def _check_shared_keys(layout: Layout, only: list[str]) -> None:
+    """An encrypted cluster over several hosts needs the same CURVE keys on
+    every host: keys the supervisor would make up for its own nodes would
+    not be the other hosts'."""
+    from .curve import environment_keys
+
+    if (
+        layout.encryption
+        and layout.curve is None
+        and set(only) != set(layout.nodes)
+        and not environment_keys().client_enabled
+    ):
+        raise _Fail(
+            "encryption is on and the nodes run on several hosts, which need the same "
+            "CURVE keys: add the lines `zscript cluster keys` prints to the layout's "
+            "[cluster] table, or set the variables `zscript cluster keys --env` prints "
+            "on every host"
+        )
+
+
+def _spawn_supervisor(run_dir: Path, scripts: list[str], timeout: float, fd: int, only: list[str]):
     cmd = [sys.executable, "-m", "zscript.cluster.supervisor", str(run_dir)]
     cmd += ["--lock-fd", str(fd), "--timeout", str(timeout)]
+    cmd += [f"--node={n}" for n in only]
     cmd += [f"--script={s}" for s in scripts]
     (run_dir / STATE_FILE).unlink(missing_ok=True)
     with open(run_dir / LOG_FILE, "ab") as log:
@@ -293,7 +329,9 @@ def _await_supervisor(run_dir: Path, sup: subprocess.Popen, timeout: float) -> i
         state = read_state(run_dir) or {}
         phase = state.get("phase")
         if phase == "running":
-            sys.stdout.write(format_status(cluster_status(run_dir)))
+            status = cluster_status(run_dir)
+            _add_other_hosts(run_dir, status, ask=False)
+            sys.stdout.write(format_status(status))
             sys.stdout.write(
                 f"supervisor pid {sup.pid} watches the nodes; "
                 f"stop them with: zscript cluster stop --run-dir {run_dir}\n"
@@ -344,8 +382,10 @@ class _Prefixer:
             self.line("supervisor", "stdout", text)
 
 
-def _start_foreground(run_dir: Path, layout: Layout, scripts: list[str], timeout: float) -> int:
-    out = _Prefixer(list(layout.nodes))
+def _start_foreground(
+    run_dir: Path, layout: Layout, scripts: list[str], timeout: float, only: list[str]
+) -> int:
+    out = _Prefixer(only)
     sup = Supervisor(
         run_dir,
         layout,
@@ -355,6 +395,7 @@ def _start_foreground(run_dir: Path, layout: Layout, scripts: list[str], timeout
         say=out.say,
         relay=OutputRelay(out.line),
         foreground=True,
+        only=only,
     )
     out.on_close = sup.request_stop
     sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE)
@@ -402,7 +443,7 @@ def format_status(status: dict) -> str:
         )
     else:
         head = f"no cluster is running in {status['run_dir']} (last one: {sup['phase']})"
-    cols = ["NODE", "ROLE", "STATE", "PID", "UP SINCE", "EVENTS IN", "EVENTS OUT"]
+    cols = ["NODE", "ROLE", "HOST", "STATE", "PID", "UP SINCE", "EVENTS IN", "EVENTS OUT"]
     cols += ["DROPS", "MALFORMED", "RESTARTS"]
     rows = []
     for n in status["nodes"]:
@@ -413,6 +454,7 @@ def format_status(status: dict) -> str:
             [
                 n["name"],
                 n["type"],
+                n.get("host") or "-",
                 state,
                 _num(n["pid"]),
                 _fmt_time(n["up_since"]),
@@ -427,6 +469,8 @@ def format_status(status: dict) -> str:
     lines = [head]
     for r in [cols, *rows]:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    if status.get("manager_error"):
+        lines.append(f"other hosts' nodes unknown: {status['manager_error']}")
     if sup["error"]:
         lines.append(f"start failed: {sup['error']}")
     lines += sup["notes"]
@@ -442,12 +486,45 @@ def cmd_status(args) -> int:
             sys.stdout.write(json.dumps({"run_dir": str(run_dir.resolve()), "running": False}))
             sys.stdout.write("\n")
         raise _Fail(f"no cluster is running in {run_dir} (no supervisor state there)")
+    _add_other_hosts(run_dir, status)
     if args.json:
         status["running"] = status["supervisor"]["alive"]
         sys.stdout.write(json.dumps(status, indent=1) + "\n")
     else:
         sys.stdout.write(format_status(status))
     return 0 if status["supervisor"]["alive"] else 1
+
+
+def _add_other_hosts(run_dir: Path, status: dict, ask: bool = True) -> None:
+    """Add the nodes this run directory does not run (they run on other
+    hosts) as the manager sees them: ``up``/``down``, without a pid or
+    counters (those are on their host).  Nodes the manager knows beyond the
+    layout are added too."""
+    try:
+        layout = load_layout(run_dir / LAYOUT_FILE)
+    except LayoutError:
+        return
+    here = {n["name"] for n in status["nodes"]}
+    for n in status["nodes"]:
+        spec = layout.nodes.get(n["name"])
+        n["host"], n["remote"] = (spec.host if spec else None), False
+    if not ask or set(layout.nodes) <= here:
+        return
+    view, why = ask_manager(layout)
+    seen = {v.get("name"): v for v in (view or {}).get("nodes", []) if isinstance(v, dict)}
+    names = [*layout.nodes, *(n for n in seen if n not in layout.nodes)]
+    for name in names:
+        if name in here:
+            continue
+        v, spec = seen.get(name), layout.nodes.get(name)
+        state = "unknown" if view is None else "up" if v and v.get("up") else "down"
+        row = {"name": name, "type": spec.type if spec else (v or {}).get("type", "?")}
+        row.update(host=spec.host if spec else (v or {}).get("host"), remote=True, state=state)
+        row.update(pid=None, up_since=None, restarts=0, last_exit=None, running=state == "up")
+        row.update(events_in=None, events_out=None, drops=None, malformed_total=None)
+        row["id"] = (v or {}).get("id")
+        status["nodes"].append(row)
+    status["manager_error"] = why or None
 
 
 # ------------------------------------------------------------------ stop

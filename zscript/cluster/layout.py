@@ -100,15 +100,20 @@ class Layout:
         return not self.of_type("logger")
 
     def xpub_endpoint(self) -> str:
-        return f"tcp://{self.manager.host}:{self.xpub_port}"
+        return f"tcp://{_uri_host(self.manager.host)}:{self.xpub_port}"
 
     def xsub_endpoint(self) -> str:
-        return f"tcp://{self.manager.host}:{self.xsub_port}"
+        return f"tcp://{_uri_host(self.manager.host)}:{self.xsub_port}"
 
     def log_endpoints(self) -> list[str]:
         """PULL endpoints of the nodes that write logs."""
         writers = self.of_type("logger") or [self.manager]
-        return [f"tcp://{n.host}:{n.port}" for n in writers if n.port]
+        return [f"tcp://{_uri_host(n.host)}:{n.port}" for n in writers if n.port]
+
+    @property
+    def ipv6(self) -> bool:
+        """Whether a node is on an IPv6 address (ZeroMQ's sockets then need ``ZMQ_IPV6``)."""
+        return any(":" in n.host for n in self.nodes.values())
 
     # ------------------------------------------------------------ rendering
 
@@ -142,6 +147,7 @@ class Layout:
                 f"redef {z}listen_xsub_endpoint = {string_literal(pub)};\n",
                 f"redef {z}connect_xpub_endpoint = {string_literal(pub)};\n",
                 f"redef {z}connect_xsub_endpoint = {string_literal(sub)};\n",
+                f"redef {z}ipv6 = T;\n" if self.ipv6 else "",
             ]
         ) + (
             (websocket_config_script(self.websocket) if self.websocket else "")
@@ -185,6 +191,11 @@ class Layout:
             if n.metrics_port:
                 out.append(f"metrics_port = {n.metrics_port}")
         return "\n".join(out) + "\n"
+
+
+def _uri_host(host: str) -> str:
+    """An address as the host part of a URI (IPv6 in brackets)."""
+    return f"[{host}]" if ":" in host else host
 
 
 def _toml_string(s: str) -> str:

@@ -353,6 +353,8 @@ class ClusterSubsystem:
         loop.on_exit.append(self.stop)
         if self.run_dir:
             self._write_status()
+        if self.node_type == "manager":
+            self._serve_cluster_view()
         for fn in self.on_backend_up:
             fn()
         return True
@@ -514,6 +516,47 @@ class ClusterSubsystem:
             "messages_suppressed": self.host.reporter.suppressed,
             **st,
         }
+
+    def cluster_view(self) -> dict:
+        """The manager's view of the cluster: every node of ``Cluster::nodes``
+        with its address, metrics port, and whether it is up (it said hello
+        and has not gone down since)."""
+        nodes = self.host.global_value("Cluster::nodes", {}) or {}
+        out = []
+        for name, rec in nodes.items():
+            t = getattr(getattr(rec, "f_node_type", None), "name", "")
+            mp = getattr(rec, "f_metrics_port", None)
+            nid = self.node_id if name == self.node else getattr(rec, "f_id", None)
+            out.append(
+                {
+                    "name": name,
+                    "type": t.rpartition("::")[2].lower(),
+                    "host": str(getattr(rec, "f_ip", "")),
+                    "metrics_port": mp.num if mp is not None and mp.num else None,
+                    "up": bool(nid),
+                    "id": nid or None,
+                }
+            )
+        return {"manager": self.node, "updated": time.time(), "nodes": out}
+
+    def _serve_cluster_view(self) -> None:
+        """On the manager: ``/cluster.json`` on the metrics endpoint, its
+        :meth:`cluster_view` (``zscript cluster status`` on another host
+        asks for it).  Read on the endpoint's thread: the view only reads
+        ``Cluster::nodes``, and a table changing under it is read again."""
+        tel = self.host.subsystems.get("telemetry")
+        if tel is not None:
+            tel.documents["/cluster.json"] = self._view_json
+
+    def _view_json(self) -> bytes:
+        import json  # here: only the manager serves its view
+
+        for _ in range(10):
+            try:
+                return json.dumps(self.cluster_view()).encode()
+            except RuntimeError:  # "dictionary changed size during iteration"
+                continue
+        return b"{}"
 
     def _write_status(self, up: bool = True) -> None:
         data = self.status()

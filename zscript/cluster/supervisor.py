@@ -1,14 +1,16 @@
-"""The cluster supervisor: runs every node of a layout on this machine and keeps them running.
+"""The cluster supervisor: runs a host's nodes of a layout and keeps them running.
 
-A :class:`Supervisor` starts each node of a :class:`~.layout.Layout` as
+A :class:`Supervisor` starts each node of a :class:`~.layout.Layout` that
+runs on this host (``only``; all of them by default, see :mod:`.hosts`) as
 ``python -m zscript run NODE SCRIPT... --layout FILE`` (the manager first: it
-runs the central proxy), waits until every node reports up, watches them,
-and stops them in order.  Its state, the layout copy and the nodes' output
+runs the central proxy; on a host without the manager every node at once),
+waits until every node reports up, watches them, and stops them in order.  Its state, the layout copy and the nodes' output
 and status files live in one *run directory* (see :mod:`.rundir`).
 
 A node is *up* when its status file carries the pid of the process the
-supervisor started, says ``up`` and lists every other running node among
-the peers it has seen come up.
+supervisor started, says ``up`` and lists every other running node of this
+host, and the manager, among the peers it has seen come up.  The nodes of
+other hosts are their supervisors' business.
 
 Policy, in the spirit of zeekctl (which restarts crashed nodes from cron):
 
@@ -206,11 +208,20 @@ class Supervisor:
     relay: OutputRelay | None = None
     foreground: bool = False
     python: str = sys.executable
+    #: The nodes to run here (this host's share of the layout); None: all of them.
+    only: list[str] | None = None
     nodes: dict[str, NodeProcess] = field(init=False)
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir).resolve()
-        self.nodes = {name: NodeProcess(spec) for name, spec in self.layout.nodes.items()}
+        names = set(self.layout.nodes) if self.only is None else set(self.only)
+        self.nodes = {
+            name: NodeProcess(spec) for name, spec in self.layout.nodes.items() if name in names
+        }
+        #: The manager when it runs on another host: the local nodes are up
+        #: once they have seen it (and each other) come up.
+        mgr = self.layout.manager.name
+        self.remote_manager: str | None = None if mgr in self.nodes else mgr
         #: starting, running, stopping, then stopped, finished or failed.
         self.phase = "starting"
         self.error: str | None = None
@@ -279,20 +290,26 @@ class Supervisor:
         self._write_state(force=True)
 
     def _supervise(self) -> None:
-        manager = self.nodes[self.layout.manager.name]
+        # The manager first (it runs the central proxy); on a host without
+        # it, every node at once (they connect when the manager is there).
+        manager = self.nodes.get(self.layout.manager.name)
         others_started = False
         deadline = time.monotonic() + self.startup_timeout
-        if not self._spawn(manager):
+        if manager is None:
+            manager = next(iter(self.nodes.values()))
+        elif not self._spawn(manager):
             return
         while not self._stop_requested:
             self._reap()
             if self.phase in ("failed", "finished"):
                 return
             if self.phase == "starting":
-                if not others_started and (self._ready(manager) or manager.state == "done"):
+                if not others_started and (
+                    self.remote_manager or self._ready(manager) or manager.state == "done"
+                ):
                     others_started = True
                     for n in self.nodes.values():
-                        if n is not manager and not self._spawn(n):
+                        if n.proc is None and not self._spawn(n):
                             return
                 self._update_readiness()
                 waiting = [n for n in self.nodes.values() if n.state == "starting"]
@@ -366,8 +383,15 @@ class Supervisor:
             return False
         return peers is None or peers <= set(st.get("peers_up") or ())
 
-    def _update_readiness(self) -> None:
+    def _live_peers(self) -> set[str]:
+        """The nodes a node here must have seen come up before it counts as up."""
         live = {m.name for m in self.nodes.values() if m.state not in ("done", "failed")}
+        if self.remote_manager:
+            live.add(self.remote_manager)
+        return live
+
+    def _update_readiness(self) -> None:
+        live = self._live_peers()
         for n in self.nodes.values():
             if n.state == "starting" and self._ready(n, live - {n.name}):
                 n.state = "up"
@@ -456,7 +480,7 @@ class Supervisor:
             if st is None or not st.get("up"):
                 why = "it never reported up"
             else:
-                live = {m.name for m in self.nodes.values() if m.state not in ("done", "failed")}
+                live = self._live_peers()
                 missing = sorted(live - {n.name} - set(st.get("peers_up") or ()))
                 why = f"it has not seen {', '.join(missing)} come up"
             where = self.run_dir / n.name / "stderr"
@@ -476,7 +500,8 @@ class Supervisor:
             if n.state == "backoff":
                 n.state = "stopped"
         for group in stop_groups(self.layout):
-            procs = [self.nodes[name] for name in group if self.nodes[name].running]
+            procs = [self.nodes[name] for name in group if name in self.nodes]
+            procs = [n for n in procs if n.running]
             if not procs:
                 continue
             for n in procs:
@@ -539,6 +564,7 @@ class Supervisor:
             "run_dir": str(self.run_dir),
             "layout": str(self.layout_file),
             "scripts": list(self.scripts),
+            "remote_manager": self.remote_manager,
             "error": self.error,
             "notes": list(self.notes),
             "nodes": {name: n.as_dict() for name, n in self.nodes.items()},
@@ -574,6 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--script", action="append", default=[], dest="scripts")
     p.add_argument("--lock-fd", type=int, required=True)
     p.add_argument("--timeout", type=float, default=STARTUP_TIMEOUT)
+    p.add_argument("--node", action="append", dest="nodes", help="run only these nodes")
     args = p.parse_args(argv)
     run_dir = Path(args.run_dir)
     layout_file = run_dir / LAYOUT_FILE
@@ -583,7 +610,13 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"error: {e}")
         return 1
     sup = Supervisor(
-        run_dir, layout, layout_file, args.scripts, startup_timeout=args.timeout, say=_log
+        run_dir,
+        layout,
+        layout_file,
+        args.scripts,
+        startup_timeout=args.timeout,
+        say=_log,
+        only=args.nodes,
     )
     sup.install_signal_handlers()
     _log(f"supervisor pid {os.getpid()} in {sup.run_dir}")

@@ -10,6 +10,10 @@
     Only when built with ``services_json`` (the manager): ``200``,
     ``application/json``, the body fixed when listening starts (see
     :func:`services_json`).
+``GET <path>`` of ``documents``
+    ``200``, ``application/json``: what the document's function returns (it
+    runs on the server's thread and must not block; the cluster's manager
+    serves its view of the nodes as ``/cluster.json`` this way).
 anything else
     ``404`` (``405`` for other methods than ``GET`` and ``HEAD``, ``400`` for
     what is not an HTTP request, ``431`` for a request head over
@@ -83,15 +87,23 @@ class MetricsServer:
 
     :param render: returns the ``/metrics`` body (called on a pool thread).
     :param services: the ``/services.json`` body, or None to answer 404.
+    :param documents: more JSON documents by path (read when requested, so
+        paths added later are served too).
     """
 
     def __init__(
-        self, address: str, port: int, render: Callable[[], bytes], services: bytes | None
+        self,
+        address: str,
+        port: int,
+        render: Callable[[], bytes],
+        services: bytes | None,
+        documents: dict[str, Callable[[], bytes]] | None = None,
     ):
         self.address = address
         self.port = port
         self.render = render
         self.services = services
+        self.documents = documents if documents is not None else {}
         self.bytes_sent = 0
         self.scrapes = 0
         #: Connections closed at once because :data:`MAX_CONNECTIONS` were open.
@@ -243,6 +255,9 @@ class MetricsServer:
             await self._send(
                 writer, HTTPStatus.OK, "application/json", self.services, keep, head_only
             )
+        elif path in self.documents:
+            body = self.documents[path]()
+            await self._send(writer, HTTPStatus.OK, "application/json", body, keep, head_only)
         else:
             await self._send(writer, HTTPStatus.NOT_FOUND, _TEXT, b"not found\n", keep, head_only)
         return keep

@@ -95,6 +95,8 @@ class TelemetrySubsystem:
         self._last: list[Family] = []
         self._in_sync = False
         self._listen: tuple[str, int, bool] | None = None
+        #: More JSON documents the endpoint serves, by path (:class:`MetricsServer`).
+        self.documents: dict[str, Callable[[], bytes]] = {}
         self._aloop = None
         self._loop_thread = threading.get_ident()
         self._pending: set[_Request] = set()
@@ -233,7 +235,7 @@ class TelemetrySubsystem:
         from .server import MetricsServer, services_json  # http.server: only when serving
 
         services = services_json(self._service_targets()) if expose else None
-        server = MetricsServer(address, port, self.exposition, services)
+        server = MetricsServer(address, port, self.exposition, services, self.documents)
         try:
             server.start()
         except OSError as e:

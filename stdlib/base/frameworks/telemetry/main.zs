@@ -330,7 +330,11 @@ event zeek_init()
 	{
 	if ( getenv("ZEEKCTL_CHECK_CONFIG") == "" && port_to_count(metrics_port) != 0 )
 		{
+		# Unset: in a cluster the node's own address from the layout (so the
+		# manager's /services.json names addresses that answer), else 127.0.0.1.
 		local listen_addr = |metrics_address| > 0 ? metrics_address : "127.0.0.1";
+		if ( |metrics_address| == 0 && Cluster::node in Cluster::nodes )
+			listen_addr = cat(Cluster::nodes[Cluster::node]$ip);
 		listen_prometheus(listen_addr, metrics_port, Cluster::local_node_type() == Cluster::MANAGER);
 		}
 

@@ -5,8 +5,8 @@
 module Telemetry;
 
 export {
-	## Address the metrics endpoint binds to; empty means 127.0.0.1 (Zeek's
-	## zeekctl default; Zeek itself binds 0.0.0.0).
+	## Address the metrics endpoint binds to; empty means the node's address
+	## in the layout in a cluster, else 127.0.0.1 (Zeek itself binds 0.0.0.0).
 	const metrics_address = getenv("ZEEK_DEFAULT_LISTEN_ADDRESS") &redef;
 
 	## Port of the metrics endpoint; ``0/unknown`` serves nothing.
