@@ -36,56 +36,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import orjson
-from logging_bench import _host, _python_records
+from logging_bench import _host, _python_records, json_row
 from report import Report, add_json_argument
-
-
-def start_server(directory: Path):
-    exe = shutil.which("nats-server")
-    if exe is None:
-        return None, None
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [exe, "-js", "-sd", str(directory), "-a", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(400):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.1).close()
-            return proc, f"nats://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.025)
-    proc.terminate()
-    return None, None
+from storage_bench import start_nats
 
 
 def _row(r) -> bytes:
-    c = r.id
-    return orjson.dumps(
-        {
-            "ts": r.ts,
-            "uid": r.uid,
-            "id.orig_h": str(c.orig_h),
-            "id.orig_p": c.orig_p,
-            "id.resp_h": str(c.resp_h),
-            "id.resp_p": c.resp_p,
-            "n": r.n,
-            "msg": r.msg,
-        }
-    )
+    return orjson.dumps(json_row(r))
 
 
 def zscript_side(url: str, stream: str, n: int) -> float:
@@ -169,16 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     n = args.n or (5_000 if args.quick else 50_000)
     reps = args.reps or (2 if args.quick else 5)
-    try:
-        import nats  # noqa: F401
-    except ImportError:
-        print("nats_log_bench: skipped (the nats-py package is missing)")
-        return 0
     times: dict[str, list[float]] = {"zscript-nats": [], "nats-py": [], "nats-py-bytes": []}
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = start_server(Path(tmp))
+        proc, url = start_nats(Path(tmp))
         if proc is None:
-            print("nats_log_bench: skipped (no nats-server)")
+            print("nats_log_bench: skipped (no nats-server or no nats-py package)")
             return 0
         try:
             for rep in range(reps + 1):

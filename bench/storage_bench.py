@@ -282,6 +282,26 @@ def script_side(script: Script, opener, args, n_put: int, n_get: int) -> tuple[f
 # ---------------------------------------------------------------- redis server
 
 
+def serve(exe: str, args) -> tuple[subprocess.Popen | None, int | None]:
+    """Start server ``exe`` with ``args(port)`` on a free port of 127.0.0.1;
+    ``(process, port)`` once it accepts connections, else ``(None, None)``."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [exe, *args(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    for _ in range(400):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.1).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.025)
+    proc.terminate()
+    proc.wait()
+    return None, None
+
+
 def start_redis(directory: Path):
     exe = shutil.which("redis-server")
     try:
@@ -290,25 +310,13 @@ def start_redis(directory: Path):
         exe = None
     if exe is None:
         return None, None
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(directory)],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.1).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.025)
-    proc.terminate()
-    return None, None
+    return serve(exe, lambda port: [
+        "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        "--dir", str(directory)])  # fmt: skip
 
 
 def start_nats(directory: Path):
+    """``(process, url)`` of a ``nats-server -js`` storing in ``directory``/nats."""
     exe = shutil.which("nats-server")
     try:
         import nats  # noqa: F401
@@ -316,22 +324,11 @@ def start_nats(directory: Path):
         exe = None
     if exe is None:
         return None, None
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [exe, "-js", "-sd", str(directory / "nats"), "-a", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    proc, port = serve(
+        exe,
+        lambda port: ["-js", "-sd", str(directory / "nats"), "-a", "127.0.0.1", "-p", str(port)],
     )
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.1).close()
-            return proc, f"nats://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.025)
-    proc.terminate()
-    return None, None
+    return proc, (f"nats://127.0.0.1:{port}" if proc is not None else None)
 
 
 # ------------------------------------------------------------------------ main

@@ -30,6 +30,7 @@ import orjson
 
 from .schema import LogField
 from .writers.formatters import TsvFormatter, escape_header
+from .writers.nats import connect
 
 __all__ = ["NATSReadError", "read", "render"]
 
@@ -46,27 +47,13 @@ def read(
 
 
 async def _read(url, stream, prefix, path, timeout):
-    import nats
     from nats.js import api
     from nats.js import errors as jerr
 
-    errors: list[Exception] = []
-
-    async def on_error(e):
-        errors[:] = [e]
-
     try:
-        nc = await nats.connect(
-            [s.strip() for s in url.split(",") if s.strip()],
-            connect_timeout=timeout,
-            allow_reconnect=False,
-            max_reconnect_attempts=1,
-            reconnect_time_wait=0.1,
-            error_cb=on_error,
-        )
-    except Exception as e:  # noqa: BLE001 - reported as a message
-        why = errors[-1] if errors else e
-        raise NATSReadError(f"cannot connect to NATS at {url}: {why}") from None
+        nc = await connect(url, timeout, "zscript-logs-reader", reconnect=False)
+    except ConnectionError as e:
+        raise NATSReadError(str(e)) from None
     try:
         js = nc.jetstream(timeout=timeout)
         subject = f"{prefix}.{path}"

@@ -46,7 +46,7 @@ import orjson
 from .base import WriterBackend, WriterError
 from .formatters import JsonFormatter, TsvFormatter
 
-__all__ = ["NATSWriter", "samples"]
+__all__ = ["NATSWriter", "connect", "samples"]
 
 _SUBJECT_BAD = re.compile(r"[\s*>]")
 
@@ -75,6 +75,37 @@ def samples() -> Iterator[tuple]:
             labels,
             t.lost,
         )
+
+
+async def connect(url: str, timeout: float, name: str, *, reconnect: bool):
+    """A nats-py connection to the comma-separated servers of ``url``.
+
+    :raises ConnectionError: with the reason of the last failed attempt
+        (nats-py itself only says "no servers available").
+    """
+    import nats
+
+    errors: list[Exception] = []
+
+    async def on_error(e: Exception) -> None:
+        errors[:] = [e]
+
+    try:
+        return await nats.connect(
+            [s.strip() for s in url.split(",") if s.strip()],
+            connect_timeout=timeout,
+            allow_reconnect=reconnect,
+            # nats-py gives up on a server only after more than this many
+            # failed attempts (0 would retry forever): two quick tries each.
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.1,
+            name=name,
+            error_cb=on_error,
+        )
+    except Exception as e:  # noqa: BLE001 - any failure to connect
+        raise ConnectionError(
+            f"cannot connect to NATS at {url}: {_text(errors[-1] if errors else e)}"
+        ) from None
 
 
 class _Tally:
@@ -142,28 +173,12 @@ class _Link:
         self.ready = asyncio.run_coroutine_threadsafe(self._connect(timeout), self.loop)
 
     async def _connect(self, timeout: float) -> None:
-        import nats
         from nats.js import errors as jerr
 
-        servers = [s.strip() for s in self.url.split(",") if s.strip()]
-        errors: list[Exception] = []
-
-        async def on_error(e: Exception) -> None:
-            errors[:] = [e]
-
         try:
-            self.nc = await nats.connect(
-                servers,
-                connect_timeout=timeout,
-                max_reconnect_attempts=1,
-                reconnect_time_wait=0.1,
-                name="zscript-logs",
-                error_cb=on_error,
-            )
-        except Exception as e:
-            raise WriterError(
-                f"cannot connect to NATS at {self.url}: {_text(errors[-1] if errors else e)}"
-            ) from None
+            self.nc = await connect(self.url, timeout, "zscript-logs", reconnect=True)
+        except ConnectionError as e:
+            raise WriterError(str(e)) from None
         # From now on reconnect for as long as it takes (lost records are counted).
         self.nc.options["max_reconnect_attempts"] = -1
         self.js = self.nc.jetstream(timeout=timeout, publish_async_max_pending=1 << 20)
