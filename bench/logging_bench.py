@@ -150,22 +150,26 @@ def python_tsv(n: int, path: Path) -> None:
         f.write(f"#close\t{_stamp()}\n")
 
 
+def json_row(r: Info) -> dict:
+    """The columns of a record, as Zeek's JSON names them."""
+    c = r.id
+    return {
+        "ts": r.ts,
+        "uid": r.uid,
+        "id.orig_h": str(c.orig_h),
+        "id.orig_p": c.orig_p,
+        "id.resp_h": str(c.resp_h),
+        "id.resp_p": c.resp_p,
+        "n": r.n,
+        "msg": r.msg,
+    }
+
+
 def python_json(n: int, path: Path) -> None:
     dumps = _json_bytes
     with open(path, "wb") as f:
         for r in _python_records(n):
-            c = r.id
-            row = {
-                "ts": r.ts,
-                "uid": r.uid,
-                "id.orig_h": str(c.orig_h),
-                "id.orig_p": c.orig_p,
-                "id.resp_h": str(c.resp_h),
-                "id.resp_p": c.resp_p,
-                "n": r.n,
-                "msg": r.msg,
-            }
-            f.write(dumps(row) + b"\n")
+            f.write(dumps(json_row(r)) + b"\n")
 
 
 def python_const(n: int, path: Path) -> None:

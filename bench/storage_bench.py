@@ -1,4 +1,4 @@
-"""Storage throughput: the script API against raw ``sqlite3`` and raw ``redis-py``.
+"""Storage throughput: the script API against raw ``sqlite3``, ``redis-py`` and ``nats-py``.
 
 Usage::
 
@@ -24,6 +24,13 @@ target is >= 70 %):
   (one connection, one command per round trip, same bytes) on the same server, which
   the benchmark starts on a free port (skipped when ``redis-server`` or the
   ``redis`` package is missing).
+* ``nats put`` / ``nats get``: the same loops on a
+  ``Storage::STORAGE_BACKEND_NATS`` handle (a JetStream key-value bucket,
+  client on the storage I/O thread) against nats-py's own
+  ``KeyValue.put``/``get`` awaited one after the other in an asyncio loop
+  (same bytes, one bucket per side and repetition) on a ``nats-server -js``
+  the benchmark starts on a free port (skipped without ``nats-server`` or
+  the ``nats-py`` package).
 
 The script is loaded and compiled once (not timed); the timed region is a
 direct call of the compiled zscript function (``host.ns``), as in
@@ -59,6 +66,7 @@ SCRIPT = """
 @load base/frameworks/storage/sync
 @load policy/frameworks/storage/backend/sqlite
 @load policy/frameworks/storage/backend/redis
+@load policy/frameworks/storage/backend/nats
 
 global b: opaque of Storage::BackendHandle;
 
@@ -74,6 +82,14 @@ function open_redis(p: port, prefix: string): bool {
     local opts: Storage::BackendOptions;
     opts$redis = [$server_host="127.0.0.1", $server_port=p, $key_prefix=prefix];
     local r = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string);
+    b = r$value;
+    return r$code == Storage::SUCCESS;
+}
+
+function open_nats(url: string, bucket: string): bool {
+    local opts: Storage::BackendOptions;
+    opts$nats = [$url=url, $bucket=bucket];
+    local r = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_NATS, opts, string, string);
     b = r$value;
     return r$code == Storage::SUCCESS;
 }
@@ -212,6 +228,47 @@ def raw_redis(port: int, prefix: str, n_put: int, n_get: int) -> tuple[float, fl
     return tp, tg, tb
 
 
+def raw_nats(url: str, bucket: str, n_put: int, n_get: int) -> tuple[float, float]:
+    import asyncio
+
+    import nats
+
+    async def run():
+        nc = await nats.connect(url)
+        kv = await nc.jetstream().create_key_value(bucket=bucket, history=1, direct=True)
+        value = b'JSONv1;"value"'
+
+        async def puts():
+            for i in range(n_put):
+                await kv.put(f"key-{i}", value)
+            return n_put
+
+        async def gets():
+            ok = 0
+            for i in range(n_get):
+                e = await kv.get(f"key-{i % 1000}")
+                if json.loads(e.value[7:]) == "value":
+                    ok += 1
+            return ok
+
+        out = []
+        for fn in (puts, gets):
+            gc.collect()
+            gc.disable()
+            try:
+                t0 = time.perf_counter()
+                ok = await fn()
+                out.append(time.perf_counter() - t0)
+            finally:
+                gc.enable()
+            assert ok == (n_put if fn is puts else n_get)
+        await nc.close()
+        return out
+
+    tp, tg = asyncio.run(run())
+    return tp, tg, None
+
+
 def script_side(script: Script, opener, args, n_put: int, n_get: int) -> tuple[float, float]:
     assert script.fn(opener)(*args)
     tp, ok = timed(script.fn("puts"), n_put)
@@ -225,6 +282,26 @@ def script_side(script: Script, opener, args, n_put: int, n_get: int) -> tuple[f
 # ---------------------------------------------------------------- redis server
 
 
+def serve(exe: str, args) -> tuple[subprocess.Popen | None, int | None]:
+    """Start server ``exe`` with ``args(port)`` on a free port of 127.0.0.1;
+    ``(process, port)`` once it accepts connections, else ``(None, None)``."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [exe, *args(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    for _ in range(400):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.1).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.025)
+    proc.terminate()
+    proc.wait()
+    return None, None
+
+
 def start_redis(directory: Path):
     exe = shutil.which("redis-server")
     try:
@@ -233,22 +310,25 @@ def start_redis(directory: Path):
         exe = None
     if exe is None:
         return None, None
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(directory)],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.1).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.025)
-    proc.terminate()
-    return None, None
+    return serve(exe, lambda port: [
+        "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        "--dir", str(directory)])  # fmt: skip
+
+
+def start_nats(directory: Path):
+    """``(process, url)`` of a ``nats-server -js`` storing in ``directory``/nats."""
+    exe = shutil.which("nats-server")
+    try:
+        import nats  # noqa: F401
+    except ImportError:
+        exe = None
+    if exe is None:
+        return None, None
+    proc, port = serve(
+        exe,
+        lambda port: ["-js", "-sd", str(directory / "nats"), "-a", "127.0.0.1", "-p", str(port)],
+    )
+    return proc, (f"nats://127.0.0.1:{port}" if proc is not None else None)
 
 
 # ------------------------------------------------------------------------ main
@@ -265,6 +345,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         redis_proc, port = start_redis(tmp)
+        nats_proc, nats_url = start_nats(tmp)
         try:
             for rep in range(reps + 1):  # the first round warms up
                 sides = [
@@ -279,6 +360,12 @@ def main(argv=None) -> int:
                             script, "open_redis", (zport, f"z{rep}"), n_put, n_get)),
                         ("raw", "redis", lambda rep=rep: raw_redis(port, f"r{rep}", n_put, n_get)),
                     ]  # fmt: skip
+                if nats_url is not None:
+                    sides += [
+                        ("zscript", "nats", lambda rep=rep: script_side(
+                            script, "open_nats", (nats_url, f"z{rep}"), n_put, n_get)),
+                        ("raw", "nats", lambda rep=rep: raw_nats(nats_url, f"r{rep}", n_put, n_get)),
+                    ]  # fmt: skip
                 if rep % 2:
                     sides.reverse()
                 for who, backend, run in sides:
@@ -292,18 +379,21 @@ def main(argv=None) -> int:
             if redis_proc is not None:
                 redis_proc.terminate()
                 redis_proc.wait()
+            if nats_proc is not None:
+                nats_proc.terminate()
+                nats_proc.wait()
     print(
         f"{'operation':<12} {'zscript/s':>10} {'raw/s':>10} {'ratio':>6} {'best-r':>7}"
         "   raw without decoding"
     )
     worst = None
     report = Report()
-    for backend in ("sqlite", "redis"):
+    for backend in ("sqlite", "redis", "nats"):
         for op in ("put", "get"):
             z = samples.get(f"{backend} {op} zscript")
             r = samples.get(f"{backend} {op} raw")
             if not z or not r:
-                print(f"{backend + ' ' + op:<12} skipped (no redis-server / redis package)")
+                print(f"{backend + ' ' + op:<12} skipped (no {backend}-server / client package)")
                 continue
             zm, rm = statistics.median(z), statistics.median(r)
             best = max(z) / max(r)

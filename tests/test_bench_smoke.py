@@ -138,3 +138,15 @@ def test_fanin_bench_quick_runs(tmp_path):
         )
         pool = rows[f"pool_{w}"]
         assert pool["unit"] == "events/s" and pool["value"] > 0, pool
+
+def test_nats_log_bench_quick_runs(tmp_path):
+    """``bench/nats_log_bench.py``: the NATS writer against nats-py, both acknowledged
+    (it checks the bytes match and nothing was lost); skipped by itself without NATS."""
+    from natsutil import require_nats
+
+    require_nats()
+    proc, got = run_bench(
+        "nats_log_bench.py", "--quick", "-n", "1000", "--reps", "1", json_out=tmp_path / "n.json"
+    )
+    assert [r["name"] for r in got] == ["zscript-nats", "nats-py", "nats-py-bytes"]
+    assert got[0]["ratio"] > 0 and got[1]["ratio"] is None

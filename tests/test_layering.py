@@ -99,6 +99,7 @@ THIRD_PARTY: dict[str, set[str] | None] = {
     "zmq": {"cluster"},
     "orjson": {"cluster", "storage", "logs"},
     "redis": {"storage"},
+    "nats": {"storage", "logs"},
     "prompt_toolkit": {"repl"},
     "pygments": {"repl"},
     "websockets": {"cluster"},

@@ -1,6 +1,7 @@
 """Storage backends and the JSON serializer, driven from Python.
 
-The memory and SQLite backends run the same contract table; SQLite adds
+The memory, SQLite and NATS key-value backends run the same contract
+table (NATS against a real ``nats-server``, see ``natsutil``); SQLite adds
 its file format (Zeek's schema and ``JSONv1`` bytes), faults (missing
 directory, corrupt file, busy database) and the ordering of mixed
 synchronous and asynchronous calls.
@@ -53,10 +54,33 @@ def sqlite_config(path, **extra) -> dict:
     return cfg
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def nats_config(url: str, **extra) -> dict:
+    cfg = {
+        "url": url,
+        "bucket": "testing",
+        "key_prefix": "t",
+        "bucket_ttl": 0.0,
+        "replicas": 1,
+        "connect_timeout": 2.0,
+        "operation_timeout": 2.0,
+    }
+    cfg.update(extra)
+    return cfg
+
+
+def _make_backend(kind: str, request, tmp_path):
+    if kind == "memory":
+        return MemoryBackend(), {}
+    if kind == "sqlite":
+        return SQLiteBackend(), sqlite_config(tmp_path / "t.sqlite")
+    from zscript.storage.nats import NATSBackend
+
+    return NATSBackend(), nats_config(request.getfixturevalue("nats_server").default.url)
+
+
+@pytest.fixture(params=["memory", "sqlite", "nats"])
 def backend(request, tmp_path):
-    b = MemoryBackend() if request.param == "memory" else SQLiteBackend()
-    cfg = {} if request.param == "memory" else sqlite_config(tmp_path / "t.sqlite")
+    b, cfg = _make_backend(request.param, request, tmp_path)
     r = b.open(cfg, STRING, COUNT, JSONSerializer())
     assert r.ok, r
     yield b
@@ -122,6 +146,9 @@ def test_plugins_by_entry_point_name():
     assert load_plugin("zscript.storage_backends", "STORAGE_BACKEND_SQLITE") is SQLiteBackend
     assert load_plugin("zscript.storage_backends", "STORAGE_BACKEND_MEMORY") is MemoryBackend
     assert load_plugin("zscript.storage_backends", "STORAGE_BACKEND_NOPE") is None
+    from zscript.storage.nats import NATSBackend
+
+    assert load_plugin("zscript.storage_backends", "STORAGE_BACKEND_NATS") is NATSBackend
     assert load_plugin("zscript.storage_serializers", "STORAGE_SERIALIZER_JSON") is JSONSerializer
 
 

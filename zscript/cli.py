@@ -251,6 +251,44 @@ def cmd_fmt(args) -> int:
     return main(args)
 
 
+def cmd_logs_nats(args) -> int:
+    """``zscript logs nats PATH``: print records stored by ``Log::WRITER_NATS``."""
+    try:
+        from .logs.natsread import NATSReadError, read, render
+    except ImportError:
+        sys.stderr.write("error: needs the nats-py package (pip install 'zscript[nats]')\n")
+        return 2
+    try:
+        schema, records, opened = read(
+            args.url, args.stream, args.subject_prefix, args.path, args.timeout
+        )
+        for line in render(schema, records, args.format, opened):
+            sys.stdout.write(line)
+    except NATSReadError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return 1
+    return 0
+
+
+def _add_logs_parser(sub) -> None:
+    lg = sub.add_parser("logs", help="read logs stored outside files (NATS JetStream)")
+    lsub = lg.add_subparsers(dest="logs_command", required=True)
+    n = lsub.add_parser(
+        "nats",
+        help="print the records Log::WRITER_NATS stored for a path, as Zeek TSV or JSON",
+        description="Print the records of PATH stored in a JetStream stream by Log::WRITER_NATS.",
+    )
+    n.add_argument("path", metavar="PATH", help="the log path (conn, notice, ...)")
+    n.add_argument("--url", default="nats://127.0.0.1:4222", help="NATS server(s), comma-separated")
+    n.add_argument("--stream", default="zeek_logs", help="the stream (LogNATS::stream)")
+    n.add_argument(
+        "--subject-prefix", default="zeek.logs", help="subject prefix (LogNATS::subject_prefix)"
+    )
+    n.add_argument("--format", choices=("tsv", "json"), default="tsv", help="output format")
+    n.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the server")
+    n.set_defaults(func=cmd_logs_nats)
+
+
 def cmd_repl(args) -> int:
     if args.layout is not None and args.node is None:
         sys.stderr.write("error: --layout needs --node\n")
@@ -380,6 +418,7 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
     _add_error_format(i)
     i.set_defaults(func=cmd_repl)
 
+    _add_logs_parser(sub)
     if cluster:
         from .cluster.cli import add_cluster_parser  # zscript cluster layout|start|status|stop
 
@@ -407,7 +446,11 @@ _VALUE_OPTIONS = {
 }
 #: Options taking a value that only one subcommand has (``-j`` is Zeek's
 #: supervisor flag elsewhere).
-_COMMAND_VALUE_OPTIONS = {"test": {"-k", "-j", "--junit"}, "start": {"--host"}}
+_COMMAND_VALUE_OPTIONS = {
+    "test": {"-k", "-j", "--junit"},
+    "start": {"--host"},
+    "nats": {"--url", "--stream", "--subject-prefix", "--format", "--timeout"},
+}
 
 
 def _options_first(argv: list[str]) -> list[str]:
@@ -415,7 +458,7 @@ def _options_first(argv: list[str]) -> list[str]:
     ``zscript run standalone --virtual-time f.zs`` works like the other orders."""
     if not argv or argv[0].startswith("-"):
         return argv
-    if argv[0] == "cluster" and len(argv) > 1 and not argv[1].startswith("-"):
+    if argv[0] in ("cluster", "logs") and len(argv) > 1 and not argv[1].startswith("-"):
         return [argv[0], *_options_first(argv[1:])]  # the options of `cluster COMMAND`
     opts: list[str] = []
     rest: list[str] = []

@@ -37,6 +37,7 @@ from .loader.prelude import load_prelude
 from .loader.units import ScriptLoading
 from .logs.batch import LogBatch
 from .logs.install import install as install_logs
+from .logs.writers import writer_samples
 from .resources import stdlib_dir
 from .runtime import bifs as bifs_mod
 from .runtime import ops, patterns, zeekorder
@@ -351,6 +352,8 @@ class Host(ScriptLoading):
                 )
             if logs is not None and hasattr(logs, "write_counts"):  # see telemetry-requests T3
                 telemetry.add_source(telemetry_sources.log_source(logs.write_counts), "logs")
+                # Writers' own counters (the NATS writer's acknowledged and lost records).
+                telemetry.add_source(writer_samples, "log-writers")
             storage = self.subsystems.get("storage")
             if storage is not None:
                 telemetry.add_source(storage.metric_samples, "storage")

@@ -86,7 +86,8 @@ _FUNC_ATTRS = {
     "&redef",
 }
 _EXPIRE_ATTRS = ("&create_expire", "&read_expire", "&write_expire")
-_BACKENDS = {"Broker::MEMORY", "Broker::SQLITE"}
+#: ``Broker::NATS`` is added by policy/frameworks/storage/backend/nats.
+_BACKENDS = {"Broker::MEMORY", "Broker::SQLITE", "Broker::NATS"}
 #: Zeek's atomic types (``input::Manager::IsCompatibleType(t, true)``).
 _ATOMIC_TAGS = frozenset(
     ("bool", "int", "count", "port", "subnet", "addr", "double", "time", "interval", "enum")

@@ -50,6 +50,7 @@ _BUILTIN = {
         "memory": "zscript.storage.memory:MemoryBackend",
         "sqlite": "zscript.storage.sqlite:SQLiteBackend",
         "redis": "zscript.storage.redis:RedisBackend",
+        "nats": "zscript.storage.nats:NATSBackend",
     },
     SERIALIZER_GROUP: {"json": "zscript.storage.serializers:JSONSerializer"},
 }

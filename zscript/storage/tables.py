@@ -41,6 +41,7 @@ attributes (:meth:`BackendTables.assign`).
 from __future__ import annotations
 
 import os
+import re
 import weakref
 from collections.abc import Callable
 
@@ -282,7 +283,8 @@ class BackendTables:
                 store_expire = (ekind, interval)
         master = bool(svc.transport.is_master)
         path = self._default_path(name) if master and kind == "SQLITE" else None
-        store = self._table_store(name, tbl, master, store_expire, path)
+        opener = self._open_nats if master and kind == "NATS" else None
+        store = self._table_store(name, tbl, master, store_expire, path, open_persist=opener)
         self.bound[name] = (tbl, store, kind)
 
     def _table_store(
@@ -293,10 +295,13 @@ class BackendTables:
         expire,
         sqlite_path: str | None,
         open_sqlite: Callable | None = None,
+        open_persist: Callable | None = None,
     ):
         """A replicated store holding ``tbl``'s data, attached to the transport;
         a master with ``sqlite_path`` loads that file first and persists to it
-        (with ``open_sqlite``, see :meth:`bind_named`: None if it fails)."""
+        (with ``open_sqlite``, see :meth:`bind_named`: None if it fails); one
+        with ``open_persist`` has that make and load its persistent copy
+        (``open_persist(store)`` returns the loaded keys)."""
         svc = self.services
         store = ReplicatedStore(
             name,
@@ -319,6 +324,8 @@ class BackendTables:
                 if got is None:
                     return None
                 loaded = got
+        elif master and open_persist is not None:
+            loaded = open_persist(store)
         tbl.zstore = store
         if master:
             for k, v in initial:
@@ -330,6 +337,38 @@ class BackendTables:
     def _default_path(self, name: str) -> str:
         directory = self.services.global_value("Broker::table_store_db_directory", ".") or "."
         return os.path.join(directory, _sanitize(name) + ".sqlite")
+
+    def _open_nats(self, store: ReplicatedStore) -> set:
+        """``&backend=Broker::NATS``: the master's copy in a NATS key-value
+        bucket (``Broker::table_store_nats_url``/``..._bucket``), keys
+        prefixed with the store's name; loaded now, written per commit."""
+        from .nats import NATSBackend  # noqa: PLC0415 - only where NATS is used
+
+        svc = self.services
+        be = NATSBackend()
+        config = {
+            "url": str(svc.global_value("Broker::table_store_nats_url", "nats://127.0.0.1:4222")),
+            "bucket": str(svc.global_value("Broker::table_store_nats_bucket", "zeek_tables")),
+            "key_prefix": re.sub(r"[^-_A-Za-z0-9]", "_", store.name),
+            "bucket_ttl": 0.0,
+            "replicas": 1,
+            "connect_timeout": 5.0,
+            "operation_timeout": 5.0,
+        }
+        r = be.open(config, None, None, None)
+        error = r.error_str if not r.ok else None
+        loaded: set = set()
+        if error is None:
+            try:
+                loaded = store.load(be)
+            except OSError as e:
+                error = str(e)
+        if error is not None:
+            svc.report(
+                f"cannot open the store of {store.name.removeprefix('___sync_store_')}"
+                f" in NATS at {config['url']}: {error}"
+            )
+        return loaded
 
     def _load(self, store: ReplicatedStore, name: str, path: str) -> set:
         loaded, error = load_sqlite(store, path)

@@ -18,6 +18,9 @@ it).
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+
 from ...resources import entry_points, load_target
 from .base import WriterBackend, WriterError, WriterInfo
 
@@ -28,6 +31,7 @@ __all__ = [
     "WriterInfo",
     "find_writer",
     "writer_key",
+    "writer_samples",
 ]
 
 #: The entry point group naming writer classes.
@@ -36,6 +40,7 @@ ENTRY_POINT_GROUP = "zscript.log_writers"
 #: The writers that come with zscript: entry point name -> "module:class".
 _BUILTIN: dict[str, str] = {
     "ascii": "zscript.logs.writers.ascii:AsciiWriter",
+    "nats": "zscript.logs.writers.nats:NATSWriter",
     "none": "zscript.logs.writers.none:NoneWriter",
     "sqlite": "zscript.logs.writers.sqlite:SQLiteWriter",
 }
@@ -62,3 +67,14 @@ def find_writer(name: str) -> type[WriterBackend] | None:
                 break
         _FOUND[key] = cls
     return _FOUND[key]
+
+
+def writer_samples() -> Iterator[tuple]:
+    """Telemetry samples of the writers used so far that keep their own
+    counters: a module-level ``samples()`` in the writer's module (the NATS
+    writer's acknowledged and lost records)."""
+    for cls in list(_FOUND.values()):
+        module = sys.modules.get(cls.__module__) if cls is not None else None
+        samples = getattr(module, "samples", None)
+        if samples is not None:
+            yield from samples()

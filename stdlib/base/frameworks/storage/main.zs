@@ -4,9 +4,9 @@
 ##! :zeek:see:`Storage::Async::open_backend`, giving the backend's tag, its
 ##! options and the script types of keys and values; then ``put``, ``get``
 ##! and ``erase`` entries through the returned handle.  Backends are plugins
-##! (``Storage::STORAGE_BACKEND_MEMORY``, ``..._SQLITE``, ``..._REDIS``);
+##! (``Storage::STORAGE_BACKEND_MEMORY``, ``..._SQLITE``, ``..._REDIS``, ``..._NATS``);
 ##! the options of SQLite and Redis are added by their policy scripts
-##! (``policy/frameworks/storage/backend/sqlite`` and ``.../redis``).
+##! (``policy/frameworks/storage/backend/sqlite``, ``.../redis``, ``.../nats``).
 
 module Storage;
 
@@ -25,6 +25,8 @@ export {
 		STORAGE_BACKEND_SQLITE,
 		## Entries in a Redis server.
 		STORAGE_BACKEND_REDIS,
+		## Entries in a NATS JetStream key-value bucket.
+		STORAGE_BACKEND_NATS,
 	} &redef;
 
 	## Serializers: how keys and values are turned into stored bytes.
@@ -81,7 +83,7 @@ export {
 	const default_forced_sync: bool = F &redef;
 
 	## Options for opening a backend.  Backend scripts add a field of their
-	## own (``$sqlite``, ``$redis``).
+	## own (``$sqlite``, ``$redis``, ``$nats``).
 	type BackendOptions: record {
 		## The serializer for keys and values.
 		serializer: Storage::Serializer &default=Storage::STORAGE_SERIALIZER_JSON;

@@ -1,0 +1,3 @@
+##! The NATS key-value storage backend: its options.
+
+@load ./main

@@ -1,0 +1,95 @@
+"""A real ``nats-server`` (JetStream on) for the NATS tests.
+
+:func:`nats_server` is a fixture factory: each server listens on a free
+port of 127.0.0.1 with its store in the test's temporary directory and is
+stopped when the test ends.  Without the ``nats-server`` binary (or the
+``nats-py`` package) the tests are skipped with a hint on installing them;
+with ``ZSCRIPT_REQUIRE_NATS=1`` (set in CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+INSTALL_HINT = (
+    "install it with `apt-get install -y nats-server` (macOS: `brew install nats-server`) "
+    "and `pip install 'zscript[nats]'`"
+)
+
+
+def missing(what: str):
+    if os.environ.get("ZSCRIPT_REQUIRE_NATS") == "1":
+        pytest.fail(f"{what} is required (ZSCRIPT_REQUIRE_NATS=1) but missing; {INSTALL_HINT}")
+    pytest.skip(f"{what} is not available; {INSTALL_HINT}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NATSServer:
+    """One ``nats-server -js`` on 127.0.0.1; :attr:`url` to connect to."""
+
+    def __init__(self, directory):
+        self.port = free_port()
+        self.store = directory / f"nats-{self.port}"
+        self.proc = subprocess.Popen(
+            [
+                shutil.which("nats-server"),
+                "-js", "-sd", str(self.store),
+                "-a", "127.0.0.1", "-p", str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.url = f"nats://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("nats-server did not start")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def require_nats() -> None:
+    if shutil.which("nats-server") is None:
+        missing("nats-server")
+    try:
+        import nats  # noqa: F401
+    except ImportError:
+        missing("the nats-py Python package")
+
+
+@pytest.fixture
+def nats_server(tmp_path):
+    """``nats_server()`` starts another server; ``nats_server.default`` is started already."""
+    require_nats()
+    servers: list[NATSServer] = []
+
+    def start() -> NATSServer:
+        s = NATSServer(tmp_path)
+        servers.append(s)
+        return s
+
+    start.default = start()
+    yield start
+    for s in servers:
+        s.stop()
