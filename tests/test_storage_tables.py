@@ -39,6 +39,9 @@ class Node:
         self.storage = self.host.subsystems["storage"]
         if transport is not None:
             self.storage.set_transport(transport)
+            if hasattr(transport, "after_delivery"):
+                # As the host's event loop does after I/O callbacks.
+                transport.after_delivery = self.host.loop.queue.run_after_handlers
         self.host.load_source(SourceFile(f"{name}.zs", textwrap.dedent(code)))
         self.host.finish_loading()
         for cb in self.host.on_start:

@@ -96,6 +96,8 @@ FIRST_RESYNC = 0.5
 #: Writes a clone keeps waiting for the master's confirmation; beyond, the
 #: oldest are given up (and counted in ``lost_writes``).
 MAX_UNCONFIRMED = 200_000
+#: Messages of one topic sent as one batch at most (a JSON array).
+BATCH_MAX = 2000
 #: Name of the persisted "last write applied" of each clone (meta entries).
 _APPLIED = b"applied:"
 
@@ -193,6 +195,18 @@ class ReplicatedStore:
         self.unconfirmed: OrderedDict[int, dict] = OrderedDict()
         #: Clone: writes given up because too many waited for confirmation.
         self.lost_writes = 0
+        #: Clone: key -> number of its newest unconfirmed write (for
+        #: :meth:`_superseded`), and the number of the newest unconfirmed clear.
+        self._newest: dict[str, int] = {}
+        self._newest_clear = 0
+        #: Messages waiting for the end of the running handlers, per topic.
+        self._out: dict[str, list[dict]] = {}
+        self._out_queued = False
+        #: Times this copy found it had lost messages and resynchronized.
+        self.resyncs = 0
+        #: Master: the last snapshot's items, with the (epoch, seq) they show.
+        self._snapshot: tuple | None = None
+        self._loss_told = False
 
     # ------------------------------------------------------------- topics
 
@@ -249,6 +263,9 @@ class ReplicatedStore:
         self.transport = transport
         if getattr(transport, "local_only", False):
             return
+        listeners = getattr(transport, "drop_listeners", None)
+        if listeners is not None and self._dropped not in listeners:
+            listeners.append(self._dropped)
         if self.master:
             transport.subscribe(self.master_topic, self._on_master_message)
             self._send_snapshot(None)
@@ -274,6 +291,7 @@ class ReplicatedStore:
                 t.cancel()
         self._sweep_timer = self._resync_timer = self._beat_timer = None
         self.commit()
+        self._flush_out()
         if self.persist is not None:
             self.persist.close()
             self.persist.shutdown_executor()
@@ -423,7 +441,15 @@ class ReplicatedStore:
         if self.closed or not self.master:
             return
         try:
-            msg = json.loads(raw)
+            body = json.loads(raw)
+        except ValueError as e:
+            self.host.report(f"store {self.name}: bad message from a clone: {e}")
+            return
+        for msg in body if isinstance(body, list) else (body,):
+            self._master_message(msg)
+
+    def _master_message(self, msg) -> None:
+        try:
             origin = msg.get("from")
             if origin == self.node_id:
                 return
@@ -444,7 +470,7 @@ class ReplicatedStore:
                 if self._origin is not None and not self._origin_sent:
                     self._broadcast({"op": "ack"})  # applied, but nothing to send
                 self._origin = None
-        except (ValueError, KeyError, TypeError, CodecError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, CodecError) as e:
             self.host.report(f"store {self.name}: bad message from a clone: {e}")
 
     def _base(self, origin, w: int) -> None:
@@ -501,13 +527,19 @@ class ReplicatedStore:
             self.mutate(op, sk, args, msg.get("e") or 0.0)
 
     def _send_snapshot(self, to: str | None) -> None:
-        now = self.host.now()
-        items = []
-        for sk, v in self.data.items():
-            x = self.expiry.get(sk, 0.0)
-            if x and x <= now:
-                continue
-            items.append([self._k(sk), self._v(v), x])
+        cached = self._snapshot
+        if cached is not None and cached[0] == (self.epoch, self.seq) and not self.expiry:
+            items = cached[1]  # nothing changed since: clones asking again get it cheaply
+        else:
+            now = self.host.now()
+            k, v_, expiry = self.codec.dump_key, self.codec.dump_value, self.expiry
+            items = []
+            for sk, v in self.data.items():
+                x = expiry.get(sk, 0.0) if expiry else 0.0
+                if x and x <= now:
+                    continue
+                items.append([k(sk), v_(v), x])
+            self._snapshot = ((self.epoch, self.seq), items)
         self._broadcast({"op": "snapshot", "items": items, "to": to})
 
     def _arm_sweep(self) -> None:
@@ -535,6 +567,7 @@ class ReplicatedStore:
         self._beat_timer = None
         if self.closed:
             return
+        self._loss_told = False
         self._broadcast({"op": "beat"})
         self._arm_beat()
 
@@ -552,13 +585,44 @@ class ReplicatedStore:
         if self._origin is not None and "o" not in msg:
             msg["o"], msg["w"] = self._origin
             self._origin_sent = True
-        raw = json.dumps(msg).encode()
         if self.persist is not None:
             # Confirms what was committed only: sent by commit().
-            self._outbox.append(raw)
+            self._outbox.append(msg)
             self._request_commit()
         else:
-            self.transport.publish(self.clones_topic, raw)
+            self._send(self.clones_topic, msg)
+
+    def _send(self, topic: str, msg: dict) -> None:
+        """Queue ``msg`` for ``topic``: the messages of the running handlers
+        go as one batch when they return (or every :data:`BATCH_MAX`)."""
+        out = self._out.get(topic)
+        if out is None:
+            out = self._out[topic] = []
+        out.append(msg)
+        if len(out) >= BATCH_MAX:
+            self._publish(topic, out)
+            out.clear()
+        elif not self._out_queued:
+            self._out_queued = True
+            self.host.after_handlers(self._flush_out)
+
+    def _flush_out(self) -> None:
+        """Send the queued messages, one batch per topic."""
+        self._out_queued = False
+        out, self._out = self._out, {}
+        for topic, msgs in out.items():
+            if msgs:
+                self._publish(topic, msgs)
+
+    def _publish(self, topic: str, msgs: list[dict]) -> None:
+        """Publish ``msgs`` in order: a JSON array (one object if alone)."""
+        t = self.transport
+        if t is None or getattr(t, "local_only", False):
+            return
+        for i in range(0, len(msgs), BATCH_MAX):
+            chunk = msgs[i : i + BATCH_MAX]
+            body = chunk[0] if len(chunk) == 1 else chunk
+            t.publish(topic, json.dumps(body, separators=(",", ":")).encode())
 
     # -------------------------------------------------------- clone side
 
@@ -568,35 +632,48 @@ class ReplicatedStore:
             return
         msg["from"] = self.node_id
         if track:
-            self._wseq += 1
-            msg["w"] = self._wseq
-            self.unconfirmed[self._wseq] = msg
-            if len(self.unconfirmed) > MAX_UNCONFIRMED:
-                self.unconfirmed.popitem(last=False)
+            w = self._wseq = self._wseq + 1
+            msg["w"] = w
+            u = self.unconfirmed
+            u[w] = msg
+            if msg["op"] == "clear":
+                self._newest_clear = w
+            else:
+                self._newest[msg["k"]] = w
+            if len(u) > MAX_UNCONFIRMED:
+                self._unkeep(*u.popitem(last=False))
                 self.lost_writes += 1
                 if self.lost_writes == 1:
                     self.host.report(
                         f"store {self.name}: more than {MAX_UNCONFIRMED} writes wait for the "
                         "master's confirmation; giving up the oldest (counted in lost_writes)"
                     )
-        self.transport.publish(self.master_topic, json.dumps(msg).encode())
+                # The master may never get them: take its data once it has
+                # what was sent (the request follows the writes).
+                self._lost("lost_writes")
+        self._send(self.master_topic, msg)
+
+    def _unkeep(self, w: int, msg: dict) -> None:
+        """``msg`` (write ``w``) is no longer kept for confirmation."""
+        k = msg.get("k")
+        if k is not None and self._newest.get(k) == w:
+            del self._newest[k]
 
     def _superseded(self, w, key) -> bool:
         """Whether this clone made a write after its write ``w`` that touches
         the same key (or clears the store): the master's update for ``w``
         must not undo it here (the newer write follows it to the master)."""
-        if not self.optimistic:
+        if not self.optimistic or not self.unconfirmed:
             return False
-        return any(
-            n > w and (m.get("k") == key or m.get("op") == "clear" or key is None)
-            for n, m in self.unconfirmed.items()
-        )
+        if key is None:
+            return next(reversed(self.unconfirmed)) > w
+        return self._newest_clear > w or self._newest.get(key, 0) > w
 
     def _confirmed(self, w) -> None:
         """The master applied (and committed) this clone's writes up to ``w``."""
         u = self.unconfirmed
         while u and next(iter(u)) <= w:
-            u.popitem(last=False)
+            self._unkeep(*u.popitem(last=False))
 
     def _replay(self) -> None:
         """Send the unconfirmed writes again, in order (see the module docstring)."""
@@ -605,7 +682,7 @@ class ReplicatedStore:
             return
         self._forward({"op": "base", "w": next(iter(u)) - 1})
         for msg in u.values():
-            self.transport.publish(self.master_topic, json.dumps(msg).encode())
+            self._send(self.master_topic, msg)
 
     def _reapply_unconfirmed(self) -> None:
         """Apply the clone's unconfirmed table writes to freshly adopted data."""
@@ -659,7 +736,15 @@ class ReplicatedStore:
         if self.closed or self.master:
             return
         try:
-            msg = json.loads(raw)
+            body = json.loads(raw)
+        except ValueError as e:
+            self.host.report(f"store {self.name}: bad message from the master: {e}")
+            return
+        for msg in body if isinstance(body, list) else (body,):
+            self._clone_message(msg)
+
+    def _clone_message(self, msg) -> None:
+        try:
             op = msg.get("op")
             superseded = False
             if msg.get("o") == self.node_id:
@@ -685,23 +770,70 @@ class ReplicatedStore:
             if op == "beat":
                 # Missed updates at the end of a burst, or a restarted master.
                 if not self.synced or epoch != self.epoch or seq > self.seq:
-                    self.synced = False
-                    if not self._sync_pending:
-                        self._request_sync()
+                    self._out_of_sync(epoch)
                 return
             if not self.synced or epoch != self.epoch or seq != self.seq + 1:
                 if self.synced and epoch == self.epoch and seq <= self.seq:
                     return  # already applied
-                self.synced = False
-                if not self._sync_pending:
-                    self._request_sync()
+                self._out_of_sync(epoch)
                 return
             self.seq = seq
             if superseded:
                 return  # our own write, already overtaken here by a newer one
             self._apply_update(msg)
-        except (ValueError, KeyError, TypeError, CodecError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, CodecError) as e:
             self.host.report(f"store {self.name}: bad message from the master: {e}")
+
+    def _out_of_sync(self, epoch) -> None:
+        """The master's updates do not follow ours: take a snapshot.  Updates
+        of the same master were lost on the way (a queue overflowed, a
+        connection broke): scripts are told (:meth:`_lost`)."""
+        if self.synced and epoch == self.epoch:
+            self.synced = False
+            self._lost("gap")
+            return
+        self.synced = False
+        if not self._sync_pending:
+            self._request_sync()
+
+    def _dropped(self, topic: str) -> None:
+        """The transport dropped a message of ``topic`` (a queue overflowed)."""
+        if topic in (self.master_topic, self.clones_topic) and not self.closed:
+            self._lost("overflow")
+
+    def _lost(self, reason: str) -> None:
+        """Messages of this store were lost (``reason``: ``overflow``, ``gap``,
+        ``lost_writes``): resynchronize, and tell the scripts.
+
+        A clone asks for a snapshot, and again until one arrives (it also
+        sends its kept writes again then); its copy is the master's
+        afterwards.  A master announces its position (a heartbeat): the
+        clones behind it take a snapshot.  The event
+        ``Broker::store_resync(name, reason)`` is raised once per loss found
+        (messages are queued until the handlers return, so this never
+        re-enters the transport).
+        """
+        if self.closed:
+            return
+        if self.master:
+            if self._loss_told:
+                return  # until the next heartbeat
+            self._loss_told = True
+        elif self._sync_pending and not self.synced:
+            return  # resynchronizing already (and asking again until done)
+        self.resyncs += 1
+        raise_event = getattr(self.host, "raise_event", None)
+        if raise_event is not None:
+            raise_event("Broker::store_resync", (self.name, reason))
+        if self.master:
+            self._broadcast({"op": "beat"})
+            return
+        self.synced = False
+        if self._resync_timer is not None:
+            self._resync_timer.cancel()
+            self._resync_timer = None
+        self._resync_delay = FIRST_RESYNC
+        self._request_sync()
 
     def _apply_update(self, msg: dict) -> None:
         op = msg["op"]
@@ -793,8 +925,8 @@ class ReplicatedStore:
                 self.host.report(f"store {self.name}: writing to disk failed: {r.error_str}")
         out, self._outbox = self._outbox, []
         if out and self._publishing:
-            for raw in out:
-                self.transport.publish(self.clones_topic, raw)
+            self._flush_out()  # what was queued before goes first
+            self._publish(self.clones_topic, out)
 
     # ---------------------------------------------------------- encoding
 

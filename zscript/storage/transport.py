@@ -85,7 +85,10 @@ class InProcessBus:
 
     ``bus.endpoint(is_master=...)`` returns a :class:`StoreTransport`;
     published messages are queued and delivered to the *other* endpoints
-    subscribed to the topic when :meth:`pump` runs.
+    subscribed to the topic when :meth:`pump` runs.  An endpoint's
+    ``after_delivery`` (if set) runs after each message delivered to it, as
+    a host's event loop runs what the callbacks left for the end of the
+    handlers (``EventQueue.run_after_handlers``) before it waits again.
     """
 
     def __init__(self) -> None:
@@ -107,8 +110,13 @@ class InProcessBus:
             for ep in list(self._endpoints):
                 if ep is sender or not ep.connected:
                     continue
-                for cb in list(ep.subscriptions.get(topic, ())):
+                subs = ep.subscriptions.get(topic)
+                if not subs:
+                    continue
+                for cb in list(subs):
                     cb(message)
+                if ep.after_delivery is not None:
+                    ep.after_delivery()
             n += 1
         self.delivered += n
         return n
@@ -123,6 +131,8 @@ class _Endpoint:
         self.bus = bus
         self.is_master = is_master
         self.connected = True
+        #: Run after each message delivered here (see :class:`InProcessBus`).
+        self.after_delivery: Callable[[], None] | None = None
         self.subscriptions: dict[str, list[Callable[[bytes], None]]] = {}
 
     def publish(self, topic: str, message: bytes) -> None:
