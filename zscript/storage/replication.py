@@ -72,15 +72,20 @@ master without persistence (``Broker::MEMORY``) the data is gone when the
 master's process ends, as with Broker.
 
 Message format: JSON objects (UTF-8), keys and values encoded by the
-store's codec (:mod:`.codec`).
+store's codec (:mod:`.codec`).  The messages a store sends to a topic while
+the event handlers run go together when they return, as one JSON array
+(every :data:`BATCH_MAX` messages at most; a lone message is sent as is):
+a loop of writes costs one network message, not one each.
 """
 
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
+
+import orjson
 
 from .backend import StorageBackend
 from .codec import CodecError
@@ -192,18 +197,26 @@ class ReplicatedStore:
         self._origin_sent = False
         #: Clone: number of the last write forwarded, and those not confirmed yet.
         self._wseq = 0
-        self.unconfirmed: OrderedDict[int, dict] = OrderedDict()
+        #: (Each message holds its number as ``w``; oldest first.)
+        self.unconfirmed: deque[dict] = deque()
         #: Clone: writes given up because too many waited for confirmation.
         self.lost_writes = 0
         #: Clone: key -> number of its newest unconfirmed write (for
         #: :meth:`_superseded`), and the number of the newest unconfirmed clear.
         self._newest: dict[str, int] = {}
         self._newest_clear = 0
+        #: Clone: writes in :attr:`unconfirmed`, and the ``puts`` message
+        #: (several table writes) the running handlers are filling.
+        self._n_unconfirmed = 0
+        self._open_puts: dict | None = None
         #: Messages waiting for the end of the running handlers, per topic.
         self._out: dict[str, list[dict]] = {}
         self._out_queued = False
         #: Times this copy found it had lost messages and resynchronized.
         self.resyncs = 0
+        #: Attached to a transport with peers (not a standalone process's).
+        self._remote = False
+        self._master_topic = self.master_topic
         #: Master: the last snapshot's items, with the (epoch, seq) they show.
         self._snapshot: tuple | None = None
         self._loss_told = False
@@ -261,7 +274,8 @@ class ReplicatedStore:
     def attach(self, transport) -> None:
         """Start talking over ``transport`` (again, if it replaces another)."""
         self.transport = transport
-        if getattr(transport, "local_only", False):
+        self._remote = not getattr(transport, "local_only", False)
+        if not self._remote:
             return
         listeners = getattr(transport, "drop_listeners", None)
         if listeners is not None and self._dropped not in listeners:
@@ -326,8 +340,31 @@ class ReplicatedStore:
         """An ``&backend`` table already holds ``value`` at ``sk``: replicate it."""
         if self.master:
             self._record_put(sk, value, self._expiry_for(sk, None))
-        else:
-            self._forward({"op": "put", "k": self._k(sk), "v": self._v(value), "e": None}, True)
+        elif self._remote:
+            # The commonest write: added to the ``puts`` message that the
+            # running handlers fill (see _forward for the others).
+            k = self.codec.dump_key(sk)
+            w = self._wseq = self._wseq + 1
+            self._newest[k] = w
+            self._n_unconfirmed += 1
+            batch = self._open_puts
+            out = self._out.get(self._master_topic)
+            if batch is not None and out and out[-1] is batch:
+                kv = batch["kv"]
+                kv.append(k)
+                kv.append(self.codec.dump_value(value))
+                if len(kv) >= 2 * BATCH_MAX:
+                    self._open_puts = None
+                    self._publish(self._master_topic, out)
+                    out.clear()
+            else:
+                batch = {"op": "puts", "w": w, "kv": [k, self.codec.dump_value(value)]}
+                batch["from"] = self.node_id
+                self._open_puts = batch
+                self.unconfirmed.append(batch)
+                self._send(self._master_topic, batch)
+            if self._n_unconfirmed > MAX_UNCONFIRMED:
+                self._give_up_oldest()
 
     def erase(self, sk) -> None:
         if self.master:
@@ -393,7 +430,7 @@ class ReplicatedStore:
         if notify and self.sink is not None:
             self.sink.store_changed("changed" if existed else "new", sk, old, value)
 
-    def _record_put(self, sk, value, expire_at: float) -> None:
+    def _record_put(self, sk, value, expire_at: float, texts: tuple | None = None) -> None:
         if expire_at:
             self.expiry[sk] = expire_at
             self._arm_sweep()
@@ -401,7 +438,7 @@ class ReplicatedStore:
             self.expiry.pop(sk, None)
         self.seq += 1
         if self.persist is not None or self._publishing:
-            k, v = self._k(sk), self._v(value)
+            k, v = texts if texts is not None else (self._k(sk), self._v(value))
             if self.persist is not None:
                 self._persist(("put", k.encode("latin-1"), v.encode("latin-1"), expire_at))
             self._broadcast({"op": "put", "k": k, "v": v, "x": expire_at})
@@ -441,7 +478,7 @@ class ReplicatedStore:
         if self.closed or not self.master:
             return
         try:
-            body = json.loads(raw)
+            body = orjson.loads(raw)
         except ValueError as e:
             self.host.report(f"store {self.name}: bad message from a clone: {e}")
             return
@@ -461,6 +498,9 @@ class ReplicatedStore:
                 self._base(origin, int(msg["w"]))
                 return
             w = msg.get("w")
+            if op == "puts":
+                self._apply_puts(origin, int(w), msg["kv"])
+                return
             if w is not None and not self._in_order(origin, int(w)):
                 return
             self._origin, self._origin_sent = (origin, int(w)) if w is not None else None, False
@@ -472,6 +512,29 @@ class ReplicatedStore:
                 self._origin = None
         except (ValueError, KeyError, TypeError, AttributeError, CodecError) as e:
             self.host.report(f"store {self.name}: bad message from a clone: {e}")
+
+    def _apply_puts(self, origin, w: int, kv: list) -> None:
+        """A clone's table writes ``w``, ``w + 1`` ... (``kv``: key, value, key ...)."""
+        load_key, load_value = self.codec.load_key, self.codec.load_value
+        sink, data = self.sink, self.data
+        for i in range(0, len(kv), 2):
+            n = w + i // 2
+            if not self._in_order(origin, n):
+                continue
+            self._origin, self._origin_sent = (origin, n), False
+            try:
+                k, v = kv[i], kv[i + 1]
+                sk, value = load_key(k), load_value(v)
+                existed = sk in data
+                old = data.get(sk)
+                dict.__setitem__(data, sk, value)
+                self._record_put(sk, value, self._expiry_for(sk, None), (k, v))
+                if sink is not None:
+                    sink.store_changed("changed" if existed else "new", sk, old, value)
+            finally:
+                if not self._origin_sent:
+                    self._broadcast({"op": "ack"})
+                self._origin = None
 
     def _base(self, origin, w: int) -> None:
         """A clone's replay starts after write ``w`` (earlier ones were confirmed)."""
@@ -573,8 +636,7 @@ class ReplicatedStore:
 
     @property
     def _publishing(self) -> bool:
-        t = self.transport
-        return t is not None and not getattr(t, "local_only", False)
+        return self._remote
 
     def _broadcast(self, msg: dict) -> None:
         if not self._publishing:
@@ -616,48 +678,65 @@ class ReplicatedStore:
 
     def _publish(self, topic: str, msgs: list[dict]) -> None:
         """Publish ``msgs`` in order: a JSON array (one object if alone)."""
-        t = self.transport
-        if t is None or getattr(t, "local_only", False):
+        if not self._remote:
             return
+        t = self.transport
         for i in range(0, len(msgs), BATCH_MAX):
             chunk = msgs[i : i + BATCH_MAX]
-            body = chunk[0] if len(chunk) == 1 else chunk
-            t.publish(topic, json.dumps(body, separators=(",", ":")).encode())
+            t.publish(topic, _encode(chunk[0] if len(chunk) == 1 else chunk))
 
     # -------------------------------------------------------- clone side
 
     def _forward(self, msg: dict, track: bool = False) -> None:
         """Send ``msg`` to the master; a ``track``-ed write is kept until confirmed."""
-        if self.transport is None or getattr(self.transport, "local_only", False):
+        if not self._remote:
             return
         msg["from"] = self.node_id
         if track:
             w = self._wseq = self._wseq + 1
             msg["w"] = w
-            u = self.unconfirmed
-            u[w] = msg
+            self.unconfirmed.append(msg)
+            self._n_unconfirmed += 1
             if msg["op"] == "clear":
                 self._newest_clear = w
             else:
                 self._newest[msg["k"]] = w
-            if len(u) > MAX_UNCONFIRMED:
-                self._unkeep(*u.popitem(last=False))
-                self.lost_writes += 1
-                if self.lost_writes == 1:
-                    self.host.report(
-                        f"store {self.name}: more than {MAX_UNCONFIRMED} writes wait for the "
-                        "master's confirmation; giving up the oldest (counted in lost_writes)"
-                    )
-                # The master may never get them: take its data once it has
-                # what was sent (the request follows the writes).
-                self._lost("lost_writes")
-        self._send(self.master_topic, msg)
+            if self._n_unconfirmed > MAX_UNCONFIRMED:
+                self._give_up_oldest()
+        self._send(self._master_topic, msg)
 
-    def _unkeep(self, w: int, msg: dict) -> None:
-        """``msg`` (write ``w``) is no longer kept for confirmation."""
-        k = msg.get("k")
-        if k is not None and self._newest.get(k) == w:
-            del self._newest[k]
+    def _give_up_oldest(self) -> None:
+        msg = self.unconfirmed.popleft()
+        if msg is self._open_puts:
+            self._open_puts = None
+        n = self._unkeep(msg)
+        self.lost_writes += n
+        if self.lost_writes == n:
+            self.host.report(
+                f"store {self.name}: more than {MAX_UNCONFIRMED} writes wait for the "
+                "master's confirmation; giving up the oldest (counted in lost_writes)"
+            )
+        # The master may never get them: take its data once it has what was
+        # sent (the request follows the writes).
+        self._lost("lost_writes")
+
+    def _unkeep(self, msg: dict) -> int:
+        """``msg`` is no longer kept for confirmation; return how many writes it held."""
+        newest = self._newest
+        if msg["op"] == "puts":
+            kv, w = msg["kv"], msg["w"]
+            n = len(kv) // 2
+            for i in range(n):
+                k = kv[2 * i]
+                if newest.get(k) == w + i:
+                    del newest[k]
+        else:
+            n = 1
+            k = msg.get("k")
+            if k is not None and newest.get(k) == msg["w"]:
+                del newest[k]
+        self._n_unconfirmed -= n
+        return n
 
     def _superseded(self, w, key) -> bool:
         """Whether this clone made a write after its write ``w`` that touches
@@ -666,31 +745,38 @@ class ReplicatedStore:
         if not self.optimistic or not self.unconfirmed:
             return False
         if key is None:
-            return next(reversed(self.unconfirmed)) > w
+            return _last_w(self.unconfirmed[-1]) > w
         return self._newest_clear > w or self._newest.get(key, 0) > w
 
     def _confirmed(self, w) -> None:
         """The master applied (and committed) this clone's writes up to ``w``."""
         u = self.unconfirmed
-        while u and next(iter(u)) <= w:
-            self._unkeep(*u.popitem(last=False))
+        while u and _last_w(u[0]) <= w:
+            msg = u.popleft()
+            if msg is self._open_puts:
+                self._open_puts = None
+            self._unkeep(msg)
 
     def _replay(self) -> None:
         """Send the unconfirmed writes again, in order (see the module docstring)."""
         u = self.unconfirmed
         if not u or self.transport is None:
             return
-        self._forward({"op": "base", "w": next(iter(u)) - 1})
-        for msg in u.values():
+        self._forward({"op": "base", "w": u[0]["w"] - 1})
+        for msg in u:
             self._send(self.master_topic, msg)
 
     def _reapply_unconfirmed(self) -> None:
         """Apply the clone's unconfirmed table writes to freshly adopted data."""
-        for msg in self.unconfirmed.values():
+        for msg in self.unconfirmed:
             op = msg.get("op")
             if op == "clear":
                 dict.clear(self.data)
                 self.expiry.clear()
+            elif op == "puts":
+                kv, load_key, load_value = msg["kv"], self.codec.load_key, self.codec.load_value
+                for i in range(0, len(kv), 2):
+                    dict.__setitem__(self.data, load_key(kv[i]), load_value(kv[i + 1]))
             elif op in ("put", "erase"):
                 sk = self.codec.load_key(msg["k"])
                 if op == "put":
@@ -736,7 +822,7 @@ class ReplicatedStore:
         if self.closed or self.master:
             return
         try:
-            body = json.loads(raw)
+            body = orjson.loads(raw)
         except ValueError as e:
             self.host.report(f"store {self.name}: bad message from the master: {e}")
             return
@@ -935,6 +1021,21 @@ class ReplicatedStore:
 
     def _v(self, v) -> str:
         return self.codec.dump_value(v)
+
+
+def _last_w(msg: dict) -> int:
+    """The number of the last write in ``msg`` (a ``puts`` holds several)."""
+    if msg["op"] == "puts":
+        return msg["w"] + len(msg["kv"]) // 2 - 1
+    return msg["w"]
+
+
+def _encode(body) -> bytes:
+    """A message or batch as JSON (orjson; the json module for what it refuses)."""
+    try:
+        return orjson.dumps(body)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 def _same(a, b) -> bool:
