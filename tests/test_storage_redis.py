@@ -388,3 +388,38 @@ def test_expiry_counts_from_the_put_by_the_servers_clock():
     lagging = _time.time() - 10.0
     at = _pxat(lagging + 2.0, lagging) / 1000
     assert 1.5 < at - _time.time() <= 2.0
+
+
+def test_operations_in_flight_together_share_a_pipeline(redis_server):
+    """Asynchronous operations started together go as pipelines (fewer round
+    trips); each still gets its own result, in the order they were issued."""
+    from zscript.storage.redis import RedisBackend
+    from zscript.storage.serializers import JSONSerializer
+    from zscript.types import STRING
+
+    server = redis_server.default
+    b = RedisBackend()
+    cfg = {
+        "server_host": "127.0.0.1",
+        "server_port": server.port,
+        "server_unix_socket": None,
+        "key_prefix": "pipe",
+        "connect_timeout": 1.0,
+        "operation_timeout": 5.0,
+        "username": None,
+        "password": None,
+    }
+    assert b.open(cfg, STRING, STRING, JSONSerializer()).ok
+    try:
+        puts = [b.put_async(f"k{i}", f"v{i}", now=time.time()) for i in range(200)]
+        assert all(f.result(10).ok for f in puts)
+        # Without overwrite: an existing key is refused, a new one written.
+        again = [b.put_async(k, "x", overwrite=False, now=time.time()) for k in ("k1", "new")]
+        assert [f.result(10).code for f in again] == ["KEY_EXISTS", "SUCCESS"]
+        gets = [b.get_async(f"k{i}", now=time.time()) for i in range(200)]
+        got = [f.result(10) for f in gets]
+        assert [r.value for r in got] == [f"v{i}" for i in range(200)]
+        assert b.get_async("missing").result(10).code == "KEY_NOT_FOUND"
+        assert b.pipelines >= 2  # the puts and the gets went (mostly) together
+    finally:
+        b.close()

@@ -39,6 +39,9 @@ class Node:
         self.storage = self.host.subsystems["storage"]
         if transport is not None:
             self.storage.set_transport(transport)
+            if hasattr(transport, "after_delivery"):
+                # As the host's event loop does after I/O callbacks.
+                transport.after_delivery = self.host.loop.queue.run_after_handlers
         self.host.load_source(SourceFile(f"{name}.zs", textwrap.dedent(code)))
         self.host.finish_loading()
         for cb in self.host.on_start:
@@ -512,3 +515,53 @@ def test_heartbeats_reveal_lost_updates():
     bus.pump()
     assert contents(w1) == contents(manager)
     assert w1.value("t")["k"] == 1
+
+
+RESYNC_TOLD = (
+    TABLES
+    + """
+event Broker::store_resync(store_name: string, reason: string)
+    { print fmt("resync %s %s", store_name, reason); }
+"""
+)
+
+
+def test_an_overflowing_send_queue_resyncs_and_tells_the_scripts():
+    """A clone whose queue of unsent store messages overflows (its writes
+    dropped) resynchronizes and sends its writes again: nothing diverges,
+    nothing it wrote is lost, and its scripts get ``Broker::store_resync``."""
+    bus = InProcessBus()
+    manager = Node(RESYNC_TOLD, bus.endpoint(is_master=True), name="manager")
+    ep = bus.endpoint(is_master=False, max_queued=1)
+    w1 = Node(RESYNC_TOLD, ep, name="worker-1")
+    bus.pump()
+    for i in range(3):
+        w1.event("write", f"k{i}", i)  # one message per handler; two are dropped
+    assert ep.dropped >= 2
+    assert w1.out.getvalue().count("resync ___sync_store_t overflow") == 1
+    for _ in range(5):
+        bus.pump()
+        w1.advance(1.0)
+        manager.advance(1.0)
+    assert contents(w1) == contents(manager)
+    assert dict(manager.value("t")) == {"k0": 0, "k1": 1, "k2": 2}
+    assert "resync" not in manager.out.getvalue()
+
+
+def test_lost_updates_raise_store_resync_and_the_copies_agree():
+    bus = InProcessBus()
+    endpoints = [bus.endpoint(is_master=True), bus.endpoint(is_master=False)]
+    manager = Node(RESYNC_TOLD, endpoints[0], name="manager")
+    w1 = Node(RESYNC_TOLD, endpoints[1], name="worker-1")
+    bus.pump()
+    manager.event("write", "lost", 1)
+    bus._queue.clear()  # lost on the way
+    manager.event("write", "after", 2)
+    bus.pump()
+    assert contents(w1) == contents(manager)
+    assert w1.value("t") == {"lost": 1, "after": 2}
+    w1.advance(0.0)  # the event loop runs the event raised while receiving
+    # Each of the three tables lost the update "write" made to it.
+    assert sorted(w1.out.getvalue().splitlines()) == [
+        f"resync ___sync_store_{name} gap" for name in ("multi", "s", "t")
+    ]

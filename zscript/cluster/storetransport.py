@@ -37,7 +37,12 @@ subscriptions from its XPUB (the backend's ``topic_seen``).  A topic is
   reach the master before its snapshot request, so they are in the snapshot;
 * messages to other topics (a master's updates) are sent if the backend is
   connected, and ZeroMQ drops them if nobody listens: clones that were not
-  there take a snapshot when they come.
+  there take a snapshot when they come.  When somebody listens but the send
+  queue is full, they are kept and sent again as well (flow control, not
+  loss); kept ones whose topic nobody listens to any more are dropped.
+* a kept message dropped past ``max_pending`` is counted and reported to
+  the ``drop_listeners`` (``fn(topic)``): the stores resynchronize (see
+  :meth:`~zscript.storage.replication.ReplicatedStore._lost`).
 
 **Heartbeats.**  When the process running the central proxy dies, every
 node's connection to it breaks and the backend withdraws the subscriptions
@@ -90,7 +95,8 @@ class WatchingTransport:
     * ``_do_send(topic, message)``: send now; False if it was not sent;
     * ``_do_retry_later()``: a send was refused, try :meth:`_flush` again soon
       (nothing by default: the next :meth:`_changed` does);
-    * ``_do_dropped()``: a kept message was dropped (nothing by default);
+    * ``_do_dropped()``: a kept message was dropped (nothing by default;
+      ``drop_listeners`` are told the topic);
 
     and call :meth:`_changed` when the reachability of topics may have changed.
     """
@@ -105,12 +111,16 @@ class WatchingTransport:
         self._watch_up: dict[str, bool] = {}
         self._pending: deque[tuple[str, bytes]] = deque()
         self._pending_topics: Counter[str] = Counter()
+        #: ``fn(topic)`` called when a kept message of ``topic`` is dropped.
+        self.drop_listeners: list[Callable[[str], None]] = []
 
     def publish(self, topic: str, message: bytes) -> None:
         if self._pending_topics[topic]:
             self._keep(topic, message)  # behind older messages of the topic
         elif topic not in self._watchers:
-            self._send(topic, message)
+            if not self._send(topic, message) and self._do_reachable(topic):
+                self._keep(topic, message)  # a full send queue: slowed, not lost
+                self._do_retry_later()
         elif not self._do_reachable(topic):
             self._keep(topic, message)
         elif not self._send(topic, message):
@@ -146,6 +156,8 @@ class WatchingTransport:
             self._pending_topics[old] -= 1
             self.dropped += 1
             self._do_dropped()
+            for fn in list(self.drop_listeners):
+                fn(old)
         self._pending.append((topic, message))
         self._pending_topics[topic] += 1
 
@@ -161,6 +173,8 @@ class WatchingTransport:
                 if self._send(topic, message):
                     continue
                 retry = True
+            elif topic not in self._watchers:
+                continue  # nobody listens any more: as ZeroMQ would, drop it
             blocked.add(topic)
             keep.append((topic, message))
         self._pending = keep
@@ -279,8 +293,8 @@ class ClusterStoreTransport(WatchingTransport):
         if not self._warned:
             self._warned = True
             self.cluster.host.reporter.warning(
-                "cluster: store messages dropped (the master of a store was "
-                f"unreachable for more than {self.max_pending} messages)"
+                "cluster: store messages dropped (more than "
+                f"{self.max_pending} waited to be sent); the stores resynchronize"
             )
 
     def _do_retry_later(self) -> None:

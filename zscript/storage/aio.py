@@ -5,7 +5,9 @@ Two pieces keep the event loop from ever blocking on storage:
 :class:`IOThread`
     One daemon thread per process running an asyncio loop, shared by every
     backend whose hooks are coroutines (Redis, replicated-store helpers).
-    It starts on first use.  Blocking backends (SQLite) use their own
+    It starts on first use.  Coroutines submitted while the thread has not
+    picked up earlier ones yet join them: one wake-up of the thread starts
+    them all (a wake-up costs more than a short operation does).  Blocking backends (SQLite) use their own
     worker thread instead (see :mod:`.backend`).
 
 :class:`LoopBridge`
@@ -59,6 +61,8 @@ class IOThread:
         import asyncio  # imported when the first asynchronous backend opens
 
         self.loop = asyncio.new_event_loop()
+        self._lock = threading.Lock()
+        self._incoming: list[tuple[Any, cf.Future]] = []
         self._thread = threading.Thread(target=self._run, name="zscript-storage-io", daemon=True)
         self._thread.start()
 
@@ -69,14 +73,48 @@ class IOThread:
         self.loop.run_forever()
 
     def submit(self, coro) -> cf.Future:
-        """Run ``coro`` on the I/O loop; its result arrives in the returned future."""
-        import asyncio
+        """Run ``coro`` on the I/O loop; its result arrives in the returned future
+        (cancelling that future cancels the coroutine)."""
+        fut: cf.Future = cf.Future()
+        with self._lock:
+            wake = not self._incoming
+            self._incoming.append((coro, fut))
+        if wake:
+            self.loop.call_soon_threadsafe(self._start_incoming)
+        return fut
 
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+    def _start_incoming(self) -> None:
+        """On the I/O thread: start every coroutine submitted since the last wake-up."""
+        with self._lock:
+            batch, self._incoming = self._incoming, []
+        for coro, fut in batch:
+            if fut.cancelled():
+                coro.close()
+                continue
+            task = self.loop.create_task(coro)
+            task.add_done_callback(lambda t, fut=fut: _copy_result(t, fut))
+            fut.add_done_callback(
+                lambda f, task=task: f.cancelled() and self.loop.call_soon_threadsafe(task.cancel)
+            )
 
     def call_soon(self, fn: Callable, *args) -> None:
         """Run ``fn(*args)`` on the I/O loop's thread."""
         self.loop.call_soon_threadsafe(fn, *args)
+
+
+def _copy_result(task, fut: cf.Future) -> None:
+    """The outcome of the asyncio ``task`` into the concurrent ``fut``."""
+    if fut.done():
+        return  # cancelled by the caller
+    try:
+        if task.cancelled():
+            fut.cancel()
+        elif task.exception() is not None:
+            fut.set_exception(task.exception())
+        else:
+            fut.set_result(task.result())
+    except cf.InvalidStateError:
+        pass  # cancelled meanwhile
 
 
 class LoopBridge:

@@ -19,11 +19,18 @@ A store works with *store keys*: the form in which it indexes its data.
     have loaded the same declarations.
 
 Both raise :class:`CodecError` for text that does not decode.
+
+Keys and values of the common atomic types (``count``, ``int``, ``bool``,
+and ``string`` of printable ASCII) take a direct path that writes and reads
+exactly the text Zeek's JSON functions do (checked by the tests), without
+going through them: they are most of what ``&backend`` tables hold, and the
+generic path costs a JSON parse per key and value.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 from ..runtime.builtins.json import FromJSONError, value_from_json, value_to_json
@@ -46,12 +53,75 @@ def _load(text: str, t: Type):
         raise CodecError(f"{type(e).__name__}: {e}") from None
 
 
+#: A string written by Zeek's JSON as itself between quotes (printable
+#: ASCII without quote or backslash), and a count or int as written.
+_PLAIN_STRING = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
+_COUNT_TEXT = re.compile(r"0|[1-9][0-9]{0,19}")
+_INT_TEXT = re.compile(r"-?(?:0|[1-9][0-9]{0,18})")
+_UINT64_END = 1 << 64
+_INT64_MIN, _INT64_END = -(1 << 63), 1 << 63
+
+
+def _dumper(t: Type) -> Callable:
+    """``v -> text`` for type ``t``: direct for the common atomic types."""
+    tag = t.tag
+    if tag in ("count", "int"):
+        return lambda v: value_to_json(v, t) if type(v) is not int else str(v)
+    if tag == "string":
+
+        def dump_string(v, plain=_PLAIN_STRING.fullmatch):
+            if type(v) is str and plain(v):
+                return '"' + v + '"'
+            return value_to_json(v, t)
+
+        return dump_string
+    return lambda v: value_to_json(v, t)
+
+
+def _loader(t: Type) -> Callable:
+    """``text -> v`` for type ``t`` (raising CodecError): direct where it can."""
+    tag = t.tag
+    if tag in ("count", "int"):
+        pattern = _COUNT_TEXT if tag == "count" else _INT_TEXT
+        lo, end = (0, _UINT64_END) if tag == "count" else (_INT64_MIN, _INT64_END)
+
+        def load_number(text, match=pattern.fullmatch):
+            if type(text) is str and match(text):
+                v = int(text)
+                if lo <= v < end:
+                    return v
+            return _load(text, t)
+
+        return load_number
+    if tag == "string":
+
+        def load_string(text, plain=_PLAIN_STRING.fullmatch):
+            if type(text) is str and len(text) >= 2 and text[0] == text[-1] == '"':
+                inner = text[1:-1]
+                if plain(inner):
+                    return inner
+            return _load(text, t)
+
+        return load_string
+    if tag == "bool":
+        return lambda text: True if text == "true" else False if text == "false" else _load(text, t)
+    return lambda text: _load(text, t)
+
+
 class TypedCodec:
     """Keys and values of a table type known to both ends."""
 
     def __init__(self, ttype: TableType):
         self.indices = list(ttype.indices)
         self.yield_ = ttype.yield_
+        self._dumps = [_dumper(i) for i in self.indices]
+        self._loads = [_loader(i) for i in self.indices]
+        if len(self.indices) == 1:
+            self.dump_key = self._dumps[0]
+            self.load_key = self._loads[0]
+        if self.yield_ is not None:
+            self.dump_value = _dumper(self.yield_)
+            self.load_value = _loader(self.yield_)
 
     def store_key(self, key):
         return unbox(key)  # a key given as ``any`` (Broker::get on the table's store)
@@ -61,19 +131,19 @@ class TypedCodec:
 
     def dump_key(self, sk) -> str:
         if len(self.indices) == 1:
-            return value_to_json(sk, self.indices[0])
-        return json.dumps([value_to_json(x, t) for x, t in zip(sk, self.indices, strict=True)])
+            return self._dumps[0](sk)
+        return json.dumps([f(x) for x, f in zip(sk, self._dumps, strict=True)])
 
     def load_key(self, text: str):
         if len(self.indices) == 1:
-            return _load(text, self.indices[0])
+            return self._loads[0](text)
         try:
             parts = json.loads(text)
         except ValueError as e:
             raise CodecError(str(e)) from None
         if not isinstance(parts, list) or len(parts) != len(self.indices):
             raise CodecError("index type doesn't match")
-        return tuple(_load(p, t) for p, t in zip(parts, self.indices, strict=True))
+        return tuple(f(p) for p, f in zip(parts, self._loads, strict=True))
 
     def dump_value(self, v) -> str:
         return "" if self.yield_ is None else value_to_json(v, self.yield_)

@@ -122,6 +122,13 @@ class StorageSubsystem:
     def report(self, message: str) -> None:
         self.host.reporter.error(message)
 
+    def raise_event(self, name: str, args: tuple) -> bool:
+        """Queue the event ``name`` with ``args`` (nothing when it has no handler)."""
+        ok = self.loop.raise_by_name(name, args)
+        if ok:
+            self.loop.wake()
+        return ok
+
     def call_soon(self, fn: Callable, *args) -> None:
         self.bridge.call_soon(fn, *args)
 

@@ -14,7 +14,10 @@ with ``GET`` and removed with ``DEL``.
 
 The hooks are coroutines on the shared storage I/O loop
 (:class:`~.aio.IOThread`); synchronous script calls wait for them there.
-Commands go over one connection, in the order they were issued.  A second
+Commands go over one connection, in the order they were issued.  Commands
+issued while others are on their way (``Storage::Async`` operations in
+flight together) are sent together as one pipeline (``transaction=False``:
+each keeps its own reply or error), so many operations share a round trip.  A second
 connection, subscribed to an unused channel, notices when the server goes
 away: the backend then reports ``Storage::backend_lost`` ("Server closed
 the connection") and later operations return ``NOT_CONNECTED`` instead of
@@ -56,6 +59,11 @@ class RedisBackend(AsyncStorageBackend):
         self._monitor: asyncio.Task | None = None
         self._prefix = b""
         self.connected = False
+        #: Commands waiting for the next pipeline: (args, options, future).
+        self._queued: list[tuple] = []
+        self._sender: asyncio.Task | None = None
+        #: Pipelines sent (more than one command each), for tests.
+        self.pipelines = 0
 
     # ------------------------------------------------------------ configure
 
@@ -218,11 +226,13 @@ class RedisBackend(AsyncStorageBackend):
     async def _do_put(self, key, value, overwrite, expire_at, now) -> OperationResult:
         if not self.connected:
             return _not_connected()
-        kw = {"nx": not overwrite}
+        args = ["SET", self._prefix + key, value]
+        if not overwrite:
+            args.append("NX")
         if expire_at > 0:
-            kw["pxat"] = _pxat(expire_at, now)
+            args += ["PXAT", _pxat(expire_at, now)]
         try:
-            r = await self._client.set(self._prefix + key, value, **kw)
+            r = await self._command(args)
         except Exception as e:  # noqa: BLE001 - mapped to a return code
             return self._failure("put", e)
         if r is None:
@@ -233,7 +243,7 @@ class RedisBackend(AsyncStorageBackend):
         if not self.connected:
             return _not_connected()
         try:
-            r = await self._client.get(self._prefix + key)
+            r = await self._command(["GET", self._prefix + key])
         except Exception as e:  # noqa: BLE001 - mapped to a return code
             return self._failure("get", e)
         if r is None:
@@ -244,10 +254,55 @@ class RedisBackend(AsyncStorageBackend):
         if not self.connected:
             return _not_connected()
         try:
-            await self._client.delete(self._prefix + key)
+            await self._command(["DEL", self._prefix + key])
         except Exception as e:  # noqa: BLE001 - mapped to a return code
             return self._failure("erase", e)
         return OperationResult(ReturnCode.SUCCESS)
+
+    def _command(self, args: list) -> asyncio.Future:
+        """Queue a command for the connection; the future gets its reply."""
+        fut = asyncio.get_running_loop().create_future()
+        self._queued.append((args, fut))
+        if self._sender is None:
+            self._sender = asyncio.get_running_loop().create_task(self._send_queued())
+        return fut
+
+    async def _send_queued(self) -> None:
+        """Send what is queued, alone or as one pipeline, until nothing is."""
+        try:
+            while self._queued:
+                # Let the other operations started now join this round trip.
+                await asyncio.sleep(0)
+                batch, self._queued = self._queued, []
+                client = self._client
+                if client is None:
+                    for _args, fut in batch:
+                        if not fut.done():
+                            fut.set_exception(ConnectionError("Client disconnected"))
+                    continue
+                try:
+                    if len(batch) == 1:
+                        replies = [await client.execute_command(*batch[0][0])]
+                    else:
+                        self.pipelines += 1
+                        pipe = client.pipeline(transaction=False)
+                        for args, _fut in batch:
+                            pipe.execute_command(*args)
+                        replies = await pipe.execute(raise_on_error=False)
+                except Exception as e:  # noqa: BLE001 - every waiting operation gets it
+                    for _args, fut in batch:
+                        if not fut.done():
+                            fut.set_exception(e)
+                    continue
+                for (_args, fut), r in zip(batch, replies, strict=True):
+                    if fut.done():
+                        continue
+                    if isinstance(r, Exception):
+                        fut.set_exception(r)
+                    else:
+                        fut.set_result(r)
+        finally:
+            self._sender = None
 
     # Blocking twins for synchronous calls (see AsyncStorageBackend).
 

@@ -72,15 +72,20 @@ master without persistence (``Broker::MEMORY``) the data is gone when the
 master's process ends, as with Broker.
 
 Message format: JSON objects (UTF-8), keys and values encoded by the
-store's codec (:mod:`.codec`).
+store's codec (:mod:`.codec`).  The messages a store sends to a topic while
+the event handlers run go together when they return, as one JSON array
+(every :data:`BATCH_MAX` messages at most; a lone message is sent as is):
+a loop of writes costs one network message, not one each.
 """
 
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
+
+import orjson
 
 from .backend import StorageBackend
 from .codec import CodecError
@@ -95,7 +100,9 @@ RESYNC_INTERVAL = 10.0
 FIRST_RESYNC = 0.5
 #: Writes a clone keeps waiting for the master's confirmation; beyond, the
 #: oldest are given up (and counted in ``lost_writes``).
-MAX_UNCONFIRMED = 200_000
+MAX_UNCONFIRMED = 1_000_000
+#: Messages of one topic sent as one batch at most (a JSON array).
+BATCH_MAX = 2000
 #: Name of the persisted "last write applied" of each clone (meta entries).
 _APPLIED = b"applied:"
 
@@ -190,9 +197,29 @@ class ReplicatedStore:
         self._origin_sent = False
         #: Clone: number of the last write forwarded, and those not confirmed yet.
         self._wseq = 0
-        self.unconfirmed: OrderedDict[int, dict] = OrderedDict()
+        #: (Each message holds its number as ``w``; oldest first.)
+        self.unconfirmed: deque[dict] = deque()
         #: Clone: writes given up because too many waited for confirmation.
         self.lost_writes = 0
+        #: Clone: key -> number of its newest unconfirmed write (for
+        #: :meth:`_superseded`), and the number of the newest unconfirmed clear.
+        self._newest: dict[str, int] = {}
+        self._newest_clear = 0
+        #: Clone: writes in :attr:`unconfirmed`, and the ``puts`` message
+        #: (several table writes) the running handlers are filling.
+        self._n_unconfirmed = 0
+        self._open_puts: dict | None = None
+        #: Messages waiting for the end of the running handlers, per topic.
+        self._out: dict[str, list[dict]] = {}
+        self._out_queued = False
+        #: Times this copy found it had lost messages and resynchronized.
+        self.resyncs = 0
+        #: Attached to a transport with peers (not a standalone process's).
+        self._remote = False
+        self._master_topic = self.master_topic
+        #: Master: the last snapshot's items, with the (epoch, seq) they show.
+        self._snapshot: tuple | None = None
+        self._loss_told = False
 
     # ------------------------------------------------------------- topics
 
@@ -247,8 +274,12 @@ class ReplicatedStore:
     def attach(self, transport) -> None:
         """Start talking over ``transport`` (again, if it replaces another)."""
         self.transport = transport
-        if getattr(transport, "local_only", False):
+        self._remote = not getattr(transport, "local_only", False)
+        if not self._remote:
             return
+        listeners = getattr(transport, "drop_listeners", None)
+        if listeners is not None and self._dropped not in listeners:
+            listeners.append(self._dropped)
         if self.master:
             transport.subscribe(self.master_topic, self._on_master_message)
             self._send_snapshot(None)
@@ -274,6 +305,7 @@ class ReplicatedStore:
                 t.cancel()
         self._sweep_timer = self._resync_timer = self._beat_timer = None
         self.commit()
+        self._flush_out()
         if self.persist is not None:
             self.persist.close()
             self.persist.shutdown_executor()
@@ -308,8 +340,31 @@ class ReplicatedStore:
         """An ``&backend`` table already holds ``value`` at ``sk``: replicate it."""
         if self.master:
             self._record_put(sk, value, self._expiry_for(sk, None))
-        else:
-            self._forward({"op": "put", "k": self._k(sk), "v": self._v(value), "e": None}, True)
+        elif self._remote:
+            # The commonest write: added to the ``puts`` message that the
+            # running handlers fill (see _forward for the others).
+            k = self.codec.dump_key(sk)
+            w = self._wseq = self._wseq + 1
+            self._newest[k] = w
+            self._n_unconfirmed += 1
+            batch = self._open_puts
+            out = self._out.get(self._master_topic)
+            if batch is not None and out and out[-1] is batch:
+                kv = batch["kv"]
+                kv.append(k)
+                kv.append(self.codec.dump_value(value))
+                if len(kv) >= 2 * BATCH_MAX:
+                    self._open_puts = None
+                    self._publish(self._master_topic, out)
+                    out.clear()
+            else:
+                batch = {"op": "puts", "w": w, "kv": [k, self.codec.dump_value(value)]}
+                batch["from"] = self.node_id
+                self._open_puts = batch
+                self.unconfirmed.append(batch)
+                self._send(self._master_topic, batch)
+            if self._n_unconfirmed > MAX_UNCONFIRMED:
+                self._give_up_oldest()
 
     def erase(self, sk) -> None:
         if self.master:
@@ -375,7 +430,7 @@ class ReplicatedStore:
         if notify and self.sink is not None:
             self.sink.store_changed("changed" if existed else "new", sk, old, value)
 
-    def _record_put(self, sk, value, expire_at: float) -> None:
+    def _record_put(self, sk, value, expire_at: float, texts: tuple | None = None) -> None:
         if expire_at:
             self.expiry[sk] = expire_at
             self._arm_sweep()
@@ -383,7 +438,7 @@ class ReplicatedStore:
             self.expiry.pop(sk, None)
         self.seq += 1
         if self.persist is not None or self._publishing:
-            k, v = self._k(sk), self._v(value)
+            k, v = texts if texts is not None else (self._k(sk), self._v(value))
             if self.persist is not None:
                 self._persist(("put", k.encode("latin-1"), v.encode("latin-1"), expire_at))
             self._broadcast({"op": "put", "k": k, "v": v, "x": expire_at})
@@ -423,7 +478,15 @@ class ReplicatedStore:
         if self.closed or not self.master:
             return
         try:
-            msg = json.loads(raw)
+            body = orjson.loads(raw)
+        except ValueError as e:
+            self.host.report(f"store {self.name}: bad message from a clone: {e}")
+            return
+        for msg in body if isinstance(body, list) else (body,):
+            self._master_message(msg)
+
+    def _master_message(self, msg) -> None:
+        try:
             origin = msg.get("from")
             if origin == self.node_id:
                 return
@@ -435,6 +498,9 @@ class ReplicatedStore:
                 self._base(origin, int(msg["w"]))
                 return
             w = msg.get("w")
+            if op == "puts":
+                self._apply_puts(origin, int(w), msg["kv"])
+                return
             if w is not None and not self._in_order(origin, int(w)):
                 return
             self._origin, self._origin_sent = (origin, int(w)) if w is not None else None, False
@@ -444,8 +510,31 @@ class ReplicatedStore:
                 if self._origin is not None and not self._origin_sent:
                     self._broadcast({"op": "ack"})  # applied, but nothing to send
                 self._origin = None
-        except (ValueError, KeyError, TypeError, CodecError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, CodecError) as e:
             self.host.report(f"store {self.name}: bad message from a clone: {e}")
+
+    def _apply_puts(self, origin, w: int, kv: list) -> None:
+        """A clone's table writes ``w``, ``w + 1`` ... (``kv``: key, value, key ...)."""
+        load_key, load_value = self.codec.load_key, self.codec.load_value
+        sink, data = self.sink, self.data
+        for i in range(0, len(kv), 2):
+            n = w + i // 2
+            if not self._in_order(origin, n):
+                continue
+            self._origin, self._origin_sent = (origin, n), False
+            try:
+                k, v = kv[i], kv[i + 1]
+                sk, value = load_key(k), load_value(v)
+                existed = sk in data
+                old = data.get(sk)
+                dict.__setitem__(data, sk, value)
+                self._record_put(sk, value, self._expiry_for(sk, None), (k, v))
+                if sink is not None:
+                    sink.store_changed("changed" if existed else "new", sk, old, value)
+            finally:
+                if not self._origin_sent:
+                    self._broadcast({"op": "ack"})
+                self._origin = None
 
     def _base(self, origin, w: int) -> None:
         """A clone's replay starts after write ``w`` (earlier ones were confirmed)."""
@@ -501,13 +590,19 @@ class ReplicatedStore:
             self.mutate(op, sk, args, msg.get("e") or 0.0)
 
     def _send_snapshot(self, to: str | None) -> None:
-        now = self.host.now()
-        items = []
-        for sk, v in self.data.items():
-            x = self.expiry.get(sk, 0.0)
-            if x and x <= now:
-                continue
-            items.append([self._k(sk), self._v(v), x])
+        cached = self._snapshot
+        if cached is not None and cached[0] == (self.epoch, self.seq) and not self.expiry:
+            items = cached[1]  # nothing changed since: clones asking again get it cheaply
+        else:
+            now = self.host.now()
+            k, v_, expiry = self.codec.dump_key, self.codec.dump_value, self.expiry
+            items = []
+            for sk, v in self.data.items():
+                x = expiry.get(sk, 0.0) if expiry else 0.0
+                if x and x <= now:
+                    continue
+                items.append([k(sk), v_(v), x])
+            self._snapshot = ((self.epoch, self.seq), items)
         self._broadcast({"op": "snapshot", "items": items, "to": to})
 
     def _arm_sweep(self) -> None:
@@ -535,13 +630,13 @@ class ReplicatedStore:
         self._beat_timer = None
         if self.closed:
             return
+        self._loss_told = False
         self._broadcast({"op": "beat"})
         self._arm_beat()
 
     @property
     def _publishing(self) -> bool:
-        t = self.transport
-        return t is not None and not getattr(t, "local_only", False)
+        return self._remote
 
     def _broadcast(self, msg: dict) -> None:
         if not self._publishing:
@@ -552,68 +647,136 @@ class ReplicatedStore:
         if self._origin is not None and "o" not in msg:
             msg["o"], msg["w"] = self._origin
             self._origin_sent = True
-        raw = json.dumps(msg).encode()
         if self.persist is not None:
             # Confirms what was committed only: sent by commit().
-            self._outbox.append(raw)
+            self._outbox.append(msg)
             self._request_commit()
         else:
-            self.transport.publish(self.clones_topic, raw)
+            self._send(self.clones_topic, msg)
+
+    def _send(self, topic: str, msg: dict) -> None:
+        """Queue ``msg`` for ``topic``: the messages of the running handlers
+        go as one batch when they return (or every :data:`BATCH_MAX`)."""
+        out = self._out.get(topic)
+        if out is None:
+            out = self._out[topic] = []
+        out.append(msg)
+        if len(out) >= BATCH_MAX:
+            self._publish(topic, out)
+            out.clear()
+        elif not self._out_queued:
+            self._out_queued = True
+            self.host.after_handlers(self._flush_out)
+
+    def _flush_out(self) -> None:
+        """Send the queued messages, one batch per topic."""
+        self._out_queued = False
+        out, self._out = self._out, {}
+        for topic, msgs in out.items():
+            if msgs:
+                self._publish(topic, msgs)
+
+    def _publish(self, topic: str, msgs: list[dict]) -> None:
+        """Publish ``msgs`` in order: a JSON array (one object if alone)."""
+        if not self._remote:
+            return
+        t = self.transport
+        for i in range(0, len(msgs), BATCH_MAX):
+            chunk = msgs[i : i + BATCH_MAX]
+            t.publish(topic, _encode(chunk[0] if len(chunk) == 1 else chunk))
 
     # -------------------------------------------------------- clone side
 
     def _forward(self, msg: dict, track: bool = False) -> None:
         """Send ``msg`` to the master; a ``track``-ed write is kept until confirmed."""
-        if self.transport is None or getattr(self.transport, "local_only", False):
+        if not self._remote:
             return
         msg["from"] = self.node_id
         if track:
-            self._wseq += 1
-            msg["w"] = self._wseq
-            self.unconfirmed[self._wseq] = msg
-            if len(self.unconfirmed) > MAX_UNCONFIRMED:
-                self.unconfirmed.popitem(last=False)
-                self.lost_writes += 1
-                if self.lost_writes == 1:
-                    self.host.report(
-                        f"store {self.name}: more than {MAX_UNCONFIRMED} writes wait for the "
-                        "master's confirmation; giving up the oldest (counted in lost_writes)"
-                    )
-        self.transport.publish(self.master_topic, json.dumps(msg).encode())
+            w = self._wseq = self._wseq + 1
+            msg["w"] = w
+            self.unconfirmed.append(msg)
+            self._n_unconfirmed += 1
+            if msg["op"] == "clear":
+                self._newest_clear = w
+            else:
+                self._newest[msg["k"]] = w
+            if self._n_unconfirmed > MAX_UNCONFIRMED:
+                self._give_up_oldest()
+        self._send(self._master_topic, msg)
+
+    def _give_up_oldest(self) -> None:
+        msg = self.unconfirmed.popleft()
+        if msg is self._open_puts:
+            self._open_puts = None
+        n = self._unkeep(msg)
+        self.lost_writes += n
+        if self.lost_writes == n:
+            self.host.report(
+                f"store {self.name}: more than {MAX_UNCONFIRMED} writes wait for the "
+                "master's confirmation; giving up the oldest (counted in lost_writes)"
+            )
+        # The master may never get them: take its data once it has what was
+        # sent (the request follows the writes).
+        self._lost("lost_writes")
+
+    def _unkeep(self, msg: dict) -> int:
+        """``msg`` is no longer kept for confirmation; return how many writes it held."""
+        newest = self._newest
+        if msg["op"] == "puts":
+            kv, w = msg["kv"], msg["w"]
+            n = len(kv) // 2
+            for i in range(n):
+                k = kv[2 * i]
+                if newest.get(k) == w + i:
+                    del newest[k]
+        else:
+            n = 1
+            k = msg.get("k")
+            if k is not None and newest.get(k) == msg["w"]:
+                del newest[k]
+        self._n_unconfirmed -= n
+        return n
 
     def _superseded(self, w, key) -> bool:
         """Whether this clone made a write after its write ``w`` that touches
         the same key (or clears the store): the master's update for ``w``
         must not undo it here (the newer write follows it to the master)."""
-        if not self.optimistic:
+        if not self.optimistic or not self.unconfirmed:
             return False
-        return any(
-            n > w and (m.get("k") == key or m.get("op") == "clear" or key is None)
-            for n, m in self.unconfirmed.items()
-        )
+        if key is None:
+            return _last_w(self.unconfirmed[-1]) > w
+        return self._newest_clear > w or self._newest.get(key, 0) > w
 
     def _confirmed(self, w) -> None:
         """The master applied (and committed) this clone's writes up to ``w``."""
         u = self.unconfirmed
-        while u and next(iter(u)) <= w:
-            u.popitem(last=False)
+        while u and _last_w(u[0]) <= w:
+            msg = u.popleft()
+            if msg is self._open_puts:
+                self._open_puts = None
+            self._unkeep(msg)
 
     def _replay(self) -> None:
         """Send the unconfirmed writes again, in order (see the module docstring)."""
         u = self.unconfirmed
         if not u or self.transport is None:
             return
-        self._forward({"op": "base", "w": next(iter(u)) - 1})
-        for msg in u.values():
-            self.transport.publish(self.master_topic, json.dumps(msg).encode())
+        self._forward({"op": "base", "w": u[0]["w"] - 1})
+        for msg in u:
+            self._send(self.master_topic, msg)
 
     def _reapply_unconfirmed(self) -> None:
         """Apply the clone's unconfirmed table writes to freshly adopted data."""
-        for msg in self.unconfirmed.values():
+        for msg in self.unconfirmed:
             op = msg.get("op")
             if op == "clear":
                 dict.clear(self.data)
                 self.expiry.clear()
+            elif op == "puts":
+                kv, load_key, load_value = msg["kv"], self.codec.load_key, self.codec.load_value
+                for i in range(0, len(kv), 2):
+                    dict.__setitem__(self.data, load_key(kv[i]), load_value(kv[i + 1]))
             elif op in ("put", "erase"):
                 sk = self.codec.load_key(msg["k"])
                 if op == "put":
@@ -659,7 +822,15 @@ class ReplicatedStore:
         if self.closed or self.master:
             return
         try:
-            msg = json.loads(raw)
+            body = orjson.loads(raw)
+        except ValueError as e:
+            self.host.report(f"store {self.name}: bad message from the master: {e}")
+            return
+        for msg in body if isinstance(body, list) else (body,):
+            self._clone_message(msg)
+
+    def _clone_message(self, msg) -> None:
+        try:
             op = msg.get("op")
             superseded = False
             if msg.get("o") == self.node_id:
@@ -685,23 +856,70 @@ class ReplicatedStore:
             if op == "beat":
                 # Missed updates at the end of a burst, or a restarted master.
                 if not self.synced or epoch != self.epoch or seq > self.seq:
-                    self.synced = False
-                    if not self._sync_pending:
-                        self._request_sync()
+                    self._out_of_sync(epoch)
                 return
             if not self.synced or epoch != self.epoch or seq != self.seq + 1:
                 if self.synced and epoch == self.epoch and seq <= self.seq:
                     return  # already applied
-                self.synced = False
-                if not self._sync_pending:
-                    self._request_sync()
+                self._out_of_sync(epoch)
                 return
             self.seq = seq
             if superseded:
                 return  # our own write, already overtaken here by a newer one
             self._apply_update(msg)
-        except (ValueError, KeyError, TypeError, CodecError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, CodecError) as e:
             self.host.report(f"store {self.name}: bad message from the master: {e}")
+
+    def _out_of_sync(self, epoch) -> None:
+        """The master's updates do not follow ours: take a snapshot.  Updates
+        of the same master were lost on the way (a queue overflowed, a
+        connection broke): scripts are told (:meth:`_lost`)."""
+        if self.synced and epoch == self.epoch:
+            self.synced = False
+            self._lost("gap")
+            return
+        self.synced = False
+        if not self._sync_pending:
+            self._request_sync()
+
+    def _dropped(self, topic: str) -> None:
+        """The transport dropped a message of ``topic`` (a queue overflowed)."""
+        if topic in (self.master_topic, self.clones_topic) and not self.closed:
+            self._lost("overflow")
+
+    def _lost(self, reason: str) -> None:
+        """Messages of this store were lost (``reason``: ``overflow``, ``gap``,
+        ``lost_writes``): resynchronize, and tell the scripts.
+
+        A clone asks for a snapshot, and again until one arrives (it also
+        sends its kept writes again then); its copy is the master's
+        afterwards.  A master announces its position (a heartbeat): the
+        clones behind it take a snapshot.  The event
+        ``Broker::store_resync(name, reason)`` is raised once per loss found
+        (messages are queued until the handlers return, so this never
+        re-enters the transport).
+        """
+        if self.closed:
+            return
+        if self.master:
+            if self._loss_told:
+                return  # until the next heartbeat
+            self._loss_told = True
+        elif self._sync_pending and not self.synced:
+            return  # resynchronizing already (and asking again until done)
+        self.resyncs += 1
+        raise_event = getattr(self.host, "raise_event", None)
+        if raise_event is not None:
+            raise_event("Broker::store_resync", (self.name, reason))
+        if self.master:
+            self._broadcast({"op": "beat"})
+            return
+        self.synced = False
+        if self._resync_timer is not None:
+            self._resync_timer.cancel()
+            self._resync_timer = None
+        self._resync_delay = FIRST_RESYNC
+        self._request_sync()
 
     def _apply_update(self, msg: dict) -> None:
         op = msg["op"]
@@ -793,8 +1011,8 @@ class ReplicatedStore:
                 self.host.report(f"store {self.name}: writing to disk failed: {r.error_str}")
         out, self._outbox = self._outbox, []
         if out and self._publishing:
-            for raw in out:
-                self.transport.publish(self.clones_topic, raw)
+            self._flush_out()  # what was queued before goes first
+            self._publish(self.clones_topic, out)
 
     # ---------------------------------------------------------- encoding
 
@@ -803,6 +1021,21 @@ class ReplicatedStore:
 
     def _v(self, v) -> str:
         return self.codec.dump_value(v)
+
+
+def _last_w(msg: dict) -> int:
+    """The number of the last write in ``msg`` (a ``puts`` holds several)."""
+    if msg["op"] == "puts":
+        return msg["w"] + len(msg["kv"]) // 2 - 1
+    return msg["w"]
+
+
+def _encode(body) -> bytes:
+    """A message or batch as JSON (orjson; the json module for what it refuses)."""
+    try:
+        return orjson.dumps(body)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 def _same(a, b) -> bool:

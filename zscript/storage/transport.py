@@ -85,7 +85,10 @@ class InProcessBus:
 
     ``bus.endpoint(is_master=...)`` returns a :class:`StoreTransport`;
     published messages are queued and delivered to the *other* endpoints
-    subscribed to the topic when :meth:`pump` runs.
+    subscribed to the topic when :meth:`pump` runs.  An endpoint's
+    ``after_delivery`` (if set) runs after each message delivered to it, as
+    a host's event loop runs what the callbacks left for the end of the
+    handlers (``EventQueue.run_after_handlers``) before it waits again.
     """
 
     def __init__(self) -> None:
@@ -94,8 +97,12 @@ class InProcessBus:
         #: Messages delivered so far (for tests).
         self.delivered = 0
 
-    def endpoint(self, *, is_master: bool) -> _Endpoint:
-        ep = _Endpoint(self, is_master)
+    def endpoint(self, *, is_master: bool, max_queued: int | None = None) -> _Endpoint:
+        """A new endpoint; with ``max_queued``, at most that many of its
+        messages wait in the bus: past it the oldest is dropped and its
+        ``drop_listeners`` are told (a full send queue, as
+        :class:`~zscript.cluster.storetransport.WatchingTransport` reports)."""
+        ep = _Endpoint(self, is_master, max_queued)
         self._endpoints.append(ep)
         return ep
 
@@ -107,8 +114,13 @@ class InProcessBus:
             for ep in list(self._endpoints):
                 if ep is sender or not ep.connected:
                     continue
-                for cb in list(ep.subscriptions.get(topic, ())):
+                subs = ep.subscriptions.get(topic)
+                if not subs:
+                    continue
+                for cb in list(subs):
                     cb(message)
+                if ep.after_delivery is not None:
+                    ep.after_delivery()
             n += 1
         self.delivered += n
         return n
@@ -119,15 +131,31 @@ class InProcessBus:
 
 
 class _Endpoint:
-    def __init__(self, bus: InProcessBus, is_master: bool) -> None:
+    def __init__(self, bus: InProcessBus, is_master: bool, max_queued: int | None) -> None:
         self.bus = bus
         self.is_master = is_master
+        self.max_queued = max_queued
+        #: ``fn(topic)`` called when a message of this endpoint is dropped.
+        self.drop_listeners: list[Callable[[str], None]] = []
+        #: Messages dropped (``max_queued``).
+        self.dropped = 0
         self.connected = True
+        #: Run after each message delivered here (see :class:`InProcessBus`).
+        self.after_delivery: Callable[[], None] | None = None
         self.subscriptions: dict[str, list[Callable[[bytes], None]]] = {}
 
     def publish(self, topic: str, message: bytes) -> None:
-        if self.connected:
-            self.bus._queue.append((self, topic, message))
+        if not self.connected:
+            return
+        q = self.bus._queue
+        q.append((self, topic, message))
+        if self.max_queued is not None:
+            mine = [item for item in q if item[0] is self]
+            if len(mine) > self.max_queued:
+                q.remove(mine[0])
+                self.dropped += 1
+                for fn in list(self.drop_listeners):
+                    fn(mine[0][1])
 
     def subscribe(self, topic: str, callback: Callable[[bytes], None]) -> None:
         self.subscriptions.setdefault(topic, []).append(callback)

@@ -94,4 +94,16 @@ export {
 		## Options for ``Broker::SQLITE``.
 		sqlite: SQLiteOptions &default = SQLiteOptions();
 	};
+
+	## Raised on a node whose copy of the replicated store *store_name*
+	## (``___sync_store_<global>`` for an ``&backend`` table) lost messages:
+	## *reason* is ``overflow`` (a queue of store messages on this node
+	## overflowed), ``gap`` (updates from the master were lost on the way)
+	## or ``lost_writes`` (more of this node's writes waited for the master's
+	## confirmation than are kept).  The node resynchronizes with the master
+	## (a clone takes a snapshot, and keeps asking until it has one), so the
+	## copies agree again; a write of this node that never reached the
+	## master is gone then.  A zscript extension: Broker reports lost
+	## messages between peers with ``Broker::error``.
+	global store_resync: event(store_name: string, reason: string);
 }
