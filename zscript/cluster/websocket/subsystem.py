@@ -207,13 +207,19 @@ class WebSocketSubsystem:
             return NoneBackend(client.topic_seen)
         if cl.backend is None or cl.serializer is None:
             raise RuntimeError("this node's cluster backend is not running")
-        opts = ZeroMQOptions(**vars(cl.backend.opts))
         reporter = self.host.reporter
 
         def warn(msg: str) -> None:
             reporter.warning(f"WebSocket client '{client.endpoint_id}': {msg}")
 
-        backend = ZeroMQBackend(client.endpoint_id, warn, opts)
+        make = getattr(cl.backend, "make_client_backend", None)
+        if make is not None:
+            # The node's backend serves its clients itself (Broker's hubs).
+            backend = make(client.endpoint_id, warn)
+        else:
+            backend = ZeroMQBackend(
+                client.endpoint_id, warn, ZeroMQOptions(**vars(cl.backend.opts))
+            )
         backend.deliver = client.deliver
         backend.topic_seen = client.topic_seen
         backend.init()
