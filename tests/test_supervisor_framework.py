@@ -204,3 +204,64 @@ def test_supervisor_functions_outside_a_supervisor(tmp_path):
         "not a supervised process",
         "supervisor mode not enabled",
     ]
+
+
+RESTART = """\
+@if ( Supervisor::is_supervisor() )
+global starts = 0;
+
+event Supervisor::node_status(node: string, pid: count)
+	{
+	++starts;
+	print fmt("started %s (%d)", node, starts);
+	print fmt("pid %d", pid);
+	local st = Supervisor::status(node);
+	print "running", st$nodes[node]?$pid;
+	if ( starts == 1 )
+		print "restart", Supervisor::restart(node), Supervisor::restart("nobody");
+	else
+		{
+		print "destroy", Supervisor::destroy(node), |Supervisor::status()$nodes|;
+		print "again", Supervisor::destroy(node);
+		terminate();
+		}
+	}
+
+event zeek_init()
+	{
+	print Supervisor::create(Supervisor::NodeConfig($name="sleeper", $directory="sleeper",
+		$stdout_file="stdout", $stderr_file="stderr"));
+	}
+@else
+redef exit_only_after_terminate = T;
+@endif
+"""
+
+
+def test_restart_and_destroy(tmp_path):
+    (tmp_path / "restart.zeek").write_text(RESTART)
+    env = dict(os.environ, ZSCRIPT_ERROR_FORMAT="zeek")
+    env.pop("CLUSTER_NODE", None)
+    res = subprocess.run(
+        [sys.executable, "-m", "zscript", "run", "-j", "restart.zeek"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = res.stdout.splitlines()
+    pids = [int(x.split()[1]) for x in lines if x.startswith("pid ")]
+    assert [x for x in lines if not x.startswith("pid ")] == [
+        "",
+        "started sleeper (1)",
+        "running, T",
+        "restart, T, F",
+        "started sleeper (2)",
+        "running, T",
+        "destroy, T, 0",
+        "again, F",
+    ], res.stderr
+    # Both runs of the node were stopped before the supervisor ended.
+    assert len(set(pids)) == 2
+    assert not [p for p in pids if _alive(p)]

@@ -172,27 +172,26 @@ class Supervision:
         return record_class(st_t)._zmake({"f_nodes": nodes})
 
     def destroy(self, name: str) -> bool:
-        if self._not_enabled():
-            return False
-        chosen = self._chosen(name)
-        if chosen is None:
-            return False
-        self._stop(chosen)
-        for n in chosen:
+        chosen = self._stopped_nodes(name)
+        for n in chosen or ():
             del self.nodes[n.name]
-        return True
+        return chosen is not None
 
     def restart(self, name: str) -> bool:
-        if self._not_enabled():
-            return False
-        chosen = self._chosen(name)
-        if chosen is None:
-            return False
-        self._stop(chosen)
-        if self._aloop is not None:
+        chosen = self._stopped_nodes(name)
+        if chosen and self._aloop is not None:
             for n in chosen:
                 self._spawn(n)
-        return True
+        return chosen is not None
+
+    def _stopped_nodes(self, name: str) -> list[_Node] | None:
+        """Stop the named node (every node for ""); None if there is none."""
+        if self._not_enabled():
+            return None
+        chosen = self._chosen(name)
+        if chosen is not None:
+            self._stop(chosen)
+        return chosen
 
     def _chosen(self, name: str) -> list[_Node] | None:
         if not name:
