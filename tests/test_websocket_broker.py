@@ -140,3 +140,63 @@ def test_websocket_clients_under_the_broker_backend(tmp_path):
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+STANDALONE = """\
+@load frameworks/cluster/backend/broker
+
+global ping: event(msg: string, n: count);
+
+event zeek_init()
+	{
+	Cluster::subscribe("/test/node/");
+	Cluster::listen_websocket([$listen_addr=127.0.0.1, $listen_port={ws}/tcp]);
+	}
+
+event ping(msg: string, n: count)
+	{
+	print "got", msg, n;
+	Cluster::publish("/test/a/", ping, msg, n + 1);
+	}
+"""
+
+
+def test_standalone_process_serves_clients_over_broker(tmp_path):
+    """No cluster node and no Cluster::init(): the process's Broker endpoint
+    still serves its WebSocket clients, as Zeek's Broker manager does."""
+    (ws_port,) = free_ports(1)
+    script = tmp_path / "standalone.zeek"
+    script.write_text(STANDALONE.replace("{ws}", str(ws_port)))
+    out = tmp_path / "out"
+    with open(out, "wb") as f:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
+            cwd=tmp_path,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            stdout=f,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
+        deadline = time.monotonic() + WAIT
+        while True:
+            try:
+                ws = connect(url, open_timeout=WAIT)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
+                time.sleep(0.1)
+        with ws:
+            ws.send('["/test/a/"]')
+            assert recv_json(ws)["type"] == "ack"
+            ws.send(json.dumps(data_message("/test/node/", "ping", [s("x"), c(1)])))
+            assert _event(recv_json(ws)) == ("/test/a/", "ping", ("x", 2))
+        assert "got, x, 1" in out.read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in out.read_text()
