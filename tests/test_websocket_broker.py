@@ -14,6 +14,7 @@ on the manager's endpoint (Zeek's WebSocketShim), so:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -200,3 +201,83 @@ def test_standalone_process_serves_clients_over_broker(tmp_path):
             proc.kill()
             proc.wait()
     assert "Traceback" not in out.read_text()
+
+
+FLOOD = """\
+@load frameworks/cluster/backend/broker
+redef exit_only_after_terminate = T;
+
+global ping: event(msg: string, n: count);
+global pings = 0;
+
+event zeek_init()
+	{
+	Cluster::subscribe("/test/node/");
+	Cluster::listen_websocket([$listen_addr=127.0.0.1, $listen_port={ws}/tcp]);
+	}
+
+event ping(msg: string, n: count)
+	{
+	if ( ++pings == 300 )
+		terminate();
+	}
+"""
+
+
+def test_clients_sending_at_shutdown_get_the_close_frame(tmp_path):
+    """Clients that keep sending while the node shuts down are closed with
+    1001 (a clean close), not reset: the node reads what they still send
+    until they close too."""
+    (ws_port,) = free_ports(1)
+    script = tmp_path / "flood.zeek"
+    script.write_text(FLOOD.replace("{ws}", str(ws_port)))
+    out = tmp_path / "out"
+    with open(out, "wb") as f:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
+            cwd=tmp_path,
+            stdout=f,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
+        deadline = time.monotonic() + WAIT
+        clients = []
+        stack = contextlib.ExitStack()
+        while len(clients) < 2:
+            try:
+                clients.append(stack.enter_context(connect(url, open_timeout=WAIT)))
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
+                time.sleep(0.1)
+        with stack:
+            _flood_until_closed(clients, out)
+        assert proc.wait(timeout=WAIT) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _flood_until_closed(clients, out) -> None:
+    """Send pings from every client until the node closes each; check how."""
+    from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
+
+    for ws in clients:
+        ws.send("[]")
+        assert recv_json(ws)["type"] == "ack"
+    msg = json.dumps(data_message("/test/node/", "ping", [s("x"), c(1)]))
+    closed = {}
+    deadline = time.monotonic() + WAIT * 3
+    while len(closed) < len(clients) and time.monotonic() < deadline:
+        for i, ws in enumerate(clients):
+            if i in closed:
+                continue
+            try:
+                ws.send(msg)
+            except ConnectionClosed as e:
+                closed[i] = e
+    assert len(closed) == 2, out.read_text()
+    for e in closed.values():
+        assert isinstance(e, ConnectionClosedOK), repr(e)
+        assert (e.rcvd.code, e.rcvd.reason) == (1001, "Terminating")
