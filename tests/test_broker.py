@@ -39,6 +39,24 @@ def _start(script: Path, cwd: Path, port: int) -> subprocess.Popen:
     )
 
 
+def wait_listening(port: int, proc: subprocess.Popen, timeout: float = TIMEOUT) -> None:
+    """Wait until ``proc`` has bound ``port`` on 127.0.0.1 (without connecting
+    to it), so that a connector started next finds it: a refused attempt is
+    reported as PEER_UNAVAILABLE even while Broker retries."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listens on port {port} (exit status {proc.poll()})")
+
+
 def _run_pair(tmp_path: Path, pattern: str) -> dict[str, tuple[str, str]]:
     return _run_scripts(
         tmp_path, {role: EXAMPLES / f"{pattern}-{role}.zs" for role in ("listener", "connector")}
@@ -52,6 +70,8 @@ def _run_scripts(tmp_path: Path, scripts: dict[str, Path]) -> dict[str, tuple[st
     try:
         for role, script in scripts.items():
             procs[role] = _start(script, tmp_path / role, port)
+            if role == "listener":
+                wait_listening(port, procs[role])
         return {role: p.communicate(timeout=TIMEOUT) for role, p in procs.items()}
     finally:
         for p in procs.values():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from clusterutil import free_ports
-from test_broker import _start
+from test_broker import _start, wait_listening
 
 TIMEOUT = 60
 
@@ -98,6 +98,8 @@ def _pair(tmp_path: Path, listener: str, connector: str) -> tuple[str, str, str]
             script = tmp_path / f"{role}.zs"
             script.write_text(text)
             procs.append(_start(script, tmp_path / role, port))
+            if role == "listener":
+                wait_listening(port, procs[0])
         c_out, c_err = procs[1].communicate(timeout=TIMEOUT)
         try:
             l_out, l_err = procs[0].communicate(timeout=5)

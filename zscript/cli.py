@@ -168,6 +168,9 @@ def cmd_run(args) -> int:
 
     virtual = args.virtual_time or os.environ.get("ZSCRIPT_VIRTUAL_TIME") == "1"
     options = {"layout": args.layout, "seed_file": args.load_seeds}
+    if args.supervisor:
+        # Zeek's -j: the scripts also run in every node the supervisor creates.
+        options.update(supervisor=True, script_files=files, script_code=args.exec_code)
     if args.zeek_order:
         options["zeek_order"] = True
     host = Host(node=node, bare=args.bare, virtual_time=virtual, options=options)
@@ -355,6 +358,12 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--virtual-time", action="store_true", help="jump to the next timer instead of sleeping"
+    )
+    r.add_argument(
+        "-j",
+        "--supervisor",
+        action="store_true",
+        help="run as a supervisor (zeek -j): the scripts start nodes with Supervisor::create",
     )
     r.add_argument(
         "--debug", action="store_true", help="print Python tracebacks of internal errors"

@@ -22,6 +22,7 @@ from .check.checker import Checker
 from .cluster.logtransport import install as cluster_logs_install
 from .cluster.storetransport import ClusterStoreTransport
 from .cluster.subsystem import install as cluster_install
+from .cluster.supervised import install as install_supervision
 from .cluster.websocket import install as websocket_install
 from .compile.codegen import CodeGen
 from .config.install import install as install_config
@@ -1285,6 +1286,7 @@ _SUBSYSTEMS.append(("websocket", websocket_install))
 _SUBSYSTEMS.append(("input", install_input))
 _SUBSYSTEMS.append(("config", install_config))
 _SUBSYSTEMS.append(("broker", install_broker))
+_SUBSYSTEMS.append(("supervisor", install_supervision))
 
 
 def _allow_init_errors() -> bool:

@@ -289,6 +289,7 @@ module GLOBAL;
 
 # The cluster's types and the node's identity exist in every process, so that
 # ``@if ( Cluster::local_node_type() == Cluster::MANAGER )`` works anywhere.
+@load base/frameworks/supervisor/api
 @load base/frameworks/cluster/types
 @load base/frameworks/cluster/pubsub
 

@@ -14,7 +14,8 @@ its subscriptions; after both HELLOs the peering is up and both sides call
 :attr:`~BrokerEndpoint.on_peer_lost`, except when this side ended it
 (:meth:`BrokerEndpoint.unpeer`: :attr:`~BrokerEndpoint.on_peer_removed`).
 An outbound peering (``peer``) with a retry interval connects again every
-interval while the peer does not answer, also after a loss, as Broker does.
+interval while the peer does not answer, also after a loss, as Broker does;
+each refused attempt makes it *unavailable* (below).
 
 With TLS (:mod:`.tls`, the default unless ``Broker::disable_ssl``), each
 connection is first secured, then greets; a handshake that fails, or a
@@ -239,8 +240,10 @@ class BrokerEndpoint:
                 if not came_up and not c.stopped and not self._closed:
                     self.on_unavailable(c.address, c.port)
                 c.peer = None
-            elif c.retry <= 0:
-                self.on_unavailable(c.address, c.port)  # refused, and no retrying
+            elif not c.stopped and not self._closed:
+                # Refused: reported on every attempt, also while retrying, as
+                # Broker does (Zeek's tests filter the repeated PEER_UNAVAILABLE).
+                self.on_unavailable(c.address, c.port)
             if c.retry <= 0 or c.stopped:
                 return
             await asyncio.sleep(c.retry)

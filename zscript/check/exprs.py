@@ -621,10 +621,12 @@ class ExprChecks:
                 if isinstance(a, A.Coerce):
                     a.quiet = True
                 out.append(a)
-        if any_one:
-            # Zeek leaves these arguments as they are (no coercion to show).
+        if any_one or ft.varargs:
+            # Zeek leaves these arguments as they are (no coercion to show):
+            # a variadic BIF is declared with one `va_args: any` parameter,
+            # which check_and_promote_args passes unchecked.
             for a in out:
-                if isinstance(a, A.Coerce):
+                if isinstance(a, A.Coerce) and (any_one or a.type.tag == "any"):
                     a.quiet = True
         for p in params[len(args) :]:
             d = p.attrs.get("&default")

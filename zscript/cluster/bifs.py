@@ -261,7 +261,10 @@ def register_bifs(host, sub) -> None:
             types = _publish_plan(ft)[2]
         backend = sub.backend
         if backend is None:
-            return False  # not connected (yet): like Zeek, nothing is sent
+            # Not connected (yet): nothing is sent.  Zeek's Broker manager
+            # always has an endpoint, and accepts an event it has no peer to
+            # send to (broker/Manager.cc, PublishEvent: true with no peers).
+            return _broker_selected()
         try:
             payload = sub.serializer.serialize_event(ev.name, args, types)
         except sub.serialization_error as e:
@@ -277,10 +280,13 @@ def register_bifs(host, sub) -> None:
     def publish(topic, *vals):
         return publish_args(topic, vals)
 
+    def _broker_selected() -> bool:
+        return str(host.global_value("Cluster::backend", "")) == "Cluster::CLUSTER_BACKEND_BROKER"
+
     def broker_event(rec):
         """(handler, its type, checked args) of a ``Broker::make_event`` result,
         which only the Broker backend publishes (Zeek's cluster.bif)."""
-        if str(host.global_value("Cluster::backend", "")) != "Cluster::CLUSTER_BACKEND_BROKER":
+        if not _broker_selected():
             raise _PublishError(
                 "Publish of Broker::Event record instance with type 'Broker::Event'"
                 " to a non-Broker backend",

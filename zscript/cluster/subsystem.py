@@ -110,6 +110,12 @@ class ClusterSubsystem:
             return
         host = self.host
         explicit = host.options.get("layout")
+        if host.options.get("supervised_cluster"):
+            # Started by a supervisor with a cluster table: the cluster
+            # framework fills Cluster::nodes from it (.supervised).
+            self.layout = None
+            self._declare_node(self.node)
+            return
         if explicit is None and host.find_script("cluster-layout") is not None:
             # Zeek's way: the framework loads the script found on the path.
             self.layout = None

@@ -61,6 +61,8 @@ shutdown clients are sent 1001 "Terminating" and no event is raised.
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections import deque
 
 from websockets.asyncio.server import broadcast
@@ -451,16 +453,28 @@ class WebSocketClient:
             return False
         return int(sent.code) in (1002, 1003, 1007, 1009)
 
-    def terminate(self) -> None:
-        """Shutdown: send 1001 "Terminating" now (no waiting), drop the backend."""
+    def terminate(self):
+        """Shutdown: send 1001 "Terminating" now, drop the backend.
+
+        Returns a duplicate of the connection's socket, half-closed after the
+        close frame, for the server to drain (:func:`~.server.linger`), or
+        None: closing a socket with unread data resets the connection, and
+        a client still sending would then lose the close frame."""
         self.terminating = True
         self.closing = True
         ws = self.ws
+        drain = None
         try:
             if ws.protocol.state is OPEN:
                 ws.protocol.send_close(1001, "Terminating")
                 ws.send_data()
-            ws.transport.close()
+            transport = ws.transport
+            sock = transport.get_extra_info("socket")
+            plain = transport.get_extra_info("sslcontext") is None
+            if sock is not None and plain and transport.get_write_buffer_size() == 0:
+                drain = socket.socket(fileno=os.dup(sock.fileno()))
+                drain.shutdown(socket.SHUT_WR)
+            transport.close()
         except Exception:  # noqa: BLE001 - best effort on the way out
             pass
         if self.backend is not None:
@@ -469,3 +483,4 @@ class WebSocketClient:
             except Exception:  # noqa: BLE001
                 pass
             self.backend = None
+        return drain

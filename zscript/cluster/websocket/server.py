@@ -34,6 +34,11 @@ client (see :mod:`.client`).
 
 The library's own log messages go to the host's reporter as one-line
 warnings (never a Python traceback).
+
+At shutdown every client is sent 1001 "Terminating"; a plain connection is
+then half-closed and read (what arrives is dropped) until the client closes
+too or :data:`LINGER` seconds pass, so a client busy sending still gets the
+close frame rather than a reset.
 """
 
 from __future__ import annotations
@@ -60,6 +65,9 @@ __all__ = ["MAX_CLIENTS", "WebSocketServer"]
 MAX_CLIENTS = 100
 #: Seconds a client has to complete the HTTP handshake.
 HANDSHAKE_TIMEOUT = 10.0
+#: Seconds, at shutdown, to read what clients still send after our close
+#: frame (see :func:`linger`).
+LINGER = 2.0
 #: Bytes of automatic replies (pongs) a client may leave unread.
 AUTO_REPLY_LIMIT = 1 << 20
 
@@ -183,9 +191,9 @@ class WebSocketServer:
     def terminate(self) -> None:
         """Stop listening and close every client with 1001 "Terminating" (synchronously)."""
         self._terminated = True
-        for client in list(self.clients):
-            client.terminate()
+        drains = [client.terminate() for client in list(self.clients)]
         self.clients.clear()
+        linger([d for d in drains if d is not None], LINGER)
         if self._ws_server is not None:
             self._ws_server.server.close()
         elif self._sock is not None:
@@ -252,3 +260,33 @@ def _credential_matches(header: str, token: bytes) -> bool:
         _, sep, password = decoded.partition(b":")
         return bool(sep) and hmac.compare_digest(password, token)
     return False
+
+
+def linger(socks: list[socket.socket], timeout: float) -> None:
+    """Read and drop what the clients still send on ``socks`` (half-closed
+    after our close frame) until each reaches its end or ``timeout`` seconds
+    pass, then close them: a client sending when the node shuts down gets
+    the close frame instead of a reset (Zeek's clients see 1001)."""
+    import selectors
+    import time
+
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        for s in socks:
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ)
+        while sel.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            for key, _ in sel.select(left):
+                try:
+                    data = key.fileobj.recv(65536)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if not data:
+                    sel.unregister(key.fileobj)
+    for s in socks:
+        s.close()

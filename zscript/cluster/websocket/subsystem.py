@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["WebSocketStats", "WebSocketSubsystem", "install"]
 
+_BROKER = "Cluster::CLUSTER_BACKEND_BROKER"
 _ZMQ = "Cluster::Backend::ZeroMQ::"
 #: Distinct reasons for bad client events reported (on stderr) per process.
 MAX_REPORTS = 200
@@ -172,6 +173,7 @@ class WebSocketSubsystem:
             return False
         if not self.servers:
             self.host.loop.on_exit.append(self.terminate)
+        self._broker_backend()
         self.servers[key] = server
         self.host.loop.sources += 1
         self.host.loop.add_io(server.start)
@@ -197,6 +199,15 @@ class WebSocketSubsystem:
     def internal_topic_prefix(self) -> str:
         return str(self.host.global_value(_ZMQ + "internal_topic_prefix", "zeek.zeromq.internal."))
 
+    def _broker_backend(self) -> None:
+        """With Broker selected, start this process's backend if no
+        ``Cluster::init()`` did: Zeek's Broker manager is up in every process,
+        a standalone one too, and its endpoint serves the clients."""
+        cl = self.cluster
+        if cl.backend is None and str(self.host.global_value("Cluster::backend", "")) == _BROKER:
+            node_id = self.host.global_value("Cluster::node_id", None)
+            cl.init_backend(str(node_id()) if callable(node_id) else "")
+
     def make_backend(self, client):
         """A connected, running backend for ``client`` (raises if that is impossible)."""
         from ..zeromq import ZeroMQBackend, ZeroMQOptions
@@ -205,15 +216,22 @@ class WebSocketSubsystem:
         backend_kind = str(self.host.global_value("Cluster::backend", ""))
         if backend_kind == "Cluster::CLUSTER_BACKEND_NONE":
             return NoneBackend(client.topic_seen)
+        self._broker_backend()
         if cl.backend is None or cl.serializer is None:
             raise RuntimeError("this node's cluster backend is not running")
-        opts = ZeroMQOptions(**vars(cl.backend.opts))
         reporter = self.host.reporter
 
         def warn(msg: str) -> None:
             reporter.warning(f"WebSocket client '{client.endpoint_id}': {msg}")
 
-        backend = ZeroMQBackend(client.endpoint_id, warn, opts)
+        make = getattr(cl.backend, "make_client_backend", None)
+        if make is not None:
+            # The node's backend serves its clients itself (Broker's hubs).
+            backend = make(client.endpoint_id, warn)
+        else:
+            backend = ZeroMQBackend(
+                client.endpoint_id, warn, ZeroMQOptions(**vars(cl.backend.opts))
+            )
         backend.deliver = client.deliver
         backend.topic_seen = client.topic_seen
         backend.init()

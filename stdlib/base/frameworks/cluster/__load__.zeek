@@ -17,6 +17,15 @@
 # seen.node, a weird's peer), as in Zeek.
 redef peer_description = Cluster::node;
 
+@if ( Supervisor::is_supervised() )
+# Started by a supervisor: the nodes come from the node's configuration;
+# with a logger among them the manager is not the logger.
+@load ./supervisor
+@if ( Cluster::Supervisor::__init_cluster_nodes() && Cluster::get_node_count(Cluster::LOGGER) > 0 )
+redef Cluster::manager_is_logger = F;
+@endif
+@endif
+
 @if ( |Cluster::nodes| == 0 )
 # No nodes yet: the layout comes from the script "cluster-layout".
 @load cluster-layout

@@ -1,9 +1,8 @@
 ##! The control topic of Zeek's supervisor framework.  Every Zeek process
 ##! subscribes to it (a supervisor, or a tool speaking for it, sends requests
 ##! there), so zscript's processes do too and show the same subscriptions.
-##! zscript's own supervisor (``zscript cluster start``) does not take
-##! requests over the topic: only ``stop_request`` is understood, and only
-##! by a process that is a supervisor, which a script never is here.
+##! Of the requests, only ``stop_request`` is understood, and only by a
+##! supervisor (``zscript run -j``); ``zscript cluster start`` takes none.
 
 module SupervisorControl;
 
