@@ -436,6 +436,18 @@ def test_exec_code_error_names_command_line(tmp_path):
     assert err["source"] == "    print 1 +;"
 
 
+def test_no_unused_warnings(tmp_path):
+    """Zeek's usage warnings are on by default; ``--no-unused-warnings`` turns them off."""
+    write(tmp_path, "u.zs", "module M;\nfunction f() { }\nevent zeek_init() { print 1; }\n")
+    proc = run_cli("run", "--error-format", "zeek", "u.zs", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stderr == (
+        "warning in u.zs, line 2: non-exported function does not have any callers (M::f)\n"
+    )
+    proc = run_cli("run", "--no-unused-warnings", "u.zs", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "1\n", "")
+
+
 @pytest.mark.parametrize(
     "layout",
     ["options-before-node", "options-after-files", "cli-option-between-node-and-files"],

@@ -154,6 +154,8 @@ def cmd_run(args) -> int:
     options = {"layout": args.layout, "seed_file": args.load_seeds}
     if args.zeek_order:
         options["zeek_order"] = True
+    if args.no_unused_warnings:
+        options["usage_warnings"] = False
     host = Host(node=node, bare=args.bare, virtual_time=virtual, options=options)
     if args.debug:
         host.reporter.debug = True
@@ -316,6 +318,11 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
         "--load-seeds",
         metavar="FILE",
         help="read the hash seed from FILE (Zeek's seed file format), as zeek -G",
+    )
+    r.add_argument(
+        "--no-unused-warnings",
+        action="store_true",
+        help="no warnings for handlers nothing raises and functions nothing calls (as zeek's)",
     )
     _add_error_format(r)
     r.set_defaults(func=cmd_run, parser=r)

@@ -290,7 +290,10 @@ class Host(ScriptLoading):
         self.unit_cache = UnitCache.from_environment()
         self.code_cache = CodeCache.from_environment()
         self.codegen.compile_source = self.code_cache.compile
+        self.checker.library_path = os.path.realpath(stdlib_dir()) + os.sep
+        self.checker.in_library = True
         load_prelude(self, bare=bare)
+        self.checker.in_library = False
 
     def init_bare_loaded(self) -> None:
         """Called by the prelude once ``base/init-bare`` declared the core types."""

@@ -298,8 +298,11 @@ class ExprChecks:
         if not ident.is_global:
             self.check_capture(ident, e)
             self.check_local_in_scope(ident, e)
-        elif ident.attrs:
-            self.deprecated(e.span, ident.name, ident.attrs)
+        else:
+            if ident.attrs:
+                self.deprecated(e.span, ident.name, ident.attrs)
+            if ident.kind == "func":
+                self.note_use(ident)
         ident.used = True
         e.id = ident
         e.type = ident.type if ident.type is not None else ERROR
@@ -721,6 +724,7 @@ class ExprChecks:
         callee.id = ident
         callee.type = ft
         ident.used = True
+        self.note_use(ident)
         self.deprecated(callee.span, ident.name, ident.attrs)
         if not isinstance(ft, FuncType) or ft.flavor != "event":
             if ft is not None and ft.tag != "error":

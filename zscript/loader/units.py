@@ -405,6 +405,8 @@ class ScriptLoading:
         """Raise :class:`ZScriptError` with every static error found so far."""
         if warn_unhandled and not self.failed:
             self.diagnostics.extend(self.checker.unhandled_event_warnings())
+            if self.options.get("usage_warnings", True):
+                self.diagnostics.extend(self.checker.usage_warnings())
         if self.failed:
             raise ZScriptError(self.diagnostics)
 
