@@ -419,7 +419,13 @@ class Host(ScriptLoading):
         ns["_z_pmatch"] = pmatch
         ns["_z_psearch"] = psearch
         ns["_z_assert"] = self._assert
-        for name in ("pattern_concat", "pattern_union", "pattern_lookup", "pattern_in"):
+        for name in (
+            "pattern_concat",
+            "pattern_union",
+            "pattern_add_to",
+            "pattern_lookup",
+            "pattern_in",
+        ):
             ns["_z_" + name] = getattr(patterns, name)
 
     def _declare_bifs(self) -> None:

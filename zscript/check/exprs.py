@@ -1036,9 +1036,13 @@ class ExprChecks:
                 e.value = self.coerce(e.value, tt, "assignment", self.describe_expr(e.target))
         else:
             # `v += vector(...)` types the constructor by its elements: it may be
-            # one element of a vector of vectors.
-            e.value = self.check_expr(e.value, None if isinstance(tt, VectorType) else tt)
-            e.value = self.check_compound_rhs(e.op, tt, e.value, e.span)
+            # one element of a vector of vectors.  `v += { ... }` is a vector
+            # constructor of v's type (Zeek's CheckForRHSList).
+            brace = isinstance(e.value, A.BraceInit)
+            e.value = self.check_expr(
+                e.value, None if isinstance(tt, VectorType) and not brace else tt
+            )
+            e.value = self.check_compound_rhs(e.op, tt, e.value, e.span, whole=e)
         e.type = tt
         # As Zeek: appending to a vector modifies it in place, so a const vector
         # accepts `+=` (Zeek's own scripts fill `const ... &redef` vectors so).
@@ -1051,8 +1055,11 @@ class ExprChecks:
                 e.type = ERROR
         return e
 
-    def check_compound_rhs(self, op: str, tt: Type, value: A.Expr, span) -> A.Expr:
-        """Right side of ``+=`` / ``-=`` for target type ``tt``."""
+    def check_compound_rhs(
+        self, op: str, tt: Type, value: A.Expr, span, whole: A.Expr | None = None
+    ) -> A.Expr:
+        """Right side of ``+=`` / ``-=`` for target type ``tt`` (``whole``: the
+        assignment, as Zeek's messages show it)."""
         vt = value.type
         if tt.tag == "error" or vt.tag == "error":
             return value
@@ -1072,6 +1079,17 @@ class ExprChecks:
             if tt.is_set and len(tt.indices) == 1 and op == "+=":
                 return self.coerce(value, tt.indices[0], op)
             self.error(span, f"type clash in {op} ({tt} and {vt})")
+            return value
+        if tt.tag == "pattern":
+            if op != "+=" or vt.tag != "pattern":
+                self.error(
+                    span,
+                    f"type clash in {op} ({tt} and {vt})",
+                    zeek="pattern += op requires op to be a pattern"
+                    f" ({self.describe_expr(whole or value)})"
+                    if op == "+="
+                    else None,
+                )
             return value
         if isinstance(tt, VectorType) and op == "+=":
             if (
