@@ -50,8 +50,8 @@ class ConstructorChecks:
             return self.ctor_with_type(e, expected, "initialization")
         is_table = all(isinstance(x, A.Assign) and x.op == "=" for x in e.items)
         if e.items and is_table:
-            return self.finish_table(A.TableCtor(e.items, [], span=e.span), None)
-        return self.finish_set(A.SetCtor(e.items, [], span=e.span), None)
+            return self.finish_table(A.TableCtor(e.items, [], span=_list_span(e)), None)
+        return self.finish_set(A.SetCtor(e.items, [], span=_list_span(e)), None)
 
     def expr_RecordCtor(self, e, expected):
         fields = []
@@ -369,16 +369,18 @@ class ConstructorChecks:
             ):
                 pass
             elif t.is_set and isinstance(e, A.BraceInit | A.ListCtor):
-                return self.finish_set(A.SetCtor(e.items, [], span=e.span), t, retyped=True)
+                return self.finish_set(A.SetCtor(e.items, [], span=_list_span(e)), t, retyped=True)
             elif t.is_set and isinstance(e, A.SetCtor):
                 return self.finish_set(e, t, retyped=e.items != [])
             elif isinstance(e, A.BraceInit | A.ListCtor):
-                return self.finish_table(A.TableCtor(e.items, [], span=e.span), t, retyped=True)
+                return self.finish_table(
+                    A.TableCtor(e.items, [], span=_list_span(e)), t, retyped=True
+                )
             elif not e.items:
                 return self.finish_table(e, t)
         elif isinstance(t, VectorType):
             if isinstance(e, A.BraceInit | A.ListCtor):
-                return self.finish_vector(A.VectorCtor(e.items, span=e.span), t)
+                return self.finish_vector(A.VectorCtor(e.items, span=_list_span(e)), t)
             if isinstance(e, A.VectorCtor):
                 return self.finish_vector(e, t)
         self.error(
@@ -387,6 +389,15 @@ class ConstructorChecks:
             **self.zeek_assignment(e, t, lhs),
         )
         return e
+
+
+def _list_span(e):
+    """Where Zeek locates the constructor made of ``{ a, b }``: its list of
+    elements, without the braces (``init: '{' opt_expr_list '}'`` in Zeek's
+    ``src/parse.y`` takes the list's location)."""
+    if isinstance(e, A.BraceInit) and e.items and e.items[0].span and e.items[-1].span:
+        return e.items[0].span.to(e.items[-1].span)
+    return e.span
 
 
 def _same_fields(own: RecordType, rt: RecordType) -> bool:
