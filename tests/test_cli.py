@@ -436,6 +436,57 @@ def test_exec_code_error_names_command_line(tmp_path):
     assert err["source"] == "    print 1 +;"
 
 
+PARAMS_ZS = (
+    'const site = "none" &redef;\n'
+    "const n = 1 &redef;\n"
+    "option ports: set[port] = {};\n"
+    "global plain = 3;\n"
+    "event zeek_init() { print site, n, |ports|, 80/tcp in ports; }\n"
+)
+
+
+def test_command_line_redefinitions(tmp_path):
+    """``NAME=VALUE`` after the files redefines a global, as ``zeek x.zeek NAME=VALUE``:
+    strings are quoted, other values are script text, ``NAME+=VALUE`` adds."""
+    write(tmp_path, "p.zs", PARAMS_ZS)
+    proc = run_cli("run", "p.zs", "site=web 1", "n+=41", "ports=set(80/tcp)", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "web 1, 42, 1, T\n"
+    # They come before -e code, and a node name may precede them.
+    proc = run_cli("run", "standalone", "p.zs", "n=5", "-e", "print n;", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "5\nnone, 5, 0, F\n"
+
+
+def test_no_unused_warnings(tmp_path):
+    """Zeek's usage warnings are on by default; ``--no-unused-warnings`` turns them off."""
+    write(tmp_path, "u.zs", "module M;\nfunction f() { }\nevent zeek_init() { print 1; }\n")
+    proc = run_cli("run", "--error-format", "zeek", "u.zs", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stderr == (
+        "warning in u.zs, line 2: non-exported function does not have any callers (M::f)\n"
+    )
+    proc = run_cli("run", "--no-unused-warnings", "u.zs", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "1\n", "")
+
+
+@pytest.mark.parametrize(
+    "param, message",
+    [
+        ("nope=1", "error: unknown identifier 'nope' in command-line options"),
+        ("n=", "error: must assign non-empty value to 'n' in command-line options"),
+        ("plain=4", "error in <params>, line 1: 'plain' is not a redef-able variable"),
+        ("n=x", 'error in <params>, line 1: unknown identifier x, at or near "x"'),
+    ],
+)
+def test_command_line_redefinition_errors(tmp_path, param, message):
+    write(tmp_path, "p.zs", PARAMS_ZS)
+    proc = run_cli("run", "--error-format", "zeek", "p.zs", param, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr.startswith(message), proc.stderr
+
+
 @pytest.mark.parametrize(
     "layout",
     ["options-before-node", "options-after-files", "cli-option-between-node-and-files"],

@@ -74,16 +74,16 @@ def _print_diagnostics(diags) -> None:
     sys.stderr.write(render_all(diags))
 
 
-def _load(host, files: list[str], code: str | None) -> bool:
-    """Load ``files`` and ``code`` into ``host``, printing what it reports."""
-    ok, diags = _load_quietly(host, files, code)
+def _load(host, files: list[str], code: str | None, params: list[str] = ()) -> bool:
+    """Load ``files``, ``params`` and ``code`` into ``host``, printing what it reports."""
+    ok, diags = _load_quietly(host, files, code, params)
     _print_diagnostics(diags)
     return ok
 
 
-def _load_quietly(host, files: list[str], code: str | None) -> tuple[bool, list]:
-    """(loaded without errors, the diagnostics to show) of loading ``files``
-    and ``code`` into ``host``."""
+def _load_quietly(host, files: list[str], code: str | None, params=()) -> tuple[bool, list]:
+    """(loaded without errors, the diagnostics to show) of loading ``files``,
+    the command-line redefinitions ``params`` and ``code`` into ``host``."""
     from .diagnostics import SourceFile, ZScriptError
 
     for f in files:
@@ -98,6 +98,8 @@ def _load_quietly(host, files: list[str], code: str | None) -> tuple[bool, list]
                 return False, []
             f = str(found)
         host.load_file(f)
+    if params:
+        host.load_params(list(params))
     if code:
         host.load_source(SourceFile("<command line>", code))
     try:
@@ -159,8 +161,11 @@ def _set_error_format(args) -> bool:
 
 def cmd_run(args) -> int:
     from .host import Host
+    from .loader.params import is_param
 
-    node, files = split_node(args.args, layout=args.layout)
+    # As zeek: every argument with a '=' is a redefinition (NAME=VALUE).
+    params = [a for a in args.args if is_param(a)]
+    node, files = split_node([a for a in args.args if not is_param(a)], layout=args.layout)
     args.files = files
     if not files and args.exec_code is None and node == "standalone":
         # Nothing to run (a cluster node without scripts still is one).
@@ -173,10 +178,12 @@ def cmd_run(args) -> int:
         options.update(supervisor=True, script_files=files, script_code=args.exec_code)
     if args.zeek_order:
         options["zeek_order"] = True
+    if args.no_unused_warnings:
+        options["usage_warnings"] = False
     host = Host(node=node, bare=args.bare, virtual_time=virtual, options=options)
     if args.debug:
         host.reporter.debug = True
-    if not _load(host, args.files, args.exec_code):
+    if not _load(host, args.files, args.exec_code, params):
         return 1
     return host.run()
 
@@ -341,7 +348,7 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
     r = sub.add_parser(
         "run",
         help="run scripts as a node (standalone, or a cluster node name)",
-        usage="%(prog)s [options] [NODE] FILE...\n       %(prog)s [options] [NODE] [FILE...] -e CODE\n       %(prog)s [options] NODE  (a cluster node: its layout's scripts only)",
+        usage="%(prog)s [options] [NODE] FILE... [NAME=VALUE...]\n       %(prog)s [options] [NODE] [FILE...] -e CODE\n       %(prog)s [options] NODE  (a cluster node: its layout's scripts only)",
         description="Run scripts.  NODE is 'standalone' or a node of the cluster layout; "
         "without it, $CLUSTER_NODE names the node (standalone if unset).",
     )
@@ -349,7 +356,8 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
         "args",
         nargs="*",
         metavar="[NODE] FILE",
-        help="the node name (optional), then the scripts to load, in order",
+        help="the node name (optional), then the scripts to load, in order; "
+        "NAME=VALUE redefines a global after them, as zeek does",
     )
     _add_bare(r)
     r.add_argument("-e", "--exec", dest="exec_code", help="zscript code to run after the files")
@@ -379,6 +387,11 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
         "--load-seeds",
         metavar="FILE",
         help="read the hash seed from FILE (Zeek's seed file format), as zeek -G",
+    )
+    r.add_argument(
+        "--no-unused-warnings",
+        action="store_true",
+        help="no warnings for handlers nothing raises and functions nothing calls (as zeek's)",
     )
     _add_error_format(r)
     r.set_defaults(func=cmd_run, parser=r)

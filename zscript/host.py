@@ -292,7 +292,10 @@ class Host(ScriptLoading):
         self.unit_cache = UnitCache.from_environment()
         self.code_cache = CodeCache.from_environment()
         self.codegen.compile_source = self.code_cache.compile
+        self.checker.library_path = os.path.realpath(stdlib_dir()) + os.sep
+        self.checker.in_library = True
         load_prelude(self, bare=bare)
+        self.checker.in_library = False
 
     def init_bare_loaded(self) -> None:
         """Called by the prelude once ``base/init-bare`` declared the core types."""
@@ -420,7 +423,13 @@ class Host(ScriptLoading):
         ns["_z_pmatch"] = pmatch
         ns["_z_psearch"] = psearch
         ns["_z_assert"] = self._assert
-        for name in ("pattern_concat", "pattern_union", "pattern_lookup", "pattern_in"):
+        for name in (
+            "pattern_concat",
+            "pattern_union",
+            "pattern_add_to",
+            "pattern_lookup",
+            "pattern_in",
+        ):
             ns["_z_" + name] = getattr(patterns, name)
 
     def _declare_bifs(self) -> None:

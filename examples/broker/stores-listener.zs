@@ -7,7 +7,8 @@
 redef exit_only_after_terminate = T;
 
 global h: opaque of Broker::Store;
-global check: event();
+# The peer raises check here: &is_used says so to the unused-handler check.
+global check: event() &is_used;
 global done: event();
 
 function broker_port(): port

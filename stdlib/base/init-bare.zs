@@ -244,6 +244,10 @@ global zeek_init: event();
 ## The last event: raised during shutdown.
 global zeek_done: event();
 
+## Raised once for each script file loaded, after zeek_init (``level``:
+## how deeply the file was nested in ``@load``, 0 for the command line).
+global zeek_script_loaded: event(path: string, level: count);
+
 ## Raised after zeek_init when network time is first set.
 global network_time_init: event();
 

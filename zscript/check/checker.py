@@ -47,6 +47,7 @@ from .exprs import ExprChecks
 from .promote import PromoteChecks
 from .scope import GLOBAL, ID, FuncInfo, full_name, short_name
 from .stmts import StmtChecks
+from .usage import UsageChecks
 
 __all__ = ["Checker"]
 
@@ -195,7 +196,7 @@ def _first_declared(first: Span | None, here: Span | None) -> str:
     return f" (first declared in {first.filename}, line {first.line})"
 
 
-class Checker(ExprChecks, PromoteChecks, StmtChecks):
+class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
     """Resolves and type-checks units; see the module docstring."""
 
     def __init__(self):
@@ -232,6 +233,7 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks):
         #: An interactive session (the REPL): declaring a global again
         #: replaces it, as entering a definition again should.
         self.interactive = False
+        self.init_usage()
 
     # ------------------------------------------------------------- diagnostics
 
@@ -985,6 +987,8 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks):
             gid = existing
         else:
             gid = self.install_global(self.def_name(d.name), kind, t, d.span)
+            if isinstance(t, FuncType) and t.flavor == "event" and not gid.is_export:
+                self.note_script_event(gid)
         gid.attrs.update(self.check_attrs(d.attrs, t, "global", _last_line(d.span)))
         gid.attrs.update(ctor_decl_attrs(init))
         if kind in ("const", "option") and init is None and not t.is_aggregate and t.tag != "error":
@@ -1202,6 +1206,7 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks):
                 gid = self.install_global(
                     full_name(GLOBAL, d.name), "func", t, d.header_span, export=True
                 )
+                self.note_script_event(gid)
             self.events_handled.add(gid.name)
             self.deprecated(d.header_span, gid.name, gid.attrs)
         else:
@@ -1265,8 +1270,9 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks):
         for name in attrs:
             if name not in _FUNC_ATTRS:
                 self.error(d.header_span, f"attribute {name} not valid for a {flavor}")
-        if "&deprecated" in attrs:
-            gid.attrs["&deprecated"] = attrs["&deprecated"]
+        for name in ("&deprecated", "&is_used"):
+            if name in attrs:
+                gid.attrs[name] = attrs[name]
         info = FuncInfo(flavor, gid.name, canon, None, self.module)
         d.info = info
         if flavor == "function":

@@ -21,7 +21,7 @@ from ..runtime.linemap import mark
 from ..runtime.values import field_attr, record_class
 from ..syntax import ast as A
 from ..syntax.printer import expr_text
-from ..types import FuncType, RecordType, TableType, Type, VectorType
+from ..types import FuncType, RecordType, TableType, Type, VectorType, same_type
 
 __all__ = ["ExprGen"]
 
@@ -537,8 +537,12 @@ class ExprGen:
             return f"_z_tremove({cur}, {v})"
         if isinstance(tt, VectorType):
             vt = value.type
-            # For a vector of vectors, += appends the vector as one element.
-            if isinstance(vt, VectorType) and not isinstance(tt.elem, VectorType):
+            # A vector of the same type is appended element-wise; to a vector
+            # of vectors another vector is one element (Zeek's
+            # is_element_wise_vector_append).
+            if isinstance(vt, VectorType) and (
+                not isinstance(tt.elem, VectorType) or (vt.elem is not None and same_type(tt, vt))
+            ):
                 if _any_elem(tt) or _any_elem(vt):
                     return mark(f"_z_vextend_typed({cur}, {v})", _shown(op, target, value, tt))
                 return f"_z_vextend({cur}, {v})"
@@ -546,6 +550,8 @@ class ExprGen:
                 shown_value = value.expr if isinstance(value, A.Coerce) else value
                 return mark(f"_z_vappend_any({cur}, {v})", _shown(op, target, shown_value, tt))
             return f"_z_vappend({cur}, {v})"
+        if tag == "pattern":
+            return f"_z_pattern_add_to({cur}, {v})"
         return f"({cur} {op[0]} {v})"
 
     def gen_Cast(self, e: A.Cast) -> str:

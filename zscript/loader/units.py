@@ -40,6 +40,7 @@ from ..diagnostics import (
 from ..runtime.errors import ZeekExit
 from ..syntax import ast as A
 from ..syntax.lexer import Directive, IncompleteInput, Lexer
+from .params import params_script
 from .search import Conditionals, resolve_load
 
 __all__ = ["ScriptLoading"]
@@ -401,10 +402,20 @@ class ScriptLoading:
             self.reporter.exception(exc)
             return False
 
+    def load_params(self, params: list[str]) -> None:
+        """Load command-line redefinitions (``NAME=VALUE``, see :mod:`.params`)."""
+        text, errors = params_script(self.checker.globals, params)
+        for e in errors:
+            self.report(e)
+        if text:
+            self.load_source(SourceFile("<params>", text))
+
     def finish_loading(self, *, warn_unhandled: bool = True) -> None:
         """Raise :class:`ZScriptError` with every static error found so far."""
         if warn_unhandled and not self.failed:
             self.diagnostics.extend(self.checker.unhandled_event_warnings())
+            if self.options.get("usage_warnings", True):
+                self.diagnostics.extend(self.checker.usage_warnings())
         if self.failed:
             raise ZScriptError(self.diagnostics)
 

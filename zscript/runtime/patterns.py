@@ -203,6 +203,12 @@ def pattern_union(a: Pattern, b: Pattern) -> Pattern:
     return Pattern(f"{_inline(a)}|{_inline(b)}", "", f"({a.display})|({b.display})")
 
 
+def pattern_add_to(a: Pattern, b: Pattern) -> Pattern:
+    """``a += b``: either pattern, ``b`` first as Zeek writes it (``PatternVal::AddTo``
+    builds a matcher from ``b``'s text and adds ``a``'s)."""
+    return Pattern(f"{_inline(b)}|{_inline(a)}", "", f"(^?({b.display})$?)|(^?({a.display})$?)")
+
+
 def pattern_lookup(table, s: str, vtype):
     """``t[s]`` on a ``table[pattern] of T``: the values of every matching pattern."""
     from .containers import Vector

@@ -27,7 +27,7 @@ unless its leading comment lines say otherwise:
 ``# @check``            run ``zscript check`` instead of ``run``
 ``# @wall-clock``       real time instead of ``--virtual-time``
 ``# @load-first: F``    load file ``F`` (relative to the script) before it
-``# @node: NAME``       run as node NAME instead of ``standalone``
+``# @node: NAME``       run (or ``@check``) as node NAME instead of ``standalone``
 ``# @mode: M``          ``bare`` (default; ``zeek -b``) or ``default``
 ``# @error-format: F``  diagnostics in format F (``zeek``: Zeek's one-line form)
 ``# @env: NAME=VALUE``  set an environment variable for the run
@@ -158,6 +158,8 @@ class GoldenTest:
         cmd = ["-m", "zscript"]
         if "check" in d:
             cmd.append("check")
+            if "node" in d:
+                cmd += ["--node", d["node"][0]]
         else:
             cmd += ["run", d.get("node", ["standalone"])[0]]
             if "wall-clock" not in d:

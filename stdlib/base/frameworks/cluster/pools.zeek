@@ -161,12 +161,12 @@ function set_alive(pool: Pool, name: string, alive: bool): bool
 	}
 
 # Zeek's names for marking a member up or down (scripts and tests use them).
-function mark_pool_node_alive(pool: Pool, name: string): bool
+function mark_pool_node_alive(pool: Pool, name: string): bool &is_used
 	{
 	return set_alive(pool, name, T);
 	}
 
-function mark_pool_node_dead(pool: Pool, name: string): bool
+function mark_pool_node_dead(pool: Pool, name: string): bool &is_used
 	{
 	return set_alive(pool, name, F);
 	}

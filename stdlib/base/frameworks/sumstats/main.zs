@@ -246,7 +246,7 @@ function merge_resultvals(rv1: ResultVal, rv2: ResultVal): ResultVal
 	}
 
 ## Two partial results of the same key, merged stream by stream.
-function merge_results(r1: Result, r2: Result): Result
+function merge_results(r1: Result, r2: Result): Result &is_used
 	{
 	local out: Result = table();
 	for ( stream, rv in r1 )
@@ -387,7 +387,7 @@ function check_thresholds(ss: SumStat, key: Key, result: Result, scale: double):
 	}
 
 ## Records that ``key`` crossed its next threshold and tells the script.
-function threshold_crossed(ss: SumStat, key: Key, result: Result)
+function threshold_crossed(ss: SumStat, key: Key, result: Result) &is_used
 	{
 	if ( ss$name !in threshold_tracker )
 		threshold_tracker[ss$name] = table();
