@@ -139,6 +139,7 @@ def test_fanin_bench_quick_runs(tmp_path):
         pool = rows[f"pool_{w}"]
         assert pool["unit"] == "events/s" and pool["value"] > 0, pool
 
+
 def test_nats_log_bench_quick_runs(tmp_path):
     """``bench/nats_log_bench.py``: the NATS writer against nats-py, both acknowledged
     (it checks the bytes match and nothing was lost); skipped by itself without NATS."""
