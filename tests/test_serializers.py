@@ -88,7 +88,6 @@ export {
 }
 module GLOBAL;
 function double_it(x: count): count { return x * 2; }
-global Supervisor::node_status: event(s: string, c: count);
 """
 
 
