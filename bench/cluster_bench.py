@@ -244,25 +244,32 @@ event Bench::done(n: count)
 )
 
 
-def payloads() -> dict[str, str]:
-    """zscript's broker-bin-v1 payloads of the bench events (hex), for the raw side."""
+def event_encoder(decls: str):
+    """``enc(name, *args) -> bytes``: zscript's broker-bin-v1 payload of an
+    event declared in ``decls`` (for raw processes that send what zscript sends)."""
     from zscript.cluster.serializers import get_serializer
     from zscript.diagnostics import SourceFile
     from zscript.host import Host
 
     host = Host(virtual_time=True, stdout=io.StringIO(), stderr=io.StringIO())
-    host.load_source(SourceFile("decls.zs", DECLS))
+    host.load_source(SourceFile("decls.zs", decls))
     ser = get_serializer("broker-bin-v1")
 
-    def enc(name: str, *args) -> str:
+    def enc(name: str, *args) -> bytes:
         t = host.checker.globals[name].type
-        return ser.serialize_event(name, args, [p.type for p in t.params]).hex()
+        return ser.serialize_event(name, args, [p.type for p in t.params])
 
+    return enc
+
+
+def payloads() -> dict[str, str]:
+    """zscript's broker-bin-v1 payloads of the bench events (hex), for the raw side."""
+    enc = event_encoder(DECLS)
     return {
-        "ev": enc("Bench::ev", "hello", 0),
-        "done": enc("Bench::done", 0),
-        "ping": enc("Bench::ping", 0),
-        "pong": enc("Bench::pong", 0),
+        "ev": enc("Bench::ev", "hello", 0).hex(),
+        "done": enc("Bench::done", 0).hex(),
+        "ping": enc("Bench::ping", 0).hex(),
+        "pong": enc("Bench::pong", 0).hex(),
     }
 
 

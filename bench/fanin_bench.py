@@ -56,7 +56,6 @@ also on errors.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform
@@ -73,6 +72,7 @@ sys.path.insert(0, str(HERE))
 from cluster_bench import (  # noqa: E402 - bench/ is on the path now
     Procs,
     child_env,
+    event_encoder,
     free_ports,
     lines_with,
     load,
@@ -137,18 +137,7 @@ event Bench::probe(t: double)
 
 def payloads() -> dict[str, bytes]:
     """zscript's broker-bin-v1 encoder for the bench events."""
-    from zscript.cluster.serializers import get_serializer
-    from zscript.diagnostics import SourceFile
-    from zscript.host import Host
-
-    host = Host(virtual_time=True, stdout=io.StringIO(), stderr=io.StringIO())
-    host.load_source(SourceFile("decls.zs", DECLS))
-    ser = get_serializer("broker-bin-v1")
-
-    def enc(name: str, *args) -> bytes:
-        t = host.checker.globals[name].type
-        return ser.serialize_event(name, args, [p.type for p in t.params])
-
+    enc = event_encoder(DECLS)
     return {"ev": enc("Bench::ev", "hello", 0), "probe": enc}
 
 

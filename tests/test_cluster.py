@@ -10,6 +10,7 @@ is published before a receiver's subscription reached the sender is lost.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -644,16 +645,8 @@ def test_junk_messages_are_dropped_and_counted(local_cluster, serializer):
 def test_send_overload_drops_and_counts(local_cluster):
     c = local_cluster({"manager": "manager", "worker-1": "worker"}, split_stderr=True, status=True)
     c.start_all([HERE / "flood.zs"])
-    # A subscriber that never reads, so the queues towards it fill up and stay full.
-    ctx = zmq.Context()
-    sub = ctx.socket(zmq.XSUB)
-    sub.setsockopt(zmq.LINGER, 0)
-    sub.setsockopt(zmq.RCVHWM, 1)
-    sub.setsockopt(zmq.RCVBUF, 4096)
-    sub.connect(f"tcp://127.0.0.1:{c.xpub_port}")
-    try:
-        sub.send(b"\x01zscript.test.flood.")
-        c.wait_for("worker-1", "flood done")
+    with _never_reading_subscriber(c, b"zscript.test.flood."):
+        c.wait_for("worker-1", "flood done", timeout=60)  # two node starts, under load
         m = re.search(r"flood done: accepted (\d+) dropped (\d+)", c.output("worker-1"))
         accepted, dropped = int(m.group(1)), int(m.group(2))
         assert accepted + dropped == 20000
@@ -670,8 +663,24 @@ def test_send_overload_drops_and_counts(local_cluster):
         # Its status keeps being written: the event loop runs on.
         t = st["updated"]
         c.wait_status("worker-1", lambda s: s["updated"] > t)
+
+
+@contextlib.contextmanager
+def _never_reading_subscriber(c, topic: bytes):
+    """A subscriber to ``topic`` that never reads, so the queues towards it
+    fill up and stay full; closed at the end, which unblocks the central
+    proxy before the nodes stop."""
+    ctx = zmq.Context()
+    sub = ctx.socket(zmq.XSUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.RCVHWM, 1)
+    sub.setsockopt(zmq.RCVBUF, 4096)
+    sub.connect(f"tcp://127.0.0.1:{c.xpub_port}")
+    try:
+        sub.send(b"\x01" + topic)
+        yield sub
     finally:
-        sub.close(0)  # unblocks the central proxy before the nodes stop
+        sub.close(0)
         ctx.term()
 
 
@@ -687,15 +696,8 @@ def test_send_overload_waits_then_drops_when_nobody_reads(local_cluster, tmp_pat
         "redef Cluster::Backend::ZeroMQ::xpub_block_timeout = 200msec;\n"
     )
     c.start_all([HERE / "flood.zs", flow])
-    ctx = zmq.Context()
-    sub = ctx.socket(zmq.XSUB)
-    sub.setsockopt(zmq.LINGER, 0)
-    sub.setsockopt(zmq.RCVHWM, 1)
-    sub.setsockopt(zmq.RCVBUF, 4096)
-    sub.connect(f"tcp://127.0.0.1:{c.xpub_port}")
-    try:
-        sub.send(b"\x01zscript.test.flood.")
-        c.wait_for("worker-1", "flood done")
+    with _never_reading_subscriber(c, b"zscript.test.flood."):
+        c.wait_for("worker-1", "flood done", timeout=60)  # two node starts, under load
         m = re.search(r"flood done: accepted (\d+) dropped (\d+)", c.output("worker-1"))
         accepted, dropped = int(m.group(1)), int(m.group(2))
         assert accepted + dropped == 20000
@@ -704,9 +706,6 @@ def test_send_overload_waits_then_drops_when_nobody_reads(local_cluster, tmp_pat
         assert st["send_waits"] >= 1
         c.wait_for("worker-1", "still alive")
         assert c.running("worker-1") and c.running("manager")
-    finally:
-        sub.close(0)
-        ctx.term()
 
 
 @pytest.mark.parametrize(
