@@ -172,7 +172,7 @@ def cmd_run(args) -> int:
         args.parser.error("no script to run: give FILE... or -e CODE")
 
     virtual = args.virtual_time or os.environ.get("ZSCRIPT_VIRTUAL_TIME") == "1"
-    options = {"layout": args.layout, "seed_file": args.load_seeds}
+    options = {"layout": args.layout, "seed_file": args.load_seeds, "defer_usage_warnings": True}
     if args.supervisor:
         # Zeek's -j: the scripts also run in every node the supervisor creates.
         options.update(supervisor=True, script_files=files, script_code=args.exec_code)
@@ -185,6 +185,10 @@ def cmd_run(args) -> int:
         host.reporter.debug = True
     if not _load(host, args.files, args.exec_code, params):
         return 1
+    # After the subsystems started (Zeek's InitPostScript), unless one failed.
+    host.on_start.append(
+        lambda: host.reporter.errors or _print_diagnostics(host.deferred_diagnostics)
+    )
     return host.run()
 
 

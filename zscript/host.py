@@ -258,6 +258,9 @@ class Host(ScriptLoading):
         self.global_statements: list = []
         self.loaded: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
+        #: Warnings a run shows once the subsystems have started (option
+        #: ``defer_usage_warnings``; see :meth:`finish_loading`).
+        self.deferred_diagnostics: list[Diagnostic] = []
         self.failed = False
         #: Loading stopped where Zeek's parser would stop (Zeek's format only).
         self.parse_stopped = False

@@ -415,7 +415,13 @@ class ScriptLoading:
         if warn_unhandled and not self.failed:
             self.diagnostics.extend(self.checker.unhandled_event_warnings())
             if self.options.get("usage_warnings", True):
-                self.diagnostics.extend(self.checker.usage_warnings())
+                usage = self.checker.usage_warnings()
+                if self.options.get("defer_usage_warnings"):
+                    # For a run: Zeek analyzes usage after InitPostScript,
+                    # so a start-up error (a backend's) comes first, alone.
+                    self.deferred_diagnostics = usage
+                else:
+                    self.diagnostics.extend(usage)
         if self.failed:
             raise ZScriptError(self.diagnostics)
 
