@@ -17,7 +17,9 @@ and other users of the machine never collide::
         hosts.kill_all("b")        # SIGKILL every process in b's namespace
 
 Leaving the ``with`` block (also on a failure) kills every process still
-running in the namespaces and deletes them.  :func:`unavailable` says why
+running in the namespaces and deletes them.  Namespaces left behind by a test
+process that was itself killed are deleted by the next :class:`Hosts` (those
+whose pid no longer runs).  :func:`unavailable` says why
 namespaces cannot be made here (not root, no ``ip``), or ``None``.
 """
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -33,6 +36,8 @@ import time
 __all__ = ["Hosts", "unavailable"]
 
 _count = itertools.count()
+#: Our namespace names: ``zs<pid>-<n>-<host>``.
+_OURS = re.compile(r"zs(\d+)-\d+-[A-Za-z0-9]+")
 
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -53,6 +58,37 @@ def unavailable() -> str | None:
     return None
 
 
+def _pid_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def sweep() -> list[str]:
+    """Delete the namespaces of test processes that are gone (killed before
+    they could clean up), with whatever still runs in them; their names."""
+    r = _ip("netns", "list", check=False)
+    gone = []
+    for line in r.stdout.splitlines():
+        name = line.split(" ", 1)[0]
+        m = _OURS.fullmatch(name)
+        if m is None or _pid_runs(int(m.group(1))):
+            continue
+        pids = _ip("netns", "pids", name, check=False).stdout.split()
+        for pid in pids:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+        _ip("netns", "del", name, check=False)
+        gone.append(name)
+    return gone
+
+
 class Hosts:
     """Namespaces for ``hosts`` (name -> IPv4 address in ``prefix_len``); see
     the module docstring."""
@@ -67,6 +103,7 @@ class Hosts:
         self._procs: list[subprocess.Popen] = []
 
     def __enter__(self) -> Hosts:
+        sweep()
         try:
             self._make()
         except BaseException:

@@ -190,3 +190,19 @@ def test_three_hosts(cluster):
     # Plugged in again, worker-2 rejoins by itself.
     c.hosts.plug("c")
     c.noticed("node_up", "worker-2", 3)
+
+
+def test_namespaces_of_killed_test_runs_are_swept():
+    require_netns()
+    from netns import sweep
+
+    p = subprocess.Popen(["true"])
+    p.wait()  # its pid runs no more: a test run killed before its clean-up
+    stale = f"zs{p.pid}-0-x"
+    subprocess.run(["ip", "netns", "add", stale], check=True)
+    try:
+        assert stale in sweep()
+        listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        assert stale not in listed.split()
+    finally:
+        subprocess.run(["ip", "netns", "del", stale], capture_output=True)
