@@ -489,8 +489,8 @@ def main(argv=None) -> int:
                         if tb is not None:
                             samples.setdefault(f"{backend} get bytes", []).append(n_get / tb)
             if port is not None and shutil.which("redis-benchmark"):
-                for rep in range(min(reps, 3)):
-                    n_async = 10 * n_put
+                for rep in range(1 if args.quick else 3):
+                    n_async = n_put if args.quick else 10 * n_put
                     order = ["zscript", "raw"][:: -1 if rep % 2 else 1]
                     for who in order:
                         if who == "zscript":

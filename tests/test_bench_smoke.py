@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +152,26 @@ def test_nats_log_bench_quick_runs(tmp_path):
     )
     assert [r["name"] for r in got] == ["zscript-nats", "nats-py", "nats-py-bytes"]
     assert got[0]["ratio"] > 0 and got[1]["ratio"] is None
+
+def test_backend_bench_quick_runs(tmp_path):
+    """``bench/backend_bench.py --quick``: &backend tables on a real cluster,
+    both kinds, every copy checked by the bench itself, as JSON too."""
+    proc, got = run_bench("backend_bench.py", "--quick", json_out=tmp_path / "b.json")
+    assert "ERROR" not in proc.stdout, proc.stdout
+    rows = {r["name"]: r for r in got}
+    kinds, parts = ("memory", "sqlite"), ("write", "to_master", "late_clone")
+    assert sorted(rows) == sorted(f"{k}_{p}" for k in kinds for p in parts)
+    for k in kinds:
+        assert rows[f"{k}_write"]["ratio"] > 0 and rows[f"{k}_to_master"]["ratio"] > 0
+        assert rows[f"{k}_late_clone"]["value"] > 0
+
+
+def test_storage_bench_quick_runs(tmp_path):
+    """``bench/storage_bench.py --quick``: SQLite rows always, Redis rows
+    (synchronous, and asynchronous against redis-benchmark) when installed."""
+    proc, got = run_bench("storage_bench.py", "--quick", json_out=tmp_path / "s.json")
+    rows = {r["name"]: r for r in got}
+    assert {"sqlite_put", "sqlite_get"} <= set(rows), proc.stdout
+    if shutil.which("redis-server") and shutil.which("redis-benchmark"):
+        assert {"redis_async_put", "redis_async_get"} <= set(rows), proc.stdout
+    assert all(r["ratio"] > 0 and r["value"] > 0 for r in rows.values()), rows

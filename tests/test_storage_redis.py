@@ -307,6 +307,20 @@ def test_server_going_away_is_reported_and_never_crashes(redis_server):
     ], err
 
 
+def _config(server, prefix: str, operation_timeout: float) -> dict:
+    """The Python API's configuration for ``server`` (TCP)."""
+    return {
+        "server_host": "127.0.0.1",
+        "server_port": server.port,
+        "server_unix_socket": None,
+        "key_prefix": prefix,
+        "connect_timeout": 1.0,
+        "operation_timeout": operation_timeout,
+        "username": None,
+        "password": None,
+    }
+
+
 def test_python_api_operation_timeout(redis_server):
     """An operation exceeding operation_timeout returns TIMEOUT (server paused)."""
     from zscript.storage.redis import RedisBackend
@@ -315,16 +329,7 @@ def test_python_api_operation_timeout(redis_server):
 
     server = redis_server.default
     b = RedisBackend()
-    cfg = {
-        "server_host": "127.0.0.1",
-        "server_port": server.port,
-        "server_unix_socket": None,
-        "key_prefix": "t",
-        "connect_timeout": 1.0,
-        "operation_timeout": 0.3,
-        "username": None,
-        "password": None,
-    }
+    cfg = _config(server, "t", 0.3)
     assert b.open(cfg, STRING, STRING, JSONSerializer()).ok
     os.kill(server.proc.pid, 19)  # SIGSTOP: the server stops answering
     try:
@@ -399,16 +404,7 @@ def test_operations_in_flight_together_share_a_pipeline(redis_server):
 
     server = redis_server.default
     b = RedisBackend()
-    cfg = {
-        "server_host": "127.0.0.1",
-        "server_port": server.port,
-        "server_unix_socket": None,
-        "key_prefix": "pipe",
-        "connect_timeout": 1.0,
-        "operation_timeout": 5.0,
-        "username": None,
-        "password": None,
-    }
+    cfg = _config(server, "pipe", 5.0)
     assert b.open(cfg, STRING, STRING, JSONSerializer()).ok
     try:
         puts = [b.put_async(f"k{i}", f"v{i}", now=time.time()) for i in range(200)]

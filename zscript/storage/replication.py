@@ -475,15 +475,18 @@ class ReplicatedStore:
         return True
 
     def _on_master_message(self, raw: bytes) -> None:
-        if self.closed or not self.master:
-            return
+        if not self.closed and self.master:
+            for msg in self._messages(raw, "a clone"):
+                self._master_message(msg)
+
+    def _messages(self, raw: bytes, sender: str) -> list | tuple:
+        """The messages in ``raw`` (one, or a batch); none if it is not JSON."""
         try:
             body = orjson.loads(raw)
         except ValueError as e:
-            self.host.report(f"store {self.name}: bad message from a clone: {e}")
-            return
-        for msg in body if isinstance(body, list) else (body,):
-            self._master_message(msg)
+            self.host.report(f"store {self.name}: bad message from {sender}: {e}")
+            return ()
+        return body if isinstance(body, list) else (body,)
 
     def _master_message(self, msg) -> None:
         try:
@@ -819,15 +822,9 @@ class ReplicatedStore:
         self._request_sync()
 
     def _on_clone_message(self, raw: bytes) -> None:
-        if self.closed or self.master:
-            return
-        try:
-            body = orjson.loads(raw)
-        except ValueError as e:
-            self.host.report(f"store {self.name}: bad message from the master: {e}")
-            return
-        for msg in body if isinstance(body, list) else (body,):
-            self._clone_message(msg)
+        if not self.closed and not self.master:
+            for msg in self._messages(raw, "the master"):
+                self._clone_message(msg)
 
     def _clone_message(self, msg) -> None:
         try:
@@ -914,12 +911,7 @@ class ReplicatedStore:
         if self.master:
             self._broadcast({"op": "beat"})
             return
-        self.synced = False
-        if self._resync_timer is not None:
-            self._resync_timer.cancel()
-            self._resync_timer = None
-        self._resync_delay = FIRST_RESYNC
-        self._request_sync()
+        self._master_reachable()  # ask for a snapshot now, as when the master appears
 
     def _apply_update(self, msg: dict) -> None:
         op = msg["op"]
