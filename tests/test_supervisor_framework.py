@@ -265,3 +265,43 @@ def test_restart_and_destroy(tmp_path):
     # Both runs of the node were stopped before the supervisor ended.
     assert len(set(pids)) == 2
     assert not [p for p in pids if _alive(p)]
+
+
+PLAIN = """\
+@if ( Supervisor::is_supervisor() )
+event check()
+	{
+	if ( file_size("solo/out") > 0 )
+		terminate();
+	else
+		schedule 0.1sec { check() };
+	}
+
+event zeek_init()
+	{
+	print Supervisor::create([$name="solo", $directory="solo", $stdout_file="out", $stderr_file="err"]);
+	event check();
+	}
+@else
+event zeek_init()
+	{
+	print "up", Supervisor::node()$name, Cluster::node, Cluster::is_enabled();
+	}
+@endif
+"""
+
+
+def test_a_node_without_a_cluster_table_is_no_cluster_node(tmp_path):
+    (tmp_path / "plain.zeek").write_text(PLAIN)
+    env = dict(os.environ, ZSCRIPT_ERROR_FORMAT="zeek")
+    env.pop("CLUSTER_NODE", None)
+    res = subprocess.run(
+        [sys.executable, "-m", "zscript", "run", "-j", "plain.zeek"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "solo" / "out").read_text() == "up, solo, , F\n"
