@@ -106,6 +106,21 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _run(tmp_path: Path, name: str, text: str, *args: str) -> subprocess.CompletedProcess:
+    """Run ``text`` as ``name`` in ``tmp_path`` with ``zscript run ARGS``, to its end."""
+    (tmp_path / name).write_text(text)
+    env = dict(os.environ, ZSCRIPT_ERROR_FORMAT="zeek")
+    env.pop("CLUSTER_NODE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "zscript", "run", *args, name],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 @pytest.fixture
 def supervisor(tmp_path):
     xpub, xsub, log = free_ports(3)
@@ -176,25 +191,16 @@ def test_supervisor_runs_a_cluster_from_create(supervisor):
 
 
 def test_supervisor_functions_outside_a_supervisor(tmp_path):
-    script = tmp_path / "plain.zeek"
-    script.write_text(
+    res = _run(
+        tmp_path,
+        "plain.zeek",
         "event zeek_init()\n"
         "\t{\n"
         "\tprint Supervisor::is_supervisor(), Supervisor::is_supervised();\n"
         '\tprint Supervisor::create(Supervisor::NodeConfig($name="x"));\n'
         "\tprint Supervisor::node()$name;\n"
         "\tprint |Supervisor::status()$nodes|;\n"
-        "\t}\n"
-    )
-    env = dict(os.environ, ZSCRIPT_ERROR_FORMAT="zeek")
-    env.pop("CLUSTER_NODE", None)
-    res = subprocess.run(
-        [sys.executable, "-m", "zscript", "run", "plain.zeek"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        "\t}\n",
     )
     assert res.stdout.splitlines() == ["F, F", "supervisor mode not enabled", "<invalid>", "0"]
     # Zeek's messages (supervisor.bif); each names the call it comes from.
@@ -239,17 +245,7 @@ redef exit_only_after_terminate = T;
 
 
 def test_restart_and_destroy(tmp_path):
-    (tmp_path / "restart.zeek").write_text(RESTART)
-    env = dict(os.environ, ZSCRIPT_ERROR_FORMAT="zeek")
-    env.pop("CLUSTER_NODE", None)
-    res = subprocess.run(
-        [sys.executable, "-m", "zscript", "run", "-j", "restart.zeek"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    res = _run(tmp_path, "restart.zeek", RESTART, "-j")
     lines = res.stdout.splitlines()
     pids = [int(x.split()[1]) for x in lines if x.startswith("pid ")]
     assert [x for x in lines if not x.startswith("pid ")] == [
@@ -265,3 +261,33 @@ def test_restart_and_destroy(tmp_path):
     # Both runs of the node were stopped before the supervisor ended.
     assert len(set(pids)) == 2
     assert not [p for p in pids if _alive(p)]
+
+
+PLAIN = """\
+@if ( Supervisor::is_supervisor() )
+event check()
+	{
+	if ( file_size("solo/out") > 0 )
+		terminate();
+	else
+		schedule 0.1sec { check() };
+	}
+
+event zeek_init()
+	{
+	print Supervisor::create([$name="solo", $directory="solo", $stdout_file="out", $stderr_file="err"]);
+	event check();
+	}
+@else
+event zeek_init()
+	{
+	print "up", Supervisor::node()$name, Cluster::node, Cluster::is_enabled();
+	}
+@endif
+"""
+
+
+def test_a_node_without_a_cluster_table_is_no_cluster_node(tmp_path):
+    res = _run(tmp_path, "plain.zeek", PLAIN, "-j")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "solo" / "out").read_text() == "up, solo, , F\n"

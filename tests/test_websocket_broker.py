@@ -89,6 +89,49 @@ def _wait_for(path, text: str, proc) -> None:
         time.sleep(0.1)
 
 
+def _start_standalone(tmp_path, name: str, text: str):
+    """Run ``text`` (its ``{ws}`` a free port) as a standalone process:
+    (process, its output file, the WebSocket URL)."""
+    (ws_port,) = free_ports(1)
+    script = tmp_path / name
+    script.write_text(text.replace("{ws}", str(ws_port)))
+    out = tmp_path / "out"
+    with open(out, "wb") as f:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
+            cwd=tmp_path,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            stdout=f,
+            stderr=subprocess.STDOUT,
+        )
+    return proc, out, f"ws://127.0.0.1:{ws_port}/v1/messages/json"
+
+
+def _stop(procs) -> None:
+    """SIGTERM to each process still running; SIGKILL if it does not end."""
+    procs = list(procs)
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def _connect(url: str, proc, out):
+    """A client connection, once the process listens."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        try:
+            return connect(url, open_timeout=WAIT)
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
+            time.sleep(0.1)
+
+
 def test_websocket_clients_under_the_broker_backend(tmp_path):
     manager_port, worker_port, ws_port = free_ports(3)
     (tmp_path / "cluster-layout.zeek").write_text(
@@ -132,15 +175,7 @@ def test_websocket_clients_under_the_broker_backend(tmp_path):
         assert "to b" not in text and "to worker" not in text
         assert "Traceback" not in text
     finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs.values():
-            try:
-                p.wait(timeout=WAIT)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        _stop(procs.values())
 
 
 STANDALONE = """\
@@ -165,28 +200,9 @@ event ping(msg: string, n: count)
 def test_standalone_process_serves_clients_over_broker(tmp_path):
     """No cluster node and no Cluster::init(): the process's Broker endpoint
     still serves its WebSocket clients, as Zeek's Broker manager does."""
-    (ws_port,) = free_ports(1)
-    script = tmp_path / "standalone.zeek"
-    script.write_text(STANDALONE.replace("{ws}", str(ws_port)))
-    out = tmp_path / "out"
-    with open(out, "wb") as f:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
-            cwd=tmp_path,
-            env=dict(os.environ, PYTHONUNBUFFERED="1"),
-            stdout=f,
-            stderr=subprocess.STDOUT,
-        )
+    proc, out, url = _start_standalone(tmp_path, "standalone.zeek", STANDALONE)
     try:
-        url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
-        deadline = time.monotonic() + WAIT
-        while True:
-            try:
-                ws = connect(url, open_timeout=WAIT)
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
-                time.sleep(0.1)
+        ws = _connect(url, proc, out)
         with ws:
             ws.send('["/test/a/"]')
             assert recv_json(ws)["type"] == "ack"
@@ -194,12 +210,7 @@ def test_standalone_process_serves_clients_over_broker(tmp_path):
             assert _event(recv_json(ws)) == ("/test/a/", "ping", ("x", 2))
         assert "got, x, 1" in out.read_text()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=WAIT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop([proc])
     assert "Traceback" not in out.read_text()
 
 
@@ -228,28 +239,10 @@ def test_clients_sending_at_shutdown_get_the_close_frame(tmp_path):
     """Clients that keep sending while the node shuts down are closed with
     1001 (a clean close), not reset: the node reads what they still send
     until they close too."""
-    (ws_port,) = free_ports(1)
-    script = tmp_path / "flood.zeek"
-    script.write_text(FLOOD.replace("{ws}", str(ws_port)))
-    out = tmp_path / "out"
-    with open(out, "wb") as f:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "zscript", "run", "--bare", str(script)],
-            cwd=tmp_path,
-            stdout=f,
-            stderr=subprocess.STDOUT,
-        )
+    proc, out, url = _start_standalone(tmp_path, "flood.zeek", FLOOD)
     try:
-        url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
-        deadline = time.monotonic() + WAIT
-        clients = []
         stack = contextlib.ExitStack()
-        while len(clients) < 2:
-            try:
-                clients.append(stack.enter_context(connect(url, open_timeout=WAIT)))
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
-                time.sleep(0.1)
+        clients = [stack.enter_context(_connect(url, proc, out)) for _ in range(2)]
         with stack:
             _flood_until_closed(clients, out)
         assert proc.wait(timeout=WAIT) == 0

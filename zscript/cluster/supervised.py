@@ -221,7 +221,10 @@ class Supervision:
         bare = config.get("bare_mode")
         if bare is None:
             bare = self.host.bare
-        cmd = [sys.executable, "-m", "zscript", "run", config["name"]]
+        # Only a node with a cluster table is a cluster node (Zeek sets
+        # CLUSTER_NODE for it alone).
+        node = config["name"] if config.get("cluster") else "standalone"
+        cmd = [sys.executable, "-m", "zscript", "run", node]
         if bare:
             cmd.append("--bare")
         cmd += config.get("addl_base_scripts", [])

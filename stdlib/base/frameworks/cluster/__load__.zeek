@@ -10,6 +10,7 @@
 @load ./websocket
 @load ./publish-on-change
 @load ./telemetry
+@load ./stores
 
 @if ( Cluster::is_enabled() )
 
