@@ -1078,6 +1078,8 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
             d.init = init
             d.combine = gid.attrs[func_attr]
         elif d.init is not None:
+            if d.init_op != "=" and isinstance(d.init, A.BraceInit):
+                d.init.compound = True
             init = self.check_expr(d.init, t)
             if d.init_op == "=":
                 init = self.coerce(init, t, "redef")

@@ -186,7 +186,7 @@ class ConstructorChecks:
         for x in e.items:
             if tt is not None and not tt.is_unspecified:
                 if len(tt.indices) > 1 and isinstance(x, A.ListCtor):
-                    x.items = self.check_index_list(x.items, tt, x)
+                    x.items = self.check_index_list(x.items, tt, x, expand=True)
                     x.type = ListType([y.type for y in x.items])
                 else:
                     x = self.promote_element(state, x, tt.indices[0], "set element")
@@ -267,7 +267,7 @@ class ConstructorChecks:
                     f" assignment: trailing comma not allowed ({_args_text(keys)})",
                 )
             if tt is not None and not tt.is_unspecified:
-                keys = self.check_index_list(keys, tt, x, state)
+                keys = self.check_index_list(keys, tt, x, state, expand=True)
                 val = self.promote_element(state, x.value, tt.yield_, "table value")
             else:
                 keys = self.check_exprs(keys)
@@ -392,10 +392,16 @@ class ConstructorChecks:
 
 
 def _list_span(e):
-    """Where Zeek locates the constructor made of ``{ a, b }``: its list of
-    elements, without the braces (``init: '{' opt_expr_list '}'`` in Zeek's
-    ``src/parse.y`` takes the list's location)."""
-    if isinstance(e, A.BraceInit) and e.items and e.items[0].span and e.items[-1].span:
+    """Where Zeek locates the constructor made of ``{ a, b }``: for ``+=``
+    and ``-=``, its list of elements without the braces (``CheckForRHSList``
+    gives the constructor the list's location), else the whole ``{ ... }``."""
+    if (
+        isinstance(e, A.BraceInit)
+        and e.compound
+        and e.items
+        and e.items[0].span
+        and e.items[-1].span
+    ):
         return e.items[0].span.to(e.items[-1].span)
     return e.span
 

@@ -14,6 +14,7 @@ in :mod:`.operators`, constructors in :mod:`.ctors` (mixed in here).
 from __future__ import annotations
 
 from ..syntax import ast as A
+from ..syntax.ast import iter_nodes
 from ..syntax.printer import expr_text
 from ..types import (
     ADDR,
@@ -415,10 +416,11 @@ class ExprChecks(CallChecks, OperatorChecks, ConstructorChecks):
         return t.tag == "string"
 
     def check_index_list(
-        self, indices: list[A.Expr], tt: TableType, where: A.Node, state=None
+        self, indices: list[A.Expr], tt: TableType, where: A.Node, state=None, expand=False
     ) -> list[A.Expr]:
         """Check and coerce a table/set index (``t[a, b]`` or ``t[[a, b]]``);
-        ``state``: of the table constructor whose index it is."""
+        ``state``: of the table constructor whose index it is; ``expand``: a
+        constructor's index, where a set may stand for its members."""
         if (
             len(indices) == 1
             and isinstance(indices[0], A.ListCtor)
@@ -450,6 +452,9 @@ class ExprChecks(CallChecks, OperatorChecks, ConstructorChecks):
         out = []
         for x, t in zip(indices, tt.indices, strict=True):
             x = self.check_expr(x, t)
+            if expand and self.expands(x, t):
+                out.append(self.expand_index(x, t))
+                continue
             if state is not None and not (t.tag == "subnet" and x.type.tag == "addr"):
                 out.append(self.promote_element(state, x, t, "index", check=False))
             else:
@@ -457,6 +462,42 @@ class ExprChecks(CallChecks, OperatorChecks, ConstructorChecks):
                     self.index_value(x, t) if len(indices) == 1 else self.coerce(x, t, "index")
                 )
         return out
+
+    @staticmethod
+    def expands(x: A.Expr, t: Type) -> bool:
+        """Whether ``x``, in a constructor's index where ``t`` is wanted, is a
+        set standing for each of its members (Zeek's ``expand_op_elem``: a
+        ``[a, b]`` list or a set whose type is not the one wanted there)."""
+        xt = x.type
+        return (
+            isinstance(xt, TableType)
+            and xt.is_set
+            and len(xt.indices) == 1
+            and t.tag not in ("any", "error")
+            and not same_type(xt, t)
+            and same_type(xt.indices[0], t)
+        )
+
+    def expand_index(self, x: A.Expr, t: Type) -> A.Expr:
+        """The set ``x`` standing for its members (see :meth:`expands`).  Zeek
+        expands while parsing, so a set that is not a constructor must not
+        depend on locals."""
+        if not isinstance(x, A.SetCtor) and any(
+            isinstance(n, A.Name) and isinstance(n.id, ID) and not n.id.is_global
+            for n in iter_nodes(x)
+        ):
+            self.error(
+                x.span,
+                "a set standing for its members in a constructor must not use local"
+                " variables (the constructor is expanded before they have values)",
+                zeek="cannot expand constructor elements using a value that depends on local"
+                f" variables ({self.describe_expr(x)})",
+            )
+            x.type = ERROR
+            return x
+        e = A.ExpandIndex(x, span=x.span)
+        e.type = t
+        return e
 
     def index_value(self, x: A.Expr, t: Type) -> A.Expr:
         """One index value; a table indexed by one subnet also takes an

@@ -329,6 +329,8 @@ class OperatorChecks:
             # one element of a vector of vectors.  `v += { ... }` is a vector
             # constructor of v's type (Zeek's CheckForRHSList).
             brace = isinstance(e.value, A.BraceInit)
+            if brace:
+                e.value.compound = True
             e.value = self.check_expr(
                 e.value, None if isinstance(tt, VectorType) and not brace else tt
             )

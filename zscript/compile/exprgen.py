@@ -28,6 +28,14 @@ __all__ = ["ExprGen"]
 M64 = "0xFFFFFFFFFFFFFFFF"
 
 
+_AGGREGATES = ("record", "vector", "table")
+
+
+def _expands(index: list) -> bool:
+    """Whether a constructor element's index has a set standing for its members."""
+    return any(isinstance(x, A.ExpandIndex) for x in index)
+
+
 def _any_elem(t) -> bool:
     """Whether ``t`` is ``vector of any`` (whose value may be a more specific
     vector: see the ``vector of any`` helpers in runtime/ops.py)."""
@@ -701,6 +709,11 @@ class ExprGen:
         items = []
         for it in e.items:
             k = self.store_key(it.target.items, t)
+            if _expands(it.target.items):
+                vt = it.value.type
+                copy = "_z_copy" if vt is not None and vt.tag in _AGGREGATES else "None"
+                items.append(f"*_z_cross_items({k}, {self.expr(it.value)}, {copy})")
+                continue
             items.append(f"({k}, {self.expr(it.value)})")
         attrs = {**self.container_attrs(e.attr_map), **self.container_attrs(extra_attrs)}
         kw = self.attr_kwargs(attrs, t, name)
@@ -711,10 +724,9 @@ class ExprGen:
         t = e.type
         items = []
         for x in e.items:
-            if isinstance(x, A.ListCtor) and len(t.indices) > 1:
-                items.append(self.store_key(x.items, t))
-            else:
-                items.append(self.store_key([x], t))
+            parts = x.items if isinstance(x, A.ListCtor) and len(t.indices) > 1 else [x]
+            key = self.store_key(parts, t)
+            items.append(f"*_z_cross({key})" if _expands(parts) else key)
         attrs = {**self.container_attrs(e.attr_map), **self.container_attrs(extra_attrs)}
         kw = self.attr_kwargs(attrs, t, name)
         lst = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
@@ -723,6 +735,9 @@ class ExprGen:
     def gen_VectorCtor(self, e: A.VectorCtor) -> str:
         items = ", ".join(self.expr(x) for x in e.items)
         return f"_z_Vector({self.tconst(e.type)}, [{items}])"
+
+    def gen_ExpandIndex(self, e: A.ExpandIndex) -> str:
+        return f"_z_each({self.expr(e.expr)})"
 
     def gen_BraceInit(self, e: A.BraceInit) -> str:  # pragma: no cover - replaced by the checker
         raise AssertionError("brace initializer without a type")

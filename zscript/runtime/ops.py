@@ -11,6 +11,7 @@ the Python exceptions the reporter maps to Zeek's messages.
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 from ..types import COUNT, DOUBLE, FuncType, RecordType, TableType, Type, VectorType, same_type
@@ -196,6 +197,32 @@ def vdelete(vec, i) -> None:
 def vappend(vec, x):
     vec.append(x)
     return vec
+
+
+class Each:
+    """In a constructor's index: each member of a set (see :func:`cross`)."""
+
+    __slots__ = ("members",)
+
+    def __init__(self, members):
+        self.members = list(members)
+
+
+def cross(key) -> list:
+    """The keys one constructor element stands for: the cross product of
+    its :class:`Each` parts (Zeek's constructor expansion, ``expand_op``)."""
+    if isinstance(key, Each):
+        return key.members
+    return list(itertools.product(*(p.members if isinstance(p, Each) else (p,) for p in key)))
+
+
+def cross_items(key, value, copy) -> list:
+    """``(key, value)`` for each key of :func:`cross`; an aggregate value is
+    copied for each (Zeek evaluates the value once per element)."""
+    keys = cross(key)
+    if copy is None or not keys:
+        return [(k, value) for k in keys]
+    return [(keys[0], value)] + [(k, copy(value)) for k in keys[1:]]
 
 
 def vextend(vec, other):
@@ -630,6 +657,9 @@ HELPERS = {
     "_z_vdelete": vdelete,
     "_z_vappend": vappend,
     "_z_vextend": vextend,
+    "_z_each": Each,
+    "_z_cross": cross,
+    "_z_cross_items": cross_items,
     "_z_vextend_typed": vextend_typed,
     "_z_vget_any": vget_any,
     "_z_vitems_any": vitems_any,

@@ -301,6 +301,14 @@ class CopyExpr(Expr):
 
 
 @node
+class ExpandIndex(Expr):
+    """Inserted by the checker: in a constructor's index, the set ``expr``
+    stands for each of its members, one element each (Zeek's ``expand_op``)."""
+
+    expr: Expr
+
+
+@node
 class Coerce(Expr):
     """Inserted by the checker: convert ``expr`` to this node's ``type``."""
 
@@ -392,6 +400,9 @@ class BraceInit(Expr):
     """``{ a, b }`` or ``{ [k] = v, ... }`` on the right of ``=``."""
 
     items: list[Expr]
+    #: The right side of ``+=``/``-=`` (set by the checker): Zeek locates the
+    #: constructor made of it at its elements.
+    compound: Any = _ann()
 
 
 @node

@@ -285,6 +285,7 @@ _RENDER = {
     A.TypeExpr: lambda e: type_text(e.tnode),
     A.WhenLocal: lambda e: f"local {e.name} = {expr_text(e.init)}",
     A.Coerce: _coerce,
+    A.ExpandIndex: lambda e: expr_text(e.expr),
 }
 
 

@@ -1,7 +1,7 @@
 # @expect-fail
 # @error-format: zeek
-# A `{ ... }` initializer is located at its elements, not its braces, as in
-# Zeek (whose grammar takes the list's location): one line here, not 7-9.
+# The constructor made of `{ ... }` after `+=` is located at its elements, as
+# in Zeek (CheckForRHSList): one line here, not 11-13; after `=`, at the braces.
 type R: record {
 	b: count;
 };
