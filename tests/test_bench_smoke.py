@@ -153,6 +153,7 @@ def test_nats_log_bench_quick_runs(tmp_path):
     assert [r["name"] for r in got] == ["zscript-nats", "nats-py", "nats-py-bytes"]
     assert got[0]["ratio"] > 0 and got[1]["ratio"] is None
 
+
 def test_backend_bench_quick_runs(tmp_path):
     """``bench/backend_bench.py --quick``: &backend tables on a real cluster,
     both kinds, every copy checked by the bench itself, as JSON too."""
