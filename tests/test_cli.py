@@ -19,12 +19,6 @@ import zscript
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Known zscript bugs (see /work/scratch/infra-bugs.md).  The tests that hit
-#: them are skipped while the bug's id is listed here; remove the id once the
-#: bug is fixed.
-KNOWN_BUGS: set[str] = set()
-
-
 def _env() -> dict[str, str]:
     env = dict(os.environ, TZ="UTC", LC_ALL="C", PYTHONIOENCODING="utf-8")
     env.pop("ZSCRIPTPATH", None)
@@ -492,8 +486,6 @@ def test_command_line_redefinition_errors(tmp_path, param, message):
     ["options-before-node", "options-after-files", "cli-option-between-node-and-files"],
 )
 def test_run_option_positions(tmp_path, layout):
-    if layout in KNOWN_BUGS:
-        pytest.skip(f"known bug {layout!r}: see /work/scratch/infra-bugs.md")
     write(tmp_path, "hello.zs", HELLO)
     args = {
         "options-before-node": ["run", "--virtual-time", "standalone", "hello.zs"],

@@ -7,7 +7,7 @@
 ##! this script has none (``cluster.toml``: a manager, a proxy, two workers).
 ##! Run it with a local nats-server:
 ##!
-##!     nats-server -js -sd /tmp/nats-store &
+##!     nats-server -js -sd nats-store &
 ##!     zscript cluster start --foreground --layout examples/cluster/logs-to-nats/cluster.toml \
 ##!         examples/cluster/logs-to-nats/logs-to-nats.zs
 ##!     zscript logs nats sightings                  # the records as Zeek TSV
