@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+from zscript.testing.golden import free_ports
+
 INSTALL_HINT = (
     "install it with `apt-get install -y nats-server` (macOS: `brew install nats-server`) "
     "and `pip install 'zscript[nats]'`"
@@ -30,9 +32,7 @@ def missing(what: str):
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 class NATSServer:

@@ -19,6 +19,7 @@ import zscript
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
 def _env() -> dict[str, str]:
     env = dict(os.environ, TZ="UTC", LC_ALL="C", PYTHONIOENCODING="utf-8")
     env.pop("ZSCRIPTPATH", None)

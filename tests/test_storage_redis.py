@@ -22,6 +22,7 @@ import pytest
 
 from zscript.diagnostics import SourceFile
 from zscript.host import Host
+from zscript.testing.golden import free_ports
 
 INSTALL_HINT = (
     "install it with `apt-get install -y redis-server` (macOS: `brew install redis`) "
@@ -36,9 +37,7 @@ def _missing(what: str):
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 class RedisServer:

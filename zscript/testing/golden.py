@@ -54,6 +54,7 @@ from __future__ import annotations
 import atexit
 import difflib
 import os
+import random
 import re
 import shutil
 import socket
@@ -261,18 +262,31 @@ CLUSTER_RUN_DIR = "zscript-cluster"
 CLUSTER_LAYOUT = "zscript-test-layout.toml"
 
 
+#: Where :func:`free_ports` chooses: below the ports the system hands out by
+#: itself (Linux: 32768-60999, for outgoing connections and binds to port 0),
+#: so a port found free is not taken by such a connection before its server
+#: binds it (seen as "Address already in use" under parallel test load).
+PORT_RANGE = (10000, 32767)
+
+_port_choice = random.Random(os.urandom(16))  # not the tests' seeded `random`
+
+
 def free_ports(n: int) -> list[int]:
-    """``n`` distinct TCP ports that are free on 127.0.0.1 right now."""
-    socks, ports = [], []
-    try:
-        while len(ports) < n:
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-            ports.append(s.getsockname()[1])
-    finally:
-        for s in socks:
+    """``n`` distinct TCP ports, chosen at random in :data:`PORT_RANGE`,
+    that are free on 127.0.0.1 right now."""
+    ports: list[int] = []
+    while len(ports) < n:
+        p = _port_choice.randint(*PORT_RANGE)
+        if p in ports:
+            continue
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        finally:
             s.close()
+        ports.append(p)
     return ports
 
 
