@@ -1,56 +1,59 @@
-##! Run one WebSocket server (``@load policy/frameworks/cluster/websocket/server``).
+##! A process that serves WebSocket clients by itself:
+##! ``@load policy/frameworks/cluster/websocket/server``.
 ##!
-##! Listens on 127.0.0.1:27759 (the port zeekctl uses), or on the address
-##! and port in the environment variables ``ZEEK_WEBSOCKET_LISTEN_ADDRESS``
-##! and ``ZEEK_WEBSOCKET_LISTEN_PORT``.  ``ZSCRIPT_WEBSOCKET_AUTH_TOKEN``, if
-##! set, is the bearer token clients must present (see
-##! :zeek:see:`Cluster::WebSocketServerOptions`).
+##! Where it listens comes from the environment: ``ZEEK_WEBSOCKET_LISTEN_ADDRESS``
+##! (an address, IPv6 optionally in brackets; default 127.0.0.1) and
+##! ``ZEEK_WEBSOCKET_LISTEN_PORT`` (default 27759, zeekctl's port).  With
+##! ``ZSCRIPT_WEBSOCKET_AUTH_TOKEN`` set, clients must present that bearer
+##! token (see :zeek:see:`Cluster::WebSocketServerOptions`).
 ##!
-##! Loaded outside a cluster (no backend selected yet), it selects the ZeroMQ
-##! backend and runs the central proxy in this process, so that the clients
-##! can talk to each other and to this process.
+##! The clients need a cluster backend to reach each other and this process.
+##! If none is selected when this script loads and there is no cluster
+##! layout, it selects ZeroMQ and runs the central proxy here.  A layout
+##! without a backend is refused at start-up, with Zeek's error.
 
 @load base/utils/numbers
 @load base/frameworks/cluster
 @load base/frameworks/cluster/websocket
 
 @if ( Cluster::backend == Cluster::CLUSTER_BACKEND_NONE )
-
-@if ( |Cluster::nodes| > 0 )
+@if ( |Cluster::nodes| == 0 )
+@load policy/frameworks/cluster/backend/zeromq
+redef Cluster::Backend::ZeroMQ::run_proxy_thread = T;
+@else
 event zeek_init() &priority=10
 	{
 	Reporter::error("Cluster::nodes has entries but Cluster::backend was Cluster::CLUSTER_BACKEND_NONE");
 	exit(1);
 	}
-@else
-@load policy/frameworks/cluster/backend/zeromq
-redef Cluster::Backend::ZeroMQ::run_proxy_thread = T;
 @endif
 @endif
 
-event zeek_init() &priority=-100
+function websocket_server_options(): Cluster::WebSocketServerOptions
 	{
-	local listen_addr = 127.0.0.1;
-	local listen_addr_env = getenv("ZEEK_WEBSOCKET_LISTEN_ADDRESS");
-	if ( |listen_addr_env| > 0 )
-		{
-		listen_addr_env = rstrip(lstrip(listen_addr_env, "["), "]");
-		listen_addr = to_addr(listen_addr_env);
-		}
+	local opts = Cluster::WebSocketServerOptions($listen_addr=127.0.0.1, $listen_port=27759/tcp);
 
-	local listen_port = 27759/tcp;
-	local listen_port_env = getenv("ZEEK_WEBSOCKET_LISTEN_PORT");
-	if ( |listen_port_env| > 0 )
-		listen_port = count_to_port(extract_count(listen_port_env), tcp);
+	local a = getenv("ZEEK_WEBSOCKET_LISTEN_ADDRESS");
+	if ( a != "" )
+		opts$listen_addr = to_addr(gsub(a, /^\[|\]$/, ""));
 
-	local opts = Cluster::WebSocketServerOptions($listen_addr=listen_addr, $listen_port=listen_port);
+	local p = getenv("ZEEK_WEBSOCKET_LISTEN_PORT");
+	if ( p != "" )
+		opts$listen_port = count_to_port(extract_count(p), tcp);
+
 	local token = getenv("ZSCRIPT_WEBSOCKET_AUTH_TOKEN");
-	if ( |token| > 0 )
+	if ( token != "" )
 		opts$auth_token = token;
 
-	Reporter::info(fmt("Running standalone WebSocket server on %s:%s with local cluster backend %s",
-	                   listen_addr, listen_port, Cluster::backend));
+	return opts;
+	}
 
+# Late, so that scripts loaded with this one have set up the backend first.
+event zeek_init() &priority=-100
+	{
+	local opts = websocket_server_options();
+	Reporter::info(fmt("Running standalone WebSocket server on %s:%s with local cluster backend %s",
+	                   opts$listen_addr, opts$listen_port, Cluster::backend));
 	if ( ! Cluster::listen_websocket(opts) )
 		Reporter::fatal("failed to listen");
 	}
