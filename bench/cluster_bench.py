@@ -107,7 +107,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
 
-from report import Report, add_json_argument  # noqa: E402 - bench/ is on the path now
+from report import Report, parse_or_run_role  # noqa: E402 - bench/ is on the path now
 
 WORKER_TOPIC = b"zeek.cluster.worker"
 MANAGER_TOPIC = b"zeek.cluster.manager"
@@ -786,14 +786,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also measure across network namespaces, beside loopback (needs root)",
     )
-    ap.add_argument("--role", help=argparse.SUPPRESS)
-    add_json_argument(ap)
-    args, rest = ap.parse_known_args(argv)
-    if args.role:
-        ROLES[args.role](*rest)
+    args = parse_or_run_role(ap, argv, ROLES)
+    if args is None:
         return 0
-    if rest:
-        ap.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.profile:
         global PROFILE_DIR
         PROFILE_DIR = Path(args.profile).resolve()

@@ -81,7 +81,7 @@ from cluster_bench import (  # noqa: E402 - bench/ is on the path now
     wait_exit,
     zscript_cmd,
 )
-from report import Report, add_json_argument  # noqa: E402
+from report import Report, parse_or_run_role  # noqa: E402
 
 TARGET = 0.8
 MANAGER_TOPIC = b"zeek.cluster.manager"
@@ -448,14 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-pool", dest="pool", action="store_false", help="skip the proxy-pool curve"
     )
-    ap.add_argument("--role", help=argparse.SUPPRESS)
-    add_json_argument(ap)
-    args, rest = ap.parse_known_args(argv)
-    if args.role:
-        ROLES[args.role](*rest)
+    args = parse_or_run_role(ap, argv, ROLES)
+    if args is None:
         return 0
-    if rest:
-        ap.error(f"unrecognized arguments: {' '.join(rest)}")
     n = args.events or (2000 if args.quick else 50_000)
     points = args.senders or ([1, 2] if args.quick else [1, 2, 4, 8])
     reps = args.reps or (1 if args.quick else 3)

@@ -16,11 +16,27 @@ import argparse
 import json
 from pathlib import Path
 
-__all__ = ["Report", "add_json_argument"]
+__all__ = ["Report", "add_json_argument", "parse_or_run_role"]
 
 
 def add_json_argument(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON rows")
+
+
+def parse_or_run_role(ap: argparse.ArgumentParser, argv, roles: dict):
+    """Parse ``argv`` with ``--json`` and a hidden ``--role NAME ARGS...``.
+
+    A bench runs its raw baselines in child processes of itself: given a role,
+    ``roles[NAME](*ARGS)`` runs and None is returned; else the parsed options."""
+    ap.add_argument("--role", help=argparse.SUPPRESS)
+    add_json_argument(ap)
+    args, rest = ap.parse_known_args(argv)
+    if args.role:
+        roles[args.role](*rest)
+        return None
+    if rest:
+        ap.error(f"unrecognized arguments: {' '.join(rest)}")
+    return args
 
 
 class Report:

@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
 
-from report import Report, add_json_argument  # noqa: E402 - bench/ is on the path now
+from report import Report, parse_or_run_role  # noqa: E402 - bench/ is on the path now
 
 TARGET = 0.5
 TOPIC = "/bench"
@@ -325,14 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="5k events, one repetition")
     ap.add_argument("-n", type=int, help="events per measurement")
     ap.add_argument("--reps", type=int, help="repetitions (medians reported)")
-    ap.add_argument("--role", help=argparse.SUPPRESS)
-    add_json_argument(ap)
-    args, rest = ap.parse_known_args(argv)
-    if args.role:
-        ROLES[args.role](*rest)
+    args = parse_or_run_role(ap, argv, ROLES)
+    if args is None:
         return 0
-    if rest:
-        ap.error(f"unrecognized arguments: {' '.join(rest)}")
     n = args.n or (5000 if args.quick else 50_000)
     reps = args.reps or (1 if args.quick else 3)
     timeout = 60 + n / 1000
