@@ -646,12 +646,7 @@ def test_send_overload_drops_and_counts(local_cluster):
     c = local_cluster({"manager": "manager", "worker-1": "worker"}, split_stderr=True, status=True)
     c.start_all([HERE / "flood.zs"])
     with _never_reading_subscriber(c, b"zscript.test.flood."):
-        c.wait_for("worker-1", "flood done", timeout=60)  # two node starts, under load
-        m = re.search(r"flood done: accepted (\d+) dropped (\d+)", c.output("worker-1"))
-        accepted, dropped = int(m.group(1)), int(m.group(2))
-        assert accepted + dropped == 20000
-        assert dropped > 0 and accepted > 0
-        st = c.wait_status("worker-1", lambda s: s["send_drops"] >= dropped)
+        accepted, dropped, st = _flood_outcome(c)
         # The status counts every dropped send: the flood's, and a Cluster::hello
         # to a node whose subscription came in while the queue was full.
         assert dropped <= st["send_drops"] <= dropped + 4
@@ -663,6 +658,17 @@ def test_send_overload_drops_and_counts(local_cluster):
         # Its status keeps being written: the event loop runs on.
         t = st["updated"]
         c.wait_status("worker-1", lambda s: s["updated"] > t)
+
+
+def _flood_outcome(c) -> tuple[int, int, dict]:
+    """(accepted, dropped, worker-1's status once it counts the drops) of
+    flood.zs: some of its 20000 publishes got through, some were dropped."""
+    c.wait_for("worker-1", "flood done", timeout=60)  # two node starts, under load
+    m = re.search(r"flood done: accepted (\d+) dropped (\d+)", c.output("worker-1"))
+    accepted, dropped = int(m.group(1)), int(m.group(2))
+    assert accepted + dropped == 20000
+    assert dropped > 0 and accepted > 0
+    return accepted, dropped, c.wait_status("worker-1", lambda s: s["send_drops"] >= dropped)
 
 
 @contextlib.contextmanager
@@ -697,12 +703,7 @@ def test_send_overload_waits_then_drops_when_nobody_reads(local_cluster, tmp_pat
     )
     c.start_all([HERE / "flood.zs", flow])
     with _never_reading_subscriber(c, b"zscript.test.flood."):
-        c.wait_for("worker-1", "flood done", timeout=60)  # two node starts, under load
-        m = re.search(r"flood done: accepted (\d+) dropped (\d+)", c.output("worker-1"))
-        accepted, dropped = int(m.group(1)), int(m.group(2))
-        assert accepted + dropped == 20000
-        assert dropped > 0 and accepted > 0
-        st = c.wait_status("worker-1", lambda s: s["send_drops"] >= dropped)
+        accepted, dropped, st = _flood_outcome(c)
         assert st["send_waits"] >= 1
         c.wait_for("worker-1", "still alive")
         assert c.running("worker-1") and c.running("manager")
