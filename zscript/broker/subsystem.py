@@ -99,6 +99,10 @@ class BrokerSubsystem:
         self.accept_log = None
         #: Set by Broker as the cluster backend (:mod:`.cluster_backend`).
         self.cluster_messages = None
+        #: The peers as the scripts have seen them come and go: changed in
+        #: event order (``loop.post_call``), so a ``Broker::peer_added``
+        #: handler still lists a peer whose loss is queued behind it.
+        self._seen_peers: list = []
         #: Set by the store transport (:mod:`.stores`): ``fn(topic, payload)``.
         self.store_messages = None
         #: Set by the composition root: ``fn()`` hands on buffered log writes.
@@ -210,6 +214,7 @@ class BrokerSubsystem:
     def _peer_added(self, peer) -> None:
         from .endpoint import MSG_ADDED
 
+        self.host.loop.post_call(lambda: self._seen_peers.append(peer))
         info = self.endpoint_info(peer)
         self._post("Broker::endpoint_discovered", (info, "found a new peer in the network"))
         self._post("Broker::peer_added", (info, MSG_ADDED))
@@ -217,6 +222,7 @@ class BrokerSubsystem:
     def _peer_lost(self, peer) -> None:
         from .endpoint import MSG_LOST
 
+        self._forget(peer)
         info = self.endpoint_info(peer)
         self._post("Broker::peer_lost", (info, MSG_LOST))
         self._post("Broker::endpoint_unreachable", (info, "lost the last path"))
@@ -224,9 +230,19 @@ class BrokerSubsystem:
     def _peer_removed(self, peer) -> None:
         from .endpoint import MSG_REMOVED
 
+        self._forget(peer)
         info = self.endpoint_info(peer)
         self._post("Broker::peer_removed", (info, MSG_REMOVED))
         self._post("Broker::endpoint_unreachable", (info, "lost the last path"))
+
+    def _forget(self, peer) -> None:
+        """Drop ``peer`` from what ``Broker::peers()`` lists, in event order."""
+
+        def forget() -> None:
+            if peer in self._seen_peers:
+                self._seen_peers.remove(peer)
+
+        self.host.loop.post_call(forget)
 
     def error(self, code: str, message: str) -> None:
         """Raise ``Broker::error(Broker::<code>, message)``."""
@@ -423,7 +439,7 @@ class BrokerSubsystem:
         peered = host.enum_value("Broker::PEERED")
         items = [
             pi({"f_peer": self.endpoint_info(p), "f_status": peered, "f_is_outbound": p.outbound})
-            for p in (self.endpoint.peers if self.endpoint is not None else ())
+            for p in self._seen_peers
         ]
         return Vector(host.script_type("Broker::PeerInfos"), items)
 

@@ -34,6 +34,10 @@ from .triggers import TriggerManager
 __all__ = ["EventLoop"]
 
 
+def _call(fn: Callable[[], None]) -> None:
+    fn()
+
+
 def _resolve(fut) -> None:
     if not fut.done():
         fut.set_result(None)
@@ -52,6 +56,9 @@ class EventLoop:
         self.registry = HandlerRegistry(report)
         self.queue = EventQueue(report)
         self._queue_append = self.queue.queue.append
+        #: Carries :meth:`post_call` steps through the queue (no script sees it).
+        self._internal = EventHandler("<internal>", None, report)
+        self._internal.add(_call, 0)
         self.timers = TimerQueue()
         self.network_time = 0.0
         self.triggers = TriggerManager(self.timers, self.now, report)
@@ -126,6 +133,14 @@ class EventLoop:
             self._waiter = None
             if not w.done():
                 w.set_result(None)
+
+    def post_call(self, fn: Callable[[], None]) -> None:
+        """Queue ``fn()`` from an I/O callback, to run in its turn among the
+        events posted with :meth:`post`: state the scripts see (such as the
+        peers a handler may list) then changes in the order they see its
+        events, not when the I/O happened."""
+        self._queue_append((self._internal, (fn,)))
+        self.wake()
 
     def add_io(self, start: Callable) -> None:
         """Connect an I/O source to the asyncio loop: ``start(aloop)`` is called
