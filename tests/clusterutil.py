@@ -220,18 +220,29 @@ class LocalCluster:
         return self.procs[node].wait(timeout=timeout)
 
     def stop_all(self) -> None:
-        """SIGTERM every running node (workers first), then SIGKILL what is left."""
-        for node in sorted(self.procs, key=lambda n: self.nodes[n] == "manager"):
-            p = self.procs[node]
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
+        """Stop every running node in the supervisor's order (workers and
+        proxies, then the manager, then the loggers), each group with SIGTERM
+        and waited for before the next, then SIGKILL what is left.
+
+        Signalling all at once let a worker see the manager go (``node_down``
+        for every node) before its own SIGTERM, and then run what its scripts
+        schedule on ``node_down`` during shutdown."""
+        rank = {"worker": 0, "proxy": 0, "manager": 1, "logger": 2}
+        groups: dict[int, list[str]] = {}
+        for node in self.procs:
+            groups.setdefault(rank.get(self.nodes.get(node, ""), 1), []).append(node)
         deadline = time.monotonic() + 10
-        for p in self.procs.values():
-            try:
-                p.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        for _, names in sorted(groups.items()):
+            group = [self.procs[n] for n in names]
+            for p in group:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            for p in group:
+                try:
+                    p.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
 
     # ---------------------------------------------------------------- output
 
