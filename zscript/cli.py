@@ -81,8 +81,9 @@ def _pause_gc() -> None:
 
 def _resume_gc() -> None:
     """Loading is done: what exists now lives as long as the process, so it
-    is moved out of the collector's sight (``gc.freeze``), and collection
-    starts again for what the scripts create while they run."""
+    is moved out of the collector's sight (``gc.freeze``; the collection at
+    the interpreter's exit skips it too), and collection starts again for
+    what the scripts create while they run."""
     if not gc.isenabled():
         gc.freeze()
         gc.enable()
@@ -239,12 +240,11 @@ def cmd_check(args) -> int:
 
     options = {"layout": args.layout}
     if args.node is not None:
-        return (
-            0
-            if _load(Host(node=args.node, bare=args.bare, options=options), args.files, None)
-            else 1
-        )
+        ok = _load(Host(node=args.node, bare=args.bare, options=options), args.files, None)
+        _resume_gc()
+        return 0 if ok else 1
     ok, diags = _load_quietly(Host(node="standalone", bare=args.bare), args.files, None)
+    _resume_gc()  # also spares the exit a last collection of everything loaded
     _print_diagnostics(diags)
     if not ok or (args.layout is None and not _cluster_aware(args.files)):
         return 0 if ok else 1
