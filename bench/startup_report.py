@@ -17,11 +17,12 @@ that does what ``zscript run [--bare] hello.zs`` does, phase by phase:
 * ``script``: loading ``hello.zs`` and running it to the end.
 
 Times are CPU seconds of the process (medians over the runs), so other
-processes on the machine disturb them less than wall time.  ``python`` is
+processes on the machine disturb them less than wall time.  As the command
+does, the child loads with the cyclic garbage collector off.  ``python`` is
 the interpreter's own start (``python -c pass``) for comparison.
 
 Imports are broken down by package from ``-X importtime`` (self time summed
-per top-level package, ``zscript`` per subpackage), memory by package from
+per top-level package, ``zscript`` per subpackage, medians of three runs), memory by package from
 ``tracemalloc`` at the end of start-up (Python objects only: the peak RSS
 also holds the interpreter and C libraries), beside the process's peak RSS
 and that of ``python -c pass``.
@@ -46,7 +47,8 @@ sys.path.insert(0, str(HERE))
 from report import Report, add_json_argument  # noqa: E402
 
 CHILD = r"""
-import io, json, resource, sys, time
+import gc, io, json, resource, sys, time
+gc.disable()  # as the zscript command starts (zscript/cli.py: _pause_gc)
 mode_bare = sys.argv[1] == "bare"
 trace = sys.argv[2] == "trace"
 if trace:
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         _child(bare, False, hello)  # warm the caches
         runs = [_child(bare, False, hello)[0] for _ in range(args.runs)]
         floors = [_python_floor() for _ in range(args.runs)]
-        _, imp = _child(bare, False, hello, importtime=True)
+        imps = [import_breakdown(_child(bare, False, hello, importtime=True)[1]) for _ in range(3)]
         traced, _ = _child(bare, True, hello)
     mode = "bare" if bare else "default"
     py_cpu = statistics.median(f[0] for f in floors)
@@ -157,9 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         f"  {'total':<10}{total:>8.3f} s   (python -c pass: {py_cpu:.3f} s before its first line)"
     )
     report.add(f"startup_{mode}_total", total, "s")
-    breakdown = import_breakdown(imp)
+    breakdown = Counter(
+        {pkg: statistics.median(b.get(pkg, 0) for b in imps) for pkg in set().union(*imps)}
+    )
     all_us = sum(breakdown.values())
-    print(f"imports by package (self time, one -X importtime run: {all_us / 1e6:.3f} s)")
+    print(f"imports by package (self time under -X importtime, medians: {all_us / 1e6:.3f} s)")
     for pkg, us in breakdown.most_common(15):
         print(f"  {pkg:<28}{us / 1e3:>8.1f} ms {us / all_us:>6.0%}")
     by_pkg: Counter = Counter()

@@ -8,6 +8,7 @@ unwritable cache is never an error.
 from __future__ import annotations
 
 import io
+import marshal
 import os
 import pickle
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 from zscript.diagnostics import SourceFile, ZScriptError
 from zscript.host import Host
 from zscript.loader import cache as cache_mod
+from zscript.loader import codecache as codecache_mod
 
 SCRIPT = """\
 @load ./helper
@@ -54,6 +56,15 @@ def entries(d: Path) -> list[Path]:
     return sorted((d / "units").rglob("*.pickle"))
 
 
+def parsed(d: Path) -> int:
+    """How many texts the cache holds: an entry per file, and the built-ins'
+    declarations, which share one entry."""
+    n = 0
+    for p in entries(d):
+        n += len(pickle.loads(p.read_bytes())) if p.name.startswith("declarations-") else 1
+    return n
+
+
 def scripts(tmp_path: Path) -> Path:
     (tmp_path / "helper.zs").write_text(HELPER)
     main = tmp_path / "main.zs"
@@ -66,7 +77,7 @@ def test_hit_behaves_as_miss(tmp_path, cache_dir):
     first, out1 = load(main)
     assert first.unit_cache.misses > 0  # (built-ins with the same signature share one)
     assert out1 == "HIT x2 (helped)\n13\n"
-    n = len(entries(cache_dir))  # the library files and both scripts
+    n = parsed(cache_dir)  # the library files, both scripts, the built-ins used
     assert n == first.unit_cache.misses > 10
     second, out2 = load(main)
     assert second.unit_cache.misses == 0
@@ -215,13 +226,14 @@ def test_corrupt_entries_are_survived_and_rewritten(tmp_path, cache_dir):
     main = scripts(tmp_path)
     load(main)
     files = entries(cache_dir)
+    n = parsed(cache_dir)
     for i, p in enumerate(files):
         data = p.read_bytes()
         # Garbage, a truncated entry, an empty file.
         p.write_bytes([b"not a pickle", data[: len(data) // 2], b""][i % 3])
     host, out = load(main)
     assert out == "HIT x2 (helped)\n13\n"
-    assert host.unit_cache.misses == len(files)
+    assert host.unit_cache.misses == n
     host, out = load(main)
     assert host.unit_cache.misses == 0
     assert out == "HIT x2 (helped)\n13\n"
@@ -347,6 +359,34 @@ def test_cached_code_reports_runtime_errors_at_the_script_line(tmp_path, cache_d
         host, out, err = run_capturing(script, bare=bare)
         assert (out, err) == first[1:]
     assert host.code_cache.misses == 0 and host.code_cache.hits > 0
+
+
+def test_code_buckets_let_go_of_old_code(tmp_path, cache_dir):
+    """A file's bucket of compiled code keeps what a run uses and at most
+    KEEP times as much other code (other modes, old versions of the code
+    generator), so it does not grow without end; what the run used stays."""
+    script = tmp_path / "div.zs"
+    script.write_text(RUNTIME_ERROR)
+    first = run_capturing(script, bare=True)
+    buckets = sorted(cache_dir.glob("code-*/*/*.marshal"))
+    assert buckets
+    stale = compile("x = 1", "<stale>", "exec")
+    for p in buckets:
+        codes = marshal.loads(p.read_bytes())
+        old = {f"stale-{i}": stale for i in range(50 * len(codes) + 1)}
+        p.write_bytes(marshal.dumps({**old, **codes}))
+    host, out, err = run_capturing(script, bare=True)
+    assert (out, err) == first[1:] and host.code_cache.misses == 0
+    trimmed = 0
+    for p in buckets:
+        codes = marshal.loads(p.read_bytes())
+        used = [k for k in codes if not k.startswith("stale-")]
+        if used:
+            assert len(codes) - len(used) <= codecache_mod.KEEP * len(used)
+            trimmed += 1
+    assert trimmed > 0
+    host, out, err = run_capturing(script, bare=True)
+    assert (out, err) == first[1:] and host.code_cache.misses == 0
 
 
 def test_bytecode_kept_in_the_cache_when_python_writes_none(tmp_path):

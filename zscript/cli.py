@@ -38,6 +38,7 @@ file a bug, and exit status 70 (``ZSCRIPT_DEBUG=1`` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import signal
@@ -66,6 +67,26 @@ def _keep_bytecode() -> None:
 
 
 _keep_bytecode()
+
+
+def _pause_gc() -> None:
+    """Start-up (importing the pipeline, loading the library) allocates a
+    few hundred thousand objects that live as long as the process, and the
+    cyclic garbage collector would walk them again and again while they are
+    made (about a tenth of the start-up time) to find no garbage.  So the
+    ``run`` and ``check`` commands start with it off; :func:`_resume_gc`
+    turns it back on once loading is done."""
+    gc.disable()
+
+
+def _resume_gc() -> None:
+    """Loading is done: what exists now lives as long as the process, so it
+    is moved out of the collector's sight (``gc.freeze``; the collection at
+    the interpreter's exit skips it too), and collection starts again for
+    what the scripts create while they run."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _print_diagnostics(diags) -> None:
@@ -185,6 +206,7 @@ def cmd_run(args) -> int:
         host.reporter.debug = True
     if not _load(host, args.files, args.exec_code, params):
         return 1
+    _resume_gc()
     # After the subsystems started (Zeek's InitPostScript), unless one failed.
     host.on_start.append(
         lambda: host.reporter.errors or _print_diagnostics(host.deferred_diagnostics)
@@ -218,12 +240,11 @@ def cmd_check(args) -> int:
 
     options = {"layout": args.layout}
     if args.node is not None:
-        return (
-            0
-            if _load(Host(node=args.node, bare=args.bare, options=options), args.files, None)
-            else 1
-        )
+        ok = _load(Host(node=args.node, bare=args.bare, options=options), args.files, None)
+        _resume_gc()
+        return 0 if ok else 1
     ok, diags = _load_quietly(Host(node="standalone", bare=args.bare), args.files, None)
+    _resume_gc()  # also spares the exit a last collection of everything loaded
     _print_diagnostics(diags)
     if not ok or (args.layout is None and not _cluster_aware(args.files)):
         return 0 if ok else 1
@@ -248,7 +269,7 @@ def cmd_check(args) -> int:
 
 
 def _add_test_arguments(p) -> None:
-    from .testing import add_arguments
+    from .testing import add_arguments  # shutil, tempfile ...: only for ``zscript test``
 
     add_arguments(p)
 
@@ -341,10 +362,11 @@ def _add_error_format(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
+def build_parser(*, cluster: bool = True, test: bool = True) -> argparse.ArgumentParser:
     """The command-line parser.  Without ``cluster``, ``zscript cluster`` is
     only listed: its parser (and the supervisor behind it) is not imported,
-    which keeps the start-up of the other commands short."""
+    which keeps the start-up of the other commands short; likewise without
+    ``test`` the options of ``zscript test`` (and the test runner)."""
     p = argparse.ArgumentParser(prog="zscript", description="Run Zeek-style event scripts.")
     p.add_argument("--version", action="version", version=f"zscript {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -419,7 +441,8 @@ def build_parser(*, cluster: bool = True) -> argparse.ArgumentParser:
         help="run golden-file tests: each NAME.zs against its NAME.out (and .err, logs)",
         description="Run golden-file tests of scripts (see the README's 'Testing your scripts').",
     )
-    _add_test_arguments(t)
+    if test:
+        _add_test_arguments(t)
     t.set_defaults(func=cmd_test)
 
     f = sub.add_parser(
@@ -558,10 +581,15 @@ def _end_quietly_when_output_closes() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    command = sys.argv[1:2] if argv is None else argv[:1]
     if argv is None:  # the real command, not a test calling main([...])
         _end_quietly_when_output_closes()
+        if command in (["run"], ["check"]):
+            _pause_gc()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(cluster=argv[:1] == ["cluster"]).parse_args(_options_first(argv))
+    args = build_parser(cluster=command == ["cluster"], test=command == ["test"]).parse_args(
+        _options_first(argv)
+    )
     from .runtime.errors import ZeekExit
     from .runtime.zeekhash import SeedError
 

@@ -457,8 +457,7 @@ class Host(ScriptLoading):
         return self._declare_bif(name, b, py_name)
 
     def _declare_bif(self, name: str, b, py_name: str) -> bool:
-        src = SourceFile("<bif>", f"global __bif__: {b.signature};")
-        decl = list(self.unit_cache.parser(src, None).units())[0]
+        decl = self.unit_cache.declaration(f"global __bif__: {b.signature};", "<bif>")
         saved = self.checker.take_diagnostics()
         t = self.checker.resolve_type(decl.type)
         bad = self.checker.take_diagnostics()

@@ -21,12 +21,11 @@ is never limited: Zeek prints every one.
 
 :meth:`Reporter.route_library_logs` sends the records of Python libraries
 that log on their own (asyncio's "socket.send() raised exception.") through
-the same limit, as one-line warnings.
+the same limit, as one-line warnings (:mod:`.liblog`).
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 import traceback
@@ -35,7 +34,7 @@ from ..diagnostics import Diagnostic, render, render_runtime
 from ..runtime.errors import ScriptError, message_for, used_no_value
 from ..runtime.linemap import caller_location, describe_node, locate, locate_function
 
-__all__ = ["BURST", "WINDOW", "LibraryLogHandler", "Reporter"]
+__all__ = ["BURST", "WINDOW", "Reporter"]
 
 #: Times the same message of zscript itself is printed per window.
 BURST = 5
@@ -43,28 +42,6 @@ BURST = 5
 WINDOW = 60.0
 #: Distinct messages tracked before the oldest are forgotten.
 _MAX_TRACKED = 1000
-
-
-class LibraryLogHandler(logging.Handler):
-    """Library log records (warnings and worse) as one-line warnings:
-    ``warn(prefix + message)``, where ``prefix`` is fixed or, if None, the
-    logger's name and a colon."""
-
-    def __init__(self, warn, prefix: str | None = None):
-        super().__init__(logging.WARNING)
-        self._warn = warn
-        self._prefix = prefix
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            msg = record.getMessage()
-            if record.exc_info and record.exc_info[1] is not None:
-                exc = record.exc_info[1]
-                msg += f": {type(exc).__name__}: {exc}"
-            prefix = self._prefix if self._prefix is not None else f"{record.name}: "
-            self._warn(prefix + msg)
-        except Exception:  # noqa: BLE001 - logging must never raise
-            pass
 
 
 class Reporter:
@@ -192,6 +169,10 @@ class Reporter:
     def route_library_logs(self, names=("asyncio",)):
         """Send the named loggers' records through :meth:`warning` until the
         returned function is called (which undoes it)."""
+        import logging  # only once the loop runs: a short script need not import it
+
+        from .liblog import LibraryLogHandler
+
         handler = LibraryLogHandler(self.warning)
         loggers = [logging.getLogger(n) for n in names]
         saved = [(lg, lg.propagate) for lg in loggers]

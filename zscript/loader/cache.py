@@ -26,6 +26,11 @@ never imports Lark.
   that agrees (the items before are the same in both), and if none does, a
   real parser reads the file from its start, skipping what was already
   handed out, and its recording becomes a new variant.
+* **Declarations**: the one-line declarations the host parses for each
+  built-in function it declares (``global __bif__: function(...): T;``, a
+  hundred or so per start) share one entry, ``declarations-<fingerprint>``
+  (:meth:`UnitCache.declaration`), read once, rather than one file each;
+  :meth:`UnitCache.flush` writes what was parsed anew.
 * **Where**: :func:`~zscript.resources.cache_dir` (``$ZSCRIPT_CACHE_DIR``,
   else ``$XDG_CACHE_HOME/zscript``, else ``~/.cache/zscript``), in
   ``units/``; ``ZSCRIPT_NO_CACHE=1`` turns the cache off.
@@ -241,6 +246,9 @@ class UnitCache:
         self.hits = 0
         self.misses = 0
         self.resumed = 0
+        #: Declarations by text (see :meth:`declaration`), read on first use.
+        self._decls: dict[str, bytes] | None = None
+        self._decls_new = False
 
     @classmethod
     def from_environment(cls) -> UnitCache:
@@ -264,6 +272,55 @@ class UnitCache:
         from .record import Recorder
 
         return Recorder(source, on_directive, self, key, [], recover=recover)
+
+    def declaration(self, text: str, path: str):
+        """The first unit of ``text``, a one-line declaration (a built-in's
+        signature) loaded from ``path``; from the shared entry of
+        declarations (see the module docstring) when it is there."""
+        source = SourceFile(path, text)
+        if self.directory is None:
+            return list(self.parser(source, None).units())[0]
+        if self._decls is None:
+            self._decls = self._read_declarations()
+        data = self._decls.get(text)
+        if data is not None:
+            try:
+                unit = load_item(data, source)
+            except Exception:  # noqa: BLE001 - unreadable: parsed again below
+                pass
+            else:
+                self.hits += 1
+                return unit
+        from ..syntax.parser import UnitParser
+
+        self.misses += 1
+        parser = UnitParser(source, None)
+        unit = list(parser.units())[0]
+        if not parser.errors:  # as for files: only what parses is kept
+            self._decls[text] = dump_item(unit, source)
+            self._decls_new = True
+        return unit
+
+    def _declarations_path(self) -> Path:
+        if self._fingerprint is None:
+            self._fingerprint = _syntax_fingerprint()
+        return self.directory / f"declarations-{self._fingerprint.hex()[:32]}.pickle"
+
+    def _read_declarations(self) -> dict[str, bytes]:
+        try:
+            decls = pickle.loads(self._declarations_path().read_bytes())
+        except Exception:  # noqa: BLE001 - none yet, or unreadable: rewritten by flush()
+            return {}
+        return decls if isinstance(decls, dict) else {}
+
+    def flush(self) -> None:
+        """Write the declarations parsed anew since the entry was read (the
+        last writer wins: what another process added meanwhile is parsed
+        again the next time)."""
+        if self._decls_new and self.directory is not None:
+            self._decls_new = False
+            data = pickle.dumps(self._decls, protocol=pickle.HIGHEST_PROTOCOL)
+            write_atomically(self._declarations_path(), data)
 
     def key(self, text: str, path: str = "") -> str | None:
         """The cache key of a script's text loaded from ``path`` (None when

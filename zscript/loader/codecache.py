@@ -15,6 +15,12 @@ script the same way, so the code objects are kept too:
   is done, its dict is written back with the new entries (atomically, as in
   :mod:`.cache`).  Nothing but the source decides the code, so an entry can
   never be stale.
+* A bucket keeps the code of every way the file was compiled (modes and
+  node types whose declarations differ, and, while zscript is developed, old
+  versions of the code generator).  So that it does not grow without end,
+  it is written back with the code this process used first and at most
+  :data:`KEEP` times as many others, the most recently written first; a
+  bucket found larger than that is rewritten so even when nothing was new.
 * The file name a code object carries (``<zscript:N>``, which maps Python
   tracebacks back to script lines) is not part of the key: N counts the
   units compiled so far and differs between modes, so a hit is given the
@@ -32,7 +38,10 @@ from types import CodeType
 from ..resources import cache_dir
 from .cache import write_atomically
 
-__all__ = ["CodeCache"]
+__all__ = ["KEEP", "CodeCache"]
+
+#: A bucket keeps the code used by this process and up to KEEP times as much other code.
+KEEP = 4
 
 
 def _renamed(code: CodeType, filename: str) -> CodeType:
@@ -46,6 +55,8 @@ class _Bucket:
     def __init__(self, path: Path | None):
         self.path = path
         self.codes: dict[str, CodeType] = {}
+        #: Keys of the code this process took from the bucket or added to it.
+        self.used: set[str] = set()
         self.new = False
         if path is None:
             return
@@ -82,14 +93,25 @@ class CodeCache:
         self._stack.append(_Bucket(path))
 
     def end(self) -> None:
-        """The file of the matching :meth:`begin` is done: keep its new code."""
+        """The file of the matching :meth:`begin` is done: keep its new code
+        (and let go of old code, see the module docstring)."""
         bucket = self._stack.pop()
-        if bucket.new and bucket.path is not None:
-            try:
-                data = marshal.dumps(bucket.codes)
-            except ValueError:
-                return
-            write_atomically(bucket.path, data)
+        if bucket.path is None:
+            return
+        codes = bucket.codes
+        others = [h for h in codes if h not in bucket.used]
+        if bucket.used and len(others) > KEEP * len(bucket.used):
+            # The most recent others (a dict keeps the order entries were
+            # added in), then the code used now, which is the most recent.
+            kept = others[len(others) - KEEP * len(bucket.used) :]
+            codes = {h: codes[h] for h in [*kept, *(h for h in codes if h in bucket.used)]}
+        elif not bucket.new:
+            return
+        try:
+            data = marshal.dumps(codes)
+        except ValueError:
+            return
+        write_atomically(bucket.path, data)
 
     def compile(self, source: str, filename: str, mode: str) -> CodeType:
         """``compile(source, filename, mode)``, from the cache when it can be."""
@@ -98,6 +120,7 @@ class CodeCache:
             return compile(source, filename, mode)
         h = hashlib.blake2b(f"{mode}\0{source}".encode("utf-8", "surrogateescape")).hexdigest()
         code = bucket.codes.get(h)
+        bucket.used.add(h)
         if code is not None:
             self.hits += 1
             return code if code.co_filename == filename else _renamed(code, filename)

@@ -57,3 +57,4 @@ def load_prelude(host, *, bare: bool) -> None:
         for name in DEFAULT_SCRIPTS:
             host.load_file(str(lib / name))
     _each(host.subsystems, "load_scripts")
+    host.unit_cache.flush()  # the built-ins' declarations parsed anew

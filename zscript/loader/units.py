@@ -412,6 +412,7 @@ class ScriptLoading:
 
     def finish_loading(self, *, warn_unhandled: bool = True) -> None:
         """Raise :class:`ZScriptError` with every static error found so far."""
+        self.unit_cache.flush()
         if warn_unhandled and not self.failed:
             self.diagnostics.extend(self.checker.unhandled_event_warnings())
             if self.options.get("usage_warnings", True):

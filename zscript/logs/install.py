@@ -22,7 +22,6 @@ connects it with :meth:`~.manager.LogManager.set_remote_sink` and
 from __future__ import annotations
 
 import os
-import subprocess
 
 from ..runtime.values import EnumVal, TypeVal, record_class
 from ..types import FuncType, RecordType, same_type
@@ -258,6 +257,8 @@ def _register_bifs(host, mgr: LogManager) -> None:
     def run_postprocessor_cmd(cmd: str, env) -> bool:
         environ = dict(os.environ)
         environ.update({"ZEEK_ARG_" + k: v for k, v in (env or {}).items()})
+        import subprocess  # not at start-up
+
         try:
             subprocess.Popen(["/bin/sh", "-c", cmd], env=environ)  # noqa: S603 - Zeek's system_env
         except OSError as e:

@@ -29,9 +29,9 @@ set[T], vector of T            ``list`` of element values (holes ``None``)
 
 from __future__ import annotations
 
+from _socket import inet_ntoa as _inet_ntoa  # the C half of socket: quick to import
 from collections.abc import Callable, Iterable, Mapping
 from ipaddress import IPv4Address
-from socket import inet_ntoa as _inet_ntoa
 from typing import NamedTuple
 
 from ..runtime import zeekorder

@@ -31,7 +31,6 @@ parked.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import sys
 import threading
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import asyncio
+    import concurrent.futures as cf
 
 __all__ = ["IOThread", "LoopBridge"]
 
@@ -75,6 +75,8 @@ class IOThread:
     def submit(self, coro) -> cf.Future:
         """Run ``coro`` on the I/O loop; its result arrives in the returned future
         (cancelling that future cancels the coroutine)."""
+        import concurrent.futures as cf  # not at start-up: it imports logging
+
         fut: cf.Future = cf.Future()
         with self._lock:
             wake = not self._incoming
@@ -104,6 +106,8 @@ class IOThread:
 
 def _copy_result(task, fut: cf.Future) -> None:
     """The outcome of the asyncio ``task`` into the concurrent ``fut``."""
+    import concurrent.futures as cf
+
     if fut.done():
         return  # cancelled by the caller
     try:

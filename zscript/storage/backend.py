@@ -47,19 +47,21 @@ event loop never blocks:
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import threading
 from abc import ABC, abstractmethod
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from time import perf_counter
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..runtime.values import box, type_of, unbox
 from ..types import Type, same_type
 from .aio import IOThread
 from .serializers import SerializationError, Serializer
+
+if TYPE_CHECKING:  # imported when first used: it imports logging, threads ...
+    import concurrent.futures as cf
 
 __all__ = [
     "AsyncStorageBackend",
@@ -430,6 +432,8 @@ class StorageBackend(ABC):
             with self._lock:
                 r = _guard(call.hook, call.args)
             return _done(self._complete(call, r, start))
+        import concurrent.futures as cf
+
         out: cf.Future = cf.Future()
         self._submit(call).add_done_callback(
             lambda f: out.set_result(self._complete(call, _result_of(f), start))
@@ -439,6 +443,8 @@ class StorageBackend(ABC):
     def _submit(self, call) -> cf.Future:
         with self._lock:
             if self._executor is None:
+                import concurrent.futures as cf
+
                 self._executor = cf.ThreadPoolExecutor(1, thread_name_prefix=f"zscript-{self.tag}")
             self._inflight += 1
         fut = self._executor.submit(self._locked, call.hook, call.args)
@@ -496,6 +502,8 @@ class AsyncStorageBackend(StorageBackend):
         if direct is not None:
             return self._complete(call, _guard(direct, call.args), start)
         fut = IOThread.shared().submit(_guard_async(call.hook, call.args))
+        import concurrent.futures as cf
+
         try:
             r = fut.result(self.op_timeout + 1.0)
         except cf.TimeoutError:
@@ -507,6 +515,8 @@ class AsyncStorageBackend(StorageBackend):
         if type(call) is OperationResult:
             return _done(call)
         start = perf_counter()
+        import concurrent.futures as cf
+
         out: cf.Future = cf.Future()
         with self._lock:
             self._inflight += 1
@@ -571,6 +581,8 @@ def _result_of(f: cf.Future) -> OperationResult:
 
 
 def _done(r: OperationResult) -> cf.Future:
+    import concurrent.futures as cf
+
     f: cf.Future = cf.Future()
     f.set_result(r)
     return f

@@ -85,8 +85,6 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
-import orjson
-
 from .backend import StorageBackend
 from .codec import CodecError
 
@@ -481,6 +479,8 @@ class ReplicatedStore:
 
     def _messages(self, raw: bytes, sender: str) -> list | tuple:
         """The messages in ``raw`` (one, or a batch); none if it is not JSON."""
+        import orjson  # not at start-up: a process without stores never needs it
+
         try:
             body = orjson.loads(raw)
         except ValueError as e:
@@ -1024,6 +1024,8 @@ def _last_w(msg: dict) -> int:
 
 def _encode(body) -> bytes:
     """A message or batch as JSON (orjson; the json module for what it refuses)."""
+    import orjson
+
     try:
         return orjson.dumps(body)
     except (TypeError, orjson.JSONEncodeError):

@@ -53,7 +53,7 @@ import socket
 
 from websockets.asyncio.server import ServerConnection, serve
 
-from ...engine.reporter import LibraryLogHandler
+from ...engine.liblog import LibraryLogHandler
 from ...version import __version__
 from ..access import FULL_ACCESS
 from .client import CLOSE_TIMEOUT, WRITE_BUFFER_LIMIT, WebSocketClient

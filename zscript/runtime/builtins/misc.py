@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import socket
 import sys
 import time
 
@@ -287,6 +286,8 @@ def print_raw(ctx, *args):
 
 @bif("gethostname", "function(): string")
 def gethostname():
+    import socket  # not at start-up (this module is imported by every process)
+
     try:
         return socket.gethostname()
     except OSError:
@@ -294,6 +295,8 @@ def gethostname():
 
 
 def _local_addresses() -> set:
+    import socket
+
     try:
         infos = socket.getaddrinfo(socket.gethostname(), None)
     except OSError:
