@@ -255,7 +255,7 @@ class EventLoop:
                 self.timers.expire(self.network_time)
                 self.drain()
                 if self.terminate_requested:
-                    self.reporter.write("received termination signal\n")
+                    self.reporter.info("received termination signal")
                     break
             aborted = False
         finally:
