@@ -453,6 +453,23 @@ def test_command_line_redefinitions(tmp_path):
     assert proc.stdout == "5\nnone, 5, 0, F\n"
 
 
+def test_info_after_command_line_redefinitions(tmp_path):
+    """Zeek's messages from outside any script show where its parser stopped:
+    ``<params>, line 1`` once the command line redefined something."""
+    write(
+        tmp_path,
+        "t.zs",
+        "redef exit_only_after_terminate = T;\n"
+        "const n = 1 &redef;\n"
+        "event zeek_init() { print n; terminate(); }\n",
+    )
+    proc = run_cli("run", "t.zs", "n=2", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (0, "2\n"), proc.stderr
+    assert proc.stderr == "<params>, line 1: received termination signal\n"
+    proc = run_cli("run", "t.zs", cwd=tmp_path)
+    assert (proc.stdout, proc.stderr) == ("1\n", "received termination signal\n")
+
+
 def test_no_unused_warnings(tmp_path):
     """Zeek's usage warnings are on by default; ``--no-unused-warnings`` turns them off."""
     write(tmp_path, "u.zs", "module M;\nfunction f() { }\nevent zeek_init() { print 1; }\n")

@@ -7,7 +7,10 @@
   cut the rows, each cut is a weird and counted per writer;
 * from a script: ``Log::Stream``'s ``max_*`` fields, the weird.log entry
   (``base/frameworks/notice/weird``: repeats of a weird are logged once)
-  and the ``zeek_log_writer_truncated_*`` metrics.
+  and the ``zeek_log_writer_truncated_*`` metrics;
+* ``Log::max_log_record_size``: :func:`size_check` counts a row as Zeek
+  does and is skipped when the limits bound every row; a row over it is
+  not written and reported as ``log_record_too_large``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import pytest
 from logutil import manager, run_script
 
 from zscript.logs import FilterSpec, StreamSpec
-from zscript.logs.limits import Limits, RowLimiter, allowed
+from zscript.logs.limits import Limits, RowLimiter, allowed, size_check
 from zscript.runtime.values import record_class
 from zscript.types import COUNT, STRING, Field, RecordType, VectorType
 
@@ -124,18 +127,20 @@ event zeek_init()
 """
 
 
+def _rows(directory: Path, name: str) -> list[list[str]]:
+    """The data lines of an ASCII log, split into fields."""
+    text = (directory / name).read_text()
+    return [line.split("\t") for line in text.splitlines() if not line.startswith("#")]
+
+
 def test_from_a_script(tmp_path: Path):
     proc = run_script(tmp_path, SCRIPT)
     assert proc.returncode == 0, proc.stderr
 
-    def rows(name):
-        text = (tmp_path / name).read_text()
-        return [line.split("\t") for line in text.splitlines() if not line.startswith("#")]
-
-    assert rows("test.log") == [["abcd,ghij,mn"]]
+    assert _rows(tmp_path, "test.log") == [["abcd,ghij,mn"]]
     # The container's weird, then two string weirds of which the repeat is not
     # logged (the same weird for the same subject is ignored for 10 minutes).
-    weirds = rows("weird.log")
+    weirds = _rows(tmp_path, "weird.log")
     assert [w[1:] for w in weirds] == [
         ["-"] * 5 + [name, "Test::LOG", "F", "zeek", "-"]
         for name in ("log_container_field_truncated", "log_string_field_truncated")
@@ -184,3 +189,57 @@ def test_quick_fit_test_agrees_with_the_limiter(types, limits):
             assert cuts, (types, limits, row)  # exact without containers of strings
     # Rows with containers of strings always take the limiter's full path.
     assert said_fits == 0 if strings_inside else said_fits > 100
+
+
+def test_record_size_is_counted_as_zeek_counts_it():
+    types = ["string", "count", "vector[string]", "addr", "enum"]
+    check = size_check(types, Limits(0, 0, 0, 0), 60)
+
+    class Enum:
+        name = "Test::ONE"  # 9 bytes
+
+    # 10 + 8 + (10 + 10) + 20 = 58, then the enum: 67
+    assert check(("a" * 10, 1, ["b" * 10, "c" * 10], "10.0.0.1", None)) is False
+    assert check(("a" * 10, 1, ["b" * 10, "c" * 10], "10.0.0.1", Enum())) is True
+    # Elements are counted while the total is under the bound (Zeek's loop).
+    check = size_check(["vector[string]"], Limits(0, 0, 0, 0), 70)
+    assert check((["x" * 20] * 3,)) is False
+    assert check((["x" * 20] * 4,)) is True
+    assert check((["x" * 20] * 10**6,)) is True
+    # The default limits keep rows far below the default bound: nothing to measure.
+    assert size_check(types, Limits(), 64 * 1024 * 1024) is None
+    assert size_check(types, Limits(0, 0, 0, 0), 0) is None
+
+
+TOO_LARGE = """
+@load base/frameworks/notice/weird
+
+module Test;
+
+redef Log::default_max_field_string_bytes = 0;
+redef Log::default_max_total_string_bytes = 0;
+redef Log::max_log_record_size = 99;
+
+export {
+    redef enum Log::ID += { LOG };
+    type Info: record { strings: vector of string &log; n: count &log &optional; };
+}
+
+event zeek_init()
+    {
+    Log::create_stream(LOG, [$columns=Info, $path="test"]);
+    local ten = "AAAAAAAAAA";
+    # 10 strings of 10 bytes and a count: 108 bytes, not written.
+    Log::write(LOG, [$strings=vector(ten, ten, ten, ten, ten, ten, ten, ten, ten, ten), $n=1]);
+    # 9 of them and the count: 98 bytes, written.
+    Log::write(LOG, [$strings=vector(ten, ten, ten, ten, ten, ten, ten, ten, ten), $n=2]);
+    }
+"""
+
+
+def test_record_over_max_log_record_size_is_not_written(tmp_path: Path):
+    proc = run_script(tmp_path, TOO_LARGE)
+    assert proc.returncode == 0, proc.stderr
+
+    assert [r[1] for r in _rows(tmp_path, "test.log")] == ["2"]
+    assert [w[6:8] for w in _rows(tmp_path, "weird.log")] == [["log_record_too_large", "Test::LOG"]]

@@ -437,6 +437,35 @@ event ping(msg: string, n: count)
 """
 
 
+def test_standalone_server_script_refuses_a_layout_without_backend(tmp_path):
+    """With a cluster layout but no backend the server script stops before
+    ``zeek_init`` finishes, reporting at its own check (Zeek's words)."""
+    from zscript.resources import stdlib_dir
+
+    (tmp_path / "cluster-layout.zeek").write_text(
+        'redef Cluster::nodes += { ["worker-1"] = [$ip=127.0.0.1, $node_type=Cluster::WORKER] };\n'
+    )
+    (tmp_path / "s.zeek").write_text("@load frameworks/cluster/websocket/server\n")
+    server = Path(stdlib_dir()) / "policy/frameworks/cluster/websocket/server.zeek"
+    (line,) = [
+        i for i, text in enumerate(server.read_text().splitlines(), 1) if "Reporter::error" in text
+    ]
+    env = dict(os.environ, CLUSTER_NODE="worker-1", ZEEKPATH=str(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-m", "zscript", "run", "--bare", "--error-format", "zeek", "s.zeek"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"error in {server.resolve()}, line {line}: Cluster::nodes has entries but"
+        " Cluster::backend was Cluster::CLUSTER_BACKEND_NONE\n"
+    )
+
+
 def test_standalone_server_script(tmp_path):
     """``policy/frameworks/cluster/websocket/server`` outside a cluster: it
     selects ZeroMQ, runs the proxy itself and listens where the environment

@@ -28,6 +28,7 @@ from .compile.codegen import CodeGen
 from .config.install import install as install_config
 from .diagnostics import Diagnostic, SourceFile, Span
 from .engine.loop import EventLoop
+from .engine.metadata_bifs import install as install_event_metadata
 from .engine.reporter import Reporter
 from .engine.timers import VirtualClock, WallClock
 from .input.install import install as install_input
@@ -116,7 +117,7 @@ class _BifContext(bifs_mod.BifContext):
         return self.host.loop.network_time
 
     def current_event_time(self) -> float:
-        return self.host.loop.network_time
+        return self.host.loop.metadata.current_time()
 
     def set_network_time(self, t: float) -> None:
         self.host.loop.set_network_time(t)
@@ -1287,6 +1288,7 @@ class _BrokerLogSink:
 #: Subsystems installed into every host, in order: (name, install function).
 #: Each ``install(host)`` returns the subsystem object (``host.subsystems[name]``).
 _SUBSYSTEMS: list[tuple[str, object]] = [
+    ("event-metadata", install_event_metadata),
     ("cluster", cluster_install),
     ("cluster-logs", cluster_logs_install),
     ("logs", install_logs),

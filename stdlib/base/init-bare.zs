@@ -279,6 +279,38 @@ const running_under_test: bool = F &redef;
 ## How this process names itself in logs (the ``peer`` of ``weird.log``).
 const peer_description = "zeek" &redef;
 
+module EventMetadata;
+
+export {
+	## What a piece of event metadata is; add your own with ``redef enum``
+	## and give each a type with :zeek:see:`EventMetadata::register`.
+	type ID: enum {
+		NETWORK_TIMESTAMP = 1,	##< The network time of the event (a ``time``).
+	};
+
+	## One piece of the current event's metadata.
+	type Entry: record {
+		id: EventMetadata::ID;	##< What it is.
+		val: any;		##< Its value, of the type registered for ``id``.
+	};
+
+	## Whether every event carries its network timestamp: local events the
+	## network time when they were queued (scheduled ones: when they were
+	## due), published ones that of the event being handled, if it has one.
+	const add_network_timestamp: bool = F &redef;
+
+	## Whether events from other nodes that carry no network timestamp get
+	## this node's network time on arrival (only with
+	## :zeek:see:`EventMetadata::add_network_timestamp`; without, they stay
+	## without one and ``current_event_time()`` is -1.0 for them).
+	const add_missing_remote_network_timestamp: bool = F &redef;
+}
+
+module GLOBAL;
+
+## The metadata of an event, as :zeek:see:`EventMetadata::current_all` lists it.
+type event_metadata_vec: vector of EventMetadata::Entry;
+
 module Broker;
 
 export {

@@ -273,7 +273,7 @@ class BrokerSubsystem:
     def _event(self, payload: bytes) -> None:
         ser = self._serializer()
         try:
-            name, args = ser.deserialize_event(payload, self._lookup)
+            name, args, meta = ser.deserialize_event_meta(payload, self._lookup)
         except self._serialization_error:
             self.dropped += 1
             return
@@ -283,7 +283,7 @@ class BrokerSubsystem:
             call = self._calls[name] = _RemoteCall(self, h)
         if not call.handler.handlers:
             return
-        self.host.loop.post(call, tuple(args))
+        self.host.loop.post_remote(call, tuple(args), meta)
 
     def _id(self, payload: bytes) -> None:
         from ..types import VOID, FuncType, Param
@@ -358,8 +358,9 @@ class BrokerSubsystem:
                 host.reporter.error(str(e))
             return False
         ser = self._serializer()
+        md = host.loop.metadata
         try:
-            payload = ser.serialize_event(ev.name, checked, publish_types(ft))
+            payload = ser.serialize_event(ev.name, checked, publish_types(ft), md.outgoing())
         except self._serialization_error as e:
             host.builtin_error(str(e))
             return False

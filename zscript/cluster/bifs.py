@@ -227,6 +227,7 @@ def _publish_call():
 def register_bifs(host, sub) -> None:
     """Register the cluster functions on ``host`` for subsystem ``sub``."""
     reporter = host.reporter
+    metadata = host.loop.metadata
 
     def report(e: _PublishError) -> None:
         # As Zeek's cluster.bif: at the script call (linemap finds it).
@@ -265,8 +266,9 @@ def register_bifs(host, sub) -> None:
             # always has an endpoint, and accepts an event it has no peer to
             # send to (broker/Manager.cc, PublishEvent: true with no peers).
             return _broker_selected()
+        meta = metadata.outgoing() if metadata.add_network_timestamp else None
         try:
-            payload = sub.serializer.serialize_event(ev.name, args, types)
+            payload = sub.serializer.serialize_event(ev.name, args, types, meta)
         except sub.serialization_error as e:
             reported = getattr(e, "reported", None)
             report(_PublishError(reported) if reported else _PublishError(str(e), with_call=True))

@@ -332,11 +332,13 @@ class ClusterSubsystem:
         # Bound once for _deliver, the per-event path.
         self.serialization_error = SerializationError
         self._unknown_event_error = UnknownEventError
-        self._deserialize = self.serializer.deserialize_event
+        self._deserialize = self.serializer.deserialize_event_meta
         self._lookup_fn = self._lookup
         self._stats = backend.stats
         self._queue = host.loop.queue.queue
         self._post = host.loop.post
+        self._post_remote = host.loop.post_remote
+        self._metadata = host.loop.metadata
         backend.topic_seen = self._topic_seen
         try:
             backend.init()
@@ -389,6 +391,7 @@ class ClusterSubsystem:
             resolve_function=self._resolve_function,
             make_data=self._make_data(),
             resolve_type=self.host.script_type,
+            metadata_type=self.host.loop.metadata.type_of,
         )
 
     def _make_data(self):
@@ -416,7 +419,7 @@ class ClusterSubsystem:
             self._other_format(topic, fmt, payload)
             return
         try:
-            name, args = self._deserialize(payload, self._lookup_fn)
+            name, args, meta = self._deserialize(payload, self._lookup_fn)
         except self.serialization_error as e:
             be = self.backend
             if isinstance(e, self._unknown_event_error):
@@ -443,7 +446,10 @@ class ClusterSubsystem:
                 "recv-drop", "cluster: event queue full (onloop_queue_hwm reached); dropping events"
             )
             return
-        self._post(h, args if type(args) is tuple else tuple(args))
+        if meta is None and not self._metadata.add_network_timestamp:
+            self._post(h, args if type(args) is tuple else tuple(args))
+        else:
+            self._post_remote(h, tuple(args), meta)
 
     def _handler(self, name: str):
         """The handler received events of ``name`` go to (:data:`_REFUSED` for local ones)."""

@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 from ..runtime.errors import NoReturnValue, ZeekExit, used_no_value
 from .events import EventHandler, EventQueue, HandlerRegistry
+from .metadata import NETWORK_TIMESTAMP, EventMetadata
 from .reporter import Reporter
 from .timers import TimerQueue, WallClock
 from .triggers import TriggerManager
@@ -59,6 +60,8 @@ class EventLoop:
         #: Carries :meth:`post_call` steps through the queue (no script sees it).
         self._internal = EventHandler("<internal>", None, report)
         self._internal.add(_call, 0)
+        #: Event metadata (:mod:`.metadata`): the registry and the current event's.
+        self.metadata = EventMetadata(self._queue_append, self.now, report)
         self.timers = TimerQueue()
         self.network_time = 0.0
         self.triggers = TriggerManager(self.timers, self.now, report)
@@ -120,9 +123,14 @@ class EventLoop:
     def schedule(self, delay: float, handler: EventHandler, args: tuple):
         if self.terminating:
             return None
-        return self.timers.add(
-            self.network_time + delay, lambda: self.event(handler, args), "ScheduleTimer"
-        )
+        due = self.network_time + delay
+        if self.metadata.add_network_timestamp:
+            # Stamped with the time the timer was due (Zeek's ScheduleTimer).
+            meta = ((NETWORK_TIMESTAMP, due),)
+            return self.timers.add(
+                due, lambda: self.metadata.push(handler, args, meta), "ScheduleTimer"
+            )
+        return self.timers.add(due, lambda: self.event(handler, args), "ScheduleTimer")
 
     def post(self, handler: EventHandler, args: tuple) -> None:
         """Queue an event from an I/O callback and wake the loop."""
@@ -133,6 +141,22 @@ class EventLoop:
             self._waiter = None
             if not w.done():
                 w.set_result(None)
+
+    def post_remote(self, handler: EventHandler, args: tuple, meta: tuple | None) -> None:
+        """:meth:`post` for an event from another node, with the metadata it
+        carried (it is not stamped as a local event is)."""
+        if handler.handlers:
+            self.metadata.push_remote(handler, args, meta)
+        self.wake()
+
+    def enable_network_timestamps(self, add_missing_remote: bool) -> Callable[[tuple], None]:
+        """``EventMetadata::add_network_timestamp``: from now on every event
+        queued here carries the network time; returns the stamping append
+        (for compiled code, which appends to the queue directly)."""
+        stamped = self.metadata.enable(add_missing_remote)
+        self._queue_append = stamped
+        self.queue.push = lambda handler, args: stamped((handler, args))
+        return stamped
 
     def post_call(self, fn: Callable[[], None]) -> None:
         """Queue ``fn()`` from an I/O callback, to run in its turn among the
@@ -255,7 +279,7 @@ class EventLoop:
                 self.timers.expire(self.network_time)
                 self.drain()
                 if self.terminate_requested:
-                    self.reporter.write("received termination signal\n")
+                    self.reporter.info("received termination signal")
                     break
             aborted = False
         finally:

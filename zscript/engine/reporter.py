@@ -55,6 +55,12 @@ class Reporter:
         self.debug = False
         #: text -> [window start, printed in the window, left out in the window]
         self._seen: dict[str, list] = {}
+        #: Where Zeek's parser stopped, if it shows in messages: informational
+        #: messages from outside any script show Zeek's last parse position
+        #: (``Reporter::DoLog`` falls back to the scanner's file and line),
+        #: which is ``<params>, line 1`` when the command line redefined
+        #: something and nothing otherwise.
+        self.parse_position: str | None = None
 
     def write(self, text: str) -> None:
         # Keep the order of print output and messages when both go to one file.
@@ -188,4 +194,6 @@ class Reporter:
         return undo
 
     def info(self, message: str) -> None:
-        self.write(message + "\n")
+        """An informational message from outside any script."""
+        where = self.parse_position
+        self.write(f"{where}: {message}\n" if where else message + "\n")

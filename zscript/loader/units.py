@@ -409,6 +409,9 @@ class ScriptLoading:
             self.report(e)
         if text:
             self.load_source(SourceFile("<params>", text))
+            # Zeek parses them last, on one line (scan.l), and its scanner
+            # position stays there.
+            self.reporter.parse_position = "<params>, line 1"
 
     def finish_loading(self, *, warn_unhandled: bool = True) -> None:
         """Raise :class:`ZScriptError` with every static error found so far."""

@@ -38,6 +38,7 @@ class WriterFrontend:
     __slots__ = (
         "backend",
         "buf",
+        "discarded_writes",
         "from_remote",
         "info",
         "instantiating_filter",
@@ -90,6 +91,8 @@ class WriterFrontend:
         #: Strings and containers of those rows cut to the stream's limits.
         self.truncated_strings = 0
         self.truncated_containers = 0
+        #: Rows not written for being over ``Log::max_log_record_size``.
+        self.discarded_writes = 0
 
     @property
     def local(self) -> bool:

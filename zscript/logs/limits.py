@@ -17,6 +17,14 @@ truncated value counts once, in the order Zeek finds them (a container
 before its elements): the caller reports a ``log_string_field_truncated``
 or ``log_container_field_truncated`` weird for each and counts it in the
 writer's telemetry (``zeek_log_writer_truncated_{string_fields,containers}_total``).
+
+``Log::max_log_record_size`` bounds a whole row after those cuts
+(:func:`size_check`): the row's size is counted as Zeek's ``ValToLogVal``
+counts it (strings and enum names by their bytes, numbers, times and ports
+8 bytes, addresses 20, subnets 21, container elements one by one until the
+limit is passed) and a row over it is not written (a
+``log_record_too_large`` weird).  With the string and container limits on,
+no row can come near the default 64 MB, and no row is measured.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from typing import NamedTuple
 
 from .writers.formatters import split_type
 
-__all__ = ["CONTAINER_CUT", "STRING_CUT", "Limits", "RowLimiter", "allowed"]
+__all__ = ["CONTAINER_CUT", "STRING_CUT", "Limits", "RowLimiter", "allowed", "size_check"]
 
 
 class Limits(NamedTuple):
@@ -156,3 +164,61 @@ def _fits_test(columns: Sequence[tuple[int, int]], limits: Limits):
     env: dict = {}
     exec(compile(src, "<log row limits>", "exec"), env)
     return env["fits"]
+
+
+#: Bytes Zeek counts for a logged value of these types (``threading::Value`` sizes).
+_ATOM_BYTES = {
+    "bool": 8,
+    "int": 8,
+    "count": 8,
+    "double": 8,
+    "time": 8,
+    "interval": 8,
+    "port": 8,
+    "addr": 20,
+    "subnet": 21,
+}
+#: A generous bound for one value of another type (enum names, functions, files).
+_OTHER_BOUND = 4096
+
+
+def _value_bytes(v, elem: str) -> int:
+    n = _ATOM_BYTES.get(elem)
+    if n is not None:
+        return n
+    if type(v) is str:
+        return len(v)
+    return len(getattr(v, "name", None) or str(v))
+
+
+def size_check(types: Sequence[str], limits: Limits, max_size: int):
+    """``too_large(row) -> bool`` for rows of these log types, or None when
+    the limits keep every row under ``max_size`` (0: no bound)."""
+    if not max_size:
+        return None
+    cols = [(i, *split_type(t)) for i, t in enumerate(types)]
+    fs, ts, fc, tc = limits
+    if ts and tc:
+        widest = max([*_ATOM_BYTES.values(), _OTHER_BOUND])
+        if ts + (tc + len(cols)) * widest <= max_size:
+            return None
+
+    def too_large(row) -> bool:
+        total = 0
+        for i, kind, elem in cols:
+            v = row[i]
+            if v is None:
+                continue
+            if kind is None:
+                total += _value_bytes(v, elem)
+            else:
+                for e in v:
+                    if total >= max_size:
+                        break
+                    if e is not None:
+                        total += _value_bytes(e, elem)
+            if total > max_size:
+                return True
+        return False
+
+    return too_large

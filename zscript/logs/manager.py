@@ -44,7 +44,7 @@ from ..runtime.values import record_class
 from ..types import RecordType
 from .batch import LogBatch, LogSink
 from .frontend import WriterFrontend
-from .limits import STRING_CUT, Limits, RowLimiter
+from .limits import STRING_CUT, Limits, RowLimiter, size_check
 from .rotation import next_rotation_delay, parse_base_time
 from .schema import Column, LogField, coerce_record, row_extractor, unroll
 from .services import LogServices
@@ -106,10 +106,27 @@ class FilterSpec:
 class _Filter:
     """A filter ready for writing: its columns and row extractors."""
 
-    __slots__ = ("ext", "extract", "fields", "last", "limiter", "path", "policy", "spec", "writer")
+    __slots__ = (
+        "ext",
+        "extract",
+        "fields",
+        "last",
+        "limiter",
+        "path",
+        "policy",
+        "spec",
+        "too_large",
+        "writer",
+    )
 
     def __init__(
-        self, spec: FilterSpec, columns: list[Column], ext: list[Column], policy, limits: Limits
+        self,
+        spec: FilterSpec,
+        columns: list[Column],
+        ext: list[Column],
+        policy,
+        limits: Limits,
+        max_record_size: int,
     ):
         self.spec = spec
         self.writer = spec.writer
@@ -118,6 +135,8 @@ class _Filter:
         self.fields = tuple(c.field for c in ext + columns)
         #: Cuts strings and containers to the stream's limits (None: nothing to cut).
         self.limiter = RowLimiter.build([f.type for f in self.fields], limits)
+        #: row -> whether it is over ``Log::max_log_record_size`` (None: never).
+        self.too_large = size_check([f.type for f in self.fields], limits, max_record_size)
         #: record -> row of the stream's columns.
         self.extract = row_extractor(columns)
         #: path -> row head of the extension columns, or None.
@@ -145,6 +164,7 @@ class _Stream:
         "filters",
         "id",
         "limits",
+        "max_record_size",
         "name",
         "path",
         "policy",
@@ -162,6 +182,8 @@ class _Stream:
         self.policy = spec.policy if spec else None
         self.path = spec.path if spec else None
         self.limits = spec.limits if spec else None
+        #: ``Log::max_log_record_size`` when the stream was created.
+        self.max_record_size = 0
         self.enabled = True
         self.buf = True
         self.filters: tuple[_Filter, ...] = ()
@@ -228,6 +250,7 @@ class LogManager:
                     for name, default in zip(Limits._fields, Limits(), strict=True)
                 )
             )
+        st.max_record_size = int(svc.option("Log::max_log_record_size", 64 * 1024 * 1024))
         self._streams[stream_id] = st
         self._by_name[st.name] = st
         if self._flush_timer is None:
@@ -294,7 +317,7 @@ class LogManager:
                 self.services.error(f"filter '{spec.name}' has neither a path nor a path_func")
                 return False
             spec.path = st.path
-        f = _Filter(spec, columns, ext, spec.policy or st.policy, st.limits)
+        f = _Filter(spec, columns, ext, spec.policy or st.policy, st.limits, st.max_record_size)
         st.filters = (*(x for x in st.filters if x.spec.name != spec.name), f)
         return True
 
@@ -359,6 +382,12 @@ class LogManager:
                 row, cuts = limiter.limit(row)
                 if cuts:
                     self._truncated(st, fe, cuts)
+            too_large = f.too_large
+            if too_large is not None and too_large(row):
+                # As Zeek (logging/Manager.cc, Write): dropped, with a weird.
+                fe.discarded_writes += 1
+                self.services.weird("log_record_too_large", st.name)
+                continue
             fe.writes += 1
             fe.write(row)
         return True

@@ -17,8 +17,17 @@ Contract:
   with a Zeek-like message.  Malformed input of any kind raises only
   :class:`SerializationError`; exceptions raised by ``lookup`` itself
   propagate unchanged.
+* Event metadata (Zeek 8's ``EventMetadata``) is a tuple of ``(id, value)``
+  pairs, ``id`` the number of an ``EventMetadata::ID`` and ``value`` of the
+  type ``metadata_type(id)`` gives.  ``serialize_event(..., meta)`` writes it
+  after the arguments; :meth:`EventSerializer.deserialize_event_meta` returns
+  ``(name, args, meta)`` (``meta`` None when the event carried none).  As in
+  Zeek (``metadata_vector_from_broker_event``), received entries with an
+  unregistered id are ignored, and entries whose value does not convert are
+  dropped and counted in :attr:`EventSerializer.metadata_dropped`.
 * Subclasses implement the ``_do_*`` hooks; the public methods add the
-  argument checks and the guarantee above.
+  argument checks and the guarantee above.  ``_do_deserialize_event`` may
+  return ``(name, args)`` or ``(name, args, meta)``.
 
 Serializers are found by name with :func:`get_serializer`: first among the
 entry points of group ``zscript.event_serializers`` (an entry point names a
@@ -32,7 +41,7 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from ...resources import entry_points, load_target
-from ...types import FuncType, Type
+from ...types import TIME, FuncType, Type
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -55,6 +64,9 @@ _BUILTIN = {
 
 #: ``lookup(name)``: the receiver's declaration of event ``name``, or None.
 EventLookup = Callable[[str], FuncType | None]
+
+#: The metadata types every node knows (``EventMetadata::NETWORK_TIMESTAMP``).
+_BUILTIN_METADATA = {1: TIME}
 
 
 class SerializationError(Exception):
@@ -150,6 +162,8 @@ class EventSerializer(ABC):
     :param resolve_type: ``f(name) -> Type | None``: the receiver's type
         declared under ``name``, for values that carry their element type by
         name (the elements of an ``opaque of topk``).
+    :param metadata_type: ``f(id) -> Type | None``: the type registered for
+        event metadata ``id`` (without it, only the network timestamp).
     """
 
     #: The format string of the wire protocol's format frame.
@@ -162,11 +176,15 @@ class EventSerializer(ABC):
         resolve_function: Callable[[str], object] | None = None,
         make_data: Callable[[object], object] | None = None,
         resolve_type: Callable[[str], Type | None] | None = None,
+        metadata_type: Callable[[int], Type | None] | None = None,
     ):
         self.resolve_enum = resolve_enum
         self.resolve_function = resolve_function
         self.make_data = make_data
         self.resolve_type = resolve_type
+        self.metadata_type = metadata_type or _BUILTIN_METADATA.get
+        #: Received metadata entries dropped because their value did not convert.
+        self.metadata_dropped = 0
         self._signatures: dict[FuncType, Signature] = {}
         self._guard: tuple = (None, None)
 
@@ -175,8 +193,11 @@ class EventSerializer(ABC):
 
     # ------------------------------------------------------------ public API
 
-    def serialize_event(self, name: str, args: Sequence, arg_types: Sequence[Type]) -> bytes:
-        """The payload for event ``name(*args)``, whose parameters have ``arg_types``."""
+    def serialize_event(
+        self, name: str, args: Sequence, arg_types: Sequence[Type], meta: tuple | None = None
+    ) -> bytes:
+        """The payload for event ``name(*args)``, whose parameters have
+        ``arg_types``, carrying metadata ``meta`` (see the module docstring)."""
         if not isinstance(name, str):
             raise SerializationError(f"event name must be a string, not {type(name).__name__}")
         if len(args) != len(arg_types):
@@ -189,6 +210,8 @@ class EventSerializer(ABC):
         if type(arg_types) is not list:
             arg_types = list(arg_types)
         try:
+            if meta:
+                return self._do_serialize_event(name, args, arg_types, meta)
             return self._do_serialize_event(name, args, arg_types)
         except SerializationError:
             raise
@@ -197,6 +220,13 @@ class EventSerializer(ABC):
 
     def deserialize_event(self, payload: bytes, lookup: EventLookup) -> tuple[str, tuple]:
         """``(name, args)`` decoded from ``payload``; see the module docstring."""
+        name, args, _meta = self.deserialize_event_meta(payload, lookup)
+        return name, args
+
+    def deserialize_event_meta(
+        self, payload: bytes, lookup: EventLookup
+    ) -> tuple[str, tuple, tuple | None]:
+        """``(name, args, metadata)`` decoded from ``payload``; see the module docstring."""
         if type(payload) is not bytes:
             if isinstance(payload, bytearray | memoryview):
                 payload = bytes(payload)
@@ -209,23 +239,28 @@ class EventSerializer(ABC):
         if guard[0] is not lookup:
             guard = self._guard = (lookup, _guarded(lookup))
         try:
-            return self._do_deserialize_event(payload, guard[1])
+            found = self._do_deserialize_event(payload, guard[1])
         except SerializationError:
             raise
         except _LookupFailed as e:
             raise e.exc from None
         except Exception as e:  # safety net: the contract allows no other type
             raise SerializationError(f"Unserialize error: {e!r}") from e
+        return found if len(found) == 3 else (found[0], found[1], None)
 
     # ----------------------------------------------------------------- hooks
 
     @abstractmethod
-    def _do_serialize_event(self, name: str, args: tuple, arg_types: list[Type]) -> bytes:
-        """Encode; ``len(args) == len(arg_types)`` holds."""
+    def _do_serialize_event(
+        self, name: str, args: tuple, arg_types: list[Type], meta: tuple = ()
+    ) -> bytes:
+        """Encode; ``len(args) == len(arg_types)`` holds; ``meta`` is passed
+        only when there is metadata (a format without it may omit the parameter)."""
 
     @abstractmethod
-    def _do_deserialize_event(self, payload: bytes, lookup: EventLookup) -> tuple[str, tuple]:
-        """Decode ``payload`` (bytes); use :meth:`_event_signature` for the declaration."""
+    def _do_deserialize_event(self, payload: bytes, lookup: EventLookup) -> tuple:
+        """Decode ``payload`` (bytes) to ``(name, args)`` or ``(name, args,
+        meta)``; use :meth:`_event_signature` for the declaration."""
 
     # --------------------------------------------------------------- helpers
 
@@ -250,6 +285,21 @@ class EventSerializer(ABC):
                 f"Unserialize error '{name}' arg_types.size()={len(sig.types)} and args.size()={nargs}"
             )
         return ftype, sig
+
+    def convert_metadata(self, entries: list, convert: Callable) -> tuple | None:
+        """The metadata of a received event from its ``(id, raw value)``
+        entries; ``convert(raw, type)`` makes the value (see the module
+        docstring for what is ignored and dropped)."""
+        out = []
+        for ident, raw in entries:
+            t = self.metadata_type(ident)
+            if t is None:
+                continue  # not registered here: ignored, as Zeek does
+            try:
+                out.append((ident, convert(raw, t)))
+            except Exception:  # noqa: BLE001 - Zeek drops (and reports) the entry
+                self.metadata_dropped += 1
+        return tuple(out) or None
 
     @staticmethod
     def _arg_error(name: str, value_text: str, broker_type: str, t: Type) -> SerializationError:

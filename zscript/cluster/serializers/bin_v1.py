@@ -3,8 +3,9 @@
 The payload is one Broker value, the vector
 ``[count 1 (format version), count 1 (message type: event), [string name,
 vector args (, vector metadata)]]``, encoded as described in
-:mod:`._bin_codec`, with nothing before or after it.  This serializer writes
-no metadata; received metadata is validated and ignored.  Arguments are
+:mod:`._bin_codec`, with nothing before or after it.  Metadata is a vector
+of ``[count id, value]`` vectors (Broker's ``zeek::Event`` metadata), the
+value encoded by the type registered for ``id``.  Arguments are
 encoded by their declared types and decoded by the receiver's declaration of
 the event, as Zeek's ``to_broker_event`` / ``to_zeek_event`` do.
 
@@ -73,7 +74,11 @@ class BrokerBinV1Serializer(EventSerializer):
         #: to the argument count -> (name, receiver's declaration, decoders).
         self._fast: dict[bytes, tuple] = {}
 
-    def _do_serialize_event(self, name: str, args: tuple, arg_types: list[Type]) -> bytes:
+    def _do_serialize_event(
+        self, name: str, args: tuple, arg_types: list[Type], meta: tuple = ()
+    ) -> bytes:
+        if meta:
+            return self._with_metadata(self._do_serialize_event(name, args, arg_types), meta)
         # Fast path: the encoder compiled for this name and these types.
         # Anything unusual, including every error, takes the general path.
         entry = self._enc_fast.get(name)
@@ -106,6 +111,23 @@ class BrokerBinV1Serializer(EventSerializer):
             self._enc_fast[name] = (types, _args_encoder(bytes(out[:n_head]), types, self.codec))
         return bytes(out)
 
+    def _with_metadata(self, payload: bytes, meta: tuple) -> bytes:
+        """``payload`` (an event without metadata, whose content vector ends
+        the message) with the metadata vector appended to its content."""
+        entries = [(i, v, self.metadata_type(i)) for i, v in meta]
+        entries = [e for e in entries if e[2] is not None]
+        out = bytearray(payload)
+        out[_NAME - 1] = 3  # the content vector: name, args, metadata
+        out.append(T_VECTOR)
+        write_varbyte(out, len(entries))
+        for i, v, t in entries:
+            out += bytes([T_VECTOR, 2]) + _pack_BQ(T_COUNT, i)
+            try:
+                self.codec.encoder(t)(v, out)
+            except _ENCODE_ERRORS as e:
+                raise SerializationError(f"failed to serialize event metadata {i}: {e}") from e
+        return bytes(out)
+
     def _head(self, name: str) -> bytes:
         """Everything before the argument count: envelope, name, args vector tag."""
         out = bytearray(_PREFIX)
@@ -119,7 +141,9 @@ class BrokerBinV1Serializer(EventSerializer):
         head = self._heads[name] = bytes(out)
         return head
 
-    def deserialize_event(self, payload: bytes, lookup: EventLookup) -> tuple[str, tuple]:
+    def deserialize_event_meta(
+        self, payload: bytes, lookup: EventLookup
+    ) -> tuple[str, tuple, tuple | None]:
         # Fast path (bench/cluster_bench.py): the usual envelope and an event
         # decoded before (same name and argument count, still the receiver's
         # declaration), without metadata.  Anything else, including every
@@ -134,12 +158,12 @@ class BrokerBinV1Serializer(EventSerializer):
                 name, ftype, decode_args = entry
                 if lookup(name) is ftype:  # its exceptions propagate, as on the full path
                     try:
-                        return name, decode_args(b, _NAME + 4 + b[_NAME + 1])
+                        return name, decode_args(b, _NAME + 4 + b[_NAME + 1]), None
                     except Exception:  # noqa: BLE001, S110 - the full path reports it
                         pass
-        return super().deserialize_event(payload, lookup)
+        return super().deserialize_event_meta(payload, lookup)
 
-    def _do_deserialize_event(self, payload: bytes, lookup: EventLookup) -> tuple[str, tuple]:
+    def _do_deserialize_event(self, payload: bytes, lookup: EventLookup) -> tuple:
         b = payload
         try:
             p, extra_outer, extra_content = _skip_header(b)
@@ -176,6 +200,11 @@ class BrokerBinV1Serializer(EventSerializer):
                     t = sig.types[len(args)]
                     raise self._conversion_error(name, b, start, t, e) from None
                 args.append(v)
+            meta = None
+            if extra_content:
+                entries, p = _read_metadata(b, p)
+                meta = self.convert_metadata(entries, self._decode_value)
+                extra_content -= 1
             if extra_outer or extra_content:
                 p = _skip_trailer(b, p, extra_outer, extra_content)
             if p != len(b):
@@ -186,9 +215,17 @@ class BrokerBinV1Serializer(EventSerializer):
             ) from None
         except Mismatch as e:
             raise SerializationError(f"Unserialize error: {e}") from None
-        return name, tuple(args)
+        return name, tuple(args), meta
 
     # --------------------------------------------------------------- helpers
+
+    def _decode_value(self, raw: tuple, t: Type):
+        """A metadata value: ``raw`` is ``(payload, start, end)``."""
+        b, start, end = raw
+        v, p = self.codec.decoder(t)(b, start)
+        if p != end:
+            raise Malformed("metadata value has trailing bytes")
+        return v
 
     def _conversion_error(self, name, b, start, t, e) -> SerializationError:
         try:
@@ -321,11 +358,26 @@ def _skip_header(b: bytes) -> tuple[int, int, int]:
     return p, n_outer - 3, n_content - 2
 
 
+def _read_metadata(b: bytes, p: int) -> tuple[list, int]:
+    """The metadata vector at ``p``: ``([(id, (b, start, end) of the value)],
+    next position)``."""
+    if b[p] != T_VECTOR:
+        raise Malformed("event metadata is not a vector")
+    n, p = read_varbyte(b, p + 1)
+    entries = []
+    for _ in range(n):
+        if b[p] != T_VECTOR or b[p + 1] != 2 or b[p + 2] != T_COUNT:
+            raise Malformed("event metadata entry is not [count, value]")
+        (ident,) = _u64(b, p + 3)
+        start = p + 11
+        p = skip(b, start)
+        entries.append((ident, (b, start, p)))
+    return entries, p
+
+
 def _skip_trailer(b: bytes, p: int, extra_outer: int, extra_content: int) -> int:
-    """Skip (and validate) metadata and any further fields."""
+    """Skip (and validate) fields after the metadata."""
     if extra_content:
-        if b[p] != T_VECTOR:
-            raise Malformed("event metadata is not a vector")
         for _ in range(extra_content):
             p = skip(b, p)
     for _ in range(extra_outer):

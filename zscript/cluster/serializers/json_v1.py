@@ -8,9 +8,10 @@ keys; those belong to the WebSocket envelope)::
      {"@data-type":"vector","data":[{"@data-type":"string","data":NAME},
                                     {"@data-type":"vector","data":[ARGS...]}]}]}
 
-with each argument in the data model of :mod:`._json_codec`.  Metadata (a
-third element after the arguments) is optional on input and ignored; extra
-keys such as ``type`` and ``topic`` are ignored too.
+with each argument in the data model of :mod:`._json_codec`.  Metadata is
+an optional third element after the arguments: a vector of ``[count id,
+value]`` vectors (:func:`metadata_to_json`, :func:`metadata_from_json`).
+Extra keys such as ``type`` and ``topic`` are ignored.
 
 The value level is public because the WebSocket API uses the same data model
 in its own envelope: :func:`to_broker_json` / :func:`from_broker_json`
@@ -48,6 +49,8 @@ __all__ = [
     "dumps",
     "from_broker_json",
     "loads",
+    "metadata_from_json",
+    "metadata_to_json",
     "to_broker_json",
 ]
 
@@ -135,6 +138,33 @@ def from_broker_json(obj, t: Type, *, resolve_enum=None, resolve_function=None):
         raise SerializationError(f"malformed Broker JSON data: {e}") from None
 
 
+def metadata_to_json(meta: tuple, metadata_type, encode) -> dict:
+    """The metadata vector for ``meta`` (entries of unknown type are left out);
+    ``encode(value, type)`` renders a value."""
+    entries = []
+    for ident, v in meta:
+        t = metadata_type(ident)
+        if t is not None:
+            entries.append({DT: "vector", "data": [{DT: "count", "data": ident}, encode(v, t)]})
+    return {DT: "vector", "data": entries}
+
+
+def metadata_from_json(obj) -> list:
+    """``[(id, raw value)]`` of a metadata vector; Malformed unless it is a
+    vector of ``[count, value]`` vectors."""
+    out = []
+    for entry in _vector(obj, "the event metadata"):
+        pair = _vector(entry, "an event metadata entry")
+        if len(pair) != 2 or type(pair[0]) is not dict or pair[0].get(DT) != "count":
+            raise Malformed("event metadata entry is not [count, value]")
+        ident = pair[0].get("data")
+        if type(ident) is not int or ident < 0:
+            raise Malformed("event metadata id is not a count")
+        node_from_json(pair[1])  # Malformed unless valid data
+        out.append((ident, pair[1]))
+    return out
+
+
 class BrokerJsonV1Serializer(EventSerializer):
     """Events as Broker JSON v1 text (format ``broker-json-v1``)."""
 
@@ -144,7 +174,9 @@ class BrokerJsonV1Serializer(EventSerializer):
         super().__init__(**options)
         self.codec = JsonCodec(self.resolve_enum, self.resolve_function, self.make_data)
 
-    def _do_serialize_event(self, name: str, args: tuple, arg_types: list[Type]) -> bytes:
+    def _do_serialize_event(
+        self, name: str, args: tuple, arg_types: list[Type], meta: tuple = ()
+    ) -> bytes:
         encoders = self.codec._enc
         encoded = []
         for i in range(len(args)):
@@ -154,6 +186,8 @@ class BrokerJsonV1Serializer(EventSerializer):
             except _ENCODE_ERRORS as e:
                 raise argument_error(i, name, t, e) from e
         content = [{DT: "string", "data": latin1_to_text(name)}, {DT: "vector", "data": encoded}]
+        if meta:
+            content.append(metadata_to_json(meta, self.metadata_type, self._encode_value))
         message = {DT: "vector", "data": [_ONE, _ONE, {DT: "vector", "data": content}]}
         try:
             return dumps(message)
@@ -177,6 +211,10 @@ class BrokerJsonV1Serializer(EventSerializer):
                     t = sig.types[len(args)]
                     node = node_from_json(raw)  # Malformed if the data model is broken
                     raise self._arg_error(name, render(node), node[0], t) from None
+            meta = None
+            if len(content) > 2:
+                meta = self.convert_metadata(metadata_from_json(content[2]), self._decode_value)
+                extras = extras[1:]
             for x in extras:
                 node_from_json(x)
         except _DECODE_ERRORS as e:
@@ -185,7 +223,13 @@ class BrokerJsonV1Serializer(EventSerializer):
             ) from None
         except Mismatch as e:
             raise SerializationError(f"Unserialize error: {e}") from None
-        return name, tuple(args)
+        return name, tuple(args), meta
+
+    def _encode_value(self, v, t: Type):
+        return self.codec.encoder(t)(v)
+
+    def _decode_value(self, raw, t: Type):
+        return self.codec.decoder(t)(raw)
 
 
 def _vector(o, what: str) -> list:
@@ -210,6 +254,4 @@ def _unwrap(msg) -> tuple[list, list]:
     if type(name) is not dict or name.get(DT) != "string" or type(name.get("data")) is not str:
         raise Malformed("the event name is not a string")
     _vector(content[1], "the event arguments")
-    if len(content) > 2:
-        _vector(content[2], "the event metadata")
     return content, content[2:] + outer[3:]

@@ -10,7 +10,11 @@ envelope::
     {"type":"data-message","topic":T,"@data-type":"vector","data":[
       {"@data-type":"count","data":1}, {"@data-type":"count","data":1},
       {"@data-type":"vector","data":[{"@data-type":"string","data":NAME},
-                                     {"@data-type":"vector","data":[ARGS...]}]}]}
+                                     {"@data-type":"vector","data":[ARGS...]}
+                                     (, METADATA)]}]}
+
+with the event's metadata (Zeek 8's ``EventMetadata``) as in
+:mod:`..serializers.json_v1`, in both directions.
 
 Problems are reported with :func:`error_message` (``{"type":"error",
 "code":...,"context":...}``) using Zeek's codes and texts, which
@@ -55,7 +59,7 @@ from ..serializers import SerializationError
 from ..serializers._json_format import node_from_json
 from ..serializers._values import Malformed
 from ..serializers.base import ConversionError, argument_conversion_error
-from ..serializers.json_v1 import dumps, loads
+from ..serializers.json_v1 import dumps, loads, metadata_from_json
 
 __all__ = [
     "CTX_BAD_JSON",
@@ -121,13 +125,17 @@ class ProtocolError(Exception):
 class DataMessage:
     """A decoded client event: ``topic`` (JSON text), ``name``, ``args``, ``types``."""
 
-    __slots__ = ("args", "name", "topic", "types")
+    __slots__ = ("args", "meta", "name", "topic", "types")
 
-    def __init__(self, topic: str, name: str, args: list, types: list[Type]):
+    def __init__(
+        self, topic: str, name: str, args: list, types: list[Type], meta: tuple | None = None
+    ):
         self.topic = topic
         self.name = name
         self.args = args
         self.types = types
+        #: The event's metadata (see :mod:`zscript.engine.metadata`), or None.
+        self.meta = meta
 
 
 # ------------------------------------------------------------------ strings
@@ -231,11 +239,13 @@ def _is_one(o) -> bool:
     )
 
 
-def decode_data_message(frame: str | bytes, lookup, decode) -> DataMessage:
+def decode_data_message(frame: str | bytes, lookup, decode, decode_meta=None) -> DataMessage:
     """Decode a client's data message into the hosting node's event.
 
     :param lookup: ``lookup(name) -> FuncType | None``, the node's declaration.
     :param decode: ``decode(obj, type) -> value``, raising ``SerializationError``.
+    :param decode_meta: ``decode_meta([(id, raw value)]) -> metadata or None``;
+        without it, metadata is checked and dropped.
     :raises ProtocolError: with Zeek's code and context (see the module docstring).
     """
     try:
@@ -246,7 +256,7 @@ def decode_data_message(frame: str | bytes, lookup, decode) -> DataMessage:
         raise ProtocolError(DESERIALIZATION_FAILED, CTX_BAD_JSON, "not a JSON object")
     why = ""
     try:
-        msg = _decode_event(obj, lookup, decode)
+        msg = _decode_event(obj, lookup, decode, decode_meta)
         if msg is not None:
             return msg
     except SerializationError as e:
@@ -260,7 +270,7 @@ def decode_data_message(frame: str | bytes, lookup, decode) -> DataMessage:
     raise ProtocolError(DESERIALIZATION_FAILED, CTX_NO_EVENT, why)
 
 
-def _decode_event(obj: dict, lookup, decode) -> DataMessage | None:
+def _decode_event(obj: dict, lookup, decode, decode_meta) -> DataMessage | None:
     """The event in ``obj``, or None when anything does not fit (the caller tells why)."""
     topic = obj.get("topic")
     outer = _vector(obj, 3)
@@ -294,11 +304,18 @@ def _decode_event(obj: dict, lookup, decode) -> DataMessage | None:
             args.append(decode(raw, t))
         except ConversionError as e:  # reworded as Zeek's serializer words it
             raise argument_conversion_error(name, e.value_text, e.broker_type, t) from None
-    # Metadata (and anything after the event) is not used, but must be valid data.
+    # Metadata and anything after the event must be valid data; metadata not
+    # in the form [[count, value], ...] is ignored.
     for extra in content[2:] + outer[3:]:
         if not is_broker_data(extra):
             return None
-    return DataMessage(_wire_text(topic), name, args, types)
+    meta = None
+    if len(content) > 2 and decode_meta is not None:
+        try:
+            meta = decode_meta(metadata_from_json(content[2]))
+        except Malformed:
+            meta = None
+    return DataMessage(_wire_text(topic), name, args, types, meta)
 
 
 def _zeek_reals(o, found: list) -> None:
@@ -315,15 +332,20 @@ def _zeek_reals(o, found: list) -> None:
             _zeek_reals(kv["value"], found)
 
 
-def encode_data_message(topic: str, name: str, args, types, encode) -> tuple[bytes, bool]:
+def encode_data_message(
+    topic: str, name: str, args, types, encode, meta: dict | None = None
+) -> tuple[bytes, bool]:
     """``(bytes, is_text)`` of the data message for an event the cluster delivered.
 
     :param topic: JSON text (see :func:`json_text`).
     :param encode: ``encode(value, type) -> object`` (Broker JSON v1 data).
+    :param meta: the event's metadata vector (Broker JSON v1 data), or None.
     :raises SerializationError: an argument cannot be rendered (NaN, a vector with holes).
     """
     encoded = [encode(a, t) for a, t in zip(args, types, strict=True)]
     event = [{DT: "string", "data": json_text(name)}, {DT: "vector", "data": encoded}]
+    if meta is not None:
+        event.append(meta)
     msg = {
         "type": "data-message",
         "topic": topic,

@@ -260,8 +260,13 @@ class WebSocketSubsystem:
                 obj, t, resolve_enum=resolve_enum, resolve_function=resolve_function
             )
 
+        convert = self.cluster.serializer.convert_metadata
+
+        def decode_meta(entries):
+            return convert(entries, decode_arg)
+
         def decode(frame):
-            return decode_data_message(frame, lookup, decode_arg)
+            return decode_data_message(frame, lookup, decode_arg, decode_meta)
 
         self._decode = decode
         return decode
@@ -279,7 +284,7 @@ class WebSocketSubsystem:
         if isinstance(backend, NoneBackend):
             self.stats.events_published += 1
             return True
-        payload = cl.serializer.serialize_event(msg.name, msg.args, msg.types)
+        payload = cl.serializer.serialize_event(msg.name, msg.args, msg.types, msg.meta)
         if backend.publish(msg.topic, cl.fmt, payload):
             self.stats.events_published += 1
             if self.telemetry.enabled:
@@ -294,7 +299,7 @@ class WebSocketSubsystem:
         if last[0] == payload and last[1] == topic and last[2] == fmt:
             return last[3]
         from ..serializers import SerializationError
-        from ..serializers.json_v1 import to_broker_json
+        from ..serializers.json_v1 import metadata_to_json, to_broker_json
         from .protocol import encode_data_message, json_text
 
         cl = self.cluster
@@ -306,9 +311,14 @@ class WebSocketSubsystem:
             )
             return None
         try:
-            name, args = cl.serializer.deserialize_event(payload, cl._lookup)
+            ser = cl.serializer
+            name, args, meta = ser.deserialize_event_meta(payload, cl._lookup)
             types = [p.type for p in cl._lookup(name).params]
-            out = encode_data_message(json_text(topic), name, args, types, to_broker_json), name
+            meta_json = metadata_to_json(meta, ser.metadata_type, to_broker_json) if meta else None
+            out = (
+                encode_data_message(json_text(topic), name, args, types, to_broker_json, meta_json),
+                name,
+            )
         except SerializationError as e:
             self.stats.undeliverable += 1
             self._warn_once(str(e)[:120], f"WebSocket: cannot forward an event to clients: {e}")

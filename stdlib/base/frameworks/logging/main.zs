@@ -102,6 +102,12 @@ export {
 	## See :zeek:see:`Log::default_max_field_string_bytes`.
 	const default_max_total_container_elements = 500 &redef;
 
+	## Largest log record written, in bytes as Zeek counts them once the
+	## limits above cut strings and containers (strings by their bytes,
+	## numbers 8 each ...).  A bigger record is not written; a
+	## ``log_record_too_large`` weird names the stream.
+	const max_log_record_size = 1024 * 1024 * 64 &redef;
+
 	## Computes the path of filters that set neither ``path`` nor
 	## ``path_func``.  The default derives it from the stream's ID:
 	## ``Foo::LOG`` gives "foo", ``FooBar::LOG`` "foo_bar", ``Foo::BAR_LOG``

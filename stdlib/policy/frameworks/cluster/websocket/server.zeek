@@ -17,15 +17,17 @@
 @load base/frameworks/cluster/websocket
 
 @if ( Cluster::backend == Cluster::CLUSTER_BACKEND_NONE )
-@if ( |Cluster::nodes| == 0 )
-@load policy/frameworks/cluster/backend/zeromq
-redef Cluster::Backend::ZeroMQ::run_proxy_thread = T;
-@else
+@if ( |Cluster::nodes| > 0 )
+# A layout without a backend: its nodes could not reach each other, and
+# choosing ZeroMQ here would not help them.  Refuse to start, as Zeek does.
 event zeek_init() &priority=10
 	{
 	Reporter::error("Cluster::nodes has entries but Cluster::backend was Cluster::CLUSTER_BACKEND_NONE");
 	exit(1);
 	}
+@else
+@load policy/frameworks/cluster/backend/zeromq
+redef Cluster::Backend::ZeroMQ::run_proxy_thread = T;
 @endif
 @endif
 
