@@ -21,7 +21,7 @@ from ..types import (
     same_type,
 )
 from .promote import ElementPromotion, fields_fit
-from .typerules import assignable
+from .typerules import assignable, merge_types
 
 __all__ = ["ConstructorChecks"]
 
@@ -277,12 +277,21 @@ class ConstructorChecks:
                     idx_types, yield_t = kt, val.type
                 elif len(kt) != len(idx_types):
                     self.error(x.span, "table constructor index lists differ in length")
+                elif yield_t is not None and val.type is not None:
+                    # Zeek merges the values' types (init_table_type in
+                    # src/Type.cc): records of different fields make one.
+                    yield_t = merge_types(yield_t, val.type) or yield_t
             x.target = A.ListCtor(keys, None, span=x.target.span)
             x.target.type = ListType([k.type for k in keys])
             x.value = val
             x.type = val.type
             items.append(x)
         e.items = items
+        if tt is None and yield_t is not None and any(x.value.type is not yield_t for x in items):
+            for x in items:
+                if x.value.type is not yield_t:
+                    x.value = self.coerce(x.value, yield_t, "table value")
+                    x.type = x.value.type
         if tt is None:
             tt = (
                 TableType(idx_types or [], yield_t)
