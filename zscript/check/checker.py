@@ -962,6 +962,20 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
         if existing is not None and not self.redeclaration_ok(existing, d, t):
             return
         init = d.init
+        if init is not None and d.init_op == "":
+            # Zeek's make_var (src/Var.cc) reports the initializer and
+            # leaves the variable without a value.
+            self.error(
+                init.span,
+                "an initializer needs '=' (or '+=', '-=') before it",
+                zeek="Initialization not preceded by =/+=/-= is not allowed."
+                f" ({self.describe_list(init)})",
+            )
+            init = self.check_expr(init, t)
+            t = t or self.infer_type(init) or ERROR
+            init = d.init = None
+        if init is not None and self.list_rhs_misfit(init, t, self.def_name(d.name)):
+            init = d.init = None
         if init is not None:
             init = self.check_expr(init, t)
             zeek = f"can't assign void value ({d.name} = {self.describe_expr(init)})"

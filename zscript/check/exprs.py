@@ -91,7 +91,8 @@ class ExprChecks(CallChecks, OperatorChecks, ConstructorChecks):
         """Return ``e`` converted to ``t``, or report a type clash; ``lhs``
         describes what an assignment or initialization assigns to."""
         if getattr(e, "retype_failed", False):
-            self.assign_clash(e, lhs)
+            if not (what == "initialization" and e.retype_failed == "expand"):
+                self.assign_clash(e, lhs)
             return e
         if t is None or t.tag == "error" or e.type is None or e.type.tag == "error":
             return e
