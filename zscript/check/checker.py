@@ -258,6 +258,24 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
         text = f"deprecated ({what})" + (f": {advice}" if advice else "")
         self.warn(span, text, detail=detail)
 
+    def enum_mix(self, span: Span | None, a: Type, b: Type) -> bool:
+        """Are ``a`` and ``b`` two different enum types?  Zeek's ``same_type``
+        (src/Type.cc) still lets them match, with a deprecation warning."""
+        if not (isinstance(a, EnumType) and isinstance(b, EnumType)):
+            return False
+        if a is b or (a.name is not None and a.name == b.name):
+            return False
+        if not self.ignore_deprecations(span):
+            self.warn(
+                span,
+                f"values of different enum types ({a} and {b}) are mixed; Zeek will make"
+                " this an error",
+                zeek=f"Remove in v9.1. Mixing incompatible enum types {a} and {b} will become"
+                " an error.",
+                zeek_span=span.first_line() if span is not None else None,
+            )
+        return True
+
     def take_diagnostics(self) -> list[Diagnostic]:
         d, self.diags = self.diags, []
         return d

@@ -129,7 +129,9 @@ class OperatorChecks:
                 elif ta.is_unspecified:
                     e.left = self.coerce(e.left, tb)
                     ta = tb
-            if not comparable(op, ta, tb):
+            if op in ("==", "!=") and self.enum_mix(e.span, ta, tb):
+                pass
+            elif not comparable(op, ta, tb):
                 self.error(
                     e.span, f"illegal comparison ({ta} {op} {tb})", detail=self.describe_expr(e)
                 )
