@@ -981,15 +981,7 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
             return
         init = d.init
         if init is not None and d.init_op == "":
-            # Zeek's make_var (src/Var.cc) reports the initializer and
-            # leaves the variable without a value.
-            self.error(
-                init.span,
-                "an initializer needs '=' (or '+=', '-=') before it",
-                zeek="Initialization not preceded by =/+=/-= is not allowed."
-                f" ({self.describe_list(init)})",
-            )
-            init = self.check_expr(init, t)
+            init = self.check_expr(self.init_without_op(init), t)
             t = t or self.infer_type(init) or ERROR
             init = d.init = None
         if init is not None and self.list_rhs_misfit(init, t, self.def_name(d.name)):
@@ -1077,7 +1069,20 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
             return ERROR
         return t
 
+    def init_without_op(self, init: A.Expr) -> A.Expr:
+        """An initializer written without ``=``: Zeek's make_var (src/Var.cc)
+        reports it and leaves the variable without that value."""
+        self.error(
+            init.span,
+            "an initializer needs '=' (or '+=', '-=') before it",
+            zeek=f"Initialization not preceded by =/+=/-= is not allowed. ({self.describe_list(init)})",
+        )
+        return init
+
     def decl_RedefDecl(self, d: A.RedefDecl) -> None:
+        if d.init is not None and d.init_op == "":
+            self.init_without_op(d.init)
+            return
         gid = self.lookup(d.name, d.span)
         if gid is None:
             self.error(d.span, f"redef of unknown identifier '{d.name}'", self.suggest(d.name))

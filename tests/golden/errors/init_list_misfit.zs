@@ -7,6 +7,8 @@ global q [7, 8];
 global counts = { [1] = 10, [2, 3] = 20 };
 global names = table( ["a"] = 1, 2 );
 global empty = { };
+global extra: set[count] &redef;
+redef extra [1];
 global words: vector of string;
 global addrs: set[addr];
 global ints: set[int];
