@@ -310,6 +310,16 @@ module GLOBAL;
 
 ## The metadata of an event, as :zeek:see:`EventMetadata::current_all` lists it.
 type event_metadata_vec: vector of EventMetadata::Entry;
+## BPF filters, by a name of the script's choosing, of the packets to analyze:
+## one of them must match (``base/frameworks/packet-filter`` builds the
+## filter; zscript reads no packets, so it is only built).
+global capture_filters: table[string] of string &redef;
+
+## BPF filters that every analyzed packet must match, by name.
+global restrict_filters: table[string] of string &redef;
+
+## A BPF filter given on the command line, replacing the built one ("": none).
+const cmd_line_bpf_filter = "" &redef;
 
 module Broker;
 

@@ -15,4 +15,5 @@
 @load base/frameworks/input
 @load base/frameworks/cluster
 @load base/frameworks/config
+@load base/frameworks/analyzer
 @load base/frameworks/telemetry/options

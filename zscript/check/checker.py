@@ -258,6 +258,24 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
         text = f"deprecated ({what})" + (f": {advice}" if advice else "")
         self.warn(span, text, detail=detail)
 
+    def enum_mix(self, span: Span | None, a: Type, b: Type) -> bool:
+        """Are ``a`` and ``b`` two different enum types?  Zeek's ``same_type``
+        (src/Type.cc) still lets them match, with a deprecation warning."""
+        if not (isinstance(a, EnumType) and isinstance(b, EnumType)):
+            return False
+        if a is b or (a.name is not None and a.name == b.name):
+            return False
+        if not self.ignore_deprecations(span):
+            self.warn(
+                span,
+                f"values of different enum types ({a} and {b}) are mixed; Zeek will make"
+                " this an error",
+                zeek=f"Remove in v9.1. Mixing incompatible enum types {a} and {b} will become"
+                " an error.",
+                zeek_span=span.first_line() if span is not None else None,
+            )
+        return True
+
     def take_diagnostics(self) -> list[Diagnostic]:
         d, self.diags = self.diags, []
         return d
@@ -962,6 +980,12 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
         if existing is not None and not self.redeclaration_ok(existing, d, t):
             return
         init = d.init
+        if init is not None and d.init_op == "":
+            init = self.check_expr(self.init_without_op(init), t)
+            t = t or self.infer_type(init) or ERROR
+            init = d.init = None
+        if init is not None and self.list_rhs_misfit(init, t, self.def_name(d.name)):
+            init = d.init = None
         if init is not None:
             init = self.check_expr(init, t)
             zeek = f"can't assign void value ({d.name} = {self.describe_expr(init)})"
@@ -1045,7 +1069,20 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
             return ERROR
         return t
 
+    def init_without_op(self, init: A.Expr) -> A.Expr:
+        """An initializer written without ``=``: Zeek's make_var (src/Var.cc)
+        reports it and leaves the variable without that value."""
+        self.error(
+            init.span,
+            "an initializer needs '=' (or '+=', '-=') before it",
+            zeek=f"Initialization not preceded by =/+=/-= is not allowed. ({self.describe_list(init)})",
+        )
+        return init
+
     def decl_RedefDecl(self, d: A.RedefDecl) -> None:
+        if d.init is not None and d.init_op == "":
+            self.init_without_op(d.init)
+            return
         gid = self.lookup(d.name, d.span)
         if gid is None:
             self.error(d.span, f"redef of unknown identifier '{d.name}'", self.suggest(d.name))

@@ -20,8 +20,8 @@ from ..types import (
     max_numeric,
     same_type,
 )
-from .promote import ElementPromotion, fields_fit
-from .typerules import assignable
+from .promote import ElementPromotion, fields_fit, promote_message
+from .typerules import assignable, merge_types
 
 __all__ = ["ConstructorChecks"]
 
@@ -52,6 +52,36 @@ class ConstructorChecks:
         if e.items and is_table:
             return self.finish_table(A.TableCtor(e.items, [], span=_list_span(e)), None)
         return self.finish_set(A.SetCtor(e.items, [], span=_list_span(e)), None)
+
+    def describe_list(self, e) -> str:
+        """``[a, b]`` or ``{a, b}`` as Zeek describes its list: ``a, b``."""
+        if isinstance(e, A.BraceInit) or (isinstance(e, A.ListCtor) and e.fields is None):
+            return ", ".join(self.describe_expr(x) for x in e.items)
+        return self.describe_expr(e)
+
+    def list_rhs_misfit(self, e, t: Type | None, lhs: str) -> bool:
+        """Report ``[a, b]`` or ``{a, b}`` assigned to ``lhs`` of a type that
+        no constructor list can make (``AssignExpr::CheckForRHSList`` and
+        ``TypeCheck`` in src/Expr.cc); True when reported."""
+        listy = isinstance(e, A.BraceInit) or (
+            isinstance(e, A.ListCtor) and e.fields is None and e.items
+        )
+        if not listy or t is None or t.tag in ("table", "vector", "record", "any", "error"):
+            return False
+        text = f"{lhs} = {self.describe_list(e)}"
+        self.error(
+            e.span,
+            f"a constructor list cannot initialize a value of type {t}",
+            zeek=f"invalid constructor list on RHS of assignment ({text})",
+        )
+        if is_numeric(t):
+            msg = f"assignment of non-arithmetic value to arithmetic ({t.tag}/types)"
+        elif t.tag == "enum":
+            msg = "can't convert to/from enumerated type"
+        else:
+            msg = "type clash in assignment"
+        self.diags.append(Diagnostic("error", msg, e.span, detail=text, zeek_only=True))
+        return True
 
     def expr_RecordCtor(self, e, expected):
         fields = []
@@ -183,11 +213,38 @@ class ConstructorChecks:
         the context), else of its elements' type."""
         items = []
         state = ElementPromotion(e, "inconsistent type in set constructor", True)
+        expand_failed = False
         for x in e.items:
+            if tt is not None and not tt.is_unspecified and isinstance(x, A.Assign):
+                self.set_ctor_assign(state, x, tt)
+                items.append(x)
+                continue
+            if (
+                tt is not None
+                and len(tt.indices) > 1
+                and not (isinstance(x, A.ListCtor) and x.fields is None)
+            ):
+                x = self.check_expr(x)
+                if not isinstance(x.type, ListType) and not same_type(x.type, tt):
+                    # Zeek's SetConstructorExpr (src/Expr.cc) fails here.
+                    self.error(
+                        x.span,
+                        f"an element of a set with {len(tt.indices)} indices must be a"
+                        f" [...] list of them",
+                        zeek=f"not a list of indices ({self.describe_expr(x)})",
+                    )
+                    expand_failed = True
+                items.append(x)
+                continue
             if tt is not None and not tt.is_unspecified:
                 if len(tt.indices) > 1 and isinstance(x, A.ListCtor):
+                    before = len(self.diags)
                     x.items = self.check_index_list(x.items, tt, x, expand=True)
                     x.type = ListType([y.type for y in x.items])
+                    # (A set that cannot be expanded fails the constructor.)
+                    expand_failed |= any(
+                        (d.zeek or "").startswith("cannot expand") for d in self.diags[before:]
+                    )
                 else:
                     x = self.promote_element(state, x, tt.indices[0], "set element")
             elif isinstance(x, A.ListCtor) and x.fields is None:
@@ -222,9 +279,40 @@ class ConstructorChecks:
         attrs = getattr(e, "attrs", [])
         e.attr_map = self.check_attrs(attrs, tt, "ctor") if attrs else {}
         e.type = tt
-        if self.promotion_done(state):
-            return self.failed_ctor(e, retyped)
+        if self.promotion_done(state) or expand_failed:
+            e = self.failed_ctor(e, retyped)
+            if expand_failed and retyped:
+                # (An assignment then clashes, as in Zeek; what a
+                # declaration's initializer gives after it is not known, so
+                # nothing more: see coerce.)
+                e.retype_failed = "expand"
+            return e
         return e
+
+    def set_ctor_assign(self, state: ElementPromotion, x: A.Assign, tt: TableType) -> None:
+        """``[k] = v`` in a set constructor: Zeek's ``expand_op_elem`` refuses
+        it, and the element then fails its promotion to the index type."""
+        target = self.describe_list(x.target) if isinstance(x.target, A.ListCtor) else None
+        text = f"{target or self.describe_expr(x.target)} = {self.describe_expr(x.value)}"
+        self.error(
+            x.span,
+            "a set constructor takes elements, not [index] = value",
+            zeek=f"table constructor used in a non-table context ({text})",
+        )
+        x.type = ERROR
+        if state.failed or len(tt.indices) != 1:
+            return
+        state.failed = True
+        t = tt.indices[0]
+        msg = promote_message(t, ListType([]))
+        where = x.span.location()
+        for zeek, zeek_where in (
+            (f"{msg} ({t.display()} and {text})", f"{self.type_where(t)} and {where}"),
+            (f"type mismatch ({text} and {t.display()})", f"{where} and {self.type_where(t)}"),
+        ):
+            self.diags.append(
+                Diagnostic("error", zeek, x.span, zeek=zeek, zeek_where=zeek_where, zeek_only=True)
+            )
 
     def expr_TableCtor(self, e: A.TableCtor, expected):
         # Zeek's TableConstructorExpr: table(...) with elements has their type.
@@ -251,8 +339,28 @@ class ConstructorChecks:
             )
         for x in e.items:
             if not isinstance(x, A.Assign) or x.op != "=":
-                self.error(x.span, "table constructor items must be [index] = value")
-                continue
+                # Zeek stops at the first such element (init_table_type in
+                # src/Type.cc, TableConstructorExpr in src/Expr.cc).
+                if tt is None:
+                    zeek = (
+                        f"table constructor element lacks '=' structure ({self.describe_expr(x)})"
+                    )
+                else:
+                    zeek = f"illegal table constructor element ({self.describe_expr(x)})"
+                self.error(x.span, "table constructor items must be [index] = value", zeek=zeek)
+                if tt is None:
+                    self.diags.append(
+                        Diagnostic(
+                            "error",
+                            "cannot determine type for table; ensure square brackets are"
+                            " around each key",
+                            e.span,
+                            detail=self.describe_expr(e),
+                            zeek_only=True,
+                        )
+                    )
+                e.type = ERROR
+                return e
             keys = (
                 x.target.items
                 if isinstance(x.target, A.ListCtor) and x.target.fields is None
@@ -276,13 +384,27 @@ class ConstructorChecks:
                 if idx_types is None:
                     idx_types, yield_t = kt, val.type
                 elif len(kt) != len(idx_types):
-                    self.error(x.span, "table constructor index lists differ in length")
+                    self.error(
+                        x.span,
+                        "table constructor index lists differ in length",
+                        zeek="different number of indices (list of"
+                        f" {','.join(map(str, idx_types))} and list of {','.join(map(str, kt))})",
+                    )
+                elif yield_t is not None and val.type is not None:
+                    # Zeek merges the values' types (init_table_type in
+                    # src/Type.cc): records of different fields make one.
+                    yield_t = merge_types(yield_t, val.type) or yield_t
             x.target = A.ListCtor(keys, None, span=x.target.span)
             x.target.type = ListType([k.type for k in keys])
             x.value = val
             x.type = val.type
             items.append(x)
         e.items = items
+        if tt is None and yield_t is not None and any(x.value.type is not yield_t for x in items):
+            for x in items:
+                if x.value.type is not yield_t:
+                    x.value = self.coerce(x.value, yield_t, "table value")
+                    x.type = x.value.type
         if tt is None:
             tt = (
                 TableType(idx_types or [], yield_t)
@@ -351,7 +473,11 @@ class ConstructorChecks:
     def expr_BraceInit(self, e: A.BraceInit, expected):
         if expected is None or expected.tag == "error":
             if not e.items:
-                self.error(e.span, "{ } initializer needs a declared type")
+                self.error(
+                    e.span,
+                    "{ } initializer needs a declared type",
+                    zeek="empty list in untyped initialization ()",
+                )
                 e.type = ERROR
                 return e
             return self.untyped_brace(e, None)

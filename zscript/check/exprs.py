@@ -49,6 +49,8 @@ from .typerules import assignable
 
 __all__ = ["ExprChecks"]
 
+_INT_MAX = (1 << 63) - 1
+
 _CONST_TYPES = {
     "count": COUNT,
     "double": DOUBLE,
@@ -89,7 +91,8 @@ class ExprChecks(CallChecks, OperatorChecks, ConstructorChecks):
         """Return ``e`` converted to ``t``, or report a type clash; ``lhs``
         describes what an assignment or initialization assigns to."""
         if getattr(e, "retype_failed", False):
-            self.assign_clash(e, lhs)
+            if not (what == "initialization" and e.retype_failed == "expand"):
+                self.assign_clash(e, lhs)
             return e
         if t is None or t.tag == "error" or e.type is None or e.type.tag == "error":
             return e
@@ -205,7 +208,9 @@ class ExprChecks(CallChecks, OperatorChecks, ConstructorChecks):
     def numeric_coerce(self, e: A.Expr, t: Type) -> A.Expr:
         if e.type.tag == t.tag:
             return e
-        if isinstance(e, A.Const):
+        if isinstance(e, A.Const) and not (t.tag == "int" and e.value > _INT_MAX):
+            # (A count beyond the int range stays a coercion: Zeek reports
+            # the overflow when it runs, compile/exprgen.py gen_Coerce.)
             c = A.Const(
                 t.tag, float(e.value) if t.tag == "double" else e.value, e.text, span=e.span
             )

@@ -129,7 +129,9 @@ class OperatorChecks:
                 elif ta.is_unspecified:
                     e.left = self.coerce(e.left, tb)
                     ta = tb
-            if not comparable(op, ta, tb):
+            if op in ("==", "!=") and self.enum_mix(e.span, ta, tb):
+                pass
+            elif not comparable(op, ta, tb):
                 self.error(
                     e.span, f"illegal comparison ({ta} {op} {tb})", detail=self.describe_expr(e)
                 )
@@ -329,6 +331,9 @@ class OperatorChecks:
             # one element of a vector of vectors.  `v += { ... }` is a vector
             # constructor of v's type (Zeek's CheckForRHSList).
             brace = isinstance(e.value, A.BraceInit)
+            if brace and self.compound_list_misfit(e, tt):
+                e.type = ERROR
+                return e
             if brace:
                 e.value.compound = True
             e.value = self.check_expr(
@@ -347,6 +352,26 @@ class OperatorChecks:
                 e.type = ERROR
         return e
 
+    def compound_list_misfit(self, e: A.Assign, tt: Type) -> bool:
+        """``x += { ... }`` or ``x -= { ... }`` where no constructor list can
+        go: Zeek's parser makes ``c += l`` of a number ``c + l``
+        (src/parse.y), and ``CheckForRHSList`` (src/Expr.cc) takes no list
+        away from a vector.  True when reported."""
+        items = self.describe_list(e.value)
+        target = self.describe_expr(e.target)
+        if is_numeric(tt):
+            zeek = f"requires arithmetic operands ({target} {e.op[0]} {items})"
+        elif isinstance(tt, VectorType) and e.op == "-=":
+            zeek = (
+                f"constructor list not allowed for -= operations on vectors ({target} -= {items})"
+            )
+        else:
+            return False
+        self.error(
+            e.value.span, f"a constructor list cannot be used with {e.op} on a {tt}", zeek=zeek
+        )
+        return True
+
     def check_compound_rhs(
         self, op: str, tt: Type, value: A.Expr, span, whole: A.Expr | None = None
     ) -> A.Expr:
@@ -361,7 +386,12 @@ class OperatorChecks:
             ):
                 if isinstance(vt, TableType) and not vt.is_unspecified and not same_type(vt, tt):
                     if not (tt.yield_ is not None and vt.is_set and op == "-="):
-                        self.error(span, f"type clash in {op} ({tt} and {vt})")
+                        self.error(
+                            span,
+                            f"type clash in {op} ({tt} and {vt})",
+                            zeek=f"RHS type mismatch for table/set {op}"
+                            f" ({self.describe_expr(whole or value)})",
+                        )
                     return value
                 return self.coerce(
                     value,

@@ -110,7 +110,12 @@ class StmtChecks:
         if existing is not None:
             if existing.kind == "param" and kind == "local" and not loop:
                 self.error(span, f"'{name}' redeclared (it is a parameter)")
-            elif existing.type is not None and t.tag != "error" and not same_type(existing.type, t):
+            elif (
+                existing.type is not None
+                and t.tag != "error"
+                and not same_type(existing.type, t)
+                and not self.enum_mix(span, existing.type, t)
+            ):
                 self.error(
                     span, f"'{name}' redeclared with a different type ({t} and {existing.type})"
                 )

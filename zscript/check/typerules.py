@@ -21,6 +21,7 @@ from ..types import (
     SUBNET,
     TIME,
     EnumType,
+    Field,
     FuncType,
     RecordType,
     TableType,
@@ -36,6 +37,7 @@ __all__ = [
     "assignable",
     "bitwise_result",
     "comparable",
+    "merge_types",
     "promote_numeric",
     "size_result",
 ]
@@ -234,6 +236,53 @@ def _record_coercible(dst: RecordType, src: RecordType) -> bool:
         if src.field(g.name) is None and not (g.optional or g.has_default):
             return False
     return True
+
+
+def merge_types(a: Type, b: Type) -> Type | None:
+    """The type of an untyped initializer whose elements have types ``a``
+    and ``b`` (Zeek's ``merge_types`` in src/Type.cc), or None when they
+    cannot be merged: numbers merge to the wider one, records to the union
+    of their fields (a field only one of them has becomes ``&optional``),
+    tables element-wise; other types merge only with the same type."""
+    if a is b or a.tag == "error" or b.tag == "error":
+        return a
+    if is_numeric(a) and is_numeric(b):
+        return max_numeric(a, b)
+    if a.tag != b.tag:
+        return None
+    if isinstance(a, RecordType) and isinstance(b, RecordType):
+        if same_type(a, b):
+            return a
+        fields = []
+        for f in a.fields:
+            g = b.field(f.name)
+            attrs = dict(f.attrs)
+            if g is None:
+                attrs["&optional"] = None
+                ft = f.type
+            else:
+                ft = merge_types(f.type, g.type)
+                if ft is None:
+                    return None
+                attrs.update(g.attrs)
+            fields.append(Field(f.name, ft, attrs))
+        fields += [
+            Field(g.name, g.type, {**g.attrs, "&optional": None})
+            for g in b.fields
+            if a.field(g.name) is None
+        ]
+        return RecordType(fields)
+    if isinstance(a, TableType) and isinstance(b, TableType) and not a.is_set and not b.is_set:
+        if a.is_unspecified or b.is_unspecified:
+            return b if a.is_unspecified else a
+        if len(a.indices) != len(b.indices):
+            return None
+        idx = [merge_types(x, y) for x, y in zip(a.indices, b.indices, strict=True)]
+        y = merge_types(a.yield_, b.yield_)
+        if y is None or None in idx:
+            return None
+        return TableType(idx, y)
+    return a if same_type(a, b) else None
 
 
 # Re-exported for the checker's convenience.

@@ -36,6 +36,19 @@ def _expands(index: list) -> bool:
     return any(isinstance(x, A.ExpandIndex) for x in index)
 
 
+_INT_MAX = (1 << 63) - 1
+
+
+def _to_int(e) -> bool:
+    """Is ``e`` a count promoted to an int that may overflow?"""
+    return (
+        isinstance(e, A.Coerce)
+        and e.type.tag == "int"
+        and e.expr.type.tag == "count"
+        and not (isinstance(e.expr, A.Const) and e.expr.value <= _INT_MAX)
+    )
+
+
 def _any_elem(t) -> bool:
     """Whether ``t`` is ``vector of any`` (whose value may be a more specific
     vector: see the ``vector of any`` helpers in runtime/ops.py)."""
@@ -171,6 +184,9 @@ class ExprGen:
             return mark(f"_z_from_any({inner}, {self.tconst(src)}, {self.tconst(dst)})", e)
         if dst.tag == "double" and src.tag in ("count", "int"):
             return f"float({inner})"
+        if _to_int(e):
+            # A count beyond the int range does not promote (runtime/ops.py to_int).
+            return mark(f"_z_to_int({inner})", e)
         if dst.tag in ("int", "count"):
             return inner
         if isinstance(dst, RecordType):
@@ -633,7 +649,12 @@ class ExprGen:
     def gen_RecordCtor(self, e) -> str:
         rt = e.type
         items = ", ".join(f"{field_attr(f.name)!r}: {self.expr(f.value)}" for f in (e.fields or []))
-        return mark(f"{self.rclass(rt)}._zmake({{{items}}})", e)
+        items = f"{{{items}}}"
+        if any(_to_int(f.value) for f in (e.fields or [])):
+            # A count that overflowed its int field leaves the field unset
+            # (Zeek's coerce_to_record, src/Expr.cc).
+            items = f"{{k: v for k, v in {items}.items() if v is not None}}"
+        return mark(f"{self.rclass(rt)}._zmake({items})", e)
 
     def attr_kwargs(self, attrs: dict, t: TableType, name: str | None = None) -> str:
         """Keyword arguments of ``_z_mktable``/``_z_mkset`` for container attributes.

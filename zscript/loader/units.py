@@ -206,6 +206,25 @@ class ScriptLoading:
             gid = self.checker.lookup(head[1][1], report=False)
             if gid is not None and gid.kind == "type":
                 return self.checker.redef_of_type(head[1][1], gid, head[1][2])
+        if (
+            len(head) == 2
+            and head[0][0] == "ID"
+            and diag.span is not None
+            and (diag.span.line, diag.span.col) == (head[1][2].line, head[1][2].col)
+        ):
+            # A statement starting with a name the token after it does not
+            # fit: Zeek's parser has looked the name up before it reads that
+            # token (src/parse.y), so an unknown name is the error.
+            name, span = head[0][1], head[0][2]
+            if self.checker.lookup(name, report=False) is None:
+                return Diagnostic(
+                    "error",
+                    f"unknown identifier '{name}'",
+                    span,
+                    self.checker.suggest(name),
+                    zeek=f'unknown identifier {name}, at or near "{name}"',
+                    syntax=True,
+                )
         return diag
 
     def process_unit(self, unit: A.Node) -> None:

@@ -339,6 +339,18 @@ _INT_MAX = (1 << 63) - 1
 _OVERFLOW_TO_INT = "overflow promoting from unsigned/double to signed arithmetic value"
 
 
+def to_int(x):
+    """A count promoted to an int: one above the int range is Zeek's
+    non-fatal "overflow promoting" error and no value (``check_and_promote``
+    in src/Val.cc, reached from ``ArithCoerceExpr`` and record coercion)."""
+    if type(x) is int and x > _INT_MAX:
+        sink = TYPE_ERRORS[0]
+        if sink is not None:
+            sink(_OVERFLOW_TO_INT, "int", Boxed(COUNT, x), 3)
+        return None
+    return x
+
+
 def _int_promoted(vec) -> list:
     return [None if type(x) is int and x > _INT_MAX else x for x in vec]
 
@@ -684,6 +696,7 @@ HELPERS = {
     "_z_size": size,
     "_z_size_any": size_any,
     "_z_rcoerce": rcoerce,
+    "_z_to_int": to_int,
     "_z_mask_addr": mask_addr,
     "_z_noreturn": noreturn,
     "_z_fprint": print_to,

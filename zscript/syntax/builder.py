@@ -213,6 +213,11 @@ class AstBuilder(Transformer):
     def init(self, c):
         return (c[0].value, c[1])
 
+    def init_without_op(self, c):
+        # Zeek's grammar allows an initializer without ``=``; the checker
+        # rejects it (make_var in src/Var.cc).
+        return ("", c[0])
+
     def brace_init(self, c):
         items = next((x for x in c if isinstance(x, list)), [])
         return A.BraceInit(items, span=self._span(c))

@@ -144,6 +144,7 @@ INDEX: dict[str, tuple[str, ...]] = {
         "compress_path",
         "enum_names",
         "file_mode",
+        "find_in_zeekpath",
         "gethostname",
         "is_local_interface",
         "print_raw",

@@ -1,7 +1,14 @@
 """Miscellaneous built-in functions: time text, types, paths, the host system.
 
 Provides: strftime, strptime, enum_names, sleep,
-compress_path, file_mode, print_raw, gethostname, is_local_interface.
+compress_path, find_in_zeekpath, file_mode, print_raw, gethostname,
+is_local_interface.
+
+``find_in_zeekpath`` tells which file ``@load NAME`` would load from the
+search path (the current directory, ``ZSCRIPTPATH``, ``ZEEKPATH`` and the
+library: ``script_path_entries``), as Zeek's bif of that name: ``NAME``,
+``NAME.zs``, ``NAME.zeek``, or a package's ``__load__`` file; "" when
+nothing is found, and an error for a name starting with ``.`` or ``/``.
 
 ``print_raw`` writes the bytes of its arguments unescaped (a string's
 characters are bytes), so ``print_raw("\\xc3\\xa9")`` prints ``é`` on a
@@ -11,16 +18,18 @@ UTF-8 terminal, as Zeek does.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import sys
 import time
 
+from ...resources import script_path_entries
 from ...types import STRING, EnumType, TableType
 from ..addresses import addr_bits, addr_from_bits
 from ..bifs import bif, describe_any
 from ..containers import Set
 from ..values import TypeVal
-from ._support import reporter_warning
+from ._support import reporter_error, reporter_warning
 
 __all__ = []
 
@@ -317,3 +326,25 @@ def is_local_interface(ip):
     if canonical.is_loopback:
         return True
     return canonical in _local_addresses()
+
+
+@bif("find_in_zeekpath", "function(p: string): string", context=True)
+def find_in_zeekpath(ctx, p):
+    if p.startswith((".", "/")):
+        reporter_error(ctx, "find_in_zeek_path: path must be relative or absolute")
+        return ""
+    if not p:
+        return ""
+    for base in [".", *script_path_entries()]:
+        q = os.path.join(base, p)
+        for candidate in (q, q + ".zs", q + ".zeek"):
+            if os.path.isfile(candidate):
+                return candidate
+        if os.path.isdir(q):
+            for pkg in ("__load__.zs", "__load__.zeek"):
+                if os.path.isfile(os.path.join(q, pkg)):
+                    return os.path.join(q, pkg)
+            # (A directory without a package file stops the search, as
+            # Zeek's find_script_file finds the directory.)
+            return ""
+    return ""

@@ -1,0 +1,4 @@
+##! The analyzer framework (Zeek's ``base/frameworks/analyzer``): see
+##! ``main.zs``.
+
+@load ./main
