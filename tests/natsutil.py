@@ -36,21 +36,32 @@ def free_port() -> int:
 
 
 class NATSServer:
-    """One ``nats-server -js`` on 127.0.0.1; :attr:`url` to connect to."""
+    """One ``nats-server -js`` on 127.0.0.1; :attr:`url` to connect to.
 
-    def __init__(self, directory):
-        self.port = free_port()
+    ``args`` are more command-line arguments (``-cluster``, ``-routes``,
+    ...).  :meth:`stop` and :meth:`start` restart it on the same port with
+    the same store.
+    """
+
+    def __init__(self, directory, *, port: int | None = None, args: list[str] = ()):
+        self.port = port or free_port()
         self.store = directory / f"nats-{self.port}"
+        self.args = list(args)
+        self.url = f"nats://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
         self.proc = subprocess.Popen(
             [
                 shutil.which("nats-server"),
                 "-js", "-sd", str(self.store),
                 "-a", "127.0.0.1", "-p", str(self.port),
+                *self.args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        self.url = f"nats://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -64,8 +75,14 @@ class NATSServer:
         raise RuntimeError("nats-server did not start")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
+            self.proc.wait(10)
+
+    def kill(self) -> None:
+        """SIGKILL: the server vanishes without a word to its clients or routes."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
             self.proc.wait(10)
 
 
