@@ -110,3 +110,25 @@ def nats_server(tmp_path):
     yield start
     for s in servers:
         s.stop()
+
+
+@pytest.fixture(params=["zeromq", "nats"])
+def backend_cluster(request, local_cluster, tmp_path):
+    """``backend_cluster(nodes, **kw)``: a :class:`clusterutil.LocalCluster`
+    on the ZeroMQ backend, then on NATS (a ``nats-server`` of the test's
+    own); ``backend_cluster.backend`` names the backend of the run.  For
+    the cluster behaviour tests that hold for any backend."""
+    backend = request.param
+    lines: list[str] = []
+    if backend == "nats":
+        require_nats()
+        server = NATSServer(tmp_path)
+        request.addfinalizer(server.stop)
+        lines = ['backend = "nats"', f'nats_url = "{server.url}"']
+
+    def make(nodes: dict[str, str], **kw):
+        kw["cluster_lines"] = [*lines, *kw.get("cluster_lines", ())]
+        return local_cluster(nodes, **kw)
+
+    make.backend = backend
+    return make
