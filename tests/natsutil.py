@@ -43,10 +43,13 @@ class NATSServer:
     the same store.
     """
 
-    def __init__(self, directory, *, port: int | None = None, args: list[str] = ()):
+    def __init__(
+        self, directory, *, port: int | None = None, args: list[str] = (), jetstream: bool = True
+    ):
         self.port = port or free_port()
         self.store = directory / f"nats-{self.port}"
         self.args = list(args)
+        self.jetstream = jetstream
         self.url = f"nats://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.start()
@@ -55,7 +58,7 @@ class NATSServer:
         self.proc = subprocess.Popen(
             [
                 shutil.which("nats-server"),
-                "-js", "-sd", str(self.store),
+                *(["-js", "-sd", str(self.store)] if self.jetstream else []),
                 "-a", "127.0.0.1", "-p", str(self.port),
                 *self.args,
             ],
@@ -132,3 +135,61 @@ def backend_cluster(request, local_cluster, tmp_path):
 
     make.backend = backend
     return make
+
+
+class NATSCluster:
+    """Three (``size``) ``nats-server`` processes routed into one NATS cluster,
+    on free ports of 127.0.0.1 (client, route and monitoring port each).
+    :attr:`url` lists every server; :meth:`wait_routed` waits until a
+    server has its routes to all others (asked on its monitoring port)."""
+
+    def __init__(self, directory, size: int = 3):
+        ports = free_ports(3 * size)
+        self.client = ports[:size]
+        self.route = ports[size : 2 * size]
+        self.monitor = ports[2 * size :]
+        routes = ",".join(f"nats://127.0.0.1:{p}" for p in self.route)
+        self.servers: list[NATSServer] = []
+        try:
+            for i in range(size):
+                args = [
+                    "--cluster_name", "zscript-test",
+                    "--cluster", f"nats://127.0.0.1:{self.route[i]}",
+                    "--routes", routes,
+                    "-m", str(self.monitor[i]),
+                    "-n", f"s{i}",
+                ]  # fmt: skip
+                self.servers.append(
+                    NATSServer(directory, port=self.client[i], args=args, jetstream=False)
+                )
+            for i in range(size):
+                self.wait_routed(i)
+        except BaseException:
+            self.stop()
+            raise
+        self.url = ",".join(s.url for s in self.servers)
+
+    def routes(self, i: int) -> int:
+        import json
+        import urllib.request
+
+        url = f"http://127.0.0.1:{self.monitor[i]}/routez"
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return len({r["remote_id"] for r in json.load(r).get("routes") or []})
+
+    def wait_routed(self, i: int, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        want = len(self.servers) - 1
+        while True:
+            try:
+                if self.routes(i) >= want:
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nats-server s{i} has no routes to all others")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        for s in self.servers:
+            s.stop()

@@ -195,6 +195,7 @@ class NATSBackend(ClusterBackend):
         self._in_wake = False
         # Client thread only.
         self._subs: dict[str, object] = {}  # NATS subject -> subscription
+        self._routes: dict[int, Callable[[bytes], None]] = {}  # subscription id -> handler
         self._prefixes: dict[bytes, str] = {}  # topic prefix -> NATS subject
         self._owner: dict[bytes, str | None] = {}  # topic -> subject that delivers it
         self._peers: dict[str, _Peer] = {}
@@ -251,11 +252,12 @@ class NATSBackend(ClusterBackend):
             reconnected_cb=reconnected,
             error_cb=error,
         )
+        self._route_messages()
         for prefix in sorted(self.subscriptions):
             await self._sub(prefix.encode("utf-8", "surrogateescape"))
-        await self._nc.subscribe(self._presence_subject, cb=self._on_presence)
+        await self._subscribe(self._presence_subject, self._on_presence)
         if o.log_receiver:
-            await self._nc.subscribe(self._log_subject, queue="loggers", cb=self._on_log)
+            await self._subscribe(self._log_subject, self._on_log, queue="loggers")
         await self._nc.flush()
         self._announce()
         self._loop.call_later(o.heartbeat_interval, self._heartbeat)
@@ -341,7 +343,7 @@ class NATSBackend(ClusterBackend):
         self._owner.clear()
         if subject not in self._subs:
             self._subs[subject] = None
-            self._subs[subject] = await self._nc.subscribe(subject, cb=self._receiver(subject))
+            self._subs[subject] = await self._subscribe(subject, self._receiver(subject))
         self._announce()
 
     async def _unsub(self, prefix: bytes) -> None:
@@ -352,22 +354,23 @@ class NATSBackend(ClusterBackend):
         if subject not in self._prefixes.values():
             sub = self._subs.pop(subject, None)
             if sub is not None:
+                self._routes.pop(sub._id, None)
                 await sub.unsubscribe()
         self._announce()
 
     # -------------------------------------------------------------- receiving
 
-    def _receiver(self, subject: str):
-        """The callback of the NATS subscription to ``subject``: it delivers the
-        events whose topic starts with one of our prefixes and that no other
-        of our subscriptions delivers (see the module docstring)."""
+    def _receiver(self, subject: str) -> Callable[[bytes], None]:
+        """The handler of what the NATS subscription to ``subject`` receives:
+        it queues the events whose topic starts with one of our prefixes and
+        that no other of our subscriptions delivers (see the module docstring)."""
         owners = self._owner
         own = self._id
         queue = self._in
         stats = self.stats
 
-        async def received(msg) -> None:
-            parts = _unframe(msg.data)
+        def received(data: bytes) -> None:
+            parts = _unframe(data)
             if parts is None:
                 stats.malformed += 1
                 return
@@ -383,6 +386,43 @@ class NATSBackend(ClusterBackend):
 
         return received
 
+    async def _subscribe(self, subject: str, handler: Callable[[bytes], None], queue: str = ""):
+        """A NATS subscription whose messages go to ``handler(data)``, in the
+        order the server sent them (see :meth:`_route_messages`)."""
+
+        async def cb(msg) -> None:  # used only without the ordered path
+            handler(msg.data)
+
+        sub = await self._nc.subscribe(subject, queue=queue, cb=cb)
+        self._routes[sub._id] = handler
+        return sub
+
+    def _route_messages(self) -> None:
+        """Hand the messages of our subscriptions to their handlers straight
+        from nats-py's protocol reader, in the order they arrived.
+
+        nats-py gives every subscription its own queue and task, so messages
+        of two subscriptions (two topic prefixes) would be handled in
+        another order than the server sent them; ZeroMQ keeps a publisher's
+        order across topics, and scripts may rely on it.  This wraps the
+        client's ``_process_msg`` (nats-py 2.x); without it (another nats-py)
+        the subscription callbacks are used, in nats-py's order.
+        """
+        nc = self._nc
+        orig = getattr(nc, "_process_msg", None)
+        if orig is None:
+            return
+        routes = self._routes
+
+        async def process(sid, subject, reply, data, headers) -> None:
+            handler = routes.get(sid)
+            if handler is None:
+                await orig(sid, subject, reply, data, headers)
+            else:
+                handler(data)
+
+        nc._process_msg = process
+
     def _owner_of(self, topic: bytes) -> str | None:
         """The subject of the shortest of this node's prefixes ``topic`` starts with."""
         best = None
@@ -391,8 +431,8 @@ class NATSBackend(ClusterBackend):
                 best = ((len(prefix), prefix), subject)
         return best[1] if best is not None else None
 
-    async def _on_log(self, msg) -> None:
-        parts = _unframe(msg.data)
+    def _on_log(self, data: bytes) -> None:
+        parts = _unframe(data)
         if parts is None:
             self.stats.malformed += 1
             return
@@ -467,8 +507,8 @@ class NATSBackend(ClusterBackend):
         except Exception:  # noqa: BLE001 - reconnecting with a full buffer: next heartbeat
             pass
 
-    async def _on_presence(self, msg) -> None:
-        parts = _unframe(msg.data)
+    def _on_presence(self, data: bytes) -> None:
+        parts = _unframe(data)
         if parts is None or parts[2] != PRESENCE_FORMAT:
             self.stats.malformed += 1
             return
@@ -563,12 +603,25 @@ class NATSBackend(ClusterBackend):
             self._drain_in()
 
         async def close() -> None:
+            nc = self._nc
             self._pump()
             self._announce(bye=True)
             try:
-                await asyncio.wait_for(self._nc.drain(), 5.0)
+                if nc.is_connected:
+                    # Sends what is buffered (the goodbye too), then closes.
+                    await asyncio.wait_for(nc.drain(), 5.0)
             except Exception:  # noqa: BLE001 - closing anyway
-                await self._nc.close()
+                pass
+            try:
+                await nc.close()
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass
+            # nats-py leaves subscription tasks behind when the server is gone.
+            me = asyncio.current_task()
+            rest = [t for t in asyncio.all_tasks() if t is not me]
+            for t in rest:
+                t.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
 
         try:
             asyncio.run_coroutine_threadsafe(close(), loop).result(8.0)
