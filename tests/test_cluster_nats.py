@@ -12,18 +12,23 @@ Every server and node a test starts is stopped by it (``natsutil``,
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
-from natsutil import NATSCluster, require_nats
+from natsutil import NATSCluster, free_ports, require_nats
 
 from zscript.cluster.layout import LayoutError, load_layout
 from zscript.cluster.nats import NATSBackend, NATSOptions, subject_for_prefix, subject_for_topic
 
 HERE = Path(__file__).parent / "cluster"
 FAILOVER = HERE / "nats_failover.zs"
+REGISTRATION = HERE / "registration.zs"
 
 
 # ------------------------------------------------------------------ subjects
@@ -184,3 +189,64 @@ def test_layout_backend_settings(tmp_path):
         p.write_text(f"[cluster]\n{cluster}\n" + base)
         with pytest.raises(LayoutError, match=re.escape(error)):
             load_layout(p)
+
+
+# -------------------------------------------------------------- registration
+
+
+def _services(port: int) -> list[str]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/services.json", timeout=10) as r:
+        (group,) = json.loads(r.read())
+    return sorted(group["targets"])
+
+
+def test_nodes_registered_at_run_time_are_in_services_json(nats_server, local_cluster, tmp_path):
+    """A process outside the layout joins the NATS cluster and registers:
+    the manager's /services.json lists its metrics endpoint while it
+    renews the registration and drops it when it is gone.  A registration
+    under a layout node's name is refused."""
+    url = nats_server.default.url
+    nodes = {"manager": "manager", "worker-1": "worker"}
+    c = local_cluster(nodes, cluster_lines=['backend = "nats"', f'nats_url = "{url}"'])
+    c.start_all([REGISTRATION])
+    layout = sorted(f"127.0.0.1:{p}" for p in c.metrics_ports.values())
+    mgr = c.metrics_ports["manager"]
+    deadline = time.monotonic() + 20
+    while True:  # the manager serves once its event loop runs
+        try:
+            assert _services(mgr) == layout
+            break
+        except OSError:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    extra_port = free_ports(1)[0]
+    settings = tmp_path / "extra.zs"
+    settings.write_text(
+        "@load policy/frameworks/cluster/backend/nats\n"
+        f'redef Cluster::Backend::NATS::url = "{url}";\n'
+        'redef Test::register_as = "extra-1";\n'
+        f"redef Test::metrics = {extra_port}/tcp;\n"
+    )
+    out = tmp_path / "extra.out"
+    with open(out, "wb") as f:
+        extra = subprocess.Popen(
+            [sys.executable, "-m", "zscript", "run", str(REGISTRATION), str(settings)],
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    try:
+        c.wait_for("manager", f"registered extra-1 127.0.0.1 {extra_port}/tcp")
+        assert _services(mgr) == sorted([*layout, f"127.0.0.1:{extra_port}"])
+        c.wait_for("manager", "refused the registration of 'worker-1' (id impostor)")
+        text = out.read_text()
+        assert "register extra-1: T" in text, text
+        # Not a node of the layout: it takes no part in the nodes' handshake.
+        assert "warning" not in text, text
+    finally:
+        extra.kill()
+        extra.wait(10)
+    c.wait_for("manager", "unregistered extra-1")
+    assert _services(mgr) == layout
+    # Registered once: renewals are not new registrations.
+    assert len(re.findall(r"^registered extra-1 ", c.output("manager"), flags=re.M)) == 1

@@ -108,7 +108,9 @@ event Cluster::Backend::NATS::subscription(topic: string)
 	{
 	local id = Cluster::Backend::topic_nodeid(nodeid_topic_prefix, topic);
 
-	if ( id == "" || id == Cluster::node_id() )
+	# A process outside the layout (Cluster::node "") sees the nodes but is
+	# not one of them: no handshake (see Cluster::register_node instead).
+	if ( id == "" || id == Cluster::node_id() || Cluster::node == "" )
 		return;
 
 	Cluster::publish(topic, Cluster::Backend::NATS::hello, Cluster::node, Cluster::node_id());
