@@ -34,9 +34,9 @@ export {
 	## Sent by a registered process to the manager (and renewed).
 	global node_registration: event(name: string, id: string, n: Node);
 	## On the manager: ``name`` registered (first time, or again after it lapsed).
-	global node_registered: event(name: string, n: Node);
+	global node_registered: event(name: string, n: Node) &is_used;
 	## On the manager: the registration of ``name`` lapsed.
-	global node_unregistered: event(name: string);
+	global node_unregistered: event(name: string) &is_used;
 }
 
 function registration_lapsed(t: table[string] of Node, name: string): interval
