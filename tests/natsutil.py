@@ -169,13 +169,19 @@ class NATSCluster:
             raise
         self.url = ",".join(s.url for s in self.servers)
 
-    def routes(self, i: int) -> int:
+    def _monitor(self, i: int, what: str) -> dict:
         import json
         import urllib.request
 
-        url = f"http://127.0.0.1:{self.monitor[i]}/routez"
-        with urllib.request.urlopen(url, timeout=2) as r:
-            return len({r["remote_id"] for r in json.load(r).get("routes") or []})
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor[i]}/{what}", timeout=2) as r:
+            return json.load(r)
+
+    def routes(self, i: int) -> int:
+        return len({r["remote_id"] for r in self._monitor(i, "routez").get("routes") or []})
+
+    def clients(self, i: int) -> list[str]:
+        """The names of the clients connected to server ``i``."""
+        return [c.get("name", "") for c in self._monitor(i, "connz").get("connections") or []]
 
     def wait_routed(self, i: int, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout

@@ -120,8 +120,9 @@ def _peer_states(c, node: str) -> dict[str, str]:
 
 
 def test_losing_any_nats_server_does_not_lose_the_cluster(local_cluster, tmp_path):
-    """Three routed nats-servers; each is killed (SIGKILL) in turn and
-    restarted.  The nodes connected to it reconnect to another server;
+    """Three routed nats-servers; three times, the server most of the nodes
+    are connected to is killed (SIGKILL) and restarted.  The nodes connected
+    to it reconnect to another server;
     events published after the loss arrive (the manager's ticks and the
     workers' answers continue); a node_down seen meanwhile is followed by
     node_up, and at the end every node sees every other up."""
@@ -134,21 +135,27 @@ def test_losing_any_nats_server_does_not_lose_the_cluster(local_cluster, tmp_pat
         for w in ("worker-1", "worker-2"):
             c.wait_for("manager", f"node_up {w}")
             c.wait_for("manager", f"tock {w} ")
-        reconnects = 0
-        for i, server in enumerate(servers.servers):
+        for _round in range(3):
+            # The server with the most of our nodes (it changes: nodes move).
+            on = [
+                [n for n in servers.clients(i) if n.startswith("zscript-cluster-")]
+                for i in range(3)
+            ]
+            i = max(range(3), key=lambda k: len(on[k]))
+            moved = len(on[i])
+            assert moved >= 1, on
             before = {w: c.output("manager").count(f"tock {w} ") for w in ("worker-1", "worker-2")}
-            server.kill()
+            reconnects = sum(c.output(n).count("connection reconnected") for n in nodes)
+            servers.servers[i].kill()
             # Ten more ticks answered by each worker: 2 s of traffic after the loss.
             for w, n in before.items():
                 c.wait_for("manager", f"tock {w} ", count=n + 10)
-            server.start()
+            now = sum(c.output(n).count("connection reconnected") for n in nodes)
+            assert now >= reconnects + moved, (on, now, reconnects)
+            servers.servers[i].start()
             servers.wait_routed(i)
-            reconnects = sum(c.output(n).count("connection reconnected") for n in nodes)
-            assert reconnects >= 1, "nobody was connected to the killed server"
         for node in nodes:
             assert c.running(node), c.output(node)
-            # Every node was on one of the servers when it was killed.
-            assert "connection reconnected" in c.output(node), c.output(node)
         # Liveness settles: whatever went down came back up.
         deadline = time.monotonic() + 10
         for node in nodes:
