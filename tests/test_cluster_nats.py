@@ -172,6 +172,9 @@ def test_losing_any_nats_server_does_not_lose_the_cluster(local_cluster, tmp_pat
 
 
 def test_layout_backend_settings(tmp_path):
+    example = load_layout(Path(__file__).parent.parent / "examples" / "cluster" / "nats.toml")
+    assert example.backend == "nats" and len(example.nats_url.split(",")) == 3
+    assert list(example.nodes) == ["manager", "logger-1", "proxy-1", "worker-1", "worker-2"]
     p = tmp_path / "l.toml"
     base = '[nodes.manager]\ntype = "manager"\n[nodes.w]\ntype = "worker"\n'
     p.write_text(
