@@ -190,6 +190,7 @@ class NATSBackend(ClusterBackend):
         # Event-loop thread -> client thread.
         self._out: collections.deque = collections.deque()
         self._out_wake = False
+        self._pumping = False
         # Client thread -> event-loop thread: (kind, a, b, c).
         self._in: collections.deque = collections.deque()
         self._in_wake = False
@@ -247,6 +248,8 @@ class NATSBackend(ClusterBackend):
             f"zscript-cluster-{self.node_id}",
             reconnect=True,
             no_echo=True,
+            # Our subjects are valid by construction (subject_token).
+            skip_subject_validation=True,
             pending_size=o.pending_size,
             disconnected_cb=disconnected,
             reconnected_cb=reconnected,
@@ -282,7 +285,7 @@ class NATSBackend(ClusterBackend):
         if not self._out_wake:
             self._out_wake = True
             try:
-                self._loop.call_soon_threadsafe(self._pump)
+                self._loop.call_soon_threadsafe(self._kick)
             except RuntimeError:  # the client loop is closed
                 return False
         return True
@@ -299,29 +302,34 @@ class NATSBackend(ClusterBackend):
             time.sleep(0.001)
         return True
 
-    def _pump(self) -> None:
-        """On the client thread: hand what was queued to nats-py."""
+    def _kick(self) -> None:
+        """On the client thread: make sure a task sends what is queued."""
         self._out_wake = False
-        nc = self._nc
+        if not self._pumping and self._out:
+            self._pumping = True
+            self._loop.create_task(self._pump())
+
+    async def _pump(self) -> None:
+        """On the client thread: hand the queued messages to nats-py, in order
+        (one task at a time; nats-py's publish only waits when its buffer
+        is full)."""
         out = self._out
-        if nc is None:
-            out.clear()
-            return
-        while out:
-            subject, data = out.popleft()
-            try:
-                # nats-py's publish only buffers (its flusher task writes):
-                # it finishes without suspending unless the buffer is full.
-                coro = nc.publish(subject, data)
+        try:
+            while out:
+                subject, data = out.popleft()
+                nc = self._nc
+                if nc is None:
+                    out.clear()
+                    return
                 try:
-                    coro.send(None)
-                except StopIteration:
-                    continue
-                self._loop.create_task(_finish(coro))
-            except Exception as e:  # noqa: BLE001 - buffer full while reconnecting, closed
-                self.stats.send_drops += 1
-                self._in.append(("warn", f"cluster: NATS dropped a message: {error_text(e)}", 0, 0))
-                self._wake_in()
+                    await nc.publish(subject, data)
+                except Exception as e:  # noqa: BLE001 - buffer full while reconnecting, closed
+                    self.stats.send_drops += 1
+                    text = f"cluster: NATS dropped a message: {error_text(e)}"
+                    self._in.append(("warn", text, None, None))
+                    self._wake_in()
+        finally:
+            self._pumping = False
 
     def _do_subscribe(self, prefix: bytes) -> bool:
         if self._loop is None or self._nc is None:
@@ -497,15 +505,9 @@ class NATSBackend(ClusterBackend):
             "bye": bye,
         }
         data = _frame(b"", self._id, PRESENCE_FORMAT, json.dumps(doc).encode())
-        try:
-            coro = nc.publish(self._presence_subject, data)
-            try:
-                coro.send(None)
-            except StopIteration:
-                return
-            self._loop.create_task(_finish(coro))
-        except Exception:  # noqa: BLE001 - reconnecting with a full buffer: next heartbeat
-            pass
+        # In order with the events (ahead of none of them), whatever the queue's length.
+        self._out.append((self._presence_subject, data))
+        self._kick()
 
     def _on_presence(self, data: bytes) -> None:
         parts = _unframe(data)
@@ -604,8 +606,10 @@ class NATSBackend(ClusterBackend):
 
         async def close() -> None:
             nc = self._nc
-            self._pump()
             self._announce(bye=True)
+            deadline = time.monotonic() + 5.0
+            while (self._out or self._pumping) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
             try:
                 if nc.is_connected:
                     # Sends what is buffered (the goodbye too), then closes.
@@ -639,14 +643,6 @@ class NATSBackend(ClusterBackend):
             if not self._thread.is_alive():
                 loop.close()
         self._nc = None
-
-
-async def _finish(coro) -> None:
-    """Finish a publish that had to wait (nats-py's buffer was full)."""
-    try:
-        await coro
-    except Exception:  # noqa: BLE001 - closed meanwhile: nothing to do
-        pass
 
 
 class NATSLogSink:
