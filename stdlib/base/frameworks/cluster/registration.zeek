@@ -39,14 +39,35 @@ export {
 	global node_unregistered: event(name: string) &is_used;
 }
 
-function registration_lapsed(t: table[string] of Node, name: string): interval
-	{
-	event Cluster::node_unregistered(name);
-	return 0sec;
-	}
-
 ## On the manager: the processes registered at run time, by name.
-global registered_nodes: table[string] of Node &write_expire=registration_lease &expire_func=registration_lapsed;
+global registered_nodes: table[string] of Node;
+# When each registration was last renewed (network time).
+global renewed: table[string] of time;
+global sweeping = F;
+
+# On the manager, while registrations exist: drop those not renewed for
+# registration_lease.  (No table expiry: a process without registrations
+# keeps no timer for them.)
+event sweep_registrations()
+	{
+	local lapsed: vector of string;
+
+	for ( name, t in renewed )
+		if ( network_time() - t > registration_lease )
+			lapsed += name;
+
+	for ( _, name in lapsed )
+		{
+		delete renewed[name];
+		delete registered_nodes[name];
+		event Cluster::node_unregistered(name);
+		}
+
+	sweeping = |renewed| > 0;
+
+	if ( sweeping )
+		schedule registration_interval { sweep_registrations() };
+	}
 
 global my_registration: NamedNode;
 global registering = F;
@@ -91,7 +112,14 @@ event Cluster::node_registration(name: string, id: string, n: Node)
 	n$id = id;
 	local known = name in registered_nodes;
 	registered_nodes[name] = n;
+	renewed[name] = network_time();
 
 	if ( ! known )
 		event Cluster::node_registered(name, n);
+
+	if ( ! sweeping )
+		{
+		sweeping = T;
+		schedule registration_interval { sweep_registrations() };
+		}
 	}
