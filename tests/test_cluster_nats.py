@@ -35,7 +35,15 @@ REGISTRATION = HERE / "registration.zs"
 
 
 def test_subjects_are_valid_and_prefix_subscriptions_cover_their_topics():
-    for topic in [b"", b".", b"a..b", b"zeek.cluster.node.worker-1.", b"a b*>\xff.%", b"x" * 10]:
+    for topic in [
+        b"",
+        b".",
+        b"a..b",
+        b"zeek.cluster.node.worker-1.",
+        b"a b*>\xff.%",
+        b"x" * 10,
+        b"zscript/store/t/master",
+    ]:
         subj = subject_for_topic("zeek", topic)
         tokens = subj.split(".")
         assert all(tokens) and not any(c in subj for c in " *>\t"), subj
@@ -45,6 +53,15 @@ def test_subjects_are_valid_and_prefix_subscriptions_cover_their_topics():
             # NATS's rule for "a.b.>": the literal tokens, then one or more tokens.
             head = pattern[:-1]
             assert tokens[: len(head)] == head and len(tokens) > len(head), (topic, cut)
+
+
+PREFIXES = [
+    "zeek.cluster.",
+    "zeek.cluster.node.w",
+    "zeek.cluster.node.worker-1.",
+    "odd ",
+    "zscript/store/t/master",
+]
 
 
 def _pair(url: str, **kw) -> tuple[NATSBackend, NATSBackend]:
@@ -61,7 +78,7 @@ def test_each_event_arrives_once_and_only_where_a_prefix_matches(nats_server):
     a, b = _pair(nats_server.default.url)
     got: list[tuple[bytes, bytes, bytes]] = []
     b.deliver = lambda topic, fmt, payload: got.append((topic, fmt, payload))
-    for prefix in ["zeek.cluster.", "zeek.cluster.node.w", "zeek.cluster.node.worker-1.", "odd "]:
+    for prefix in PREFIXES:
         b.subscribe(prefix)
     aloop = asyncio.new_event_loop()
     try:
@@ -76,12 +93,14 @@ def test_each_event_arrives_once_and_only_where_a_prefix_matches(nats_server):
             "zeek.other": False,
             "odd \u00e9*>.x": True,
             "odd": False,
+            "zscript/store/t/master": True,
+            "zscript/store/t/clones": False,
         }
 
         async def publish_and_wait() -> None:
             # b announces its subscriptions once connected: a sees them.
             deadline = time.monotonic() + 10
-            while len(a.remote_topics) < 4:
+            while len(a.remote_topics) < len(PREFIXES):
                 assert time.monotonic() < deadline, a.remote_topics
                 await asyncio.sleep(0.02)
             for i, topic in enumerate(sent):
@@ -92,10 +111,7 @@ def test_each_event_arrives_once_and_only_where_a_prefix_matches(nats_server):
             await asyncio.sleep(0.3)  # duplicates or strays would arrive meanwhile
 
         aloop.run_until_complete(publish_and_wait())
-        assert a.remote_topics == {
-            p.encode()
-            for p in ["zeek.cluster.", "zeek.cluster.node.w", "zeek.cluster.node.worker-1.", "odd "]
-        }
+        assert a.remote_topics == {p.encode() for p in PREFIXES}
     finally:
         a.terminate()
         b.terminate()

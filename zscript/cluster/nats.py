@@ -9,8 +9,8 @@ another server of the cluster.
 
 **Subjects.**  Zeek topics are prefixes of arbitrary strings, NATS subjects
 are dot-separated tokens with wildcards.  A topic becomes the subject
-``<subject_prefix>.t.<token>...``, one token per dot-separated segment of
-the topic, each made subject-safe (:func:`subject_token`: bytes outside
+``<subject_prefix>.t.<token>...``, one token per segment of the topic
+(separated by ``.`` or ``/``), each made subject-safe (:func:`subject_token`: bytes outside
 ``[A-Za-z0-9_-]`` as ``%XX``, an empty segment ``%``).  A subscription to
 a topic prefix subscribes to ``<subject_prefix>.t.<tokens of the complete
 segments of the prefix>.>``, which matches every topic starting with the
@@ -71,6 +71,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import re
 import struct
 import threading
 import time
@@ -94,6 +95,7 @@ _HEAD = struct.Struct("!3sHBB")
 PRESENCE_FORMAT = b"zscript-presence-v1"
 #: Messages delivered per turn of the event loop before yielding.
 _BATCH = 2000
+_SEPARATORS = re.compile(rb"[./]")
 _SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
@@ -127,15 +129,20 @@ def subject_token(segment: bytes) -> str:
     return "".join(chr(b) if b in _SAFE else f"%{b:02X}" for b in segment) or "%"
 
 
+def _segments(topic: bytes) -> list[bytes]:
+    # Zeek's topics use "." (ZeroMQ) or "/" (Broker, the replicated stores).
+    return _SEPARATORS.split(topic)
+
+
 def subject_for_topic(root: str, topic: bytes) -> str:
     """The subject an event of ``topic`` is published to."""
-    return root + ".t." + ".".join(subject_token(s) for s in topic.split(b"."))
+    return root + ".t." + ".".join(subject_token(s) for s in _segments(topic))
 
 
 def subject_for_prefix(root: str, prefix: bytes) -> str:
     """The subject that a subscription to topic prefix ``prefix`` subscribes to:
     it matches the subject of every topic that starts with ``prefix``."""
-    complete = prefix.split(b".")[:-1]  # the last segment may continue in a topic
+    complete = _segments(prefix)[:-1]  # the last segment may continue in a topic
     return ".".join([root, "t", *(subject_token(s) for s in complete), ">"])
 
 
@@ -385,6 +392,8 @@ class NATSBackend(ClusterBackend):
             topic = parts[0]
             owner = owners.get(topic, 0)
             if owner == 0:
+                if len(owners) >= 4096:
+                    owners.clear()
                 owner = owners[topic] = self._owner_of(topic)
             if owner != subject or parts[1] == own:
                 return
