@@ -95,6 +95,8 @@ _HEAD = struct.Struct("!3sHBB")
 PRESENCE_FORMAT = b"zscript-presence-v1"
 #: Messages delivered per turn of the event loop before yielding.
 _BATCH = 2000
+#: Messages the client thread hands to nats-py before it lets its other tasks run.
+_YIELD_EVERY = 500
 _SEPARATORS = re.compile(rb"[./]")
 _SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -321,8 +323,13 @@ class NATSBackend(ClusterBackend):
         (one task at a time; nats-py's publish only waits when its buffer
         is full)."""
         out = self._out
+        n = 0
         try:
             while out:
+                n += 1
+                if n % _YIELD_EVERY == 0:
+                    # Let nats-py's reader and flusher, and the heartbeats, run.
+                    await asyncio.sleep(0)
                 subject, data = out.popleft()
                 nc = self._nc
                 if nc is None:
