@@ -5,6 +5,7 @@ Usage::
     python bench/cluster_bench.py            # 100k events x 3, 2000 round trips x 3
     python bench/cluster_bench.py --quick    # small sizes, one repetition (smoke test)
     python bench/cluster_bench.py --netns    # also across network namespaces (root)
+    python bench/cluster_bench.py --backend zeromq,nats   # also zscript on ZeroMQ vs NATS
 
 Results (2026-11-23, this 2-core machine, ``--reps 3``, medians)
 ---------------------------------------------------------------
@@ -71,8 +72,15 @@ What is measured
    ``recv_multipart()`` for the worker process's pong.  After warm-up round
    trips, median and p99 over the next N.
 
-3. ``--netns`` (``--backend zeromq``, the default and for now the only
-   backend): the zscript throughput and latency runs again, over three
+3. ``--backend zeromq,nats``: zscript's throughput and latency runs (1 and
+   2) again on each backend, alternating, with the same scripts and layout
+   except ``backend = "nats"`` and the URL of a ``nats-server`` the bench
+   starts (127.0.0.1, a free port, no JetStream) and stops; the rows give
+   each backend's median and its ratio to the first.  On NATS the publisher
+   keeps the backend's default flow control (``max_pending`` 10000, then a
+   publish waits), as nothing is dropped there either.
+
+4. ``--netns`` (ZeroMQ; the first ``--backend``): the zscript throughput and latency runs again, over three
    network namespaces joined by a bridge (``tests/netns.py``): the manager
    (and the proxy) on host A, worker-1 on host B, worker-2 on host C, so
    every event crosses two veth pairs and a bridge each way.  Each
@@ -135,11 +143,12 @@ export {
 }
 """
 
+#: Added to the throughput script on the ZeroMQ backend (see "Send high-water mark").
+ZEROMQ_UNBOUNDED = "redef Cluster::Backend::ZeroMQ::xpub_sndhwm = 0;\n"
+
 THROUGHPUT = (
     DECLS
     + """
-redef Cluster::Backend::ZeroMQ::xpub_sndhwm = 0;
-
 @if ( Cluster::local_node_type() == Cluster::MANAGER )
 global up_count = 0;
 global down_count = 0;
@@ -333,7 +342,24 @@ def child_env(extra: dict | None = None) -> dict:
     return env
 
 
-def zscript_cluster(tmp: Path, nodes: dict[str, str], net: Net | None = None) -> Path:
+#: The NATS server of the NATS rows (``--backend ...,nats``), started once per run.
+NATS: list = []
+
+
+def nats_url() -> str:
+    """The bench's ``nats-server`` (127.0.0.1, a free port), started on first use."""
+    if not NATS:
+        from natsutil import NATSServer  # tests/natsutil.py
+
+        NATS.append(
+            NATSServer(Path(tempfile.mkdtemp(prefix="zscript-bench-nats-")), jetstream=False)
+        )
+    return NATS[0].url
+
+
+def zscript_cluster(
+    tmp: Path, nodes: dict[str, str], net: Net | None = None, backend: str = "zeromq"
+) -> Path:
     xpub, xsub, *rest = free_ports(2 + len(nodes) * 2)
     lines = [
         "[cluster]",
@@ -341,6 +367,8 @@ def zscript_cluster(tmp: Path, nodes: dict[str, str], net: Net | None = None) ->
         f"xpub_port = {xpub}",
         f"xsub_port = {xsub}",
     ]
+    if backend == "nats":
+        lines += ['backend = "nats"', f'nats_url = "{nats_url()}"']
     for name, kind in nodes.items():
         host = net.address(name) if net is not None else "127.0.0.1"
         lines += ["", f"[nodes.{name}]", f'type = "{kind}"', f'host = "{host}"']
@@ -392,14 +420,17 @@ def start_nodes(procs, nodes, script: Path, layout: Path, tmp: Path, env, net=No
     }
 
 
-def zscript_throughput(n: int, timeout: float, net: Net | None = None) -> Throughput:
+def zscript_throughput(
+    n: int, timeout: float, net: Net | None = None, backend: str = "zeromq"
+) -> Throughput:
     nodes = {"manager": "manager", "worker-1": "worker", "worker-2": "worker"}
     procs = Procs()
     with tempfile.TemporaryDirectory(prefix="zscript-cluster-bench-") as d:
         tmp = Path(d)
-        layout = zscript_cluster(tmp, nodes, net)
+        layout = zscript_cluster(tmp, nodes, net, backend)
         script = tmp / "throughput.zs"
-        script.write_text(THROUGHPUT + f"\nredef Bench::n_events = {n};\n")
+        extra = ZEROMQ_UNBOUNDED if backend == "zeromq" else ""
+        script.write_text(THROUGHPUT + extra + f"\nredef Bench::n_events = {n};\n")
         env = child_env({"ZSCRIPT_CLUSTER_RUN_DIR": str(tmp)})
         try:
             ps = start_nodes(procs, nodes, script, layout, tmp, env, net)
@@ -471,12 +502,14 @@ def raw_throughput(n: int, timeout: float, pl: dict[str, str]) -> Throughput:
     return _throughput(n, float(start), float(sent), results)
 
 
-def zscript_latency(n: int, warmup: int, timeout: float, net: Net | None = None) -> list[float]:
+def zscript_latency(
+    n: int, warmup: int, timeout: float, net: Net | None = None, backend: str = "zeromq"
+) -> list[float]:
     nodes = {"manager": "manager", "worker-1": "worker"}
     procs = Procs()
     with tempfile.TemporaryDirectory(prefix="zscript-cluster-bench-") as d:
         tmp = Path(d)
-        layout = zscript_cluster(tmp, nodes, net)
+        layout = zscript_cluster(tmp, nodes, net, backend)
         script = tmp / "latency.zs"
         script.write_text(
             LATENCY + f"\nredef Bench::n_pings = {n};\nredef Bench::n_warmup = {warmup};\n"
@@ -751,6 +784,36 @@ def netns_rows(backend: str, n: int, pings: int, warmup: int, reps: int, timeout
     report.add(f"netns_{backend}_latency_p99", ns_p99, "s", ns_p99 / lo_p99, baseline=lo_p99)
 
 
+def backend_rows(backends, n: int, pings: int, warmup: int, reps: int, timeout: float, report):
+    """The zscript throughput and latency on each backend of ``backends``,
+    side by side (alternating order per repetition), with the ratio of each
+    to the first (ZeroMQ)."""
+    rates: dict[str, list] = {b: [] for b in backends}
+    lats: dict[str, list] = {b: [] for b in backends}
+    for i in range(reps):
+        for b in backends[:: -1 if i % 2 else 1]:
+            rates[b].append(zscript_throughput(n, timeout, backend=b))
+            lats[b].append(zscript_latency(pings, warmup, timeout, backend=b))
+    base = backends[0]
+    rate = {b: statistics.median(t.rate for t in rates[b]) for b in backends}
+    med = {b: statistics.median(statistics.median(x) for x in lats[b]) for b in backends}
+    p99 = {b: statistics.median(pctl(x, 0.99) for x in lats[b]) for b in backends}
+    print(
+        f"backends    zscript on {', '.join(backends)} (same scripts and layout; ratio to {base})"
+    )
+    for b in backends:
+        print(
+            f"  {b:<8} throughput {rate[b]:>10,.0f}/s ({rate[b] / rate[base]:.2f}x)"
+            f"   latency median {med[b] * 1e6:>6.0f} us ({med[b] / med[base]:.2f}x)"
+            f"   p99 {p99[b] * 1e6:>6.0f} us ({p99[b] / p99[base]:.2f}x)"
+        )
+        if b != base:
+            report.add(
+                f"{b}_throughput", rate[b], "events/s", rate[b] / rate[base], baseline=rate[base]
+            )
+            report.add(f"{b}_latency_p99", p99[b], "s", p99[b] / p99[base], baseline=p99[base])
+
+
 def pctl(xs: list[float], q: float) -> float:
     s = sorted(xs)
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
@@ -777,9 +840,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--backend",
-        choices=("zeromq",),
         default="zeromq",
-        help="the cluster backend of the --netns measurements (default zeromq)",
+        help="cluster backends, comma-separated (zeromq, nats): with more than one, also"
+        " zscript's throughput and latency on each, side by side (default zeromq)",
     )
     ap.add_argument(
         "--netns",
@@ -789,6 +852,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_or_run_role(ap, argv, ROLES)
     if args is None:
         return 0
+    backends = [b.strip() for b in args.backend.split(",") if b.strip()]
+    unknown = sorted(set(backends) - {"zeromq", "nats"})
+    if unknown or not backends:
+        ap.error(f"--backend: unknown backend {', '.join(unknown) or '(none)'} (zeromq, nats)")
     if args.profile:
         global PROFILE_DIR
         PROFILE_DIR = Path(args.profile).resolve()
@@ -874,9 +941,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"  p99:    zscript {zp * 1e6:>7.0f} us   raw pyzmq {rp * 1e6:>7.0f} us"
                 f"   ratio {zp / rp:.2f}x"
             )
+    if len(backends) > 1:
+        try:
+            backend_rows(backends, n, pings, warmup, reps, timeout, report)
+        except Exception as exc:  # noqa: BLE001 - reported, exit status 1
+            print(f"backends    ERROR: {type(exc).__name__}: {exc}")
+            failed = True
+    for server in NATS:
+        server.stop()
     if args.netns:
         try:
-            netns_rows(args.backend, n, pings, warmup, reps, timeout, report)
+            if backends[0] != "zeromq":
+                raise RuntimeError("--netns measures the ZeroMQ backend (list it first)")
+            netns_rows(backends[0], n, pings, warmup, reps, timeout, report)
         except Exception as exc:  # noqa: BLE001 - reported, exit status 1
             print(f"netns       ERROR: {type(exc).__name__}: {exc}")
             failed = True

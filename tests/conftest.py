@@ -16,7 +16,7 @@ import shutil
 import tempfile
 
 import pytest
-from natsutil import nats_server  # noqa: F401 - the fixture of the NATS tests
+from natsutil import backend_cluster, nats_server  # noqa: F401 - fixtures of the NATS tests
 
 # As in Zeek's btest configuration: runtime errors while initializing are
 # reported but not fatal, so tests can show them.  Tests of the fatal

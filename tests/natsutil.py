@@ -36,21 +36,35 @@ def free_port() -> int:
 
 
 class NATSServer:
-    """One ``nats-server -js`` on 127.0.0.1; :attr:`url` to connect to."""
+    """One ``nats-server -js`` on 127.0.0.1; :attr:`url` to connect to.
 
-    def __init__(self, directory):
-        self.port = free_port()
+    ``args`` are more command-line arguments (``-cluster``, ``-routes``,
+    ...).  :meth:`stop` and :meth:`start` restart it on the same port with
+    the same store.
+    """
+
+    def __init__(
+        self, directory, *, port: int | None = None, args: list[str] = (), jetstream: bool = True
+    ):
+        self.port = port or free_port()
         self.store = directory / f"nats-{self.port}"
+        self.args = list(args)
+        self.jetstream = jetstream
+        self.url = f"nats://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
         self.proc = subprocess.Popen(
             [
                 shutil.which("nats-server"),
-                "-js", "-sd", str(self.store),
+                *(["-js", "-sd", str(self.store)] if self.jetstream else []),
                 "-a", "127.0.0.1", "-p", str(self.port),
+                *self.args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        self.url = f"nats://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -64,8 +78,14 @@ class NATSServer:
         raise RuntimeError("nats-server did not start")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
+            self.proc.wait(10)
+
+    def kill(self) -> None:
+        """SIGKILL: the server vanishes without a word to its clients or routes."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
             self.proc.wait(10)
 
 
@@ -93,3 +113,89 @@ def nats_server(tmp_path):
     yield start
     for s in servers:
         s.stop()
+
+
+@pytest.fixture(params=["zeromq", "nats"])
+def backend_cluster(request, local_cluster, tmp_path):
+    """``backend_cluster(nodes, **kw)``: a :class:`clusterutil.LocalCluster`
+    on the ZeroMQ backend, then on NATS (a ``nats-server`` of the test's
+    own); ``backend_cluster.backend`` names the backend of the run.  For
+    the cluster behaviour tests that hold for any backend."""
+    backend = request.param
+    lines: list[str] = []
+    if backend == "nats":
+        require_nats()
+        server = NATSServer(tmp_path)
+        request.addfinalizer(server.stop)
+        lines = ['backend = "nats"', f'nats_url = "{server.url}"']
+
+    def make(nodes: dict[str, str], **kw):
+        kw["cluster_lines"] = [*lines, *kw.get("cluster_lines", ())]
+        return local_cluster(nodes, **kw)
+
+    make.backend = backend
+    return make
+
+
+class NATSCluster:
+    """Three (``size``) ``nats-server`` processes routed into one NATS cluster,
+    on free ports of 127.0.0.1 (client, route and monitoring port each).
+    :attr:`url` lists every server; :meth:`wait_routed` waits until a
+    server has its routes to all others (asked on its monitoring port)."""
+
+    def __init__(self, directory, size: int = 3):
+        ports = free_ports(3 * size)
+        self.client = ports[:size]
+        self.route = ports[size : 2 * size]
+        self.monitor = ports[2 * size :]
+        routes = ",".join(f"nats://127.0.0.1:{p}" for p in self.route)
+        self.servers: list[NATSServer] = []
+        try:
+            for i in range(size):
+                args = [
+                    "--cluster_name", "zscript-test",
+                    "--cluster", f"nats://127.0.0.1:{self.route[i]}",
+                    "--routes", routes,
+                    "-m", str(self.monitor[i]),
+                    "-n", f"s{i}",
+                ]  # fmt: skip
+                self.servers.append(
+                    NATSServer(directory, port=self.client[i], args=args, jetstream=False)
+                )
+            for i in range(size):
+                self.wait_routed(i)
+        except BaseException:
+            self.stop()
+            raise
+        self.url = ",".join(s.url for s in self.servers)
+
+    def _monitor(self, i: int, what: str) -> dict:
+        import json
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor[i]}/{what}", timeout=2) as r:
+            return json.load(r)
+
+    def routes(self, i: int) -> int:
+        return len({r["remote_id"] for r in self._monitor(i, "routez").get("routes") or []})
+
+    def clients(self, i: int) -> list[str]:
+        """The names of the clients connected to server ``i``."""
+        return [c.get("name", "") for c in self._monitor(i, "connz").get("connections") or []]
+
+    def wait_routed(self, i: int, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        want = len(self.servers) - 1
+        while True:
+            try:
+                if self.routes(i) >= want:
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nats-server s{i} has no routes to all others")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        for s in self.servers:
+            s.stop()

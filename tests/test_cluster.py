@@ -57,8 +57,8 @@ def wait_total(c, nodes, pattern: str, count: int, *, timeout: float = 20.0) -> 
 # --------------------------------------------------------------- liveness
 
 
-def test_node_up_down_after_kill_and_restart(local_cluster):
-    c = local_cluster({"manager": "manager", "worker-1": "worker", "worker-2": "worker"})
+def test_node_up_down_after_kill_and_restart(backend_cluster):
+    c = backend_cluster({"manager": "manager", "worker-1": "worker", "worker-2": "worker"})
     c.start_all([LIVENESS])
     c.wait_for("manager", "node_up worker-1")
     c.wait_for("manager", "node_up worker-2")
@@ -84,11 +84,11 @@ def _my_id(c, node: str, run: int) -> str:
         time.sleep(0.05)
 
 
-def test_restarted_node_has_a_new_id(local_cluster):
-    c = local_cluster({"manager": "manager", "worker-1": "worker", "worker-2": "worker"})
+def test_restarted_node_has_a_new_id(backend_cluster):
+    c = backend_cluster({"manager": "manager", "worker-1": "worker", "worker-2": "worker"})
     c.start_all([LIVENESS])
     old = _my_id(c, "worker-2", 1)
-    assert old.startswith("zeromq_worker-2_")
+    assert old.startswith(f"{backend_cluster.backend}_worker-2_")
     for node in ("manager", "worker-1"):
         c.wait_for(node, f"node_up worker-2 {old}")
 
@@ -101,7 +101,7 @@ def test_restarted_node_has_a_new_id(local_cluster):
     c.start("worker-2", [LIVENESS])
     c.wait_for("worker-2", "my id ", count=2)
     new = _my_id(c, "worker-2", 2)
-    assert new != old and new.startswith("zeromq_worker-2_")
+    assert new != old and new.startswith(f"{backend_cluster.backend}_worker-2_")
     for node in ("manager", "worker-1"):
         c.wait_for(node, f"node_up worker-2 {new}")
     c.wait_for("manager", "ping from worker-2", count=2)
@@ -154,11 +154,11 @@ def test_nodes_that_never_start_are_simply_down(local_cluster):
 # ----------------------------------------------------------------- pub/sub
 
 
-def test_publish_between_node_types(local_cluster):
+def test_publish_between_node_types(backend_cluster):
     """manager -> all workers, worker -> manager, worker -> all workers
     directly (worker_topic) and relayed by the manager."""
     workers = ["worker-1", "worker-2", "worker-3"]
-    c = local_cluster({"manager": "manager", **{w: "worker" for w in workers}})
+    c = backend_cluster({"manager": "manager", **{w: "worker" for w in workers}})
     c.start_all([HERE / "pubsub.zs"])
     for w in workers:
         c.wait_for(w, "got to_workers(")
@@ -267,11 +267,13 @@ def _rr_round(c, rnd: int, live: list[str]) -> None:
     assert Counter(order) == {p: N_RR // len(live) for p in live}
 
 
-def test_pools_follow_liveness(local_cluster):
+def test_pools_follow_liveness(backend_cluster):
     """HRW: spread, one proxy per key, stable; after kill -9 only the dead
     proxy's keys move; after its restart they all map back.  Round robin:
     the live proxies in turn."""
-    c = local_cluster({"manager": "manager", **{p: "proxy" for p in PROXIES}, "worker-1": "worker"})
+    c = backend_cluster(
+        {"manager": "manager", **{p: "proxy" for p in PROXIES}, "worker-1": "worker"}
+    )
     c.start_all([POOLS])
 
     c.wait_for("worker-1", "round 1 sent")
@@ -387,9 +389,9 @@ def test_every_cluster_example_is_tested():
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLE_CASES))
-def test_cluster_example(local_cluster, name):
+def test_cluster_example(backend_cluster, name):
     nodes, check = EXAMPLE_CASES[name]
-    c = local_cluster(nodes)
+    c = backend_cluster(nodes)
     c.start_all([EXAMPLES / name])
     check(c)
     for node in nodes:
@@ -400,8 +402,8 @@ def test_cluster_example(local_cluster, name):
 
 
 @pytest.mark.parametrize("serializer", SERIALIZERS)
-def test_event_arguments_survive_the_wire(local_cluster, serializer):
-    c = local_cluster({"manager": "manager", "worker-1": "worker"}, serializer=serializer)
+def test_event_arguments_survive_the_wire(backend_cluster, serializer):
+    c = backend_cluster({"manager": "manager", "worker-1": "worker"}, serializer=serializer)
     c.start_all([HERE / "values.zs"])
     c.wait_for("worker-1", "published: ")
     c.wait_for("manager", "equal: ")

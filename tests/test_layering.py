@@ -13,7 +13,7 @@ is still a dependency.
 level   units                                            may import
 ======  ===============================================  ==========================
 L0      diagnostics, resources, types, numfmt, version,  stdlib only (types may use
-        asciifmt                                         diagnostics)
+        asciifmt, natsconn                               diagnostics; natsconn nats)
 L1      syntax                                           L0 (+ lark, attrs)
 L2      runtime                                          L0
 L2      check                                            L0, syntax
@@ -52,7 +52,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "zscript"
 
-L0 = {"diagnostics", "resources", "types", "numfmt", "version", "asciifmt"}
+L0 = {"diagnostics", "resources", "types", "numfmt", "version", "asciifmt", "natsconn"}
 L4 = {"cluster", "storage", "logs", "telemetry", "input", "config"}
 L6 = {"cli", "__main__", "repl", "testing", "fmt", "__init__"}
 
@@ -78,6 +78,7 @@ ALLOWED: dict[str, set[str]] = {
     "diagnostics": set(),
     "resources": set(),
     "numfmt": set(),
+    "natsconn": set(),
     "types": {"diagnostics"},
     "syntax": set(L0),
     "runtime": set(L0),
@@ -99,7 +100,7 @@ THIRD_PARTY: dict[str, set[str] | None] = {
     "zmq": {"cluster"},
     "orjson": {"cluster", "storage", "logs"},
     "redis": {"storage"},
-    "nats": {"storage", "logs"},
+    "nats": {"storage", "logs", "cluster", "natsconn"},
     "prompt_toolkit": {"repl"},
     "pygments": {"repl"},
     "websockets": {"cluster"},

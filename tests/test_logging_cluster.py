@@ -1,5 +1,6 @@
 """Remote logging between real processes: workers push log batches to a
-logger over ZeroMQ PUSH/PULL, and the logger writes the files.
+logger over ZeroMQ PUSH/PULL (or NATS, ``backend_cluster``), and the logger
+writes the files.
 
 The nodes run ``tests/cluster/remote_logging.zs`` (see its header for the
 phases) with ``clusterutil.LocalCluster``: 127.0.0.1, free ports, every
@@ -46,9 +47,9 @@ def settings(tmp_path: Path, text: str) -> Path:
     return p
 
 
-def test_two_workers_each_write_n_and_the_logger_holds_2n(local_cluster, tmp_path):
+def test_two_workers_each_write_n_and_the_logger_holds_2n(backend_cluster, tmp_path):
     n = 2000
-    c = local_cluster(NODES)
+    c = backend_cluster(NODES)
     extra = settings(tmp_path, f"redef Test::n_records = {n};\n")
     c.start_all([SCRIPT, extra])
     for w in WORKERS:
@@ -66,9 +67,10 @@ def test_two_workers_each_write_n_and_the_logger_holds_2n(local_cluster, tmp_pat
     assert sorted(p.name for p in c.dir.glob("**/test*.log")) == ["test.log"]
 
 
-def test_two_loggers_share_the_load(local_cluster, tmp_path):
-    """With two loggers, each worker's PUSH socket spreads its batches over
-    both; together they hold every row exactly once."""
+def test_two_loggers_share_the_load(backend_cluster, tmp_path):
+    """With two loggers, each worker's PUSH socket (NATS: the loggers' queue
+    group) spreads its batches over both; together they hold every row
+    exactly once."""
     n = 1000
     nodes = {
         "manager": "manager",
@@ -76,7 +78,7 @@ def test_two_loggers_share_the_load(local_cluster, tmp_path):
         "logger-2": "logger",
         **{w: "worker" for w in WORKERS},
     }
-    c = local_cluster(nodes)
+    c = backend_cluster(nodes)
     for lg in ("logger-1", "logger-2"):
         (c.dir / lg).mkdir()
     extra = settings(

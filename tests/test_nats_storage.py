@@ -309,3 +309,56 @@ def test_backend_table_kept_in_a_bucket(nats_server):
         url,
     )
     assert out.splitlines() == ["2, 3, 4", "1, T, F"], err
+
+
+def test_reconnects_after_a_server_restart(nats_server):
+    """The server goes away and comes back on its port with its store: the
+    backend reports the loss, then is open again, and the entry written
+    before is read after."""
+    server = nats_server.default
+
+    def restart() -> None:
+        server.stop()
+        server.start()
+
+    out, err = run(
+        """
+        redef exit_only_after_terminate = T;
+        global b: opaque of Storage::BackendHandle;
+        global lost = F;
+        global done = F;
+        event Storage::backend_lost(tag: Storage::Backend, config: any, reason: string) {
+            lost = T;
+            print "lost", reason;
+            print "while lost", Storage::Sync::get(b, "k")$code;
+        }
+        event Storage::backend_opened(tag: Storage::Backend, config: any) {
+            if ( ! lost )
+                return;
+            print "back", tag;
+            when ( local r = Storage::Async::get(b, "k") ) {
+                print "get", r$code, r$value;
+                done = T;
+                terminate();
+            } timeout 5sec { print "timeout"; terminate(); }
+        }
+        event watchdog() { if ( ! done ) { print "not back within 20s"; terminate(); } }
+        event zeek_init() {
+            local opts: Storage::BackendOptions;
+            opts$nats = [$url="URL", $bucket="restart"];
+            b = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_NATS, opts, string, string)$value;
+            print "put", Storage::Sync::put(b, [$key="k", $value="v"])$code;
+            schedule 20sec { watchdog() };
+        }
+        """,
+        server.url,
+        virtual_time=False,
+        during=restart,
+    )
+    assert out.splitlines() == [
+        "put, Storage::SUCCESS",
+        "lost, Server closed the connection",
+        "while lost, Storage::NOT_CONNECTED",
+        "back, Storage::STORAGE_BACKEND_NATS",
+        "get, Storage::SUCCESS, v",
+    ], err

@@ -77,6 +77,12 @@ class BackendStats:
 class ClusterBackend:
     """Base class of cluster transports; see the module docstring."""
 
+    #: Names the backend in errors (``ZeroMQ: Failed to connect ...``).
+    name = "ZeroMQ"
+    #: Prefix of the script events ``subscription``/``unsubscription`` that
+    #: report other processes' subscriptions (:meth:`topic_seen`).
+    script_module = "Cluster::Backend::ZeroMQ::"
+
     def __init__(self, node_id: str, warn: Callable[[str], None]):
         self.node_id = node_id
         self.stats = BackendStats()

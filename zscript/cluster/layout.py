@@ -4,6 +4,8 @@ A layout is a TOML file::
 
     [cluster]
     serializer = "broker-bin-v1"       # or "broker-json-v1"
+    backend = "zeromq"                 # or "nats" (then nats_url; see .nats)
+    nats_url = "nats://127.0.0.1:4222" # NATS servers, comma-separated
     xpub_port = 5555                   # the manager's central XPUB
     xsub_port = 5556                   # the manager's central XSUB
     websocket = true                   # the manager serves the WebSocket API
@@ -50,6 +52,7 @@ __all__ = ["Layout", "LayoutError", "NodeSpec", "default_layout", "load_layout"]
 
 NODE_TYPES = ("manager", "logger", "proxy", "worker")
 SERIALIZERS = ("broker-bin-v1", "broker-json-v1")
+BACKENDS = ("zeromq", "nats")
 
 
 class LayoutError(Exception):
@@ -84,6 +87,10 @@ class Layout:
     curve: CurveKeys | None = None
     #: Where the file came from (None for the built-in default).
     path: Path | None = None
+    #: The cluster backend: ``zeromq`` (the manager's central proxy) or ``nats``.
+    backend: str = "zeromq"
+    #: The NATS servers (``backend = "nats"``), comma-separated.
+    nats_url: str = "nats://127.0.0.1:4222"
 
     @property
     def manager(self) -> NodeSpec:
@@ -136,9 +143,14 @@ class Layout:
 
     def config_script(self) -> str:
         """The transport settings (zeekctl's ``zeekctl-config.zeek``), loaded
-        after the ZeroMQ backend's scripts."""
+        after the backend's scripts."""
         z = "Cluster::Backend::ZeroMQ::"
         tag = "EVENT_SERIALIZER_" + self.serializer.upper().replace("-", "_")
+        if self.backend == "nats":
+            return (
+                f"redef Cluster::event_serializer = Cluster::{tag};\n"
+                f"redef Cluster::Backend::NATS::url = {string_literal(self.nats_url)};\n"
+            )
         pub, sub = self.xsub_endpoint(), self.xpub_endpoint()
         return "".join(
             [
@@ -253,6 +265,14 @@ def load_layout(path: str | Path | None) -> Layout:
         raise LayoutError(
             f"{p}: unknown serializer {layout.serializer!r} (use one of {', '.join(SERIALIZERS)})"
         )
+    layout.backend = cl.get("backend", layout.backend)
+    if layout.backend not in BACKENDS:
+        raise LayoutError(
+            f"{p}: unknown backend {layout.backend!r} (use one of {', '.join(BACKENDS)})"
+        )
+    layout.nats_url = cl.get("nats_url", layout.nats_url)
+    if not isinstance(layout.nats_url, str) or not layout.nats_url.strip():
+        raise LayoutError(f"{p} [cluster] nats_url: a string of NATS URLs, not {layout.nats_url!r}")
     layout.xpub_port = _port(cl.get("xpub_port", layout.xpub_port), f"{p} [cluster] xpub_port")
     layout.xsub_port = _port(cl.get("xsub_port", layout.xsub_port), f"{p} [cluster] xsub_port")
     try:
@@ -295,8 +315,11 @@ def load_layout(path: str | Path | None) -> Layout:
     managers = layout.of_type("manager")
     if len(managers) != 1:
         raise LayoutError(f"{p}: a layout needs exactly one manager (found {len(managers)})")
+    if layout.backend == "nats" and (layout.encryption or layout.websocket):
+        what = "encryption (CURVE)" if layout.encryption else "websocket"
+        raise LayoutError(f'{p} [cluster]: {what} is not available with backend "nats"')
     for lg in layout.of_type("logger") or managers:
-        if lg.port is None:
+        if lg.port is None and layout.backend != "nats":
             what = "a logger" if lg.type == "logger" else "without a logger, the manager"
             raise LayoutError(
                 f"{p} [nodes.{lg.name}]: {what} needs a port (where logs are pushed to)"

@@ -82,7 +82,9 @@ class ClusterSubsystem:
         self.topic_listeners: list[Callable[[str, bool], None]] = []
         #: Other cluster backends by ``Cluster::backend`` enumerator name:
         #: ``fn(node_id) -> ClusterBackend`` (the composition root adds Broker's).
-        self.backend_factories: dict[str, Callable[[str], ClusterBackend]] = {}
+        self.backend_factories: dict[str, Callable[[str], ClusterBackend]] = {
+            "Cluster::CLUSTER_BACKEND_NATS": self._nats_backend,
+        }
         #: Called once the backend is connected (:meth:`init_backend`).
         self.on_backend_up: list[Callable[[], None]] = []
         #: CURVE keys of the ZeroMQ transport (read when the process starts).
@@ -160,7 +162,8 @@ class ClusterSubsystem:
         from ..diagnostics import SourceFile
 
         host = self.host
-        text = "@load base/frameworks/cluster\n@load policy/frameworks/cluster/backend/zeromq\n"
+        backend = self.layout.backend  # "zeromq" or "nats"
+        text = f"@load base/frameworks/cluster\n@load policy/frameworks/cluster/backend/{backend}\n"
         host.load_source(SourceFile("<cluster-backend>", text))
         host.load_source(SourceFile("<cluster-config>", self.layout.config_script()))
 
@@ -320,6 +323,11 @@ class ClusterSubsystem:
         backend.socket_event = self.socket_event
         return self._start_backend(backend)
 
+    def _nats_backend(self, node_id: str) -> ClusterBackend:
+        from .nats import make_backend  # only NATS clusters import it
+
+        return make_backend(self, node_id)
+
     def _start_backend(self, backend: ClusterBackend, *, log_sockets: bool = True) -> bool:
         """Connect ``backend`` and make it this node's (``log_sockets``: also
         start the ZeroMQ log transport, which the ZeroMQ backend owns)."""
@@ -343,7 +351,7 @@ class ClusterSubsystem:
         try:
             backend.init()
         except OSError as e:
-            host.reporter.error(f"ZeroMQ: {e}")
+            host.reporter.error(f"{backend.name}: {e}")
             return False
         except CurveError as e:
             host.reporter.error(str(e))
@@ -494,7 +502,9 @@ class ClusterSubsystem:
     def _topic_seen(self, topic: str, subscribed: bool) -> None:
         for fn in self.topic_listeners:
             fn(topic, subscribed)
-        name = _ZMQ + ("subscription" if subscribed else "unsubscription")
+        be = self.backend
+        module = be.script_module if be is not None else _ZMQ
+        name = module + ("subscription" if subscribed else "unsubscription")
         h = self.host.loop.registry.lookup(name)
         if h is not None and h.handlers:
             self.host.loop.post(h, (topic,))

@@ -28,9 +28,9 @@ from collections.abc import Iterator
 
 import orjson
 
+from ..natsconn import connect
 from .schema import LogField
 from .writers.formatters import TsvFormatter, escape_header
-from .writers.nats import connect
 
 __all__ = ["NATSReadError", "read", "render"]
 

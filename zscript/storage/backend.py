@@ -184,6 +184,8 @@ class StorageBackend(ABC):
         self.metrics = BackendMetrics()
         #: Called (from any thread) with a reason when the connection is lost.
         self.on_lost: Callable[[str], None] | None = None
+        #: Called (from any thread) when a backend that reconnects by itself is back.
+        self.on_restored: Callable[[], None] | None = None
         self._lock = threading.RLock()
         self._executor: cf.ThreadPoolExecutor | None = None
         self._inflight = 0

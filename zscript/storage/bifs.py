@@ -17,7 +17,8 @@ such as Redis, finds the failure after the open call, as Zeek's
 asynchronous backends do), a closed handle ``Backend is closed``; a key or value of
 the wrong type gets none (as in Zeek).  Opening raises
 ``Storage::backend_opened``; a backend that loses its server raises
-``Storage::backend_lost``.  Faults (a failed open, a lost connection, an
+``Storage::backend_lost`` (and ``Storage::backend_opened`` again if it
+reconnects by itself, as NATS's does).  Faults (a failed open, a lost connection, an
 operation failing for any reason but a missing or existing key or a closed
 handle) are not reported otherwise: as in Zeek (``src/storage/``), the
 result and the ``Storage::backend_lost`` event are all a script gets.
@@ -112,6 +113,7 @@ class StorageBifs:
         kt = key_type.type if type(key_type) is TypeVal else None
         vt = val_type.type if type(val_type) is TypeVal else None
         backend.on_lost = lambda reason: self.sub.bridge.call_soon(self._lost, handle, reason)
+        backend.on_restored = lambda: self.sub.bridge.call_soon(self._restored, handle)
         return handle, (config, kt, vt, ser)
 
     def _opened(self, handle: BackendHandle, r: OperationResult, *, later: bool = False):
@@ -128,6 +130,10 @@ class StorageBifs:
 
     def _lost(self, handle: BackendHandle, reason: str) -> None:
         self.host.raise_event("Storage::backend_lost", (handle.tag, handle.options, reason))
+
+    def _restored(self, handle: BackendHandle) -> None:
+        # A backend that reconnected by itself (NATS) is open again.
+        self.host.raise_event("Storage::backend_opened", (handle.tag, handle.options))
 
     def sync_open_backend(self, btype, options, key_type, val_type):
         return self._open(btype, options, key_type, val_type, asynchronous=False)

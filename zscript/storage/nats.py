@@ -37,10 +37,13 @@ Reads wait for this backend's writes still being acknowledged, so a ``get``
 issued after a ``put`` sees it; writes are pipelined (many acknowledgements
 in flight).  The hooks are coroutines on the shared storage I/O loop
 (:class:`~.aio.IOThread`); synchronous script calls wait for them there.
-The client does not reconnect (as our Redis backend): when the server goes
-away the backend reports ``Storage::backend_lost`` and later operations
-return ``NOT_CONNECTED``; open the backend again.  Closing reports
-``backend_lost`` with "Client disconnected".
+The client reconnects (to the same server once it is back, or to any other
+server of its NATS cluster): when the connection breaks the backend reports
+``Storage::backend_lost`` ("Server closed the connection") and operations
+return ``NOT_CONNECTED`` until it is back; then ``Storage::backend_opened``
+is raised again and operations work as before (the bucket is on the
+server; writes that were not acknowledged returned an error).  Closing
+reports ``backend_lost`` with "Client disconnected".
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ import base64
 import contextlib
 import re
 
+from ..natsconn import connect
+from ..natsconn import error_text as _text
 from .backend import (
     AsyncStorageBackend,
     ConfigError,
@@ -141,7 +146,6 @@ class NATSBackend(AsyncStorageBackend):
 
     async def _do_open(self, config: dict) -> OperationResult:
         try:
-            import nats
             from nats.js import errors as jerr
         except ImportError:
             return OperationResult(
@@ -153,28 +157,17 @@ class NATSBackend(AsyncStorageBackend):
         bucket = config["bucket"]
         self._stream = f"KV_{bucket}"
         self._subj = f"$KV.{bucket}."
-        servers = [s.strip() for s in str(config["url"]).split(",") if s.strip()]
-        errors: list[Exception] = []
-
-        async def on_error(e: Exception) -> None:
-            errors[:] = [e]  # why connecting failed (nats-py then says "no servers")
-
         try:
-            nc = await nats.connect(
-                servers,
-                connect_timeout=config["connect_timeout"],
-                allow_reconnect=False,
-                # nats-py gives up on a server only after more than this many
-                # failed attempts (0 would retry forever): two quick tries each.
-                max_reconnect_attempts=1,
-                reconnect_time_wait=0.1,
-                name="zscript-storage",
-                error_cb=on_error,
+            nc = await connect(
+                str(config["url"]),
+                config["connect_timeout"],
+                "zscript-storage",
+                reconnect=True,
                 disconnected_cb=self._on_disconnect,
+                reconnected_cb=self._on_reconnect,
             )
-        except Exception as e:  # noqa: BLE001 - any failure to connect
-            why = _text(errors[-1] if errors else e)
-            return OperationResult(ReturnCode.CONNECTION_FAILED, f"Connection failed: {why}")
+        except ConnectionError as e:
+            return OperationResult(ReturnCode.CONNECTION_FAILED, f"Connection failed: {e}")
         js = nc.jetstream(timeout=self.op_timeout)
         try:
             try:
@@ -205,6 +198,12 @@ class NATSBackend(AsyncStorageBackend):
             self.connected = False
             if self.on_lost is not None:
                 self.on_lost("Server closed the connection")
+
+    async def _on_reconnect(self) -> None:
+        if self._nc is not None and not self.connected:
+            self.connected = True
+            if self.on_restored is not None:
+                self.on_restored()
 
     async def _do_close(self) -> OperationResult:
         self.connected = False
@@ -426,8 +425,3 @@ def _live(msg, now: float) -> bool:
 
 def _not_connected() -> OperationResult:
     return OperationResult(ReturnCode.NOT_CONNECTED, "Connection to the NATS server was lost")
-
-
-def _text(e: Exception) -> str:
-    desc = getattr(e, "description", None)
-    return str(desc) if desc else (str(e) or type(e).__name__)

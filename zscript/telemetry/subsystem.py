@@ -232,10 +232,12 @@ class TelemetrySubsystem:
         if self._listen is None or self.loop.terminating:
             return
         address, port, expose = self._listen
-        from .server import MetricsServer, services_json  # http.server: only when serving
+        from .server import MetricsServer  # http.server: only when serving
 
-        services = services_json(self._service_targets()) if expose else None
-        server = MetricsServer(address, port, self.exposition, services, self.documents)
+        if expose:
+            # Built for each request: nodes that register at run time appear.
+            self.documents["/services.json"] = self._services
+        server = MetricsServer(address, port, self.exposition, None, self.documents)
         try:
             server.start()
         except OSError as e:
@@ -247,15 +249,30 @@ class TelemetrySubsystem:
         self.server = server
 
     def _service_targets(self) -> list[tuple[str, int]]:
-        """``(ip, metrics port)`` of every ``Cluster::nodes`` entry that has one."""
-        nodes = self.host.global_value("Cluster::nodes", None) or {}
+        """``(ip, metrics port)`` of every ``Cluster::nodes`` entry that has
+        one, then of every process registered at run time
+        (``Cluster::registered_nodes``, base/frameworks/cluster/registration)."""
         out = []
-        for rec in nodes.values():
-            p = getattr(rec, "f_metrics_port", None)
-            ip = getattr(rec, "f_ip", None)
-            if p is not None and ip is not None and p.num:
-                out.append((str(ip), p.num))
+        for table in ("Cluster::nodes", "Cluster::registered_nodes"):
+            nodes = self.host.global_value(table, None) or {}
+            for rec in list(nodes.values()):
+                p = getattr(rec, "f_metrics_port", None)
+                ip = getattr(rec, "f_ip", None)
+                if p is not None and ip is not None and p.num:
+                    out.append((str(ip), p.num))
         return out
+
+    def _services(self) -> bytes:
+        """The ``/services.json`` body (read on the endpoint's thread: a table
+        changing under it is read again)."""
+        from .server import services_json
+
+        for _ in range(10):
+            try:
+                return services_json(self._service_targets())
+            except RuntimeError:  # "dictionary changed size during iteration"
+                continue
+        return services_json([])
 
     def _server_stats(self) -> tuple[int, int] | None:
         s = self.server

@@ -43,10 +43,12 @@ from collections.abc import Iterator, Sequence
 
 import orjson
 
+from ...natsconn import connect
+from ...natsconn import error_text as _text
 from .base import WriterBackend, WriterError
 from .formatters import JsonFormatter, TsvFormatter
 
-__all__ = ["NATSWriter", "connect", "samples"]
+__all__ = ["NATSWriter", "samples"]
 
 _SUBJECT_BAD = re.compile(r"[\s*>]")
 
@@ -75,37 +77,6 @@ def samples() -> Iterator[tuple]:
             labels,
             t.lost,
         )
-
-
-async def connect(url: str, timeout: float, name: str, *, reconnect: bool):
-    """A nats-py connection to the comma-separated servers of ``url``.
-
-    :raises ConnectionError: with the reason of the last failed attempt
-        (nats-py itself only says "no servers available").
-    """
-    import nats
-
-    errors: list[Exception] = []
-
-    async def on_error(e: Exception) -> None:
-        errors[:] = [e]
-
-    try:
-        return await nats.connect(
-            [s.strip() for s in url.split(",") if s.strip()],
-            connect_timeout=timeout,
-            allow_reconnect=reconnect,
-            # nats-py gives up on a server only after more than this many
-            # failed attempts (0 would retry forever): two quick tries each.
-            max_reconnect_attempts=1,
-            reconnect_time_wait=0.1,
-            name=name,
-            error_cb=on_error,
-        )
-    except Exception as e:  # noqa: BLE001 - any failure to connect
-        raise ConnectionError(
-            f"cannot connect to NATS at {url}: {_text(errors[-1] if errors else e)}"
-        ) from None
 
 
 class _Tally:
@@ -176,11 +147,10 @@ class _Link:
         from nats.js import errors as jerr
 
         try:
+            # Reconnects for as long as it takes (lost records are counted).
             self.nc = await connect(self.url, timeout, "zscript-logs", reconnect=True)
         except ConnectionError as e:
             raise WriterError(str(e)) from None
-        # From now on reconnect for as long as it takes (lost records are counted).
-        self.nc.options["max_reconnect_attempts"] = -1
         self.js = self.nc.jetstream(timeout=timeout, publish_async_max_pending=1 << 20)
         try:
             try:
@@ -264,11 +234,6 @@ def _acked(fut: asyncio.Future, tally: _Tally) -> None:
         tally.done(False, f"refused: {_text(exc)}")
     else:
         tally.done(True)
-
-
-def _text(e: BaseException) -> str:
-    desc = getattr(e, "description", None)
-    return str(desc) if desc else (str(e) or type(e).__name__)
 
 
 class NATSWriter(WriterBackend):

@@ -11,6 +11,7 @@
 @load ./publish-on-change
 @load ./telemetry
 @load ./stores
+@load ./registration
 
 @if ( Cluster::is_enabled() )
 

@@ -1,0 +1,2 @@
+##! Select and start the NATS cluster backend (``zscript/cluster/nats.py``).
+@load ./main
