@@ -12,6 +12,7 @@ import io
 import random
 import sqlite3
 import textwrap
+import time
 
 import pytest
 
@@ -33,9 +34,13 @@ event wipe() { clear_table(t); }
 class Node:
     """A host started without blocking in ``run()``; events are dispatched by the test."""
 
-    def __init__(self, code: str, transport=None, *, name: str = "node"):
+    def __init__(
+        self, code: str, transport=None, *, name: str = "node", start: float | None = None
+    ):
         self.out, self.err = io.StringIO(), io.StringIO()
         self.host = Host(virtual_time=True, stdout=self.out, stderr=self.err)
+        if start is not None:  # the virtual clock starts there, not at the wall clock's now
+            self.host.loop.clock.t = start
         self.storage = self.host.subsystems["storage"]
         if transport is not None:
             self.storage.set_transport(transport)
@@ -68,9 +73,17 @@ class Node:
 
 
 def cluster(code: str, workers: int = 2):
+    # One start for every node's virtual clock, as if their clocks agreed:
+    # made one after the other, each would start at its own wall-clock time
+    # (seconds apart on a busy machine), and expiry times set by one node
+    # would be compared against another's later clock.
     bus = InProcessBus()
-    manager = Node(code, bus.endpoint(is_master=True), name="manager")
-    ws = [Node(code, bus.endpoint(is_master=False), name=f"worker-{i + 1}") for i in range(workers)]
+    t0 = time.time()
+    manager = Node(code, bus.endpoint(is_master=True), name="manager", start=t0)
+    ws = [
+        Node(code, bus.endpoint(is_master=False), name=f"worker-{i + 1}", start=t0)
+        for i in range(workers)
+    ]
     bus.pump()
     return bus, manager, ws
 
@@ -334,8 +347,9 @@ event unique(k: string, v: count) {
 
 def stores_cluster():
     bus = InProcessBus()
-    manager = Node(STORES, bus.endpoint(is_master=True), name="manager")
-    workers = [Node(STORES, bus.endpoint(is_master=False), name=f"w{i}") for i in (1, 2)]
+    t0 = time.time()  # one start for every clock (see cluster())
+    manager = Node(STORES, bus.endpoint(is_master=True), name="manager", start=t0)
+    workers = [Node(STORES, bus.endpoint(is_master=False), name=f"w{i}", start=t0) for i in (1, 2)]
     manager.event("setup", True)
     for w in workers:
         w.event("setup", False)
