@@ -226,14 +226,30 @@ def _services(port: int) -> list[str]:
     return sorted(group["targets"])
 
 
-def test_nodes_registered_at_run_time_are_in_services_json(nats_server, local_cluster, tmp_path):
-    """A process outside the layout joins the NATS cluster and registers:
-    the manager's /services.json lists its metrics endpoint while it
-    renews the registration and drops it when it is gone.  A registration
-    under a layout node's name is refused."""
-    url = nats_server.default.url
+@pytest.mark.parametrize("backend", ["zeromq", "nats"])
+def test_nodes_registered_at_run_time_are_in_services_json(
+    backend, request, local_cluster, tmp_path
+):
+    """A process outside the layout joins the cluster's backend and
+    registers: the manager's /services.json lists its metrics endpoint while
+    it renews the registration and drops it when it is gone.  A
+    registration under a layout node's name is refused."""
     nodes = {"manager": "manager", "worker-1": "worker"}
-    c = local_cluster(nodes, cluster_lines=['backend = "nats"', f'nats_url = "{url}"'])
+    if backend == "nats":
+        url = request.getfixturevalue("nats_server").default.url
+        c = local_cluster(nodes, cluster_lines=['backend = "nats"', f'nats_url = "{url}"'])
+        connect = (
+            "@load policy/frameworks/cluster/backend/nats\n"
+            f'redef Cluster::Backend::NATS::url = "{url}";\n'
+        )
+    else:  # a client of the manager's central proxy, as Zeek's own tools are
+        c = local_cluster(nodes)
+        z = "Cluster::Backend::ZeroMQ::"
+        connect = (
+            "@load policy/frameworks/cluster/backend/zeromq\n"
+            f'redef {z}connect_xpub_endpoint = "tcp://127.0.0.1:{c.xsub_port}";\n'
+            f'redef {z}connect_xsub_endpoint = "tcp://127.0.0.1:{c.xpub_port}";\n'
+        )
     c.start_all([REGISTRATION])
     layout = sorted(f"127.0.0.1:{p}" for p in c.metrics_ports.values())
     mgr = c.metrics_ports["manager"]
@@ -248,10 +264,7 @@ def test_nodes_registered_at_run_time_are_in_services_json(nats_server, local_cl
     extra_port = free_ports(1)[0]
     settings = tmp_path / "extra.zs"
     settings.write_text(
-        "@load policy/frameworks/cluster/backend/nats\n"
-        f'redef Cluster::Backend::NATS::url = "{url}";\n'
-        'redef Test::register_as = "extra-1";\n'
-        f"redef Test::metrics = {extra_port}/tcp;\n"
+        connect + f'redef Test::register_as = "extra-1";\nredef Test::metrics = {extra_port}/tcp;\n'
     )
     out = tmp_path / "extra.out"
     with open(out, "wb") as f:

@@ -1,9 +1,9 @@
 # Run-time registration (base/frameworks/cluster/registration); used by
-# tests/test_cluster_nats.py.  On the manager: prints registrations coming
-# and going.  In a process outside the layout (Test::register_as set): it
-# registers under that name with Test::metrics, and also sends a
-# registration under a layout node's name (as an impostor that does not know
-# the layout would), which the manager refuses.
+# tests/test_cluster_nats.py, on NATS and on ZeroMQ.  On the manager: prints
+# registrations coming and going.  In a process outside the layout
+# (Test::register_as set): it registers under that name with Test::metrics,
+# and also sends a registration under a layout node's name (as an impostor
+# that does not know the layout would), which the manager refuses.
 
 module Test;
 
@@ -25,6 +25,14 @@ event Cluster::node_unregistered(name: string)
 	print fmt("unregistered %s", name);
 	}
 
+# Repeated, as the framework repeats registrations: on ZeroMQ a publish
+# before the manager's subscription has reached this process goes nowhere.
+event impostor(n: Cluster::Node)
+	{
+	Cluster::publish(Cluster::manager_topic, Cluster::node_registration, "worker-1", "impostor", n);
+	schedule Cluster::registration_interval { impostor(n) };
+	}
+
 event zeek_init() &priority=-10
 	{
 	if ( register_as == "" )
@@ -32,5 +40,5 @@ event zeek_init() &priority=-10
 
 	local n = Cluster::Node($node_type=Cluster::WORKER, $ip=127.0.0.1, $metrics_port=metrics);
 	print fmt("register %s: %s", register_as, Cluster::register_node(register_as, n));
-	Cluster::publish(Cluster::manager_topic, Cluster::node_registration, "worker-1", "impostor", n);
+	event impostor(n);
 	}
