@@ -80,12 +80,14 @@ What is measured
    keeps the backend's default flow control (``max_pending`` 10000, then a
    publish waits), as nothing is dropped there either.
 
-4. ``--netns`` (ZeroMQ; the first ``--backend``): the zscript throughput and latency runs again, over three
-   network namespaces joined by a bridge (``tests/netns.py``): the manager
-   (and the proxy) on host A, worker-1 on host B, worker-2 on host C, so
+4. ``--netns``: the zscript throughput and latency runs again, for each
+   ``--backend``, over three network namespaces joined by a bridge
+   (``tests/netns.py``): the manager (and the ZeroMQ proxy, or the
+   ``nats-server``) on host A, worker-1 on host B, worker-2 on host C, so
    every event crosses two veth pairs and a bridge each way.  Each
    repetition runs the same measurement on loopback and across the
-   namespaces; the rows give both and the ratio netns/loopback.
+   namespaces; the rows give both and the ratio netns/loopback, one block
+   per backend, so ZeroMQ and NATS are side by side in one run.
 
 Every repetition runs raw and zscript alternately (order swapped each
 time); the table shows the medians over the repetitions and the ratio
@@ -368,7 +370,8 @@ def zscript_cluster(
         f"xsub_port = {xsub}",
     ]
     if backend == "nats":
-        lines += ['backend = "nats"', f'nats_url = "{nats_url()}"']
+        url = net.nats_url() if net is not None else nats_url()
+        lines += ['backend = "nats"', f'nats_url = "{url}"']
     for name, kind in nodes.items():
         host = net.address(name) if net is not None else "127.0.0.1"
         lines += ["", f"[nodes.{name}]", f'type = "{kind}"', f'host = "{host}"']
@@ -731,13 +734,29 @@ class Net:
         from netns import Hosts  # tests/netns.py
 
         self.hosts = Hosts(self.ADDRESSES)
+        self.nats = None
 
     def __enter__(self) -> Net:
         self.hosts.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.nats is not None:
+            self.nats.stop()
         self.hosts.close()
+
+    def nats_url(self) -> str:
+        """A ``nats-server`` on host A (the manager's), started on first use."""
+        if self.nats is None:
+            from natsutil import NATSServer  # tests/natsutil.py
+
+            self.nats = NATSServer(
+                Path(tempfile.mkdtemp(prefix="zscript-bench-nats-")),
+                jetstream=False,
+                address=self.ADDRESSES["a"],
+                wrap=lambda argv: self.hosts.command("a", argv),
+            )
+        return self.nats.url
 
     def address(self, node: str) -> str:
         return self.ADDRESSES[self.PLACES[node]]
@@ -757,8 +776,10 @@ def netns_rows(backend: str, n: int, pings: int, warmup: int, reps: int, timeout
     with Net() as net:
         for i in range(reps):
             for where in [None, net][:: -1 if i % 2 else 1]:
-                (net_t if where else loop_t).append(zscript_throughput(n, timeout, where))
-                (net_l if where else loop_l).append(zscript_latency(pings, warmup, timeout, where))
+                (net_t if where else loop_t).append(zscript_throughput(n, timeout, where, backend))
+                (net_l if where else loop_l).append(
+                    zscript_latency(pings, warmup, timeout, where, backend)
+                )
     lo_rate = statistics.median(t.rate for t in loop_t)
     ns_rate = statistics.median(t.rate for t in net_t)
     lo_p99 = statistics.median(pctl(x, 0.99) for x in loop_l)
@@ -947,16 +968,14 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 - reported, exit status 1
             print(f"backends    ERROR: {type(exc).__name__}: {exc}")
             failed = True
+    for backend in backends if args.netns else ():
+        try:
+            netns_rows(backend, n, pings, warmup, reps, timeout, report)
+        except Exception as exc:  # noqa: BLE001 - reported, exit status 1
+            print(f"netns       {backend}: ERROR: {type(exc).__name__}: {exc}")
+            failed = True
     for server in NATS:
         server.stop()
-    if args.netns:
-        try:
-            if backends[0] != "zeromq":
-                raise RuntimeError("--netns measures the ZeroMQ backend (list it first)")
-            netns_rows(backends[0], n, pings, warmup, reps, timeout, report)
-        except Exception as exc:  # noqa: BLE001 - reported, exit status 1
-            print(f"netns       ERROR: {type(exc).__name__}: {exc}")
-            failed = True
     print(f"load average after: {load()}")
     report.write(args.json)
     return 1 if failed else 0

@@ -40,40 +40,58 @@ class NATSServer:
 
     ``args`` are more command-line arguments (``-cluster``, ``-routes``,
     ...).  :meth:`stop` and :meth:`start` restart it on the same port with
-    the same store.
+    the same store.  ``address`` and ``wrap`` run it elsewhere: listening on
+    ``address``, started by the command ``wrap(argv)`` (e.g. inside a network
+    namespace, ``tests/netns.py``), and ready once its log says so (this
+    process may not reach ``address``).
     """
 
     def __init__(
-        self, directory, *, port: int | None = None, args: list[str] = (), jetstream: bool = True
+        self,
+        directory,
+        *,
+        port: int | None = None,
+        args: list[str] = (),
+        jetstream: bool = True,
+        address: str = "127.0.0.1",
+        wrap=None,
     ):
         self.port = port or free_port()
         self.store = directory / f"nats-{self.port}"
         self.args = list(args)
         self.jetstream = jetstream
-        self.url = f"nats://127.0.0.1:{self.port}"
+        self.address = address
+        self.wrap = wrap
+        self.url = f"nats://{address}:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.start()
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                shutil.which("nats-server"),
-                *(["-js", "-sd", str(self.store)] if self.jetstream else []),
-                "-a", "127.0.0.1", "-p", str(self.port),
-                *self.args,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        argv = [
+            shutil.which("nats-server"),
+            *(["-js", "-sd", str(self.store)] if self.jetstream else []),
+            "-a", self.address, "-p", str(self.port),
+            *self.args,
+        ]  # fmt: skip
+        log = self.store.with_suffix(".log")
+        if self.wrap is not None:
+            log.unlink(missing_ok=True)
+            argv = self.wrap([*argv, "-l", str(log)])
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.02)
+            if self.wrap is not None:
+                if log.exists() and "Server is ready" in log.read_text(errors="replace"):
+                    return
+            else:
+                try:
+                    socket.create_connection((self.address, self.port), 0.2).close()
+                    return
+                except OSError:
+                    pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
         self.stop()
         raise RuntimeError("nats-server did not start")
 
