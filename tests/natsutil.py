@@ -9,13 +9,14 @@ with ``ZSCRIPT_REQUIRE_NATS=1`` (set in CI) they fail instead.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
 import time
 
 import pytest
+import servers
+from servers import free_port
 
 from zscript.testing.golden import free_ports
 
@@ -26,13 +27,7 @@ INSTALL_HINT = (
 
 
 def missing(what: str):
-    if os.environ.get("ZSCRIPT_REQUIRE_NATS") == "1":
-        pytest.fail(f"{what} is required (ZSCRIPT_REQUIRE_NATS=1) but missing; {INSTALL_HINT}")
-    pytest.skip(f"{what} is not available; {INSTALL_HINT}")
-
-
-def free_port() -> int:
-    return free_ports(1)[0]
+    servers.missing(what, required_by="ZSCRIPT_REQUIRE_NATS", hint=INSTALL_HINT)
 
 
 class NATSServer:

@@ -19,10 +19,11 @@ import threading
 import time
 
 import pytest
+import servers
+from servers import free_port
 
 from zscript.diagnostics import SourceFile
 from zscript.host import Host
-from zscript.testing.golden import free_ports
 
 INSTALL_HINT = (
     "install it with `apt-get install -y redis-server` (macOS: `brew install redis`) "
@@ -31,18 +32,12 @@ INSTALL_HINT = (
 
 
 def _missing(what: str):
-    if os.environ.get("ZSCRIPT_REQUIRE_REDIS") == "1":
-        pytest.fail(f"{what} is required (ZSCRIPT_REQUIRE_REDIS=1) but missing; {INSTALL_HINT}")
-    pytest.skip(f"{what} is not available; {INSTALL_HINT}")
-
-
-def _free_port() -> int:
-    return free_ports(1)[0]
+    servers.missing(what, required_by="ZSCRIPT_REQUIRE_REDIS", hint=INSTALL_HINT)
 
 
 class RedisServer:
     def __init__(self, directory, *extra: str):
-        self.port = _free_port()
+        self.port = free_port()
         self.socket_path = str(directory / "redis.sock")
         self.proc = subprocess.Popen(
             [
@@ -230,7 +225,7 @@ def test_native_expiration(redis_server):
 
 def test_connection_failures_and_auth(redis_server):
     locked = redis_server("--requirepass", "s3cret")
-    dead_port = _free_port()
+    dead_port = free_port()
     out, err = run(
         f"""
         event zeek_init() {{
