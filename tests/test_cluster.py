@@ -91,6 +91,9 @@ def test_restarted_node_has_a_new_id(backend_cluster):
     assert old.startswith(f"{backend_cluster.backend}_worker-2_")
     for node in ("manager", "worker-1"):
         c.wait_for(node, f"node_up worker-2 {old}")
+    # The handshake ends at different moments on the two sides: the manager
+    # can see worker-2 up before worker-2 sees the manager and pings it.
+    c.wait_for("worker-2", "pong for worker-2 at worker-2")
 
     c.kill("worker-2")
     for node in ("manager", "worker-1"):

@@ -16,6 +16,10 @@
 global manager_to_workers: event(s: string);
 global some_event_handled_on_manager: event();
 
+# Two workers' hellos can be handled before either's node_up runs, and
+# then both node_up handlers find every worker active: send only once.
+global sent_to_workers = F;
+
 event manager_to_workers(s: string)
 	{
 	print "got event from manager", s;
@@ -51,6 +55,10 @@ event Cluster::node_up(name: string, id: string)
 	if ( Cluster::nodes[name]$node_type != Cluster::WORKER )
 		return;
 
-	if ( Cluster::get_active_node_count(Cluster::WORKER) == Cluster::get_node_count(Cluster::WORKER) )
+	if ( ! sent_to_workers &&
+	     Cluster::get_active_node_count(Cluster::WORKER) == Cluster::get_node_count(Cluster::WORKER) )
+		{
+		sent_to_workers = T;
 		event some_event_handled_on_manager();
+		}
 	}
