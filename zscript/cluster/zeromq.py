@@ -132,11 +132,30 @@ def _step(fn, endpoint: str, what: str, *, with_errno: bool = False) -> None:
 
 
 def _tune(s: zmq.Socket, linger_ms: int, ipv6: bool) -> zmq.Socket:
+    """Options every cluster socket shares, and dead-peer detection.
+
+    A process that dies is noticed at once: its TCP connection closes.  A
+    peer whose host is gone (cable pulled) is found by probing:
+
+    - XPUB sockets, which receive only subscriptions, use ZMTP heartbeats
+      (a PING every 0.5 s, the peer gone after 1.5 s without traffic), so the
+      proxy drops a dead node's subscriptions (``node_down``) within ~2 s.
+    - XSUB sockets, which receive the event stream, use the kernel's TCP
+      keepalive instead (~4 s).  Their input stops whenever the application
+      falls behind (``RCVHWM``), and libzmq 4.3 aborts a process whose
+      heartbeat timer fires on a connection that closed while its input was
+      stopped (``Assertion failed: !_io_error``, stream_engine_base.cpp; see
+      also zeromq/libzmq#3937): a slow receiver at a peer's shutdown.
+    """
     s.setsockopt(zmq.LINGER, linger_ms)
-    # Detect a dead peer (host gone, cable pulled) within ~2 seconds; a
-    # process that dies is noticed at once (its TCP connection closes).
-    s.setsockopt(zmq.HEARTBEAT_IVL, 500)
-    s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 1500)
+    if s.type == zmq.XPUB:
+        s.setsockopt(zmq.HEARTBEAT_IVL, 500)
+        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 1500)
+    else:
+        s.setsockopt(zmq.TCP_KEEPALIVE, 1)
+        s.setsockopt(zmq.TCP_KEEPALIVE_IDLE, 1)
+        s.setsockopt(zmq.TCP_KEEPALIVE_INTVL, 1)
+        s.setsockopt(zmq.TCP_KEEPALIVE_CNT, 3)
     s.setsockopt(zmq.RECONNECT_IVL, 100)
     s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
     if ipv6:
