@@ -120,6 +120,10 @@ class ZeroMQOptions:
             setattr(self, k, v)
 
 
+#: How long a peer's host may stay silent before its connection is closed.
+PEER_TIMEOUT_MS = 2500
+
+
 def _step(fn, endpoint: str, what: str, *, with_errno: bool = False) -> None:
     """``fn(endpoint)``; a failure is an ``OSError`` worded as Zeek's
     (``Failed to bind xpub socket tcp://...: No such device (19)``)."""
@@ -135,27 +139,29 @@ def _tune(s: zmq.Socket, linger_ms: int, ipv6: bool) -> zmq.Socket:
     """Options every cluster socket shares, and dead-peer detection.
 
     A process that dies is noticed at once: its TCP connection closes.  A
-    peer whose host is gone (cable pulled) is found by probing:
+    peer whose host is gone (cable pulled) is found by the kernel: TCP
+    keepalive probes an idle connection after 1 s, and a connection whose
+    data or probes stay unacknowledged for :data:`PEER_TIMEOUT_MS` is closed
+    (``ZMQ_TCP_MAXRT``, Linux's ``TCP_USER_TIMEOUT``).  A live peer whose
+    application is slow still acknowledges (a zero window), so flow control
+    never looks like a dead peer.
 
-    - XPUB sockets, which receive only subscriptions, use ZMTP heartbeats
-      (a PING every 0.5 s, the peer gone after 1.5 s without traffic), so the
-      proxy drops a dead node's subscriptions (``node_down``) within ~2 s.
-    - XSUB sockets, which receive the event stream, use the kernel's TCP
-      keepalive instead (~4 s).  Their input stops whenever the application
-      falls behind (``RCVHWM``), and libzmq 4.3 aborts a process whose
-      heartbeat timer fires on a connection that closed while its input was
-      stopped (``Assertion failed: !_io_error``, stream_engine_base.cpp; see
-      also zeromq/libzmq#3937): a slow receiver at a peer's shutdown.
+    No ZMTP heartbeats: they are answered only by a peer whose libzmq reads
+    its input, and an event stream's receiver stops reading whenever it
+    falls behind (``RCVHWM``).  On the nodes' XPUBs (the proxy's XSUB stops
+    while it waits for a slow subscriber) they broke busy connections, which
+    lost and reordered events (Zeek's overload-no-drop under load); and
+    libzmq 4.3 aborts the process when a heartbeat timer fires on a
+    connection that closed while its input was stopped (``Assertion failed:
+    !_io_error``, stream_engine_base.cpp; see also zeromq/libzmq#3937).
+    Zeek sets none either.
     """
     s.setsockopt(zmq.LINGER, linger_ms)
-    if s.type == zmq.XPUB:
-        s.setsockopt(zmq.HEARTBEAT_IVL, 500)
-        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 1500)
-    else:
-        s.setsockopt(zmq.TCP_KEEPALIVE, 1)
-        s.setsockopt(zmq.TCP_KEEPALIVE_IDLE, 1)
-        s.setsockopt(zmq.TCP_KEEPALIVE_INTVL, 1)
-        s.setsockopt(zmq.TCP_KEEPALIVE_CNT, 3)
+    s.setsockopt(zmq.TCP_KEEPALIVE, 1)
+    s.setsockopt(zmq.TCP_KEEPALIVE_IDLE, 1)
+    s.setsockopt(zmq.TCP_KEEPALIVE_INTVL, 1)
+    s.setsockopt(zmq.TCP_KEEPALIVE_CNT, 3)
+    s.setsockopt(zmq.TCP_MAXRT, PEER_TIMEOUT_MS)
     s.setsockopt(zmq.RECONNECT_IVL, 100)
     s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
     if ipv6:
@@ -301,7 +307,7 @@ class ZeroMQBackend(ClusterBackend):
         self.xpub, self.xsub = xpub, xsub
         self._monitors = [
             SocketMonitor(xpub, self._xpub_event),
-            SocketMonitor(xsub, self._socket_event),
+            SocketMonitor(xsub, self._xsub_event),
         ]
         self._send = _SEND.__get__(xpub)
         self._recv = _RECV.__get__(xsub)
@@ -501,15 +507,38 @@ class ZeroMQBackend(ClusterBackend):
         except zmq.ZMQError:
             pass
 
-    def _socket_event(self, number: int, value: int, address: str) -> None:
+    def _xsub_event(self, number: int, value: int, address: str) -> None:
+        if number == zmq.EVENT_DISCONNECTED:
+            self._connection_lost(self.xpub, self.opts.connect_xpub_endpoint)
         self.socket_event(number, value, address)
 
     def _xpub_event(self, number: int, value: int, address: str) -> None:
-        # The XPUB's connection to the central proxy: when it breaks (the
-        # manager died), the subscriptions it had reported are gone too.
         if number == zmq.EVENT_DISCONNECTED:
-            self._proxy_lost()
+            self._connection_lost(self.xsub, self.opts.connect_xsub_endpoint)
         self.socket_event(number, value, address)
+
+    def _connection_lost(self, other: zmq.Socket | None, endpoint: str) -> None:
+        """One of the node's two connections to the central proxy broke (the
+        manager died, or a host was unreachable for a while).
+
+        Every subscription seen through the XPUB is void (:meth:`_proxy_lost`).
+        The node then rejoins as a whole: it also drops and remakes its other
+        connection, so that the proxy withdraws all of this node's
+        subscriptions (the others see it go, ``node_down``) and forwards every
+        subscription to it afresh (both sides then do the hello handshake
+        again, ``node_up``).  With only one side reconnected, the others
+        would take the node's new hello for a repeat of the old one, or the
+        node theirs.  (``disconnect`` reports no ``EVENT_DISCONNECTED``, so
+        this does not go round in circles.)
+        """
+        self._proxy_lost()
+        if other is None:
+            return
+        try:
+            other.disconnect(endpoint)
+            other.connect(endpoint)
+        except zmq.ZMQError:
+            pass
 
     def _proxy_lost(self) -> None:
         """The connection to the central proxy broke: every subscription seen
