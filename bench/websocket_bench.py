@@ -145,6 +145,20 @@ def _read_frame(sock, buf: bytearray) -> bytes:
         buf += chunk
 
 
+def _connect(socket, port: int, patience: float = 60.0):
+    """A connection to the server, retried while it is not listening yet: the
+    node says it runs the WebSocket server just before it listens (as Zeek's
+    script does), and the first listen loads the WebSocket library."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=60)
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def role_clients(port: str, conns: str, n: str) -> None:
     """Open the connections, wait for every ack, print the start time, send.
 
@@ -157,7 +171,7 @@ def role_clients(port: str, conns: str, n: str) -> None:
     c, total = int(conns), int(n)
     socks = []
     for _ in range(c):
-        sock = socket.create_connection(("127.0.0.1", int(port)), timeout=60)
+        sock = _connect(socket, int(port))
         sock.sendall(
             b"GET /v1/messages/json HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
             b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
