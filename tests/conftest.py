@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 
 import pytest
@@ -56,6 +57,10 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    # The fuzz cases' fork server (tests/forkserver.py), if this process started one.
+    forkserver = sys.modules.get("forkserver")
+    if forkserver is not None:
+        forkserver.stop_shared()
     if not _WORKER:
         shutil.rmtree(_CACHE, ignore_errors=True)
 
