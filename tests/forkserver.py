@@ -55,6 +55,10 @@ class ForkServer:
             self.proc = subprocess.Popen(
                 [sys.executable, str(Path(__file__).resolve()), str(w)],
                 stdin=subprocess.PIPE,
+                # What cases print to the process's own standard output
+                # (piped commands, files named /dev/stdout) is not looked at;
+                # standard error stays, for the server's own problems.
+                stdout=subprocess.DEVNULL,
                 pass_fds=(w,),
             )
         finally:
