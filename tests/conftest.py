@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 
 import pytest
@@ -56,8 +57,34 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    # The fuzz cases' fork server (tests/forkserver.py), if this process started one.
+    forkserver = sys.modules.get("forkserver")
+    if forkserver is not None:
+        forkserver.stop_shared()
     if not _WORKER:
         shutil.rmtree(_CACHE, ignore_errors=True)
+
+
+#: Files with tests of ten seconds or more (``--durations``).  They run first:
+#: under pytest-xdist, a long test that starts near the end keeps one worker
+#: busy while the others have nothing left to do.
+LONG_FIRST = (
+    "adversarial/test_scripts.py",
+    "adversarial/test_kill9.py",
+    "adversarial/test_network.py",
+    "test_bench_smoke.py",
+    "test_robustness.py",
+    "test_zscript_test.py",
+    "test_storage_cluster.py",
+)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The files of :data:`LONG_FIRST` first, in that order; the others keep
+    theirs (a stable sort, so a module's tests stay together)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    rank = {os.path.join(here, *name.split("/")): i for i, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(str(item.path), len(rank)))
 
 
 def pytest_addoption(parser):

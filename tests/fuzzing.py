@@ -10,7 +10,9 @@ every failing input is written to a file the failure names.
 Checking runs global initializers, so a mutant can loop forever at load time
 (as it would under Zeek), and running it can too.  Each case therefore runs
 in a forked copy of a ready-made :class:`Host` (which is also what makes
-thousands of cases fast), under a per-case timer (:class:`_Timer`).  A case
+thousands of cases fast), under a per-case timer (:class:`_Timer`); the
+copies are forked by a small dedicated process (:mod:`forkserver`), not by
+the test process.  A case
 that is still in compiled script code after :data:`CASE_TIMEOUT` seconds is
 a script that loops and is tolerated; one still inside zscript itself after
 :data:`HANG_TIMEOUT` seconds is a hang and fails.  Used by
@@ -20,18 +22,13 @@ a script that loops and is tolerated; one still inside zscript itself after
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
-import json
 import os
 import random
 import re
-import select
 import signal
-import sys
 import tempfile
 import threading
-import time
 import traceback
 import warnings
 from pathlib import Path
@@ -41,6 +38,8 @@ from zscript.host import Host
 from zscript.runtime.errors import ZeekExit
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Frames of these test modules are not zscript's (the clone may be named zscript).
+_TESTS = str(ROOT / "tests").replace(os.sep, "/") + "/"
 GOLDEN = ROOT / "tests" / "golden"
 
 RANDOM_SEED = int(os.environ.get("ZSCRIPT_FUZZ_SEED", "20240611"))
@@ -616,7 +615,7 @@ def _in_script_code(frames) -> bool:
     for name in reversed([f.replace(os.sep, "/") for f in frames]):
         if name.startswith("<zscript"):
             return True
-        if "/zscript/" in name and not name.endswith(Path(__file__).name):
+        if "/zscript/" in name and not name.startswith(_TESTS):
             inner = name.rsplit("/zscript/", 1)[1]
             if inner.startswith(("runtime/", "engine/")):
                 continue  # called by script code; look further out
@@ -742,91 +741,22 @@ def check_text(
     return {"status": "error", "detail": ""}
 
 
-def _child(proto: Host, text: str, fd: int, run: bool) -> None:
-    gc.disable()  # short-lived; avoids touching (and copying) every page
-    with contextlib.suppress(Exception):
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-    res = check_text(text, host=proto, run=run)
-    data = json.dumps(res).encode()
-    while data:
-        data = data[os.write(fd, data) :]
-
-
 def run_cases(texts: list[str], jobs: int = JOBS, *, run: bool = False) -> list[dict]:
     """Check (and with ``run``, run) every text; each in a forked copy of one
-    prepared Host."""
+    prepared Host, forked by a small dedicated process (:mod:`forkserver`)."""
     # Scripts that run may write files (logs, file bifs): in a scratch
     # directory, never the caller's.
     with tempfile.TemporaryDirectory(prefix="zscript-fuzz-") as scratch:
-        old_cwd = os.getcwd()
-        os.chdir(scratch)
-        try:
-            return _run_cases(texts, jobs, run)
-        finally:
-            os.chdir(old_cwd)
+        if not hasattr(os, "fork"):
+            old_cwd = os.getcwd()
+            os.chdir(scratch)
+            try:
+                return [check_text(t, run=run) for t in texts]
+            finally:
+                os.chdir(old_cwd)
+        import forkserver
 
-
-def _run_cases(texts: list[str], jobs: int, run: bool) -> list[dict]:
-    if not hasattr(os, "fork"):
-        return [check_text(t, run=run) for t in texts]
-    proto = new_host()
-    results: list[dict | None] = [None] * len(texts)
-    running: dict[int, tuple[int, int, float, list[bytes]]] = {}  # fd -> pid, index, start, chunks
-    todo = list(enumerate(texts))
-    todo.reverse()
-    try:
-        while todo or running:
-            while todo and len(running) < jobs:
-                idx, text = todo.pop()
-                r, w = os.pipe()
-                sys.stdout.flush()
-                sys.stderr.flush()
-                pid = os.fork()
-                if pid == 0:  # child: never return into pytest
-                    try:
-                        os.close(r)
-                        _child(proto, text, w, run)
-                    finally:
-                        os._exit(0)
-                os.close(w)
-                running[r] = (pid, idx, time.monotonic(), [])
-            ready, _, _ = select.select(list(running), [], [], 0.5)
-            for fd in ready:
-                pid, idx, start, chunks = running[fd]
-                chunk = os.read(fd, 1 << 16)
-                if chunk:
-                    chunks.append(chunk)
-                    continue
-                del running[fd]
-                os.close(fd)
-                _, status = os.waitpid(pid, 0)
-                try:
-                    results[idx] = json.loads(b"".join(chunks))
-                except ValueError:
-                    results[idx] = {
-                        "status": "died",
-                        "detail": f"child exited with wait status {status}",
-                    }
-            now = time.monotonic()
-            for fd, (pid, idx, start, _chunks) in list(running.items()):
-                if now - start > HARD_TIMEOUT:
-                    os.kill(pid, signal.SIGKILL)
-                    os.waitpid(pid, 0)
-                    os.close(fd)
-                    del running[fd]
-                    results[idx] = {
-                        "status": "hard-timeout",
-                        "detail": f"no answer after {HARD_TIMEOUT} s",
-                    }
-    finally:
-        for fd, (pid, *_rest) in running.items():
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            os.close(fd)
-    return results  # type: ignore[return-value]
+        return forkserver.shared().run(texts, jobs, run=run, cwd=scratch)
 
 
 def _signature(status: str, detail: str) -> str:

@@ -44,7 +44,19 @@ def run_bench(script: str, *args: str, json_out=None) -> tuple[subprocess.Comple
 def test_bench_quick_runs(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--quick", "--json", str(out)],
+        # One repetition and one start-up run per side: every benchmark's code
+        # runs all the same, at a third of the CPU time.
+        [
+            sys.executable,
+            str(BENCH / "run.py"),
+            "--quick",
+            "--reps",
+            "1",
+            "--startup-runs",
+            "1",
+            "--json",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -100,6 +100,12 @@ def test_the_pytest_plugin_collects_golden_tests_when_turned_on(tmp_path):
         "-q",
         "-p",
         "no:cacheprovider",
+        # Plugins of this suite, not of what is tested: hypothesis alone
+        # takes 2 s to import in each of the three runs.
+        "-p",
+        "no:hypothesispytest",
+        "-p",
+        "no:xdist",
         "-c",
         str(ini),
         "--rootdir",

@@ -413,6 +413,12 @@ def _http_cases(rng: random.Random, port: int):
                 if not read:
                     s.shutdown(socket.SHUT_RDWR)
                     return
+                # The end of our input, which the server sees as when we close
+                # (end of file while it waits for a request), but now: it
+                # answers what it read and closes, and our reading ends on
+                # that instead of on our 10-s timeout (a request without its
+                # blank line, or a keep-alive answer, used to wait it out).
+                s.shutdown(socket.SHUT_WR)
                 try:
                     while s.recv(65536):
                         pass
