@@ -29,14 +29,13 @@ why no diagnostic is lost).  A certificate is for one body in one context:
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 import sys
 from pathlib import Path
 
 from ..resources import cache_dir
 from ..version import __version__
-from .cache import write_atomically
+from .cache import blake2b, sha256, write_atomically
 
 __all__ = ["KEEP", "CheckedBodies"]
 
@@ -48,7 +47,7 @@ _FORMAT = b"zscript-bodies-1"
 def _fingerprint() -> str:
     from .. import check, types
 
-    h = hashlib.sha256(_FORMAT)
+    h = sha256(_FORMAT)
     h.update(__version__.encode())
     h.update(sys.version.encode())
     files = [
@@ -90,7 +89,7 @@ class CheckedBodies:
 
     def enter(self, event: str) -> None:
         """Something that decides what follows was loaded (see the module docstring)."""
-        self._ctx = hashlib.blake2b(f"{self._ctx}\0{event}".encode(), digest_size=12).hexdigest()
+        self._ctx = blake2b(f"{self._ctx}\0{event}".encode(), digest_size=12).hexdigest()
         self._n = 0
 
     def next_key(self) -> str:
@@ -109,6 +108,12 @@ class CheckedBodies:
         except Exception:  # noqa: BLE001 - none yet, or unreadable: rewritten by flush()
             return {}
         return entries if isinstance(entries, dict) else {}
+
+    def has(self, key: str) -> bool:
+        """Whether the body of unit ``key`` is certified."""
+        if self._entries is None:
+            self._entries = self._read()
+        return key in self._entries
 
     def get(self, key: str):
         """The certificate of the body of unit ``key``, or None."""

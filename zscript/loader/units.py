@@ -251,6 +251,8 @@ class ScriptLoading:
         ch = self.checker
         if ch.bodies is not None:
             ch.body_key = ch.bodies.next_key()
+        if self.unit_cache.pending and (ch.bodies is None or not ch.bodies.has(ch.body_key)):
+            self.unit_cache.load_body(unit)  # checked now, not late
         ch.check_unit(unit)
         ch.body_key = None
         diags = ch.take_diagnostics()
@@ -438,6 +440,7 @@ class ScriptLoading:
         fn = deferred.done
         if fn is not None:
             return fn
+        self.unit_cache.load_body(deferred.decl)
         errors = self.checker.check_deferred(deferred)
         if errors:
             from ..diagnostics import render_all
