@@ -6,7 +6,7 @@ every run.  So each parsed file's units are kept on disk and handed out the
 next time instead of being parsed again; a run that finds everything there
 never imports Lark.
 
-* **Key**: a SHA-256 of the file's text, zscript's version, the Python
+* **Key**: a BLAKE2b hash of the file's text, zscript's version, the Python
   version and a fingerprint of the syntax stage (the grammar and the sources
   of ``zscript.syntax``).  A changed file, a new zscript or an edited parser
   therefore never gets an old entry.  The path is not part of the key: the
@@ -58,19 +58,12 @@ from ..resources import cache_dir, grammar_path
 from ..syntax import ast as A
 from ..version import __version__
 
-# The hash functions' own C modules: ``hashlib`` loads OpenSSL first, a few
-# milliseconds of every start (they are hashlib's fallbacks, the same digests).
+# The hash function's own C module: ``hashlib`` loads OpenSSL first, a few
+# milliseconds of every start (it is hashlib's own fallback, the same digest).
 try:
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - a Python built without it
     from hashlib import blake2b
-try:
-    from _sha2 import sha256  # Python 3.12+
-except ImportError:
-    try:
-        from _sha256 import sha256
-    except ImportError:  # pragma: no cover
-        from hashlib import sha256
 
 __all__ = [
     "MAX_VARIANTS",
@@ -78,7 +71,6 @@ __all__ = [
     "UnitCache",
     "blake2b",
     "load_item",
-    "sha256",
     "write_atomically",
 ]
 
@@ -101,7 +93,7 @@ def _syntax_fingerprint() -> bytes:
     """What the parse of a text depends on besides the text: the grammar and
     the syntax stage's code (an editable install changes without a new
     version), and the Python version the pickled trees are read by."""
-    h = sha256(_FORMAT)
+    h = blake2b(_FORMAT, digest_size=32)
     h.update(__version__.encode())
     h.update(sys.version.encode())
     syntax_dir = Path(A.__file__).parent
@@ -363,7 +355,7 @@ class UnitCache:
             return None
         if self._fingerprint is None:
             self._fingerprint = _syntax_fingerprint()
-        h = sha256(self._fingerprint)
+        h = blake2b(self._fingerprint, digest_size=32)
         h.update(text.encode("utf-8", "surrogateescape"))
         if "@DIR" in text or "@FILENAME" in text:
             h.update(b"\0" + os.path.abspath(path).encode("utf-8", "surrogateescape"))

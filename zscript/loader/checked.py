@@ -35,7 +35,7 @@ from pathlib import Path
 
 from ..resources import cache_dir
 from ..version import __version__
-from .cache import blake2b, sha256, write_atomically
+from .cache import blake2b, write_atomically
 
 __all__ = ["KEEP", "CheckedBodies"]
 
@@ -47,7 +47,7 @@ _FORMAT = b"zscript-bodies-1"
 def _fingerprint() -> str:
     from .. import check, types
 
-    h = sha256(_FORMAT)
+    h = blake2b(_FORMAT, digest_size=32)
     h.update(__version__.encode())
     h.update(sys.version.encode())
     files = [

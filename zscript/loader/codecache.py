@@ -32,14 +32,13 @@ script the same way, so the code objects are kept too:
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import sys
 from pathlib import Path
 from types import CodeType
 
 from ..resources import cache_dir
-from .cache import write_atomically
+from .cache import blake2b, write_atomically
 
 __all__ = ["KEEP", "LATE_MAX", "CodeCache"]
 
@@ -151,7 +150,7 @@ class CodeCache:
         bucket = self._stack[-1] if self._stack else None
         if bucket is None or bucket.path is None:
             return compile(source, filename, mode)
-        h = hashlib.blake2b(f"{mode}\0{source}".encode("utf-8", "surrogateescape")).hexdigest()
+        h = blake2b(f"{mode}\0{source}".encode("utf-8", "surrogateescape")).hexdigest()
         code = bucket.codes.get(h)
         bucket.used.add(h)
         if code is not None:
