@@ -26,6 +26,7 @@ LAZY = (
     "zmq",
     "lark",
     "hashlib",  # it loads OpenSSL: the caches hash with _blake2 itself
+    "traceback",
 )
 
 PROBE = r"""
