@@ -296,6 +296,7 @@ class Host(ScriptLoading):
         self.unit_cache = UnitCache.from_environment()
         self.code_cache = CodeCache.from_environment()
         self.codegen.compile_source = self.code_cache.compile
+        self.codegen.compile_late = self.code_cache.compile_late
         self.checker.library_path = os.path.realpath(stdlib_dir()) + os.sep
         self.checker.in_library = True
         load_prelude(self, bare=bare)
@@ -418,6 +419,7 @@ class Host(ScriptLoading):
         ns["_z_acall"] = loop.triggers.async_call
         ns["_z_wlocal"] = _wlocal
         ns["_z_addhandler"] = self._add_handler
+        ns["_z_lazy"] = self.lazy_body
         ns["_z_mktable"] = self.make_table
         ns["_z_mkset"] = self.make_set
         ns["_z_zloop"] = zeekorder.begin_loop

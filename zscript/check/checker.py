@@ -43,6 +43,7 @@ from ..types import (
     VectorType,
     same_type,
 )
+from .deferral import DeferredBodies
 from .exprs import ExprChecks
 from .promote import PromoteChecks
 from .scope import GLOBAL, ID, FuncInfo, full_name, short_name
@@ -196,7 +197,7 @@ def _first_declared(first: Span | None, here: Span | None) -> str:
     return f" (first declared in {first.filename}, line {first.line})"
 
 
-class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
+class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks, DeferredBodies):
     """Resolves and type-checks units; see the module docstring."""
 
     def __init__(self):
@@ -234,6 +235,7 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
         #: replaces it, as entering a definition again should.
         self.interactive = False
         self.init_usage()
+        self.init_deferral()
 
     # ------------------------------------------------------------- diagnostics
 
@@ -296,6 +298,7 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
         gid = ID(name, kind, t, span, is_global=True)
         gid.is_export = self.in_export if export is None else export
         gid.py_name = self.new_py_name(name)
+        gid.seq = self._py_counter
         self.globals[name] = gid
         return gid
 
@@ -338,7 +341,7 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
                 lid = self.top.locals.get(full)
                 if lid is not None and self.func.kind == "top":
                     return lid
-            gid = self.globals.get(full)
+            gid = self.global_id(full)
             if gid is not None:
                 mod = full.rpartition("::")[0] or GLOBAL
                 if (
@@ -351,12 +354,20 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
                     self.error(span, f"identifier is not exported: {full}")
                 return gid
         gname = full_name(GLOBAL, name)
-        gid = self.globals.get(gname)
+        gid = self.global_id(gname)
         if gid is None:
             declare = self.lazy_globals.pop(gname, None) or self.lazy_globals.pop(full, None)
             if declare is not None:
                 declare()
-                gid = self.globals.get(gname) or self.globals.get(full)
+                gid = self.global_id(gname) or self.global_id(full)
+        return gid
+
+    def global_id(self, full: str) -> ID | None:
+        """The global ``full``, if declared before the body being checked
+        (:attr:`cutoff`, see :mod:`.deferral`)."""
+        gid = self.globals.get(full)
+        if gid is not None and gid.seq > self.cutoff:
+            return None
         return gid
 
     def lookup_def(self, name: str) -> ID | None:
@@ -1334,7 +1345,7 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks):
                 info.locals[pid.name] = pid
             pid.func = info
             info.params.append(pid)
-        self.check_body(info, d.body)
+        self.check_or_defer_body(d, info)
 
     def match_prototype(self, gid: ID, t: FuncType, d: A.FuncDecl) -> dict[int, int] | None:
         """Map canonical parameter index -> index in ``t`` (Zeek's prototype offsets)."""

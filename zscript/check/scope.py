@@ -77,6 +77,7 @@ class ID:
         "used",
         "info",
         "block",
+        "seq",
     )
 
     def __init__(
@@ -103,6 +104,10 @@ class ID:
         #: For locals declared in a block: the block's set of names (while the
         #: block is being checked it is in ``FuncInfo.block_names``).
         self.block: set[str] | None = None
+        #: For globals: when it was declared (the checker's count of globals
+        #: so far; 0 for built-ins), so a body checked late sees only what
+        #: was declared before it (see :mod:`.deferral`).
+        self.seq = 0
 
     @property
     def is_const(self) -> bool:
@@ -152,6 +157,9 @@ class FuncInfo:
         #: Names declared by `local` in each enclosing block (innermost last).
         self.block_names: list[set[str]] = [set()]
         self.counter = 0
+        #: A function, event or hook body left to check on first call
+        #: (a :class:`~.deferral.Deferred`), else None.
+        self.deferred = None
 
     def lookup_local(self, full: str) -> ID | None:
         return self.locals.get(full)

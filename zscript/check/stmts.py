@@ -120,7 +120,7 @@ class StmtChecks:
                     span, f"'{name}' redeclared with a different type ({t} and {existing.type})"
                 )
             return existing
-        gid = self.globals.get(full)
+        gid = self.global_id(full)
         if gid is not None and gid.kind == "const" and f.kind != "top":
             self.error(span, f"already a const identifier: {name}")
         lid = ID(full, kind, t, span, is_global=f.kind == "top")

@@ -78,6 +78,8 @@ class CodeGen(ExprGen):
         #: Turns generated Python source into a code object; the host may
         #: replace it with a cached version (same arguments as ``compile``).
         self.compile_source = compile
+        #: The same for code compiled after loading (the host's may cache it too).
+        self.compile_late = lambda source, filename: compile(source, filename, "exec")
         self.counter = [0]
         self.const_ids: dict[int, str] = {}
         self.keep: list = []
@@ -203,8 +205,8 @@ class CodeGen(ExprGen):
             em.indent = ind
             em.emit(text, span)
         em.register()
-        exec(self.compile_source(em.source(), filename, "exec"), self.ns)
-        return self.ns.pop(name)
+        exec(self.compile_late(em.source(), filename), self.ns)
+        return self.ns[name]
 
     def record_defaults(self, rt: RecordType) -> None:
         """Compile the ``&default`` (and implicit aggregate) initializers of fields."""
@@ -296,9 +298,12 @@ class CodeGen(ExprGen):
         params = [self.param_name(p) for p in info.params]
         flavor = d.flavor
         if flavor == "function":
-            lines = self.function(
-                ident.py_name, params, info, "function", d.body.stmts, d.header_span
-            )
+            if info.deferred is not None:
+                lines = self.lazy_stub(ident.py_name, params, info.deferred, d.header_span)
+            else:
+                lines = self.function(
+                    ident.py_name, params, info, "function", d.body.stmts, d.header_span
+                )
             self.hoist(lines)
             self.emit(f"{ident.py_name}._ztype = {self.tconst(ident.type)}", d.header_span)
             self.emit(f"{ident.py_name}._zname = {ident.name!r}", d.header_span)
@@ -307,11 +312,52 @@ class CodeGen(ExprGen):
             return
         self.ensure_handler(ident)
         fname = f"_h{self.site()}"
-        lines = self.function(fname, params, info, flavor, d.body.stmts, d.header_span)
+        if info.deferred is not None:
+            lines = self.lazy_stub(fname, params, info.deferred, d.header_span)
+        else:
+            lines = self.function(fname, params, info, flavor, d.body.stmts, d.header_span)
         self.hoist(lines)
         prio = info.priority_expr
         pcode = self.expr(prio) if prio is not None else "0"
         self.emit(f"_z_addhandler({ident.name!r}, {fname}, {pcode})", d.header_span)
+
+    def lazy_stub(self, name: str, params: list[str], deferred, span) -> list:
+        """A function ``name`` whose body the checker deferred
+        (:mod:`zscript.check.deferral`): its first call has ``_z_lazy`` check
+        and compile the body (:meth:`compile_deferred`), which becomes the
+        function's code, so the function object stays the one bound here."""
+        k = self.const(deferred, "D")
+        linemap.LAZY_STUBS.add(name)
+        args = ", ".join(params)
+        self.emit(f"{k}.stub = {name}", span)
+        return [
+            (0, f"def {name}({args}):", span),
+            (1, f"return _z_lazy({k})({args})", span),
+        ]
+
+    def compile_deferred(self, deferred):
+        """The Python function of a deferred body, checked since (see :meth:`lazy_stub`)."""
+        d: A.FuncDecl = deferred.decl
+        info: FuncInfo = d.info
+        saved = (self.fn, self.hoisted, self.in_when_cond)
+        self.units += 1
+        filename = f"<zscript:{self.units}>"
+        name = f"_lazy{self.site()}"
+        kind = "function" if d.flavor == "function" else d.flavor
+        self.hoisted, self.in_when_cond = [], False
+        self.fn = FnCtx(None, "module")
+        try:
+            params = [self.param_name(p) for p in info.params]
+            lines = self.function(name, params, info, kind, d.body.stmts, d.header_span)
+            em = Emitter(filename)
+            for ind, text, span in self.hoisted + lines:
+                em.indent = ind
+                em.emit(text, span)
+        finally:
+            self.fn, self.hoisted, self.in_when_cond = saved
+        em.register()
+        exec(self.compile_late(em.source(), filename), self.ns)
+        return self.ns[name]
 
     def param_name(self, p: ID) -> str:
         return p.py_name

@@ -193,6 +193,11 @@ def function_text(f, one_line: bool = False) -> str | None:
     decl = getattr(f, "_zdecl", None)
     if decl is None:
         return None
+    deferred = getattr(decl.info, "deferred", None)
+    if deferred is not None and deferred.done is None:
+        # A library body not checked yet (zscript/check/deferral.py): the
+        # text shows what checking resolves (full names, coercions).
+        f.__globals__["_z_lazy"](deferred)
     if one_line:
         return f"{f._zname}: {f._ztype.describe()}{stmt_text(decl.body)}"
     d = _Desc()

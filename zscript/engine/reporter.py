@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 
 from ..diagnostics import Diagnostic, render, render_runtime
 from ..runtime.errors import ScriptError, message_for, used_no_value
@@ -89,6 +88,8 @@ class Reporter:
             text = render_runtime("internal error", message, span, detail)
             self.write(text)
             if self.debug:
+                import traceback  # here: only a debugging run needs it (start-up)
+
                 traceback.print_exception(exc)
             return
         self.errors += 1

@@ -6,7 +6,7 @@ every run.  So each parsed file's units are kept on disk and handed out the
 next time instead of being parsed again; a run that finds everything there
 never imports Lark.
 
-* **Key**: a SHA-256 of the file's text, zscript's version, the Python
+* **Key**: a BLAKE2b hash of the file's text, zscript's version, the Python
   version and a fingerprint of the syntax stage (the grammar and the sources
   of ``zscript.syntax``).  A changed file, a new zscript or an edited parser
   therefore never gets an old entry.  The path is not part of the key: the
@@ -46,7 +46,6 @@ never imports Lark.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import pickle
@@ -59,16 +58,31 @@ from ..resources import cache_dir, grammar_path
 from ..syntax import ast as A
 from ..version import __version__
 
-__all__ = ["MAX_VARIANTS", "Replay", "UnitCache", "load_item", "write_atomically"]
+# The hash function's own C module: ``hashlib`` loads OpenSSL first, a few
+# milliseconds of every start (it is hashlib's own fallback, the same digest).
+try:
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
+
+__all__ = [
+    "MAX_VARIANTS",
+    "Replay",
+    "UnitCache",
+    "blake2b",
+    "load_item",
+    "write_atomically",
+]
 
 #: Bumped when the entry layout changes.
-_FORMAT = b"zscript-units-2"
+_FORMAT = b"zscript-units-3"
 #: Variants kept per file with conditionals (the oldest goes first).
 MAX_VARIANTS = 8
 CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "else", "endif"})
 _SOURCE = "source"
 
-#: One recorded step: ``("u", pickled unit, None)`` or ``("d", pickled
+#: One recorded step: ``("u", pickled unit, None)`` (for a function, event or
+#: hook: ``("u", pickled unit with an empty body, pickled body)``) or ``("d", pickled
 #: directive, action)``, where the action of a conditional is ``"take"`` or
 #: ``("skip", where)`` (``where`` as ``Lexer.skip_conditional`` returned it),
 #: and None for other directives.
@@ -79,7 +93,7 @@ def _syntax_fingerprint() -> bytes:
     """What the parse of a text depends on besides the text: the grammar and
     the syntax stage's code (an editable install changes without a new
     version), and the Python version the pickled trees are read by."""
-    h = hashlib.sha256(_FORMAT)
+    h = blake2b(_FORMAT, digest_size=32)
     h.update(__version__.encode())
     h.update(sys.version.encode())
     syntax_dir = Path(A.__file__).parent
@@ -176,6 +190,8 @@ class Replay:
                 self._take_over(i, None)
                 break
             if kind == "u":
+                if action is not None:
+                    self.cache.pending[id(obj)] = (obj, action, self.source)
                 i += 1
                 yield obj
                 continue
@@ -246,6 +262,9 @@ class UnitCache:
         self.hits = 0
         self.misses = 0
         self.resumed = 0
+        #: Bodies of handed-out functions not read yet, by id of the
+        #: declaration (see :meth:`load_body`).
+        self.pending: dict[int, tuple] = {}
         #: Declarations by text (see :meth:`declaration`), read on first use.
         self._decls: dict[str, bytes] | None = None
         self._decls_new = False
@@ -272,6 +291,13 @@ class UnitCache:
         from .record import Recorder
 
         return Recorder(source, on_directive, self, key, [], recover=recover)
+
+    def load_body(self, decl: A.FuncDecl) -> None:
+        """Read the body of ``decl`` (a function, event or hook handed out
+        by a :class:`Replay` with its body still on disk) if not read yet."""
+        pending = self.pending.pop(id(decl), None)
+        if pending is not None:
+            decl.body = load_item(pending[1], pending[2])
 
     def declaration(self, text: str, path: str):
         """The first unit of ``text``, a one-line declaration (a built-in's
@@ -329,7 +355,7 @@ class UnitCache:
             return None
         if self._fingerprint is None:
             self._fingerprint = _syntax_fingerprint()
-        h = hashlib.sha256(self._fingerprint)
+        h = blake2b(self._fingerprint, digest_size=32)
         h.update(text.encode("utf-8", "surrogateescape"))
         if "@DIR" in text or "@FILENAME" in text:
             h.update(b"\0" + os.path.abspath(path).encode("utf-8", "surrogateescape"))

@@ -21,6 +21,9 @@ script the same way, so the code objects are kept too:
   it is written back with the code this process used first and at most
   :data:`KEEP` times as many others, the most recently written first; a
   bucket found larger than that is rewritten so even when nothing was new.
+* Code compiled after loading (library bodies compiled on first call, see
+  :mod:`zscript.check.deferral`) goes to one bucket shared by every file,
+  ``late.marshal`` (:meth:`CodeCache.compile_late`).
 * The file name a code object carries (``<zscript:N>``, which maps Python
   tracebacks back to script lines) is not part of the key: N counts the
   units compiled so far and differs between modes, so a hit is given the
@@ -29,19 +32,20 @@ script the same way, so the code objects are kept too:
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import sys
 from pathlib import Path
 from types import CodeType
 
 from ..resources import cache_dir
-from .cache import write_atomically
+from .cache import blake2b, write_atomically
 
-__all__ = ["KEEP", "CodeCache"]
+__all__ = ["KEEP", "LATE_MAX", "CodeCache"]
 
 #: A bucket keeps the code used by this process and up to KEEP times as much other code.
 KEEP = 4
+#: Entries kept in the bucket of code compiled after loading.
+LATE_MAX = 2000
 
 
 def _renamed(code: CodeType, filename: str) -> CodeType:
@@ -74,6 +78,7 @@ class CodeCache:
     def __init__(self, directory: Path | None):
         self.directory = directory
         self._stack: list[_Bucket] = []
+        self._late: _Bucket | None = None
         #: Code objects found and compiled, in this process.
         self.hits = 0
         self.misses = 0
@@ -113,12 +118,39 @@ class CodeCache:
             return
         write_atomically(bucket.path, data)
 
+    def compile_late(self, source: str, filename: str) -> CodeType:
+        """``compile(source, filename, "exec")`` for code compiled after loading
+        (library bodies checked on first call, :mod:`zscript.check.deferral`):
+        from one bucket, ``late.marshal``, shared by every file and read once;
+        a miss writes it at once, with the code of this process first and at
+        most :data:`LATE_MAX` entries."""
+        if self.directory is None:
+            return compile(source, filename, "exec")
+        if self._late is None:
+            self._late = _Bucket(self.directory / "late.marshal")
+        bucket = self._late
+        self._stack.append(bucket)
+        try:
+            code = self.compile(source, filename, "exec")
+        finally:
+            self._stack.pop()
+        if bucket.new:
+            bucket.new = False
+            codes = bucket.codes
+            keep = [h for h in codes if h not in bucket.used][-(LATE_MAX - len(bucket.used)) :]
+            bucket.codes = {h: codes[h] for h in [*keep, *(h for h in codes if h in bucket.used)]}
+            try:
+                write_atomically(bucket.path, marshal.dumps(bucket.codes))
+            except ValueError:
+                pass
+        return code
+
     def compile(self, source: str, filename: str, mode: str) -> CodeType:
         """``compile(source, filename, mode)``, from the cache when it can be."""
         bucket = self._stack[-1] if self._stack else None
         if bucket is None or bucket.path is None:
             return compile(source, filename, mode)
-        h = hashlib.blake2b(f"{mode}\0{source}".encode("utf-8", "surrogateescape")).hexdigest()
+        h = blake2b(f"{mode}\0{source}".encode("utf-8", "surrogateescape")).hexdigest()
         code = bucket.codes.get(h)
         bucket.used.add(h)
         if code is not None:

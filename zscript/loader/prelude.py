@@ -27,6 +27,7 @@ that mode; nothing here needs to change.
 from __future__ import annotations
 
 from ..resources import stdlib_dir
+from .checked import CheckedBodies
 
 __all__ = ["BARE_SCRIPTS", "DEFAULT_SCRIPTS", "load_prelude"]
 
@@ -49,12 +50,21 @@ def load_prelude(host, *, bare: bool) -> None:
     ``host.init_bare_loaded()`` is called once ``base/init-bare`` is in."""
     lib = stdlib_dir()
     init_bare, frameworks = BARE_SCRIPTS
-    host.load_file(str(lib / init_bare))
-    host.init_bare_loaded()
-    _each(host.subsystems, "before_frameworks")
-    host.load_file(str(lib / frameworks))
-    if not bare:
-        for name in DEFAULT_SCRIPTS:
-            host.load_file(str(lib / name))
-    _each(host.subsystems, "load_scripts")
+    bodies = host.checked_bodies = CheckedBodies.from_environment()
+    if bodies.enabled:
+        # Library bodies certified clean are checked on first call (.checked).
+        bodies.enter("bare" if bare else "default")
+        host.checker.bodies = bodies
+    try:
+        host.load_file(str(lib / init_bare))
+        host.init_bare_loaded()
+        _each(host.subsystems, "before_frameworks")
+        host.load_file(str(lib / frameworks))
+        if not bare:
+            for name in DEFAULT_SCRIPTS:
+                host.load_file(str(lib / name))
+        _each(host.subsystems, "load_scripts")
+    finally:
+        host.checker.bodies = None
     host.unit_cache.flush()  # the built-ins' declarations parsed anew
+    bodies.flush()

@@ -135,7 +135,11 @@ class ScriptLoading:
         # we report what Zeek reports.
         zeek = error_format() == "zeek"
         parser = self.unit_cache.parser(source, handler, recover=not zeek)
-        self.code_cache.begin(self.unit_cache.key(source.text, source.path))
+        key = self.unit_cache.key(source.text, source.path)
+        self.code_cache.begin(key)
+        bodies = self.checker.bodies
+        if bodies is not None:
+            bodies.enter(f"begin {key}")
         self.pragmas.enter_file(source)
         taken = 0  # parser.errors taken so far (the recorder checks them all)
         try:
@@ -149,6 +153,8 @@ class ScriptLoading:
         finally:
             self.code_cache.end()
             self.checker.module = saved_module
+            if bodies is not None:
+                bodies.enter("end")
         self._take_parse_errors(parser, taken)
         # Zeek checks the file's balance when its scanner reaches the end.
         eof_line = source.text.count("\n") + 1
@@ -243,7 +249,12 @@ class ScriptLoading:
 
     def _process_unit(self, unit: A.Node) -> None:
         ch = self.checker
+        if ch.bodies is not None:
+            ch.body_key = ch.bodies.next_key()
+        if self.unit_cache.pending and (ch.bodies is None or not ch.bodies.has(ch.body_key)):
+            self.unit_cache.load_body(unit)  # checked now, not late
         ch.check_unit(unit)
+        ch.body_key = None
         diags = ch.take_diagnostics()
         if diags:
             self.diagnostics.extend(diags)
@@ -306,6 +317,8 @@ class ScriptLoading:
                     or ident in self.checker.modules
                 )
                 taken = defined if name == "ifdef" else not defined
+            if self.checker.bodies is not None:
+                self.checker.bodies.enter(f"{name} {taken}")
             conds.push(taken, d.span)
             if not taken:
                 where = lexer.skip_conditional()
@@ -420,6 +433,29 @@ class ScriptLoading:
         except Exception as exc:  # noqa: BLE001
             self.reporter.exception(exc)
             return False
+
+    def lazy_body(self, deferred):
+        """``_z_lazy``: the function of a deferred library body, checked and
+        compiled into its stub on the first call (:mod:`zscript.check.deferral`)."""
+        fn = deferred.done
+        if fn is not None:
+            return fn
+        self.unit_cache.load_body(deferred.decl)
+        errors = self.checker.check_deferred(deferred)
+        if errors:
+            from ..diagnostics import render_all
+
+            raise RuntimeError(
+                "internal error: a certified library body does not check:\n" + render_all(errors)
+            )
+        stub = deferred.stub
+        real = self.codegen.compile_deferred(deferred)
+        stub.__code__ = real.__code__
+        # Found by its code's name (linemap.locate_function), as any function.
+        self.ns[real.__name__] = stub
+        deferred.done = stub
+        self.unit_cache.flush()  # built-ins the body declared
+        return stub
 
     def load_params(self, params: list[str]) -> None:
         """Load command-line redefinitions (``NAME=VALUE``, see :mod:`.params`)."""

@@ -24,7 +24,6 @@ Zeek's message; the event loop reports them at the calling expression.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import time
@@ -362,16 +361,22 @@ def str_split_indices(s, idx):
 
 @bif("md5_hash", "function(): string", varargs=True)
 def md5_hash(*args):
+    import hashlib  # here: OpenSSL loads slowly (start-up)
+
     return hashlib.md5("".join(describe_any(a) for a in args).encode("latin-1")).hexdigest()
 
 
 @bif("sha1_hash", "function(): string", varargs=True)
 def sha1_hash(*args):
+    import hashlib  # here: OpenSSL loads slowly (start-up)
+
     return hashlib.sha1("".join(describe_any(a) for a in args).encode("latin-1")).hexdigest()
 
 
 @bif("sha256_hash", "function(): string", varargs=True)
 def sha256_hash(*args):
+    import hashlib  # here: OpenSSL loads slowly (start-up)
+
     return hashlib.sha256("".join(describe_any(a) for a in args).encode("latin-1")).hexdigest()
 
 

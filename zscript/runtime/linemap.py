@@ -164,6 +164,9 @@ def locate_function(exc: BaseException):
 
 #: Zeek-level names of compiled functions, by Python code name (``g12_foo`` -> ``foo``).
 FUNC_NAMES: dict[str, str] = {}
+#: Python code names of the stubs of bodies compiled on first call
+#: (``CodeGen.lazy_stub``): a stub's frame is not where a script expression runs.
+LAZY_STUBS: set[str] = set()
 
 
 def script_frames(depth: int = 1) -> list[tuple[str, Span | None]]:
@@ -218,7 +221,7 @@ def caller_location(depth: int = 2):
     f = sys._getframe(depth)
     while f is not None:
         lm = _MAPS.get(f.f_code.co_filename)
-        if lm is not None:
+        if lm is not None and f.f_code.co_name not in LAZY_STUBS:
             return _frame_location(f, lm)
         f = f.f_back
     return None, None
@@ -233,7 +236,7 @@ def builtin_call_location(depth: int = 2):
     first = None
     while f is not None:
         lm = _MAPS.get(f.f_code.co_filename)
-        if lm is not None:
+        if lm is not None and f.f_code.co_name not in LAZY_STUBS:
             loc = _frame_location(f, lm)
             if first is not None:
                 return loc

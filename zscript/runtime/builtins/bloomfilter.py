@@ -31,7 +31,6 @@ bloomfilter_intersect.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import struct
 
@@ -52,6 +51,8 @@ _M64 = (1 << 64) - 1
 
 def _seed(ctx, name: str) -> tuple[int, int]:
     """``Hasher::MakeSeed``: the filter's two 64-bit key words."""
+    import hashlib  # here: OpenSSL loads slowly (start-up)
+
     if name:
         data = name.encode("latin-1")
     else:

@@ -18,7 +18,6 @@ blocking_lookup_hostname, get_dns_stats.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 
@@ -43,6 +42,8 @@ def _fake() -> bool:
 
 
 def _fake_addresses(name: str) -> Set:
+    import hashlib  # here: OpenSSL loads slowly (start-up)
+
     n = int.from_bytes(hashlib.blake2b(name.encode("latin-1"), digest_size=16).digest(), "big")
     return Set(_ADDR_SET, [addr_from_bits(n)])
 

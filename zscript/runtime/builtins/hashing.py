@@ -17,7 +17,6 @@ entropy_test_init, entropy_test_add, entropy_test_finish.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import struct
 
@@ -78,6 +77,8 @@ class HashState:
     __slots__ = ("h", "ztype")
 
     def __init__(self, algorithm: str):
+        import hashlib  # here: OpenSSL loads slowly (start-up)
+
         self.h = hashlib.new(algorithm)
         self.ztype = _OPAQUE[algorithm]
 
@@ -100,6 +101,8 @@ _OPAQUE = {a: OpaqueType(a) for a in _ALGORITHMS}
 
 
 def _digest(algorithm: str, args) -> str:
+    import hashlib  # here: OpenSSL loads slowly (start-up)
+
     h = hashlib.new(algorithm)
     for a in args:
         h.update(binary_describe(a))
@@ -140,6 +143,8 @@ def _seed_data() -> bytes:
 
 def _hmac_key(algorithm: str) -> bytes:
     """The process's key for ``algorithm`` (``KeyedHash::InitializeSeeds``)."""
+    import hashlib  # here: OpenSSL loads slowly (start-up)
+
     if algorithm == "md5":
         return hashlib.md5(_seed_data()[:64]).digest()
     return hashlib.sha256(_seed_data()[8:]).digest()
@@ -148,6 +153,8 @@ def _hmac_key(algorithm: str) -> bytes:
 def keyed_digest(algorithm: str, data: bytes) -> bytes:
     """Zeek's keyed hash of ``data`` (``hmac_md5``/``hmac_sha256`` in
     ``src/util.cc``): the digest of (the digest of ``data`` XOR the key)."""
+    import hashlib  # here: OpenSSL loads slowly (start-up)
+
     inner = hashlib.new(algorithm, data).digest()
     key = _hmac_key(algorithm)
     return hashlib.new(algorithm, bytes(a ^ b for a, b in zip(inner, key, strict=True))).digest()
