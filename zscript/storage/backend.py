@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..runtime.values import box, type_of, unbox
 from ..types import Type, same_type
-from .aio import IOThread
+from .aio import IOThread, LoopFuture
 from .serializers import SerializationError, Serializer
 
 if TYPE_CHECKING:  # imported when first used: it imports logging, threads ...
@@ -186,6 +186,9 @@ class StorageBackend(ABC):
         self.on_lost: Callable[[str], None] | None = None
         #: Called (from any thread) when a backend that reconnects by itself is back.
         self.on_restored: Callable[[], None] | None = None
+        #: The host's :class:`~.aio.LoopBridge` when a script opened the backend
+        #: (a backend may then run its operations on the host's own loop).
+        self.bridge = None
         self._lock = threading.RLock()
         self._executor: cf.ThreadPoolExecutor | None = None
         self._inflight = 0
@@ -489,8 +492,15 @@ class AsyncStorageBackend(StorageBackend):
     plus a second (``TIMEOUT`` after that).  A backend may also provide
     blocking twins of hooks, named ``_sync_do_put`` and so on, which
     synchronous calls use directly while no asynchronous call is in flight
-    (so operations still happen in the order they were issued): Redis uses
-    redis-py's blocking client for them, saving two thread hand-overs.
+    on the I/O loop (so operations still happen in the order they were
+    issued).
+
+    A backend opened by a script (:attr:`bridge` set) may also run its
+    asynchronous operations on the host's own event loop, with no thread
+    hand-over: :meth:`_loop_hook` then names a twin such as
+    ``_loop_do_put(..., done)``, which calls ``done(result)`` on the loop's
+    thread, and the operation's future is a :class:`~.aio.LoopFuture`.
+    Redis does this (its pipeline, :mod:`.resp`).
     """
 
     blocking = False
@@ -513,10 +523,19 @@ class AsyncStorageBackend(StorageBackend):
             r = OperationResult(ReturnCode.TIMEOUT)
         return self._complete(call, r, start)
 
+    def _loop_hook(self, call):
+        """The host-loop twin of ``call``'s hook, when the backend can run it now."""
+        return None
+
     def _call_async(self, call) -> cf.Future:
         if type(call) is OperationResult:
             return _done(call)
         start = perf_counter()
+        hook = None if self._inflight else self._loop_hook(call)
+        if hook is not None:
+            fut = LoopFuture()
+            hook(*call.args, lambda r: fut.set_result(self._complete(call, r, start)))
+            return fut
         import concurrent.futures as cf
 
         out: cf.Future = cf.Future()
