@@ -42,6 +42,9 @@ __all__ = ["PyReader", "ReplyError", "RespPipe", "encode", "make_reader"]
 #: Bytes read per wake-up of the socket.
 _RECV = 1 << 18
 
+#: Parse with hiredis when it is installed (the benchmark turns it off to compare).
+USE_HIREDIS = True
+
 
 class ReplyError(Exception):
     """An error reply of the server (its text, e.g. ``ERR wrong number of arguments``)."""
@@ -158,11 +161,11 @@ class RespPipe:
     :param timeout: seconds a command may wait for its reply.
     """
 
-    def __init__(self, sock: socket.socket, timeout: float, *, use_hiredis: bool = True) -> None:
+    def __init__(self, sock: socket.socket, timeout: float) -> None:
         sock.setblocking(False)
         self.sock = sock
         self.timeout = timeout
-        self._reader = make_reader(use_hiredis)
+        self._reader = make_reader(USE_HIREDIS)
         #: ``[callback or None, time sent]`` per command whose reply is awaited.
         self._waiting: deque[list] = deque()
         self._out: list[bytes] = []
