@@ -105,6 +105,10 @@ BATCH_MAX = 2000
 _APPLIED = b"applied:"
 
 
+#: An entry no longer in the table (see ReplicatedStore._take_writes).
+_GONE = object()
+
+
 def _new_id() -> str:
     import uuid  # here: a process without replicated stores never needs it
 
@@ -203,10 +207,11 @@ class ReplicatedStore:
         #: :meth:`_superseded`), and the number of the newest unconfirmed clear.
         self._newest: dict[str, int] = {}
         self._newest_clear = 0
-        #: Clone: writes in :attr:`unconfirmed`, and the ``puts`` message
-        #: (several table writes) the running handlers are filling.
+        #: Clone: writes in :attr:`unconfirmed`.
         self._n_unconfirmed = 0
-        self._open_puts: dict | None = None
+        #: Clone of an ``&backend`` table talking to a master: the keys the
+        #: table wrote since the last :meth:`_take_writes` (else None).
+        self.pending: list | None = None
         #: Messages waiting for the end of the running handlers, per topic.
         self._out: dict[str, list[dict]] = {}
         self._out_queued = False
@@ -271,8 +276,10 @@ class ReplicatedStore:
 
     def attach(self, transport) -> None:
         """Start talking over ``transport`` (again, if it replaces another)."""
+        self._take_writes()
         self.transport = transport
         self._remote = not getattr(transport, "local_only", False)
+        self.pending = [] if self._remote and self.optimistic and not self.master else None
         if not self._remote:
             return
         listeners = getattr(transport, "drop_listeners", None)
@@ -338,31 +345,53 @@ class ReplicatedStore:
         """An ``&backend`` table already holds ``value`` at ``sk``: replicate it."""
         if self.master:
             self._record_put(sk, value, self._expiry_for(sk, None))
-        elif self._remote:
-            # The commonest write: added to the ``puts`` message that the
-            # running handlers fill (see _forward for the others).
-            k = self.codec.dump_key(sk)
-            w = self._wseq = self._wseq + 1
-            self._newest[k] = w
-            self._n_unconfirmed += 1
-            batch = self._open_puts
-            out = self._out.get(self._master_topic)
-            if batch is not None and out and out[-1] is batch:
-                kv = batch["kv"]
-                kv.append(k)
-                kv.append(self.codec.dump_value(value))
-                if len(kv) >= 2 * BATCH_MAX:
-                    self._open_puts = None
-                    self._publish(self._master_topic, out)
-                    out.clear()
-            else:
-                batch = {"op": "puts", "w": w, "kv": [k, self.codec.dump_value(value)]}
-                batch["from"] = self.node_id
-                self._open_puts = batch
-                self.unconfirmed.append(batch)
-                self._send(self._master_topic, batch)
-            if self._n_unconfirmed > MAX_UNCONFIRMED:
-                self._give_up_oldest()
+        elif self.pending is not None:
+            self.write_pending(sk)
+
+    def write_pending(self, sk) -> None:
+        """Clone: the table's entry ``sk`` was written (the commonest write).
+
+        Only the key is noted; :meth:`_take_writes` numbers, encodes and
+        queues the keys noted (with the table's values then) when the running
+        handlers return, or before anything else is sent or received, so the
+        order of writes and other messages is kept.  The table calls this
+        (through :attr:`pending`) without a call to :meth:`table_put`.
+        """
+        keys = self.pending
+        if not keys:
+            self._queue_flush()
+        keys.append(sk)
+
+    def _take_writes(self) -> None:
+        """The noted writes (see :meth:`write_pending`) into ``puts`` messages."""
+        keys = self.pending
+        if not keys:
+            return
+        self.pending = []
+        get = dict.get
+        data = self.data
+        values = [get(data, k, _GONE) for k in keys]
+        if _GONE in values:  # removed by the store meanwhile: nothing to send
+            pairs = [(k, v) for k, v in zip(keys, values, strict=True) if v is not _GONE]
+            keys, values = [k for k, _ in pairs], [v for _, v in pairs]
+        n = len(keys)
+        codec = self.codec
+        dk = codec.dump_keys(keys)
+        dv = codec.dump_values(values)
+        w0 = self._wseq + 1
+        self._wseq += n
+        self._newest.update(zip(dk, range(w0, w0 + n), strict=True))
+        self._n_unconfirmed += n
+        for i in range(0, n, BATCH_MAX):
+            m = min(BATCH_MAX, n - i)
+            kv = [None] * (2 * m)
+            kv[0::2] = dk[i : i + m]
+            kv[1::2] = dv[i : i + m]
+            msg = {"op": "puts", "w": w0 + i, "kv": kv, "from": self.node_id}
+            self.unconfirmed.append(msg)
+            self._send(self._master_topic, msg)
+        while self._n_unconfirmed > MAX_UNCONFIRMED:
+            self._give_up_oldest()
 
     def erase(self, sk) -> None:
         if self.master:
@@ -667,12 +696,18 @@ class ReplicatedStore:
         if len(out) >= BATCH_MAX:
             self._publish(topic, out)
             out.clear()
-        elif not self._out_queued:
+        else:
+            self._queue_flush()
+
+    def _queue_flush(self) -> None:
+        """Have :meth:`_flush_out` run when the running handlers return."""
+        if not self._out_queued:
             self._out_queued = True
             self.host.after_handlers(self._flush_out)
 
     def _flush_out(self) -> None:
         """Send the queued messages, one batch per topic."""
+        self._take_writes()
         self._out_queued = False
         out, self._out = self._out, {}
         for topic, msgs in out.items():
@@ -694,6 +729,8 @@ class ReplicatedStore:
         """Send ``msg`` to the master; a ``track``-ed write is kept until confirmed."""
         if not self._remote:
             return
+        if self.pending:
+            self._take_writes()  # the table's writes before this message
         msg["from"] = self.node_id
         if track:
             w = self._wseq = self._wseq + 1
@@ -710,8 +747,6 @@ class ReplicatedStore:
 
     def _give_up_oldest(self) -> None:
         msg = self.unconfirmed.popleft()
-        if msg is self._open_puts:
-            self._open_puts = None
         n = self._unkeep(msg)
         self.lost_writes += n
         if self.lost_writes == n:
@@ -755,10 +790,7 @@ class ReplicatedStore:
         """The master applied (and committed) this clone's writes up to ``w``."""
         u = self.unconfirmed
         while u and _last_w(u[0]) <= w:
-            msg = u.popleft()
-            if msg is self._open_puts:
-                self._open_puts = None
-            self._unkeep(msg)
+            self._unkeep(u.popleft())
 
     def _replay(self) -> None:
         """Send the unconfirmed writes again, in order (see the module docstring)."""
@@ -822,6 +854,8 @@ class ReplicatedStore:
         self._request_sync()
 
     def _on_clone_message(self, raw: bytes) -> None:
+        if self.pending:
+            self._take_writes()  # numbered before the master's updates are applied
         if not self.closed and not self.master:
             for msg in self._messages(raw, "the master"):
                 self._clone_message(msg)

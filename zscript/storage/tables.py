@@ -101,9 +101,7 @@ class _TableMixin(_StoredMixin):
 
     def __setitem__(self, key, value):
         super().__setitem__(key, value)
-        store = self.zstore
-        if store is not None:
-            store.table_put(key, value)
+        _replicate(self.zstore, key, value)
 
     def store_changed(self, kind: str, key, old, new) -> None:
         """A change made by the store (another node, expiration): run ``&on_change``."""
@@ -117,17 +115,39 @@ class _SetMixin(_StoredMixin):
 
     def zadd(self, key) -> None:
         super().zadd(key)
-        store = self.zstore
-        if store is not None:
-            store.table_put(key, None)
+        _replicate(self.zstore, key, None)
 
     def store_changed(self, kind: str, key, old, new) -> None:
         if hasattr(self, "on_change"):
             self._notify(self.enums[_CHANGE_INDEX[kind]], key)
 
 
+def _replicate(store, key, value) -> None:
+    """Replicate a write of ``key`` (a clone notes only the key: see
+    :meth:`~.replication.ReplicatedStore.write_pending`)."""
+    if store is not None:
+        keys = store.pending
+        if keys:  # the commonest case: one more write of a burst
+            keys.append(key)
+        elif keys is None:
+            store.table_put(key, value)
+        else:
+            store.write_pending(key)
+
+
 class BackendTable(_TableMixin, Table):
     __slots__ = ("zstore",)
+
+    def __setitem__(self, key, value):
+        # The hot path of a script's writes (a plain table has no notifications).
+        dict.__setitem__(self, key, value)
+        store = self.zstore
+        if store is not None:
+            keys = store.pending
+            if keys:
+                keys.append(key)
+            else:
+                _replicate(store, key, value)
 
 
 class BackendObservedTable(_TableMixin, ObservedTable):
