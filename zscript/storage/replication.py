@@ -105,10 +105,6 @@ BATCH_MAX = 2000
 _APPLIED = b"applied:"
 
 
-#: An entry no longer in the table (see ReplicatedStore._take_writes).
-_GONE = object()
-
-
 def _new_id() -> str:
     import uuid  # here: a process without replicated stores never needs it
 
@@ -207,10 +203,14 @@ class ReplicatedStore:
         #: :meth:`_superseded`), and the number of the newest unconfirmed clear.
         self._newest: dict[str, int] = {}
         self._newest_clear = 0
+        #: ``puts`` messages whose keys are not in :attr:`_newest` yet: it is
+        #: brought up to date when read (:meth:`_index`), not on each write.
+        self._unindexed: list[dict] = []
         #: Clone: writes in :attr:`unconfirmed`.
         self._n_unconfirmed = 0
-        #: Clone of an ``&backend`` table talking to a master: the keys the
-        #: table wrote since the last :meth:`_take_writes` (else None).
+        #: Clone of an ``&backend`` table talking to a master: the writes of
+        #: the table since the last :meth:`_take_writes`, as key, value, key,
+        #: value ... (else None).
         self.pending: list | None = None
         #: Messages waiting for the end of the running handlers, per topic.
         self._out: dict[str, list[dict]] = {}
@@ -346,41 +346,37 @@ class ReplicatedStore:
         if self.master:
             self._record_put(sk, value, self._expiry_for(sk, None))
         elif self.pending is not None:
-            self.write_pending(sk)
+            self.write_pending(sk, value)
 
-    def write_pending(self, sk) -> None:
-        """Clone: the table's entry ``sk`` was written (the commonest write).
+    def write_pending(self, sk, value) -> None:
+        """Clone: the table's entry ``sk`` was set to ``value`` (the commonest write).
 
-        Only the key is noted; :meth:`_take_writes` numbers, encodes and
-        queues the keys noted (with the table's values then) when the running
-        handlers return, or before anything else is sent or received, so the
-        order of writes and other messages is kept.  The table calls this
-        (through :attr:`pending`) without a call to :meth:`table_put`.
+        The write is only noted; :meth:`_take_writes` numbers, encodes and
+        queues the writes noted when the running handlers return, or before
+        anything else is sent or received, so the order of writes and other
+        messages is kept.  The table notes its writes itself (appending key
+        and value to :attr:`pending`) once this started a list.
         """
-        keys = self.pending
-        if not keys:
+        pending = self.pending
+        if not pending:
             self._queue_flush()
-        keys.append(sk)
+        pending.append(sk)
+        pending.append(value)
 
     def _take_writes(self) -> None:
         """The noted writes (see :meth:`write_pending`) into ``puts`` messages."""
-        keys = self.pending
-        if not keys:
+        pending = self.pending
+        if not pending:
             return
         self.pending = []
-        get = dict.get
-        data = self.data
-        values = [get(data, k, _GONE) for k in keys]
-        if _GONE in values:  # removed by the store meanwhile: nothing to send
-            pairs = [(k, v) for k, v in zip(keys, values, strict=True) if v is not _GONE]
-            keys, values = [k for k, _ in pairs], [v for _, v in pairs]
+        keys = pending[0::2]
+        values = pending[1::2]
         n = len(keys)
         codec = self.codec
         dk = codec.dump_keys(keys)
         dv = codec.dump_values(values)
         w0 = self._wseq + 1
         self._wseq += n
-        self._newest.update(zip(dk, range(w0, w0 + n), strict=True))
         self._n_unconfirmed += n
         for i in range(0, n, BATCH_MAX):
             m = min(BATCH_MAX, n - i)
@@ -389,6 +385,7 @@ class ReplicatedStore:
             kv[1::2] = dv[i : i + m]
             msg = {"op": "puts", "w": w0 + i, "kv": kv, "from": self.node_id}
             self.unconfirmed.append(msg)
+            self._unindexed.append(msg)
             self._send(self._master_topic, msg)
         while self._n_unconfirmed > MAX_UNCONFIRMED:
             self._give_up_oldest()
@@ -740,6 +737,8 @@ class ReplicatedStore:
             if msg["op"] == "clear":
                 self._newest_clear = w
             else:
+                if self._unindexed:
+                    self._index()
                 self._newest[msg["k"]] = w
             if self._n_unconfirmed > MAX_UNCONFIRMED:
                 self._give_up_oldest()
@@ -760,6 +759,8 @@ class ReplicatedStore:
 
     def _unkeep(self, msg: dict) -> int:
         """``msg`` is no longer kept for confirmation; return how many writes it held."""
+        if self._unindexed:
+            self._index()
         newest = self._newest
         if msg["op"] == "puts":
             kv, w = msg["kv"], msg["w"]
@@ -784,7 +785,18 @@ class ReplicatedStore:
             return False
         if key is None:
             return _last_w(self.unconfirmed[-1]) > w
+        if self._unindexed:
+            self._index()
         return self._newest_clear > w or self._newest.get(key, 0) > w
+
+    def _index(self) -> None:
+        """Enter the keys of the ``puts`` messages made since into :attr:`_newest`."""
+        newest = self._newest
+        for msg in self._unindexed:
+            keys = msg["kv"][0::2]
+            w = msg["w"]
+            newest.update(zip(keys, range(w, w + len(keys)), strict=True))
+        self._unindexed.clear()
 
     def _confirmed(self, w) -> None:
         """The master applied (and committed) this clone's writes up to ``w``."""

@@ -123,29 +123,31 @@ class _SetMixin(_StoredMixin):
 
 
 def _replicate(store, key, value) -> None:
-    """Replicate a write of ``key`` (a clone notes only the key: see
+    """Replicate a write (a clone notes it to send later: see
     :meth:`~.replication.ReplicatedStore.write_pending`)."""
     if store is not None:
-        keys = store.pending
-        if keys:  # the commonest case: one more write of a burst
-            keys.append(key)
-        elif keys is None:
+        pending = store.pending
+        if pending:  # the commonest case: one more write of a burst
+            pending.append(key)
+            pending.append(value)
+        elif pending is None:
             store.table_put(key, value)
         else:
-            store.write_pending(key)
+            store.write_pending(key, value)
 
 
 class BackendTable(_TableMixin, Table):
     __slots__ = ("zstore",)
 
-    def __setitem__(self, key, value):
+    def __setitem__(self, key, value, _set=dict.__setitem__):
         # The hot path of a script's writes (a plain table has no notifications).
-        dict.__setitem__(self, key, value)
+        _set(self, key, value)
         store = self.zstore
         if store is not None:
-            keys = store.pending
-            if keys:
-                keys.append(key)
+            pending = store.pending
+            if pending:
+                pending.append(key)
+                pending.append(value)
             else:
                 _replicate(store, key, value)
 
