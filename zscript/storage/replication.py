@@ -99,7 +99,8 @@ FIRST_RESYNC = 0.5
 #: Writes a clone keeps waiting for the master's confirmation; beyond, the
 #: oldest are given up (and counted in ``lost_writes``).
 MAX_UNCONFIRMED = 1_000_000
-#: Messages of one topic sent as one batch at most (a JSON array).
+#: Messages of one topic sent as one batch at most (a JSON array), and
+#: writes of a table in one ``puts`` message.
 BATCH_MAX = 2000
 #: Name of the persisted "last write applied" of each clone (meta entries).
 _APPLIED = b"applied:"

@@ -307,11 +307,8 @@ class RespPipe:
         data = out[0] if len(out) == 1 else b"".join(out)
         out.clear()
         try:
-            sent = self.sock.send(data)
-        except (BlockingIOError, InterruptedError):
-            sent = 0
-        except OSError as e:
-            self._shut(e)
+            sent = self._send_some(data)
+        except OSError:
             return
         if sent < len(data):
             out.append(data[sent:])
@@ -321,6 +318,17 @@ class RespPipe:
         elif self._writing:
             self._writing = False
             self._aloop.remove_writer(self.sock.fileno())
+
+    def _send_some(self, data: bytes) -> int:
+        """How much of ``data`` the socket took (0 when full); an error shuts
+        the connection and is raised."""
+        try:
+            return self.sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            return 0
+        except OSError as e:
+            self._shut(e)
+            raise
 
     def _writable(self) -> None:
         self._flush()
@@ -376,14 +384,7 @@ class RespPipe:
         data = b"".join(self._out)
         self._out.clear()
         while data:
-            try:
-                sent = self.sock.send(data)
-            except (BlockingIOError, InterruptedError):
-                sent = 0
-            except OSError as e:
-                self._shut(e)
-                raise
-            data = data[sent:]
+            data = data[self._send_some(data) :]
             if data and not select.select([], [self.sock], [], _left(deadline))[1]:
                 self._out.append(data)  # the rest goes when the loop can write
                 raise TimeoutError("operation timed out")
