@@ -518,9 +518,9 @@ def test_async_operation_timeout_on_the_hosts_loop(redis_server):
     server = redis_server.default
 
     def pause():
-        # The server holds write commands for 1.5 s (INFO and GET go on).
+        # The server holds write commands for 3 s (INFO and GET go on).
         r = redis.Redis(host="127.0.0.1", port=server.port)
-        r.execute_command("CLIENT", "PAUSE", "1500", "WRITE")
+        r.execute_command("CLIENT", "PAUSE", "3000", "WRITE")
         r.close()
 
     out, err = run(
@@ -542,7 +542,7 @@ def test_async_operation_timeout_on_the_hosts_loop(redis_server):
             b = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string)$value;
             when ( local p = Storage::Async::put(b, [$key="k", $value="v"]) ) {
                 print "put", p$code;
-                schedule 2.5sec { get_after_the_pause() };
+                schedule 4sec { get_after_the_pause() };
             } timeout 10sec { print "put timeout"; terminate(); }
         }
         """,
