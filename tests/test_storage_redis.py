@@ -8,22 +8,17 @@ are skipped with a hint on installing it; with ``ZSCRIPT_REQUIRE_REDIS=1``
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 
 import pytest
 import servers
 from servers import free_port
-
-from zscript.diagnostics import SourceFile
-from zscript.host import Host
 
 INSTALL_HINT = (
     "install it with `apt-get install -y redis-server` (macOS: `brew install redis`) "
@@ -97,26 +92,11 @@ HEADER = """
 """
 
 
-def run(
-    code: str, port: int, *, virtual_time: bool = True, during=None, before=None, hosts=None
-) -> tuple[str, str]:
-    """Run ``code`` (PORT replaced) in a host; its output and errors.  The
-    host is appended to ``hosts`` when given; ``before()`` is called just
-    before the host runs, ``during()`` 0.3 s after."""
-    out, err = io.StringIO(), io.StringIO()
-    host = Host(virtual_time=virtual_time, stdout=out, stderr=err)
-    if hosts is not None:
-        hosts.append(host)
-    src = HEADER + textwrap.dedent(code).replace("PORT", f"{port}/tcp")
-    host.load_source(SourceFile("redis.zs", src))
-    host.finish_loading()
-    if before is not None:
-        before()
-    if during is not None:
-        threading.Timer(0.3, during).start()
-    assert host.run() == 0
-    host.subsystems["storage"].close()
-    return out.getvalue(), err.getvalue()
+def run(code: str, port: int, **kw) -> tuple[str, str]:
+    """Run ``code`` (PORT replaced by the server's port); see ``servers.run_script``."""
+    return servers.run_script(
+        "redis.zs", HEADER + textwrap.dedent(code).replace("PORT", f"{port}/tcp"), **kw
+    )
 
 
 def test_sync_operations(redis_server):
