@@ -388,6 +388,13 @@ class ReplicatedStore:
             self.unconfirmed.append(msg)
             self._unindexed.append(msg)
             self._send(self._master_topic, msg)
+            if m == BATCH_MAX:
+                # A full message goes alone (with what was queued before it):
+                # a long loop of writes reaches the master as many network
+                # messages, each handled in its turn, not as one huge one.
+                out = self._out[self._master_topic]
+                self._publish(self._master_topic, out)
+                out.clear()
         while self._n_unconfirmed > MAX_UNCONFIRMED:
             self._give_up_oldest()
 
