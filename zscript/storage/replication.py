@@ -102,6 +102,10 @@ MAX_UNCONFIRMED = 1_000_000
 #: Messages of one topic sent as one batch at most (a JSON array), and
 #: writes of a table in one ``puts`` message.
 BATCH_MAX = 2000
+#: Length of a clone's :attr:`ReplicatedStore.pending` (two entries per
+#: write) at which the table has its writes sent at once: a long loop of
+#: writes reaches the master as it runs, one message per BATCH_MAX writes.
+PENDING_MAX = 2 * BATCH_MAX
 #: Name of the persisted "last write applied" of each clone (meta entries).
 _APPLIED = b"applied:"
 
@@ -210,7 +214,7 @@ class ReplicatedStore:
         #: Clone: writes in :attr:`unconfirmed`.
         self._n_unconfirmed = 0
         #: Clone of an ``&backend`` table talking to a master: the writes of
-        #: the table since the last :meth:`_take_writes`, as key, value, key,
+        #: the table since the last :meth:`take_writes`, as key, value, key,
         #: value ... (else None).
         self.pending: list | None = None
         #: Messages waiting for the end of the running handlers, per topic.
@@ -277,7 +281,7 @@ class ReplicatedStore:
 
     def attach(self, transport) -> None:
         """Start talking over ``transport`` (again, if it replaces another)."""
-        self._take_writes()
+        self.take_writes()
         self.transport = transport
         self._remote = not getattr(transport, "local_only", False)
         self.pending = [] if self._remote and self.optimistic and not self.master else None
@@ -352,11 +356,12 @@ class ReplicatedStore:
     def write_pending(self, sk, value) -> None:
         """Clone: the table's entry ``sk`` was set to ``value`` (the commonest write).
 
-        The write is only noted; :meth:`_take_writes` numbers, encodes and
+        The write is only noted; :meth:`take_writes` numbers, encodes and
         queues the writes noted when the running handlers return, or before
         anything else is sent or received, so the order of writes and other
-        messages is kept.  The table notes its writes itself (appending key
-        and value to :attr:`pending`) once this started a list.
+        messages is kept, or at once when :data:`PENDING_MAX` are noted.  The
+        table notes its writes itself (appending key and value to
+        :attr:`pending`) once this started a list.
         """
         pending = self.pending
         if not pending:
@@ -364,8 +369,9 @@ class ReplicatedStore:
         pending.append(sk)
         pending.append(value)
 
-    def _take_writes(self) -> None:
-        """The noted writes (see :meth:`write_pending`) into ``puts`` messages."""
+    def take_writes(self) -> None:
+        """The noted writes (see :meth:`write_pending`) into ``puts`` messages;
+        each full message is sent at once."""
         pending = self.pending
         if not pending:
             return
@@ -712,7 +718,7 @@ class ReplicatedStore:
 
     def _flush_out(self) -> None:
         """Send the queued messages, one batch per topic."""
-        self._take_writes()
+        self.take_writes()
         self._out_queued = False
         out, self._out = self._out, {}
         for topic, msgs in out.items():
@@ -735,7 +741,7 @@ class ReplicatedStore:
         if not self._remote:
             return
         if self.pending:
-            self._take_writes()  # the table's writes before this message
+            self.take_writes()  # the table's writes before this message
         msg["from"] = self.node_id
         if track:
             w = self._wseq = self._wseq + 1
@@ -875,7 +881,7 @@ class ReplicatedStore:
 
     def _on_clone_message(self, raw: bytes) -> None:
         if self.pending:
-            self._take_writes()  # numbered before the master's updates are applied
+            self.take_writes()  # numbered before the master's updates are applied
         if not self.closed and not self.master:
             for msg in self._messages(raw, "the master"):
                 self._clone_message(msg)

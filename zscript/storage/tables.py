@@ -48,7 +48,7 @@ from collections.abc import Callable
 from ..runtime.containers import ObservedSet, ObservedTable, Set, Table
 from ..types import TableType
 from .codec import TypedCodec
-from .replication import ReplicatedStore
+from .replication import PENDING_MAX, ReplicatedStore
 
 __all__ = [
     "BackendObservedSet",
@@ -130,6 +130,8 @@ def _replicate(store, key, value) -> None:
         if pending:  # the commonest case: one more write of a burst
             pending.append(key)
             pending.append(value)
+            if len(pending) >= PENDING_MAX:
+                store.take_writes()
         elif pending is None:
             store.table_put(key, value)
         else:
@@ -148,6 +150,8 @@ class BackendTable(_TableMixin, Table):
             if pending:
                 pending.append(key)
                 pending.append(value)
+                if len(pending) >= PENDING_MAX:
+                    store.take_writes()
             else:
                 _replicate(store, key, value)
 
