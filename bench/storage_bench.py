@@ -32,6 +32,12 @@ target is >= 70 %):
   the benchmark starts on a free port (skipped without ``nats-server`` or
   the ``nats-py`` package).
 
+* ``sqlite async put`` / ``sqlite async get``: the asynchronous loop of
+  the ``redis async`` rows below on an SQLite handle (operations collected in a round of the event loop
+  go to the backend's thread together, in one transaction) against
+  ``sqlite3`` upserting all keys in one transaction, then selecting them
+  one by one (target >= 50 %).
+
 * ``redis async put`` / ``redis async get``: ``Storage::Async::put``/``get``
   with 100 operations in flight (each completion starts the next) in a
   host running its event loop, against ``redis-benchmark -P 16 -t set,get``
@@ -155,8 +161,16 @@ def timed(fn, *args) -> tuple[float, object]:
 
 # ------------------------------------------------------------------ raw sides
 
+RAW_PUT = (
+    "insert into bench (key_str, value_str, expire_time) values (?, ?, ?) "
+    "on conflict(key_str) do update set value_str=excluded.value_str, "
+    "expire_time=excluded.expire_time"
+)
+RAW_GET = "select value_str from bench where key_str=? and (expire_time > ? or expire_time == 0.0)"
 
-def raw_sqlite(path: Path, n_put: int, n_get: int) -> tuple[float, float]:
+
+def raw_db(path: Path) -> sqlite3.Connection:
+    """An autocommit ``sqlite3`` connection with Zeek's pragmas and table."""
     db = sqlite3.connect(path, isolation_level=None)
     for p in PRAGMAS:
         db.execute(p).fetchall()
@@ -164,12 +178,12 @@ def raw_sqlite(path: Path, n_put: int, n_get: int) -> tuple[float, float]:
         "create table if not exists bench (key_str blob primary key, value_str blob not null,"
         " expire_time real)"
     )
-    put = (
-        "insert into bench (key_str, value_str, expire_time) values (?, ?, ?) "
-        "on conflict(key_str) do update set value_str=excluded.value_str, "
-        "expire_time=excluded.expire_time"
-    )
-    get = "select value_str from bench where key_str=? and (expire_time > ? or expire_time == 0.0)"
+    return db
+
+
+def raw_sqlite(path: Path, n_put: int, n_get: int) -> tuple[float, float]:
+    db = raw_db(path)
+    put, get = RAW_PUT, RAW_GET
 
     def puts():
         for i in range(n_put):
@@ -197,6 +211,33 @@ def raw_sqlite(path: Path, n_put: int, n_get: int) -> tuple[float, float]:
     assert ok == ok2 == n_get
     db.close()
     return tp, tg, tb
+
+
+def raw_sqlite_transaction(path: Path, n: int) -> tuple[float, float]:
+    """Seconds for ``n`` upserts in one transaction, then ``n`` selects
+    (decoding the value), on an ``sqlite3`` connection with Zeek's pragmas."""
+    db = raw_db(path)
+    put, get = RAW_PUT, RAW_GET
+
+    def puts():
+        db.execute("begin")
+        for i in range(n):
+            db.execute(put, (b'JSONv1;"key-%d"' % i, b'JSONv1;"value"', 0.0))
+        db.execute("commit")
+
+    def gets():
+        ok = 0
+        for i in range(n):
+            row = db.execute(get, (b'JSONv1;"key-%d"' % i, 1.0)).fetchone()
+            if row is not None and json.loads(row[0][7:]) == "value":
+                ok += 1
+        return ok
+
+    tp, _ = timed(puts)
+    tg, ok = timed(gets)
+    assert ok == n
+    db.close()
+    return tp, tg
 
 
 def raw_redis(port: int, prefix: str, n_put: int, n_get: int) -> tuple[float, float]:
@@ -292,11 +333,13 @@ ASYNC_SCRIPT = """
 @load base/frameworks/storage/sync
 @load base/frameworks/storage/async
 @load policy/frameworks/storage/backend/redis
+@load policy/frameworks/storage/backend/sqlite
 redef exit_only_after_terminate = T;
 
 global n_ops: count = 1000 &redef;
 global in_flight: count = 100 &redef;
 global port_: port = 6379/tcp &redef;
+global path: string = "" &redef;
 global b: opaque of Storage::BackendHandle;
 global started = 0;
 global finished = 0;
@@ -352,24 +395,41 @@ function op_done()
 event zeek_init()
     {
     local opts: Storage::BackendOptions;
-    opts$redis = [$server_host="127.0.0.1", $server_port=port_, $key_prefix="async"];
-    local r = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string);
+    local r: Storage::OperationResult;
+    if ( path == "" )
+        {
+        opts$redis = [$server_host="127.0.0.1", $server_port=port_, $key_prefix="async"];
+        r = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string);
+        }
+    else
+        {
+        opts$sqlite = [$database_path=path, $table_name="bench"];
+        r = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_SQLITE, opts, string, string);
+        }
     b = r$value;
     start_phase("put");
     }
 """
 
 
-def async_redis(port: int, n: int, in_flight: int) -> tuple[float, float]:
-    """Seconds for ``n`` async puts, then ``n`` gets, ``in_flight`` at a time."""
+def async_ops(n: int, in_flight: int, *, port: int = 0, path: str = "") -> tuple[float, float]:
+    """Seconds for ``n`` async puts, then ``n`` gets, ``in_flight`` at a time,
+    on the Redis server at ``port`` or the SQLite file ``path``."""
     out = io.StringIO()
     host = Host(stdout=out)
     src = ASYNC_SCRIPT + f"redef n_ops = {n};\nredef in_flight = {in_flight};\n"
-    src += f"redef port_ = {port}/tcp;\n"
+    src += f"redef port_ = {port}/tcp;\nredef path = {json.dumps(path)};\n"
     host.load_source(SourceFile("async_bench.zs", src))
     host.finish_loading()
-    assert host.run() == 0
-    host.subsystems["storage"].close()
+    # As `zscript run` does (zscript/cli.py): what loading made lives as long
+    # as the process, out of the cyclic collector's sight.
+    gc.collect()
+    gc.freeze()
+    try:
+        assert host.run() == 0
+        host.subsystems["storage"].close()
+    finally:
+        gc.unfreeze()
     times = dict(line.split() for line in out.getvalue().splitlines())
     assert set(times) == {"put", "get"}, out.getvalue()
     return float(times["put"]), float(times["get"])
@@ -494,13 +554,23 @@ def main(argv=None) -> int:
                     order = ["zscript", "raw"][:: -1 if rep % 2 else 1]
                     for who in order:
                         if who == "zscript":
-                            tp, tg = async_redis(port, n_async, 100)
+                            tp, tg = async_ops(n_async, 100, port=port)
                             put_rate, get_rate = n_async / tp, n_async / tg
                         else:
                             rates = redis_benchmark(port, 10 * n_async)
                             put_rate, get_rate = rates["set"], rates["get"]
                         samples.setdefault(f"redis async put {who}", []).append(put_rate)
                         samples.setdefault(f"redis async get {who}", []).append(get_rate)
+            for rep in range(1 if args.quick else 3):
+                n_async = n_put if args.quick else 10 * n_put
+                for who in ["zscript", "raw"][:: -1 if rep % 2 else 1]:
+                    path = tmp / f"async-{who}{rep}.sqlite"
+                    if who == "zscript":
+                        tp, tg = async_ops(n_async, 100, path=str(path))
+                    else:
+                        tp, tg = raw_sqlite_transaction(path, n_async)
+                    samples.setdefault(f"sqlite async put {who}", []).append(n_async / tp)
+                    samples.setdefault(f"sqlite async get {who}", []).append(n_async / tg)
         finally:
             if redis_proc is not None:
                 redis_proc.terminate()
@@ -514,7 +584,7 @@ def main(argv=None) -> int:
     )
     worst = None
     report = Report()
-    for backend in ("sqlite", "redis", "redis async", "nats"):
+    for backend in ("sqlite", "sqlite async", "redis", "redis async", "nats"):
         for op in ("put", "get"):
             z = samples.get(f"{backend} {op} zscript")
             r = samples.get(f"{backend} {op} raw")
@@ -532,11 +602,14 @@ def main(argv=None) -> int:
             print(
                 f"{backend + ' ' + op:<16} {zm:>10,.0f} {rm:>10,.0f} {zm / rm:>6.0%} {best:>7.0%}{extra}"
             )
-            target = 0.5 if backend == "redis async" else 0.7
+            target = 0.5 if backend.endswith("async") else 0.7
             name = backend.replace(" ", "_")
             report.add(f"{name}_{op}", zm, "ops/s", zm / rm, baseline=rm, target=target)
     if worst is not None:
-        print(f"(target: >= 70% of raw, redis async >= 50% of -P 16; worst best-r {worst:.0%})")
+        print(
+            "(target: >= 70% of raw, async >= 50% of redis-benchmark -P 16 / of sqlite3 in one"
+            f" transaction; worst best-r {worst:.0%})"
+        )
     report.write(args.json)
     return 0
 

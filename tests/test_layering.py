@@ -100,6 +100,7 @@ THIRD_PARTY: dict[str, set[str] | None] = {
     "zmq": {"cluster"},
     "orjson": {"cluster", "storage", "logs"},
     "redis": {"storage"},
+    "hiredis": {"storage"},
     "nats": {"storage", "logs", "cluster", "natsconn"},
     "prompt_toolkit": {"repl"},
     "pygments": {"repl"},

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 import textwrap
-import threading
 
+import servers
 from natsutil import free_port
 
-from zscript.diagnostics import SourceFile
-from zscript.host import Host
 from zscript.storage.nats import decode_key, encode_key
 
 HEADER = """
@@ -29,17 +26,9 @@ HEADER = """
 """
 
 
-def run(code: str, url: str, *, virtual_time: bool = True, during=None) -> tuple[str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    host = Host(virtual_time=virtual_time, stdout=out, stderr=err)
-    src = HEADER + textwrap.dedent(code).replace("URL", url)
-    host.load_source(SourceFile("nats.zs", src))
-    host.finish_loading()
-    if during is not None:
-        threading.Timer(0.3, during).start()
-    assert host.run() == 0
-    host.subsystems["storage"].close()
-    return out.getvalue(), err.getvalue()
+def run(code: str, url: str, **kw) -> tuple[str, str]:
+    """Run ``code`` (URL replaced by the server's); see ``servers.run_script``."""
+    return servers.run_script("nats.zs", HEADER + textwrap.dedent(code).replace("URL", url), **kw)
 
 
 def last_messages(url: str, bucket: str) -> dict[str, tuple[bytes, dict]]:

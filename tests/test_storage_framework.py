@@ -139,6 +139,74 @@ def test_async_api_runs_through_when():
     ]
 
 
+def test_async_operations_of_a_loop_round_share_one_transaction(monkeypatch):
+    """SQLite: the asynchronous operations a round of handlers starts go to the
+    backend's thread together and run in one transaction, each with its own
+    result, in order; a synchronous call waits behind them."""
+    from zscript.storage.sqlite import SQLiteBackend
+
+    batches: list[int] = []
+    original = SQLiteBackend._do_many
+
+    def counted(self, hooks):
+        batches.append(len(hooks))
+        return original(self, hooks)
+
+    monkeypatch.setattr(SQLiteBackend, "_do_many", counted)
+    out, err, rc = run(
+        f"""
+        redef exit_only_after_terminate = T;
+        global b: opaque of Storage::BackendHandle;
+        const n = 200;
+        global ok = 0;
+        global answered = 0;
+
+        event check() {{
+            local i = 0;
+            while ( i < n ) {{
+                when [i] ( local g = Storage::Async::get(b, fmt("k%d", i)) ) {{
+                    if ( g$code == Storage::SUCCESS && g$value as count == (i == 0 ? 0 : i * 10) )
+                        ++ok;
+                    if ( i == n - 1 ) {{
+                        print "gets ok", ok;
+                        terminate();
+                    }}
+                }} timeout 5sec {{ print "get timeout"; terminate(); }}
+                ++i;
+            }}
+        }}
+
+        event zeek_init() {{
+            {OPTS}
+            b = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_SQLITE, opts, string, count)$value;
+            Storage::Sync::put(b, [$key="k0", $value=0]);
+            local i = 0;
+            while ( i < n ) {{
+                when [i] ( local p = Storage::Async::put(b, [$key=fmt("k%d", i), $value=i * 10,
+                                                             $overwrite=(i != 0)]) ) {{
+                    if ( i <= 1 )
+                        print "put", i, p$code;
+                    ++answered;
+                    if ( answered == n )
+                        event check();
+                }} timeout 5sec {{ print "put timeout"; terminate(); }}
+                ++i;
+            }}
+            print "sync get", Storage::Sync::get(b, fmt("k%d", n - 1))$value, answered;
+        }}
+        """,
+        virtual_time=False,
+    )
+    assert rc == 0, err
+    assert out.splitlines() == [
+        "sync get, 1990, 0",
+        "put, 0, Storage::KEY_EXISTS",
+        "put, 1, Storage::SUCCESS",
+        "gets ok, 200",
+    ], err
+    assert batches[:2] == [200, 200], batches
+
+
 def test_async_needs_a_timeout_block():
     out, err, _rc = run(
         f"""

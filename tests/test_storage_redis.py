@@ -8,22 +8,17 @@ are skipped with a hint on installing it; with ``ZSCRIPT_REQUIRE_REDIS=1``
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 
 import pytest
 import servers
 from servers import free_port
-
-from zscript.diagnostics import SourceFile
-from zscript.host import Host
 
 INSTALL_HINT = (
     "install it with `apt-get install -y redis-server` (macOS: `brew install redis`) "
@@ -97,17 +92,11 @@ HEADER = """
 """
 
 
-def run(code: str, port: int, *, virtual_time: bool = True, during=None) -> tuple[str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    host = Host(virtual_time=virtual_time, stdout=out, stderr=err)
-    src = HEADER + textwrap.dedent(code).replace("PORT", f"{port}/tcp")
-    host.load_source(SourceFile("redis.zs", src))
-    host.finish_loading()
-    if during is not None:
-        threading.Timer(0.3, during).start()
-    assert host.run() == 0
-    host.subsystems["storage"].close()
-    return out.getvalue(), err.getvalue()
+def run(code: str, port: int, **kw) -> tuple[str, str]:
+    """Run ``code`` (PORT replaced by the server's port); see ``servers.run_script``."""
+    return servers.run_script(
+        "redis.zs", HEADER + textwrap.dedent(code).replace("PORT", f"{port}/tcp"), **kw
+    )
 
 
 def test_sync_operations(redis_server):
@@ -413,3 +402,154 @@ def test_operations_in_flight_together_share_a_pipeline(redis_server):
         assert b.pipelines >= 2  # the puts and the gets went (mostly) together
     finally:
         b.close()
+
+
+def test_script_operations_in_flight_share_the_hosts_pipeline(redis_server):
+    """A script's asynchronous operations go over the pipelined connection on
+    the host's loop: many per write, each with its own result, in order; a
+    synchronous call waits behind those in flight; closing waits for them."""
+    server = redis_server.default
+    hosts: list = []
+    out, err = run(
+        """
+        redef exit_only_after_terminate = T;
+        global b: opaque of Storage::BackendHandle;
+        const n = 300;
+        global puts_ok = 0;
+        global gets_ok = 0;
+        global last_put: string = "";
+
+        event close_with_one_in_flight() {
+            when ( local p = Storage::Async::put(b, [$key="last", $value="written"]) ) {
+                last_put = fmt("%s", p$code);
+                print "last put", last_put;
+                terminate();
+            } timeout 10sec { print "last put timeout"; terminate(); }
+            # Waits for the put's reply; the script sees it afterwards.
+            print "close", Storage::Sync::close_backend(b)$code, last_put;
+        }
+
+        event get_all() {
+            local i = 0;
+            while ( i < n ) {
+                when [i] ( local g = Storage::Async::get(b, fmt("k%d", i)) ) {
+                    if ( g$code == Storage::SUCCESS && g$value as string == fmt("v%d", i) )
+                        ++gets_ok;
+                    if ( i == n - 1 ) {
+                        print "gets ok", gets_ok;
+                        event close_with_one_in_flight();
+                    }
+                } timeout 10sec { print "get timeout", i; terminate(); }
+                ++i;
+            }
+        }
+
+        event zeek_init() {
+            local opts: Storage::BackendOptions;
+            opts$redis = [$server_host="127.0.0.1", $server_port=PORT, $key_prefix="pipe"];
+            b = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string)$value;
+            local i = 0;
+            while ( i < n ) {
+                when [i] ( local p = Storage::Async::put(b, [$key=fmt("k%d", i), $value=fmt("v%d", i)]) ) {
+                    if ( p$code == Storage::SUCCESS )
+                        ++puts_ok;
+                    if ( i == n - 1 ) {
+                        print "puts ok", puts_ok;
+                        event get_all();
+                    }
+                } timeout 10sec { print "put timeout", i; terminate(); }
+                ++i;
+            }
+            # Sent behind the puts in flight: it sees the last one written,
+            # and the puts' results reach the script only afterwards.
+            print "sync get", Storage::Sync::get(b, fmt("k%d", n - 1))$value, puts_ok;
+            print "sync put", Storage::Sync::put(b, [$key="k0", $value="v0", $overwrite=F])$code;
+        }
+        """,
+        server.port,
+        virtual_time=False,
+        hosts=hosts,
+    )
+    assert out.splitlines() == [
+        "sync get, v299, 0",
+        "sync put, Storage::KEY_EXISTS",
+        "puts ok, 300",
+        "gets ok, 300",
+        "close, Storage::SUCCESS, ",
+        "last put, Storage::SUCCESS",
+    ], err
+    (backend,) = hosts[0].subsystems["storage"].manager._metered
+    # The 300 puts and the 300 gets each went out in a few writes, not one each.
+    pipe = backend._pipe
+    assert pipe.pipelines >= 2 and pipe.writes <= 20, (pipe.pipelines, pipe.writes)
+    import redis
+
+    r = redis.Redis(host="127.0.0.1", port=server.port)
+    assert r.get(b'pipe:JSONv1;"last"') == b'JSONv1;"written"'
+    assert r.dbsize() == 301
+    r.close()
+
+
+def test_async_operation_timeout_on_the_hosts_loop(redis_server):
+    """An asynchronous operation unanswered within operation_timeout gives
+    TIMEOUT; its late reply is dropped, and later operations get their own."""
+    import redis
+
+    server = redis_server.default
+
+    def pause():
+        # The server holds write commands for 3 s (INFO and GET go on).
+        r = redis.Redis(host="127.0.0.1", port=server.port)
+        r.execute_command("CLIENT", "PAUSE", "3000", "WRITE")
+        r.close()
+
+    out, err = run(
+        """
+        redef exit_only_after_terminate = T;
+        global b: opaque of Storage::BackendHandle;
+        event get_after_the_pause() {
+            # The put was carried out when the pause ended; its late reply,
+            # dropped, does not become this get's.
+            when ( local g = Storage::Async::get(b, "k") ) {
+                print "get", g$code, g$value;
+                terminate();
+            } timeout 10sec { print "get timeout"; terminate(); }
+        }
+        event zeek_init() {
+            local opts: Storage::BackendOptions;
+            opts$redis = [$server_host="127.0.0.1", $server_port=PORT, $key_prefix="slow",
+                          $operation_timeout=300msec];
+            b = Storage::Sync::open_backend(Storage::STORAGE_BACKEND_REDIS, opts, string, string)$value;
+            when ( local p = Storage::Async::put(b, [$key="k", $value="v"]) ) {
+                print "put", p$code;
+                schedule 4sec { get_after_the_pause() };
+            } timeout 10sec { print "put timeout"; terminate(); }
+        }
+        """,
+        server.port,
+        virtual_time=False,
+        before=pause,
+    )
+    assert out.splitlines() == ["put, Storage::TIMEOUT", "get, Storage::SUCCESS, v"], err
+
+
+def test_reply_parser_takes_replies_split_anywhere():
+    """The pipeline's RESP parser (and hiredis's, when installed) gives every
+    complete reply however the stream is cut into reads."""
+    from zscript.storage.resp import PyReader, ReplyError, encode, make_reader
+
+    stream = b"+OK\r\n$5\r\nab\r\nc\r\n$-1\r\n:42\r\n-ERR no\r\n*2\r\n$1\r\nx\r\n:7\r\n$0\r\n\r\n"
+    expected = [b"OK", b"ab\r\nc", None, 42, "ERR no", [b"x", 7], b""]
+
+    def plain(replies):
+        return [str(r) if isinstance(r, ReplyError) else r for r in replies]
+
+    for reader in {type(r): r for r in (PyReader(), make_reader())}.values():
+        assert plain(reader.replies(stream)) == expected
+        got = []
+        for i in range(len(stream)):  # one byte per read
+            got += reader.replies(stream[i : i + 1])
+        assert plain(got) == expected
+    assert encode(["SET", b"k", "v\u00e9", 12]) == (
+        b"*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\nv\xc3\xa9\r\n$2\r\n12\r\n"
+    )

@@ -119,6 +119,50 @@ def test_concurrent_writes_converge(seed):
     assert store.data is manager.value("t")
 
 
+def test_writes_and_other_changes_in_one_handler_keep_their_order():
+    """A clone forwards its table writes when the handler returns, but a
+    delete or clear made between them still reaches the master in between:
+    the master's ``&on_change`` sees the changes in the order they were made."""
+    code = """
+    global changes: vector of string;
+    function changed(tbl: table[string] of count, tpe: TableChange, k: string, v: count) {
+        changes += fmt("%s %s %d", tpe, k, v);
+    }
+    global t: table[string] of count &backend=Broker::MEMORY &on_change=changed;
+    global s: set[string] &backend=Broker::MEMORY;
+    event mixed() {
+        t["a"] = 1; t["b"] = 1; add s["a"];
+        delete t["a"]; delete s["a"];
+        t["a"] = 2; t["c"] = 3;
+        clear_table(t);
+        t["d"] = 4; t["a"] = 5; t["d"] = 6; add s["x"];
+    }
+    """
+    bus, manager, (w1, w2) = cluster(code)
+    w1.event("mixed")
+    assert dict(w1.value("t")) == {"d": 6, "a": 5}
+    bus.pump()
+    for node in (manager, w1, w2):
+        assert dict(node.value("t")) == {"d": 6, "a": 5}
+        assert set(node.value("s")) == {"x"}
+    assert list(manager.value("changes")) == [
+        "TABLE_ELEMENT_NEW a 1",
+        "TABLE_ELEMENT_NEW b 1",
+        "TABLE_ELEMENT_REMOVED a 1",
+        "TABLE_ELEMENT_NEW a 2",
+        "TABLE_ELEMENT_NEW c 3",
+        "TABLE_ELEMENT_REMOVED b 1",
+        "TABLE_ELEMENT_REMOVED a 2",
+        "TABLE_ELEMENT_REMOVED c 3",
+        "TABLE_ELEMENT_NEW d 4",
+        "TABLE_ELEMENT_NEW a 5",
+        "TABLE_ELEMENT_CHANGED d 4",
+    ]
+    # Every write was confirmed: nothing waits on the clone.
+    store = w1.storage.tables.bound["___sync_store_t"][1]
+    assert not store.unconfirmed and not store.pending and not store._newest
+
+
 def test_last_write_applied_by_the_master_wins():
     bus, manager, (w1, w2) = cluster(TABLES)
     w1.event("write", "k", 1)

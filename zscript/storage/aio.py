@@ -18,6 +18,10 @@ Two pieces keep the event loop from ever blocking on storage:
     loop's thread and wakes the loop, which then re-evaluates waiting
     ``when`` conditions.
 
+A backend driven by the host's own asyncio loop (Redis's pipeline,
+:mod:`.resp`) completes its operations on the loop's thread: they come as
+a :class:`LoopFuture`, which the bridge watches without a thread hand-over.
+
 The event loop only starts asyncio when it has to wait (a script that
 starts an asynchronous operation in ``zeek_init`` does so before asyncio
 runs).  Until the bridge has seen the running asyncio loop (the event
@@ -40,7 +44,7 @@ if TYPE_CHECKING:
     import asyncio
     import concurrent.futures as cf
 
-__all__ = ["IOThread", "LoopBridge"]
+__all__ = ["IOThread", "LoopBridge", "LoopFuture"]
 
 
 class IOThread:
@@ -121,6 +125,45 @@ def _copy_result(task, fut: cf.Future) -> None:
         pass  # cancelled meanwhile
 
 
+class LoopFuture:
+    """The result of an operation completed on the host's loop thread itself
+    (a backend driven by the host's asyncio loop, such as Redis's pipeline).
+
+    The part of :class:`concurrent.futures.Future` the storage code uses
+    (``done``, ``result``, ``add_done_callback``), without its locks: it is
+    made, completed and watched on one thread, and its callbacks run as soon
+    as the result is set.
+    """
+
+    __slots__ = ("_callbacks", "_done", "_result")
+
+    def __init__(self) -> None:
+        self._done = False
+        self._result = None
+        self._callbacks: list[Callable] = []
+
+    def done(self) -> bool:
+        return self._done
+
+    def result(self, timeout: float | None = None):
+        if not self._done:
+            raise RuntimeError("LoopFuture.result() before it is done")
+        return self._result
+
+    def set_result(self, value) -> None:
+        self._result = value
+        self._done = True
+        cbs, self._callbacks = self._callbacks, []
+        for cb in cbs:
+            cb(self)
+
+    def add_done_callback(self, fn: Callable) -> None:
+        if self._done:
+            fn(self)
+        else:
+            self._callbacks.append(fn)
+
+
 class LoopBridge:
     """Delivers results of background work on the host's event-loop thread.
 
@@ -142,6 +185,9 @@ class LoopBridge:
         (an I/O source is counted) until the callback has run.
         """
         self.loop.sources += 1
+        if type(fut) is LoopFuture:  # completes on this thread: no hand-over
+            fut.add_done_callback(lambda f: self._run_one(self._deliver, (f, callback)))
+            return
         self._arm()
         fut.add_done_callback(lambda f: self.call_soon(self._deliver, f, callback))
 

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..runtime.values import box, type_of, unbox
 from ..types import Type, same_type
-from .aio import IOThread
+from .aio import IOThread, LoopFuture
 from .serializers import SerializationError, Serializer
 
 if TYPE_CHECKING:  # imported when first used: it imports logging, threads ...
@@ -186,9 +186,14 @@ class StorageBackend(ABC):
         self.on_lost: Callable[[str], None] | None = None
         #: Called (from any thread) when a backend that reconnects by itself is back.
         self.on_restored: Callable[[], None] | None = None
+        #: The host's :class:`~.aio.LoopBridge` when a script opened the backend
+        #: (a backend may then run its operations on the host's own loop).
+        self.bridge = None
         self._lock = threading.RLock()
         self._executor: cf.ThreadPoolExecutor | None = None
         self._inflight = 0
+        #: Asynchronous operations collected for the worker (see _batched).
+        self._batch: list[tuple] = []
 
     # ------------------------------------------------------------ plugin API
 
@@ -410,6 +415,8 @@ class StorageBackend(ABC):
         if type(call) is OperationResult:
             return call
         start = perf_counter()
+        if self._batch:  # collected asynchronous operations go first
+            self._flush_batch()
         if self._executor is None:
             # No worker thread exists: nothing else can use the backend.
             try:
@@ -434,6 +441,9 @@ class StorageBackend(ABC):
             with self._lock:
                 r = _guard(call.hook, call.args)
             return _done(self._complete(call, r, start))
+        if self.bridge is not None and call.op in _TIMED:
+            return self._batched(call, start)
+        self._flush_batch()
         import concurrent.futures as cf
 
         out: cf.Future = cf.Future()
@@ -441,6 +451,40 @@ class StorageBackend(ABC):
             lambda f: out.set_result(self._complete(call, _result_of(f), start))
         )
         return out
+
+    # A script's asynchronous puts, gets and erases on a blocking backend
+    # (SQLite) are collected while the host's loop runs handlers and go to
+    # the worker thread together when it next waits: one hand-over each way
+    # per batch, and one transaction (_do_many).
+
+    def _batched(self, call, start: float) -> LoopFuture:
+        fut = LoopFuture()
+        self._batch.append((call, start, fut))
+        if len(self._batch) == 1:
+            self.bridge.call_soon(self._flush_batch)
+            self.bridge.arm()
+        return fut
+
+    def _flush_batch(self) -> None:
+        """Hand the collected operations to the worker thread (on the loop thread)."""
+        batch = self._batch
+        if not batch:
+            return
+        self._batch = []
+        hooks = [(call.hook, call.args) for call, _s, _f in batch]
+        done = self._submit(_Call("many", self._do_many, (hooks,), _identity))
+        done.add_done_callback(lambda f: self.bridge.call_soon(self._deliver_batch, batch, f))
+
+    def _deliver_batch(self, batch: list, f: cf.Future) -> None:
+        r = _result_of(f)
+        results = r.value if r.ok else [r] * len(batch)
+        for (call, start, fut), res in zip(batch, results, strict=True):
+            fut.set_result(self._complete(call, res, start))
+
+    def _do_many(self, hooks: list[tuple]) -> list[OperationResult]:
+        """Run ``(hook, args)`` operations in order, each giving its own result
+        (on the worker thread; a backend may make it one transaction)."""
+        return [_guard(hook, args) for hook, args in hooks]
 
     def _submit(self, call) -> cf.Future:
         with self._lock:
@@ -489,8 +533,15 @@ class AsyncStorageBackend(StorageBackend):
     plus a second (``TIMEOUT`` after that).  A backend may also provide
     blocking twins of hooks, named ``_sync_do_put`` and so on, which
     synchronous calls use directly while no asynchronous call is in flight
-    (so operations still happen in the order they were issued): Redis uses
-    redis-py's blocking client for them, saving two thread hand-overs.
+    on the I/O loop (so operations still happen in the order they were
+    issued).
+
+    A backend opened by a script (:attr:`bridge` set) may also run its
+    asynchronous operations on the host's own event loop, with no thread
+    hand-over: :meth:`_loop_hook` then names a twin such as
+    ``_loop_do_put(..., done)``, which calls ``done(result)`` on the loop's
+    thread, and the operation's future is a :class:`~.aio.LoopFuture`.
+    Redis does this (its pipeline, :mod:`.resp`).
     """
 
     blocking = False
@@ -513,10 +564,19 @@ class AsyncStorageBackend(StorageBackend):
             r = OperationResult(ReturnCode.TIMEOUT)
         return self._complete(call, r, start)
 
+    def _loop_hook(self, call):
+        """The host-loop twin of ``call``'s hook, when the backend can run it now."""
+        return None
+
     def _call_async(self, call) -> cf.Future:
         if type(call) is OperationResult:
             return _done(call)
         start = perf_counter()
+        hook = None if self._inflight else self._loop_hook(call)
+        if hook is not None:
+            fut = LoopFuture()
+            hook(*call.args, lambda r: fut.set_result(self._complete(call, r, start)))
+            return fut
         import concurrent.futures as cf
 
         out: cf.Future = cf.Future()

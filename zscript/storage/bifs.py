@@ -114,6 +114,7 @@ class StorageBifs:
         vt = val_type.type if type(val_type) is TypeVal else None
         backend.on_lost = lambda reason: self.sub.bridge.call_soon(self._lost, handle, reason)
         backend.on_restored = lambda: self.sub.bridge.call_soon(self._restored, handle)
+        backend.bridge = self.sub.bridge
         return handle, (config, kt, vt, ser)
 
     def _opened(self, handle: BackendHandle, r: OperationResult, *, later: bool = False):

@@ -78,6 +78,19 @@ def _dumper(t: Type) -> Callable:
     return lambda v: value_to_json(v, t)
 
 
+def _bulk_dumper(t: Type) -> Callable[[list], list]:
+    """``[v, ...] -> [text, ...]`` for type ``t``: :func:`_dumper` over a list,
+    with the common atomic types written inline (no call per element)."""
+    one = _dumper(t)
+    tag = t.tag
+    if tag in ("count", "int"):
+        return lambda vs: [str(v) if type(v) is int else one(v) for v in vs]
+    if tag == "string":
+        plain = _PLAIN_STRING.fullmatch
+        return lambda vs: ['"' + v + '"' if type(v) is str and plain(v) else one(v) for v in vs]
+    return lambda vs: list(map(one, vs))
+
+
 def _loader(t: Type) -> Callable:
     """``text -> v`` for type ``t`` (raising CodecError): direct where it can."""
     tag = t.tag
@@ -119,9 +132,12 @@ class TypedCodec:
         if len(self.indices) == 1:
             self.dump_key = self._dumps[0]
             self.load_key = self._loads[0]
+        if len(self.indices) == 1:
+            self.dump_keys = _bulk_dumper(self.indices[0])
         if self.yield_ is not None:
             self.dump_value = _dumper(self.yield_)
             self.load_value = _loader(self.yield_)
+            self.dump_values = _bulk_dumper(self.yield_)
 
     def store_key(self, key):
         return unbox(key)  # a key given as ``any`` (Broker::get on the table's store)
@@ -133,6 +149,14 @@ class TypedCodec:
         if len(self.indices) == 1:
             return self._dumps[0](sk)
         return json.dumps([f(x) for x, f in zip(sk, self._dumps, strict=True)])
+
+    def dump_keys(self, sks: list) -> list[str]:
+        """:meth:`dump_key` of each (many at once: direct for atomic types)."""
+        return [self.dump_key(sk) for sk in sks]
+
+    def dump_values(self, vs: list) -> list[str]:
+        """:meth:`dump_value` of each."""
+        return [self.dump_value(v) for v in vs]
 
     def load_key(self, text: str):
         if len(self.indices) == 1:

@@ -12,12 +12,18 @@ As in Zeek (``src/storage/backend/redis/Redis.cc``), a key is stored as
 ``PXAT`` for an expiration time, so Redis expires entries itself), read
 with ``GET`` and removed with ``DEL``.
 
-The hooks are coroutines on the shared storage I/O loop
-(:class:`~.aio.IOThread`); synchronous script calls wait for them there.
-Commands go over one connection, in the order they were issued.  Commands
-issued while others are on their way (``Storage::Async`` operations in
-flight together) are sent together as one pipeline (``transaction=False``:
-each keeps its own reply or error), so many operations share a round trip.  A second
+A backend opened by a script runs its commands over one pipelined
+connection (:mod:`.resp`) driven by the host's own event loop: a
+synchronous call sends its command behind those in flight and waits for
+the reply; asynchronous ones (``Storage::Async``) are queued, the
+commands queued in one round of the loop go out in one write, and every
+reply read in one wake-up completes its operation there, so 100 operations
+in flight cost about one round trip and no thread hand-over.  Used
+without a host (the Python API's ``*_async`` methods), the hooks are
+coroutines on the shared storage I/O loop (:class:`~.aio.IOThread`) with
+redis-py's asyncio client, where commands issued while others are on their
+way are sent together as one pipeline (``transaction=False``: each keeps
+its own reply or error).  A second
 connection, subscribed to an unused channel, notices when the server goes
 away: the backend then reports ``Storage::backend_lost`` ("Server closed
 the connection") and later operations return ``NOT_CONNECTED`` instead of
@@ -40,8 +46,13 @@ from .backend import (
     ReturnCode,
     record_field,
 )
+from .resp import ReplyError, RespPipe, encode
 
 __all__ = ["REQUIRED_VERSION", "RedisBackend"]
+
+_SET = b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
+_GET = b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n"
+_DEL = b"*2\r\n$3\r\nDEL\r\n$%d\r\n%s\r\n"
 
 #: Oldest server version accepted (Zeek's requirement: ``PXAT`` needs 6.2).
 REQUIRED_VERSION = (6, 2, 0)
@@ -55,7 +66,9 @@ class RedisBackend(AsyncStorageBackend):
     def __init__(self) -> None:
         super().__init__()
         self._client = None
-        self._blocking_client = None
+        #: The pipelined connection (.resp) of synchronous calls and of
+        #: asynchronous ones on the host's loop.
+        self._pipe: RespPipe | None = None
         self._monitor: asyncio.Task | None = None
         self._prefix = b""
         self.connected = False
@@ -169,6 +182,12 @@ class RedisBackend(AsyncStorageBackend):
                 ReturnCode.CONNECTION_FAILED,
                 f"Redis server version is too low: Found {version}, need {need}",
             )
+        try:
+            self._pipe = _connect_pipe(config)
+        except (OSError, ReplyError) as e:
+            await _close_client(client)
+            return OperationResult(ReturnCode.CONNECTION_FAILED, f"Connection failed: {e}")
+        self._pipe.on_broken = lambda e: self._lost(_reason(e))
         self._client = client
         self.connected = True
         self._monitor = asyncio.get_running_loop().create_task(self._watch(config))
@@ -190,8 +209,7 @@ class RedisBackend(AsyncStorageBackend):
         except asyncio.CancelledError:
             raise
         except (rexc.RedisError, OSError) as e:
-            if self.connected:
-                self._lost(_reason(e))
+            self._lost(_reason(e))
         finally:
             with contextlib.suppress(Exception):
                 await conn.disconnect()
@@ -199,9 +217,20 @@ class RedisBackend(AsyncStorageBackend):
                 await mon.aclose()
 
     def _lost(self, reason: str) -> None:
-        self.connected = False
+        with self._lock:  # the watcher (I/O thread) and the pipeline (loop) both notice
+            if not self.connected:
+                return
+            self.connected = False
         if self.on_lost is not None:
             self.on_lost(reason)
+
+    def _prep_close(self):
+        # On the caller's (the loop's) thread: operations in flight on the
+        # pipeline get their replies first (at most operation_timeout).
+        pipe = self._pipe
+        if pipe is not None and self.is_open:
+            pipe.close(self.op_timeout)
+        return super()._prep_close()
 
     async def _do_close(self) -> OperationResult:
         self.connected = False
@@ -213,51 +242,76 @@ class RedisBackend(AsyncStorageBackend):
         client, self._client = self._client, None
         if client is not None:
             await _close_client(client)
-        blocking, self._blocking_client = self._blocking_client, None
-        if blocking is not None:
-            with contextlib.suppress(Exception):
-                blocking.close()
         if self.on_lost is not None:
             self.on_lost("Client disconnected")
         return OperationResult(ReturnCode.SUCCESS)
 
     # ----------------------------------------------------------- operations
 
-    async def _do_put(self, key, value, overwrite, expire_at, now) -> OperationResult:
-        if not self.connected:
-            return _not_connected()
+    def _set_args(self, key, value, overwrite, expire_at, now) -> list:
         args = ["SET", self._prefix + key, value]
         if not overwrite:
             args.append("NX")
         if expire_at > 0:
             args += ["PXAT", _pxat(expire_at, now)]
-        try:
-            r = await self._command(args)
-        except Exception as e:  # noqa: BLE001 - mapped to a return code
-            return self._failure("put", e)
+        return args
+
+    # The commands of the pipeline, encoded (the common forms straight from a template).
+
+    def _set_command(self, key, value, overwrite, expire_at, now) -> bytes:
+        if overwrite and expire_at <= 0:
+            key = self._prefix + key
+            return _SET % (len(key), key, len(value), value)
+        return encode(self._set_args(key, value, overwrite, expire_at, now))
+
+    def _get_command(self, key) -> bytes:
+        key = self._prefix + key
+        return _GET % (len(key), key)
+
+    def _del_command(self, key) -> bytes:
+        key = self._prefix + key
+        return _DEL % (len(key), key)
+
+    def _put_result(self, r) -> OperationResult:
+        if isinstance(r, Exception):
+            return self._failure("put", r)
         if r is None:
             return OperationResult(ReturnCode.KEY_EXISTS)
         return OperationResult(ReturnCode.SUCCESS)
 
-    async def _do_get(self, key, now) -> OperationResult:
-        if not self.connected:
-            return _not_connected()
-        try:
-            r = await self._command(["GET", self._prefix + key])
-        except Exception as e:  # noqa: BLE001 - mapped to a return code
-            return self._failure("get", e)
+    def _get_result(self, r) -> OperationResult:
+        if isinstance(r, Exception):
+            return self._failure("get", r)
         if r is None:
             return OperationResult(ReturnCode.KEY_NOT_FOUND)
         return OperationResult(ReturnCode.SUCCESS, "", bytes(r))
 
+    def _erase_result(self, r) -> OperationResult:
+        if isinstance(r, Exception):
+            return self._failure("erase", r)
+        return OperationResult(ReturnCode.SUCCESS)
+
+    # On the storage I/O loop (a backend used without a host: the Python API).
+
+    async def _do_put(self, key, value, overwrite, expire_at, now) -> OperationResult:
+        return await self._run(
+            self._set_args(key, value, overwrite, expire_at, now), self._put_result
+        )
+
+    async def _do_get(self, key, now) -> OperationResult:
+        return await self._run(["GET", self._prefix + key], self._get_result)
+
     async def _do_erase(self, key) -> OperationResult:
+        return await self._run(["DEL", self._prefix + key], self._erase_result)
+
+    async def _run(self, args: list, result) -> OperationResult:
         if not self.connected:
             return _not_connected()
         try:
-            await self._command(["DEL", self._prefix + key])
+            r = await self._command(args)
         except Exception as e:  # noqa: BLE001 - mapped to a return code
-            return self._failure("erase", e)
-        return OperationResult(ReturnCode.SUCCESS)
+            r = e
+        return result(r)
 
     def _command(self, args: list) -> asyncio.Future:
         """Queue a command for the connection; the future gets its reply."""
@@ -304,52 +358,56 @@ class RedisBackend(AsyncStorageBackend):
         finally:
             self._sender = None
 
-    # Blocking twins for synchronous calls (see AsyncStorageBackend).
-
-    def _sync_client(self):
-        c = self._blocking_client
-        if c is None:
-            import redis
-
-            kw = self._client_kwargs(
-                self.config, socket_timeout=self.config["operation_timeout"], blocking=True
-            )
-            c = self._blocking_client = redis.Redis(single_connection_client=True, **kw)
-        return c
+    # Twins on the pipeline (.resp): blocking ones for synchronous calls, and,
+    # for a backend a script opened, asynchronous ones on the host's loop.
 
     def _sync_do_put(self, key, value, overwrite, expire_at, now) -> OperationResult:
-        if not self.connected:
-            return _not_connected()
-        kw = {"nx": not overwrite}
-        if expire_at > 0:
-            kw["pxat"] = _pxat(expire_at, now)
-        try:
-            r = self._sync_client().set(self._prefix + key, value, **kw)
-        except Exception as e:  # noqa: BLE001 - mapped to a return code
-            return self._failure("put", e)
-        if r is None:
-            return OperationResult(ReturnCode.KEY_EXISTS)
-        return OperationResult(ReturnCode.SUCCESS)
+        return self._call(
+            self._set_command(key, value, overwrite, expire_at, now), self._put_result
+        )
 
     def _sync_do_get(self, key, now) -> OperationResult:
-        if not self.connected:
-            return _not_connected()
-        try:
-            r = self._sync_client().get(self._prefix + key)
-        except Exception as e:  # noqa: BLE001 - mapped to a return code
-            return self._failure("get", e)
-        if r is None:
-            return OperationResult(ReturnCode.KEY_NOT_FOUND)
-        return OperationResult(ReturnCode.SUCCESS, "", bytes(r))
+        return self._call(self._get_command(key), self._get_result)
 
     def _sync_do_erase(self, key) -> OperationResult:
-        if not self.connected:
+        return self._call(self._del_command(key), self._erase_result)
+
+    def _call(self, command: bytes, result) -> OperationResult:
+        if not self.connected or self._pipe is None:
             return _not_connected()
         try:
-            self._sync_client().delete(self._prefix + key)
+            r = self._pipe.call(command)
         except Exception as e:  # noqa: BLE001 - mapped to a return code
-            return self._failure("erase", e)
-        return OperationResult(ReturnCode.SUCCESS)
+            r = e
+        return result(r)
+
+    def _loop_hook(self, call):
+        pipe = self._pipe
+        if pipe is None or self.bridge is None:
+            return None
+        if not pipe.attached:
+            pipe.defer = self._defer
+            pipe.attach(self.bridge.loop)
+        return getattr(self, "_loop" + call.hook.__name__, None)
+
+    def _defer(self, fn, *args) -> None:
+        self.bridge.call_soon(fn, *args)
+
+    def _loop_do_put(self, key, value, overwrite, expire_at, now, done) -> None:
+        command = self._set_command(key, value, overwrite, expire_at, now)
+        self._send(command, lambda r: done(self._put_result(r)), done)
+
+    def _loop_do_get(self, key, now, done) -> None:
+        self._send(self._get_command(key), lambda r: done(self._get_result(r)), done)
+
+    def _loop_do_erase(self, key, done) -> None:
+        self._send(self._del_command(key), lambda r: done(self._erase_result(r)), done)
+
+    def _send(self, command: bytes, on_reply, done) -> None:
+        if self.connected:
+            self._pipe.send(command, on_reply)
+        else:
+            done(_not_connected())
 
     async def _do_expire(self, now: float) -> int:
         # Redis expires keys itself (PXAT).
@@ -361,10 +419,17 @@ class RedisBackend(AsyncStorageBackend):
         if isinstance(e, rexc.TimeoutError | TimeoutError):
             return OperationResult(ReturnCode.TIMEOUT, f"{op} operation timed out")
         if isinstance(e, rexc.ConnectionError | OSError):
-            if self.connected:
-                self._lost(_reason(e))
+            self._lost(_reason(e))
             return OperationResult(ReturnCode.CONNECTION_LOST, f"{op} operation IO error: {e}")
         return OperationResult(ReturnCode.OPERATION_FAILED, f"{op} operation failed: {e}")
+
+
+def _connect_pipe(config: dict) -> RespPipe:
+    """The pipelined connection to the configured server (blocking; sends AUTH)."""
+    password = config.get("password")
+    auth = (config.get("username") or None, password) if password else None
+    where = config.get("server_unix_socket") or (config["server_host"], int(config["server_port"]))
+    return RespPipe.connect(where, config["operation_timeout"], config["connect_timeout"], auth)
 
 
 def _not_connected() -> OperationResult:

@@ -99,8 +99,13 @@ FIRST_RESYNC = 0.5
 #: Writes a clone keeps waiting for the master's confirmation; beyond, the
 #: oldest are given up (and counted in ``lost_writes``).
 MAX_UNCONFIRMED = 1_000_000
-#: Messages of one topic sent as one batch at most (a JSON array).
+#: Messages of one topic sent as one batch at most (a JSON array), and
+#: writes of a table in one ``puts`` message.
 BATCH_MAX = 2000
+#: Length of a clone's :attr:`ReplicatedStore.pending` (two entries per
+#: write) at which the table has its writes sent at once: a long loop of
+#: writes reaches the master as it runs, one message per BATCH_MAX writes.
+PENDING_MAX = 2 * BATCH_MAX
 #: Name of the persisted "last write applied" of each clone (meta entries).
 _APPLIED = b"applied:"
 
@@ -203,10 +208,15 @@ class ReplicatedStore:
         #: :meth:`_superseded`), and the number of the newest unconfirmed clear.
         self._newest: dict[str, int] = {}
         self._newest_clear = 0
-        #: Clone: writes in :attr:`unconfirmed`, and the ``puts`` message
-        #: (several table writes) the running handlers are filling.
+        #: ``puts`` messages whose keys are not in :attr:`_newest` yet: it is
+        #: brought up to date when read (:meth:`_index`), not on each write.
+        self._unindexed: list[dict] = []
+        #: Clone: writes in :attr:`unconfirmed`.
         self._n_unconfirmed = 0
-        self._open_puts: dict | None = None
+        #: Clone of an ``&backend`` table talking to a master: the writes of
+        #: the table since the last :meth:`take_writes`, as key, value, key,
+        #: value ... (else None).
+        self.pending: list | None = None
         #: Messages waiting for the end of the running handlers, per topic.
         self._out: dict[str, list[dict]] = {}
         self._out_queued = False
@@ -271,8 +281,10 @@ class ReplicatedStore:
 
     def attach(self, transport) -> None:
         """Start talking over ``transport`` (again, if it replaces another)."""
+        self.take_writes()
         self.transport = transport
         self._remote = not getattr(transport, "local_only", False)
+        self.pending = [] if self._remote and self.optimistic and not self.master else None
         if not self._remote:
             return
         listeners = getattr(transport, "drop_listeners", None)
@@ -338,31 +350,59 @@ class ReplicatedStore:
         """An ``&backend`` table already holds ``value`` at ``sk``: replicate it."""
         if self.master:
             self._record_put(sk, value, self._expiry_for(sk, None))
-        elif self._remote:
-            # The commonest write: added to the ``puts`` message that the
-            # running handlers fill (see _forward for the others).
-            k = self.codec.dump_key(sk)
-            w = self._wseq = self._wseq + 1
-            self._newest[k] = w
-            self._n_unconfirmed += 1
-            batch = self._open_puts
-            out = self._out.get(self._master_topic)
-            if batch is not None and out and out[-1] is batch:
-                kv = batch["kv"]
-                kv.append(k)
-                kv.append(self.codec.dump_value(value))
-                if len(kv) >= 2 * BATCH_MAX:
-                    self._open_puts = None
-                    self._publish(self._master_topic, out)
-                    out.clear()
-            else:
-                batch = {"op": "puts", "w": w, "kv": [k, self.codec.dump_value(value)]}
-                batch["from"] = self.node_id
-                self._open_puts = batch
-                self.unconfirmed.append(batch)
-                self._send(self._master_topic, batch)
-            if self._n_unconfirmed > MAX_UNCONFIRMED:
-                self._give_up_oldest()
+        elif self.pending is not None:
+            self.write_pending(sk, value)
+
+    def write_pending(self, sk, value) -> None:
+        """Clone: the table's entry ``sk`` was set to ``value`` (the commonest write).
+
+        The write is only noted; :meth:`take_writes` numbers, encodes and
+        queues the writes noted when the running handlers return, or before
+        anything else is sent or received, so the order of writes and other
+        messages is kept, or at once when :data:`PENDING_MAX` are noted.  The
+        table notes its writes itself (appending key and value to
+        :attr:`pending`) once this started a list.
+        """
+        pending = self.pending
+        if not pending:
+            self._queue_flush()
+        pending.append(sk)
+        pending.append(value)
+
+    def take_writes(self) -> None:
+        """The noted writes (see :meth:`write_pending`) into ``puts`` messages;
+        each full message is sent at once."""
+        pending = self.pending
+        if not pending:
+            return
+        self.pending = []
+        keys = pending[0::2]
+        values = pending[1::2]
+        n = len(keys)
+        codec = self.codec
+        dk = codec.dump_keys(keys)
+        dv = codec.dump_values(values)
+        w0 = self._wseq + 1
+        self._wseq += n
+        self._n_unconfirmed += n
+        for i in range(0, n, BATCH_MAX):
+            m = min(BATCH_MAX, n - i)
+            kv = [None] * (2 * m)
+            kv[0::2] = dk[i : i + m]
+            kv[1::2] = dv[i : i + m]
+            msg = {"op": "puts", "w": w0 + i, "kv": kv, "from": self.node_id}
+            self.unconfirmed.append(msg)
+            self._unindexed.append(msg)
+            self._send(self._master_topic, msg)
+            if m == BATCH_MAX:
+                # A full message goes alone (with what was queued before it):
+                # a long loop of writes reaches the master as many network
+                # messages, each handled in its turn, not as one huge one.
+                out = self._out[self._master_topic]
+                self._publish(self._master_topic, out)
+                out.clear()
+        while self._n_unconfirmed > MAX_UNCONFIRMED:
+            self._give_up_oldest()
 
     def erase(self, sk) -> None:
         if self.master:
@@ -667,12 +707,18 @@ class ReplicatedStore:
         if len(out) >= BATCH_MAX:
             self._publish(topic, out)
             out.clear()
-        elif not self._out_queued:
+        else:
+            self._queue_flush()
+
+    def _queue_flush(self) -> None:
+        """Have :meth:`_flush_out` run when the running handlers return."""
+        if not self._out_queued:
             self._out_queued = True
             self.host.after_handlers(self._flush_out)
 
     def _flush_out(self) -> None:
         """Send the queued messages, one batch per topic."""
+        self.take_writes()
         self._out_queued = False
         out, self._out = self._out, {}
         for topic, msgs in out.items():
@@ -694,6 +740,8 @@ class ReplicatedStore:
         """Send ``msg`` to the master; a ``track``-ed write is kept until confirmed."""
         if not self._remote:
             return
+        if self.pending:
+            self.take_writes()  # the table's writes before this message
         msg["from"] = self.node_id
         if track:
             w = self._wseq = self._wseq + 1
@@ -703,6 +751,8 @@ class ReplicatedStore:
             if msg["op"] == "clear":
                 self._newest_clear = w
             else:
+                if self._unindexed:
+                    self._index()
                 self._newest[msg["k"]] = w
             if self._n_unconfirmed > MAX_UNCONFIRMED:
                 self._give_up_oldest()
@@ -710,8 +760,6 @@ class ReplicatedStore:
 
     def _give_up_oldest(self) -> None:
         msg = self.unconfirmed.popleft()
-        if msg is self._open_puts:
-            self._open_puts = None
         n = self._unkeep(msg)
         self.lost_writes += n
         if self.lost_writes == n:
@@ -725,6 +773,8 @@ class ReplicatedStore:
 
     def _unkeep(self, msg: dict) -> int:
         """``msg`` is no longer kept for confirmation; return how many writes it held."""
+        if self._unindexed:
+            self._index()
         newest = self._newest
         if msg["op"] == "puts":
             kv, w = msg["kv"], msg["w"]
@@ -749,16 +799,24 @@ class ReplicatedStore:
             return False
         if key is None:
             return _last_w(self.unconfirmed[-1]) > w
+        if self._unindexed:
+            self._index()
         return self._newest_clear > w or self._newest.get(key, 0) > w
+
+    def _index(self) -> None:
+        """Enter the keys of the ``puts`` messages made since into :attr:`_newest`."""
+        newest = self._newest
+        for msg in self._unindexed:
+            keys = msg["kv"][0::2]
+            w = msg["w"]
+            newest.update(zip(keys, range(w, w + len(keys)), strict=True))
+        self._unindexed.clear()
 
     def _confirmed(self, w) -> None:
         """The master applied (and committed) this clone's writes up to ``w``."""
         u = self.unconfirmed
         while u and _last_w(u[0]) <= w:
-            msg = u.popleft()
-            if msg is self._open_puts:
-                self._open_puts = None
-            self._unkeep(msg)
+            self._unkeep(u.popleft())
 
     def _replay(self) -> None:
         """Send the unconfirmed writes again, in order (see the module docstring)."""
@@ -822,6 +880,8 @@ class ReplicatedStore:
         self._request_sync()
 
     def _on_clone_message(self, raw: bytes) -> None:
+        if self.pending:
+            self.take_writes()  # numbered before the master's updates are applied
         if not self.closed and not self.master:
             for msg in self._messages(raw, "the master"):
                 self._clone_message(msg)

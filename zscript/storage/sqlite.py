@@ -14,9 +14,11 @@ The schema is Zeek's, so files are interchangeable with Zeek::
                                         value_str blob not null, expire_time real)
     create table if not exists zeek_storage_expiry_runs (ukey primary key, last_run double)
 
-Each statement commits on its own (autocommit): a put that returned
-``SUCCESS`` is in the file, and with ``synchronous=full`` it survives a
-crash of the process or the machine.  ``quick_check``/``integrity_check``
+Each statement commits on its own (autocommit), except that a script's
+asynchronous operations collected in one round of the event loop run in
+one transaction (see :meth:`SQLiteBackend._do_many`); either way a put
+that returned ``SUCCESS`` is in the file, and with ``synchronous=full`` it
+survives a crash of the process or the machine.  ``quick_check``/``integrity_check``
 results other than ``ok`` make the open fail (``INITIALIZATION_FAILED``),
 so a corrupt file is reported instead of being written to.
 
@@ -35,6 +37,7 @@ with ``config``; they keep their last values once the backend is closed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -301,6 +304,26 @@ class SQLiteBackend(StorageBackend):
             except sqlite3.Error:
                 pass
             return 0
+
+    def _do_many(self, hooks: list[tuple]) -> list[OperationResult]:
+        """A batch of asynchronous operations in one transaction; if it cannot
+        commit, each runs again on its own (autocommit), so every result is
+        that of its own statement and what returned SUCCESS is in the file."""
+        db = self._db
+        if db is None or len(hooks) == 1:
+            return super()._do_many(hooks)
+        try:
+            db.execute("begin")
+        except sqlite3.Error:
+            return super()._do_many(hooks)
+        results = super()._do_many(hooks)
+        try:
+            db.execute("commit")
+            return results
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("rollback")
+            return super()._do_many(hooks)
 
     def _do_items(self, now: float):
         if self._db is None:

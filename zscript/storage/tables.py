@@ -48,7 +48,7 @@ from collections.abc import Callable
 from ..runtime.containers import ObservedSet, ObservedTable, Set, Table
 from ..types import TableType
 from .codec import TypedCodec
-from .replication import ReplicatedStore
+from .replication import PENDING_MAX, ReplicatedStore
 
 __all__ = [
     "BackendObservedSet",
@@ -101,9 +101,7 @@ class _TableMixin(_StoredMixin):
 
     def __setitem__(self, key, value):
         super().__setitem__(key, value)
-        store = self.zstore
-        if store is not None:
-            store.table_put(key, value)
+        _replicate(self.zstore, key, value)
 
     def store_changed(self, kind: str, key, old, new) -> None:
         """A change made by the store (another node, expiration): run ``&on_change``."""
@@ -117,17 +115,45 @@ class _SetMixin(_StoredMixin):
 
     def zadd(self, key) -> None:
         super().zadd(key)
-        store = self.zstore
-        if store is not None:
-            store.table_put(key, None)
+        _replicate(self.zstore, key, None)
 
     def store_changed(self, kind: str, key, old, new) -> None:
         if hasattr(self, "on_change"):
             self._notify(self.enums[_CHANGE_INDEX[kind]], key)
 
 
+def _replicate(store, key, value) -> None:
+    """Replicate a write (a clone notes it to send later: see
+    :meth:`~.replication.ReplicatedStore.write_pending`)."""
+    if store is not None:
+        pending = store.pending
+        if pending:  # the commonest case: one more write of a burst
+            pending.append(key)
+            pending.append(value)
+            if len(pending) >= PENDING_MAX:
+                store.take_writes()
+        elif pending is None:
+            store.table_put(key, value)
+        else:
+            store.write_pending(key, value)
+
+
 class BackendTable(_TableMixin, Table):
     __slots__ = ("zstore",)
+
+    def __setitem__(self, key, value, _set=dict.__setitem__):
+        # The hot path of a script's writes (a plain table has no notifications).
+        _set(self, key, value)
+        store = self.zstore
+        if store is not None:
+            pending = store.pending
+            if pending:
+                pending.append(key)
+                pending.append(value)
+                if len(pending) >= PENDING_MAX:
+                    store.take_writes()
+            else:
+                _replicate(store, key, value)
 
 
 class BackendObservedTable(_TableMixin, ObservedTable):
