@@ -23,6 +23,12 @@ XSUB/XPUB proxy, and one receiver takes them:
 * ``raw frames``: the same, reading frame by frame with ``recv(copy=False)``
   and each frame's ``more`` flag, as zscript's receive path does.
 
+Every receiver says READY once it is in its receive loop (the zscript
+manager from an event scheduled in ``zeek_init``, which runs in the event
+loop's first round, after start-up), and the senders start only then: a
+manager is up long before its workers publish, and its start-up is
+measured by ``bench/run.py``, not here.
+
 The senders are the same in all three runs: plain pyzmq processes with an
 XPUB connected to the proxy (default ``SNDHWM`` 1000, blocking sends: the
 raw equivalent of zscript's flow control) that wait until the receiver's
@@ -95,6 +101,7 @@ export {
     const n_total: count = 1000 &redef;
     global ev: event(s: string, c: count);
     global probe: event(t: double);
+    global settled: event();
 }
 """
 
@@ -104,6 +111,17 @@ MANAGER = (
 global received = 0;
 global first = 0.0;
 global lat: vector of double;
+
+event zeek_init()
+    {
+    # Runs in the event loop's first round: start-up is over.
+    schedule 0sec { Bench::settled() };
+    }
+
+event Bench::settled()
+    {
+    print "READY";
+    }
 
 function finish()
     {
@@ -199,6 +217,7 @@ def role_receiver(how: str, xsub: str, xpub: str, total: str) -> None:
     sub.setsockopt(zmq.RCVHWM, 1000)
     sub.connect(f"tcp://127.0.0.1:{xpub}")
     sub.send(b"\x01" + MANAGER_TOPIC)
+    print("READY", flush=True)
     total, count, first, lat, plen = int(total), 0, 0.0, [], len(PROBE_PREFIX)
     clock = time.time
     if how == "multipart":
@@ -353,12 +372,12 @@ def run_point(receiver: str, senders: int, n: int, timeout: float, ev_hex: str) 
                 for i in range(senders)
             ]
             deadline = time.monotonic() + timeout
-            for i, p in enumerate(snd):
-                while "READY" not in (tmp / f"sender{i}.out").read_text():
+            ready = [(rcv, f"{receiver} receiver", "receiver")]
+            ready += [(p, f"sender {i}", f"sender{i}") for i, p in enumerate(snd)]
+            for p, what, name in ready:
+                while "READY" not in (tmp / f"{name}.out").read_text():
                     if p.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(
-                            f"sender {i} never ready:\n{tail(tmp / f'sender{i}.out')}"
-                        )
+                        raise RuntimeError(f"{what} never ready:\n{tail(tmp / f'{name}.out')}")
                     time.sleep(0.02)
             for p in snd:
                 p.stdin.write(b"go\n")
