@@ -51,6 +51,12 @@ to a pool of 1, 2 and 4 zscript proxies, whose handlers count them.  Its
 ratio is each point's rate over the one-proxy rate (how the pool scales;
 there is no raw equivalent of HRW pools), and every event must arrive.
 
+CPU/event is the receiver process's CPU time (user + system, all threads:
+the proxy's and ZeroMQ's too; from ``/proc``) from the start signal to its
+result, over W * N, for zscript and the raw receiver that needed least.
+On a shared, loaded machine the rates swing with what else runs; the CPU
+a receiver spends per event much less so.
+
 Rate = W * N / (last event received - first send).  Each point runs the
 three receivers alternately (order rotated per repetition); the table gives
 medians and the ratio of zscript to the faster raw receiver (target >= 0.8).
@@ -163,6 +169,34 @@ def payloads() -> dict[str, bytes]:
 class Point:
     rate: float
     p99: float
+    #: CPU time of the receiver process (all its threads) per event, seconds.
+    cpu: float
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` so far (None once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_until_result(rcv, out: Path, timeout: float, what: str) -> float:
+    """The receiver's CPU time when its RESULT line appeared (sampled every
+    10 ms: the last sample before the line was seen), then its exit awaited."""
+    deadline = time.monotonic() + timeout
+    last = _cpu_seconds(rcv.pid)
+    while "RESULT" not in out.read_text():
+        if rcv.poll() is not None or time.monotonic() > deadline:
+            break  # wait_exit says what went wrong
+        last = _cpu_seconds(rcv.pid) or last
+        time.sleep(0.01)
+    wait_exit(rcv, max(1.0, deadline - time.monotonic()), what, out)
+    return last or 0.0
 
 
 # ----------------------------------------------------------- child roles
@@ -379,10 +413,12 @@ def run_point(receiver: str, senders: int, n: int, timeout: float, ev_hex: str) 
                     if p.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"{what} never ready:\n{tail(tmp / f'{name}.out')}")
                     time.sleep(0.02)
+            cpu0 = _cpu_seconds(rcv.pid) or 0.0
             for p in snd:
                 p.stdin.write(b"go\n")
                 p.stdin.flush()
-            wait_exit(rcv, timeout, f"{receiver} receiver", tmp / "receiver.out")
+            cpu = _cpu_until_result(rcv, tmp / "receiver.out", timeout, f"{receiver} receiver")
+            cpu -= cpu0
             for p in snd:
                 p.stdin.close()
             for i, p in enumerate(snd):
@@ -406,7 +442,8 @@ def run_point(receiver: str, senders: int, n: int, timeout: float, ev_hex: str) 
             lat = [float(x[0]) for x in lines_with(tmp / "receiver.out", "LAT")]
         finally:
             procs.stop_all()
-    return Point(total / (float(last) - min(starts)), pctl(lat, 0.99) if lat else float("nan"))
+    rate = total / (float(last) - min(starts))
+    return Point(rate, pctl(lat, 0.99) if lat else float("nan"), cpu / total)
 
 
 def run_pool(proxies: int, n: int, timeout: float) -> float:
@@ -481,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"{'senders':>7}  {'zscript':>10}  {'raw multipart':>13}  {'raw frames':>10}  ratio"
-        f"  {'p99 zscript':>11}  {'p99 raw':>8}"
+        f"  {'p99 zscript':>11}  {'p99 raw':>8}  {'CPU/event':>9}  {'raw':>8}"
     )
     report = Report()
     failed = False
@@ -499,11 +536,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         med = {s: statistics.median(p.rate for p in got[s]) for s in sides}
         p99 = {s: statistics.median(p.p99 for p in got[s]) for s in sides}
+        cpu = {s: statistics.median(p.cpu for p in got[s]) for s in sides}
         best = max(("multipart", "frames"), key=lambda s: med[s])
         ratio = med["zscript"] / med[best]
+        thrifty = min(("multipart", "frames"), key=lambda s: cpu[s])
         print(
             f"{w:>7}  {med['zscript']:>8,.0f}/s  {med['multipart']:>11,.0f}/s  {med['frames']:>8,.0f}/s"
             f"  {ratio:.2f}x  {p99['zscript'] * 1e3:>8.1f} ms  {p99[best] * 1e3:>5.1f} ms"
+            f"  {cpu['zscript'] * 1e6:>5.1f} us  {cpu[thrifty] * 1e6:>5.1f} us"
             f"  {'ok' if ratio >= TARGET else 'UNDER'}"
         )
         report.add(
@@ -511,6 +551,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         report.add(
             f"fanin_{w}_p99", p99["zscript"], "s", p99["zscript"] / p99[best], baseline=p99[best]
+        )
+        report.add(
+            f"fanin_{w}_cpu",
+            cpu["zscript"],
+            "s/event",
+            cpu[thrifty] / cpu["zscript"],
+            baseline=cpu[thrifty],
         )
     print(f"target: zscript >= {TARGET:.0%} of the faster raw receiver")
     if args.pool:
