@@ -556,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
             f"fanin_{w}_cpu",
             cpu["zscript"],
             "s/event",
-            cpu[thrifty] / cpu["zscript"],
+            cpu[thrifty] / cpu["zscript"] if cpu["zscript"] else None,
             baseline=cpu[thrifty],
         )
     print(f"target: zscript >= {TARGET:.0%} of the faster raw receiver")
