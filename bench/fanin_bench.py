@@ -23,6 +23,12 @@ XSUB/XPUB proxy, and one receiver takes them:
 * ``raw frames``: the same, reading frame by frame with ``recv(copy=False)``
   and each frame's ``more`` flag, as zscript's receive path does.
 
+Every receiver says READY once it is in its receive loop (the zscript
+manager from an event scheduled in ``zeek_init``, which runs in the event
+loop's first round, after start-up), and the senders start only then: a
+manager is up long before its workers publish, and its start-up is
+measured by ``bench/run.py``, not here.
+
 The senders are the same in all three runs: plain pyzmq processes with an
 XPUB connected to the proxy (default ``SNDHWM`` 1000, blocking sends: the
 raw equivalent of zscript's flow control) that wait until the receiver's
@@ -44,6 +50,12 @@ send N events with ``Cluster::publish_hrw(Cluster::proxy_pool, i, ...)``
 to a pool of 1, 2 and 4 zscript proxies, whose handlers count them.  Its
 ratio is each point's rate over the one-proxy rate (how the pool scales;
 there is no raw equivalent of HRW pools), and every event must arrive.
+
+CPU/event is the receiver process's CPU time (user + system, all threads:
+the proxy's and ZeroMQ's too; from ``/proc``) from the start signal to its
+result, over W * N, for zscript and the raw receiver that needed least.
+On a shared, loaded machine the rates swing with what else runs; the CPU
+a receiver spends per event much less so.
 
 Rate = W * N / (last event received - first send).  Each point runs the
 three receivers alternately (order rotated per repetition); the table gives
@@ -95,6 +107,7 @@ export {
     const n_total: count = 1000 &redef;
     global ev: event(s: string, c: count);
     global probe: event(t: double);
+    global settled: event();
 }
 """
 
@@ -104,6 +117,17 @@ MANAGER = (
 global received = 0;
 global first = 0.0;
 global lat: vector of double;
+
+event zeek_init()
+    {
+    # Runs in the event loop's first round: start-up is over.
+    schedule 0sec { Bench::settled() };
+    }
+
+event Bench::settled()
+    {
+    print "READY";
+    }
 
 function finish()
     {
@@ -145,6 +169,34 @@ def payloads() -> dict[str, bytes]:
 class Point:
     rate: float
     p99: float
+    #: CPU time of the receiver process (all its threads) per event, seconds.
+    cpu: float
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` so far (None once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_until_result(rcv, out: Path, timeout: float, what: str) -> float:
+    """The receiver's CPU time when its RESULT line appeared (sampled every
+    10 ms: the last sample before the line was seen), then its exit awaited."""
+    deadline = time.monotonic() + timeout
+    last = _cpu_seconds(rcv.pid)
+    while "RESULT" not in out.read_text():
+        if rcv.poll() is not None or time.monotonic() > deadline:
+            break  # wait_exit says what went wrong
+        last = _cpu_seconds(rcv.pid) or last
+        time.sleep(0.01)
+    wait_exit(rcv, max(1.0, deadline - time.monotonic()), what, out)
+    return last or 0.0
 
 
 # ----------------------------------------------------------- child roles
@@ -199,6 +251,7 @@ def role_receiver(how: str, xsub: str, xpub: str, total: str) -> None:
     sub.setsockopt(zmq.RCVHWM, 1000)
     sub.connect(f"tcp://127.0.0.1:{xpub}")
     sub.send(b"\x01" + MANAGER_TOPIC)
+    print("READY", flush=True)
     total, count, first, lat, plen = int(total), 0, 0.0, [], len(PROBE_PREFIX)
     clock = time.time
     if how == "multipart":
@@ -353,17 +406,19 @@ def run_point(receiver: str, senders: int, n: int, timeout: float, ev_hex: str) 
                 for i in range(senders)
             ]
             deadline = time.monotonic() + timeout
-            for i, p in enumerate(snd):
-                while "READY" not in (tmp / f"sender{i}.out").read_text():
+            ready = [(rcv, f"{receiver} receiver", "receiver")]
+            ready += [(p, f"sender {i}", f"sender{i}") for i, p in enumerate(snd)]
+            for p, what, name in ready:
+                while "READY" not in (tmp / f"{name}.out").read_text():
                     if p.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(
-                            f"sender {i} never ready:\n{tail(tmp / f'sender{i}.out')}"
-                        )
+                        raise RuntimeError(f"{what} never ready:\n{tail(tmp / f'{name}.out')}")
                     time.sleep(0.02)
+            cpu0 = _cpu_seconds(rcv.pid) or 0.0
             for p in snd:
                 p.stdin.write(b"go\n")
                 p.stdin.flush()
-            wait_exit(rcv, timeout, f"{receiver} receiver", tmp / "receiver.out")
+            cpu = _cpu_until_result(rcv, tmp / "receiver.out", timeout, f"{receiver} receiver")
+            cpu -= cpu0
             for p in snd:
                 p.stdin.close()
             for i, p in enumerate(snd):
@@ -387,7 +442,8 @@ def run_point(receiver: str, senders: int, n: int, timeout: float, ev_hex: str) 
             lat = [float(x[0]) for x in lines_with(tmp / "receiver.out", "LAT")]
         finally:
             procs.stop_all()
-    return Point(total / (float(last) - min(starts)), pctl(lat, 0.99) if lat else float("nan"))
+    rate = total / (float(last) - min(starts))
+    return Point(rate, pctl(lat, 0.99) if lat else float("nan"), cpu / total)
 
 
 def run_pool(proxies: int, n: int, timeout: float) -> float:
@@ -462,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"{'senders':>7}  {'zscript':>10}  {'raw multipart':>13}  {'raw frames':>10}  ratio"
-        f"  {'p99 zscript':>11}  {'p99 raw':>8}"
+        f"  {'p99 zscript':>11}  {'p99 raw':>8}  {'CPU/event':>9}  {'raw':>8}"
     )
     report = Report()
     failed = False
@@ -480,11 +536,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         med = {s: statistics.median(p.rate for p in got[s]) for s in sides}
         p99 = {s: statistics.median(p.p99 for p in got[s]) for s in sides}
+        cpu = {s: statistics.median(p.cpu for p in got[s]) for s in sides}
         best = max(("multipart", "frames"), key=lambda s: med[s])
         ratio = med["zscript"] / med[best]
+        thrifty = min(("multipart", "frames"), key=lambda s: cpu[s])
         print(
             f"{w:>7}  {med['zscript']:>8,.0f}/s  {med['multipart']:>11,.0f}/s  {med['frames']:>8,.0f}/s"
             f"  {ratio:.2f}x  {p99['zscript'] * 1e3:>8.1f} ms  {p99[best] * 1e3:>5.1f} ms"
+            f"  {cpu['zscript'] * 1e6:>5.1f} us  {cpu[thrifty] * 1e6:>5.1f} us"
             f"  {'ok' if ratio >= TARGET else 'UNDER'}"
         )
         report.add(
@@ -492,6 +551,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         report.add(
             f"fanin_{w}_p99", p99["zscript"], "s", p99["zscript"] / p99[best], baseline=p99[best]
+        )
+        report.add(
+            f"fanin_{w}_cpu",
+            cpu["zscript"],
+            "s/event",
+            cpu[thrifty] / cpu["zscript"] if cpu["zscript"] else None,
+            baseline=cpu[thrifty],
         )
     print(f"target: zscript >= {TARGET:.0%} of the faster raw receiver")
     if args.pool:

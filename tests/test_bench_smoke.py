@@ -136,8 +136,10 @@ def test_fanin_bench_quick_runs(tmp_path):
     rows = {r["name"]: r for r in got}
     assert sorted(rows) == [
         "fanin_1",
+        "fanin_1_cpu",
         "fanin_1_p99",
         "fanin_2",
+        "fanin_2_cpu",
         "fanin_2_p99",
         "pool_1",
         "pool_2",
@@ -146,6 +148,9 @@ def test_fanin_bench_quick_runs(tmp_path):
         r = rows[f"fanin_{w}"]
         assert r["unit"] == "events/s" and r["value"] > 0 and r["baseline"] > 0, r
         assert rows[f"fanin_{w}_p99"]["value"] > 0
+        # CPU seconds per event, counted in clock ticks: a quick run may count none.
+        cpu = rows[f"fanin_{w}_cpu"]
+        assert cpu["unit"] == "s/event" and 0 <= cpu["value"] < 0.01, cpu
         assert re.search(
             rf"^\s+{w}\s+[\d,]+/s\s+[\d,]+/s\s+[\d,]+/s\s+\d+\.\d+x", proc.stdout, re.M
         )

@@ -666,6 +666,66 @@ def test_fuzz_mutations_only_raise_serialization_error(host, T, cls):
     assert time.monotonic() - start < 60
 
 
+def test_binary_fast_receiver_agrees_with_the_full_path(host, T):
+    """The receive path's shortcut (``fast_receiver``) takes only what the
+    full path decodes, to the same arguments, and declines everything else
+    without emitting anything."""
+    rng = random.Random(4321)
+    ser = BrokerBinV1Serializer(resolve_enum=host.enum_value)
+    lookup = lookup_in(host)
+    emitted: list = []
+    asked: list = []
+
+    def route(name, ftype):
+        asked.append(name)
+        assert ftype is lookup(name)
+        return None if name == "zscript::demo" else ("to", name)
+
+    receive = ser.fast_receiver(route, emitted.append)
+    taken = declined = 0
+    for name, args, types in corpus(host, T):
+        payload = ser.serialize_event(name, args, types)
+        assert not receive(payload), "taken before the full path decoded it once"
+        _, full, meta = ser.deserialize_event_meta(payload, lookup)
+        assert meta is None
+        if name == "zscript::demo":
+            assert not receive(payload) and not emitted  # its route said no
+            continue
+        for _ in range(3):
+            assert receive(payload)
+            ((target, got),) = emitted
+            emitted.clear()
+            assert target == ("to", name)
+            assert all(eq(a, b) for a, b in zip(got, full, strict=True))
+        for bad in mutations(payload, rng, 1500):
+            took = receive(bad)
+            try:
+                expected = ser.deserialize_event_meta(bad, lookup)
+            except SerializationError:
+                expected = None
+            if not took:
+                assert not emitted
+                declined += 1
+                continue
+            taken += 1
+            ((target, got),) = emitted
+            emitted.clear()
+            assert expected is not None and expected[2] is None, bad
+            assert target == ("to", expected[0])
+            assert all(eq(a, b) for a, b in zip(got, expected[1], strict=True)), bad
+    assert taken > 0 and declined > 0
+    # Asked once per kind of payload (name and argument count), not per message.
+    assert asked.count("Ser::all") == 1 and asked.count("zscript::demo") == 1
+    # Metadata, another envelope, wrong types of payload: the full path's.
+    status = ser.serialize_event("Supervisor::node_status", ("x", 1), [STRING, COUNT])
+    stamped = ser.serialize_event(
+        "Supervisor::node_status", ("x", 1), [STRING, COUNT], ((1, 12.5),)
+    )
+    assert receive(status) and emitted.pop()
+    for other in (stamped, memoryview(status), bytearray(status), b"", status[:12], None):
+        assert not receive(other) and not emitted
+
+
 def json_junk(rng: random.Random):
     return rng.choice(
         [None, True, 1.5, -1, 2**70, "x", "", [], {}, {"@data-type": "vector"}, [1, [2]],

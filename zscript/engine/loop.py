@@ -77,8 +77,10 @@ class EventLoop:
         #: Zeek's ``allow_network_time_forward``: when it says no, network
         #: time moves only by ``set_network_time`` (timers wait for that).
         self.time_forward: Callable[[], bool] = lambda: True
-        #: The future the loop awaits while waiting (see :meth:`wake`), else None.
-        self._waiter = None
+        #: The future the loop awaits while waiting, else None: an I/O
+        #: callback that appends to the queue itself (not with :meth:`post`)
+        #: calls :meth:`wake` when this is set.
+        self.waiter = None
         self._aloop = None  # the asyncio loop while running
         #: Callbacks run at the start of shutdown (before net_done).
         self.on_shutdown: list[Callable[[], None]] = []
@@ -136,9 +138,9 @@ class EventLoop:
         """Queue an event from an I/O callback and wake the loop."""
         if handler.handlers:
             self._queue_append((handler, args))
-        w = self._waiter
+        w = self.waiter
         if w is not None:  # inlined wake(): this runs once per received event
-            self._waiter = None
+            self.waiter = None
             if not w.done():
                 w.set_result(None)
 
@@ -178,9 +180,9 @@ class EventLoop:
 
     def wake(self) -> None:
         """End the current wait of the running loop, if it is waiting."""
-        w = self._waiter
+        w = self.waiter
         if w is not None:
-            self._waiter = None
+            self.waiter = None
             if not w.done():
                 w.set_result(None)
 
@@ -329,12 +331,12 @@ class EventLoop:
         # A bare future, resolved by wake() or the timer: one callback hop per
         # wake-up (asyncio.Event + wait_for adds a task and several hops).
         aloop = self._aloop
-        fut = self._waiter = aloop.create_future()
+        fut = self.waiter = aloop.create_future()
         timer = None if timeout is None else aloop.call_later(timeout, _resolve, fut)
         try:
             await fut
         finally:
-            self._waiter = None
+            self.waiter = None
             if timer is not None:
                 timer.cancel()
 

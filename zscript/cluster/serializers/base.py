@@ -28,6 +28,11 @@ Contract:
 * Subclasses implement the ``_do_*`` hooks; the public methods add the
   argument checks and the guarantee above.  ``_do_deserialize_event`` may
   return ``(name, args)`` or ``(name, args, meta)``.
+* :meth:`EventSerializer.fast_receiver` is optional (the base class has
+  none): a function that takes the common case of a received payload (an
+  event decoded before, without metadata) from payload to queued arguments
+  in as few steps as possible, and declines everything else, which the
+  caller then decodes with :meth:`~EventSerializer.deserialize_event_meta`.
 
 Serializers are found by name with :func:`get_serializer`: first among the
 entry points of group ``zscript.event_serializers`` (an entry point names a
@@ -247,6 +252,22 @@ class EventSerializer(ABC):
         except Exception as e:  # safety net: the contract allows no other type
             raise SerializationError(f"Unserialize error: {e!r}") from e
         return found if len(found) == 3 else (found[0], found[1], None)
+
+    def fast_receiver(
+        self, route: Callable[[str, FuncType], object], emit: Callable[[tuple], object]
+    ) -> Callable[[bytes], bool] | None:
+        """A function ``receive(payload) -> bool`` for the receive path, or
+        None when the format has none.
+
+        ``receive`` either decodes ``payload`` completely and calls
+        ``emit((target, args))`` once, as its last step, and returns True;
+        or returns False having called nothing (not even ``emit``), and the
+        caller takes the full path, which also reports what is wrong.  It
+        handles only events the full path decoded before; ``target`` is
+        what ``route(name, declaration)`` returned when asked, once for each
+        kind of payload (None: leave those to the full path).  Never raises.
+        """
+        return None
 
     # ----------------------------------------------------------------- hooks
 

@@ -71,7 +71,8 @@ class BrokerBinV1Serializer(EventSerializer):
         #: Fast-path encoding: event name -> (argument types, compiled encoder).
         self._enc_fast: dict[str, tuple] = {}
         #: Fast-path decoding: the payload bytes from the event name's tag up
-        #: to the argument count -> (name, receiver's declaration, decoders).
+        #: to the argument count -> (name, receiver's declaration, decoder of
+        #: the arguments); filled by the full path.
         self._fast: dict[bytes, tuple] = {}
 
     def _do_serialize_event(
@@ -162,6 +163,48 @@ class BrokerBinV1Serializer(EventSerializer):
                     except Exception:  # noqa: BLE001, S110 - the full path reports it
                         pass
         return super().deserialize_event_meta(payload, lookup)
+
+    def fast_receiver(self, route, emit):
+        # One dictionary lookup on the bytes after _PREFIX up to the argument
+        # count (name tag and length, name, vector tag, count: the key of
+        # self._fast) finds the event's argument decoder and its target.
+        learned = self._fast
+        routes: dict[bytes, tuple | None] = {}
+        at, prefix = _NAME, _PREFIX
+
+        def learn(key: bytes) -> tuple | None:
+            entry = learned.get(key)
+            if entry is None:
+                return None  # the full path has not decoded it yet
+            name, ftype, decode = entry
+            target = route(name, ftype)
+            found = None if target is None else (decode, at + len(key), target)
+            if len(routes) >= 1024:
+                routes.clear()
+            routes[key] = found
+            return found
+
+        def receive(b: bytes) -> bool:
+            if type(b) is not bytes:
+                return False
+            try:
+                key = b[at : at + 4 + b[at + 1]]
+                found = routes[key]
+            except KeyError:
+                found = learn(key)
+            except IndexError:  # too short: the full path says what is wrong
+                return False
+            if found is None or not b.startswith(prefix):
+                return False
+            decode, p, target = found
+            try:
+                args = decode(b, p)
+            except Exception:  # noqa: BLE001 - the full path reports it
+                return False
+            emit((target, args))
+            return True
+
+        return receive
 
     def _do_deserialize_event(self, payload: bytes, lookup: EventLookup) -> tuple:
         b = payload
