@@ -63,6 +63,9 @@ def test_node_up_down_after_kill_and_restart(backend_cluster):
     c.wait_for("manager", "node_up worker-1")
     c.wait_for("manager", "node_up worker-2")
     c.wait_for("worker-1", "node_up worker-2")  # workers see each other too
+    # The two sides of a handshake end at different moments: worker-2 may not
+    # have seen the manager yet when the manager has seen it.
+    c.wait_for("worker-2", "node_up manager")
     c.kill("worker-2")  # SIGKILL: no goodbye
     t0 = time.monotonic()
     c.wait_for("manager", "node_down worker-2", timeout=5)
