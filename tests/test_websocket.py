@@ -14,6 +14,7 @@ closed by it; waits are generous polls, never timing assertions.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -590,6 +591,84 @@ def test_clients_served_without_a_cluster_backend(tmp_path):
             proc.wait()
     assert proc.returncode == 0, out.read_text()
     assert "Traceback" not in out.read_text()
+
+
+FLOODED = """
+@load frameworks/cluster/backend/broker
+redef exit_only_after_terminate = T;
+redef Cluster::default_websocket_max_event_queue_size = 1;
+global pings = 0;
+global ping: event(s: string) &is_used;
+event ping(s: string)
+	{
+	if ( ++pings == 200 )
+		{
+		print "terminating";
+		terminate();
+		}
+	}
+event zeek_init()
+	{
+	Cluster::subscribe("/test/pings/");
+	local p = count_to_port(to_count(getenv("WS_PORT")), tcp);
+	Cluster::listen_websocket([$listen_addr=127.0.0.1, $listen_port=p]);
+	}
+"""
+
+
+def test_terminating_while_a_client_floods_drops_its_queue_quietly(tmp_path):
+    """The node terminates while a client's events still arrive (Zeek's
+    terminate-while-queuing): it ends, and what is still queued is dropped
+    without an error (it once reported "'NoneType' object has no attribute
+    'publish'": frames handled after the client's backend was gone)."""
+    (ws_port,) = free_ports(1)
+    script = tmp_path / "flood.zs"
+    script.write_text(FLOODED)
+    env = dict(os.environ, WS_PORT=str(ws_port), PYTHONUNBUFFERED="1")
+    out = tmp_path / "out"
+    with open(out, "wb") as f:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zscript", "run", "--bare", "standalone", str(script)],
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+        )
+    try:
+        url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
+        deadline = time.monotonic() + WAIT
+        stack = contextlib.ExitStack()
+        clients = []
+        while len(clients) < 3:
+            try:
+                clients.append(stack.enter_context(connect(url, open_timeout=WAIT)))
+            except OSError:
+                assert time.monotonic() < deadline, out.read_text()
+                assert proc.poll() is None, out.read_text()
+                time.sleep(0.1)
+        for ws in clients:
+            ws.send("[]")
+            assert recv_json(ws)["type"] == "ack"
+        ping = json.dumps(data_message("/test/pings/", "ping", [s("x")]))
+        open_ = list(clients)
+        for _ in range(20000):  # round robin, as fast as they go, until the node closes them
+            if not open_:
+                break
+            for ws in list(open_):
+                try:
+                    ws.send(ping)
+                except (ConnectionClosed, OSError):
+                    open_.remove(ws)
+        stack.close()
+        proc.wait(timeout=WAIT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = out.read_text()
+    assert proc.returncode == 0, text
+    assert "terminating" in text
+    assert "error" not in text and "Traceback" not in text, text
 
 
 def test_listen_checks_options(local_cluster):

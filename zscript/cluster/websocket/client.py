@@ -222,6 +222,10 @@ class WebSocketClient:
         self._spawn(self._write_loop())
         self._enqueue(ack_message(self.endpoint_id, self.sub.version), True)
         async for frame in ws:
+            if self.backend is None:
+                # Terminated (the node is shutting down): frames still queued
+                # are dropped, as Zeek drops them.
+                break
             self._handle(frame)
 
     def _check_subscriptions(self, prefixes: list[str]) -> list[str]:
