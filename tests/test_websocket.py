@@ -541,17 +541,12 @@ event zeek_init()
 """
 
 
-def test_clients_served_without_a_cluster_backend(tmp_path):
-    """With Cluster::backend NONE (bare mode, no backend loaded) the server still
-    listens and a client gets its ack, as with Zeek's None backend: its events
-    go nowhere, nothing fails."""
-    import signal
-    import subprocess
-    import sys
-
+def _standalone_listener(tmp_path: Path, text: str):
+    """``(process, output file, port)``: ``zscript run --bare standalone`` of
+    ``text``, a script that listens on the port in ``$WS_PORT``."""
     (ws_port,) = free_ports(1)
-    script = tmp_path / "none.zs"
-    script.write_text(NONE_BACKEND)
+    script = tmp_path / "listener.zs"
+    script.write_text(text)
     env = dict(os.environ, WS_PORT=str(ws_port), PYTHONUNBUFFERED="1")
     out = tmp_path / "out"
     with open(out, "wb") as f:
@@ -562,17 +557,31 @@ def test_clients_served_without_a_cluster_backend(tmp_path):
             env=env,
             cwd=tmp_path,
         )
+    return proc, out, ws_port
+
+
+def _connect_once_listening(proc, out: Path, ws_port: int):
+    """A client connection to ``proc``'s server, tried until it listens."""
+    url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
+    deadline = time.monotonic() + WAIT
+    while True:
+        try:
+            return connect(url, open_timeout=WAIT)
+        except OSError:
+            assert time.monotonic() < deadline, out.read_text()
+            assert proc.poll() is None, out.read_text()
+            time.sleep(0.1)
+
+
+def test_clients_served_without_a_cluster_backend(tmp_path):
+    """With Cluster::backend NONE (bare mode, no backend loaded) the server still
+    listens and a client gets its ack, as with Zeek's None backend: its events
+    go nowhere, nothing fails."""
+    import signal
+
+    proc, out, ws_port = _standalone_listener(tmp_path, NONE_BACKEND)
     try:
-        url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
-        deadline = time.monotonic() + WAIT
-        while True:
-            try:
-                ws = connect(url, open_timeout=WAIT)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, out.read_text()
-                assert proc.poll() is None, out.read_text()
-                time.sleep(0.1)
+        ws = _connect_once_listening(proc, out, ws_port)
         with ws:
             ws.send('["/test/topic"]')
             assert recv_json(ws)["type"] == "ack"
@@ -621,31 +630,12 @@ def test_terminating_while_a_client_floods_drops_its_queue_quietly(tmp_path):
     terminate-while-queuing): it ends, and what is still queued is dropped
     without an error (it once reported "'NoneType' object has no attribute
     'publish'": frames handled after the client's backend was gone)."""
-    (ws_port,) = free_ports(1)
-    script = tmp_path / "flood.zs"
-    script.write_text(FLOODED)
-    env = dict(os.environ, WS_PORT=str(ws_port), PYTHONUNBUFFERED="1")
-    out = tmp_path / "out"
-    with open(out, "wb") as f:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "zscript", "run", "--bare", "standalone", str(script)],
-            stdout=f,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=tmp_path,
-        )
+    proc, out, ws_port = _standalone_listener(tmp_path, FLOODED)
     try:
-        url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
-        deadline = time.monotonic() + WAIT
         stack = contextlib.ExitStack()
-        clients = []
-        while len(clients) < 3:
-            try:
-                clients.append(stack.enter_context(connect(url, open_timeout=WAIT)))
-            except OSError:
-                assert time.monotonic() < deadline, out.read_text()
-                assert proc.poll() is None, out.read_text()
-                time.sleep(0.1)
+        clients = [
+            stack.enter_context(_connect_once_listening(proc, out, ws_port)) for _ in range(3)
+        ]
         for ws in clients:
             ws.send("[]")
             assert recv_json(ws)["type"] == "ack"
