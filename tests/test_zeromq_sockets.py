@@ -17,18 +17,18 @@ import textwrap
 
 import zmq
 
-from zscript.cluster.zeromq import _tune
+from zscript.cluster.zeromq import tune_socket
 
 CHILD = textwrap.dedent(
     """
     import time, zmq
-    from zscript.cluster.zeromq import _tune
+    from zscript.cluster.zeromq import tune_socket
 
     ctx = zmq.Context()
     pub = ctx.socket(zmq.XPUB)
     pub.setsockopt(zmq.SNDHWM, 100000)
     port = pub.bind_to_random_port("tcp://127.0.0.1")
-    sub = _tune(ctx.socket(zmq.XSUB), 0, False)
+    sub = tune_socket(ctx.socket(zmq.XSUB), 0, False)
     sub.setsockopt(zmq.RCVHWM, 10)
     sub.setsockopt(zmq.RCVBUF, 4096)
     sub.connect(f"tcp://127.0.0.1:{port}")
@@ -55,7 +55,7 @@ def test_cluster_sockets_leave_dead_peers_to_the_kernel():
     # this notices a pulled cable is tested in test_cluster_hosts_netns.py.)
     ctx = zmq.Context()
     for kind in (zmq.XPUB, zmq.XSUB):
-        s = _tune(ctx.socket(kind), 0, False)
+        s = tune_socket(ctx.socket(kind), 0, False)
         try:
             assert s.getsockopt(zmq.HEARTBEAT_IVL) == 0
             assert s.getsockopt(zmq.TCP_KEEPALIVE) == 1

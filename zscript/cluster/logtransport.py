@@ -86,15 +86,13 @@ class LogTransport:
         self._monitor = None
         curve = curve or CurveKeys()
         if connect:
-            s = self.ctx.socket(zmq.PUSH)
+            # The cluster sockets' options and dead-peer detection (no ZMTP
+            # heartbeats: a logger that falls behind stops answering them).
+            from .zeromq import tune_socket
+
+            s = tune_socket(self.ctx.socket(zmq.PUSH), linger_ms, ipv6)
             self.push = s
-            s.setsockopt(zmq.LINGER, linger_ms)
             s.setsockopt(zmq.SNDHWM, sndhwm)
-            s.setsockopt(zmq.IPV6, int(ipv6))
-            s.setsockopt(zmq.HEARTBEAT_IVL, 500)
-            s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 1500)
-            s.setsockopt(zmq.RECONNECT_IVL, 100)
-            s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
             try:
                 curve.configure_client(s)  # the loggers' PULL sockets are the servers
             except Exception:

@@ -135,7 +135,7 @@ def _step(fn, endpoint: str, what: str, *, with_errno: bool = False) -> None:
         raise OSError(f"Failed to {what} socket {endpoint}: {detail}") from None
 
 
-def _tune(s: zmq.Socket, linger_ms: int, ipv6: bool) -> zmq.Socket:
+def tune_socket(s: zmq.Socket, linger_ms: int, ipv6: bool) -> zmq.Socket:
     """Options every cluster socket shares, and dead-peer detection.
 
     A process that dies is noticed at once: its TCP connection closes.  A
@@ -194,8 +194,8 @@ class CentralProxy:
     ):
         self.ctx = zmq.Context(io_threads=io_threads)
         self._thread: threading.Thread | None = None
-        front = _tune(self.ctx.socket(zmq.XSUB), linger_ms, ipv6)
-        back = _tune(self.ctx.socket(zmq.XPUB), linger_ms, ipv6)
+        front = tune_socket(self.ctx.socket(zmq.XSUB), linger_ms, ipv6)
+        back = tune_socket(self.ctx.socket(zmq.XPUB), linger_ms, ipv6)
         back.setsockopt(zmq.XPUB_VERBOSER, 1)
         back.setsockopt(zmq.MAXMSGSIZE, MAX_TOPIC + 1)
         if nodrop:
@@ -283,14 +283,14 @@ class ZeroMQBackend(ClusterBackend):
     def _do_init(self) -> bool:
         o = self.opts
         self.ctx = zmq.Context(io_threads=1)
-        xpub = _tune(self.ctx.socket(zmq.XPUB), o.linger_ms, o.ipv6)
+        xpub = tune_socket(self.ctx.socket(zmq.XPUB), o.linger_ms, o.ipv6)
         xpub.setsockopt(zmq.XPUB_VERBOSER, 1)
         if o.connect_xpub_nodrop:
             xpub.setsockopt(zmq.XPUB_NODROP, 1)
         xpub.setsockopt(zmq.SNDHWM, o.xpub_sndhwm if o.xpub_sndhwm > 0 else FLOW_WINDOW)
         if o.xpub_sndbuf >= 0:
             xpub.setsockopt(zmq.SNDBUF, o.xpub_sndbuf)
-        xsub = _tune(self.ctx.socket(zmq.XSUB), o.linger_ms, o.ipv6)
+        xsub = tune_socket(self.ctx.socket(zmq.XSUB), o.linger_ms, o.ipv6)
         xsub.setsockopt(zmq.RCVHWM, o.xsub_rcvhwm)
         if o.xsub_rcvbuf >= 0:
             xsub.setsockopt(zmq.RCVBUF, o.xsub_rcvbuf)
