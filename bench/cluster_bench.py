@@ -568,9 +568,9 @@ def raw_latency(n: int, warmup: int, timeout: float, pl: dict[str, str]) -> list
 
 def _raw_socket(ctx, kind: int):
 
-    from zscript.cluster.zeromq import _tune
+    from zscript.cluster.zeromq import tune_socket
 
-    return _tune(ctx.socket(kind), 500, False)
+    return tune_socket(ctx.socket(kind), 500, False)
 
 
 def _wait_subscriptions(xpub, topic: bytes, count: int) -> None:

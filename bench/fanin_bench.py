@@ -206,11 +206,11 @@ def role_sender(xsub: str, n: str, sid: str, ev_hex: str) -> None:
     """Send ``n`` events (every PROBE_EVERY-th a probe) once the manager topic is subscribed."""
     import zmq
 
-    from zscript.cluster.zeromq import _tune
+    from zscript.cluster.zeromq import tune_socket
 
     enc = payloads()["probe"]
     ctx = zmq.Context(io_threads=1)
-    pub = _tune(ctx.socket(zmq.XPUB), 500, False)
+    pub = tune_socket(ctx.socket(zmq.XPUB), 500, False)
     pub.setsockopt(zmq.XPUB_VERBOSER, 1)
     pub.setsockopt(zmq.XPUB_NODROP, 1)
     pub.connect(f"tcp://127.0.0.1:{xsub}")
@@ -243,11 +243,11 @@ def role_receiver(how: str, xsub: str, xpub: str, total: str) -> None:
     """A raw receiver (``multipart`` or ``frames``) running the central proxy."""
     import zmq
 
-    from zscript.cluster.zeromq import CentralProxy, _tune
+    from zscript.cluster.zeromq import CentralProxy, tune_socket
 
     proxy = CentralProxy(f"tcp://127.0.0.1:{xsub}", f"tcp://127.0.0.1:{xpub}")
     ctx = zmq.Context(io_threads=1)
-    sub = _tune(ctx.socket(zmq.XSUB), 500, False)
+    sub = tune_socket(ctx.socket(zmq.XSUB), 500, False)
     sub.setsockopt(zmq.RCVHWM, 1000)
     sub.connect(f"tcp://127.0.0.1:{xpub}")
     sub.send(b"\x01" + MANAGER_TOPIC)
