@@ -1,4 +1,5 @@
-"""The ZeroMQ backend's sockets survive a slow receiver whose peer goes away.
+"""The ZeroMQ backend's sockets survive a slow receiver whose peer goes away,
+and a node rejoins a central proxy that goes away without false alarms.
 
 libzmq 4.3 aborts the whole process (``Assertion failed: !_io_error``) when a
 ZMTP heartbeat timer fires on a connection that closed while the socket's
@@ -11,13 +12,17 @@ pytest with it).
 
 from __future__ import annotations
 
+import asyncio
+import select
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 
 import zmq
 
-from zscript.cluster.zeromq import tune_socket
+from zscript.cluster.zeromq import ZeroMQBackend, ZeroMQOptions, tune_socket
 
 CHILD = textwrap.dedent(
     """
@@ -63,3 +68,67 @@ def test_cluster_sockets_leave_dead_peers_to_the_kernel():
         finally:
             s.close(0)
     ctx.term()
+
+
+def test_a_node_reconnects_to_a_stopping_proxy_only_after_the_interval():
+    # A manager's central proxy closes the connections of one socket (here
+    # `front`, a real XSUB) while the listener of the other is still open
+    # for a moment (`back`: a TCP listener that never answers ZeroMQ's
+    # greeting, closed right after).  A node that remade its other
+    # connection at once was accepted and then reset, and reported a failed
+    # handshake (ECONNRESET), which the scripts print as a warning.
+    ctx = zmq.Context()
+    front = ctx.socket(zmq.XSUB)
+    front.setsockopt(zmq.LINGER, 0)
+    front_port = front.bind_to_random_port("tcp://127.0.0.1")
+    back = socket.create_server(("127.0.0.1", 0))
+    back_endpoint = f"tcp://127.0.0.1:{back.getsockname()[1]}"
+    opts = ZeroMQOptions(
+        connect_xpub_endpoint=f"tcp://127.0.0.1:{front_port}",
+        connect_xsub_endpoint=back_endpoint,
+        linger_ms=0,
+    )
+    node = ZeroMQBackend("node", lambda msg: None, opts)
+    events: list[tuple[int, int, str]] = []
+    seen = threading.Condition()
+
+    def on_event(number: int, value: int, address: str) -> None:
+        with seen:
+            events.append((number, value, address))
+            seen.notify_all()
+
+    def wait_for(number: int, address: str, after: int = 0) -> bool:
+        with seen:
+            return seen.wait_for(
+                lambda: any(e[0] == number and e[2] == address for e in events[after:]), 10
+            )
+
+    node.socket_event = on_event
+    aloop = asyncio.new_event_loop()
+    assert node.init()
+    node.start_io(aloop)
+    thread = threading.Thread(target=aloop.run_forever, daemon=True)
+    thread.start()
+    accepted = []
+    try:
+        back.settimeout(10)
+        accepted.append(back.accept()[0])  # the node's XSUB, mid-handshake
+        assert wait_for(zmq.EVENT_HANDSHAKE_SUCCEEDED, opts.connect_xpub_endpoint)
+        mark = len(events)
+        front.close(0)
+        assert wait_for(zmq.EVENT_DISCONNECTED, opts.connect_xpub_endpoint, mark)
+        select.select([back], [], [], 0.03)  # an immediate reconnect lands here
+        back.close()  # resets what it has not accepted
+        for conn in accepted:
+            conn.close()
+        # The remade connection is refused (and retried) instead.
+        assert wait_for(zmq.EVENT_CONNECT_RETRIED, back_endpoint, mark)
+        failed = [e for e in events if e[0] == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL]
+        assert failed == []
+    finally:
+        aloop.call_soon_threadsafe(aloop.stop)
+        thread.join(10)
+        node.terminate()
+        aloop.close()
+        back.close()
+        ctx.term()

@@ -122,6 +122,8 @@ class ZeroMQOptions:
 
 #: How long a peer's host may stay silent before its connection is closed.
 PEER_TIMEOUT_MS = 2500
+#: How long a socket waits before it reconnects a broken connection.
+RECONNECT_IVL_MS = 100
 
 
 def _step(fn, endpoint: str, what: str, *, with_errno: bool = False) -> None:
@@ -162,7 +164,7 @@ def tune_socket(s: zmq.Socket, linger_ms: int, ipv6: bool) -> zmq.Socket:
     s.setsockopt(zmq.TCP_KEEPALIVE_INTVL, 1)
     s.setsockopt(zmq.TCP_KEEPALIVE_CNT, 3)
     s.setsockopt(zmq.TCP_MAXRT, PEER_TIMEOUT_MS)
-    s.setsockopt(zmq.RECONNECT_IVL, 100)
+    s.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
     s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
     if ipv6:
         s.setsockopt(zmq.IPV6, 1)
@@ -277,6 +279,8 @@ class ZeroMQBackend(ClusterBackend):
         self._xpub_events = None  # xpub.get, for EVENTS
         #: Topics other processes subscribe to (from this node's XPUB).
         self.remote_topics: set[bytes] = set()
+        #: Sockets dropped by :meth:`_connection_lost`, until they reconnect.
+        self._rejoining: set[zmq.Socket] = set()
 
     # ------------------------------------------------------------------ setup
 
@@ -530,13 +534,32 @@ class ZeroMQBackend(ClusterBackend):
         would take the node's new hello for a repeat of the old one, or the
         node theirs.  (``disconnect`` reports no ``EVENT_DISCONNECTED``, so
         this does not go round in circles.)
+
+        The other connection is remade after :data:`RECONNECT_IVL_MS`, as
+        libzmq remakes the broken one, not at once: when a manager stops, its
+        proxy closes the connections of one socket before the listener of the
+        other, and a node that reconnected in between was accepted and then
+        reset ("ZeroMQ: Handshake for socket ... failed: value=104").
         """
         self._proxy_lost()
-        if other is None:
+        if other is None or other in self._rejoining:
             return
         try:
             other.disconnect(endpoint)
-            other.connect(endpoint)
+        except zmq.ZMQError:
+            return
+        self._rejoining.add(other)
+        if self._aloop is None:
+            self._rejoin(other, endpoint)
+        else:
+            self._aloop.call_later(RECONNECT_IVL_MS / 1000, self._rejoin, other, endpoint)
+
+    def _rejoin(self, sock: zmq.Socket, endpoint: str) -> None:
+        if sock not in self._rejoining:
+            return  # terminated meanwhile
+        self._rejoining.discard(sock)
+        try:
+            sock.connect(endpoint)
         except zmq.ZMQError:
             pass
 
@@ -554,6 +577,7 @@ class ZeroMQBackend(ClusterBackend):
 
     def _do_terminate(self) -> None:
         _LIVE.discard(self)
+        self._rejoining.clear()
         aloop = self._aloop
         monitors, self._monitors = self._monitors, []
         for m in monitors:
