@@ -13,16 +13,20 @@ pytest with it).
 from __future__ import annotations
 
 import asyncio
+import os
 import select
 import socket
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import zmq
 
-from zscript.cluster.zeromq import ZeroMQBackend, ZeroMQOptions, tune_socket
+from zscript.cluster.liveness import PeerWatch
+from zscript.cluster.zeromq import CentralProxy, ZeroMQBackend, ZeroMQOptions, tune_socket
+from zscript.testing.golden import free_ports
 
 CHILD = textwrap.dedent(
     """
@@ -54,20 +58,44 @@ def test_a_stalled_receiver_outlives_its_peer():
     assert res.returncode == 0 and res.stdout.strip() == "alive", res.stderr
 
 
-def test_cluster_sockets_leave_dead_peers_to_the_kernel():
-    # No ZMTP heartbeats (a receiver that falls behind stops answering them);
-    # TCP keepalive and TCP_USER_TIMEOUT find a host that is gone.  (That
-    # this notices a pulled cable is tested in test_cluster_hosts_netns.py.)
+def test_a_receiver_that_stops_reading_for_seconds_loses_nothing():
+    # Flow control, not a dead peer: the receiver's kernel still answers,
+    # with a shut window, and neither the kernel nor the central proxy's
+    # watch for vanished hosts (zscript/cluster/liveness.py) closes the
+    # connection.  (With TCP_USER_TIMEOUT at 2.5 s, Linux closed it after
+    # ~3 s, and the receiver got 20 events of 100,000.)  That a host that is
+    # gone is noticed is tested in test_cluster_hosts_netns.py.
+    xsub_port, xpub_port = free_ports(2)
+    proxy = CentralProxy(f"tcp://127.0.0.1:{xsub_port}", f"tcp://127.0.0.1:{xpub_port}")
     ctx = zmq.Context()
-    for kind in (zmq.XPUB, zmq.XSUB):
-        s = tune_socket(ctx.socket(kind), 0, False)
-        try:
-            assert s.getsockopt(zmq.HEARTBEAT_IVL) == 0
-            assert s.getsockopt(zmq.TCP_KEEPALIVE) == 1
-            assert s.getsockopt(zmq.TCP_MAXRT) > 0
-        finally:
+    pub = tune_socket(ctx.socket(zmq.XPUB), 0, False)
+    pub.setsockopt(zmq.SNDHWM, 0)
+    gone = pub.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+    sub = tune_socket(ctx.socket(zmq.XSUB), 0, False)
+    sub.setsockopt(zmq.RCVHWM, 10)
+    sub.setsockopt(zmq.RCVBUF, 4096)
+    try:
+        pub.connect(f"tcp://127.0.0.1:{xsub_port}")
+        sub.connect(f"tcp://127.0.0.1:{xpub_port}")
+        sub.send(b"\x01")
+        assert pub.recv() == b"\x01"  # subscribed, through the proxy
+        n = 100_000  # ~10 MB: more than the kernels buffer, so the windows shut
+        for i in range(n):
+            pub.send(b"%099d" % i)
+        time.sleep(4.5)  # the receiver's application stalls
+        got = 0
+        while sub.poll(2000):
+            assert sub.recv() == b"%099d" % got
+            got += 1
+        assert got == n
+        assert not gone.poll(0)
+        assert proxy._watcher.watch.shut_down == 0
+    finally:
+        pub.disable_monitor()
+        for s in (gone, pub, sub):
             s.close(0)
-    ctx.term()
+        ctx.term()
+        proxy.stop()
 
 
 def test_a_node_reconnects_to_a_stopping_proxy_only_after_the_interval():
@@ -132,3 +160,38 @@ def test_a_node_reconnects_to_a_stopping_proxy_only_after_the_interval():
         aloop.close()
         back.close()
         ctx.term()
+
+
+def test_the_peer_watch_follows_connections_and_spares_live_ones():
+    # The rule itself (unanswered retransmissions or probes) is exercised by
+    # pulling a cable in test_cluster_hosts_netns.py.
+    server = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(server.getsockname())
+    accepted = server.accept()[0]
+    watch = PeerWatch()
+    try:
+        watch.event(zmq.EVENT_CONNECTED, client.fileno())
+        watch.event(zmq.EVENT_ACCEPTED, accepted.fileno())
+        watch.event(zmq.EVENT_CONNECTED, server.fileno())  # a listener has no peer
+        assert len(watch) == 2
+        client.sendall(b"x" * 1000)
+        assert watch.check() == [] and len(watch) == 2  # the peer answers
+        watch.event(zmq.EVENT_DISCONNECTED, accepted.fileno())
+        assert len(watch) == 1
+        # A descriptor closed and reused for another connection is let go.
+        fd = client.fileno()
+        client.close()
+        other = socket.create_connection(server.getsockname())
+        moved = other.fileno() != fd  # the number is usually reused at once
+        if moved:
+            os.dup2(other.fileno(), fd)
+        try:
+            assert watch.check() == [] and len(watch) == 0
+            assert watch.shut_down == 0
+        finally:
+            if moved:
+                os.close(fd)
+            other.close()
+    finally:
+        accepted.close()
+        server.close()

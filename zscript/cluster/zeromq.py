@@ -68,6 +68,7 @@ import zmq
 from .access import MAX_TOPIC
 from .backend import ClusterBackend
 from .curve import CurveKeys, start_authenticator
+from .liveness import CHECK_INTERVAL, PeerWatch, WatchThread
 from .monitor import SocketMonitor
 
 __all__ = ["CentralProxy", "ZeroMQBackend", "ZeroMQOptions"]
@@ -120,8 +121,6 @@ class ZeroMQOptions:
             setattr(self, k, v)
 
 
-#: How long a peer's host may stay silent before its connection is closed.
-PEER_TIMEOUT_MS = 2500
 #: How long a socket waits before it reconnects a broken connection.
 RECONNECT_IVL_MS = 100
 
@@ -141,29 +140,42 @@ def tune_socket(s: zmq.Socket, linger_ms: int, ipv6: bool) -> zmq.Socket:
     """Options every cluster socket shares, and dead-peer detection.
 
     A process that dies is noticed at once: its TCP connection closes.  A
-    peer whose host is gone (cable pulled) is found by the kernel: TCP
-    keepalive probes an idle connection after 1 s, and a connection whose
-    data or probes stay unacknowledged for :data:`PEER_TIMEOUT_MS` is closed
-    (``ZMQ_TCP_MAXRT``, Linux's ``TCP_USER_TIMEOUT``).  A live peer whose
-    application is slow still acknowledges (a zero window), so flow control
-    never looks like a dead peer.
+    peer whose host is gone (cable pulled) is found by TCP keepalive: a
+    connection on which nothing arrived for 1 s and that has nothing of its
+    own to send is probed every second, and closed after three unanswered
+    probes.  A live peer's kernel answers the probes even while its
+    application is stalled.
 
-    No ZMTP heartbeats: they are answered only by a peer whose libzmq reads
-    its input, and an event stream's receiver stops reading whenever it
-    falls behind (``RCVHWM``).  On the nodes' XPUBs (the proxy's XSUB stops
-    while it waits for a slow subscriber) they broke busy connections, which
-    lost and reordered events (Zeek's overload-no-drop under load); and
-    libzmq 4.3 aborts the process when a heartbeat timer fires on a
-    connection that closed while its input was stopped (``Assertion failed:
-    !_io_error``, stream_engine_base.cpp; see also zeromq/libzmq#3937).
-    Zeek sets none either.
+    Nothing here closes a connection because its peer stopped reading: a
+    receiver that falls behind is flow control, however long it lasts (as
+    in Zeek), and closing it loses every event queued for it.
+
+    * No ZMTP heartbeats: they are answered only by a peer whose libzmq
+      reads its input, and an event stream's receiver stops reading
+      whenever it falls behind (``RCVHWM``).  On the nodes' XPUBs (the
+      proxy's XSUB stops while it waits for a slow subscriber) they broke
+      busy connections, which lost and reordered events (Zeek's
+      overload-no-drop under load); and libzmq 4.3 aborts the process when a
+      heartbeat timer fires on a connection that closed while its input was
+      stopped (``Assertion failed: !_io_error``, stream_engine_base.cpp; see
+      also zeromq/libzmq#3937).
+    * No ``ZMQ_TCP_MAXRT`` (Linux's ``TCP_USER_TIMEOUT``): Linux applies it to
+      zero-window probes too, so a sender closes the connection of a peer
+      whose receive window stayed shut that long, although its kernel
+      answers every probe; and with it set, keepalive gives up only after
+      the same time.
+
+    Zeek sets none of them either.  A host that vanishes while data to it
+    is still unacknowledged, which keepalive does not probe, is found by
+    :mod:`.liveness` (the kernel's retransmissions and probes went
+    unanswered): the node's backend and the central proxy each watch their
+    connections.
     """
     s.setsockopt(zmq.LINGER, linger_ms)
     s.setsockopt(zmq.TCP_KEEPALIVE, 1)
     s.setsockopt(zmq.TCP_KEEPALIVE_IDLE, 1)
     s.setsockopt(zmq.TCP_KEEPALIVE_INTVL, 1)
     s.setsockopt(zmq.TCP_KEEPALIVE_CNT, 3)
-    s.setsockopt(zmq.TCP_MAXRT, PEER_TIMEOUT_MS)
     s.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
     s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
     if ipv6:
@@ -218,6 +230,8 @@ class CentralProxy:
                 self._auth.stop()
             self.ctx.term()
             raise
+        # A node whose host vanished is dropped by the proxy (node_down).
+        self._watcher = WatchThread(self.ctx, (front, back), "zmq-proxy-peer-watch")
         self._control = self.ctx.socket(zmq.PAIR)
         endpoint = f"inproc://zscript-proxy-control-{id(self)}"
         self._control.bind(endpoint)
@@ -246,6 +260,7 @@ class CentralProxy:
         self._thread.join(timeout=2)
         self._control.close(0)
         self._thread = None
+        self._watcher.stop()
         if self._auth is not None:
             self._auth.stop()
             self._auth = None
@@ -281,6 +296,8 @@ class ZeroMQBackend(ClusterBackend):
         self.remote_topics: set[bytes] = set()
         #: Sockets dropped by :meth:`_connection_lost`, until they reconnect.
         self._rejoining: set[zmq.Socket] = set()
+        #: The XPUB's and XSUB's connections, for a vanished manager host.
+        self._peers = PeerWatch()
 
     # ------------------------------------------------------------------ setup
 
@@ -331,6 +348,13 @@ class ZeroMQBackend(ClusterBackend):
         # Edge-triggered: anything that arrived before now must be read explicitly.
         aloop.call_soon(self._drain_xsub, True)
         self._kick_xpub()
+        aloop.call_later(CHECK_INTERVAL, self._check_peers)
+
+    def _check_peers(self) -> None:
+        if self.xsub is None:
+            return  # terminated
+        self._peers.check()
+        self._aloop.call_later(CHECK_INTERVAL, self._check_peers)
 
     # ---------------------------------------------------------------- sending
 
@@ -512,11 +536,13 @@ class ZeroMQBackend(ClusterBackend):
             pass
 
     def _xsub_event(self, number: int, value: int, address: str) -> None:
+        self._peers.event(number, value)
         if number == zmq.EVENT_DISCONNECTED:
             self._connection_lost(self.xpub, self.opts.connect_xpub_endpoint)
         self.socket_event(number, value, address)
 
     def _xpub_event(self, number: int, value: int, address: str) -> None:
+        self._peers.event(number, value)
         if number == zmq.EVENT_DISCONNECTED:
             self._connection_lost(self.xsub, self.opts.connect_xsub_endpoint)
         self.socket_event(number, value, address)
