@@ -87,6 +87,7 @@ sys.path.insert(0, str(HERE))
 from cluster_bench import (  # noqa: E402 - bench/ is on the path now
     Procs,
     child_env,
+    cpu_seconds,
     event_encoder,
     free_ports,
     lines_with,
@@ -176,27 +177,15 @@ class Point:
     cpu: float
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of process ``pid`` so far (None once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
 def _cpu_until_result(rcv, out: Path, timeout: float, what: str) -> float:
     """The receiver's CPU time when its RESULT line appeared (sampled every
     10 ms: the last sample before the line was seen), then its exit awaited."""
     deadline = time.monotonic() + timeout
-    last = _cpu_seconds(rcv.pid)
+    last = cpu_seconds(rcv.pid)
     while "RESULT" not in out.read_text():
         if rcv.poll() is not None or time.monotonic() > deadline:
             break  # wait_exit says what went wrong
-        last = _cpu_seconds(rcv.pid) or last
+        last = cpu_seconds(rcv.pid) or last
         time.sleep(0.01)
     wait_exit(rcv, max(1.0, deadline - time.monotonic()), what, out)
     return last or 0.0
@@ -421,7 +410,7 @@ def run_point(
                     if p.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"{what} never ready:\n{tail(tmp / f'{name}.out')}")
                     time.sleep(0.02)
-            cpu0 = _cpu_seconds(rcv.pid) or 0.0
+            cpu0 = cpu_seconds(rcv.pid) or 0.0
             for p in snd:
                 p.stdin.write(b"go\n")
                 p.stdin.flush()
