@@ -19,6 +19,7 @@ attributes and its event lookup):
   hosting node declares it* (an event it does not declare, or arguments of
   other types, are "failed to create Zeek event");
 * :meth:`publish` writes it in the cluster's wire format;
+* :meth:`ingest` does both in one step for the common message (:mod:`.ingest`);
 * :meth:`render` turns an event a client's backend received into the v1
   JSON data message.  That also needs the hosting node's declaration
   (Broker's data model writes records, vectors and patterns alike as
