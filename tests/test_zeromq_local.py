@@ -24,6 +24,7 @@ from zscript.cluster.zeromq import (
     ZeroMQOptions,
     _same_endpoint,
     local_proxy,
+    release_local,
 )
 
 
@@ -41,7 +42,7 @@ def proxy():
     p = CentralProxy(f"tcp://127.0.0.1:{xsub}", f"tcp://127.0.0.1:{xpub}")
     p.ports = (xsub, xpub)
     yield p
-    p.release_local()
+    release_local(p)
     p.stop()
 
 
@@ -113,7 +114,7 @@ def test_stopping_the_proxy_first_ends_its_local_backends(proxy):
     xsub, xpub = proxy.ports
     a = _backend("a", xsub, xpub)
     assert a.init()
-    proxy.release_local()
+    release_local(proxy)
     assert not a.initialized and a.xsub is None
     # Its context ends without waiting for anything (a hang fails the test).
     stopper = threading.Thread(target=proxy.stop, daemon=True)

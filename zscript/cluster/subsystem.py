@@ -387,9 +387,11 @@ class ClusterSubsystem:
         if self.proxy is not None:
             # This process's backends connected to it in memory go first
             # (the node's own, its WebSocket clients'): they share its context.
+            from .zeromq import release_local
+
             if self.backend is not None and self.backend in self.proxy.local_users:
                 self.stop()
-            self.proxy.release_local()
+            release_local(self.proxy)
             self.proxy.stop()
             self.proxy = None
 

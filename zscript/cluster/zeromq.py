@@ -80,7 +80,7 @@ from .backend import ClusterBackend
 from .curve import CurveKeys, start_authenticator
 from .monitor import SocketMonitor
 
-__all__ = ["CentralProxy", "ZeroMQBackend", "ZeroMQOptions"]
+__all__ = ["CentralProxy", "ZeroMQBackend", "ZeroMQOptions", "local_proxy", "release_local"]
 
 #: Messages read per continuation before yielding to the event loop.
 _BATCH = 2000
@@ -205,6 +205,27 @@ def _same_endpoint(bound: str, connect: str) -> bool:
     return b_host in _LOOPBACK or b_host in _ANY
 
 
+def _serves(proxy: CentralProxy, xsub_connect: str, xpub_connect: str) -> bool:
+    """Whether a node connecting its XSUB to ``xsub_connect`` and its XPUB to
+    ``xpub_connect`` reaches ``proxy``, a running one of this process."""
+    xsub_bind, xpub_bind = proxy.endpoints
+    return (
+        proxy._thread is not None
+        and not proxy.curve
+        and _same_endpoint(xpub_bind, xsub_connect)
+        and _same_endpoint(xsub_bind, xpub_connect)
+    )
+
+
+def release_local(proxy: CentralProxy) -> None:
+    """Terminate the backends connected to ``proxy`` over ``inproc://``
+    (before ``proxy.stop()``: its context's termination waits for their
+    sockets), and let no new one connect so."""
+    _PROXIES.discard(proxy)
+    for backend in list(proxy.local_users):
+        backend.terminate()
+
+
 def local_proxy(xsub_connect: str, xpub_connect: str) -> CentralProxy | None:
     """The central proxy of this process that a node's sockets would reach
     over TCP at these endpoints, or None.
@@ -216,7 +237,7 @@ def local_proxy(xsub_connect: str, xpub_connect: str) -> CentralProxy | None:
     (the proxy's sockets then take encrypted connections only).
     """
     for proxy in list(_PROXIES):
-        if proxy.serves(xsub_connect, xpub_connect):
+        if _serves(proxy, xsub_connect, xpub_connect):
             return proxy
     return None
 
@@ -297,24 +318,6 @@ class CentralProxy:
 
         self._thread = threading.Thread(target=run, name="zmq-proxy-thread", daemon=True)
         self._thread.start()
-
-    def release_local(self) -> None:
-        """Terminate the backends connected over ``inproc://`` (before
-        :meth:`stop`: the context's termination waits for their sockets) and
-        let no new one connect so."""
-        _PROXIES.discard(self)
-        for backend in list(self.local_users):
-            backend.terminate()
-
-    def serves(self, xsub_connect: str, xpub_connect: str) -> bool:
-        """Whether a node connecting its XSUB to ``xsub_connect`` and its XPUB
-        to ``xpub_connect`` reaches this proxy (see :func:`local_proxy`)."""
-        return (
-            self._thread is not None
-            and not self.curve
-            and _same_endpoint(self.endpoints[1], xsub_connect)
-            and _same_endpoint(self.endpoints[0], xpub_connect)
-        )
 
     def stop(self) -> None:
         if self._thread is None:
