@@ -19,7 +19,10 @@ XSUB/XPUB proxy, and one receiver takes them:
   whose ``Bench::probe`` handler takes the time each probe spent in flight;
 * ``raw multipart``: a plain pyzmq process running the same proxy
   (:class:`~zscript.cluster.zeromq.CentralProxy`) and an XSUB that loops on
-  ``recv_multipart()``, counting 4-frame messages;
+  ``recv_multipart()``, counting 4-frame messages.  Its XSUB connects to the
+  proxy as the zscript manager's does, in memory (``inproc://``, the
+  proxy's context); ``--raw-tcp`` connects it over TCP instead, as zscript
+  did before it used inproc (the baseline of earlier runs);
 * ``raw frames``: the same, reading frame by frame with ``recv(copy=False)``
   and each frame's ``more`` flag, as zscript's receive path does.
 
@@ -84,6 +87,7 @@ sys.path.insert(0, str(HERE))
 from cluster_bench import (  # noqa: E402 - bench/ is on the path now
     Procs,
     child_env,
+    cpu_seconds,
     event_encoder,
     free_ports,
     lines_with,
@@ -173,27 +177,15 @@ class Point:
     cpu: float
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of process ``pid`` so far (None once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
 def _cpu_until_result(rcv, out: Path, timeout: float, what: str) -> float:
     """The receiver's CPU time when its RESULT line appeared (sampled every
     10 ms: the last sample before the line was seen), then its exit awaited."""
     deadline = time.monotonic() + timeout
-    last = _cpu_seconds(rcv.pid)
+    last = cpu_seconds(rcv.pid)
     while "RESULT" not in out.read_text():
         if rcv.poll() is not None or time.monotonic() > deadline:
             break  # wait_exit says what went wrong
-        last = _cpu_seconds(rcv.pid) or last
+        last = cpu_seconds(rcv.pid) or last
         time.sleep(0.01)
     wait_exit(rcv, max(1.0, deadline - time.monotonic()), what, out)
     return last or 0.0
@@ -239,17 +231,18 @@ def role_sender(xsub: str, n: str, sid: str, ev_hex: str) -> None:
     ctx.term()
 
 
-def role_receiver(how: str, xsub: str, xpub: str, total: str) -> None:
-    """A raw receiver (``multipart`` or ``frames``) running the central proxy."""
+def role_receiver(how: str, xsub: str, xpub: str, total: str, link: str = "inproc") -> None:
+    """A raw receiver (``multipart`` or ``frames``) running the central proxy,
+    connected to it as a zscript manager is (``inproc``) or over ``tcp``."""
     import zmq
 
     from zscript.cluster.zeromq import CentralProxy, tune_socket
 
     proxy = CentralProxy(f"tcp://127.0.0.1:{xsub}", f"tcp://127.0.0.1:{xpub}")
-    ctx = zmq.Context(io_threads=1)
+    ctx = proxy.ctx if link == "inproc" else zmq.Context(io_threads=1)
     sub = tune_socket(ctx.socket(zmq.XSUB), 500, False)
     sub.setsockopt(zmq.RCVHWM, 1000)
-    sub.connect(f"tcp://127.0.0.1:{xpub}")
+    sub.connect(proxy.inproc_xpub if link == "inproc" else f"tcp://127.0.0.1:{xpub}")
     sub.send(b"\x01" + MANAGER_TOPIC)
     print("READY", flush=True)
     total, count, first, lat, plen = int(total), 0, 0.0, [], len(PROBE_PREFIX)
@@ -294,7 +287,8 @@ def role_receiver(how: str, xsub: str, xpub: str, total: str) -> None:
     print("\n".join(f"LAT {x:.9f}" for x in lat), flush=True)
     sub.close(0)
     proxy.stop()
-    ctx.term()
+    if ctx is not proxy.ctx:
+        ctx.term()
 
 
 ROLES = {"sender": role_sender, "receiver": role_receiver}
@@ -365,8 +359,11 @@ def _manager_layout(tmp: Path) -> Path:
     return layout
 
 
-def run_point(receiver: str, senders: int, n: int, timeout: float, ev_hex: str) -> Point:
-    """One run: ``senders`` x ``n`` events into ``receiver`` (zscript, multipart, frames)."""
+def run_point(
+    receiver: str, senders: int, n: int, timeout: float, ev_hex: str, link: str = "inproc"
+) -> Point:
+    """One run: ``senders`` x ``n`` events into ``receiver`` (zscript, multipart,
+    frames; ``link``: how a raw receiver connects to its proxy)."""
     procs = Procs()
     me = [sys.executable, str(Path(__file__).resolve())]
     total = senders * n
@@ -388,7 +385,7 @@ def run_point(receiver: str, senders: int, n: int, timeout: float, ev_hex: str) 
             else:
                 xpub, xsub = free_ports(2)
                 rcv = procs.start(
-                    [*me, "--role", "receiver", receiver, str(xsub), str(xpub), str(total)],
+                    [*me, "--role", "receiver", receiver, str(xsub), str(xpub), str(total), link],
                     tmp / "receiver.out",
                     tmp,
                     env,
@@ -413,7 +410,7 @@ def run_point(receiver: str, senders: int, n: int, timeout: float, ev_hex: str) 
                     if p.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"{what} never ready:\n{tail(tmp / f'{name}.out')}")
                     time.sleep(0.02)
-            cpu0 = _cpu_seconds(rcv.pid) or 0.0
+            cpu0 = cpu_seconds(rcv.pid) or 0.0
             for p in snd:
                 p.stdin.write(b"go\n")
                 p.stdin.flush()
@@ -504,6 +501,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-pool", dest="pool", action="store_false", help="skip the proxy-pool curve"
     )
+    ap.add_argument(
+        "--raw-tcp",
+        dest="link",
+        action="store_const",
+        const="tcp",
+        default="inproc",
+        help="raw receivers connect to their proxy over TCP (before zscript used inproc)",
+    )
     args = parse_or_run_role(ap, argv, ROLES)
     if args is None:
         return 0
@@ -514,7 +519,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"zscript fan-in bench{' (quick)' if args.quick else ''}: Python"
         f" {platform.python_version()}, {os.cpu_count()} cores, {n} events per sender,"
-        f" {reps} repetitions, medians; load average before: {load()}"
+        f" {reps} repetitions, medians; raw receivers connect over {args.link};"
+        f" load average before: {load()}"
     )
     print(
         f"{'senders':>7}  {'zscript':>10}  {'raw multipart':>13}  {'raw frames':>10}  ratio"
@@ -529,7 +535,8 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(reps):
                 order = sides[i % 3 :] + sides[: i % 3]
                 for side in order:
-                    got[side].append(run_point(side, w, n, 60 + w * n / 5000, ev_hex))
+                    timeout = 60 + w * n / 5000
+                    got[side].append(run_point(side, w, n, timeout, ev_hex, args.link))
         except Exception as exc:  # noqa: BLE001 - reported, exit status 1
             print(f"{w:>7}  ERROR: {type(exc).__name__}: {exc}")
             failed = True

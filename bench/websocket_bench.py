@@ -30,7 +30,9 @@ Rate = N / (end - start): start is the client process's clock when every
 connection has its ack, end the server's clock at the ``N``-th event
 (``time.time()`` on both sides; one machine).  Repetitions alternate the two
 servers' order; medians are shown, and the ratio zscript / baseline (target
-50%).  Every process the bench starts is stopped when it ends.
+50%).  CPU/event is the server process's CPU time (all its threads: for
+zscript also the proxy's and ZeroMQ's) from the start to the ``N``-th event,
+over ``N``: less disturbed by other load on the machine than the rates.  Every process the bench starts is stopped when it ends.
 """
 
 from __future__ import annotations
@@ -45,13 +47,15 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
 
-from report import Report, parse_or_run_role  # noqa: E402 - bench/ is on the path now
+from cluster_bench import cpu_seconds, load  # noqa: E402 - bench/ is on the path now
+from report import Report, parse_or_run_role  # noqa: E402
 
 TARGET = 0.5
 TOPIC = "/bench"
@@ -299,17 +303,48 @@ def _ingest(
     try:
         server = procs.start(server_cmd, tmp, env)
         _line(server, ready, timeout)
+        cpu = _CpuSampler(server.pid)
         clients = procs.start(
             [sys.executable, __file__, "--role", "clients", str(port), str(conns), str(n)], tmp
         )
         start = float(_line(clients, "start ", timeout).split()[1])
+        cpu0 = cpu.last
         end = float(_line(server, "done ", timeout).split()[1])
+        used = cpu.stop() - cpu0
     finally:
         procs.stop()
-    return n / (end - start)
+    return Run(n / (end - start), used / n)
 
 
-def measure_zscript(conns: int, n: int, timeout: float) -> float:
+@dataclass
+class Run:
+    rate: float
+    #: The server process's CPU time per event (all its threads), seconds.
+    cpu: float
+
+
+class _CpuSampler:
+    """The CPU time of process ``pid``, sampled every 10 ms in a thread
+    (a node exits right after its last event, taking its figure with it)."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.last = cpu_seconds(pid) or 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.01):
+            self.last = cpu_seconds(self.pid) or self.last
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return self.last
+
+
+def measure_zscript(conns: int, n: int, timeout: float) -> Run:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         ws_port, xpub, xsub = free_ports(3)
@@ -327,7 +362,7 @@ def measure_zscript(conns: int, n: int, timeout: float) -> float:
         return _ingest(node, env, ready, ws_port, conns, n, tmp, timeout)
 
 
-def measure_baseline(conns: int, n: int, timeout: float) -> float:
+def measure_baseline(conns: int, n: int, timeout: float) -> Run:
     with tempfile.TemporaryDirectory() as d:
         (port,) = free_ports(1)
         server = [sys.executable, __file__, "--role", "baseline", str(port), str(n)]
@@ -346,18 +381,32 @@ def main(argv: list[str] | None = None) -> int:
     reps = args.reps or (1 if args.quick else 3)
     timeout = 60 + n / 1000
     report = Report()
-    print(f"WebSocket ingest: {n} events per run, {reps} repetitions, medians")
-    print(f"{'clients':<9}{'zscript/s':>12}{'baseline/s':>12}{'ratio':>8}  target")
+    print(
+        f"WebSocket ingest: {n} events per run, {reps} repetitions, medians;"
+        f" load average before: {load()}"
+    )
+    print(
+        f"{'clients':<9}{'zscript/s':>12}{'baseline/s':>12}{'ratio':>8}  target     "
+        f"{'CPU/event':>10}{'baseline':>10}"
+    )
     for conns in (1, 10):
         zs, base = [], []
         for rep in range(reps):
             sides = [(base, measure_baseline), (zs, measure_zscript)]
             for out, fn in sides[:: -1 if rep % 2 else 1]:
                 out.append(fn(conns, n, timeout))
-        z, b = statistics.median(zs), statistics.median(base)
+        z, b = statistics.median(r.rate for r in zs), statistics.median(r.rate for r in base)
+        zc, bc = statistics.median(r.cpu for r in zs), statistics.median(r.cpu for r in base)
         ok = "ok" if z / b >= TARGET else "BELOW"
-        print(f"{conns:<9}{z:>12,.0f}{b:>12,.0f}{z / b:>7.0%}  >= {TARGET:.0%} {ok}")
+        print(
+            f"{conns:<9}{z:>12,.0f}{b:>12,.0f}{z / b:>7.0%}  >= {TARGET:.0%} {ok:<5}"
+            f"{zc * 1e6:>7.1f} us{bc * 1e6:>7.1f} us"
+        )
         report.add(f"ingest_{conns}_clients", z, "events/s", z / b, baseline=b, target=TARGET)
+        report.add(
+            f"ingest_{conns}_clients_cpu", zc, "s/event", bc / zc if zc else None, baseline=bc
+        )
+    print(f"load average after: {load()}")
     report.write(args.json)
     return 0
 

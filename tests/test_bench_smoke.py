@@ -124,9 +124,18 @@ def test_websocket_bench_quick_runs(tmp_path):
     """``bench/websocket_bench.py``: 1 and 10 clients against both servers, as JSON too."""
     _, got = run_bench("websocket_bench.py", "--quick", "-n", "2000", json_out=tmp_path / "w.json")
     rows = {r["name"]: r for r in got}
-    assert sorted(rows) == ["ingest_10_clients", "ingest_1_clients"], rows
-    for r in rows.values():
+    assert sorted(rows) == [
+        "ingest_10_clients",
+        "ingest_10_clients_cpu",
+        "ingest_1_clients",
+        "ingest_1_clients_cpu",
+    ], rows
+    for c in (1, 10):
+        r = rows[f"ingest_{c}_clients"]
         assert r["value"] > 0 and r["baseline"] > 0 and r["unit"] == "events/s", r
+        # CPU time is counted in clock ticks: a quick run may see none.
+        r = rows[f"ingest_{c}_clients_cpu"]
+        assert r["value"] >= 0 and r["baseline"] >= 0 and r["unit"] == "s/event", r
 
 
 def test_fanin_bench_quick_runs(tmp_path):

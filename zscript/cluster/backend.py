@@ -15,7 +15,9 @@ node) and call the ``_do_*`` hooks a concrete backend implements:
 
 Incoming traffic is handed to :meth:`ClusterBackend.deliver` (an event to
 queue) and :meth:`ClusterBackend.topic_seen` (another node's subscription or
-unsubscription), which the subsystem connects to the event loop.
+unsubscription), which the subsystem connects to the event loop.  A backend
+that reads messages in batches may also ask :attr:`ClusterBackend.fast_path`
+once per batch for a shortcut (see there).
 
 Topics and subscription prefixes longer than :data:`~.access.MAX_TOPIC`
 bytes are refused here, before any transport sees them: ``publish`` and
@@ -91,6 +93,13 @@ class ClusterBackend:
         self._warned: set[str] = set()
         #: Set by the subsystem: called with (topic, format, payload) for each event received.
         self.deliver: Callable[[bytes, bytes, bytes], None] = lambda topic, fmt, payload: None
+        #: Set by the subsystem: called once per batch of received messages,
+        #: returns None or ``(format, receive, done)``: while reading that
+        #: batch, a payload in ``format`` may go to ``receive(payload)``
+        #: instead of ``deliver``; True means it is queued (False: call
+        #: ``deliver`` as usual); after the batch, ``done(n)`` is called with
+        #: the number ``receive`` took.
+        self.fast_path: Callable[[], tuple | None] = lambda: None
         #: Set by the subsystem: called with (topic, subscribed: bool) for others' (un)subscriptions.
         self.topic_seen: Callable[[str, bool], None] = lambda topic, on: None
         self.initialized = False

@@ -346,7 +346,7 @@ class ClusterSubsystem:
         self._post = host.loop.post
         self._post_remote = host.loop.post_remote
         self._metadata = host.loop.metadata
-        backend.deliver = self._receiver()
+        backend.deliver, backend.fast_path = self._receiver()
         backend.topic_seen = self._topic_seen
         try:
             backend.init()
@@ -385,6 +385,13 @@ class ClusterSubsystem:
 
     def _stop_proxy(self) -> None:
         if self.proxy is not None:
+            # This process's backends connected to it in memory go first
+            # (the node's own, its WebSocket clients'): they share its context.
+            from .zeromq import release_local
+
+            if self.backend is not None and self.backend in self.proxy.local_users:
+                self.stop()
+            release_local(self.proxy)
             self.proxy.stop()
             self.proxy = None
 
@@ -421,14 +428,16 @@ class ClusterSubsystem:
 
     # ------------------------------------------------------------- traffic
 
-    def _receiver(self) -> Callable[[bytes, bytes, bytes], None]:
-        """The backend's ``deliver(topic, format, payload)``.
+    def _receiver(self) -> tuple[Callable[[bytes, bytes, bytes], None], Callable]:
+        """The backend's ``deliver(topic, format, payload)`` and ``fast_path()``.
 
-        Its common case is an event in this node's format, of a kind
+        Their common case is an event in this node's format, of a kind
         received before, without metadata, while nothing per message is
-        configured (telemetry by topic, network timestamps, a queue limit
-        reached): the serializer's fast receiver decodes the arguments and
-        appends them to the event queue, three Python calls per message
+        configured (telemetry by topic, network timestamps, a queue limit):
+        the serializer's fast receiver decodes the arguments and appends
+        them to the event queue.  A backend reading a batch calls it
+        directly (``fast_path``: the settings are looked at once per batch,
+        and no script runs while it reads), else ``deliver`` does
         (``bench/fanin_bench.py``).  Everything else takes :meth:`_deliver`,
         which does the same and also counts, drops and reports.
         """
@@ -436,7 +445,7 @@ class ClusterSubsystem:
         queue = self._queue
         receive = self.serializer.fast_receiver(self._route, queue.append)
         if receive is None:
-            return slow
+            return slow, lambda: None
         ours, stats, hwm, metadata, loop = (
             self.fmt,
             self._stats,
@@ -459,7 +468,19 @@ class ClusterSubsystem:
                 return
             slow(topic, fmt, payload)
 
-        return deliver
+        def done(n: int) -> None:
+            stats.events_in += n
+            if loop.waiter is not None:
+                loop.wake()
+
+        batch = (ours, receive, done)
+
+        def fast_path() -> tuple | None:
+            if self._verbose is None and not metadata.add_network_timestamp and not hwm:
+                return batch
+            return None
+
+        return deliver, fast_path
 
     def _route(self, name: str, ftype) -> object:
         """Where the fast receiver puts events ``name`` of declaration

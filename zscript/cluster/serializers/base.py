@@ -33,6 +33,8 @@ Contract:
   event decoded before, without metadata) from payload to queued arguments
   in as few steps as possible, and declines everything else, which the
   caller then decodes with :meth:`~EventSerializer.deserialize_event_meta`.
+  :meth:`EventSerializer.event_encoder` is the same for sending: a compiled
+  encoder for one event's arguments, or None.
 
 Serializers are found by name with :func:`get_serializer`: first among the
 entry points of group ``zscript.event_serializers`` (an entry point names a
@@ -222,6 +224,15 @@ class EventSerializer(ABC):
             raise
         except Exception as e:  # safety net: the contract allows no other type
             raise SerializationError(f"failed to serialize event '{name}': {e!r}") from e
+
+    def event_encoder(self, name: str, arg_types: Sequence[Type]):
+        """A compiled ``encode(args: tuple) -> bytes`` doing what
+        :meth:`serialize_event` does for ``name`` with these types and no
+        metadata, or None (then call :meth:`serialize_event`).  It may raise
+        anything on a bad value: :meth:`serialize_event` says what is wrong.
+        The base class has none; a serializer may have one once it has
+        serialized such an event."""
+        return None
 
     def deserialize_event(self, payload: bytes, lookup: EventLookup) -> tuple[str, tuple]:
         """``(name, args)`` decoded from ``payload``; see the module docstring."""

@@ -112,6 +112,13 @@ class BrokerBinV1Serializer(EventSerializer):
             self._enc_fast[name] = (types, _args_encoder(bytes(out[:n_head]), types, self.codec))
         return bytes(out)
 
+    def event_encoder(self, name, arg_types):
+        # The encoder the general path compiled (see _do_serialize_event).
+        entry = self._enc_fast.get(name)
+        if entry is not None and entry[0] == list(arg_types):
+            return entry[1]
+        return None
+
     def _with_metadata(self, payload: bytes, meta: tuple) -> bytes:
         """``payload`` (an event without metadata, whose content vector ends
         the message) with the metadata vector appended to its content."""

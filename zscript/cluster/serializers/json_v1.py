@@ -46,6 +46,7 @@ from .base import (
 __all__ = [
     "BrokerJsonV1Serializer",
     "JsonCodec",
+    "broker_json_decoder",
     "dumps",
     "from_broker_json",
     "loads",
@@ -116,6 +117,13 @@ def to_broker_json(value, t: Type) -> dict:
         return _DEFAULT.encoder(t)(value)
     except _ENCODE_ERRORS as e:
         raise SerializationError(f"failed to serialize {value!r} as {t}: {e}") from e
+
+
+def broker_json_decoder(t: Type, *, resolve_enum=None, resolve_function=None):
+    """What :func:`from_broker_json` does for ``t``, as one cached callable
+    ``decode(obj) -> value``; on bad input it raises whatever it meets (no
+    message worded for a person: :func:`from_broker_json` gives that)."""
+    return _codec(resolve_enum, resolve_function).decoder(t)
 
 
 def from_broker_json(obj, t: Type, *, resolve_enum=None, resolve_function=None):

@@ -33,6 +33,8 @@
    ``zeek_init``) gets ``not_allowed``.  Binary
    frames are read like text frames holding the same bytes (as Zeek's
    server does).  Events arriving on the client's topics are sent to it.
+   The common message (an event seen before, in the canonical shape) takes
+   a shortcut with the same outcome (:mod:`.ingest`).
 
 Outgoing messages (events, error replies) are written at once while the
 client keeps up and its connection is open (once the transport is closing,
@@ -153,6 +155,8 @@ class WebSocketClient:
         self._tasks: set[asyncio.Task] = set()
         #: What the client may do (decided by the token it presented).
         self.access = getattr(ws, "zscript_access", FULL_ACCESS)
+        #: ``(topic, event)`` pairs ``access`` lets the client publish (:mod:`.ingest`).
+        self.allowed: set[tuple[str, str]] = set()
         if hasattr(type(ws), "on_overflow"):  # the server's connection class
             ws.on_overflow = self._overflow
 
@@ -264,6 +268,8 @@ class WebSocketClient:
         stats = self.sub.stats
         stats.messages_in += 1
         try:
+            if self.sub.ingest(self, frame):
+                return
             msg = self.sub.decode(frame)
             self._check_publish(msg)
             if not self.sub.publish(self.backend, msg, self.app):

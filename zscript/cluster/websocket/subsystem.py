@@ -19,6 +19,7 @@ attributes and its event lookup):
   hosting node declares it* (an event it does not declare, or arguments of
   other types, are "failed to create Zeek event");
 * :meth:`publish` writes it in the cluster's wire format;
+* :meth:`ingest` does both in one step for the common message (:mod:`.ingest`);
 * :meth:`render` turns an event a client's backend received into the v1
   JSON data message.  That also needs the hosting node's declaration
   (Broker's data model writes records, vectors and patterns alike as
@@ -113,6 +114,8 @@ class WebSocketSubsystem:
         self.host = host
         #: :meth:`decode`'s function, made on first use.
         self._decode = None
+        #: :meth:`ingest`'s function, made on first use.
+        self._ingest = None
         self.servers: dict[tuple[str, int], WebSocketServer] = {}
         self.stats = WebSocketStats()
         #: The version the ack names: the Zeek version zscript implements.
@@ -276,6 +279,40 @@ class WebSocketSubsystem:
         resolve = getattr(self.cluster, "_resolve_function", None)
         fn = resolve(name) if resolve is not None else None
         return fn if isinstance(getattr(fn, "_zname", None), str) else None
+
+    def ingest(self, client, frame) -> bool:
+        """Decode, check and publish a client's data message in one step, if
+        it is of the common kind (:mod:`.ingest`); False: it is not (nothing
+        was published), use :meth:`decode` and :meth:`publish`."""
+        ingest = self._ingest
+        if ingest is None:
+            from ..serializers.json_v1 import broker_json_decoder
+            from .ingest import make_ingest
+
+            resolve_enum, resolve_function = self._resolve_enum, self._resolve_function
+
+            def decoder(t):
+                return broker_json_decoder(
+                    t, resolve_enum=resolve_enum, resolve_function=resolve_function
+                )
+
+            cl = self.cluster
+            ingest = self._ingest = make_ingest(
+                cl._lookup, decoder, cl.serializer, self._publish_payload
+            )
+        return ingest(client, frame)
+
+    def _publish_payload(self, client, topic: str, name: str, payload: bytes) -> None:
+        """The end of :meth:`ingest`: publish, count, or count the drop."""
+        backend = client.backend
+        if isinstance(backend, NoneBackend):
+            self.stats.events_published += 1
+        elif backend.publish(topic, self.cluster.fmt, payload):
+            self.stats.events_published += 1
+            if self.telemetry.enabled:
+                self.telemetry.count("out", name, topic, len(payload), client.app)
+        else:
+            self.stats.publish_drops += 1
 
     def publish(self, backend, msg, app: tuple = ()) -> bool:
         """Publish a client's event through its backend; False if it was
