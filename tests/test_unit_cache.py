@@ -471,6 +471,30 @@ def test_library_bodies_certified_once_are_checked_on_first_call(tmp_path, cache
     assert _run_deferred(script, bare=False)[1:] == other[1:]
 
 
+def test_late_code_is_found_again_after_another_script(tmp_path, cache_dir):
+    """The code of a library body compiled on first call does not depend on
+    the user's script before it: a start with a longer script finds all of
+    it in the cache (``late.marshal`` is not written again)."""
+    first = tmp_path / "first.zs"
+    first.write_text(DEFERRED)
+    _run_deferred(first, bare=True)  # certifies
+    _run_deferred(first, bare=True)  # compiles the certified bodies late
+    late = next(cache_dir.rglob("late.marshal"))
+    before = late.read_bytes()
+    padded = tmp_path / "padded.zs"
+    padded.write_text(
+        DEFERRED.replace(
+            "module Demo;\n",
+            "module Demo;\n"
+            'global pad: table[count] of string = { [1] = "a", [2] = "b" };\n'
+            "function padf(x: count): count { local y = x + 1; return y * |pad|; }\n",
+        )
+    )
+    host, out, _err, _ = _run_deferred(padded, bare=True)
+    assert host.checked_bodies.deferred > 100 and "cat(to_lower" in out
+    assert late.read_bytes() == before
+
+
 def test_a_late_check_sees_only_what_was_declared_before_the_body(tmp_path, cache_dir):
     """Names in a deferred body resolve as they did in its place: a global
     declared later (here a module's own ``to_lower``) is not visible."""

@@ -52,6 +52,10 @@ from .usage import UsageChecks
 
 __all__ = ["Checker"]
 
+#: How close an unknown name must be to a known one for a "did you mean"
+#: (difflib's ratio).
+_SUGGEST_CUTOFF = 0.75
+
 #: Attributes accepted on each kind of declaration (others are reported).
 _VAR_ATTRS = {
     "&redef",
@@ -407,9 +411,25 @@ class Checker(ExprChecks, PromoteChecks, StmtChecks, UsageChecks, DeferredBodies
                 cands.add(g)
         import difflib  # here: only an error needs it (start-up speed)
 
-        m = difflib.get_close_matches(
-            short if "::" not in name else name, sorted(cands), n=1, cutoff=0.75
-        )
+        word = short if "::" not in name else name
+        n = len(word)
+        # difflib rejects a name at once when an upper bound of the ratio,
+        # 2 * (characters in common) / (sum of the lengths), is below the
+        # cutoff.  A looser bound, computed in C for every name here, leaves
+        # difflib a few candidates instead of every name: the characters in
+        # common are at most the word's length, and at most the name's
+        # characters that occur in the word.  Only names difflib would reject
+        # are dropped, so the suggestion is the same.
+        others = str.maketrans("", "", word)
+        close = []
+        for c in cands:
+            total = len(c) + n
+            if 2.0 * min(len(c), n) / total < _SUGGEST_CUTOFF:
+                continue  # the cheap part of the bound first: the lengths
+            common = min(len(c) - len(c.translate(others)), n)
+            if 2.0 * common / total >= _SUGGEST_CUTOFF:
+                close.append(c)
+        m = difflib.get_close_matches(word, sorted(close), n=1, cutoff=_SUGGEST_CUTOFF)
         return f"did you mean '{m[0]}'?" if m else None
 
     # ---------------------------------------------------------------- types

@@ -34,6 +34,12 @@ from .exprgen import M64, ExprGen, _any_elem, is_backend_global
 
 __all__ = ["CodeGen", "CompiledUnit"]
 
+#: Names in the code of a deferred body compiled late are numbered from
+#: LATE_BASE + its serial * LATE_STRIDE (:meth:`CodeGen.compile_deferred`),
+#: far above what the shared counter reaches.
+LATE_BASE = 10**9
+LATE_STRIDE = 10**5
+
 linemap.DESCRIBE[0] = expr_text
 
 
@@ -81,6 +87,9 @@ class CodeGen(ExprGen):
         #: The same for code compiled after loading (the host's may cache it too).
         self.compile_late = lambda source, filename: compile(source, filename, "exec")
         self.counter = [0]
+        #: The number of each deferred body's stub, in the order they were
+        #: made (see :meth:`compile_deferred`), by ``id`` of the body.
+        self.late_serial: dict[int, int] = {}
         self.const_ids: dict[int, str] = {}
         self.keep: list = []
         self.units = 0
@@ -327,6 +336,7 @@ class CodeGen(ExprGen):
         and compile the body (:meth:`compile_deferred`), which becomes the
         function's code, so the function object stays the one bound here."""
         k = self.const(deferred, "D")
+        self.late_serial.setdefault(id(deferred), len(self.late_serial))
         linemap.LAZY_STUBS.add(name)
         args = ", ".join(params)
         self.emit(f"{k}.stub = {name}", span)
@@ -339,7 +349,15 @@ class CodeGen(ExprGen):
         """The Python function of a deferred body, checked since (see :meth:`lazy_stub`)."""
         d: A.FuncDecl = deferred.decl
         info: FuncInfo = d.info
-        saved = (self.fn, self.hoisted, self.in_when_cond)
+        saved = (self.fn, self.hoisted, self.in_when_cond, self.counter[0])
+        # The names the body's code makes (temporaries, constants, sites) are
+        # numbered from a base of its own, not from the shared counter, whose
+        # value depends on everything compiled before (the user's scripts):
+        # so the body's source, and the code cache's key, are the same in
+        # every start, and ``compile_late`` finds its code.
+        serial = self.late_serial.get(id(deferred))
+        if serial is not None:
+            self.counter[0] = LATE_BASE + serial * LATE_STRIDE
         self.units += 1
         filename = f"<zscript:{self.units}>"
         name = f"_lazy{self.site()}"
@@ -353,8 +371,10 @@ class CodeGen(ExprGen):
             for ind, text, span in self.hoisted + lines:
                 em.indent = ind
                 em.emit(text, span)
+            if serial is not None and self.counter[0] >= LATE_BASE + (serial + 1) * LATE_STRIDE:
+                raise RuntimeError(f"internal error: {name} needs more than {LATE_STRIDE} names")
         finally:
-            self.fn, self.hoisted, self.in_when_cond = saved
+            self.fn, self.hoisted, self.in_when_cond, self.counter[0] = saved
         em.register()
         exec(self.compile_late(em.source(), filename), self.ns)
         return self.ns[name]
