@@ -45,6 +45,16 @@ target is >= 70 %):
   run: operations in flight together share the connection's pipeline
   (target >= 50 %).
 
+* ``redis client put`` / ``get`` (a second table): the Redis clients on
+  their own, without a script, each with 100 commands in flight on one
+  asyncio loop and each reply starting the next command: our pipelined
+  connection (:mod:`zscript.storage.resp`, what a script's backend uses),
+  against redis-py's ``redis.asyncio`` used in the two ways it offers for
+  commands in flight together: 100 coroutines awaiting ``set``/``get`` on
+  one client (its pool opens a connection per coroutine), and one
+  connection with the commands of a loop round sent as one
+  ``pipeline(transaction=False)``.  ``ratio`` = ours / the faster of the two.
+
 The script is loaded and compiled once (not timed); the timed region is a
 direct call of the compiled zscript function (``host.ns``), as in
 ``bench/run.py``.  Each repetition runs both sides alternately on fresh
@@ -452,6 +462,141 @@ def redis_benchmark(port: int, n: int) -> dict[str, float] | None:
     return rates
 
 
+# ------------------------------------------------- redis clients, without a script
+
+CLIENT_IN_FLIGHT = 100
+
+
+def redis_clients(port: int, n: int) -> dict[str, tuple[float, float]]:
+    """``{client: (puts/s, gets/s)}`` for ``n`` SETs then ``n`` GETs, 100 in flight."""
+    import asyncio
+
+    out = {}
+    for name, side in (("resp.py", _resp_side), ("redis.asyncio pool", _pool_side),
+                       ("redis.asyncio pipeline", _pipeline_side)):  # fmt: skip
+        gc.collect()
+        gc.disable()
+        try:
+            tp, tg = asyncio.run(side(port, n, f"c{len(out)}{time.monotonic_ns()}"))
+        finally:
+            gc.enable()
+        out[name] = (n / tp, n / tg)
+    return out
+
+
+def _commands(prefix: str, n: int):
+    key = prefix.encode() + b':JSONv1;"key-%d"'
+    value = b'JSONv1;"value"'
+    return [(b"SET", key % i, value) for i in range(n)], [(b"GET", key % i) for i in range(n)]
+
+
+async def _resp_side(port: int, n: int, prefix: str) -> tuple[float, float]:
+    """Our pipelined connection: a reply's callback sends the next command."""
+    import asyncio
+
+    from zscript.storage.resp import RespPipe, encode
+
+    aloop = asyncio.get_running_loop()
+
+    class _Loop:  # the part of the host's event loop a RespPipe uses
+        def add_io(self, start):
+            start(aloop)
+
+    pipe = RespPipe.connect(("127.0.0.1", port), 5.0, 5.0)
+    pipe.attach(_Loop())
+    times = []
+    for commands in _commands(prefix, n):
+        encoded = [encode(c) for c in commands]
+        done = aloop.create_future()
+        state = [0, 0]  # started, finished
+
+        def on_reply(reply, encoded=encoded, state=state, done=done):
+            state[1] += 1
+            if state[0] < n:
+                pipe.send(encoded[state[0]], on_reply)
+                state[0] += 1
+            elif state[1] == n:
+                done.set_result(None)
+
+        t0 = time.perf_counter()
+        while state[0] < min(n, CLIENT_IN_FLIGHT):
+            pipe.send(encoded[state[0]], on_reply)
+            state[0] += 1
+        await done
+        times.append(time.perf_counter() - t0)
+    pipe.close(5.0)
+    return times[0], times[1]
+
+
+async def _pool_side(port: int, n: int, prefix: str) -> tuple[float, float]:
+    """redis.asyncio: 100 coroutines awaiting commands on one client."""
+    import asyncio
+
+    import redis.asyncio as aredis
+
+    client = aredis.Redis(host="127.0.0.1", port=port)
+    await asyncio.gather(*(client.ping() for _ in range(CLIENT_IN_FLIGHT)))  # open the pool
+    times = []
+    for commands in _commands(prefix, n):
+        it = iter(commands)
+
+        async def worker(it=it):
+            for c in it:
+                await client.execute_command(*c)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CLIENT_IN_FLIGHT)))
+        times.append(time.perf_counter() - t0)
+    await client.aclose()
+    return times[0], times[1]
+
+
+async def _pipeline_side(port: int, n: int, prefix: str) -> tuple[float, float]:
+    """redis.asyncio: one connection; the commands of a loop round go as one pipeline."""
+    import asyncio
+
+    import redis.asyncio as aredis
+
+    client = aredis.Redis(host="127.0.0.1", port=port, single_connection_client=True)
+    await client.ping()
+    aloop = asyncio.get_running_loop()
+    queued: list = []
+    sender = [None]
+
+    async def send_queued():
+        while queued:
+            await asyncio.sleep(0)  # let the commands of this round join
+            batch = queued[:]
+            del queued[:]
+            pipe = client.pipeline(transaction=False)
+            for c, _f in batch:
+                pipe.execute_command(*c)
+            for (_c, f), r in zip(batch, await pipe.execute(raise_on_error=False), strict=True):
+                f.set_result(r)
+        sender[0] = None
+
+    def command(c):
+        f = aloop.create_future()
+        queued.append((c, f))
+        if sender[0] is None:
+            sender[0] = aloop.create_task(send_queued())
+        return f
+
+    times = []
+    for commands in _commands(prefix, n):
+        it = iter(commands)
+
+        async def worker(it=it):
+            for c in it:
+                await command(c)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CLIENT_IN_FLIGHT)))
+        times.append(time.perf_counter() - t0)
+    await client.aclose()
+    return times[0], times[1]
+
+
 # ---------------------------------------------------------------- redis server
 
 
@@ -561,6 +706,12 @@ def main(argv=None) -> int:
                             put_rate, get_rate = rates["set"], rates["get"]
                         samples.setdefault(f"redis async put {who}", []).append(put_rate)
                         samples.setdefault(f"redis async get {who}", []).append(get_rate)
+            if port is not None:
+                for _rep in range(1 if args.quick else 3):
+                    n_client = n_put if args.quick else 10 * n_put
+                    for name, rates in redis_clients(port, n_client).items():
+                        samples.setdefault(f"client put {name}", []).append(rates[0])
+                        samples.setdefault(f"client get {name}", []).append(rates[1])
             for rep in range(1 if args.quick else 3):
                 n_async = n_put if args.quick else 10 * n_put
                 for who in ["zscript", "raw"][:: -1 if rep % 2 else 1]:
@@ -610,8 +761,25 @@ def main(argv=None) -> int:
             "(target: >= 70% of raw, async >= 50% of redis-benchmark -P 16 / of sqlite3 in one"
             f" transaction; worst best-r {worst:.0%})"
         )
+    client_table(samples, report)
     report.write(args.json)
     return 0
+
+
+def client_table(samples: dict[str, list[float]], report: Report) -> None:
+    """The Redis clients' table and rows (nothing without a Redis server)."""
+    names = ("resp.py", "redis.asyncio pipeline", "redis.asyncio pool")
+    if not samples.get("client put resp.py"):
+        return
+    print(f"\n{'redis client, 100 in flight':<28} {'put/s':>10} {'get/s':>10}")
+    for name in names:
+        med = [statistics.median(samples[f"client {op} {name}"]) for op in ("put", "get")]
+        print(f"{name:<28} {med[0]:>10,.0f} {med[1]:>10,.0f}")
+    for op in ("put", "get"):
+        ours = statistics.median(samples[f"client {op} resp.py"])
+        theirs = max(statistics.median(samples[f"client {op} {n}"]) for n in names[1:])
+        report.add(f"redis_client_{op}", ours, "ops/s", ours / theirs, baseline=theirs)
+    print("(ratio in JSON: resp.py / the faster redis.asyncio way)")
 
 
 if __name__ == "__main__":

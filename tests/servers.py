@@ -14,6 +14,7 @@ import io
 import os
 import textwrap
 import threading
+import time
 
 import pytest
 
@@ -46,8 +47,9 @@ def run_script(
     """Run script ``src`` in a host until it ends; its output and errors.
 
     The storage subsystem is closed afterwards (the backends' connections).
-    ``before()`` is called just before the host runs, ``during()`` 0.3 s after
-    it started (e.g. to stop the server); the host is appended to ``hosts``.
+    ``before()`` is called just before the host runs, ``during()`` once the
+    script printed its first line (e.g. to stop the server after the script's
+    first operation); the host is appended to ``hosts``.
     """
     out, err = io.StringIO(), io.StringIO()
     host = Host(virtual_time=virtual_time, stdout=out, stderr=err)
@@ -58,7 +60,14 @@ def run_script(
     if before is not None:
         before()
     if during is not None:
-        threading.Timer(0.3, during).start()
+
+        def after_first_line() -> None:
+            deadline = time.monotonic() + 60
+            while "\n" not in out.getvalue() and time.monotonic() < deadline:
+                time.sleep(0.005)
+            during()
+
+        threading.Thread(target=after_first_line, daemon=True).start()
     assert host.run() == 0
     host.subsystems["storage"].close()
     return out.getvalue(), err.getvalue()

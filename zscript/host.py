@@ -417,6 +417,7 @@ class Host(ScriptLoading):
         ns["_z_schedule"] = loop.schedule
         ns["_z_when"] = loop.triggers.when
         ns["_z_acall"] = loop.triggers.async_call
+        ns["_z_acached"] = loop.triggers.cached
         ns["_z_wlocal"] = _wlocal
         ns["_z_addhandler"] = self._add_handler
         ns["_z_lazy"] = self.lazy_body

@@ -263,10 +263,7 @@ class ExprGen:
     def gen_Call(self, e: A.Call) -> str:
         args = ", ".join(self.expr(a) for a in e.args)
         if e.call_kind == "bif" and e.func.type.is_async:
-            site = self.site()
-            return mark(
-                f"_z_acall(_wf, {site}, {e.func.id.py_name}, ({args}{',' if e.args else ''}))", e
-            )
+            return mark(self.async_call(e.func.id.py_name, args, bool(e.args)), e)
         if e.call_kind == "bif":
             fname = e.func.id.name
             special = getattr(self, "bif_" + fname, None)
@@ -278,9 +275,16 @@ class ExprGen:
         func = self.expr(e.func)
         fid = e.func.id if isinstance(e.func, A.Name) else None
         if self.in_when_cond and fid is not None and fid.info is not None and fid.info.is_async:
-            site = self.site()
-            return mark(f"_z_acall(_wf, {site}, {func}, ({args}{',' if e.args else ''}))", e)
+            return mark(self.async_call(func, args, bool(e.args)), e)
         return mark(f"{func}({args})", e)
+
+    def async_call(self, func: str, args: str, has_args: bool) -> str:
+        """An asynchronous call in a ``when`` condition: the result cached in
+        the frame by an earlier evaluation, looked up before the arguments are
+        evaluated (Zeek's ``CallExpr::Eval``), else the call."""
+        site = self.site()
+        call = f"_z_acall(_wf, {site}, {func}, ({args}{',' if has_args else ''}))"
+        return f"(_z_acached(_wf, {site}) if {site} in _wf._cache else {call})"
 
     def site(self) -> int:
         self.counter[0] += 1

@@ -309,7 +309,7 @@ class EventLoop:
             nt = None  # only set_network_time, in some handler, can bring it
         if self.clock.virtual and self.sources == 0:
             if nt is None or self.timers.only_background():
-                if self.triggers.waiting or self.exit_only_after_terminate():
+                if self.triggers.pending() or self.exit_only_after_terminate():
                     # Nothing can ever happen: stop rather than hang.
                     self.terminate_requested = True
                     return

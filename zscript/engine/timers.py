@@ -6,6 +6,13 @@ The event loop expires due timers each round (at most
 :data:`MAX_TIMER_EXPIRES`, Zeek's ``max_timer_expires``) and all remaining
 ones at shutdown, in time order.
 
+A cancelled timer lets go of its callback at once (and with it whatever the
+callback holds, such as a finished ``when`` trigger and its frame); its heap
+entry is dropped when it reaches the top, or when cancelled entries make up
+most of the heap (Zeek's ``TimerMgr::Cancel`` removes a timer from its queue
+at once).  A ``when ... timeout`` that completes in time thus leaves nothing
+behind that the cyclic collector would have to scan again and again.
+
 Network time comes from a clock.  :class:`WallClock` is Zeek's behaviour
 without a packet source (network time follows the wall clock while the loop
 runs).  :class:`VirtualClock` jumps straight to the next timer instead of
@@ -36,8 +43,13 @@ MAX_TIMER_EXPIRES = 300
 BACKGROUND_KINDS = frozenset({"LogFlushWriteBufferTimer"})
 
 
+#: Cancelled entries a heap holds before it is rebuilt without them (when
+#: they are also more than half of it).
+_COMPACT_AT = 256
+
+
 class Timer:
-    __slots__ = ("background", "callback", "cancelled", "kind", "when")
+    __slots__ = ("background", "callback", "cancelled", "kind", "queue", "when")
 
     def __init__(
         self,
@@ -55,6 +67,8 @@ class Timer:
         #: Whether the timer, now, only keeps the process's machinery going
         #: (see :meth:`TimerQueue.only_background`); None: by its kind.
         self.background = background
+        #: The queue whose heap holds the timer (None once it left the heap).
+        self.queue: TimerQueue | None = None
 
     def is_background(self) -> bool:
         if self.background is not None:
@@ -62,7 +76,14 @@ class Timer:
         return self.kind in BACKGROUND_KINDS
 
     def cancel(self) -> None:
+        if self.cancelled:
+            return
         self.cancelled = True
+        self.callback = None
+        self.background = None
+        q = self.queue
+        if q is not None:
+            q._cancelled_one()
 
 
 class TimerQueue:
@@ -71,6 +92,8 @@ class TimerQueue:
         self._seq = 0
         #: Timers ever added (Zeek's cumulative ``zeek_timers_total``).
         self.added = 0
+        #: Cancelled timers still in the heap.
+        self._cancelled = 0
 
     def add(
         self,
@@ -86,13 +109,33 @@ class TimerQueue:
         self._seq += 1
         self.added += 1
         t = Timer(when, callback, kind, background)
+        t.queue = self
         heapq.heappush(self._heap, (when, self._seq, t))
+        return t
+
+    def _cancelled_one(self) -> None:
+        self._cancelled += 1
+        if self._cancelled > _COMPACT_AT and 2 * self._cancelled > len(self._heap):
+            # Rebuild in place: callers may hold the heap list (expire's loop).
+            live = [e for e in self._heap if not e[2].cancelled]
+            for e in self._heap:
+                if e[2].cancelled:
+                    e[2].queue = None
+            self._heap[:] = live
+            heapq.heapify(self._heap)
+            self._cancelled = 0
+
+    def _pop(self) -> Timer:
+        t = heapq.heappop(self._heap)[2]
+        t.queue = None
+        if t.cancelled:
+            self._cancelled -= 1
         return t
 
     def next_time(self) -> float | None:
         h = self._heap
         while h and h[0][2].cancelled:
-            heapq.heappop(h)
+            self._pop()
         return h[0][0] if h else None
 
     def only_background(self) -> bool:
@@ -105,7 +148,7 @@ class TimerQueue:
         return all(t.cancelled or t.is_background() for _, _, t in h)
 
     def __len__(self) -> int:
-        return sum(1 for _, _, t in self._heap if not t.cancelled)
+        return len(self._heap) - self._cancelled
 
     def pending_by_kind(self) -> dict[str, int]:
         """Pending (not cancelled) timers per :attr:`Timer.kind`."""
@@ -120,10 +163,9 @@ class TimerQueue:
         h = self._heap
         n = 0
         while h and (limit is None or n < limit):
-            when, _, t = h[0]
-            if now is not None and when > now:
+            if now is not None and h[0][0] > now:
                 break
-            heapq.heappop(h)
+            t = self._pop()
             if t.cancelled:
                 continue
             n += 1

@@ -43,6 +43,13 @@ event loop never blocks:
   synchronous call waits for its coroutine there;
 * a backend whose hooks are cheap (:attr:`blocking` false, the memory
   backend) runs them inline and returns a finished future.
+
+The script's asynchronous operations (``Storage::Async::*``) use
+:meth:`StorageBackend.start_async` instead: it takes a prepared operation
+and a :class:`Completion`, which receives the result on the host's loop
+thread, with no future, thread hand-over or callback chain in between when
+the backend runs the operation on that loop (Redis's pipeline) or collects
+it for its worker (SQLite).
 """
 
 from __future__ import annotations
@@ -66,6 +73,7 @@ if TYPE_CHECKING:  # imported when first used: it imports logging, threads ...
 __all__ = [
     "AsyncStorageBackend",
     "BackendMetrics",
+    "Completion",
     "ConfigError",
     "OperationResult",
     "ReturnCode",
@@ -156,6 +164,35 @@ def record_field(rec, name: str, default=None):
         return getattr(rec, "f_" + name)
     except AttributeError:
         return default
+
+
+class Completion:
+    """Where the result of an operation started with
+    :meth:`StorageBackend.start_async` goes: called on the host's loop
+    thread with the hook's result, it counts it in the metrics, finishes it
+    (a get's value is unserialized) and hands it to :meth:`done`.
+    Subclasses implement :meth:`done`; it must not raise.
+    """
+
+    __slots__ = ("_backend", "_call", "_start")
+
+    def __call__(self, r: OperationResult) -> None:
+        self.done(self._backend._complete(self._call, r, self._start))
+
+    def done(self, r: OperationResult) -> None:
+        raise NotImplementedError
+
+
+class _ToFuture(Completion):
+    """A :class:`Completion` that sets a :class:`~.aio.LoopFuture`."""
+
+    __slots__ = ("fut",)
+
+    def __init__(self, fut: LoopFuture):
+        self.fut = fut
+
+    def done(self, r: OperationResult) -> None:
+        self.fut.set_result(r)
 
 
 class StorageBackend(ABC):
@@ -442,7 +479,9 @@ class StorageBackend(ABC):
                 r = _guard(call.hook, call.args)
             return _done(self._complete(call, r, start))
         if self.bridge is not None and call.op in _TIMED:
-            return self._batched(call, start)
+            fut = LoopFuture()
+            self._batched(call, start, _ToFuture(fut))
+            return fut
         self._flush_batch()
         import concurrent.futures as cf
 
@@ -457,13 +496,12 @@ class StorageBackend(ABC):
     # the worker thread together when it next waits: one hand-over each way
     # per batch, and one transaction (_do_many).
 
-    def _batched(self, call, start: float) -> LoopFuture:
-        fut = LoopFuture()
-        self._batch.append((call, start, fut))
+    def _batched(self, call, start: float, comp: Completion) -> None:
+        comp._backend, comp._call, comp._start = self, call, start
+        self._batch.append(comp)
         if len(self._batch) == 1:
             self.bridge.call_soon(self._flush_batch)
             self.bridge.arm()
-        return fut
 
     def _flush_batch(self) -> None:
         """Hand the collected operations to the worker thread (on the loop thread)."""
@@ -471,15 +509,33 @@ class StorageBackend(ABC):
         if not batch:
             return
         self._batch = []
-        hooks = [(call.hook, call.args) for call, _s, _f in batch]
+        hooks = [(comp._call.hook, comp._call.args) for comp in batch]
         done = self._submit(_Call("many", self._do_many, (hooks,), _identity))
         done.add_done_callback(lambda f: self.bridge.call_soon(self._deliver_batch, batch, f))
 
     def _deliver_batch(self, batch: list, f: cf.Future) -> None:
         r = _result_of(f)
         results = r.value if r.ok else [r] * len(batch)
-        for (call, start, fut), res in zip(batch, results, strict=True):
-            fut.set_result(self._complete(call, res, start))
+        for comp, res in zip(batch, results, strict=True):
+            comp(res)
+
+    def start_async(self, call, comp: Completion) -> OperationResult | None:
+        """Start the prepared operation ``call`` (from a ``_prep_*`` method) for
+        a script: its result goes to ``comp`` on the loop thread later, or is
+        returned now (an operation that failed early or finished inline).
+        Needs :attr:`bridge`."""
+        if type(call) is OperationResult:
+            return call
+        if not self.blocking:
+            start = perf_counter()
+            with self._lock:
+                r = _guard(call.hook, call.args)
+            return self._complete(call, r, start)
+        if call.op in _TIMED:
+            self._batched(call, perf_counter(), comp)
+            return None
+        self.bridge.watch(self._call_async(call), comp.done)
+        return None
 
     def _do_many(self, hooks: list[tuple]) -> list[OperationResult]:
         """Run ``(hook, args)`` operations in order, each giving its own result
@@ -568,6 +624,17 @@ class AsyncStorageBackend(StorageBackend):
         """The host-loop twin of ``call``'s hook, when the backend can run it now."""
         return None
 
+    def start_async(self, call, comp: Completion) -> OperationResult | None:
+        if type(call) is OperationResult:
+            return call
+        hook = None if self._inflight else self._loop_hook(call)
+        if hook is None:
+            self.bridge.watch(self._call_async(call), comp.done)
+            return None
+        comp._backend, comp._call, comp._start = self, call, perf_counter()
+        hook(*call.args, comp)
+        return None
+
     def _call_async(self, call) -> cf.Future:
         if type(call) is OperationResult:
             return _done(call)
@@ -575,7 +642,9 @@ class AsyncStorageBackend(StorageBackend):
         hook = None if self._inflight else self._loop_hook(call)
         if hook is not None:
             fut = LoopFuture()
-            hook(*call.args, lambda r: fut.set_result(self._complete(call, r, start)))
+            comp = _ToFuture(fut)
+            comp._backend, comp._call, comp._start = self, call, start
+            hook(*call.args, comp)
             return fut
         import concurrent.futures as cf
 

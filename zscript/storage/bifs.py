@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from ..runtime.asyncval import Pending, Ready
 from ..runtime.values import TypeVal, record_class
-from .backend import ConfigError, OperationResult, ReturnCode, record_field
+from .backend import Completion, ConfigError, OperationResult, ReturnCode, record_field
 from .manager import BackendHandle
 
 __all__ = ["StorageBifs"]
@@ -55,6 +55,7 @@ class StorageBifs:
     def __init__(self, sub):
         self.sub = sub
         self.host = sub.host
+        self.loop = sub.loop
         self._codes: dict[str, object] = {}
         self._result_cls = None
 
@@ -213,8 +214,8 @@ class StorageBifs:
         if not self._check_when():
             return Pending()
         key, value, overwrite, expire = _put_args(args)
-        fut = handle.backend.put_async(key, value, overwrite, expire, self.sub.loop.network_time)
-        return self._later(fut, self.result)
+        b = handle.backend
+        return self._start(b, b._prep_put(key, value, overwrite, expire, self.loop.network_time))
 
     def async_get(self, handle: BackendHandle, key):
         if handle.forced_sync:  # Zeek's wrapper calls the synchronous built-in
@@ -223,8 +224,8 @@ class StorageBifs:
             return self.sync_get(handle, key)
         if not self._check_when():
             return Pending()
-        fut = handle.backend.get_async(key, self.sub.loop.network_time)
-        return self._later(fut, self.result)
+        b = handle.backend
+        return self._start(b, b._prep_get(key, self.loop.network_time))
 
     def async_erase(self, handle: BackendHandle, key):
         if handle.forced_sync:  # Zeek's wrapper calls the synchronous built-in
@@ -233,7 +234,8 @@ class StorageBifs:
             return self.sync_erase(handle, key)
         if not self._check_when():
             return Pending()
-        return self._later(handle.backend.erase_async(key), self.result)
+        b = handle.backend
+        return self._start(b, b._prep_erase(key))
 
     def is_open(self, handle: BackendHandle) -> bool:
         return isinstance(handle, BackendHandle) and handle.is_open
@@ -242,6 +244,20 @@ class StorageBifs:
         return isinstance(handle, BackendHandle) and handle.forced_sync
 
     # ------------------------------------------------------------- helpers
+
+    def _start(self, backend, call):
+        """Start a prepared put, get or erase: its result record now if it
+        finished at once, else a Pending resolved on the loop thread."""
+        if type(call) is OperationResult:
+            return self.result(call)
+        op = _ScriptOp(self)
+        loop = self.loop
+        loop.sources += 1  # the loop runs until the result is there
+        r = backend.start_async(call, op)
+        if r is not None:
+            loop.sources -= 1
+            return self.result(r)
+        return op.pending
 
     def _later(self, fut, convert):
         """The script value of ``fut`` now if it is done, else a Pending resolved later."""
@@ -254,6 +270,25 @@ class StorageBifs:
     def _check_when(self) -> bool:
         """Zeek's ``init_trigger``: an asynchronous call needs a ``when`` with a timeout."""
         return self.sub.check_when("Asynchronous storage operations must specify a timeout block")
+
+
+class _ScriptOp(Completion):
+    """A script's asynchronous operation: resolves its Pending with the result record."""
+
+    __slots__ = ("bifs", "pending")
+
+    def __init__(self, bifs: StorageBifs):
+        self.bifs = bifs
+        self.pending = Pending()
+
+    def done(self, r: OperationResult) -> None:
+        loop = self.bifs.loop
+        loop.sources -= 1
+        try:
+            self.pending.resolve(self.bifs.result(r))
+        except Exception as exc:  # noqa: BLE001 - reported like a handler error
+            loop.reporter.exception(exc)
+        loop.wake()
 
 
 def _closed() -> OperationResult:

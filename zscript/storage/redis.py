@@ -388,7 +388,14 @@ class RedisBackend(AsyncStorageBackend):
         if not pipe.attached:
             pipe.defer = self._defer
             pipe.attach(self.bridge.loop)
-        return getattr(self, "_loop" + call.hook.__name__, None)
+        op = call.op
+        if op == "put":
+            return self._loop_do_put
+        if op == "get":
+            return self._loop_do_get
+        if op == "erase":
+            return self._loop_do_erase
+        return None
 
     def _defer(self, fn, *args) -> None:
         self.bridge.call_soon(fn, *args)

@@ -213,6 +213,12 @@ class ReplicatedStore:
         self._unindexed: list[dict] = []
         #: Clone: writes in :attr:`unconfirmed`.
         self._n_unconfirmed = 0
+        #: Clone: keys (as sent) that updates of others changed while this
+        #: clone had unconfirmed writes, or all keys; see :meth:`_echo_in_place`.
+        self._clobbered: set[str] = set()
+        self._clobbered_all = False
+        #: Clone: echoes of its own writes not applied again (for tests).
+        self.echoes_skipped = 0
         #: Clone of an ``&backend`` table talking to a master: the writes of
         #: the table since the last :meth:`take_writes`, as key, value, key,
         #: value ... (else None).
@@ -817,6 +823,9 @@ class ReplicatedStore:
         u = self.unconfirmed
         while u and _last_w(u[0]) <= w:
             self._unkeep(u.popleft())
+        if not u and (self._clobbered or self._clobbered_all):
+            self._clobbered.clear()  # no echo of ours left to protect
+            self._clobbered_all = False
 
     def _replay(self) -> None:
         """Send the unconfirmed writes again, in order (see the module docstring)."""
@@ -889,10 +898,12 @@ class ReplicatedStore:
     def _clone_message(self, msg) -> None:
         try:
             op = msg.get("op")
-            superseded = False
-            if msg.get("o") == self.node_id:
+            superseded = in_place = False
+            own = msg.get("o") == self.node_id
+            if own:
                 w = msg.get("w", 0)
                 superseded = self._superseded(w, msg.get("k"))
+                in_place = self._echo_in_place(op, msg)  # before confirming clears the notes
                 self._confirmed(w)
             if op == "ack":
                 return
@@ -922,10 +933,61 @@ class ReplicatedStore:
                 return
             self.seq = seq
             if superseded:
-                return  # our own write, already overtaken here by a newer one
+                # Our own write, already overtaken here by a newer one: only
+                # a clear still removes what the newer writes did not set.
+                if op == "clear":
+                    self._clear_except_newer(w)
+                return
+            if in_place:
+                self.echoes_skipped += 1
+                return
+            if not own and self.unconfirmed:
+                self._clobber(op, msg)
             self._apply_update(msg)
         except (ValueError, KeyError, TypeError, AttributeError, CodecError) as e:
             self.host.report(f"store {self.name}: bad message from the master: {e}")
+
+    def _clear_except_newer(self, w: int) -> None:
+        """The master's update for this clone's clear ``w``, made before newer
+        writes of the clone: remove every entry but the keys those writes set.
+        (Updates of other nodes that the master applied before the clear may
+        have brought entries back here since the clone cleared its copy.)"""
+        if self._unindexed:
+            self._index()
+        load_key = self.codec.load_key
+        keep = {load_key(k) for k, n in self._newest.items() if n > w}
+        sink = self.sink
+        for k in [k for k in self.data if k not in keep]:
+            old = dict.pop(self.data, k)
+            self.expiry.pop(k, None)
+            if sink is not None:
+                sink.store_changed("removed", k, old, None)
+
+    def _echo_in_place(self, op, msg: dict) -> bool:
+        """Whether the master's update for this clone's own table write is
+        already what the copy holds, so applying it again changes nothing.
+
+        A clone of an ``&backend`` table applied the write when the script
+        made it.  The copy still shows it unless an update of another node
+        (or of the master itself) changed that key since: those are noted
+        while writes wait for confirmation (:meth:`_clobber`), and so is
+        every key when a snapshot was adopted meanwhile.  Expiration times
+        come only with the master's update, so a table with expiry applies
+        every update.  Skipping the echo saves decoding key and value once
+        per write (most of a writing clone's storage work).
+        """
+        if not self.optimistic or self.expire is not None or op not in ("put", "erase"):
+            return False
+        return not self._clobbered_all and msg.get("k") not in self._clobbered
+
+    def _clobber(self, op, msg: dict) -> None:
+        """An update of another node, applied while this clone's writes wait
+        for confirmation: its key may hide one of them (see :meth:`_echo_in_place`)."""
+        k = msg.get("k")
+        if k is None or op not in ("put", "erase"):
+            self._clobbered_all = True
+        else:
+            self._clobbered.add(k)
 
     def _out_of_sync(self, epoch) -> None:
         """The master's updates do not follow ours: take a snapshot.  Updates
@@ -1030,6 +1092,7 @@ class ReplicatedStore:
             # The snapshot may lack them (a restarted master, lost messages).
             if self.optimistic:
                 self._reapply_unconfirmed()
+            self._clobbered_all = True  # apply the echoes of those writes again
             self._replay()
 
     # ------------------------------------------------------- persistence

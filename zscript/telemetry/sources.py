@@ -124,7 +124,7 @@ def engine_source(loop) -> Callable[[], Iterator[Sample]]:
             "gauge",
             "Number of pending triggers",
             {},
-            len(triggers.waiting),
+            triggers.pending(),
         )
         yield (
             "zscript_messages_suppressed_total",
