@@ -68,6 +68,11 @@ def _log_rows(directory: Path) -> set[tuple[str, str]]:
     return rows
 
 
+def _late_rows(rows: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The rows worker-1 logged well after the logger was killed."""
+    return {r for r in rows if r[0] == "worker-1" and int(r[1][3:]) > KILLS[-1][1] + 200}
+
+
 def _zscript(*args, cwd: Path, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "zscript", *map(str, args)],
@@ -146,7 +151,12 @@ def test_kill_9_of_each_role_under_load(tmp_path):
         _wait(rd, "worker-1", "done writing")
         _wait(rd, "worker-2", "done writing")
         _wait(rd, "manager", f"manager has {2 * TOTAL}\n")
-        time.sleep(2.0)  # the logger writes what is in flight
+        # The restarted logger writes what is in flight: wait for a row
+        # worker-1 logged after the last kill (what ``late`` checks below).
+        deadline = time.monotonic() + WAIT
+        while not _late_rows(_log_rows(rd / "logger-1")):
+            assert time.monotonic() < deadline, "the restarted logger wrote nothing"
+            time.sleep(0.2)
     finally:
         stop = _zscript("cluster", "stop", "--run-dir", rd, cwd=tmp_path, env=env)
     assert stop.returncode == 0, stop.stdout + stop.stderr
@@ -158,7 +168,7 @@ def test_kill_9_of_each_role_under_load(tmp_path):
     final_w1 = outputs["worker-1"].rsplit("final worker-1 table ", 1)[-1].split()[0]
     rows = _log_rows(rd / "logger-1")
     lost_rows = sorted(on_disk - rows)
-    late = {r for r in rows if r[0] == "worker-1" and int(r[1][3:]) > KILLS[-1][1] + 200}
+    late = _late_rows(rows)
     lost = {
         "proxy-1": 0,
         "worker-2": len(lost_w2),
