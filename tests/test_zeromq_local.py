@@ -80,7 +80,7 @@ def test_local_backends_talk_in_memory_and_remote_ones_over_tcp(proxy):
     b.subscribe("t.")
     assert a.init() and b.init()
     try:
-        assert not a._own_ctx and not b._own_ctx
+        assert a._proxy is proxy and b._proxy is proxy
         assert set(proxy.local_users) == {a, b}
         # A plain pyzmq publisher in its own context: a TCP connection.
         ctx = zmq.Context()
@@ -132,6 +132,6 @@ def test_backends_with_curve_keys_stay_on_tcp(proxy):
     a = _backend("a", xsub, xpub, curve=keys)
     assert a.init()
     try:
-        assert a._own_ctx and not proxy.local_users
+        assert a._proxy is None and not proxy.local_users
     finally:
         a.terminate()

@@ -29,8 +29,20 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import threading
+import time
 
-__all__ = ["DEAD_PROBES", "DEAD_RETRANSMITS", "PeerWatch", "peer_unanswering"]
+import zmq
+from zmq.utils.monitor import parse_monitor_message
+
+__all__ = [
+    "CHECK_INTERVAL",
+    "DEAD_PROBES",
+    "DEAD_RETRANSMITS",
+    "PeerWatch",
+    "WatchThread",
+    "peer_unanswering",
+]
 
 #: Unanswered retransmissions of the same data (RTO doubles each time:
 #: from 0.2 s that is ~3 s without any acknowledgement).
@@ -77,8 +89,6 @@ class PeerWatch:
 
     def event(self, number: int, value: int) -> None:
         """A monitor event (``zmq.EVENT_*``): connections come and go."""
-        import zmq
-
         if number in (zmq.EVENT_CONNECTED, zmq.EVENT_ACCEPTED):
             ends = _ends(value)
             if ends is not None:
@@ -97,21 +107,20 @@ class PeerWatch:
         gone = []
         for fd, ends in list(self._conns.items()):
             sock = _dup(fd)
-            if sock is None:
-                self._conns.pop(fd, None)
-                continue
             try:
-                if _sock_ends(sock) != ends:
-                    self._conns.pop(fd, None)  # closed, the number reused
-                elif peer_unanswering(sock):
+                if sock is not None and _sock_ends(sock) == ends:
+                    if not peer_unanswering(sock):
+                        continue  # alive: keep watching
                     sock.shutdown(socket.SHUT_RDWR)
-                    self._conns.pop(fd, None)
                     self.shut_down += 1
                     gone.append(f"{ends[1][0]}:{ends[1][1]}")
             except OSError:
-                self._conns.pop(fd, None)
+                pass
             finally:
-                sock.close()  # the duplicate only: libzmq's descriptor stays
+                if sock is not None:
+                    sock.close()  # the duplicate only: libzmq's descriptor stays
+            # Shut down, gone, or closed and its number reused meanwhile.
+            del self._conns[fd]
         return gone
 
 
@@ -152,10 +161,6 @@ class WatchThread:
     the watch every :data:`CHECK_INTERVAL`, until :meth:`stop`."""
 
     def __init__(self, ctx, socks, name: str):
-        import threading
-
-        import zmq
-
         self.watch = PeerWatch()
         events = zmq.EVENT_ACCEPTED | zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED
         self._monitors = [s.get_monitor_socket(events | zmq.EVENT_CLOSED) for s in socks]
@@ -168,11 +173,6 @@ class WatchThread:
         self._thread.start()
 
     def _run(self, ctx, endpoint: str) -> None:
-        import time
-
-        import zmq
-        from zmq.utils.monitor import parse_monitor_message
-
         wake = ctx.socket(zmq.PAIR)
         wake.connect(endpoint)
         poller = zmq.Poller()
@@ -199,8 +199,6 @@ class WatchThread:
 
     def stop(self) -> None:
         """Stop the thread (after the watched sockets are closed)."""
-        import zmq
-
         try:
             self._wake.send(b"", zmq.NOBLOCK)
         except zmq.ZMQError:

@@ -359,8 +359,8 @@ class ZeroMQBackend(ClusterBackend):
         super().__init__(node_id, warn)
         self.opts = options or ZeroMQOptions()
         self.ctx: zmq.Context | None = None
-        #: Whether ``ctx`` is this backend's own (else ``_proxy``'s, in this process).
-        self._own_ctx = True
+        #: The proxy of this process it reaches in memory, whose ``ctx`` it
+        #: uses (None: ``ctx`` is its own).
         self._proxy: CentralProxy | None = None
         self.xpub: zmq.Socket | None = None
         self.xsub: zmq.Socket | None = None
@@ -395,10 +395,10 @@ class ZeroMQBackend(ClusterBackend):
         proxy = None if o.curve.configured else local_proxy(xsub_ep, xpub_ep)
         if proxy is not None:
             # In the proxy's process: its context, in memory (see local_proxy).
-            self.ctx, self._own_ctx = proxy.ctx, False
+            self.ctx = proxy.ctx
             xsub_ep, xpub_ep = proxy.inproc_xpub, proxy.inproc_xsub
         else:
-            self.ctx, self._own_ctx = zmq.Context(io_threads=1), True
+            self.ctx = zmq.Context(io_threads=1)
         xpub = tune_socket(self.ctx.socket(zmq.XPUB), o.linger_ms, o.ipv6)
         xpub.setsockopt(zmq.XPUB_VERBOSER, 1)
         if o.connect_xpub_nodrop:
@@ -418,7 +418,7 @@ class ZeroMQBackend(ClusterBackend):
         except Exception:
             xpub.close(0)
             xsub.close(0)
-            if self._own_ctx:
+            if proxy is None:
                 self.ctx.term()
             raise
         if proxy is not None:
@@ -726,8 +726,8 @@ class ZeroMQBackend(ClusterBackend):
                     pass
             s.close(self.opts.linger_ms)
         self.xsub = self.xpub = None
-        if self._proxy is not None:
-            self._proxy.local_users.discard(self)
-            self._proxy = None
-        if self._own_ctx:
-            self.ctx.term()  # else the proxy's, which ends it
+        proxy, self._proxy = self._proxy, None
+        if proxy is not None:
+            proxy.local_users.discard(self)  # the proxy ends its context
+        else:
+            self.ctx.term()

@@ -179,11 +179,8 @@ class TriggerManager:
         ``return when``)."""
         self._run_ready()
         while self.waiting:
-            waiting = self.waiting
-            self.waiting = []
-            for trig in waiting:
-                if not trig.done:
-                    self.evaluate(trig)
+            waiting, self.waiting = self.waiting, []
+            self._evaluate_all(waiting)
             if not self.ready:
                 return
             # A result came meanwhile: its body may change what the others read.
@@ -191,11 +188,13 @@ class TriggerManager:
 
     def _run_ready(self) -> None:
         while self.ready:
-            ready = self.ready
-            self.ready = []
-            for trig in ready:
-                if not trig.done:
-                    self.evaluate(trig)
+            ready, self.ready = self.ready, []
+            self._evaluate_all(ready)
+
+    def _evaluate_all(self, trigs: list) -> None:
+        for trig in trigs:
+            if not trig.done:
+                self.evaluate(trig)
 
     def cached(self, frame, site: int):
         """The result of call ``site`` of a condition made earlier (its
