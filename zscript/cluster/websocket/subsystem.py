@@ -307,27 +307,26 @@ class WebSocketSubsystem:
         backend = client.backend
         if isinstance(backend, NoneBackend):
             self.stats.events_published += 1
-        elif backend.publish(topic, self.cluster.fmt, payload):
-            self.stats.events_published += 1
-            if self.telemetry.enabled:
-                self.telemetry.count("out", name, topic, len(payload), client.app)
-        else:
+        elif not self._send(backend, topic, name, payload, client.app):
             self.stats.publish_drops += 1
 
     def publish(self, backend, msg, app: tuple = ()) -> bool:
         """Publish a client's event through its backend; False if it was
         dropped.  ``app``: the client's telemetry label values."""
-        cl = self.cluster
         if isinstance(backend, NoneBackend):
             self.stats.events_published += 1
             return True
-        payload = cl.serializer.serialize_event(msg.name, msg.args, msg.types, msg.meta)
-        if backend.publish(msg.topic, cl.fmt, payload):
-            self.stats.events_published += 1
-            if self.telemetry.enabled:
-                self.telemetry.count("out", msg.name, msg.topic, len(payload), app)
-            return True
-        return False
+        payload = self.cluster.serializer.serialize_event(msg.name, msg.args, msg.types, msg.meta)
+        return self._send(backend, msg.topic, msg.name, payload, app)
+
+    def _send(self, backend, topic: str, name: str, payload: bytes, app: tuple) -> bool:
+        """Publish an encoded event and count it; False if it was dropped."""
+        if not backend.publish(topic, self.cluster.fmt, payload):
+            return False
+        self.stats.events_published += 1
+        if self.telemetry.enabled:
+            self.telemetry.count("out", name, topic, len(payload), app)
+        return True
 
     def render(self, topic: bytes, fmt: bytes, payload: bytes) -> tuple | None:
         """``((data message, is text), event name)`` for an event a client's
