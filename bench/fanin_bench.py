@@ -26,6 +26,11 @@ XSUB/XPUB proxy, and one receiver takes them:
 * ``raw frames``: the same, reading frame by frame with ``recv(copy=False)``
   and each frame's ``more`` flag, as zscript's receive path does.
 
+A raw receiver that gets nothing for ``RAW_IDLE_TIMEOUT`` seconds stops,
+says so (``STALLED``) and reports how many messages it got, which the
+driver reports as an error ("received X of N"): a lost message never
+hangs the bench.
+
 Every receiver says READY once it is in its receive loop (the zscript
 manager from an event scheduled in ``zeek_init``, which runs in the event
 loop's first round, after start-up), and the senders start only then: a
@@ -103,6 +108,8 @@ TARGET = 0.8
 MANAGER_TOPIC = b"zeek.cluster.manager"
 PROBE_PREFIX = b"zeek.cluster.manager.probe."
 PROBE_EVERY = 500
+#: Seconds without a message after which a raw receiver gives up and reports.
+RAW_IDLE_TIMEOUT = 30.0
 FMT = b"broker-bin-v1"
 
 DECLS = """
@@ -244,51 +251,74 @@ def role_receiver(how: str, xsub: str, xpub: str, total: str, link: str = "inpro
     sub.setsockopt(zmq.RCVHWM, 1000)
     sub.connect(proxy.inproc_xpub if link == "inproc" else f"tcp://127.0.0.1:{xpub}")
     sub.send(b"\x01" + MANAGER_TOPIC)
+    # A receiver that stops getting messages says how many arrived (the
+    # driver then reports "received X of N") rather than hanging silently.
+    sub.setsockopt(zmq.RCVTIMEO, int(RAW_IDLE_TIMEOUT * 1000))
     print("READY", flush=True)
-    total, count, first, lat, plen = int(total), 0, 0.0, [], len(PROBE_PREFIX)
-    clock = time.time
-    if how == "multipart":
-        recv = sub.recv_multipart
-        while count < total:
-            frames = recv()
-            if len(frames) != 4:
-                continue
-            if not count:
-                first = clock()
-            count += 1
-            topic = frames[0]
-            if len(topic) > plen and topic.startswith(PROBE_PREFIX):
-                lat.append(clock() - float(topic[plen:]))
-    else:
-        recv = sub.recv
-        while count < total:
-            topic = recv(0, False)
-            if not topic.more:
-                continue
-            sender = recv(0, False)
-            if not sender.more:
-                continue
-            fmt = recv(0, False)
-            if not fmt.more:
-                continue
-            payload = recv(0, False)
-            if payload.more:
-                while recv(0, False).more:
-                    pass
-                continue
-            if not count:
-                first = clock()
-            count += 1
-            t = topic.bytes
-            if len(t) > plen and t.startswith(PROBE_PREFIX):
-                lat.append(clock() - float(t[plen:]))
-    end = clock()
+    total, lat = int(total), []
+    try:
+        count, first = _raw_receive(how, sub, total, lat)
+    except _Stalled as e:
+        count, first = e.args
+        print(f"STALLED: nothing for {RAW_IDLE_TIMEOUT:.0f}s after {count} of {total}", flush=True)
+    end = time.time()
     print(f"RESULT {count} {first:.6f} {end:.6f}", flush=True)
     print("\n".join(f"LAT {x:.9f}" for x in lat), flush=True)
     sub.close(0)
     proxy.stop()
     if ctx is not proxy.ctx:
         ctx.term()
+
+
+class _Stalled(Exception):
+    """A raw receiver got nothing for RAW_IDLE_TIMEOUT: ``(count, first)``."""
+
+
+def _raw_receive(how: str, sub, total: int, lat: list) -> tuple[int, float]:
+    """Count ``total`` 4-frame messages on ``sub`` (probe latencies into
+    ``lat``): ``(count, time of the first)``; :class:`_Stalled` on a timeout."""
+    import zmq
+
+    count, first, plen, clock = 0, 0.0, len(PROBE_PREFIX), time.time
+    try:
+        if how == "multipart":
+            recv = sub.recv_multipart
+            while count < total:
+                frames = recv()
+                if len(frames) != 4:
+                    continue
+                if not count:
+                    first = clock()
+                count += 1
+                topic = frames[0]
+                if len(topic) > plen and topic.startswith(PROBE_PREFIX):
+                    lat.append(clock() - float(topic[plen:]))
+        else:
+            recv = sub.recv
+            while count < total:
+                topic = recv(0, False)
+                if not topic.more:
+                    continue
+                sender = recv(0, False)
+                if not sender.more:
+                    continue
+                fmt = recv(0, False)
+                if not fmt.more:
+                    continue
+                payload = recv(0, False)
+                if payload.more:
+                    while recv(0, False).more:
+                        pass
+                    continue
+                if not count:
+                    first = clock()
+                count += 1
+                t = topic.bytes
+                if len(t) > plen and t.startswith(PROBE_PREFIX):
+                    lat.append(clock() - float(t[plen:]))
+    except zmq.Again:
+        raise _Stalled(count, first) from None
+    return count, first
 
 
 ROLES = {"sender": role_sender, "receiver": role_receiver}
