@@ -570,12 +570,11 @@ class ZeroMQBackend(ClusterBackend):
         own = self._id
         fast = self.fast_path()
         ours, receive, done = fast if fast is not None else (None, None, None)
-        n = taken = 0
+        taken = 0
         try:
-            while n < limit:
+            for _ in range(limit):
                 # [topic][sender id][format][payload], nothing more.
                 topic = recv(_NOBLOCK, False)
-                n += 1
                 if topic.more:
                     sender = recv(_NOBLOCK, False)
                     if sender.more:
@@ -586,11 +585,11 @@ class ZeroMQBackend(ClusterBackend):
                                 if sender.bytes == own:
                                     continue
                                 try:
-                                    raw_fmt, data = fmt.bytes, payload.bytes
-                                    if raw_fmt == ours and receive(data):
+                                    data = payload.bytes
+                                    if fmt.bytes == ours and receive(data):
                                         taken += 1
                                     else:
-                                        deliver(topic.bytes, raw_fmt, data)
+                                        deliver(topic.bytes, fmt.bytes, data)
                                 except Exception as e:  # noqa: BLE001 - never kill the reader
                                     self.stats.malformed += 1
                                     self.warn_once("deliver", f"cluster: dropped an event: {e!r}")

@@ -53,6 +53,15 @@ _PREFIX = bytes([T_VECTOR, 3]) + struct.pack(">BQBQ", T_COUNT, 1, T_COUNT, 1) + 
 _ONE = struct.pack(">BQ", T_COUNT, 1)
 _NAME = len(_PREFIX)  # where the event name's tag is
 
+#: The fast receiver's "last kind" before there is one: no payload starts
+#: with it (every candidate starts with _PREFIX), and _decline takes nothing.
+_NO_HEAD = b"\xff" * (len(_PREFIX) + 1)
+
+
+def _decline(b: bytes) -> bool:
+    return False
+
+
 _ENCODE_ERRORS = (Mismatch, TypeError, ValueError, AttributeError, OverflowError, struct.error)
 _DECODE_ERRORS = (Malformed, IndexError, struct.error, RecursionError, ValueError)
 
@@ -72,7 +81,7 @@ class BrokerBinV1Serializer(EventSerializer):
         self._enc_fast: dict[str, tuple] = {}
         #: Fast-path decoding: the payload bytes from the event name's tag up
         #: to the argument count -> (name, receiver's declaration, decoder of
-        #: the arguments); filled by the full path.
+        #: the arguments, its signature); filled by the full path.
         self._fast: dict[bytes, tuple] = {}
 
     def _do_serialize_event(
@@ -163,7 +172,7 @@ class BrokerBinV1Serializer(EventSerializer):
             except IndexError:
                 entry = None
             if entry is not None and b.startswith(_PREFIX):
-                name, ftype, decode_args = entry
+                name, ftype, decode_args, _sig = entry
                 if lookup(name) is ftype:  # its exceptions propagate, as on the full path
                     try:
                         return name, decode_args(b, _NAME + 4 + b[_NAME + 1]), None
@@ -172,44 +181,51 @@ class BrokerBinV1Serializer(EventSerializer):
         return super().deserialize_event_meta(payload, lookup)
 
     def fast_receiver(self, route, emit):
-        # One dictionary lookup on the bytes after _PREFIX up to the argument
-        # count (name tag and length, name, vector tag, count: the key of
-        # self._fast) finds the event's argument decoder and its target.
+        # Each kind of payload (the bytes after _PREFIX up to the argument
+        # count: name tag and length, name, vector tag, count; the key of
+        # self._fast) gets one generated function that checks and decodes
+        # the arguments and emits them to the kind's target (_args_taker).
+        # A batch is mostly one kind: the last kind's whole head (_PREFIX
+        # and key) is tried first, with one startswith; others take one
+        # dictionary lookup.
         learned = self._fast
-        routes: dict[bytes, tuple | None] = {}
+        takers: dict[bytes, object] = {}
         at, prefix = _NAME, _PREFIX
+        head, take = _NO_HEAD, _decline
 
-        def learn(key: bytes) -> tuple | None:
+        def learn(key: bytes):
+            nonlocal head, take
             entry = learned.get(key)
             if entry is None:
                 return None  # the full path has not decoded it yet
-            name, ftype, decode = entry
+            name, ftype, _decode, sig = entry
             target = route(name, ftype)
-            found = None if target is None else (decode, at + len(key), target)
-            if len(routes) >= 1024:
-                routes.clear()
-            routes[key] = found
+            found = None
+            if target is not None:
+                found = _args_taker(at + len(key), sig.types, sig.codecs, target, emit)
+            if len(takers) >= 1024:
+                takers.clear()
+                head, take = _NO_HEAD, _decline
+            takers[key] = found
             return found
 
         def receive(b: bytes) -> bool:
+            nonlocal head, take
             if type(b) is not bytes:
                 return False
+            if b.startswith(head):
+                return take(b)
             try:
                 key = b[at : at + 4 + b[at + 1]]
-                found = routes[key]
+                found = takers[key]
             except KeyError:
                 found = learn(key)
             except IndexError:  # too short: the full path says what is wrong
                 return False
             if found is None or not b.startswith(prefix):
                 return False
-            decode, p, target = found
-            try:
-                args = decode(b, p)
-            except Exception:  # noqa: BLE001 - the full path reports it
-                return False
-            emit((target, args))
-            return True
+            head, take = prefix + key, found
+            return found(b)
 
         return receive
 
@@ -240,7 +256,7 @@ class BrokerBinV1Serializer(EventSerializer):
             ):
                 if len(self._fast) >= 1024:
                     self._fast.clear()
-                self._fast[key] = (name, ftype, _args_decoder(sig.types, decoders))
+                self._fast[key] = (name, ftype, _args_decoder(sig.types, decoders), sig)
             args = []
             for dec in decoders:
                 start = p
@@ -362,6 +378,27 @@ _INLINE = {
 }
 
 
+def _decode_lines(types: list[Type], decoders: list, env: dict, indent: str) -> list[str]:
+    """Source lines decoding the arguments from ``p`` of ``b`` into ``v0``,
+    ``v1``, ... (atoms inline, other types by their decoder, put in
+    ``env``), raising (anything) unless exactly they fill the rest of ``b``."""
+    env.update({"_Bad": Malformed, "_u64": _u64, "_i64": _i64, "_f64": _f64})
+    lines = []
+    for i, (t, dec) in enumerate(zip(types, decoders, strict=True)):
+        code = _INLINE.get(t.tag)
+        if code is not None and dec is ATOM_DECODERS.get(t.tag):
+            lines += [indent + ln.format(v=f"v{i}") for ln in code]
+        else:
+            env[f"d{i}"] = dec
+            lines.append(f"{indent}v{i}, p = d{i}(b, p)")
+    lines.append(f"{indent}if p != len(b): raise _Bad")
+    return lines
+
+
+def _args_tuple(n: int) -> str:
+    return f"({''.join(f'v{i}, ' for i in range(n))})"
+
+
 def _args_decoder(types: list[Type], decoders: list):
     """``decode(b, p) -> args``: all arguments from ``p`` to the end of ``b``, in one function.
 
@@ -369,19 +406,26 @@ def _args_decoder(types: list[Type], decoders: list):
     decoder; it raises (anything) unless exactly the arguments fill the rest
     of the payload.
     """
-    env = {"_Bad": Malformed, "_u64": _u64, "_i64": _i64, "_f64": _f64}
-    lines = ["def decode(b, p):"]
-    for i, (t, dec) in enumerate(zip(types, decoders, strict=True)):
-        code = _INLINE.get(t.tag)
-        if code is not None and dec is ATOM_DECODERS.get(t.tag):
-            lines += ["    " + ln.format(v=f"v{i}") for ln in code]
-        else:
-            env[f"d{i}"] = dec
-            lines.append(f"    v{i}, p = d{i}(b, p)")
-    lines.append("    if p != len(b): raise _Bad")
-    lines.append(f"    return ({''.join(f'v{i}, ' for i in range(len(types)))})")
+    env: dict = {}
+    lines = ["def decode(b, p):", *_decode_lines(types, decoders, env, "    ")]
+    lines.append(f"    return {_args_tuple(len(types))}")
     exec(compile("\n".join(lines) + "\n", "<broker-bin-v1 args decoder>", "exec"), env)
     return env["decode"]
+
+
+def _args_taker(start: int, types: list[Type], decoders: list, target, emit):
+    """``take(b) -> bool``: :func:`_args_decoder`'s work on a payload whose
+    arguments start at ``start``, then ``emit((target, args))`` and True;
+    False, having emitted nothing, when the arguments do not decode.  The
+    receive path's function for one kind of payload (the caller has
+    checked everything before the arguments)."""
+    env: dict = {"_target": target, "_emit": emit}
+    lines = ["def take(b):", f"    p = {start}", "    try:"]
+    lines += _decode_lines(types, decoders, env, "        ")
+    lines += ["    except Exception:", "        return False"]
+    lines += [f"    _emit((_target, {_args_tuple(len(types))}))", "    return True"]
+    exec(compile("\n".join(lines) + "\n", "<broker-bin-v1 args taker>", "exec"), env)
+    return env["take"]
 
 
 def _skip_header(b: bytes) -> tuple[int, int, int]:
