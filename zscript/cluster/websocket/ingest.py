@@ -8,8 +8,10 @@ and published (serialized in the cluster's format).  Clients send the same
 events in the same shape over and over, so :func:`make_ingest` keeps what
 those steps look up each time:
 
-* per event name: the declaration, one JSON decoder per argument type and
-  the serializer's compiled encoder (:meth:`~..serializers.base.EventSerializer.event_encoder`);
+* per event name: the declaration and one generated function that decodes
+  the arguments' JSON (one decoder per argument type) and encodes the event
+  with the serializer's compiled encoder
+  (:meth:`~..serializers.base.EventSerializer.event_encoder`);
 * per client (``client.allowed``): the ``(topic, event)`` pairs its access
   lets it publish.
 
@@ -63,7 +65,19 @@ def make_ingest(
         if not isinstance(ft, FuncType) or ft.flavor != "event":
             return None  # the full path says why
         types = [p.type for p in ft.params]
-        plan = [name, ft, types, [decoder(t) for t in types], None]
+        decoders = [decoder(t) for t in types]
+
+        def first(raw_args: list) -> bytes:
+            # Until the serializer has compiled an encoder for the event
+            # (it does on the first serialize_event), decode and serialize.
+            args = tuple([dec(raw) for dec, raw in zip(decoders, raw_args, strict=True)])
+            encode = serializer.event_encoder(name, types)
+            if encode is None:
+                return serializer.serialize_event(name, args, types)
+            plan[3] = _converter(decoders, encode)
+            return encode(args)
+
+        plan = [name, ft, len(types), first]
         if len(plans) >= _CACHE:
             plans.clear()
         plans[raw_name] = plan
@@ -97,8 +111,8 @@ def make_ingest(
             plan = plans.get(raw_name) or learn(raw_name)
             if plan is None:
                 return False
-            name, ft, types, decoders, encode = plan
-            if lookup(name) is not ft or len(raw_args) != len(decoders):
+            name, ft, nargs, convert = plan
+            if lookup(name) is not ft or len(raw_args) != nargs:
                 return False
             allowed = client.allowed
             if (topic, name) not in allowed:
@@ -107,18 +121,29 @@ def make_ingest(
                 if len(allowed) >= _CACHE:
                     allowed.clear()
                 allowed.add((topic, name))
-            args = tuple([dec(raw) for dec, raw in zip(decoders, raw_args, strict=True)])
-            if encode is None:
-                encode = plan[4] = serializer.event_encoder(name, types)
-                if encode is None:
-                    payload = serializer.serialize_event(name, args, types)
-                else:
-                    payload = encode(args)
-            else:
-                payload = encode(args)
+            payload = convert(raw_args)
         except Exception:  # noqa: BLE001 - the full path handles it and says what is wrong
             return False
         publish(client, topic, name, payload)
         return True
 
     return ingest
+
+
+def _converter(decoders: list, encode: Callable) -> Callable[[list], bytes]:
+    """``convert(raw_args) -> payload``: each argument's JSON decoded by its
+    decoder and the event encoded by ``encode``, in one generated function
+    per event (no per-message loop, list or zip); it raises (anything) on a
+    bad argument, or on a number of them other than ``len(decoders)``."""
+    env: dict = {"_enc": encode}
+    names = [f"r{i}" for i in range(len(decoders))]
+    for i, dec in enumerate(decoders):
+        env[f"_d{i}"] = dec
+    lines = ["def convert(raw_args):"]
+    if names:
+        lines.append(f"    {', '.join(names)}, = raw_args")
+    else:
+        lines.append("    () = raw_args")
+    lines.append(f"    return _enc(({''.join(f'_d{i}({r}), ' for i, r in enumerate(names))}))")
+    exec(compile("\n".join(lines) + "\n", "<websocket ingest converter>", "exec"), env)
+    return env["convert"]
