@@ -67,3 +67,42 @@ def test_multi_index_keys_round_trip():
     assert text == '["\\"a b\\"", "5"]'
     assert codec.load_key(text) == key
     assert codec.dump_value(None) == "" and codec.load_value("") is None
+
+
+def test_counts_and_ints_travel_as_json_numbers():
+    codec = TypedCodec(TableType([COUNT], INT))
+    writes = [5, -5, 0, 7]
+    assert codec.wire_key(5) == 5 and codec.wire_value(-5) == -5
+    assert codec.wire_writes(writes) == writes
+    # Both forms are read: the number, and the text a file holds.
+    for form in (5, "5"):
+        assert codec.load_key(form) == 5
+    assert codec.load_value(-5) == codec.load_value("-5") == -5
+
+
+def test_a_table_of_other_types_keeps_texts_on_the_wire():
+    codec = TypedCodec(TableType([STRING], COUNT))
+    assert codec.wire_writes(["a", 1, "b", 2]) == ['"a"', 1, '"b"', 2]
+    codec = TypedCodec(TableType([COUNT], STRING))
+    assert codec.wire_writes([1, "x"]) == [1, '"x"']
+    codec = TypedCodec(TableType([COUNT], None))  # a set: no value
+    assert codec.wire_writes([1, None]) == [1, ""]
+
+
+@pytest.mark.parametrize(
+    ("t", "number"),
+    [
+        (COUNT, -1),
+        (COUNT, 1 << 64),
+        (INT, 1 << 63),
+        (INT, -(1 << 63) - 1),
+        (COUNT, True),
+        (INT, 1.0),
+    ],
+)
+def test_numbers_out_of_range_or_of_another_type_are_refused(t, number):
+    codec = TypedCodec(TableType([t], t))
+    with pytest.raises(CodecError):
+        codec.load_key(number)
+    with pytest.raises(CodecError):
+        codec.load_value(number)

@@ -161,6 +161,8 @@ class ReplicatedStore:
     ):
         self.name = name
         self.codec = codec
+        self._wire_key = getattr(codec, "wire_key", codec.dump_key)
+        self._wire_value = getattr(codec, "wire_value", codec.dump_value)
         self.master = master
         self.host = host
         self.data: dict = data if data is not None else {}
@@ -382,20 +384,14 @@ class ReplicatedStore:
         if not pending:
             return
         self.pending = []
-        keys = pending[0::2]
-        values = pending[1::2]
-        n = len(keys)
-        codec = self.codec
-        dk = codec.dump_keys(keys)
-        dv = codec.dump_values(values)
+        n = len(pending) // 2
+        texts = self.codec.wire_writes(pending)
         w0 = self._wseq + 1
         self._wseq += n
         self._n_unconfirmed += n
         for i in range(0, n, BATCH_MAX):
             m = min(BATCH_MAX, n - i)
-            kv = [None] * (2 * m)
-            kv[0::2] = dk[i : i + m]
-            kv[1::2] = dv[i : i + m]
+            kv = texts if m == n else texts[2 * i : 2 * (i + m)]
             msg = {"op": "puts", "w": w0 + i, "kv": kv, "from": self.node_id}
             self.unconfirmed.append(msg)
             self._unindexed.append(msg)
@@ -484,7 +480,7 @@ class ReplicatedStore:
         if self.persist is not None or self._publishing:
             k, v = texts if texts is not None else (self._k(sk), self._v(value))
             if self.persist is not None:
-                self._persist(("put", k.encode("latin-1"), v.encode("latin-1"), expire_at))
+                self._persist(("put", _bytes(k), _bytes(v), expire_at))
             self._broadcast({"op": "put", "k": k, "v": v, "x": expire_at})
 
     def _master_erase(self, sk, why: str, *, notify: bool) -> None:
@@ -495,7 +491,7 @@ class ReplicatedStore:
         if self.persist is not None or self._publishing:
             k = self._k(sk)
             if self.persist is not None:
-                self._persist(("erase", k.encode("latin-1")))
+                self._persist(("erase", _bytes(k)))
             self._broadcast({"op": "erase", "k": k, "why": why})
         if notify and existed and self.sink is not None:
             self.sink.store_changed("expired" if why == "expire" else "removed", sk, old, None)
@@ -644,7 +640,7 @@ class ReplicatedStore:
             items = cached[1]  # nothing changed since: clones asking again get it cheaply
         else:
             now = self.host.now()
-            k, v_, expiry = self.codec.dump_key, self.codec.dump_value, self.expiry
+            k, v_, expiry = self._wire_key, self._wire_value, self.expiry
             items = []
             for sk, v in self.data.items():
                 x = expiry.get(sk, 0.0) if expiry else 0.0
@@ -1131,11 +1127,17 @@ class ReplicatedStore:
 
     # ---------------------------------------------------------- encoding
 
-    def _k(self, sk) -> str:
-        return self.codec.dump_key(sk)
+    def _k(self, sk):
+        """``sk`` in the messages: its text, or a count's number (:mod:`.codec`)."""
+        return self._wire_key(sk)
 
-    def _v(self, v) -> str:
-        return self.codec.dump_value(v)
+    def _v(self, v):
+        return self._wire_value(v)
+
+
+def _bytes(wire) -> bytes:
+    """A key or value as the persistent copy holds it (text; see :mod:`.codec`)."""
+    return (wire if type(wire) is str else str(wire)).encode("latin-1")
 
 
 def _last_w(msg: dict) -> int:
