@@ -31,11 +31,13 @@ event wipe() { clear_table(t); }
 """
 
 #: A table of counts and ints, whose keys and values travel as JSON numbers
-#: rather than texts (see zscript/storage/codec.py); more handlers of the same events.
+#: rather than texts (see zscript/storage/codec.py); more handlers of the same
+#: events.  Several writes per handler: the master answers them with one update.
 NUMBERS = """
 global num: table[count] of int &backend=Broker::MEMORY;
 
-event write(key: string, n: count) { num[|key|] = -n; }
+event write(key: string, n: count) { num[|key|] = -n; num[|key| + 10] = n; num[|key|] = -n - 1; }
+event write_one(k: count, v: int) { num[k] = v; }
 event remove(key: string) { delete num[|key|]; }
 event wipe() { clear_table(num); }
 """
@@ -190,21 +192,40 @@ def test_last_write_applied_by_the_master_wins():
     assert skipped == [1, 0]
 
 
-@pytest.mark.parametrize("other", ["manager", "w2"])
-def test_a_count_key_hidden_by_another_nodes_write_takes_the_echo_again(other):
+@pytest.mark.parametrize("other", ["manager", "w2 before", "w2 after"])
+@pytest.mark.parametrize("event", ["write", "write_one"])
+def test_a_count_key_hidden_by_another_nodes_write_takes_the_echo_again(other, event):
     """Count keys travel as numbers: the master's update for its own write
     (or another clone's) and the echo of this clone's write name the key
     alike, so the clone sees that the other write hid its own and applies
-    the echo (the master applied this clone's write last)."""
+    the echo when the master applied this clone's write last."""
     bus, manager, (w1, w2) = cluster(TABLES + NUMBERS)
-    w1.event("write", "abc", 1)  # num[3] = -1, not at the master yet
-    (manager if other == "manager" else w2).event("write", "xyz", 2)  # num[3] = -2
-    if other == "w2":
-        bus.pump(limit=1)  # w1's write reaches the master first, then w2's
+    # Three writes per handler (answered with one update), or one.
+    args = {"write": (("abc", 1), ("xyz", 2)), "write_one": ((3, -2), (3, -3))}[event]
+    if other == "w2 before":  # reaches the master first: w1's write wins
+        w2.event(event, *args[1])  # num[3] = -3
+    w1.event(event, *args[0])  # num[3] = -2, not at the master yet
+    if other == "manager":  # applied at once, before w1's write: w1's wins
+        manager.event(event, *args[1])
+    elif other == "w2 after":
+        w2.event(event, *args[1])
     bus.pump()
     final = manager.value("num")[3]
-    assert final == (-1 if other == "manager" else -2)
+    assert final == (-3 if other == "w2 after" else -2)
     assert [n.value("num")[3] for n in (w1, w2)] == [final, final]
+
+
+def test_the_masters_update_for_a_run_of_writes_keeps_the_newest_of_each_key():
+    """A worker writes num[3] twice in one handler: the master answers the
+    run with one update, and the older write's part of it does not undo the
+    newer one on that worker (nor does the worker apply what it holds)."""
+    bus, manager, (w1, w2) = cluster(TABLES + NUMBERS)
+    w1.event("write", "abc", 1)  # num[3] = -1; num[13] = 1; num[3] = -2
+    bus.pump()
+    for n in (manager, w1, w2):
+        assert dict(n.value("num")) == {3: -2, 13: 1}
+    store = w1.storage.tables.bound["___sync_store_num"][1]
+    assert store.echoes_skipped == 2 and not store.unconfirmed
 
 
 def test_a_clones_newer_write_is_not_undone_by_the_echo_of_an_older_one():
