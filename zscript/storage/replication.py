@@ -75,7 +75,10 @@ Message format: JSON objects (UTF-8), keys and values encoded by the
 store's codec (:mod:`.codec`).  The messages a store sends to a topic while
 the event handlers run go together when they return, as one JSON array
 (every :data:`BATCH_MAX` messages at most; a lone message is sent as is):
-a loop of writes costs one network message, not one each.
+a loop of writes costs one network message, not one each.  A clone's table
+writes go to the master as ``puts`` messages (up to :data:`BATCH_MAX` writes
+each), and the master's update for such a run is one ``puts`` message too
+(:meth:`ReplicatedStore._apply_puts_at_once`).
 """
 
 from __future__ import annotations
