@@ -50,6 +50,13 @@ def test_direct_paths_match_zeeks_json(tag):
         (STRING, '"abc'),
         (STRING, "5"),
         (BOOL, "True"),
+        # The wire form of counts and ints: a JSON number in range, not a bool or a double.
+        (COUNT, -1),
+        (COUNT, 1 << 64),
+        (INT, 1 << 63),
+        (INT, -(1 << 63) - 1),
+        (COUNT, True),
+        (INT, 1.0),
     ],
 )
 def test_bad_text_is_refused(t, text):
@@ -67,3 +74,23 @@ def test_multi_index_keys_round_trip():
     assert text == '["\\"a b\\"", "5"]'
     assert codec.load_key(text) == key
     assert codec.dump_value(None) == "" and codec.load_value("") is None
+
+
+def test_counts_and_ints_travel_as_json_numbers():
+    codec = TypedCodec(TableType([COUNT], INT))
+    writes = [5, -5, 0, 7]
+    assert codec.wire_key(5) == 5 and codec.wire_value(-5) == -5
+    assert codec.wire_writes(writes) == writes
+    # Both forms are read: the number, and the text a file holds.
+    for form in (5, "5"):
+        assert codec.load_key(form) == 5
+    assert codec.load_value(-5) == codec.load_value("-5") == -5
+
+
+def test_a_table_of_other_types_keeps_texts_on_the_wire():
+    codec = TypedCodec(TableType([STRING], COUNT))
+    assert codec.wire_writes(["a", 1, "b", 2]) == ['"a"', 1, '"b"', 2]
+    codec = TypedCodec(TableType([COUNT], STRING))
+    assert codec.wire_writes([1, "x"]) == [1, '"x"']
+    codec = TypedCodec(TableType([COUNT], None))  # a set: no value
+    assert codec.wire_writes([1, None]) == [1, ""]

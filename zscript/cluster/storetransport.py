@@ -42,7 +42,7 @@ subscriptions from its XPUB (the backend's ``topic_seen``).  A topic is
   loss); kept ones whose topic nobody listens to any more are dropped.
 * a kept message dropped past ``max_pending`` is counted and reported to
   the ``drop_listeners`` (``fn(topic)``): the stores resynchronize (see
-  :meth:`~zscript.storage.replication.ReplicatedStore._lost`).
+  :meth:`~zscript.storage.replication.clone.CloneSide._lost`).
 
 **Heartbeats.**  When the process running the central proxy dies, every
 node's connection to it breaks and the backend withdraws the subscriptions

@@ -45,9 +45,9 @@ event loop never blocks:
   backend) runs them inline and returns a finished future.
 
 The script's asynchronous operations (``Storage::Async::*``) use
-:meth:`StorageBackend.start_async` instead: it takes a prepared operation
-and a :class:`Completion`, which receives the result on the host's loop
-thread, with no future, thread hand-over or callback chain in between when
+:meth:`StorageBackend.start_put` (``start_get``, ``start_erase``) instead:
+they take a :class:`Completion`, which receives the result on the host's
+loop thread, with no future, thread hand-over or callback chain in between when
 the backend runs the operation on that loop (Redis's pipeline) or collects
 it for its worker (SQLite).
 """
@@ -168,7 +168,7 @@ def record_field(rec, name: str, default=None):
 
 class Completion:
     """Where the result of an operation started with
-    :meth:`StorageBackend.start_async` goes: called on the host's loop
+    :meth:`StorageBackend.start_put` (or ``start_get``, ``start_erase``) goes: called on the host's loop
     thread with the hook's result, it counts it in the metrics, finishes it
     (a get's value is unserialized) and hands it to :meth:`done`.
     Subclasses implement :meth:`done`; it must not raise.
@@ -358,6 +358,22 @@ class StorageBackend(ABC):
     def erase_async(self, key) -> cf.Future:
         return self._call_async(self._prep_erase(key))
 
+    # A script's asynchronous operations (Storage::Async::put/get/erase): the
+    # result goes to ``comp`` on the host's loop thread later (then None is
+    # returned), or is returned now (failed early, or finished inline).
+    # They need :attr:`bridge`.
+
+    def start_put(
+        self, key, value, overwrite: bool, expire_time: float, now: float, comp: Completion
+    ) -> OperationResult | None:
+        return self._start_async(self._prep_put(key, value, overwrite, expire_time, now), comp)
+
+    def start_get(self, key, now: float, comp: Completion) -> OperationResult | None:
+        return self._start_async(self._prep_get(key, now), comp)
+
+    def start_erase(self, key, comp: Completion) -> OperationResult | None:
+        return self._start_async(self._prep_erase(key), comp)
+
     def expire_async(self, now: float) -> cf.Future:
         return self._call_async(_Call("expire", self._do_expire, (now,), _finish_count))
 
@@ -519,11 +535,9 @@ class StorageBackend(ABC):
         for comp, res in zip(batch, results, strict=True):
             comp(res)
 
-    def start_async(self, call, comp: Completion) -> OperationResult | None:
+    def _start_async(self, call, comp: Completion) -> OperationResult | None:
         """Start the prepared operation ``call`` (from a ``_prep_*`` method) for
-        a script: its result goes to ``comp`` on the loop thread later, or is
-        returned now (an operation that failed early or finished inline).
-        Needs :attr:`bridge`."""
+        a script (see :meth:`start_put`)."""
         if type(call) is OperationResult:
             return call
         if not self.blocking:
@@ -624,7 +638,7 @@ class AsyncStorageBackend(StorageBackend):
         """The host-loop twin of ``call``'s hook, when the backend can run it now."""
         return None
 
-    def start_async(self, call, comp: Completion) -> OperationResult | None:
+    def _start_async(self, call, comp: Completion) -> OperationResult | None:
         if type(call) is OperationResult:
             return call
         hook = None if self._inflight else self._loop_hook(call)

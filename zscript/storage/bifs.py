@@ -214,8 +214,9 @@ class StorageBifs:
         if not self._check_when():
             return Pending()
         key, value, overwrite, expire = _put_args(args)
-        b = handle.backend
-        return self._start(b, b._prep_put(key, value, overwrite, expire, self.loop.network_time))
+        op = self._op()
+        now = self.loop.network_time
+        return self._started(op, handle.backend.start_put(key, value, overwrite, expire, now, op))
 
     def async_get(self, handle: BackendHandle, key):
         if handle.forced_sync:  # Zeek's wrapper calls the synchronous built-in
@@ -224,8 +225,8 @@ class StorageBifs:
             return self.sync_get(handle, key)
         if not self._check_when():
             return Pending()
-        b = handle.backend
-        return self._start(b, b._prep_get(key, self.loop.network_time))
+        op = self._op()
+        return self._started(op, handle.backend.start_get(key, self.loop.network_time, op))
 
     def async_erase(self, handle: BackendHandle, key):
         if handle.forced_sync:  # Zeek's wrapper calls the synchronous built-in
@@ -234,8 +235,8 @@ class StorageBifs:
             return self.sync_erase(handle, key)
         if not self._check_when():
             return Pending()
-        b = handle.backend
-        return self._start(b, b._prep_erase(key))
+        op = self._op()
+        return self._started(op, handle.backend.start_erase(key, op))
 
     def is_open(self, handle: BackendHandle) -> bool:
         return isinstance(handle, BackendHandle) and handle.is_open
@@ -245,17 +246,17 @@ class StorageBifs:
 
     # ------------------------------------------------------------- helpers
 
-    def _start(self, backend, call):
-        """Start a prepared put, get or erase: its result record now if it
-        finished at once, else a Pending resolved on the loop thread."""
-        if type(call) is OperationResult:
-            return self.result(call)
-        op = _ScriptOp(self)
-        loop = self.loop
-        loop.sources += 1  # the loop runs until the result is there
-        r = backend.start_async(call, op)
+    def _op(self) -> _ScriptOp:
+        """Where a put, get or erase about to start delivers its result; the
+        loop runs until it is there."""
+        self.loop.sources += 1
+        return _ScriptOp(self)
+
+    def _started(self, op: _ScriptOp, r: OperationResult | None):
+        """The result record of ``op`` now if it finished at once (``r``),
+        else a Pending resolved on the loop thread."""
         if r is not None:
-            loop.sources -= 1
+            self.loop.sources -= 1
             return self.result(r)
         return op.pending
 

@@ -8,6 +8,10 @@ A store works with *store keys*: the form in which it indexes its data.
     Zeek's JSON of the index (a JSON array of the JSON texts of the parts
     for a multi-index table) and a value is Zeek's JSON of the table's
     yield type (empty for sets): both ends know the types from the script.
+    In a replicated store's messages (:meth:`TypedCodec.wire_key`,
+    :meth:`~TypedCodec.wire_value`) a single ``count`` or ``int`` key and a
+    ``count`` or ``int`` value are the JSON number itself (the loaders take
+    both forms): a loop of writes into such a table makes no text per write.
 
 :class:`AnyCodec` (``Broker::create_master`` stores, whose keys and values are ``any``)
     A value travels with its type: ``<type name>|<Zeek JSON>``, e.g.
@@ -99,6 +103,10 @@ def _loader(t: Type) -> Callable:
         lo, end = (0, _UINT64_END) if tag == "count" else (_INT64_MIN, _INT64_END)
 
         def load_number(text, match=pattern.fullmatch):
+            if type(text) is int:  # a JSON number (the wire form, see TypedCodec)
+                if lo <= text < end:
+                    return text
+                raise CodecError(f"{text} is out of range for {tag}")
             if type(text) is str and match(text):
                 v = int(text)
                 if lo <= v < end:
@@ -121,6 +129,10 @@ def _loader(t: Type) -> Callable:
     return lambda text: _load(text, t)
 
 
+def _same(x):
+    return x
+
+
 class TypedCodec:
     """Keys and values of a table type known to both ends."""
 
@@ -138,6 +150,13 @@ class TypedCodec:
             self.dump_value = _dumper(self.yield_)
             self.load_value = _loader(self.yield_)
             self.dump_values = _bulk_dumper(self.yield_)
+        # The wire form (replicated stores' messages) of a count or int is the
+        # JSON number itself: no text made per key and value.
+        numbers = ("count", "int")
+        one_number = len(self.indices) == 1 and self.indices[0].tag in numbers
+        self.wire_key = _same if one_number else self.dump_key
+        yield_number = self.yield_ is not None and self.yield_.tag in numbers
+        self.wire_value = _same if yield_number else self.dump_value
 
     def store_key(self, key):
         return unbox(key)  # a key given as ``any`` (Broker::get on the table's store)
@@ -149,6 +168,19 @@ class TypedCodec:
         if len(self.indices) == 1:
             return self._dumps[0](sk)
         return json.dumps([f(x) for x, f in zip(sk, self._dumps, strict=True)])
+
+    def wire_writes(self, kv: list) -> list:
+        """The wire forms of ``[key, value, key, value ...]`` (a clone's noted
+        writes), in that order: the list itself when keys and values are
+        counts or ints (JSON numbers), else their texts."""
+        native_key = self.wire_key is _same
+        native_value = self.wire_value is _same
+        if native_key and native_value:
+            return kv
+        out = [None] * len(kv)
+        out[0::2] = kv[0::2] if native_key else self.dump_keys(kv[0::2])
+        out[1::2] = kv[1::2] if native_value else self.dump_values(kv[1::2])
+        return out
 
     def dump_keys(self, sks: list) -> list[str]:
         """:meth:`dump_key` of each (many at once: direct for atomic types)."""
