@@ -25,7 +25,7 @@ from ..input.install import install as install_input
 from ..logs.batch import LogBatch
 from ..logs.install import install as install_logs
 from ..logs.writers import writer_samples
-from ..runtime import ops, patterns, zeekorder
+from ..runtime import ops, patterns, sinks, zeekorder
 from ..runtime.patterns import pmatch, psearch
 from ..storage.install import install as install_storage
 from ..telemetry import sources as telemetry_sources
@@ -158,10 +158,10 @@ class BrokerLogSink:
 def install_runtime(host: Host) -> None:
     ns = host.ns
     ns.update(ops.HELPERS)
-    ops.WARNINGS[0] = host.reporter.warning_here
-    ops.ERRORS[0] = host.reporter.error_here
-    ops.TYPE_ERRORS[0] = host.reporter.type_error_here
-    ops.PLAIN_WARNINGS[0] = host.reporter.script_warning
+    sinks.WARNINGS[0] = host.reporter.warning_here
+    sinks.ERRORS[0] = host.reporter.error_here
+    sinks.TYPE_ERRORS[0] = host.reporter.type_error_here
+    sinks.PLAIN_WARNINGS[0] = host.reporter.script_warning
     out = host.stdout
     if out is None:
         write = sys.stdout.write
