@@ -95,7 +95,7 @@ def test_wheel_contains_every_module(names):
         "zscript/__init__.py",
         "zscript/__main__.py",
         "zscript/cli.py",
-        "zscript/host.py",
+        "zscript/host/__init__.py",
     ):
         assert required in names
 

@@ -34,8 +34,7 @@ import weakref
 from collections.abc import Callable
 
 from ..runtime import zeekorder
-from ..runtime.containers import Vector
-from ..runtime.copying import deep_copy
+from ..runtime.containers import Vector, deep_copy
 from ..runtime.describe import describe_raw, one_line
 from ..runtime.linemap import caller_location
 from ..runtime.values import Boxed, box, record_class, type_of, unbox

@@ -20,8 +20,7 @@ import itertools
 from ..runtime import zeekorder
 from ..runtime.builtins._support import builtin_error
 from ..runtime.casts import received_data
-from ..runtime.containers import Vector
-from ..runtime.copying import deep_copy
+from ..runtime.containers import Vector, deep_copy
 from ..runtime.values import box, type_of, unbox
 from ..types import TableType, same_type
 

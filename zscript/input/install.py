@@ -1,6 +1,6 @@
 """Wiring the input framework into a host: ``install(host)``.
 
-The host calls :func:`install` once (``host._SUBSYSTEMS``) and keeps the
+The host calls :func:`install` once (``SUBSYSTEMS`` in ``zscript/host/wiring.py``) and keeps the
 returned :class:`InputSubsystem` as ``host.subsystems["input"]``.  It
 registers the built-in functions the scripts in
 ``stdlib/base/frameworks/input`` call (Zeek's ``input.bif``); the

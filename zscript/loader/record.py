@@ -7,12 +7,16 @@ Lark, which a run served from the cache never imports.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from ..diagnostics import SourceFile, ZScriptError
 from ..syntax import ast as A
 from ..syntax.lexer import Directive
 from ..syntax.parser import UnitParser, parse_expression
-from .cache import CONDITIONALS, Item, Replay, UnitCache, dump_item
+from .cache import CONDITIONALS, Item, UnitCache, dump_item
+
+if TYPE_CHECKING:
+    from .replay import Replay
 
 __all__ = ["Recorder", "resume"]
 

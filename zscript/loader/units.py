@@ -41,6 +41,7 @@ from ..runtime.errors import ZeekExit
 from ..syntax import ast as A
 from ..syntax.lexer import Directive, IncompleteInput, Lexer
 from .params import params_script
+from .replay import open_parser
 from .search import Conditionals, resolve_load
 
 __all__ = ["ScriptLoading"]
@@ -134,7 +135,7 @@ class ScriptLoading:
         # file once there were errors (yywrap in src/scan.l): in Zeek's format
         # we report what Zeek reports.
         zeek = error_format() == "zeek"
-        parser = self.unit_cache.parser(source, handler, recover=not zeek)
+        parser = open_parser(self.unit_cache, source, handler, recover=not zeek)
         key = self.unit_cache.key(source.text, source.path)
         self.code_cache.begin(key)
         bodies = self.checker.bodies

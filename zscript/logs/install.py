@@ -1,6 +1,6 @@
 """Wiring the logging framework into a host.
 
-:func:`install` (listed in the host's ``_SUBSYSTEMS``) creates the process's
+:func:`install` (listed in the host's ``SUBSYSTEMS``) creates the process's
 :class:`~.manager.LogManager` with :class:`HostServices`, registers the
 built-in functions the scripts in ``stdlib/base/frameworks/logging`` call
 (Zeek's ``logging.bif``: ``Log::__create_stream``, ``Log::__add_filter``,

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from ..numfmt import format_double, format_interval
 from ..types import FuncType, RecordType, TableType, Type, VectorType
-from . import zeekorder
+from . import values, zeekorder
 from .values import Boxed, EnumVal, Record, TypeVal, field_attr, type_of
 
 __all__ = [
@@ -266,3 +266,6 @@ def describe_raw(v, t: Type) -> str:
 def describe(v, t: Type) -> str:
     """Render ``v`` as ``print`` does (escaping unprintable bytes)."""
     return formatter(t, True)(v)
+
+
+values.RECORD_REPR[0] = describe

@@ -26,14 +26,15 @@ from .addresses import (
     subnet_from_bits,
 )
 from .casts import can_cast_value, cast_value, coerce_from_any, received_data
-from .containers import Set, Table, Vector, vector_assign
-from .copying import copy_value
+from .containers import Set, Table, Vector, copy_value, vector_assign
 from .describe import escape_bytes
 from .errors import NO_VALUE, AssertionFailure, ScriptError
 from .files import ScriptFile, print_to
+from .sinks import ERRORS, PLAIN_WARNINGS, TYPE_ERRORS
+from .sinks import warn_here as _warn
 from .values import Boxed, EnumVal, Record, TypeVal, box, field_attr, record_class, type_of, unbox
 
-__all__ = ["ERRORS", "HELPERS", "PLAIN_WARNINGS", "Frame", "WARNINGS"]
+__all__ = ["HELPERS", "Frame"]
 
 M64 = 0xFFFFFFFFFFFFFFFF
 
@@ -45,32 +46,6 @@ class Frame:
 
     def __init__(self):
         self._cache = {}
-
-
-#: Sink for runtime warnings at the calling script expression: a
-#: callable(message, depth) set by the host.
-WARNINGS: list = [None]
-
-
-def _warn(message: str) -> None:
-    sink = WARNINGS[0]
-    if sink is not None:
-        sink(message, 3)
-
-
-#: Sink for non-fatal runtime errors at the calling script expression: a
-#: callable(message, value, depth) set by the host.
-ERRORS: list = [None]
-
-
-#: Sink for non-fatal runtime errors about a value that does not fit a type,
-#: at the calling script expression: a callable(message, type text, value,
-#: depth) set by the host.
-TYPE_ERRORS: list = [None]
-
-
-#: Sink for location-less runtime warnings: a callable(message) set by the host.
-PLAIN_WARNINGS: list = [None]
 
 
 def noreturn(name: str):

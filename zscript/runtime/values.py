@@ -73,6 +73,10 @@ class Boxed:
 
 _SELF_DESCRIBING = (bool, str)
 
+#: How a record shows itself to Python (``repr``, debuggers): Zeek's
+#: rendering, filled in by :mod:`.describe`, which builds on this module.
+RECORD_REPR: list = [None]
+
 
 def box(v, t: Type):
     """Wrap ``v`` (of static type ``t``) for storage in an ``any``."""
@@ -153,9 +157,8 @@ class Record:
         raise AttributeError(attr)
 
     def __repr__(self) -> str:
-        from .describe import describe
-
-        return describe(self, self._rtype)
+        show = RECORD_REPR[0]
+        return show(self, self._rtype) if show is not None else object.__repr__(self)
 
     # Records used as table indices compare and hash by value; tables store a
     # private copy of each key (see the compiler), so the hash never changes.

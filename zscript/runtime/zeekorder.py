@@ -38,6 +38,7 @@ from itertools import repeat
 
 from ..types import RecordType, TableType, VectorType
 from . import zeekhash, zeekrandom
+from .sinks import warn_here
 from .zeekdict import RobustIteration, ZeekDict
 
 __all__ = [
@@ -331,9 +332,7 @@ def _invalidates(c, key, adding: bool) -> None:
     modelled containers of this mode know that they are being iterated."""
     m = getattr(c, "zorder", None)
     if type(m) is _Model and m.iterating and dict.__contains__(c, key) != adding:
-        from .ops import _warn
-
-        _warn("possible loop/iterator invalidation")
+        warn_here("possible loop/iterator invalidation")
 
 
 def _hooks(base: type) -> dict:

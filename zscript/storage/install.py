@@ -1,6 +1,6 @@
 """Wiring the storage package into a host: ``install(host)``.
 
-The host calls :func:`install` once (it is listed in ``host._SUBSYSTEMS``)
+The host calls :func:`install` once (it is listed in the host's ``SUBSYSTEMS``)
 and keeps the returned :class:`StorageSubsystem` as
 ``host.subsystems["storage"]``.  The subsystem
 

@@ -1,6 +1,6 @@
 """The telemetry subsystem: one metric registry per process, served to Prometheus.
 
-:func:`install` (a ``_SUBSYSTEMS`` entry of the host) creates the
+:func:`install` (an entry of the host's ``SUBSYSTEMS``, in ``zscript/host/wiring.py``) creates the
 :class:`TelemetrySubsystem`.  It owns a prometheus-client
 ``CollectorRegistry`` holding a single collector; that collector does not
 keep metric objects but asks the *metric sources* (:mod:`.families`,
