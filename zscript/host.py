@@ -48,7 +48,7 @@ from .runtime.asyncval import Pending
 from .runtime.builtins.introspection import make_backtrace
 from .runtime.containers import Set, Table, expire_entry, new_set, new_table
 from .runtime.errors import NO_VALUE, AssertionFailure, ZeekExit
-from .runtime.literals import literal_string
+from .runtime.literals import Literals
 from .runtime.patterns import (
     make_pattern,
     pattern_problem,
@@ -78,7 +78,8 @@ class _Services:
         self.make_addr = make_addr
         self.make_subnet = make_subnet
         self.TypeVal = TypeVal
-        self.literal_string = literal_string
+        #: Literal strings with their origins, forgotten with the host.
+        self.literal_string = Literals().string
 
     def handler(self, name: str, ztype: FuncType):
         return self.host.loop.handler(name, ztype)
@@ -127,6 +128,9 @@ class _BifContext(bifs_mod.BifContext):
 
     def raise_event(self, name: str, args: tuple) -> bool:
         return self.host.loop.raise_by_name(name, args)
+
+    def record_field_table(self, rt, rec):
+        return self.host._record_fields(rt, rec)
 
     def is_terminating(self) -> bool:
         return self.host.loop.terminating
@@ -447,7 +451,6 @@ class Host(ScriptLoading):
         hundred built-ins, and preparing them all would dominate start-up.
         """
         self.bif_context = _BifContext(self)
-        bifs_mod.RECORD_FIELDS_HOOK["build"] = self._record_fields
         lazy = self.checker.lazy_globals
         for name in bifs_mod.bif_names():
             lazy[name] = functools.partial(self._declare_core_bif, name)
@@ -667,7 +670,7 @@ class Host(ScriptLoading):
             return default
         return self.ns.get(gid.py_name, default)
 
-    def _record_fields(self, ctx, rt: RecordType, rec):
+    def _record_fields(self, rt: RecordType, rec):
         table_t = self.checker.globals["record_field_table"].value
         field_rt = self.checker.globals["record_field"].value
         cls = record_class(field_rt)
