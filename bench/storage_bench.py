@@ -4,6 +4,7 @@ Usage::
 
     python bench/storage_bench.py            # 3k puts / 10k gets, 9 repetitions
     python bench/storage_bench.py --quick    # 1k / 4k, 3 repetitions
+    python bench/storage_bench.py --quick --reps 1   # the smoke test's size
 
 Rows (operations per second, higher is better; ratio = zscript / raw, the
 target is >= 70 %):
@@ -655,9 +656,11 @@ def start_nats(directory: Path):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--reps", type=int, help="repetitions (medians reported)")
     add_json_argument(ap)
     args = ap.parse_args(argv)
     n_put, n_get, reps = (1000, 4000, 3) if args.quick else (3000, 10000, 9)
+    reps = args.reps or reps
     script = Script()
     samples: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -115,12 +115,10 @@ def _warm_up() -> None:
     """Load what cases load (the engine, builtins, the Lark parser for syntax
     errors), on hosts thrown away afterwards.
 
-    One seed, run and cut in half, imports all that every seed does.  More
-    would cost every case: a host thrown away is not freed (the runtime's
-    registries, e.g. ``linemap``'s, keep its nodes), and each one makes this
-    process bigger, so every fork copies more page tables and every child
-    exits slower (all five seeds: 107 MB; one: 55 MB, ~6 ms less CPU per
-    case)."""
+    One seed, run and cut in half, imports all that every seed does; more
+    would only take longer.  (The hosts are freed once dropped; before they
+    were not, and all five seeds made this process 107 MB instead of 55 MB,
+    and each case ~6 ms slower: a fork copies page tables in proportion.)"""
     seed = INLINE_SEEDS[0]
     check_text(seed, run=True)
     check_text(seed[: len(seed) // 2])

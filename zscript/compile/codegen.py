@@ -22,9 +22,11 @@ code are named ``_z_*`` and installed in the namespace by the host.
 
 from __future__ import annotations
 
+import itertools
+
 from ..check.scope import ID, FuncInfo
 from ..runtime import linemap, zeekorder
-from ..runtime.linemap import Emitter, mark
+from ..runtime.linemap import Emitter
 from ..runtime.values import field_attr
 from ..syntax import ast as A
 from ..syntax.printer import expr_text
@@ -41,6 +43,10 @@ LATE_BASE = 10**9
 LATE_STRIDE = 10**5
 
 linemap.DESCRIBE[0] = expr_text
+
+#: Numbers the units' file names (``<zscript:N>``) across every host of the
+#: process, so that no two units share a line map.
+_FILES = itertools.count(1)
 
 
 class FnCtx:
@@ -93,6 +99,15 @@ class CodeGen(ExprGen):
         self.const_ids: dict[int, str] = {}
         self.keep: list = []
         self.units = 0
+        #: The line maps of every unit compiled (:mod:`~zscript.runtime.linemap`
+        #: finds a map only while its code generator keeps it).
+        self.maps: list[linemap.LineMap] = []
+        #: The Zeek names and lazy stubs of the functions of the unit being
+        #: generated (they go to its line map).
+        self.names: dict[str, str] = {}
+        self.stubs: set[str] = set()
+        #: The nodes of the markers in the unit being generated (:meth:`mark`).
+        self.mark_nodes: dict[int, object] = {}
         self.fn: FnCtx | None = None
         self.hoisted: list[tuple[int, str, object]] = []
         self.in_when_cond = False
@@ -150,7 +165,7 @@ class CodeGen(ExprGen):
         zname = info.name if info is not None and kind != "when" else kind
         if kind == "lambda":
             zname = f"lambda_<{self.counter[0]}>"
-        linemap.FUNC_NAMES[name] = zname
+        self.names[name] = zname
         lines = [(0, f"def {name}({', '.join(params)}):", span)]
         if fc.globals:
             lines.append((1, "global " + ", ".join(sorted(fc.globals)), span))
@@ -166,11 +181,27 @@ class CodeGen(ExprGen):
     def hoist(self, lines: list) -> None:
         self.hoisted.extend(lines)
 
+    def new_unit(self) -> str:
+        """Start a unit: its file name, unique in the process."""
+        self.units += 1
+        self.names, self.stubs, self.mark_nodes = {}, set(), {}
+        return f"<zscript:{next(_FILES)}>"
+
+    def unit_source(self, filename: str, lines) -> str:
+        """The Python source of unit ``filename`` from its ``(indent, text,
+        span)`` lines; registers its line map, kept as long as this generator."""
+        em = Emitter(filename, self.mark_nodes)
+        for ind, text, span in lines:
+            em.indent = ind
+            em.emit(text, span)
+        em.map.names, em.map.stubs = self.names, self.stubs
+        self.maps.append(em.register())
+        return em.source()
+
     # ------------------------------------------------------------------ units
 
     def compile_unit(self, unit: A.Node, touched_records: list[RecordType]) -> CompiledUnit:
-        self.units += 1
-        filename = f"<zscript:{self.units}>"
+        filename = self.new_unit()
         self.hoisted = []
         module = FnCtx(None, "module")
         self.fn = module
@@ -186,15 +217,7 @@ class CodeGen(ExprGen):
                 self.hoist(lines)
         finally:
             self.fn = None
-        em = Emitter(filename)
-        for ind, text, span in self.hoisted:
-            em.indent = ind
-            em.emit(text, span)
-        for ind, text, span in module.lines:
-            em.indent = ind
-            em.emit(text, span)
-        source = em.source()
-        em.register()
+        source = self.unit_source(filename, self.hoisted + module.lines)
         code = self.compile_source(source, filename, "exec")
         cu = CompiledUnit(code, filename, top_fn)
         cu.source = source
@@ -202,19 +225,14 @@ class CodeGen(ExprGen):
 
     def compile_expr(self, e: A.Expr):
         """Compile a checked expression into a zero-argument function (``@if``)."""
-        self.units += 1
-        filename = f"<zscript:{self.units}>"
+        filename = self.new_unit()
         name = f"_cond{self.units}"
         self.hoisted = []
         lines = self.function(
             name, [], None, "function", lambda: self.emit(f"return {self.expr(e)}", e.span), e.span
         )
-        em = Emitter(filename)
-        for ind, text, span in self.hoisted + lines:
-            em.indent = ind
-            em.emit(text, span)
-        em.register()
-        exec(self.compile_late(em.source(), filename), self.ns)
+        source = self.unit_source(filename, self.hoisted + lines)
+        exec(self.compile_late(source, filename), self.ns)
         return self.ns[name]
 
     def record_defaults(self, rt: RecordType) -> None:
@@ -337,7 +355,7 @@ class CodeGen(ExprGen):
         function's code, so the function object stays the one bound here."""
         k = self.const(deferred, "D")
         self.late_serial.setdefault(id(deferred), len(self.late_serial))
-        linemap.LAZY_STUBS.add(name)
+        self.stubs.add(name)
         args = ", ".join(params)
         self.emit(f"{k}.stub = {name}", span)
         return [
@@ -350,6 +368,7 @@ class CodeGen(ExprGen):
         d: A.FuncDecl = deferred.decl
         info: FuncInfo = d.info
         saved = (self.fn, self.hoisted, self.in_when_cond, self.counter[0])
+        saved_unit = (self.names, self.stubs, self.mark_nodes)
         # The names the body's code makes (temporaries, constants, sites) are
         # numbered from a base of its own, not from the shared counter, whose
         # value depends on everything compiled before (the user's scripts):
@@ -358,8 +377,7 @@ class CodeGen(ExprGen):
         serial = self.late_serial.get(id(deferred))
         if serial is not None:
             self.counter[0] = LATE_BASE + serial * LATE_STRIDE
-        self.units += 1
-        filename = f"<zscript:{self.units}>"
+        filename = self.new_unit()
         name = f"_lazy{self.site()}"
         kind = "function" if d.flavor == "function" else d.flavor
         self.hoisted, self.in_when_cond = [], False
@@ -367,16 +385,13 @@ class CodeGen(ExprGen):
         try:
             params = [self.param_name(p) for p in info.params]
             lines = self.function(name, params, info, kind, d.body.stmts, d.header_span)
-            em = Emitter(filename)
-            for ind, text, span in self.hoisted + lines:
-                em.indent = ind
-                em.emit(text, span)
             if serial is not None and self.counter[0] >= LATE_BASE + (serial + 1) * LATE_STRIDE:
                 raise RuntimeError(f"internal error: {name} needs more than {LATE_STRIDE} names")
+            source = self.unit_source(filename, self.hoisted + lines)
         finally:
             self.fn, self.hoisted, self.in_when_cond, self.counter[0] = saved
-        em.register()
-        exec(self.compile_late(em.source(), filename), self.ns)
+            self.names, self.stubs, self.mark_nodes = saved_unit
+        exec(self.compile_late(source, filename), self.ns)
         return self.ns[name]
 
     def param_name(self, p: ID) -> str:
@@ -414,7 +429,8 @@ class CodeGen(ExprGen):
             return
         if isinstance(e, A.UnaryOp) and e.op in ("++", "--"):
             self.emit(
-                mark(self.incdec(e.operand, 1 if e.op == "++" else -1, want_value=False), e), s.span
+                self.mark(self.incdec(e.operand, 1 if e.op == "++" else -1, want_value=False), e),
+                s.span,
             )
             return
         self.emit(self.expr(e), s.span)
@@ -439,13 +455,13 @@ class CodeGen(ExprGen):
             base = self.expr(t.base)
             attr = field_attr(t.field)
             if e.op == "=":
-                self.emit(f"{mark(base, t.base)}.{attr} = {self.expr(e.value)}", s.span)
+                self.emit(f"{self.mark(base, t.base)}.{attr} = {self.expr(e.value)}", s.span)
                 return
             if not _simple(base):
                 tmp = self.temp()
                 self.emit(f"{tmp} = {base}", s.span)
                 base = tmp
-            cur = mark(f"{base}.{attr}", t)
+            cur = self.mark(f"{base}.{attr}", t)
             self.emit(f"{base}.{attr} = {self.compound_value(t, e.op, e.value, cur)}", s.span)
             return
         if isinstance(t, A.Index):
@@ -455,7 +471,7 @@ class CodeGen(ExprGen):
                 idx = self.expr(t.indices[0])
                 if e.op == "=":
                     vset = "_z_vset_any" if _any_elem(bt) else "_z_vset"
-                    self.emit(mark(f"{vset}({base}, {idx}, {self.expr(e.value)})", e), s.span)
+                    self.emit(self.mark(f"{vset}({base}, {idx}, {self.expr(e.value)})", e), s.span)
                     return
                 if not _simple(base):
                     tmp = self.temp()
@@ -465,9 +481,9 @@ class CodeGen(ExprGen):
                     tmp = self.temp()
                     self.emit(f"{tmp} = {idx}", s.span)
                     idx = tmp
-                cur = mark(f"{base}[{idx}]", t)
+                cur = self.mark(f"{base}[{idx}]", t)
                 self.emit(
-                    mark(
+                    self.mark(
                         f"{'_z_vset_any' if _any_elem(bt) else '_z_vset'}"
                         f"({base}, {idx}, {self.compound_value(t, e.op, e.value, cur)})",
                         e,
@@ -478,7 +494,7 @@ class CodeGen(ExprGen):
             if e.op == "=":
                 key = self.store_key(t.indices, bt, tuple_form=False)
                 # (The target is marked: a warning about the store names it.)
-                target = mark(f"{mark(base, t.base)}[{key}]", t)
+                target = self.mark(f"{self.mark(base, t.base)}[{key}]", t)
                 self.emit(f"{target} = {self.expr(e.value)}", s.span)
                 return
             if not _simple(base):
@@ -487,14 +503,16 @@ class CodeGen(ExprGen):
                 base = tmp
             ktmp = self.temp()
             self.emit(f"{ktmp} = {self.key_tuple(t.indices)}", s.span)
-            cur = mark(f"{base}[{ktmp}]", t)
+            cur = self.mark(f"{base}[{ktmp}]", t)
             self.emit(f"{base}[{ktmp}] = {self.compound_value(t, e.op, e.value, cur)}", s.span)
             return
         if isinstance(t, A.Slice):
             lo = self.expr(t.lo) if t.lo is not None else "None"
             hi = self.expr(t.hi) if t.hi is not None else "None"
             self.emit(
-                mark(f"_z_slice_assign({self.expr(t.base)}, {lo}, {hi}, {self.expr(e.value)})", e),
+                self.mark(
+                    f"_z_slice_assign({self.expr(t.base)}, {lo}, {hi}, {self.expr(e.value)})", e
+                ),
                 s.span,
             )
             return
@@ -737,13 +755,13 @@ class CodeGen(ExprGen):
     def stmt_AssertStmt(self, s: A.AssertStmt) -> None:
         msg = f"lambda: {self.expr(s.msg)}" if s.msg is not None else "None"
         text = expr_text(s.cond, quotes=True)
-        self.emit(mark(f"_z_assert({self.expr(s.cond)}, {text!r}, {msg})", s), s.span)
+        self.emit(self.mark(f"_z_assert({self.expr(s.cond)}, {text!r}, {msg})", s), s.span)
 
     def stmt_AddStmt(self, s: A.AddStmt) -> None:
         t = s.target
         if isinstance(t, A.Index):
             self.emit(
-                mark(f"{self.expr(t.base)}.zadd({self.store_key(t.indices, t.base.type)})", t),
+                self.mark(f"{self.expr(t.base)}.zadd({self.store_key(t.indices, t.base.type)})", t),
                 s.span,
             )
 
@@ -753,11 +771,13 @@ class CodeGen(ExprGen):
             bt = t.base.type
             if isinstance(bt, VectorType):
                 self.emit(
-                    mark(f"_z_vdelete({self.expr(t.base)}, {self.expr(t.indices[0])})", t), s.span
+                    self.mark(f"_z_vdelete({self.expr(t.base)}, {self.expr(t.indices[0])})", t),
+                    s.span,
                 )
             else:
                 self.emit(
-                    mark(f"{self.expr(t.base)}.zdelete({self.key_tuple(t.indices)})", t), s.span
+                    self.mark(f"{self.expr(t.base)}.zdelete({self.key_tuple(t.indices)})", t),
+                    s.span,
                 )
             return
         if isinstance(t, A.Field):
@@ -798,7 +818,7 @@ class CodeGen(ExprGen):
             self.in_when_cond = saved_cond
         timeout = self.expr(s.timeout) if s.timeout is not None else "None"
         tfn = to_name if s.timeout_body is not None else "None"
-        call = mark(
+        call = self.mark(
             f"_z_when({cond_name}, {body_name}, {timeout}, {tfn}, {frame}, {s.is_return})", s
         )
         if s.is_return:

@@ -115,6 +115,10 @@ class ExprGen:
     def rclass(self, rt: RecordType) -> str:
         return self.const(record_class(rt), "R")
 
+    def mark(self, text: str, node) -> str:
+        """``text`` (the code of ``node``) wrapped in markers (:func:`~zscript.runtime.linemap.mark`)."""
+        return mark(text, node, self.mark_nodes)
+
     def temp(self) -> str:
         self.counter[0] += 1
         return f"_t{self.counter[0]}"
@@ -123,7 +127,7 @@ class ExprGen:
         return getattr(self, "gen_" + type(e).__name__)(e)
 
     def marked(self, e: A.Expr) -> str:
-        return mark(self.expr(e), e)
+        return self.mark(self.expr(e), e)
 
     # --------------------------------------------------------------- literals
 
@@ -171,7 +175,7 @@ class ExprGen:
             # (Enumerators stay unmarked: a switch evaluates its constant cases.)
             return self.name_ref(ident)
         # A variable may have no value yet: errors name it.
-        return mark(self.name_ref(ident), e)
+        return self.mark(self.name_ref(ident), e)
 
     def gen_Coerce(self, e: A.Coerce) -> str:
         inner = self.expr(e.expr)
@@ -181,16 +185,16 @@ class ExprGen:
                 return f"_z_box({inner}, {self.tconst(src)})"
             return inner
         if src.tag == "any":
-            return mark(f"_z_from_any({inner}, {self.tconst(src)}, {self.tconst(dst)})", e)
+            return self.mark(f"_z_from_any({inner}, {self.tconst(src)}, {self.tconst(dst)})", e)
         if dst.tag == "double" and src.tag in ("count", "int"):
             return f"float({inner})"
         if _to_int(e):
             # A count beyond the int range does not promote (runtime/ops.py to_int).
-            return mark(f"_z_to_int({inner})", e)
+            return self.mark(f"_z_to_int({inner})", e)
         if dst.tag in ("int", "count"):
             return inner
         if isinstance(dst, RecordType):
-            return mark(f"_z_rcoerce({inner}, {self.rclass(dst)})", e)
+            return self.mark(f"_z_rcoerce({inner}, {self.rclass(dst)})", e)
         if isinstance(dst, VectorType):
             if _any_elem(dst) and isinstance(src, VectorType):
                 # The same vector (Zeek's same_type lets ``any`` match): see
@@ -206,22 +210,22 @@ class ExprGen:
         bt = e.base.type
         if isinstance(bt, TableType):
             if isinstance(e.type, VectorType) and bt.indices and bt.indices[0].tag == "pattern":
-                return mark(
+                return self.mark(
                     f"_z_pattern_lookup({base}, {self.expr(e.indices[0])}, {self.tconst(e.type)})",
                     e,
                 )
             if _subnet_indexed(bt):
-                return mark(f"_z_subnet_get({base}, {self.key(e.indices)})", e)
-            return mark(f"{base}[{self.key(e.indices)}]", e)
+                return self.mark(f"_z_subnet_get({base}, {self.key(e.indices)})", e)
+            return self.mark(f"{base}[{self.key(e.indices)}]", e)
         if isinstance(bt, VectorType):
             idx = e.indices[0]
             if isinstance(idx.type, VectorType):
-                return mark(f"_z_vmask({base}, {self.expr(idx)})", e)
+                return self.mark(f"_z_vmask({base}, {self.expr(idx)})", e)
             vget = "_z_vget_any" if _any_elem(bt) else "_z_vget"
-            return mark(f"{vget}({base}, {self.expr(idx)})", e)
+            return self.mark(f"{vget}({base}, {self.expr(idx)})", e)
         if bt.tag == "string":
-            return mark(f"_z_strindex({base}, {self.expr(e.indices[0])})", e)
-        return mark(f"{base}[{self.key(e.indices)}]", e)
+            return self.mark(f"_z_strindex({base}, {self.expr(e.indices[0])})", e)
+        return self.mark(f"{base}[{self.key(e.indices)}]", e)
 
     def key(self, indices: list[A.Expr]) -> str:
         if len(indices) == 1:
@@ -250,10 +254,10 @@ class ExprGen:
     def gen_Slice(self, e: A.Slice) -> str:
         lo = self.expr(e.lo) if e.lo is not None else "None"
         hi = self.expr(e.hi) if e.hi is not None else "None"
-        return mark(f"_z_slice({self.expr(e.base)}, {lo}, {hi})", e)
+        return self.mark(f"_z_slice({self.expr(e.base)}, {lo}, {hi})", e)
 
     def gen_Field(self, e: A.Field) -> str:
-        return mark(f"{self.expr(e.base)}.{field_attr(e.field)}", e)
+        return self.mark(f"{self.expr(e.base)}.{field_attr(e.field)}", e)
 
     def gen_HasField(self, e: A.HasField) -> str:
         return f"_z_hasfield({self.expr(e.base)}, {field_attr(e.field)!r})"
@@ -263,20 +267,20 @@ class ExprGen:
     def gen_Call(self, e: A.Call) -> str:
         args = ", ".join(self.expr(a) for a in e.args)
         if e.call_kind == "bif" and e.func.type.is_async:
-            return mark(self.async_call(e.func.id.py_name, args, bool(e.args)), e)
+            return self.mark(self.async_call(e.func.id.py_name, args, bool(e.args)), e)
         if e.call_kind == "bif":
             fname = e.func.id.name
             special = getattr(self, "bif_" + fname, None)
             if special is not None:
                 code = special(e)
                 if code is not None:
-                    return mark(code, e)
-            return mark(f"{e.func.id.py_name}({args})", e)
+                    return self.mark(code, e)
+            return self.mark(f"{e.func.id.py_name}({args})", e)
         func = self.expr(e.func)
         fid = e.func.id if isinstance(e.func, A.Name) else None
         if self.in_when_cond and fid is not None and fid.info is not None and fid.info.is_async:
-            return mark(self.async_call(func, args, bool(e.args)), e)
-        return mark(f"{func}({args})", e)
+            return self.mark(self.async_call(func, args, bool(e.args)), e)
+        return self.mark(f"{func}({args})", e)
 
     def async_call(self, func: str, args: str, has_args: bool) -> str:
         """An asynchronous call in a ``when`` condition: the result cached in
@@ -343,7 +347,7 @@ class ExprGen:
     def gen_HookCall(self, e: A.HookCall) -> str:
         c = e.call
         args = ", ".join(self.expr(a) for a in c.args)
-        return mark(f"{self.expr(c.func)}({args})", e)
+        return self.mark(f"{self.expr(c.func)}({args})", e)
 
     # -------------------------------------------------------------- operators
 
@@ -361,7 +365,7 @@ class ExprGen:
             return f"(-{x})"
         if op == "+":
             return f"(+{x})"
-        return mark(self.incdec(e.operand, 1 if op == "++" else -1, want_value=True), e)
+        return self.mark(self.incdec(e.operand, 1 if op == "++" else -1, want_value=True), e)
 
     def incdec(self, target: A.Expr, delta: int, want_value: bool) -> str:
         """Code for ``++x``/``--x``; an expression (``want_value``) or a statement."""
@@ -389,7 +393,7 @@ class ExprGen:
     def gen_BinOp(self, e: A.BinOp) -> str:
         op = e.op
         if isinstance(e.type, VectorType) and op in ("&&", "||"):
-            return mark(
+            return self.mark(
                 f"_z_varith({op!r}, {self.expr(e.left)}, {self.expr(e.right)}, {self.tconst(e.type)})",
                 e,
             )
@@ -406,10 +410,10 @@ class ExprGen:
         ot = e.operand_type
         if op in _CMP:
             if isinstance(e.type, VectorType):
-                return mark(f"_z_varith({op!r}, {a}, {b}, {self.tconst(e.type)})", e)
+                return self.mark(f"_z_varith({op!r}, {a}, {b}, {self.tconst(e.type)})", e)
             return self.gen_compare(e, op, a, b, ta, tb)
         if isinstance(e.type, VectorType):
-            return mark(f"_z_varith({op!r}, {a}, {b}, {self.tconst(e.type)})", e)
+            return self.mark(f"_z_varith({op!r}, {a}, {b}, {self.tconst(e.type)})", e)
         if isinstance(ta, TableType):
             fn = {"-": "_z_setdiff", "&": "_z_setinter", "|": "_z_setunion"}[op]
             return f"{fn}({a}, {b})"
@@ -423,8 +427,8 @@ class ExprGen:
         if op == "-":
             if tag == "count":
                 if _is_simple(a) and _is_simple(b):
-                    return mark(f"({a} - {b} if {a} >= {b} else _z_csub({a}, {b}))", e)
-                return mark(f"_z_csub({a}, {b})", e)
+                    return self.mark(f"({a} - {b} if {a} >= {b} else _z_csub({a}, {b}))", e)
+                return self.mark(f"_z_csub({a}, {b})", e)
             return f"({a} - {b})"
         if op == "*":
             if tag == "count":
@@ -432,16 +436,16 @@ class ExprGen:
             return f"({a} * {b})"
         if op == "/":
             if tag == "addr":
-                return mark(f"_z_mask_addr({a}, {b})", e)
+                return self.mark(f"_z_mask_addr({a}, {b})", e)
             if tag == "count":
-                return mark(f"({a} // {b})", e)
+                return self.mark(f"({a} // {b})", e)
             if tag == "int":
-                return mark(f"_z_idiv({a}, {b})", e)
-            return mark(f"({a} / {b})", e)
+                return self.mark(f"_z_idiv({a}, {b})", e)
+            return self.mark(f"({a} / {b})", e)
         if op == "%":
             if tag == "int":
-                return mark(f"_z_imod({a}, {b})", e)
-            return mark(f"({a} % {b})", e)
+                return self.mark(f"_z_imod({a}, {b})", e)
+            return self.mark(f"({a} % {b})", e)
         if op in ("&", "|", "^"):
             return f"({a} {op} {b})"
         if op == "<<":
@@ -527,12 +531,16 @@ class ExprGen:
                 return f"_z_setattr({obj}, {attr!r}, {value})"
             return f"({ref} := {value})"
         if isinstance(t, A.Field):
-            return mark(f"_z_setattr({self.expr(t.base)}, {field_attr(t.field)!r}, {value})", e)
+            return self.mark(
+                f"_z_setattr({self.expr(t.base)}, {field_attr(t.field)!r}, {value})", e
+            )
         if isinstance(t, A.Index):
             base = self.expr(t.base)
             if isinstance(t.base.type, VectorType):
-                return mark(f"_z_vset_value({base}, {self.expr(t.indices[0])}, {value})", e)
-            return mark(f"_z_setitem({base}, {self.store_key(t.indices, t.base.type)}, {value})", e)
+                return self.mark(f"_z_vset_value({base}, {self.expr(t.indices[0])}, {value})", e)
+            return self.mark(
+                f"_z_setitem({base}, {self.store_key(t.indices, t.base.type)}, {value})", e
+            )
         return value
 
     def assign_value(self, e: A.Assign) -> str:
@@ -554,7 +562,7 @@ class ExprGen:
             # Zeek reports an underflow of `x -= y` as `(x - y)`.
             shown = A.BinOp("-", target, value, span=getattr(target, "span", None))
             shown.type = tt
-            return mark(f"_z_csub({cur}, {v})", shown)
+            return self.mark(f"_z_csub({cur}, {v})", shown)
         if tag in ("int", "double", "interval", "time", "string"):
             return f"({cur} {op[0]} {v})"
         if isinstance(tt, TableType):
@@ -572,11 +580,11 @@ class ExprGen:
                 not isinstance(tt.elem, VectorType) or (vt.elem is not None and same_type(tt, vt))
             ):
                 if _any_elem(tt) or _any_elem(vt):
-                    return mark(f"_z_vextend_typed({cur}, {v})", _shown(op, target, value, tt))
+                    return self.mark(f"_z_vextend_typed({cur}, {v})", _shown(op, target, value, tt))
                 return f"_z_vextend({cur}, {v})"
             if _any_elem(tt):
                 shown_value = value.expr if isinstance(value, A.Coerce) else value
-                return mark(f"_z_vappend_any({cur}, {v})", _shown(op, target, shown_value, tt))
+                return self.mark(f"_z_vappend_any({cur}, {v})", _shown(op, target, shown_value, tt))
             return f"_z_vappend({cur}, {v})"
         if tag == "pattern":
             return f"_z_pattern_add_to({cur}, {v})"
@@ -599,7 +607,7 @@ class ExprGen:
             return x
         if src.tag in ("count", "int") and dst.tag == "double":
             return f"float({x})"
-        return mark(f"_z_as({x}, {self.tconst(src)}, {self.tconst(dst)})", e)
+        return self.mark(f"_z_as({x}, {self.tconst(src)}, {self.tconst(dst)})", e)
 
     def gen_SizeExpr(self, e: A.SizeExpr) -> str:
         x = self.expr(e.expr)
@@ -619,8 +627,8 @@ class ExprGen:
         if tag == "enum":
             return f"{x}.value"
         if tag == "any":
-            return mark(f"_z_size_any({x})", e)
-        return mark(f"_z_size({x})", e)
+            return self.mark(f"_z_size_any({x})", e)
+        return self.mark(f"_z_size({x})", e)
 
     def gen_CopyExpr(self, e: A.CopyExpr) -> str:
         x = self.expr(e.expr)
@@ -658,7 +666,7 @@ class ExprGen:
             # A count that overflowed its int field leaves the field unset
             # (Zeek's coerce_to_record, src/Expr.cc).
             items = f"{{k: v for k, v in {items}.items() if v is not None}}"
-        return mark(f"{self.rclass(rt)}._zmake({items})", e)
+        return self.mark(f"{self.rclass(rt)}._zmake({items})", e)
 
     def attr_kwargs(self, attrs: dict, t: TableType, name: str | None = None) -> str:
         """Keyword arguments of ``_z_mktable``/``_z_mkset`` for container attributes.
@@ -743,7 +751,7 @@ class ExprGen:
         attrs = {**self.container_attrs(e.attr_map), **self.container_attrs(extra_attrs)}
         kw = self.attr_kwargs(attrs, t, name)
         lst = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-        return mark(f"_z_mktable({self.tconst(t)}, {lst}{', ' + kw if kw else ''})", e)
+        return self.mark(f"_z_mktable({self.tconst(t)}, {lst}{', ' + kw if kw else ''})", e)
 
     def gen_SetCtor(self, e, extra_attrs: dict | None = None, name: str | None = None) -> str:
         t = e.type
@@ -755,7 +763,7 @@ class ExprGen:
         attrs = {**self.container_attrs(e.attr_map), **self.container_attrs(extra_attrs)}
         kw = self.attr_kwargs(attrs, t, name)
         lst = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-        return mark(f"_z_mkset({self.tconst(t)}, {lst}{', ' + kw if kw else ''})", e)
+        return self.mark(f"_z_mkset({self.tconst(t)}, {lst}{', ' + kw if kw else ''})", e)
 
     def gen_VectorCtor(self, e: A.VectorCtor) -> str:
         items = ", ".join(self.expr(x) for x in e.items)
@@ -798,7 +806,7 @@ class ExprGen:
         call = e.event
         self.ensure_handler(call.func.id)
         args = ", ".join(self.expr(a) for a in call.args)
-        return mark(
+        return self.mark(
             f"_z_schedule({self.expr(e.delay)}, {self.name_ref(call.func.id)}, ({args}{',' if call.args else ''}))",
             e,
         )

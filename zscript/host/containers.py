@@ -180,7 +180,7 @@ class Containers:
             return default
         return self.ns.get(gid.py_name, default)
 
-    def _record_fields(self, ctx, rt: RecordType, rec):
+    def _record_fields(self, rt: RecordType, rec):
         table_t = self.checker.globals["record_field_table"].value
         field_rt = self.checker.globals["record_field"].value
         cls = record_class(field_rt)

@@ -141,7 +141,6 @@ class Host(ScriptLoading, Containers, Interactive):
         hundred built-ins, and preparing them all would dominate start-up.
         """
         self.bif_context = HostBifContext(self)
-        bifs_mod.RECORD_FIELDS_HOOK["build"] = self._record_fields
         lazy = self.checker.lazy_globals
         for name in bifs_mod.bif_names():
             lazy[name] = functools.partial(self._declare_core_bif, name)

@@ -14,7 +14,7 @@ from ..runtime import bifs as bifs_mod
 from ..runtime.addresses import make_addr, make_port, make_subnet
 from ..runtime.asyncval import Pending
 from ..runtime.errors import ZeekExit
-from ..runtime.literals import literal_string
+from ..runtime.literals import Literals
 from ..runtime.patterns import make_pattern
 from ..runtime.values import TypeVal
 from ..syntax.printer import expr_text
@@ -36,7 +36,8 @@ class Services:
         self.make_addr = make_addr
         self.make_subnet = make_subnet
         self.TypeVal = TypeVal
-        self.literal_string = literal_string
+        #: Literal strings with their origins, forgotten with the host.
+        self.literal_string = Literals().string
 
     def handler(self, name: str, ztype: FuncType):
         return self.host.loop.handler(name, ztype)
@@ -85,6 +86,9 @@ class HostBifContext(bifs_mod.BifContext):
 
     def raise_event(self, name: str, args: tuple) -> bool:
         return self.host.loop.raise_by_name(name, args)
+
+    def record_field_table(self, rt, rec):
+        return self.host._record_fields(rt, rec)
 
     def is_terminating(self) -> bool:
         return self.host.loop.terminating

@@ -26,8 +26,8 @@ script the same way, so the code objects are kept too:
   ``late.marshal`` (:meth:`CodeCache.compile_late`).
 * The file name a code object carries (``<zscript:N>``, which maps Python
   tracebacks back to script lines) is not part of the key: N counts the
-  units compiled so far and differs between modes, so a hit is given the
-  name it is asked for.
+  units compiled so far in the process (by every host) and differs between
+  modes, so a hit is given the name it is asked for.
 """
 
 from __future__ import annotations

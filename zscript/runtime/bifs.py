@@ -133,6 +133,11 @@ class BifContext:
         the event loop resolves with its result (the loop stays alive meanwhile)."""
         raise NotImplementedError
 
+    def record_field_table(self, rt: RecordType, rec) -> object:  # pragma: no cover - interface
+        """``record_fields``' table for record type ``rt`` (with the values of
+        record ``rec``, or None), in the script's ``record_field`` types."""
+        raise NotImplementedError
+
 
 class ScriptId:
     """What the bifs may know about one global identifier (Zeek's ``ID``).
@@ -504,14 +509,8 @@ def zeek_version():
     return ZEEK_LANGUAGE_VERSION
 
 
-# Records described by record_fields() need the field table's types, built by
-# the host (they mirror Zeek's record_field type from init-bare).
-RECORD_FIELDS_HOOK: dict[str, Callable] = {}
-
-
 @bif("record_fields", "function(rec: any): record_field_table", context=True)
 def record_fields(ctx, rec):
-    build = RECORD_FIELDS_HOOK.get("build")
     if type(rec) is str:
         # A type given by name (src/zeek.bif).
         rt = ctx.types_by_name(rec)
@@ -527,7 +526,9 @@ def record_fields(ctx, rec):
     if not isinstance(rt, RecordType):
         ctx.reporter_error("non-record value/type passed to record_fields")
         rt = RecordType([])
-    return build(ctx, rt, rec if isinstance(rec, Record) else None)
+    # The table's types mirror Zeek's record_field from init-bare: the host
+    # builds it, from the types its scripts declared.
+    return ctx.record_field_table(rt, rec if isinstance(rec, Record) else None)
 
 
 def table_keys_type(t: TableType) -> Type:

@@ -10,19 +10,26 @@ When a runtime error escapes a handler, :func:`locate` walks the traceback
 to the innermost frame of generated code, asks CPython for the column range
 of the instruction that failed (``co_positions``, Python 3.11+), and returns
 the smallest marked expression containing it.  The happy path pays nothing.
+
+Nothing here outlives the code it describes: a marker's node is held by the
+code generator's table of the unit being generated, and a unit's
+:class:`LineMap` (with the Zeek names of the functions it defines) is found
+only as long as its owner, the code generator of one host, keeps it.  Each
+unit has a file name of its own in the process (``<zscript:N>``), so several
+hosts in one process never share a map.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import weakref
 from types import TracebackType
 
 from ..diagnostics import Span
 
 __all__ = [
     "DESCRIBE",
-    "FUNC_NAMES",
     "script_frames",
     "Emitter",
     "LineMap",
@@ -37,8 +44,6 @@ _M_MID = "\x02"
 _M_CLOSE = "\x03"
 _MARK_RE = re.compile("\x01(\\d+)\x02|\x03")
 
-#: Registry of expression nodes referenced by markers (index -> node).
-_NODES: list = []
 
 #: Renders a marked node as Zeek's expression text; installed by the compiler
 #: (the runtime does not know the AST).
@@ -49,18 +54,28 @@ def describe_node(node) -> str:
     return DESCRIBE[0](node) if node is not None else ""
 
 
-def mark(text: str, node) -> str:
-    """Wrap ``text`` (the Python code of ``node``) in markers."""
-    _NODES.append(node)
-    return f"{_M_OPEN}{len(_NODES) - 1}{_M_MID}{text}{_M_CLOSE}"
+def mark(text: str, node, nodes: dict[int, object]) -> str:
+    """Wrap ``text`` (the Python code of ``node``) in markers; ``nodes`` is the
+    table of the unit's marked nodes (what :class:`Emitter` resolves them in)."""
+    i = len(nodes)
+    nodes[i] = node
+    return f"{_M_OPEN}{i}{_M_MID}{text}{_M_CLOSE}"
 
 
 class LineMap:
-    """Per generated line: the statement span and the marked expression ranges."""
+    """Per generated line: the statement span and the marked expression ranges;
+    per function the unit defines, its Zeek name."""
 
     def __init__(self):
         self.spans: list[Span | None] = []
         self.marks: list[list[tuple[int, int, object]]] = []
+        #: Zeek-level names of the unit's compiled functions, by Python code
+        #: name (``g12_foo`` -> ``foo``).
+        self.names: dict[str, str] = {}
+        #: Python code names of the unit's stubs of bodies compiled on first
+        #: call (``CodeGen.lazy_stub``): a stub's frame is not where a script
+        #: expression runs.
+        self.stubs: set[str] = set()
 
     def lookup(self, lineno: int, col: int | None, end_col: int | None):
         """(span, node) for a 1-based generated line and column range."""
@@ -77,14 +92,19 @@ class LineMap:
         return span, node
 
 
-_MAPS: dict[str, LineMap] = {}
+#: The line map of each unit's file name, while its owner keeps it.
+_MAPS: weakref.WeakValueDictionary[str, LineMap] = weakref.WeakValueDictionary()
 
 
 class Emitter:
-    """Accumulates generated Python lines with their source positions."""
+    """Accumulates generated Python lines with their source positions.
 
-    def __init__(self, filename: str):
+    :param nodes: the table the markers of the lines were made in (:func:`mark`).
+    """
+
+    def __init__(self, filename: str, nodes: dict[int, object]):
         self.filename = filename
+        self.nodes = nodes
         self.lines: list[str] = []
         self.map = LineMap()
         self.indent = 0
@@ -102,7 +122,7 @@ class Emitter:
                 out.append(chunk)
                 col += len(chunk)
                 if m.group(1) is not None:
-                    stack.append((col, _NODES[int(m.group(1))]))
+                    stack.append((col, self.nodes[int(m.group(1))]))
                 elif stack:
                     start, node = stack.pop()
                     marks.append((start, col, node))
@@ -117,6 +137,8 @@ class Emitter:
         return "\n".join(self.lines) + "\n"
 
     def register(self) -> LineMap:
+        """Make the map findable by the file name, for as long as the caller
+        keeps the returned map."""
         _MAPS[self.filename] = self.map
         return self.map
 
@@ -162,13 +184,6 @@ def locate_function(exc: BaseException):
     return found
 
 
-#: Zeek-level names of compiled functions, by Python code name (``g12_foo`` -> ``foo``).
-FUNC_NAMES: dict[str, str] = {}
-#: Python code names of the stubs of bodies compiled on first call
-#: (``CodeGen.lazy_stub``): a stub's frame is not where a script expression runs.
-LAZY_STUBS: set[str] = set()
-
-
 def script_frames(depth: int = 1) -> list[tuple[str, Span | None]]:
     """The compiled-script frames on the Python stack, innermost first.
 
@@ -187,7 +202,7 @@ def script_stack(depth: int = 1) -> list[tuple[str, Span | None, object]]:
         code = f.f_code
         lm = _MAPS.get(code.co_filename)
         if lm is not None:
-            name = FUNC_NAMES.get(code.co_name)
+            name = lm.names.get(code.co_name)
             if name is not None:
                 idx = f.f_lasti // 2
                 pos = None
@@ -221,7 +236,7 @@ def caller_location(depth: int = 2):
     f = sys._getframe(depth)
     while f is not None:
         lm = _MAPS.get(f.f_code.co_filename)
-        if lm is not None and f.f_code.co_name not in LAZY_STUBS:
+        if lm is not None and f.f_code.co_name not in lm.stubs:
             return _frame_location(f, lm)
         f = f.f_back
     return None, None
@@ -236,7 +251,7 @@ def builtin_call_location(depth: int = 2):
     first = None
     while f is not None:
         lm = _MAPS.get(f.f_code.co_filename)
-        if lm is not None and f.f_code.co_name not in LAZY_STUBS:
+        if lm is not None and f.f_code.co_name not in lm.stubs:
             loc = _frame_location(f, lm)
             if first is not None:
                 return loc
@@ -245,7 +260,7 @@ def builtin_call_location(depth: int = 2):
             mod, sep, short = callee.rpartition("::")
             if not short.startswith("__") or len(short) <= 2:
                 return loc
-            if FUNC_NAMES.get(f.f_code.co_name) != mod + sep + short[2:]:
+            if lm.names.get(f.f_code.co_name) != mod + sep + short[2:]:
                 return loc
         f = f.f_back
     return first if first is not None else (None, None)
