@@ -28,10 +28,16 @@ class Containers:
         ``default_func``, ``default_insert``, ``on_change``, ``expire``); an
         ``&backend`` one (``name``: the global it is built for) comes from the
         storage subsystem's factory."""
+        return self._make_container(t, items, backend, name, attrs, self._local_table)
+
+    def _make_container(self, t: TableType, items, backend, name, attrs: dict, local):
+        """An ``&backend``/``&broker_store`` container from the storage
+        subsystem's factory, else ``local(t, items, **attrs)`` (published
+        when the global is declared with ``&publish_on_change``)."""
         factory = getattr(self, "backend_table_factory", None)
         if (backend is not None or "broker_store" in attrs) and factory is not None:
             return factory(t, items, backend=backend, name=name, **attrs)
-        return self._published(name, attrs, lambda kw: self._local_table(t, items, **kw))
+        return self._published(name, attrs, lambda kw: local(t, items, **kw))
 
     def _published(self, name, attrs: dict, make):
         """``make(attrs)``, for a global declared with ``&publish_on_change``
@@ -78,10 +84,7 @@ class Containers:
     def make_set(self, t: TableType, items=(), *, backend=None, name=None, **attrs) -> Set:
         """A set of type ``t`` (``on_change``, ``expire``; other attributes are
         ignored); ``&backend`` as for :meth:`make_table`."""
-        factory = getattr(self, "backend_table_factory", None)
-        if (backend is not None or "broker_store" in attrs) and factory is not None:
-            return factory(t, items, backend=backend, name=name, **attrs)
-        return self._published(name, attrs, lambda kw: self._local_set(t, items, **kw))
+        return self._make_container(t, items, backend, name, attrs, self._local_set)
 
     def _local_set(
         self, t: TableType, items, *, on_change=None, expire=None, ordered=False, **_ignored
