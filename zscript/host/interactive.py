@@ -243,17 +243,9 @@ class Interactive:
     def _repl_check_expr(self, expr: A.Expr, *, keep: bool = True):
         """Check ``expr`` at the top level; the checked expression, or None.
         Unless ``keep``, what checking declared is forgotten when the input ends."""
-        ch = self.checker
         self._repl_undo.append(self._repl_snapshot([]))
-        ch.func = ch.top
-        try:
-            e = ch.check_expr(expr)
-        finally:
-            ch.func = None
-        diags = ch.take_diagnostics()
-        self.diagnostics.extend(diags)
-        if any(d.severity == "error" for d in diags):
-            self.failed = True
+        e = self.check_top_expr(expr)
+        if e is None:
             return None
         if keep:
             self._repl_undo.pop()

@@ -409,19 +409,9 @@ class ScriptLoading:
             )
             self.failed = True
             return False
-        ch = self.checker
-        saved = ch.func
-        ch.func = ch.top
-        try:
-            expr = ch.check_expr(expr)
-        finally:
-            ch.func = saved
-        diags = ch.take_diagnostics()
-        if diags:
-            self.diagnostics.extend(diags)
-            if any(x.severity == "error" for x in diags):
-                self.failed = True
-                return False
+        expr = self.check_top_expr(expr)
+        if expr is None:
+            return False
         if expr.type.tag not in ("bool", "error"):
             self.diagnostics.append(Diagnostic("error", "@if condition must be boolean", expr.span))
             self.failed = True
@@ -434,6 +424,24 @@ class ScriptLoading:
         except Exception as exc:  # noqa: BLE001
             self.reporter.exception(exc)
             return False
+
+    def check_top_expr(self, expr):
+        """Check ``expr`` as the top level sees it (an ``@if`` condition, a
+        REPL input); its diagnostics join the host's.  The checked
+        expression, or None (and ``failed`` set) when it has an error."""
+        ch = self.checker
+        saved = ch.func
+        ch.func = ch.top
+        try:
+            expr = ch.check_expr(expr)
+        finally:
+            ch.func = saved
+        diags = ch.take_diagnostics()
+        self.diagnostics.extend(diags)
+        if any(d.severity == "error" for d in diags):
+            self.failed = True
+            return None
+        return expr
 
     def lazy_body(self, deferred):
         """``_z_lazy``: the function of a deferred library body, checked and
